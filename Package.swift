@@ -1,0 +1,83 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tiktok-army",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tiktok-army", targets: ["App"]),
+        .library(name: "Core", targets: ["Core"]),
+        .library(name: "Persistence", targets: ["Persistence"]),
+        .library(name: "Providers", targets: ["Providers"]),
+        .library(name: "Agents", targets: ["Agents"]),
+        .library(name: "Orchestrator", targets: ["Orchestrator"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: - C shims
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+
+        // MARK: - Domain
+        .target(
+            name: "Core",
+            dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+
+        // MARK: - Outside world
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "Core", "CLibPQ",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
+
+        .target(
+            name: "Providers",
+            dependencies: ["Core", "CCurl", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
+
+        // MARK: - Application
+        .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+
+        .target(name: "Orchestrator", dependencies: ["Agents"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
+
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "Orchestrator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+
+        // MARK: - Executable
+        .executableTarget(
+            name: "App",
+            dependencies: [
+                "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

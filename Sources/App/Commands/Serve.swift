@@ -1,0 +1,66 @@
+import ArgumentParser
+import Core
+import Foundation
+import HTTPServer
+import Hummingbird
+import Persistence
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the HTTP server (embedded Postgres unless DATABASE_URL is set).")
+
+    @Option(help: "Port to listen on (default: PORT or 8080).")
+    var port: Int?
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        let settings = Bootstrap.settings(port: port, dataDir: data.dataDir)
+        let logger = Bootstrap.logger(settings)
+        let location: Bootstrap.DatabaseLocation
+        do {
+            location = try await Bootstrap.database(settings, logger: logger, migrate: true)
+        } catch {
+            Bootstrap.fail("database: \(error)")
+        }
+        let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
+        let devKey = location.embedded == nil ? nil : try await DevWorkspace.key(database: database, dataDir: settings.dataDir)
+
+        let app = buildApplication(ServerDependencies(settings: settings, database: database, logger: logger)) { port in
+            var lines = ["tiktok-army listening on http://\(settings.host):\(port)"]
+            lines.append("  dashboard: http://\(settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host):\(port)/")
+            if let devKey { lines.append("  api key:   \(devKey)") }
+            if location.embedded != nil { lines.append("  database:  embedded (\(location.cluster!.root))") }
+            lines.append("  modes:     CLAUDE_MODE=\(settings.claudeMode.rawValue) TIKTOK_PROVIDER_MODE=\(settings.providerMode.rawValue)")
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        do {
+            try await app.runService()
+        } catch {
+            logger.error("server stopped", metadata: ["error": "\(error)"])
+        }
+        await database.shutdown()
+        if let embedded = location.embedded, location.cluster?.startedHere == true {
+            try? await Blocking.run { try embedded.stop() }
+        }
+    }
+}
+
+/// The local development workspace whose key `serve` prints.
+enum DevWorkspace {
+    /// Reuses the key saved in the data folder while it still resolves; otherwise creates a
+    /// workspace named `dev` with a new key and saves it (mode 600).
+    static func key(database: Database, dataDir: String) async throws -> String {
+        let path = dataDir + "/dev-api-key"
+        if let saved = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            try await database.withUnscopedTransaction({ try WorkspaceRepository.principal(forKey: saved, on: $0) }) != nil
+        {
+            return saved
+        }
+        let id = WorkspaceID(UUID())
+        let (_, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: "dev", on: $0) }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: path, contents: Data(key.plaintext.utf8), attributes: [.posixPermissions: 0o600])
+        return key.plaintext
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Core
+import Foundation
+import Persistence
+
+struct WorkspaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a workspace and an API key (shown once, stored hashed).")
+
+        @Argument(help: "The workspace's name.")
+        var name: String
+
+        @Flag(help: "Print {\"workspace_id\", \"api_key\"} as JSON.")
+        var json = false
+
+        @OptionGroup var data: DataOptions
+
+        func validate() throws {
+            guard (1...200).contains(name.count) else { throw ValidationError("NAME must be 1 to 200 characters") }
+        }
+
+        func run() async throws {
+            let settings = Bootstrap.settings(dataDir: data.dataDir)
+            let logger = Bootstrap.logger(settings)
+            do {
+                let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
+                let database = Database(url: location.appURL, poolSize: 1)
+                let id = WorkspaceID(UUID())
+                let name = self.name
+                let (workspace, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }
+                await database.shutdown()
+                if json {
+                    let object: JSONValue = ["workspace_id": .string(workspace.id.description), "api_key": .string(key.plaintext)]
+                    print(object.jsonString)
+                } else {
+                    print("workspace \(workspace.name): \(workspace.id)")
+                    print("api key (shown once): \(key.plaintext)")
+                }
+            } catch {
+                Bootstrap.fail("\(error)")
+            }
+        }
+    }
+}

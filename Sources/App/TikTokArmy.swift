@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct TikTokArmy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tiktok-army",
+        abstract: "Runs LLM agent armies for TikTok brands.",
+        subcommands: [Serve.self, Migrate.self, DB.self, WorkspaceCommand.self])
+}
+
+/// Options every command that touches the database shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Where the embedded Postgres cluster lives (default: DATA_DIR or .data).")
+    var dataDir: String?
+}

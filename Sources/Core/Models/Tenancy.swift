@@ -1,0 +1,58 @@
+import Foundation
+
+/// A tenant. Every other row belongs to exactly one workspace.
+public struct Workspace: Codable, Sendable, Equatable {
+    public var id: WorkspaceID
+    public var name: String
+    public var createdAt: Date
+    public init(id: WorkspaceID, name: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// A workspace API key; only its SHA-256 hash is stored.
+public struct APIKey: Codable, Sendable, Equatable {
+    public var id: APIKeyID
+    public var workspaceId: WorkspaceID
+    public var name: String
+    /// The first characters of the key, safe to show.
+    public var keyPrefix: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public init(id: APIKeyID, workspaceId: WorkspaceID, name: String, keyPrefix: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.name = name
+        self.keyPrefix = keyPrefix
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// Per-workspace daily spend caps; `nil` falls back to the global settings.
+public struct SpendCaps: Codable, Sendable, Equatable {
+    public var workspaceId: WorkspaceID
+    public var claudeDailyUsd: Double?
+    public var adsDailyUsd: Double?
+    public init(workspaceId: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?) {
+        self.workspaceId = workspaceId
+        self.claudeDailyUsd = claudeDailyUsd
+        self.adsDailyUsd = adsDailyUsd
+    }
+}
+
+/// One charge against a daily cap. `reference` makes a charge idempotent.
+public struct SpendLedgerEntry: Codable, Sendable, Equatable {
+    public enum Category: String, Codable, Sendable, CaseIterable { case claude, ads }
+    public var id: UUID
+    public var workspaceId: WorkspaceID
+    public var day: String
+    public var category: Category
+    public var amountUsd: Double
+    public var reference: String
+    public var createdAt: Date
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// A stored workflow definition; a stored slug overrides the seeded one.
+public struct Workflow: Codable, Sendable, Equatable {
+    public var id: WorkflowID
+    public var workspaceId: WorkspaceID
+    public var slug: String
+    public var name: String
+    public var description: String
+    public var definition: JSONValue
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// Lifecycle of a workflow run.
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    case pending, running
+    case awaitingApproval = "awaiting_approval"
+    case succeeded, failed, cancelled, rejected
+
+    /// Whether the run can change no more.
+    public var isTerminal: Bool { [.succeeded, .failed, .cancelled, .rejected].contains(self) }
+}
+
+/// One execution of a workflow on a brief.
+public struct WorkflowRun: Codable, Sendable, Equatable {
+    public var id: WorkflowRunID
+    public var workspaceId: WorkspaceID
+    public var workflowId: WorkflowID?
+    public var workflowSlug: String
+    public var briefId: BriefID?
+    public var status: RunStatus
+    public var input: JSONValue
+    public var reportMd: String?
+    public var error: String?
+    public var totalCostUsd: Double
+    public var totalLatencyMs: Int
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var updatedAt: Date
+}
+
+/// Lifecycle of one step of a run.
+public enum StepStatus: String, Codable, Sendable, CaseIterable {
+    case pending, running, succeeded, failed, skipped
+    case awaitingApproval = "awaiting_approval"
+    case cancelled
+
+    /// Whether the step can change no more without a retry.
+    public var isTerminal: Bool { [.succeeded, .failed, .skipped, .cancelled].contains(self) }
+}
+
+/// What a step does.
+public enum StepKind: String, Codable, Sendable, CaseIterable { case agent, approval, synthesis }
+
+/// One persisted, independently restartable step of a run.
+public struct WorkflowStep: Codable, Sendable, Equatable {
+    public var id: WorkflowStepID
+    public var workspaceId: WorkspaceID
+    public var runId: WorkflowRunID
+    public var stepKey: String
+    public var kind: StepKind
+    public var agentName: String?
+    public var dependsOn: [String]
+    public var status: StepStatus
+    public var input: JSONValue
+    public var output: JSONValue?
+    public var error: String?
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var agentRunId: AgentRunID?
+    public var costUsd: Double
+    public var latencyMs: Int
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A human gate in a run.
+public struct Approval: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable, CaseIterable { case pending, approved, rejected }
+    public var id: ApprovalID
+    public var workspaceId: WorkspaceID
+    public var runId: WorkflowRunID
+    public var stepId: WorkflowStepID
+    public var stepKey: String
+    public var status: Status
+    /// What to review: creative, captions, budget, replies.
+    public var payload: JSONValue
+    public var decisionNote: String?
+    public var decidedByKeyId: APIKeyID?
+    public var decidedAt: Date?
+    public var createdAt: Date
+}
+
+/// One entry of a run's persisted event log; `seq` is gap-free per run.
+public struct RunEvent: Codable, Sendable, Equatable {
+    public var workspaceId: WorkspaceID
+    public var runId: WorkflowRunID
+    public var seq: Int
+    public var event: String
+    public var data: JSONValue
+    public var createdAt: Date
+    public init(workspaceId: WorkspaceID, runId: WorkflowRunID, seq: Int, event: String, data: JSONValue, createdAt: Date) {
+        self.workspaceId = workspaceId
+        self.runId = runId
+        self.seq = seq
+        self.event = event
+        self.data = data
+        self.createdAt = createdAt
+    }
+}

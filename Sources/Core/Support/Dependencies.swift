@@ -1,0 +1,44 @@
+import Foundation
+
+/// The current time, injectable so tests control it.
+public struct Clock: Sendable {
+    public var now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    /// The system clock.
+    public static let system = Clock { Date() }
+    /// A clock stopped at `date`.
+    public static func fixed(_ date: Date) -> Clock { Clock { date } }
+}
+
+/// A source of UUIDs, injectable so tests get predictable identifiers.
+public struct UUIDSource: Sendable {
+    public var next: @Sendable () -> UUID
+    public init(next: @escaping @Sendable () -> UUID) { self.next = next }
+    /// Random version-4 UUIDs.
+    public static let random = UUIDSource { UUID() }
+    /// `00000000-0000-0000-0000-000000000001`, `...0002`, ... in order.
+    public static func incrementing() -> UUIDSource {
+        let counter = Counter()
+        return UUIDSource {
+            let n = counter.next()
+            return UUID(uuidString: String(format: "00000000-0000-0000-0000-%012llx", n))!
+        }
+    }
+
+    /// A typed identifier from this source.
+    public func id<Entity>(_: Entity.Type = Entity.self) -> ID<Entity> { ID(next()) }
+}
+
+/// A thread-safe increasing counter.
+public final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 0
+    public init() {}
+    /// Returns 1, 2, 3, ...
+    public func next() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

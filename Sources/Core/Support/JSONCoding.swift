@@ -1,0 +1,85 @@
+import Foundation
+
+/// The project's JSON conventions: snake_case keys, ISO 8601 dates with fractional seconds.
+public enum JSONCoding {
+    /// An encoder producing snake_case keys and ISO 8601 dates.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }
+
+    /// A decoder accepting snake_case keys and ISO 8601 dates.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date: \(text)")
+            }
+            return date
+        }
+        return decoder
+    }
+}
+
+/// ISO 8601 and Postgres timestamp text, both ways.
+public enum Timestamp {
+    /// `2026-11-25T01:44:29.123Z`.
+    public static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// Parses ISO 8601 (`T` or space separated, optional fraction, `Z` or an offset), as Postgres
+    /// prints `timestamptz` in UTC.
+    public static func parse(_ text: String) -> Date? {
+        var s = Substring(text)
+        func number(_ count: Int) -> Int? {
+            guard s.count >= count, let n = Int(s.prefix(count)) else { return nil }
+            s = s.dropFirst(count)
+            return n
+        }
+        func skip(_ c: Character) -> Bool {
+            guard s.first == c else { return false }
+            s = s.dropFirst()
+            return true
+        }
+        guard let year = number(4), skip("-"), let month = number(2), skip("-"), let day = number(2) else { return nil }
+        guard skip("T") || skip(" ") else { return nil }
+        guard let hour = number(2), skip(":"), let minute = number(2), skip(":"), let second = number(2) else { return nil }
+        var fraction = 0.0
+        if skip(".") {
+            let digits = s.prefix { $0.isNumber }
+            fraction = Double("0." + digits) ?? 0
+            s = s.dropFirst(digits.count)
+        }
+        var offset = 0
+        if skip("Z") {
+        } else if let sign = s.first, sign == "+" || sign == "-" {
+            s = s.dropFirst()
+            guard let h = number(2) else { return nil }
+            _ = skip(":")
+            let m = number(2) ?? 0
+            offset = (h * 3600 + m * 60) * (sign == "-" ? -1 : 1)
+        }
+        guard s.isEmpty else { return nil }
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        components.hour = hour
+        components.minute = minute
+        components.second = second
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let base = calendar.date(from: components) else { return nil }
+        return base.addingTimeInterval(fraction - Double(offset))
+    }
+}

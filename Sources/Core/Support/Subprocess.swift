@@ -1,0 +1,71 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a program with an argument vector (never through a shell), capturing stdout and stderr
+/// together, with an optional time limit. Blocking: call it from a blocking thread.
+public enum Subprocess {
+    /// The outcome of a finished program.
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: String
+        public var timedOut: Bool
+        public var succeeded: Bool { status == 0 && !timedOut }
+    }
+
+    /// Why a program could not be run.
+    public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs `arguments[0]` (looked up on `PATH`) and waits for it; kills it after `timeout`.
+    public static func run(_ arguments: [String], timeout: Duration? = nil) throws(LaunchFailure) -> Outcome {
+        precondition(!arguments.isEmpty)
+        let outputPath = NSTemporaryDirectory() + "tiktok-army-\(UUID().uuidString).out"
+        defer { unlink(outputPath) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard spawned == 0 else {
+            throw LaunchFailure(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+
+        var status: Int32 = 0
+        var timedOut = false
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            let result = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
+            if result == pid { break }
+            if result == -1, errno != EINTR {
+                throw LaunchFailure(description: "waiting for \(arguments[0]) failed")
+            }
+            if let deadline, ContinuousClock.now >= deadline {
+                kill(-pid, SIGKILL)
+                timedOut = true
+                _ = waitpid(pid, &status, 0)
+                break
+            }
+            if deadline != nil { usleep(10_000) }
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(status: exitCode, output: output, timedOut: timedOut)
+    }
+}

@@ -1,0 +1,4 @@
+import Agents
+
+/// Orchestrator: workflow definitions, the runner and the event bus live here.
+public enum OrchestratorModule {}

@@ -1,0 +1,136 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection: the only file that imports `CLibPQ`.
+///
+/// Every call blocks, so a `Connection` is only used from the pool's blocking threads (or a
+/// dedicated thread), one caller at a time; it never runs on an event loop.
+public final class Connection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Statements that reached the server and answered; `0` means a failure happened before any.
+    public private(set) var completedStatements = 0
+
+    /// Connects; throws `DatabaseError` with kind `.connection` when the server cannot be reached.
+    public init(url: String) throws(DatabaseError) {
+        guard let handle = PQconnectdb(url) else {
+            throw DatabaseError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(handle)
+            throw DatabaseError(kind: .connection, message: message)
+        }
+        self.handle = handle
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        _ = try execute("SET TIME ZONE 'UTC'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Whether libpq considers the connection unusable.
+    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// Whether a transaction is open (or failed and not yet rolled back).
+    public var inTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// The backend's process id, for `pg_terminate_backend` and diagnostics.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// Runs one parameterised statement (`$1`, `$2`, ...). Parameters travel separately from the
+    /// SQL text, so no value is ever parsed as SQL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLValue] = []) throws(DatabaseError) -> QueryResult {
+        let texts = parameters.map(\.text)
+        let result: OpaquePointer? = withCStrings(texts) { pointers in
+            PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs SQL text with no parameters; may hold several statements (migrations, `BEGIN`).
+    @discardableResult
+    public func execute(_ sql: String) throws(DatabaseError) -> QueryResult {
+        try consume(PQexec(handle, sql))
+    }
+
+    /// Reads pending `NOTIFY` messages without blocking; `waitSeconds` first waits for the socket.
+    public func notifications(waitSeconds: Double) throws(DatabaseError) -> [Notification] {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw DatabaseError(kind: .connection, message: "connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, Int32(waitSeconds * 1000))
+        guard PQconsumeInput(handle) == 1 else {
+            throw DatabaseError(kind: .connection, message: errorText())
+        }
+        var out: [Notification] = []
+        while let notify = PQnotifies(handle) {
+            out.append(Notification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra)))
+            PQfreemem(notify)
+        }
+        return out
+    }
+
+    private func errorText() -> String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(DatabaseError) -> QueryResult {
+        guard let result else {
+            throw DatabaseError(kind: isBroken ? .connection : .query, message: errorText())
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            completedStatements += 1
+            return read(result)
+        default:
+            let field = { (code: Int32) -> String? in
+                guard let value = PQresultErrorField(result, code) else { return nil }
+                return String(cString: value)
+            }
+            let message = field(Int32(UInt8(ascii: "M"))) ?? errorText()
+            let sqlState = field(Int32(UInt8(ascii: "C")))
+            let kind: DatabaseError.Kind = (isBroken || sqlState?.hasPrefix("08") == true || sqlState == "57P01") ? .connection : .query
+            throw DatabaseError(kind: kind, message: message, sqlState: sqlState, detail: field(Int32(UInt8(ascii: "D"))))
+        }
+    }
+
+    private func read(_ result: OpaquePointer) -> QueryResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns: [String] = []
+        columns.reserveCapacity(columnCount)
+        for c in 0..<columnCount { columns.append(String(cString: PQfname(result, Int32(c)))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for c in 0..<columnCount {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
+            }
+            rows.append(values)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
+
+/// A `NOTIFY` message.
+public struct Notification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+}
+
+private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
+    defer { owned.forEach { free($0) } }
+    return body(owned.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,93 @@
+import Core
+import Foundation
+import Logging
+import NIOPosix
+
+/// The entry point to Postgres: pooled connections whose blocking libpq calls run on a dedicated
+/// thread pool, never on an event loop or the cooperative pool.
+///
+/// Work is a synchronous closure over a `Connection`, executed on one blocking thread, so a whole
+/// transaction costs one thread hop rather than one per statement.
+public final class Database: Sendable {
+    public let pool: ConnectionPool
+    private let threads: NIOThreadPool
+
+    /// Opens a pool of up to `poolSize` connections to `url` (nothing connects until first use).
+    public init(url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10)) {
+        threads = NIOThreadPool(numberOfThreads: poolSize)
+        threads.start()
+        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, threads: threads)
+    }
+
+    /// Stops the blocking threads; call once on shutdown.
+    public func shutdown() async {
+        await pool.drain()
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Runs `body` on a pooled connection outside any transaction.
+    ///
+    /// When the connection turns out to be broken before any statement of `body` reached the server
+    /// (a restarted server, a terminated backend), the work is retried once on a fresh connection.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try await pool.acquire()
+            let before = connection.completedStatements
+            do {
+                let result = try await threads.runIfActive { try body(connection) }
+                await pool.release(connection, broken: connection.isBroken)
+                return result
+            } catch let error as DatabaseError where error.kind == .connection {
+                await pool.release(connection, broken: true)
+                if attempt == 1, connection.completedStatements == before { continue }
+                throw error
+            } catch {
+                await pool.release(connection, broken: connection.isBroken || connection.inTransaction)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction whose row-level security is scoped to `workspace`:
+    /// `app.workspace_id` is set locally, so the session sees and writes that workspace only.
+    public func withWorkspace<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withConnection { connection in
+            // The id is a typed UUID (hex and dashes only), so it is safe to inline; doing so
+            // sends BEGIN and the setting in one round trip.
+            try Self.transaction(connection, begin: "BEGIN; SELECT set_config('app.workspace_id', '\(workspace)', true)", body)
+        }
+    }
+
+    /// Runs `body` in a transaction with no workspace set: row-level security shows no tenant rows,
+    /// so only `SECURITY DEFINER` functions can reach across workspaces. For the rare admin path.
+    public func withUnscopedTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withConnection { connection in try Self.transaction(connection, begin: "BEGIN", body) }
+    }
+
+    private static func transaction<T>(_ connection: Connection, begin: String, _ body: (Connection) throws -> T) throws -> T {
+        try connection.execute(begin)
+        do {
+            let result = try body(connection)
+            try connection.execute("COMMIT")
+            return result
+        } catch {
+            if !connection.isBroken { _ = try? connection.execute("ROLLBACK") }
+            throw error
+        }
+    }
+}
+
+/// Runs one blocking call (process spawning, a one-off connection) on its own thread, for the
+/// start-up and CLI paths that have no pool yet.
+public enum Blocking {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try body() })
+            }
+            thread.start()
+        }
+    }
+}

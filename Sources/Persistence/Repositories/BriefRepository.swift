@@ -1,0 +1,90 @@
+import Core
+import Foundation
+
+/// Fields of a brief to create.
+public struct NewBrief: Sendable, Equatable {
+    public var handle: String
+    public var targetType: TargetType
+    public var notes: String?
+    public var brandId: String?
+    public var inputs: JSONValue
+    public init(handle: String, targetType: TargetType = .ownAccount, notes: String? = nil, brandId: String? = nil, inputs: JSONValue = [:]) {
+        self.handle = handle
+        self.targetType = targetType
+        self.notes = notes
+        self.brandId = brandId
+        self.inputs = inputs
+    }
+}
+
+/// A page of results and the cursor for the next one.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// Opaque; pass back to get the following page. `nil` on the last page.
+    public var nextCursor: String?
+}
+
+/// Keyset cursor over `(created_at, id)`, newest first.
+struct Cursor {
+    var createdAt: String
+    var id: String
+
+    init(createdAt: String, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    init?(_ text: String) {
+        guard let bytes = Crypto.base64URLDecode(text) else { return nil }
+        let parts = String(decoding: bytes, as: UTF8.self).split(separator: "|", maxSplits: 1).map(String.init)
+        guard parts.count == 2, Timestamp.parse(parts[0]) != nil, UUID(uuidString: parts[1]) != nil else { return nil }
+        (createdAt, id) = (parts[0], parts[1])
+    }
+
+    var encoded: String { Crypto.base64URLEncode(Array("\(createdAt)|\(id)".utf8)) }
+}
+
+/// Briefs of the session's workspace.
+public enum BriefRepository {
+    static let columns = "id, workspace_id, handle, target_type, notes, brand_id, inputs, status, created_at, updated_at"
+
+    public static func create(_ brief: NewBrief, workspace: WorkspaceID, on connection: Connection) throws -> Brief {
+        let row = try connection.query(
+            "INSERT INTO tiktok_briefs (workspace_id, handle, target_type, notes, brand_id, inputs) VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)",
+            workspace, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.inputs
+        ).first!
+        return try decode(row)
+    }
+
+    public static func find(_ id: BriefID, on connection: Connection) throws -> Brief? {
+        try connection.query("SELECT \(columns) FROM tiktok_briefs WHERE id = $1", id).first.map(decode)
+    }
+
+    /// Newest first; `cursor` comes from a previous page. Throws `AppError` for a malformed cursor.
+    public static func list(limit: Int, cursor: String?, on connection: Connection) throws -> Page<Brief> {
+        var sql = "SELECT \(columns) FROM tiktok_briefs"
+        var parameters: [SQLValue] = []
+        if let cursor {
+            guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
+            sql += " WHERE (created_at, id) < ($1::timestamptz, $2::uuid)"
+            parameters = [position.createdAt.sqlValue, position.id.sqlValue]
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
+        let rows = try connection.query(sql, parameters).rows
+        let items = try rows.prefix(limit).map(decode)
+        let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public static func setStatus(_ id: BriefID, _ status: Brief.Status, on connection: Connection) throws {
+        try connection.query("UPDATE tiktok_briefs SET status = $2, updated_at = now() WHERE id = $1", id, status)
+    }
+
+    static func decode(_ row: Row) throws -> Brief {
+        Brief(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), handle: try row.string("handle"),
+            targetType: try row.enumeration("target_type"), notes: row.optionalString("notes"), brandId: row.optionalString("brand_id"),
+            inputs: try row.json("inputs"), status: try row.enumeration("status"), createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
+    }
+}
