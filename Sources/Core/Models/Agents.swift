@@ -16,6 +16,22 @@ public struct AgentRun: Codable, Sendable, Equatable {
     public var latencyMs: Int
     public var startedAt: Date
     public var completedAt: Date?
+
+    public init(id: AgentRunID, workspaceId: WorkspaceID, agentName: String, workflowRunId: WorkflowRunID? = nil, workflowStepId: WorkflowStepID? = nil, status: Status, input: JSONValue, output: JSONValue? = nil, error: String? = nil, costUsd: Double, latencyMs: Int, startedAt: Date, completedAt: Date? = nil) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.agentName = agentName
+        self.workflowRunId = workflowRunId
+        self.workflowStepId = workflowStepId
+        self.status = status
+        self.input = input
+        self.output = output
+        self.error = error
+        self.costUsd = costUsd
+        self.latencyMs = latencyMs
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
 }
 
 /// One traced action inside an agent run: a Claude call in full, or a provider/skill/db call.
@@ -48,4 +64,29 @@ public struct AgentStep: Codable, Sendable, Equatable {
     public var response: JSONValue?
     public var error: String?
     public var createdAt: Date
+
+    public init(id: AgentStepID, workspaceId: WorkspaceID, agentRunId: AgentRunID, stepIndex: Int, kind: Kind, name: String, model: String? = nil, systemPrompt: String? = nil, userPrompt: String? = nil, responseText: String? = nil, promptHash: String? = nil, inputTokens: Int, outputTokens: Int, cacheCreationInputTokens: Int, cacheReadInputTokens: Int, costUsd: Double, latencyMs: Int, cacheHit: Bool, request: JSONValue? = nil, response: JSONValue? = nil, error: String? = nil, createdAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.agentRunId = agentRunId
+        self.stepIndex = stepIndex
+        self.kind = kind
+        self.name = name
+        self.model = model
+        self.systemPrompt = systemPrompt
+        self.userPrompt = userPrompt
+        self.responseText = responseText
+        self.promptHash = promptHash
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cacheCreationInputTokens = cacheCreationInputTokens
+        self.cacheReadInputTokens = cacheReadInputTokens
+        self.costUsd = costUsd
+        self.latencyMs = latencyMs
+        self.cacheHit = cacheHit
+        self.request = request
+        self.response = response
+        self.error = error
+        self.createdAt = createdAt
+    }
 }

@@ -55,4 +55,14 @@ public struct SpendLedgerEntry: Codable, Sendable, Equatable {
     public var amountUsd: Double
     public var reference: String
     public var createdAt: Date
+
+    public init(id: UUID, workspaceId: WorkspaceID, day: String, category: Category, amountUsd: Double, reference: String, createdAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.day = day
+        self.category = category
+        self.amountUsd = amountUsd
+        self.reference = reference
+        self.createdAt = createdAt
+    }
 }

@@ -11,6 +11,18 @@ public struct Workflow: Codable, Sendable, Equatable {
     public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
+
+    public init(id: WorkflowID, workspaceId: WorkspaceID, slug: String, name: String, description: String, definition: JSONValue, version: Int, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.slug = slug
+        self.name = name
+        self.description = description
+        self.definition = definition
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// Lifecycle of a workflow run.
@@ -40,6 +52,24 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var completedAt: Date?
     public var updatedAt: Date
+
+    public init(id: WorkflowRunID, workspaceId: WorkspaceID, workflowId: WorkflowID? = nil, workflowSlug: String, briefId: BriefID? = nil, status: RunStatus, input: JSONValue, reportMd: String? = nil, error: String? = nil, totalCostUsd: Double, totalLatencyMs: Int, createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.workflowId = workflowId
+        self.workflowSlug = workflowSlug
+        self.briefId = briefId
+        self.status = status
+        self.input = input
+        self.reportMd = reportMd
+        self.error = error
+        self.totalCostUsd = totalCostUsd
+        self.totalLatencyMs = totalLatencyMs
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// Lifecycle of one step of a run.
@@ -79,6 +109,31 @@ public struct WorkflowStep: Codable, Sendable, Equatable {
     public var completedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+
+    public init(id: WorkflowStepID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepKey: String, kind: StepKind, agentName: String? = nil, dependsOn: [String], status: StepStatus, input: JSONValue, output: JSONValue? = nil, error: String? = nil, attempt: Int, maxAttempts: Int, agentRunId: AgentRunID? = nil, costUsd: Double, latencyMs: Int, leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.runId = runId
+        self.stepKey = stepKey
+        self.kind = kind
+        self.agentName = agentName
+        self.dependsOn = dependsOn
+        self.status = status
+        self.input = input
+        self.output = output
+        self.error = error
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.agentRunId = agentRunId
+        self.costUsd = costUsd
+        self.latencyMs = latencyMs
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// A human gate in a run.
@@ -96,6 +151,20 @@ public struct Approval: Codable, Sendable, Equatable {
     public var decidedByKeyId: APIKeyID?
     public var decidedAt: Date?
     public var createdAt: Date
+
+    public init(id: ApprovalID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepId: WorkflowStepID, stepKey: String, status: Status, payload: JSONValue, decisionNote: String? = nil, decidedByKeyId: APIKeyID? = nil, decidedAt: Date? = nil, createdAt: Date) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.runId = runId
+        self.stepId = stepId
+        self.stepKey = stepKey
+        self.status = status
+        self.payload = payload
+        self.decisionNote = decisionNote
+        self.decidedByKeyId = decidedByKeyId
+        self.decidedAt = decidedAt
+        self.createdAt = createdAt
+    }
 }
 
 /// One entry of a run's persisted event log; `seq` is gap-free per run.

@@ -163,8 +163,13 @@ public struct EmbeddedPostgres: Sendable {
         try handle.close()
     }
 
+    /// Starts the server on the port it used last time when that is still free, so URLs handed
+    /// out before a restart keep working.
     private func launch() throws -> Int {
-        let port = try FreePort.find()
+        let portFile = root + "/port"
+        let previous = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let port = try previous.flatMap { FreePort.isFree($0) ? $0 : nil } ?? FreePort.find()
+        try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
         try pgctl(["start", "-D", clusterDirectory, "-l", logPath, "-w", "-t", "60", "-o", "-p \(port)"])
         return port
     }
@@ -254,13 +259,21 @@ struct FileLock {
 
 /// Asks the kernel for a free loopback TCP port.
 enum FreePort {
+    static func isFree(_ port: Int) -> Bool {
+        (try? claim(port: port)) != nil
+    }
+
     static func find() throws -> Int {
+        try claim(port: 0)
+    }
+
+    private static func claim(port: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw EmbeddedPostgres.LaunchError(description: "cannot open a socket") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in

@@ -57,7 +57,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Reads pending `NOTIFY` messages without blocking; `waitSeconds` first waits for the socket.
-    public func notifications(waitSeconds: Double) throws(DatabaseError) -> [Notification] {
+    public func notifications(waitSeconds: Double) throws(DatabaseError) -> [PGNotification] {
         let socket = PQsocket(handle)
         guard socket >= 0 else { throw DatabaseError(kind: .connection, message: "connection has no socket") }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
@@ -65,9 +65,9 @@ public final class Connection: @unchecked Sendable {
         guard PQconsumeInput(handle) == 1 else {
             throw DatabaseError(kind: .connection, message: errorText())
         }
-        var out: [Notification] = []
+        var out: [PGNotification] = []
         while let notify = PQnotifies(handle) {
-            out.append(Notification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra)))
+            out.append(PGNotification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra)))
             PQfreemem(notify)
         }
         return out
@@ -124,7 +124,11 @@ public final class Connection: @unchecked Sendable {
 }
 
 /// A `NOTIFY` message.
-public struct Notification: Sendable, Equatable {
+public struct PGNotification: Sendable, Equatable {
+    public init(channel: String, payload: String) {
+        self.channel = channel
+        self.payload = payload
+    }
     public var channel: String
     public var payload: String
 }

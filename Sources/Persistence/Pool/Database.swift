@@ -28,7 +28,8 @@ public final class Database: Sendable {
     /// Runs `body` on a pooled connection outside any transaction.
     ///
     /// When the connection turns out to be broken before any statement of `body` reached the server
-    /// (a restarted server, a terminated backend), the work is retried once on a fresh connection.
+    /// (a restarted server, a terminated backend), idle connections are discarded too (they most
+    /// likely share the fate) and the work is retried once on a fresh connection.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -41,6 +42,7 @@ public final class Database: Sendable {
                 return result
             } catch let error as DatabaseError where error.kind == .connection {
                 await pool.release(connection, broken: true)
+                await pool.drain()
                 if attempt == 1, connection.completedStatements == before { continue }
                 throw error
             } catch {

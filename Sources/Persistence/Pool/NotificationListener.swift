@@ -4,7 +4,7 @@ import Logging
 /// What a listener subscriber receives.
 public enum ListenerEvent: Sendable, Equatable {
     /// A `NOTIFY` on one of the listened channels.
-    case notification(Notification)
+    case notification(PGNotification)
     /// The listening connection was re-established; notifications may have been missed, so
     /// subscribers should catch up from the database.
     case reconnected

@@ -1,0 +1,98 @@
+import Core
+import Foundation
+
+/// Agent runs and their trace rows.
+public enum AgentRunRepository {
+    static let columns = """
+        id, workspace_id, agent_name, workflow_run_id, workflow_step_id, status, input, output, error, cost_usd, latency_ms,
+        started_at, completed_at
+        """
+
+    /// Inserts the `running` row that opens an agent run.
+    public static func start(
+        id: AgentRunID, agentName: String, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
+        input: JSONValue, on connection: Connection
+    ) throws -> AgentRun {
+        try decode(connection.query(
+            """
+            INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
+            """, id, workspace, agentName, workflowRun, workflowStep, input
+        ).first!)
+    }
+
+    /// Closes an agent run as succeeded or failed with its output, cost and latency.
+    @discardableResult
+    public static func finish(
+        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, costUsd: Double, latencyMs: Int,
+        on connection: Connection
+    ) throws -> AgentRun? {
+        try connection.query(
+            """
+            UPDATE tiktok_agent_runs SET status = $2, output = $3, error = $4, cost_usd = $5, latency_ms = $6, completed_at = now()
+            WHERE id = $1 RETURNING \(columns)
+            """, id, status, output, error, costUsd, latencyMs
+        ).first.map(decode)
+    }
+
+    public static func find(_ id: AgentRunID, on connection: Connection) throws -> AgentRun? {
+        try connection.query("SELECT \(columns) FROM tiktok_agent_runs WHERE id = $1", id).first.map(decode)
+    }
+
+    public static func recent(agent: String, limit: Int, on connection: Connection) throws -> [AgentRun] {
+        try connection.query(
+            "SELECT \(columns) FROM tiktok_agent_runs WHERE agent_name = $1 ORDER BY started_at DESC LIMIT $2", agent, limit
+        ).rows.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> AgentRun {
+        AgentRun(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), agentName: try row.string("agent_name"),
+            workflowRunId: try row.optionalID("workflow_run_id"), workflowStepId: try row.optionalID("workflow_step_id"),
+            status: try row.enumeration("status"), input: try row.json("input"), output: try row.optionalJSON("output"),
+            error: row.optionalString("error"), costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"),
+            startedAt: try row.date("started_at"), completedAt: try row.optionalDate("completed_at"))
+    }
+}
+
+/// Trace rows (`tiktok_agent_steps`).
+public enum AgentStepRepository {
+    static let columns = """
+        id, workspace_id, agent_run_id, step_index, kind, name, model, system_prompt, user_prompt, response_text, prompt_hash,
+        input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms, cache_hit,
+        request, response, error, created_at
+        """
+
+    /// Writes one trace row.
+    public static func insert(_ step: AgentStep, agentName: String, on connection: Connection) throws {
+        try connection.query(
+            """
+            INSERT INTO tiktok_agent_steps (id, workspace_id, agent_run_id, agent_name, step_index, kind, name, model, system_prompt,
+                user_prompt, response_text, prompt_hash, input_tokens, output_tokens, cache_creation_input_tokens,
+                cache_read_input_tokens, cost_usd, latency_ms, cache_hit, request, response, error, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+            """,
+            step.id, step.workspaceId, step.agentRunId, agentName, step.stepIndex, step.kind, step.name, step.model,
+            step.systemPrompt, step.userPrompt, step.responseText, step.promptHash, step.inputTokens, step.outputTokens,
+            step.cacheCreationInputTokens, step.cacheReadInputTokens, step.costUsd, step.latencyMs, step.cacheHit,
+            step.request, step.response, step.error, step.createdAt)
+    }
+
+    /// The trace of one agent run, in call order.
+    public static func list(agentRun: AgentRunID, on connection: Connection) throws -> [AgentStep] {
+        try connection.query("SELECT \(columns) FROM tiktok_agent_steps WHERE agent_run_id = $1 ORDER BY step_index", agentRun).rows.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> AgentStep {
+        AgentStep(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), agentRunId: try row.id("agent_run_id"),
+            stepIndex: try row.int("step_index"), kind: try row.enumeration("kind"), name: try row.string("name"),
+            model: row.optionalString("model"), systemPrompt: row.optionalString("system_prompt"), userPrompt: row.optionalString("user_prompt"),
+            responseText: row.optionalString("response_text"), promptHash: row.optionalString("prompt_hash"),
+            inputTokens: try row.int("input_tokens"), outputTokens: try row.int("output_tokens"),
+            cacheCreationInputTokens: try row.int("cache_creation_input_tokens"), cacheReadInputTokens: try row.int("cache_read_input_tokens"),
+            costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"), cacheHit: try row.bool("cache_hit"),
+            request: try row.optionalJSON("request"), response: try row.optionalJSON("response"), error: row.optionalString("error"),
+            createdAt: try row.date("created_at"))
+    }
+}

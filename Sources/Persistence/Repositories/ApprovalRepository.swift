@@ -1,0 +1,55 @@
+import Core
+import Foundation
+
+/// Approval gates of the session's workspace.
+public enum ApprovalRepository {
+    static let columns = "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_at, created_at"
+
+    /// Opens the gate for a step; a second call for the same step returns the existing gate.
+    public static func open(
+        run: WorkflowRunID, step: WorkflowStepID, stepKey: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection
+    ) throws -> Approval {
+        try decode(connection.query(
+            """
+            INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key, payload) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (step_id) DO UPDATE SET step_key = EXCLUDED.step_key RETURNING \(columns)
+            """, workspace, run, step, stepKey, payload
+        ).first!)
+    }
+
+    public static func find(_ id: ApprovalID, on connection: Connection) throws -> Approval? {
+        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE id = $1", id).first.map(decode)
+    }
+
+    public static func list(status: Approval.Status?, limit: Int, on connection: Connection) throws -> [Approval] {
+        if let status {
+            return try connection.query(
+                "SELECT \(columns) FROM tiktok_approvals WHERE status = $1 ORDER BY created_at DESC LIMIT $2", status, limit
+            ).rows.map(decode)
+        }
+        return try connection.query("SELECT \(columns) FROM tiktok_approvals ORDER BY created_at DESC LIMIT $1", limit).rows.map(decode)
+    }
+
+    /// Records a decision. Throws `AppError` 404 when absent and 409 when already decided.
+    public static func decide(
+        _ id: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, on connection: Connection
+    ) throws -> Approval {
+        let decided = try connection.query(
+            """
+            UPDATE tiktok_approvals SET status = $2, decision_note = $3, decided_by_key_id = $4, decided_at = now()
+            WHERE id = $1 AND status = 'pending' RETURNING \(columns)
+            """, id, approve ? Approval.Status.approved : .rejected, note, key
+        ).first
+        if let decided { return try decode(decided) }
+        guard let existing = try find(id, on: connection) else { throw AppError.notFound("approval \(id) not found") }
+        throw AppError.conflict("approval \(id) was already \(existing.status.rawValue)")
+    }
+
+    static func decode(_ row: Row) throws -> Approval {
+        Approval(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), stepId: try row.id("step_id"),
+            stepKey: try row.string("step_key"), status: try row.enumeration("status"), payload: try row.json("payload"),
+            decisionNote: row.optionalString("decision_note"), decidedByKeyId: try row.optionalID("decided_by_key_id"),
+            decidedAt: try row.optionalDate("decided_at"), createdAt: try row.date("created_at"))
+    }
+}

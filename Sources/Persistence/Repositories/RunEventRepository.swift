@@ -1,0 +1,38 @@
+import Core
+import Foundation
+
+/// The persisted, per-run ordered event log behind the SSE stream.
+public enum RunEventRepository {
+    /// The `NOTIFY` channel announcing new events; the payload is `run_id:seq`.
+    public static let channel = "tiktok_run_events"
+
+    /// Appends an event with the run's next sequence number and announces it with `NOTIFY`
+    /// (delivered when the surrounding transaction commits). The run row lock makes `seq` gap-free.
+    @discardableResult
+    public static func append(run: WorkflowRunID, event: String, data: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> RunEvent {
+        let row = try connection.query(
+            """
+            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq)
+            INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
+            SELECT $2, $1, event_seq, $3, $4 FROM next
+            RETURNING seq, created_at
+            """, run, workspace, event, data
+        ).first
+        guard let row else { throw AppError.notFound("run \(run) not found") }
+        let seq = try row.int("seq")
+        try connection.query("SELECT pg_notify($1, $2)", channel, "\(run):\(seq)")
+        return RunEvent(workspaceId: workspace, runId: run, seq: seq, event: event, data: data, createdAt: try row.date("created_at"))
+    }
+
+    /// Events with `seq` greater than `after`, in order.
+    public static func list(run: WorkflowRunID, after: Int, limit: Int = 10_000, on connection: Connection) throws -> [RunEvent] {
+        try connection.query(
+            "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            run, after, limit
+        ).rows.map { row in
+            RunEvent(
+                workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
+                data: try row.json("data"), createdAt: try row.date("created_at"))
+        }
+    }
+}

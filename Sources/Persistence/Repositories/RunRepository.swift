@@ -1,0 +1,101 @@
+import Core
+import Foundation
+
+/// Filters for listing runs.
+public struct RunFilter: Sendable, Equatable {
+    public var status: RunStatus?
+    public var workflowSlug: String?
+    public var briefId: BriefID?
+    public init(status: RunStatus? = nil, workflowSlug: String? = nil, briefId: BriefID? = nil) {
+        self.status = status
+        self.workflowSlug = workflowSlug
+        self.briefId = briefId
+    }
+}
+
+/// Workflow runs of the session's workspace.
+public enum RunRepository {
+    static let columns = """
+        id, workspace_id, workflow_id, workflow_slug, brief_id, status, input, report_md, error, total_cost_usd,
+        total_latency_ms, created_at, started_at, completed_at, updated_at
+        """
+
+    public static func create(
+        workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
+        status: RunStatus = .running, on connection: Connection
+    ) throws -> WorkflowRun {
+        let row = try connection.query(
+            """
+            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at)
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END) RETURNING \(columns)
+            """, workspace, workflowId, workflowSlug, briefId, input, status
+        ).first!
+        return try decode(row)
+    }
+
+    public static func find(_ id: WorkflowRunID, on connection: Connection) throws -> WorkflowRun? {
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = $1", id).first.map(decode)
+    }
+
+    /// Newest first, keyset-paginated.
+    public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
+        var conditions: [String] = []
+        var parameters: [SQLValue] = []
+        func bind(_ value: some SQLEncodable) -> String {
+            parameters.append(value.sqlValue)
+            return "$\(parameters.count)"
+        }
+        if let status = filter.status { conditions.append("status = \(bind(status))") }
+        if let slug = filter.workflowSlug { conditions.append("workflow_slug = \(bind(slug))") }
+        if let brief = filter.briefId { conditions.append("brief_id = \(bind(brief))") }
+        if let cursor {
+            guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
+            conditions.append("(created_at, id) < (\(bind(position.createdAt))::timestamptz, \(bind(position.id))::uuid)")
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let rows = try connection.query(
+            "SELECT \(columns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
+        ).rows
+        let items = try rows.prefix(limit).map(decode)
+        let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// Moves a run to `status` unless it is already terminal; returns whether it moved.
+    @discardableResult
+    public static func setStatus(_ id: WorkflowRunID, _ status: RunStatus, error: String? = nil, on connection: Connection) throws -> Bool {
+        try connection.query(
+            """
+            UPDATE tiktok_workflow_runs SET status = $2, error = COALESCE($3, error), updated_at = now()
+            WHERE id = $1 AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
+            """, id, status, error
+        ).affectedRows == 1
+    }
+
+    /// Writes the final state: status, totals summed from the steps, report and completion time.
+    @discardableResult
+    public static func finalize(
+        _ id: WorkflowRunID, status: RunStatus, reportMd: String?, error: String?, on connection: Connection
+    ) throws -> WorkflowRun? {
+        try connection.query(
+            """
+            UPDATE tiktok_workflow_runs r SET status = $2, report_md = COALESCE($3, r.report_md), error = COALESCE($4, r.error),
+                total_cost_usd = s.cost, total_latency_ms = s.latency, completed_at = now(), updated_at = now()
+            FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
+                  FROM tiktok_workflow_steps WHERE run_id = $1) s
+            WHERE r.id = $1 AND r.status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
+            RETURNING \(columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+            """, id, status, reportMd, error
+        ).first.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> WorkflowRun {
+        WorkflowRun(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), workflowId: try row.optionalID("workflow_id"),
+            workflowSlug: try row.string("workflow_slug"), briefId: try row.optionalID("brief_id"), status: try row.enumeration("status"),
+            input: try row.json("input"), reportMd: row.optionalString("report_md"), error: row.optionalString("error"),
+            totalCostUsd: try row.double("total_cost_usd"), totalLatencyMs: try row.int("total_latency_ms"),
+            createdAt: try row.date("created_at"), startedAt: try row.optionalDate("started_at"),
+            completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"))
+    }
+}

@@ -1,0 +1,62 @@
+import Core
+import Foundation
+
+/// A step row to create when a run is materialised.
+public struct NewStep: Sendable, Equatable {
+    public var stepKey: String
+    public var kind: StepKind
+    public var agentName: String?
+    public var dependsOn: [String]
+    public var maxAttempts: Int
+    public init(stepKey: String, kind: StepKind, agentName: String?, dependsOn: [String], maxAttempts: Int = 1) {
+        self.stepKey = stepKey
+        self.kind = kind
+        self.agentName = agentName
+        self.dependsOn = dependsOn
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// Steps of workflow runs in the session's workspace.
+public enum StepRepository {
+    static let columns = """
+        id, workspace_id, run_id, step_key, kind, agent_name, depends_on, status, input, output, error, attempt, max_attempts,
+        agent_run_id, cost_usd, latency_ms, lease_owner, lease_expires_at, started_at, completed_at, created_at, updated_at
+        """
+
+    /// Inserts every step of a run as `pending`, in one statement.
+    public static func createAll(_ steps: [NewStep], run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws -> [WorkflowStep] {
+        guard !steps.isEmpty else { return [] }
+        var values: [String] = []
+        var parameters: [SQLValue] = [workspace.sqlValue, run.sqlValue]
+        for step in steps {
+            let base = parameters.count
+            parameters += [step.stepKey.sqlValue, step.kind.sqlValue, step.agentName.sqlValue, step.dependsOn.sqlValue, step.maxAttempts.sqlValue]
+            values.append("($1, $2, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::text[], $\(base + 5)::int)")
+        }
+        return try connection.query(
+            "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind, agent_name, depends_on, max_attempts) VALUES \(values.joined(separator: ", ")) RETURNING \(columns)",
+            parameters
+        ).rows.map(decode)
+    }
+
+    public static func list(run: WorkflowRunID, on connection: Connection) throws -> [WorkflowStep] {
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 ORDER BY created_at, step_key", run).rows.map(decode)
+    }
+
+    public static func find(run: WorkflowRunID, key: String, on connection: Connection) throws -> WorkflowStep? {
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 AND step_key = $2", run, key).first.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> WorkflowStep {
+        WorkflowStep(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), stepKey: try row.string("step_key"),
+            kind: try row.enumeration("kind"), agentName: row.optionalString("agent_name"), dependsOn: try row.stringArray("depends_on"),
+            status: try row.enumeration("status"), input: try row.json("input"), output: try row.optionalJSON("output"),
+            error: row.optionalString("error"), attempt: try row.int("attempt"), maxAttempts: try row.int("max_attempts"),
+            agentRunId: try row.optionalID("agent_run_id"), costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"),
+            leaseOwner: row.optionalString("lease_owner"), leaseExpiresAt: try row.optionalDate("lease_expires_at"),
+            startedAt: try row.optionalDate("started_at"), completedAt: try row.optionalDate("completed_at"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+}

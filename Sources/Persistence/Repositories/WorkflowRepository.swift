@@ -1,0 +1,38 @@
+import Core
+import Foundation
+
+/// Workflow definitions stored per workspace (they override the seeded ones of the same slug).
+public enum WorkflowRepository {
+    static let columns = "id, workspace_id, slug, name, description, definition, version, created_at, updated_at"
+
+    /// Inserts or replaces the definition for `slug`, bumping its version when it changes.
+    public static func upsert(
+        slug: String, name: String, description: String, definition: JSONValue, workspace: WorkspaceID, on connection: Connection
+    ) throws -> Workflow {
+        let row = try connection.query(
+            """
+            INSERT INTO tiktok_workflows (workspace_id, slug, name, description, definition) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (workspace_id, slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+                definition = EXCLUDED.definition, updated_at = now(),
+                version = tiktok_workflows.version + (tiktok_workflows.definition IS DISTINCT FROM EXCLUDED.definition)::int
+            RETURNING \(columns)
+            """, workspace, slug, name, description, definition
+        ).first!
+        return try decode(row)
+    }
+
+    public static func find(slug: String, on connection: Connection) throws -> Workflow? {
+        try connection.query("SELECT \(columns) FROM tiktok_workflows WHERE slug = $1", slug).first.map(decode)
+    }
+
+    public static func list(on connection: Connection) throws -> [Workflow] {
+        try connection.query("SELECT \(columns) FROM tiktok_workflows ORDER BY slug").rows.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> Workflow {
+        Workflow(
+            id: try row.id("id"), workspaceId: try row.id("workspace_id"), slug: try row.string("slug"), name: try row.string("name"),
+            description: try row.string("description"), definition: try row.json("definition"), version: try row.int("version"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+}

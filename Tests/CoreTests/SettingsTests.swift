@@ -1,0 +1,47 @@
+import Core
+import Testing
+
+@Suite struct SettingsTests {
+    @Test func defaultsNeedNoEnvironment() throws {
+        let settings = try Settings(environment: [:])
+        #expect(settings.port == 8080)
+        #expect(settings.claudeMode == .mock)
+        #expect(settings.providerMode == .mock)
+        #expect(settings.executionMode == .inline)
+        #expect(settings.databaseURL == nil)
+    }
+
+    @Test func valuesAreRead() throws {
+        let settings = try Settings(environment: [
+            "PORT": "9000", "CLAUDE_MODE": "replay", "EXECUTION_MODE": "cloud_tasks", "DATABASE_URL": "postgres://u:p@db:5432/x",
+        ])
+        #expect(settings.port == 9000)
+        #expect(settings.claudeMode == .replay)
+        #expect(settings.executionMode == .cloudTasks)
+        #expect(settings.databaseURL == "postgres://u:p@db:5432/x")
+    }
+
+    @Test(arguments: [
+        ("PORT", "eighty"), ("PORT", "70000"), ("PORT", "0"),
+        ("DB_POOL_SIZE", "-1"), ("DB_ACQUIRE_TIMEOUT_SECONDS", "soon"),
+        ("LOG_LEVEL", "loud"), ("CLAUDE_MODE", "sometimes"), ("TIKTOK_PROVIDER_MODE", "real"),
+        ("EXECUTION_MODE", "lambda"), ("DATABASE_URL", "mysql://db/x"), ("DATABASE_URL", "not a url"),
+        ("DATABASE_OWNER_URL", "http://db/x"), ("ANTHROPIC_BASE_URL", "ftp://x"), ("CLAUDE_MOCK_LATENCY_MS", "-5"),
+    ])
+    func eachInvalidValueFailsNamingItsVariable(variable: String, value: String) {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: [variable: value]) }
+        #expect(error?.variable == variable)
+        #expect(error?.description.hasPrefix("invalid setting \(variable):") == true)
+        #expect(error?.description.contains("\n") == false, "one line")
+    }
+
+    @Test func liveClaudeNeedsAnAPIKey() {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: ["CLAUDE_MODE": "live"]) }
+        #expect(error?.variable == "ANTHROPIC_API_KEY")
+    }
+
+    @Test func aURLWithAPasswordIsNotEchoedInTheError() {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_URL": "mysql://user:hunter2@db/x"]) }
+        #expect(error?.description.contains("hunter2") == false)
+    }
+}

@@ -1,0 +1,113 @@
+import Core
+import Foundation
+import Persistence
+import Testing
+
+@Suite struct ConnectionTests {
+    @Test func badSQLFailsWithItsSQLState() async throws {
+        let syntax = await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withConnection { try $0.query("SELEKT 1") }
+        }
+        #expect(syntax?.sqlState == "42601")
+        #expect(syntax?.kind == .query)
+        let missing = await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withConnection { try $0.query("SELECT * FROM no_such_table") }
+        }
+        #expect(missing?.sqlState == "42P01")
+    }
+
+    @Test func anInjectionStringIsStoredLiterally() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let hostile = "@x'); DROP TABLE tiktok_briefs; --"
+        let brief = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try BriefRepository.create(NewBrief(handle: hostile, notes: "$1 \\' \" ;"), workspace: workspace, on: c)
+        }
+        let read = try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.find(brief.id, on: $0) }
+        #expect(read?.handle == hostile)
+        #expect(read?.notes == "$1 \\' \" ;")
+    }
+
+    @Test func aFailedTransactionWritesNothing() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                _ = try BriefRepository.create(NewBrief(handle: "@first"), workspace: workspace, on: c)
+                try c.query("INSERT INTO tiktok_briefs (workspace_id, handle, target_type) VALUES ($1, '@x', 'nonsense')", workspace)
+            }
+        }
+        let page = try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0) }
+        #expect(page.items.isEmpty)
+    }
+
+    @Test func valuesRoundTripThroughTheirColumnTypes() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let inputs: JSONValue = ["budget": 120.5, "tags": ["a", "b"], "nested": ["ok": true, "none": nil]]
+        let brief = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try BriefRepository.create(NewBrief(handle: "@émoji🎉", targetType: .competitor, inputs: inputs), workspace: workspace, on: c)
+        }
+        #expect(brief.handle == "@émoji🎉")
+        #expect(brief.targetType == .competitor)
+        #expect(brief.inputs == inputs)
+        #expect(abs(brief.createdAt.timeIntervalSinceNow) < 300)
+        let steps = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: brief.id, input: [:], on: c)
+            return try StepRepository.createAll(
+                [NewStep(stepKey: "a", kind: .agent, agentName: "trend_scout", dependsOn: []),
+                 NewStep(stepKey: "b", kind: .synthesis, agentName: nil, dependsOn: ["a", "we\"ird, key"])],
+                run: run.id, workspace: workspace, on: c)
+        }
+        #expect(steps.map(\.dependsOn) == [[], ["a", "we\"ird, key"]])
+    }
+}
+
+@Suite(.serialized) struct PoolTests {
+    @Test func aPoolSurvivesTerminatedBackends() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 3)
+        defer { Task { await database.shutdown() } }
+        let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try await database.withConnection { c in Thread.sleep(forTimeInterval: 0.05); return c.backendPID } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let superuser = try Connection(url: TestDatabase.cluster.superuserURL)
+        for pid in Set(pids) { try superuser.query("SELECT pg_terminate_backend($1)", Int(pid)) }
+        for _ in 0..<6 {
+            let answer = try await database.withConnection { try $0.query("SELECT 41 + 1 AS n").first!.int("n") }
+            #expect(answer == 42)
+        }
+    }
+
+    @Test func aFullPoolTimesOutWithAPoolError() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .milliseconds(200))
+        defer { Task { await database.shutdown() } }
+        async let holder: Void = database.withConnection { c in Thread.sleep(forTimeInterval: 1.0) }
+        try await Task.sleep(for: .milliseconds(100))
+        let error = await #expect(throws: DatabaseError.self) {
+            try await database.withConnection { try $0.query("SELECT 1") }
+        }
+        #expect(error?.kind == .poolTimeout)
+        try await holder
+        let stats = await database.pool.stats
+        #expect(stats.open == 1 && stats.waiting == 0)
+    }
+
+    @Test func aPoolSurvivesAFullServerRestart() async throws {
+        let launcher = try EmbeddedPostgres(dataDir: TestDatabase.dataDir + "-restart", logger: .init(label: "restart"))
+        let cluster = try launcher.start(migrator: TestDatabase.migrator)
+        let database = Database(url: cluster.appURL, poolSize: 2)
+        #expect(try await database.withConnection { try $0.query("SELECT 1 AS n").first!.int("n") } == 1)
+
+        try launcher.stop()
+        await #expect(throws: DatabaseError.self) {
+            try await database.withConnection { try $0.query("SELECT 1") }
+        }
+        let restarted = try launcher.start()
+        #expect(restarted.appURL == cluster.appURL, "the cluster comes back on the same port")
+        for _ in 0..<4 {
+            #expect(try await database.withConnection { try $0.query("SELECT 2 AS n").first!.int("n") } == 2)
+        }
+        await database.shutdown()
+        try launcher.stop()
+    }
+}

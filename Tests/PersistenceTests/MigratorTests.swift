@@ -1,0 +1,51 @@
+import Foundation
+import Persistence
+import Testing
+
+@Suite struct MigratorTests {
+    @Test func twoConcurrentMigrationsLeaveOneCorrectSchema() async throws {
+        let urls = try TestDatabase.freshDatabase("migrate")
+        let migrator = TestDatabase.migrator
+        async let first = Blocking.run { try migrator.migrate(on: try Connection(url: urls.owner)).count }
+        async let second = Blocking.run { try migrator.migrate(on: try Connection(url: urls.owner)).count }
+        let applied = try await [first, second]
+        #expect(applied.sorted() == [0, migrator.migrations.count], "exactly one process applies the files")
+
+        let owner = try Connection(url: urls.owner)
+        let versions = try owner.query("SELECT version FROM tiktok_meta.schema_migrations ORDER BY version").rows.map { try $0.int("version") }
+        #expect(versions == migrator.migrations.map(\.version))
+        let tables = try owner.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'").first!.int("n")
+        #expect(tables >= 20)
+        #expect(try migrator.migrate(on: owner).isEmpty, "a third run has nothing to do")
+    }
+
+    @Test func aChangedAppliedMigrationIsRefused() async throws {
+        let urls = try TestDatabase.freshDatabase("checksum")
+        let original = Migration(version: 1, name: "0001_widgets.sql", sql: "CREATE TABLE widgets (id int);")
+        try Migrator(migrations: [original]).migrate(on: try Connection(url: urls.owner))
+
+        let edited = Migration(version: 1, name: "0001_widgets.sql", sql: "CREATE TABLE widgets (id bigint);")
+        let next = Migration(version: 2, name: "0002_more.sql", sql: "CREATE TABLE more_widgets (id int);")
+        let error = #expect(throws: MigrationError.self) {
+            try Migrator(migrations: [edited, next]).migrate(on: try Connection(url: urls.owner))
+        }
+        #expect(error?.description.contains("0001_widgets.sql changed after it was applied") == true)
+        let owner = try Connection(url: urls.owner)
+        #expect(try owner.query("SELECT to_regclass('more_widgets') IS NULL AS absent").first!.bool("absent"), "nothing after the refusal is applied")
+    }
+
+    @Test func aFailingMigrationLeavesNothingHalfApplied() async throws {
+        let urls = try TestDatabase.freshDatabase("atomic")
+        let broken = Migration(version: 1, name: "0001_broken.sql", sql: "CREATE TABLE gadgets (id int); SELECT * FROM no_such_table;")
+        #expect(throws: MigrationError.self) { try Migrator(migrations: [broken]).migrate(on: try Connection(url: urls.owner)) }
+        let owner = try Connection(url: urls.owner)
+        #expect(try owner.query("SELECT to_regclass('gadgets') IS NULL AS absent").first!.bool("absent"))
+        #expect(try owner.query("SELECT count(*) AS n FROM tiktok_meta.schema_migrations").first!.int("n") == 0)
+    }
+
+    @Test func migrationFilesAreReadInVersionOrder() throws {
+        let migrator = TestDatabase.migrator
+        #expect(migrator.migrations.map(\.version) == migrator.migrations.map(\.version).sorted())
+        #expect(migrator.migrations.first?.name == "0001_tenancy.sql")
+    }
+}

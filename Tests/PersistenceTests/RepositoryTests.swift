@@ -1,0 +1,115 @@
+import Core
+import Foundation
+import Logging
+import Persistence
+import Testing
+
+@Suite struct RepositoryTests {
+    @Test func briefsPageNewestFirstWithoutGapsOrRepeats() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        var created: [BriefID] = []
+        for i in 0..<7 {
+            created.append(try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@b\(i)"), workspace: workspace, on: $0).id })
+        }
+        var seen: [BriefID] = []
+        var cursor: String?
+        repeat {
+            let page = try await TestDatabase.database.withWorkspace(workspace) { [cursor] in try BriefRepository.list(limit: 3, cursor: cursor, on: $0) }
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == created.reversed())
+    }
+
+    @Test func aMalformedCursorIsTheCallersError() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let error = await #expect(throws: AppError.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.list(limit: 3, cursor: "garbage!", on: $0) }
+        }
+        #expect(error?.status == 400)
+    }
+
+    @Test func anApprovalIsDecidedOnce() async throws {
+        let (workspace, key) = try await TestDatabase.workspace()
+        let approval = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll([NewStep(stepKey: "approval", kind: .approval, agentName: nil, dependsOn: [])], run: run.id, workspace: workspace, on: c)[0]
+            return try ApprovalRepository.open(run: run.id, step: step.id, stepKey: "approval", payload: ["budget_usd": 500], workspace: workspace, on: c)
+        }
+        let decided = try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.decide(approval.id, approve: true, note: "ship it", by: key.id, on: $0) }
+        #expect(decided.status == .approved)
+        #expect(decided.decidedByKeyId == key.id)
+        #expect(decided.decidedAt != nil)
+        let second = await #expect(throws: AppError.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.decide(approval.id, approve: false, note: nil, by: key.id, on: $0) }
+        }
+        #expect(second?.status == 409)
+        let (other, _) = try await TestDatabase.workspace()
+        let hidden = await #expect(throws: AppError.self) {
+            try await TestDatabase.database.withWorkspace(other) { try ApprovalRepository.decide(approval.id, approve: true, note: nil, by: nil, on: $0) }
+        }
+        #expect(hidden?.status == 404)
+    }
+
+    @Test func runEventsGetGapFreeSequencesUnderConcurrency() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    _ = try await TestDatabase.database.withWorkspace(workspace) { c in
+                        try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(Double(i))], workspace: workspace, on: c)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let events = try await TestDatabase.database.withWorkspace(workspace) { try RunEventRepository.list(run: run.id, after: 0, on: $0) }
+        #expect(events.map(\.seq) == Array(1...20))
+        let tail = try await TestDatabase.database.withWorkspace(workspace) { try RunEventRepository.list(run: run.id, after: 15, on: $0) }
+        #expect(tail.map(\.seq) == [16, 17, 18, 19, 20])
+    }
+
+    @Test func finalisingARunSumsItsStepsAndHappensOnce() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            _ = try StepRepository.createAll([NewStep(stepKey: "a", kind: .agent, agentName: "x", dependsOn: []), NewStep(stepKey: "b", kind: .agent, agentName: "y", dependsOn: [])], run: run.id, workspace: workspace, on: c)
+            try c.query("UPDATE tiktok_workflow_steps SET cost_usd = 0.25, latency_ms = 100 WHERE run_id = $1", run.id)
+            return run
+        }
+        let done = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .succeeded, reportMd: "# Report", error: nil, on: $0) }
+        #expect(done?.totalCostUsd == 0.5)
+        #expect(done?.totalLatencyMs == 200)
+        #expect(done?.completedAt != nil)
+        #expect(done?.reportMd == "# Report")
+        let again = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .failed, reportMd: nil, error: "late", on: $0) }
+        #expect(again == nil, "a terminal run is not finalised twice")
+    }
+}
+
+@Suite struct NotificationListenerTests {
+    @Test func aCommittedEventIsAnnouncedToListeners() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let listener = NotificationListener(url: TestDatabase.cluster.appURL, channels: [RunEventRepository.channel], logger: Logger(label: "test"))
+        let stream = listener.subscribe()
+        listener.start()
+        defer { listener.stop() }
+        try await Task.sleep(for: .milliseconds(500))
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "p", briefId: nil, input: [:], on: c)
+            try RunEventRepository.append(run: run.id, event: "workflow_run.started", data: [:], workspace: workspace, on: c)
+            return run
+        }
+        var received: PGNotification?
+        for await event in stream {
+            if case .notification(let note) = event, note.payload.hasPrefix(run.id.description) {
+                received = note
+                break
+            }
+        }
+        #expect(received == PGNotification(channel: RunEventRepository.channel, payload: "\(run.id):1"))
+    }
+}

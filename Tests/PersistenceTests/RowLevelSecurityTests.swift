@@ -1,0 +1,170 @@
+import Core
+import Foundation
+import Persistence
+import Testing
+
+/// Every tenant table hides and protects other workspaces' rows.
+@Suite struct RowLevelSecurityTests {
+    /// For each table: an INSERT of one row whose `workspace_id` is `$1`; `{run}`, `{agent_run}`,
+    /// `{step}` and `{post}` stand for parent rows of the same workspace. A table added to the schema without an entry here fails the suite.
+    static let inserts: [String: String] = [
+        "tiktok_workspaces": "INSERT INTO tiktok_workspaces (id, name) VALUES ($1, 'w')",
+        "tiktok_api_keys": "INSERT INTO tiktok_api_keys (workspace_id, key_hash, key_prefix) VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'tta_x')",
+        "tiktok_spend_caps": "INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd) VALUES ($1, 5) ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = 6",
+        "tiktok_spend_ledger": "INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference) VALUES ($1, current_date, 'claude', 1, gen_random_uuid()::text)",
+        "tiktok_briefs": "INSERT INTO tiktok_briefs (workspace_id, handle) VALUES ($1, '@brand')",
+        "tiktok_workflows": "INSERT INTO tiktok_workflows (workspace_id, slug, name, definition) VALUES ($1, gen_random_uuid()::text, 'w', '{}')",
+        "tiktok_workflow_runs": "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit')",
+        "tiktok_workflow_steps": "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, {run}, gen_random_uuid()::text, 'agent')",
+        "tiktok_agent_runs": "INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'trend_scout')",
+        "tiktok_agent_steps": "INSERT INTO tiktok_agent_steps (workspace_id, agent_run_id, agent_name, step_index, kind, name) VALUES ($1, {agent_run}, 'trend_scout', (random() * 1000000)::int, 'llm_call', 'x')",
+        "tiktok_approvals": "INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key) VALUES ($1, {run}, {step}, 'approve')",
+        "tiktok_run_events": "INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event) VALUES ($1, {run}, (random() * 1000000)::int + 1, 'x')",
+        "tiktok_accounts": "INSERT INTO tiktok_accounts (workspace_id, handle) VALUES ($1, gen_random_uuid()::text)",
+        "tiktok_posts": "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text)",
+        "tiktok_metrics": "INSERT INTO tiktok_metrics (workspace_id, post_id) VALUES ($1, {post})",
+        "tiktok_comments": "INSERT INTO tiktok_comments (workspace_id, external_id, text) VALUES ($1, gen_random_uuid()::text, 'hi')",
+        "tiktok_products": "INSERT INTO tiktok_products (workspace_id, source, external_id, title) VALUES ($1, 'shopify', gen_random_uuid()::text, 'p')",
+        "tiktok_ad_campaigns": "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
+        "tiktok_outbox": "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'audit-event', '{}')",
+        "tiktok_webhook_deliveries": "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
+    ]
+
+    /// Parent rows of one workspace: run, agent run, step, post.
+    struct Parents: Sendable {
+        var run: String, agentRun: String, step: String, post: String
+        /// The statement with the parent ids filled in (they are UUIDs this test read back).
+        func fill(_ sql: String) -> String {
+            sql.replacingOccurrences(of: "{run}", with: "'\(run)'").replacingOccurrences(of: "{agent_run}", with: "'\(agentRun)'")
+                .replacingOccurrences(of: "{step}", with: "'\(step)'").replacingOccurrences(of: "{post}", with: "'\(post)'")
+        }
+    }
+
+    static func parents(in workspace: WorkspaceID) async throws -> Parents {
+        try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'p') RETURNING id", workspace).first!.string("id")
+            let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'a') RETURNING id", workspace).first!.string("id")
+            let step = try c.query("INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, $2, 'approve', 'approval') RETURNING id", workspace, run).first!.string("id")
+            let post = try c.query("INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text) RETURNING id", workspace).first!.string("id")
+            return Parents(run: run, agentRun: agentRun, step: step, post: post)
+        }
+    }
+
+    static func tenantTables() async throws -> [String] {
+        try await TestDatabase.database.withConnection { c in
+            try c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").rows.map { try $0.string("tablename") }
+        }
+    }
+
+    @Test func everyTableHasWorkspaceIdAndForcedRowLevelSecurity() async throws {
+        let owner = try Connection(url: TestDatabase.cluster.ownerURL)
+        let rows = try owner.query("""
+            SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped) AS has_workspace,
+                   EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'workspace_isolation'
+                           AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_setting(''app.workspace_id''%'
+                           AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_setting(''app.workspace_id''%') AS has_policy
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+            """).rows
+        #expect(rows.count >= 19)
+        for row in rows {
+            let table = try row.string("relname")
+            #expect(try row.bool("has_workspace"), "\(table) has no workspace_id")
+            #expect(try row.bool("relrowsecurity"), "\(table) does not enable RLS")
+            #expect(try row.bool("relforcerowsecurity"), "\(table) does not force RLS")
+            #expect(try row.bool("has_policy"), "\(table) has no workspace policy on USING and WITH CHECK")
+        }
+    }
+
+    @Test func everyTableHasAnIsolationFixture() async throws {
+        let missing = try await Self.tenantTables().filter { Self.inserts[$0] == nil }
+        #expect(missing.isEmpty, "tables without an isolation fixture: \(missing)")
+    }
+
+    @Test func aWorkspaceCannotSeeChangeOrDeleteAnotherWorkspacesRows() async throws {
+        let (a, _) = try await TestDatabase.workspace("a")
+        let (b, _) = try await TestDatabase.workspace("b")
+        let parentsB = try await Self.parents(in: b)
+        for table in try await Self.tenantTables() {
+            guard let insert = Self.inserts[table] else { continue }
+            if table != "tiktok_workspaces" {
+                try await TestDatabase.database.withWorkspace(b) { c in
+                    try c.query(parentsB.fill(insert), b)
+                }
+            }
+            let counts = try await TestDatabase.database.withWorkspace(a) { c in
+                (
+                    seen: try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n"),
+                    updated: try c.query("UPDATE \(table) SET \(table == "tiktok_workspaces" ? "name = name" : "workspace_id = workspace_id") WHERE workspace_id = $1", b).affectedRows,
+                    deleted: try c.query("DELETE FROM \(table) WHERE workspace_id = $1", b).affectedRows
+                )
+            }
+            #expect(counts.seen == 0, "\(table): A sees B's rows")
+            #expect(counts.deleted == 0, "\(table): A deletes B's rows")
+            #expect(counts.updated == 0, "\(table): A updates B's rows")
+            let stillThere = try await TestDatabase.database.withWorkspace(b) { c in
+                try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n")
+            }
+            #expect(stillThere >= 1, "\(table): B's row vanished")
+        }
+    }
+
+    @Test func anInsertCarryingAnotherWorkspacesIdIsRejected() async throws {
+        let (a, _) = try await TestDatabase.workspace("a")
+        let (b, _) = try await TestDatabase.workspace("b")
+        let parentsB = try await Self.parents(in: b)
+        for table in try await Self.tenantTables() {
+            guard let insert = Self.inserts[table] else { continue }
+            let workspaceValue = table == "tiktok_workspaces" ? WorkspaceID(UUID()) : b
+            do {
+                try await TestDatabase.database.withWorkspace(a) { c in
+                    try c.query(parentsB.fill(insert), workspaceValue)
+                }
+                Issue.record("\(table): insert with another workspace's id was accepted")
+            } catch let error as DatabaseError {
+                #expect(error.sqlState == "42501", "\(table): expected an RLS refusal, got \(error)")
+            }
+        }
+    }
+
+    @Test func aSessionWithNoWorkspaceSeesNoRows() async throws {
+        let (b, _) = try await TestDatabase.workspace("b")
+        _ = try await Self.parents(in: b)
+        for table in try await Self.tenantTables() {
+            let count = try await TestDatabase.database.withUnscopedTransaction { c in
+                try c.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
+            }
+            #expect(count == 0, "\(table): an unscoped session sees \(count) rows")
+        }
+    }
+
+    @Test func theApplicationRoleIsNeitherSuperuserNorBypassRLS() async throws {
+        let role = try await TestDatabase.database.withConnection { c in
+            try c.query("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").first!
+        }
+        #expect(try role.string("rolname") == EmbeddedPostgres.appRole)
+        #expect(try role.bool("rolsuper") == false)
+        #expect(try role.bool("rolbypassrls") == false)
+    }
+
+    @Test func theApplicationRoleCannotChangeTheSchema() async throws {
+        await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withConnection { c in try c.query("ALTER TABLE tiktok_briefs DISABLE ROW LEVEL SECURITY") }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withConnection { c in try c.query("CREATE TABLE sneaky (id int)") }
+        }
+    }
+
+    @Test func anAPIKeyResolvesToItsWorkspaceOnlyThroughTheDefinerFunction() async throws {
+        let (a, key) = try await TestDatabase.workspace("a")
+        let principal = try await TestDatabase.database.withUnscopedTransaction { try WorkspaceRepository.principal(forKey: key.plaintext, on: $0) }
+        #expect(principal?.workspaceId == a)
+        let wrong = try await TestDatabase.database.withUnscopedTransaction { try WorkspaceRepository.principal(forKey: key.plaintext + "x", on: $0) }
+        #expect(wrong == nil)
+        let stored = try await TestDatabase.database.withWorkspace(a) { c in try c.query("SELECT key_hash FROM tiktok_api_keys").first!.string("key_hash") }
+        #expect(stored == Crypto.sha256Hex(key.plaintext))
+        #expect(!stored.contains(key.plaintext))
+    }
+}

@@ -1,0 +1,38 @@
+import Core
+import Foundation
+import Logging
+import Persistence
+
+/// The tests' Postgres: the project's own embedded launcher on a data folder of its own,
+/// started once per test process and shared (every test works in workspaces it creates).
+enum TestDatabase {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let dataDir = ProcessInfo.processInfo.environment["TEST_DATA_DIR"] ?? repositoryRoot + "/.data/test"
+
+    static let migrator: Migrator = try! Migrator(directory: repositoryRoot + "/migrations")
+
+    static let launcher: EmbeddedPostgres = try! EmbeddedPostgres(dataDir: dataDir, logger: Logger(label: "test-db"))
+
+    /// The running, migrated cluster.
+    static let cluster: EmbeddedPostgres.Cluster = {
+        do { return try launcher.start(migrator: migrator) } catch { fatalError("test database: \(error)") }
+    }()
+
+    /// A pool on the migrated database, as the application role.
+    static let database = Database(url: cluster.appURL, poolSize: 8)
+
+    /// A new, empty database of the cluster (for migration tests): returns its owner and app URLs.
+    static func freshDatabase(_ label: String) throws -> (owner: String, app: String) {
+        let name = "t_\(label)_\(UUID().uuidString.prefix(8).lowercased())"
+        try launcher.createDatabase(name, in: cluster)
+        return cluster.urls(database: name)
+    }
+
+    /// Creates a workspace with a key and returns both.
+    static func workspace(_ name: String = "test") async throws -> (id: WorkspaceID, key: IssuedAPIKey) {
+        let id = WorkspaceID(UUID())
+        let (_, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }
+        return (id, key)
+    }
+}

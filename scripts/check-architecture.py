@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Fails when the package's targets or their dependencies break the design's direction:
+
+    Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App
+
+and when a C shim is imported anywhere but its one wrapper file."""
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LAYERS = {
+    "CLibPQ": set(), "CCurl": set(), "COpenSSL": set(),
+    "Core": {"COpenSSL"},
+    "Persistence": {"Core", "CLibPQ"},
+    "Providers": {"Core", "CCurl"},
+    "Agents": {"Core", "Persistence", "Providers"},
+    "Orchestrator": {"Core", "Persistence", "Providers", "Agents"},
+    "HTTPServer": {"Core", "Persistence", "Providers", "Agents", "Orchestrator"},
+    "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
+}
+SHIM_WRAPPERS = {
+    "CLibPQ": "Sources/Persistence/LibPQ/Connection.swift",
+    "CCurl": "Sources/Providers/Transport/Curl.swift",
+    "COpenSSL": "Sources/Core/Crypto/OpenSSL.swift",
+}
+
+def main() -> int:
+    described = subprocess.run(["swift", "package", "describe", "--type", "json"], cwd=ROOT,
+                               check=True, capture_output=True, text=True).stdout
+    targets = {t["name"]: t for t in json.loads(described)["targets"]}
+    problems = []
+    libraries = {n for n, t in targets.items() if t["type"] != "test"}
+    if libraries != set(LAYERS):
+        problems.append(f"targets are {sorted(libraries)}, expected exactly {sorted(LAYERS)}")
+    for name, target in targets.items():
+        deps = set(target.get("target_dependencies", []))
+        if target["type"] == "test":
+            tested = name.removesuffix("Tests")
+            if deps - {tested}:
+                problems.append(f"{name} depends on {sorted(deps - {tested})}; a test target depends on the target it tests")
+            continue
+        for dep in sorted(deps - LAYERS.get(name, set())):
+            problems.append(f"{name} -> {dep} goes against the dependency direction")
+    tests = {n.removesuffix("Tests") for n, t in targets.items() if t["type"] == "test"}
+    for library in sorted(set(LAYERS) - {"CLibPQ", "CCurl", "COpenSSL", "App"} - tests):
+        problems.append(f"{library} has no test target")
+    for shim, wrapper in SHIM_WRAPPERS.items():
+        importers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "Sources").rglob("*.swift")
+                           if f"import {shim}\n" in p.read_text())
+        if importers and importers != [wrapper]:
+            problems.append(f"{shim} is imported by {importers}; only {wrapper} may")
+    for problem in problems:
+        print("architecture:", problem, file=sys.stderr)
+    if not problems:
+        print(f"architecture: {len(targets)} targets follow Core <- Providers, Persistence <- Agents <- Orchestrator <- HTTPServer <- App")
+    return 1 if problems else 0
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages the project needs, only those missing. Debian/Ubuntu, as root or via sudo.
+#   scripts/install-deps.sh            build and run dependencies
+#   scripts/install-deps.sh --test     plus what the test suite needs
+set -euo pipefail
+
+packages=(pkg-config libpq-dev libcurl4-openssl-dev libssl-dev postgresql ffmpeg)
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(python3 python3-pip)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null || { echo "error: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo="sudo"
+    fi
+    echo "installing: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+    echo "error: the Swift 6 toolchain is not on PATH (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi

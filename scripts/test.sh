@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: architecture check, the Swift suites against a real embedded Postgres.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+python3 scripts/check-architecture.py
+
+export TEST_DATA_DIR="${TEST_DATA_DIR:-$PWD/.data/test}"
+stop_clusters() {
+    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart"; do
+        [[ -d "$dir" ]] && .build/debug/tiktok-army db stop --data-dir "$dir" >/dev/null 2>&1 || true
+    done
+}
+trap stop_clusters EXIT
+
+swift build --build-tests
+swift test --skip-build "$@"
