@@ -43,3 +43,97 @@ enum OpenSSL {
         return "\(fallback): \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
     }
 }
+
+/// An RSA key held by OpenSSL (private for signing, public for verifying).
+public final class RSAKey: @unchecked Sendable {
+    // EVP_PKEY is reference counted and safe to share across threads for sign/verify with
+    // separate contexts, which is how it is used here.
+    fileprivate let pkey: OpaquePointer
+    /// Whether the key can sign.
+    public let isPrivate: Bool
+
+    private init(pkey: OpaquePointer, isPrivate: Bool) throws(CryptoError) {
+        guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA else {
+            EVP_PKEY_free(pkey)
+            throw CryptoError("the key is not an RSA key")
+        }
+        self.pkey = pkey
+        self.isPrivate = isPrivate
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Reads a PEM private key (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`).
+    public convenience init(privateKeyPEM pem: String) throws(CryptoError) {
+        guard let pkey = OpenSSL.withBIO(pem, { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+            throw CryptoError(OpenSSL.lastError("not a PEM private key"))
+        }
+        try self.init(pkey: pkey, isPrivate: true)
+    }
+
+    /// Reads a PEM public key (`PUBLIC KEY`) or the key of a PEM X.509 certificate.
+    public convenience init(publicKeyPEM pem: String) throws(CryptoError) {
+        if pem.contains("BEGIN CERTIFICATE") {
+            guard let certificate = OpenSSL.withBIO(pem, { PEM_read_bio_X509($0, nil, nil, nil) }) else {
+                throw CryptoError(OpenSSL.lastError("not a PEM certificate"))
+            }
+            defer { X509_free(certificate) }
+            guard let pkey = X509_get_pubkey(certificate) else { throw CryptoError(OpenSSL.lastError("certificate has no public key")) }
+            try self.init(pkey: pkey, isPrivate: false)
+        } else {
+            guard let pkey = OpenSSL.withBIO(pem, { PEM_read_bio_PUBKEY($0, nil, nil, nil) }) else {
+                throw CryptoError(OpenSSL.lastError("not a PEM public key"))
+            }
+            try self.init(pkey: pkey, isPrivate: false)
+        }
+    }
+
+    /// Builds a public key from a JWK's big-endian modulus `n` and exponent `e`.
+    public convenience init(modulus: [UInt8], exponent: [UInt8]) throws(CryptoError) {
+        guard !modulus.isEmpty, !exponent.isEmpty else { throw CryptoError("empty RSA modulus or exponent") }
+        guard let pkey = tta_rsa_public_key(modulus, Int32(modulus.count), exponent, Int32(exponent.count)) else {
+            throw CryptoError(OpenSSL.lastError("invalid RSA public key"))
+        }
+        try self.init(pkey: pkey, isPrivate: false)
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (JWT `RS256`).
+    public func signSHA256(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard isPrivate else { throw CryptoError("a public key cannot sign") }
+        guard let context = EVP_MD_CTX_new() else { throw CryptoError("out of memory") }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestSignInit(context, nil, EVP_sha256(), nil, pkey) == 1 else { throw CryptoError(OpenSSL.lastError("sign init failed")) }
+        var length = 0
+        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else { throw CryptoError(OpenSSL.lastError("sign failed")) }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else { throw CryptoError(OpenSSL.lastError("sign failed")) }
+        return Array(signature.prefix(length))
+    }
+
+    /// Whether `signature` is a valid RS256 signature of `message` under this key.
+    public func verifySHA256(_ message: [UInt8], signature: [UInt8]) -> Bool {
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit(context, nil, EVP_sha256(), nil, pkey) == 1 else { return false }
+        let ok = EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1
+        ERR_clear_error()
+        return ok
+    }
+}
+
+/// A key or signature that OpenSSL refused.
+public struct CryptoError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension OpenSSL {
+    static func withBIO<T>(_ text: String, _ body: (OpaquePointer) -> T?) -> T? {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { buffer -> T? in
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return body(bio)
+        }
+    }
+}
