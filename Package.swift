@@ -51,7 +51,9 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: ["Core", "CCurl", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
+        .testTarget(
+            name: "ProvidersTests",
+            dependencies: ["Providers", .product(name: "HummingbirdTesting", package: "hummingbird")]),
 
         // MARK: - Application
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),

@@ -1,2 +1,0 @@
-/// Providers: the libcurl transport and the outside-world clients live here.
-public enum ProvidersModule {}
