@@ -1,0 +1,154 @@
+import Core
+import Foundation
+
+/// `CLAUDE_MODE=mock`: answers without a network, deterministically — the same request always
+/// gets the same answer and usage — shaped so the rest of the system behaves as with the real
+/// model:
+///
+/// - a prompt that shows a ```` ```json ```` example (agents put one in their system prompt) gets
+///   that JSON back with numbers varied and `a | b | c` alternatives resolved by a seed taken
+///   from the prompt;
+/// - a prompt asking for Markdown gets a report with one section per `<step key="...">` block of
+///   the user prompt, naming the handle it finds;
+/// - anything else gets a short paragraph.
+///
+/// Usage is realistic: about four characters per token; cached system blocks of at least 1,024
+/// tokens are reported as cache reads (a warm cache), the rest as input.
+public struct MockClaude: ClaudeClient {
+    public var latency: Duration
+
+    public init(latency: Duration = .zero) { self.latency = latency }
+
+    public func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+        if latency > .zero { try await Task.sleep(for: latency) }
+        let digest = Crypto.sha256(Array("\(request.model)\u{0}\(request.systemText)\u{0}\(request.userText)".utf8))
+        var random = SeededRandom(seed: digest)
+        let text = Self.answer(request, random: &random)
+        let id = Crypto.hex(digest.prefix(12))
+        return ClaudeResponse(
+            id: "msg_mock_\(id)", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: "end_turn",
+            usage: Self.usage(request, responseText: text), requestId: "req_mock_\(id)")
+    }
+
+    /// The mock's token estimate: about four UTF-8 bytes per token.
+    public static func tokens(_ text: String) -> Int { text.isEmpty ? 0 : max(1, (text.utf8.count + 3) / 4) }
+
+    static func usage(_ request: ClaudeRequest, responseText: String) -> ClaudeUsage {
+        let lastBreakpoint = request.system.lastIndex { $0.cache != nil }
+        let cachedBlocks = lastBreakpoint.map { Array(request.system[...$0]) } ?? []
+        let cachedTokens = cachedBlocks.reduce(0) { $0 + tokens($1.text) }
+        let allSystemTokens = request.system.reduce(0) { $0 + tokens($1.text) }
+        let messageTokens = request.messages.count * 4 + tokens(request.userText)
+        if cachedTokens >= 1024 {
+            return ClaudeUsage(inputTokens: allSystemTokens - cachedTokens + messageTokens, outputTokens: tokens(responseText), cacheReadInputTokens: cachedTokens)
+        }
+        return ClaudeUsage(inputTokens: allSystemTokens + messageTokens, outputTokens: tokens(responseText))
+    }
+
+    static func answer(_ request: ClaudeRequest, random: inout SeededRandom) -> String {
+        let prompt = request.systemText + "\n" + request.userText
+        if let example = jsonExample(in: prompt) {
+            return fill(example, random: &random).jsonString
+        }
+        if prompt.range(of: "markdown", options: .caseInsensitive) != nil {
+            return report(request, random: &random)
+        }
+        let handle = firstHandle(in: request.userText) ?? "the account"
+        return "Based on the data provided, \(handle) should \(random.pick(["double down on short educational hooks", "post consistently in the evening window", "lean into trending sounds within its niche"]))."
+    }
+
+    /// The first fenced JSON block of the prompt.
+    static func jsonExample(in prompt: String) -> JSONValue? {
+        guard let start = prompt.range(of: "```json") else { return nil }
+        guard let end = prompt.range(of: "```", range: start.upperBound..<prompt.endIndex) else { return nil }
+        return try? JSONValue.parse(String(prompt[start.upperBound..<end.lowerBound]))
+    }
+
+    static func fill(_ template: JSONValue, random: inout SeededRandom) -> JSONValue {
+        switch template {
+        case .string(let text):
+            let options = text.components(separatedBy: " | ")
+            return .string(options.count > 1 ? random.pick(options) : text)
+        case .number(let value):
+            let varied = value * (0.7 + 0.6 * random.unit())
+            if value == value.rounded(), abs(value) >= 1 { return .number(varied.rounded()) }
+            if (0...1).contains(value) { return .number(((min(1, varied)) * 100).rounded() / 100) }
+            return .number((varied * 100).rounded() / 100)
+        case .array(let items): return .array(items.map { fill($0, random: &random) })
+        case .object(let object):
+            var out: [String: JSONValue] = [:]
+            for key in object.keys.sorted() { out[key] = fill(object[key]!, random: &random) }
+            return .object(out)
+        default: return template
+        }
+    }
+
+    static func firstHandle(in text: String) -> String? {
+        guard let at = text.firstIndex(of: "@") else { return nil }
+        let handle = text[at...].prefix { $0 == "@" || $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+        return handle.count > 1 ? String(handle).trimmingCharacters(in: CharacterSet(charactersIn: ".")) : nil
+    }
+
+    static func report(_ request: ClaudeRequest, random: inout SeededRandom) -> String {
+        let handle = firstHandle(in: request.userText) ?? "the account"
+        var lines = ["# Report for \(handle)", ""]
+        lines.append(random.pick([
+            "\(handle) has a solid base to grow from: engagement is healthy, and the biggest gains are in posting cadence and trend timing.",
+            "\(handle) is under-using its strongest format; the data points to a clear, low-risk plan for the next 30 days.",
+            "\(handle) is growing, but competitors are moving faster on trends; the findings below show where to catch up.",
+        ]))
+        lines.append("")
+        var rest = Substring(request.userText)
+        while let open = rest.range(of: "<step key=\""), let close = rest.range(of: "</step>", range: open.upperBound..<rest.endIndex) {
+            let header = rest[open.upperBound...].prefix { $0 != "\"" }
+            let bodyStart = rest.range(of: ">", range: open.upperBound..<close.lowerBound)?.upperBound ?? close.lowerBound
+            lines.append("## " + header.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " "))
+            lines.append("")
+            if let json = try? JSONValue.parse(String(rest[bodyStart..<close.lowerBound])), let object = json.objectValue {
+                for key in object.keys.sorted() {
+                    let label = key.replacingOccurrences(of: "_", with: " ")
+                    switch object[key]! {
+                    case .string(let s): lines.append("- **\(label)**: \(s)")
+                    case .number(let n): lines.append("- **\(label)**: \(n == n.rounded() ? String(Int(n)) : String(n))")
+                    case .bool(let b): lines.append("- **\(label)**: \(b ? "yes" : "no")")
+                    case .array(let items):
+                        let shown = items.prefix(3).map { $0.stringValue ?? $0.objectValue?.values.compactMap(\.stringValue).first ?? $0.jsonString }
+                        lines.append("- **\(label)**: " + shown.joined(separator: "; "))
+                    default: continue
+                    }
+                }
+            }
+            lines.append("")
+            rest = rest[close.upperBound...]
+        }
+        lines.append("## Next steps")
+        lines.append("")
+        lines.append("1. " + random.pick(["Post five times a week, weighted to the evening window.", "Commit to three trend-led posts a week.", "Turn the best-performing hook into a recurring series."]))
+        lines.append("2. " + random.pick(["Reply to comments within the first hour after posting.", "Pin a comment that drives to the shop link.", "Test two thumbnails per post for a month."]))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// splitmix64 seeded from a digest: deterministic, good enough to vary mock content.
+public struct SeededRandom: Sendable {
+    private var state: UInt64
+
+    public init(seed: [UInt8]) {
+        state = seed.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..<1.
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    public mutating func int(in range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+
+    public mutating func pick<T>(_ options: [T]) -> T { options[Int(next() % UInt64(options.count))] }
+}
