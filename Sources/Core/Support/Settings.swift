@@ -36,6 +36,9 @@ public struct Settings: Sendable {
     public var claudeMockLatencyMS: Int
     public var providerMode: ProviderMode
     public var executionMode: ExecutionMode
+    /// `{"model": [input, output]}` USD per million tokens on top of the standard price table.
+    public var claudePrices: String?
+    public var providers: ProviderSettings
 
     /// Reads and validates settings; throws the first problem found.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) {
@@ -55,6 +58,21 @@ public struct Settings: Sendable {
         claudeMockLatencyMS = try reader.int("CLAUDE_MOCK_LATENCY_MS", default: 0, range: 0...600_000)
         providerMode = try reader.enumeration("TIKTOK_PROVIDER_MODE", default: .mock)
         executionMode = try reader.enumeration("EXECUTION_MODE", default: .inline)
+        claudePrices = reader.string("CLAUDE_PRICES")
+        if let claudePrices, (try? JSONValue.parse(claudePrices))?.objectValue == nil {
+            throw SettingsError(variable: "CLAUDE_PRICES", problem: "not a JSON object of model -> [input, output]")
+        }
+        providers = try ProviderSettings(reader)
+        if providerMode == .live {
+            for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)] where value == nil {
+                throw SettingsError(variable: name, problem: "required when TIKTOK_PROVIDER_MODE=live")
+            }
+        }
+        if executionMode == .cloudTasks {
+            for (name, value) in [("CLOUD_TASKS_QUEUE", providers.cloudTasksQueue), ("PUBLIC_BASE_URL", providers.publicBaseURL)] where value == nil {
+                throw SettingsError(variable: name, problem: "required when EXECUTION_MODE=cloud_tasks")
+            }
+        }
         if claudeMode == .live, anthropicAPIKey == nil {
             throw SettingsError(variable: "ANTHROPIC_API_KEY", problem: "required when CLAUDE_MODE=live")
         }
@@ -77,7 +95,8 @@ public struct Settings: Sendable {
         ("CLAUDE_MOCK_LATENCY_MS", "0", "Simulated latency of a mock Claude call"),
         ("TIKTOK_PROVIDER_MODE", "mock", "mock or live"),
         ("EXECUTION_MODE", "inline", "inline or cloud_tasks"),
-    ]
+        ("CLAUDE_PRICES", "", "JSON {\"model\": [input, output]} USD per million tokens, on top of the built-in table"),
+    ] + ProviderSettings.documentation
 }
 
 /// Parses environment values, producing a `SettingsError` that names the variable.
@@ -127,4 +146,119 @@ struct Reader {
         }
         return text
     }
+}
+
+/// Credentials, base URLs and options of the outside-world clients. Base URLs are overridable
+/// so tests (and emulators) can point a client at a local server.
+public struct ProviderSettings: Sendable {
+    public var tiktokClientKey: String?
+    public var tiktokClientSecret: String?
+    public var tiktokOpenAPIBaseURL: String
+    public var tiktokBusinessBaseURL: String
+    public var tiktokBusinessAccessToken: String?
+    public var tiktokBusinessID: String?
+    public var tiktokAdvertiserID: String?
+    public var tiktokUserAccessToken: String?
+    public var tiktokPrivacyLevel: String
+    public var tiktokShopBaseURL: String
+    public var tiktokShopAppKey: String?
+    public var tiktokShopAppSecret: String?
+    public var tiktokShopAccessToken: String?
+    public var tiktokShopCipher: String?
+    public var shopifyGraphQLURL: String?
+    public var shopifyAccessToken: String?
+    public var studioURL: String?
+    public var googleServiceAccountFile: String?
+    public var googleOIDCCertsURL: String
+    public var googleMetadataURL: String
+    public var pubsubProject: String?
+    public var pubsubAuditTopic: String
+    public var pubsubEmulatorHost: String?
+    public var pubsubPushAudience: String?
+    public var pubsubPushServiceAccount: String?
+    public var cloudTasksBaseURL: String
+    public var cloudTasksProject: String?
+    public var cloudTasksLocation: String?
+    public var cloudTasksQueue: String?
+    public var cloudTasksServiceAccount: String?
+    public var publicBaseURL: String?
+    public var ffmpegPath: String
+    public var ffprobePath: String
+    public var mediaDir: String
+
+    init(_ reader: Reader) throws(SettingsError) {
+        let web = ["http", "https"]
+        tiktokClientKey = reader.string("TIKTOK_CLIENT_KEY")
+        tiktokClientSecret = reader.string("TIKTOK_CLIENT_SECRET")
+        tiktokOpenAPIBaseURL = try reader.url("TIKTOK_OPEN_API_BASE_URL", schemes: web) ?? "https://open.tiktokapis.com"
+        tiktokBusinessBaseURL = try reader.url("TIKTOK_BUSINESS_API_BASE_URL", schemes: web) ?? "https://business-api.tiktok.com/open_api/v1.3"
+        tiktokBusinessAccessToken = reader.string("TIKTOK_BUSINESS_ACCESS_TOKEN")
+        tiktokBusinessID = reader.string("TIKTOK_BUSINESS_ID")
+        tiktokAdvertiserID = reader.string("TIKTOK_ADVERTISER_ID")
+        tiktokUserAccessToken = reader.string("TIKTOK_USER_ACCESS_TOKEN")
+        tiktokPrivacyLevel = try reader.choice(
+            "TIKTOK_PRIVACY_LEVEL", default: "SELF_ONLY", from: ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "PUBLIC_TO_EVERYONE"])
+        tiktokShopBaseURL = try reader.url("TIKTOK_SHOP_BASE_URL", schemes: web) ?? "https://open-api.tiktokglobalshop.com"
+        tiktokShopAppKey = reader.string("TIKTOK_SHOP_APP_KEY")
+        tiktokShopAppSecret = reader.string("TIKTOK_SHOP_APP_SECRET")
+        tiktokShopAccessToken = reader.string("TIKTOK_SHOP_ACCESS_TOKEN")
+        tiktokShopCipher = reader.string("TIKTOK_SHOP_CIPHER")
+        shopifyGraphQLURL = try reader.url("SHOPIFY_GRAPHQL_URL", schemes: web)
+        shopifyAccessToken = reader.string("SHOPIFY_ACCESS_TOKEN")
+        studioURL = try reader.url("STUDIO_URL", schemes: web)
+        googleServiceAccountFile = reader.string("GOOGLE_APPLICATION_CREDENTIALS")
+        googleOIDCCertsURL = try reader.url("GOOGLE_OIDC_CERTS_URL", schemes: web) ?? "https://www.googleapis.com/oauth2/v3/certs"
+        googleMetadataURL = try reader.url("GOOGLE_METADATA_URL", schemes: web) ?? "http://metadata.google.internal"
+        pubsubProject = reader.string("PUBSUB_PROJECT")
+        pubsubAuditTopic = reader.string("PUBSUB_AUDIT_TOPIC") ?? "audit-event"
+        pubsubEmulatorHost = reader.string("PUBSUB_EMULATOR_HOST")
+        pubsubPushAudience = reader.string("PUBSUB_PUSH_AUDIENCE")
+        pubsubPushServiceAccount = reader.string("PUBSUB_PUSH_SERVICE_ACCOUNT")
+        cloudTasksBaseURL = try reader.url("CLOUD_TASKS_BASE_URL", schemes: web) ?? "https://cloudtasks.googleapis.com"
+        cloudTasksProject = reader.string("CLOUD_TASKS_PROJECT")
+        cloudTasksLocation = reader.string("CLOUD_TASKS_LOCATION")
+        cloudTasksQueue = reader.string("CLOUD_TASKS_QUEUE")
+        cloudTasksServiceAccount = reader.string("CLOUD_TASKS_SERVICE_ACCOUNT")
+        publicBaseURL = try reader.url("PUBLIC_BASE_URL", schemes: web)
+        ffmpegPath = reader.string("FFMPEG_PATH") ?? "ffmpeg"
+        ffprobePath = reader.string("FFPROBE_PATH") ?? "ffprobe"
+        mediaDir = reader.string("MEDIA_DIR") ?? ".data/media"
+    }
+
+    public static let documentation: [(name: String, default: String, meaning: String)] = [
+        ("TIKTOK_CLIENT_KEY", "", "TikTok app client key (required when TIKTOK_PROVIDER_MODE=live)"),
+        ("TIKTOK_CLIENT_SECRET", "", "TikTok app client secret: OAuth, and the webhook HMAC key"),
+        ("TIKTOK_OPEN_API_BASE_URL", "https://open.tiktokapis.com", "Research and Content Posting API"),
+        ("TIKTOK_BUSINESS_API_BASE_URL", "https://business-api.tiktok.com/open_api/v1.3", "Business and Marketing API"),
+        ("TIKTOK_BUSINESS_ACCESS_TOKEN", "", "Access-Token for the Business/Marketing API"),
+        ("TIKTOK_BUSINESS_ID", "", "Business account id"),
+        ("TIKTOK_ADVERTISER_ID", "", "Advertiser id for campaigns"),
+        ("TIKTOK_USER_ACCESS_TOKEN", "", "Creator token for the Content Posting API"),
+        ("TIKTOK_PRIVACY_LEVEL", "SELF_ONLY", "Privacy of published posts (unaudited apps may only post SELF_ONLY)"),
+        ("TIKTOK_SHOP_BASE_URL", "https://open-api.tiktokglobalshop.com", "TikTok Shop API"),
+        ("TIKTOK_SHOP_APP_KEY", "", "TikTok Shop app key"),
+        ("TIKTOK_SHOP_APP_SECRET", "", "TikTok Shop app secret (request signing)"),
+        ("TIKTOK_SHOP_ACCESS_TOKEN", "", "TikTok Shop access token"),
+        ("TIKTOK_SHOP_CIPHER", "", "shop_cipher of the authorised shop"),
+        ("SHOPIFY_GRAPHQL_URL", "", "https://{shop}.myshopify.com/admin/api/{version}/graphql.json"),
+        ("SHOPIFY_ACCESS_TOKEN", "", "X-Shopify-Access-Token"),
+        ("STUDIO_URL", "", "Studio service URL (also the ID-token audience)"),
+        ("GOOGLE_APPLICATION_CREDENTIALS", "", "service-account key file; unset uses the metadata server"),
+        ("GOOGLE_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v3/certs", "where Google's token signing keys are fetched"),
+        ("GOOGLE_METADATA_URL", "http://metadata.google.internal", "metadata server"),
+        ("PUBSUB_PROJECT", "", "project for Pub/Sub publishing; unset keeps audit events in the outbox"),
+        ("PUBSUB_AUDIT_TOPIC", "audit-event", "topic for audit events"),
+        ("PUBSUB_EMULATOR_HOST", "", "host:port of a Pub/Sub emulator (plain http, no auth)"),
+        ("PUBSUB_PUSH_AUDIENCE", "", "expected aud of Pub/Sub push tokens"),
+        ("PUBSUB_PUSH_SERVICE_ACCOUNT", "", "expected email of Pub/Sub push tokens"),
+        ("CLOUD_TASKS_BASE_URL", "https://cloudtasks.googleapis.com", "Cloud Tasks API"),
+        ("CLOUD_TASKS_PROJECT", "", "Cloud Tasks project"),
+        ("CLOUD_TASKS_LOCATION", "", "Cloud Tasks location"),
+        ("CLOUD_TASKS_QUEUE", "", "queue for step tasks (required when EXECUTION_MODE=cloud_tasks)"),
+        ("CLOUD_TASKS_SERVICE_ACCOUNT", "", "service account whose OIDC token Cloud Tasks attaches"),
+        ("PUBLIC_BASE_URL", "", "this service's public URL (task targets and token audience)"),
+        ("FFMPEG_PATH", "ffmpeg", "ffmpeg executable"),
+        ("FFPROBE_PATH", "ffprobe", "ffprobe executable"),
+        ("MEDIA_DIR", ".data/media", "where produced videos are stored"),
+    ]
 }

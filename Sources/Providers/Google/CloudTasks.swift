@@ -1,0 +1,82 @@
+import Core
+import Foundation
+
+/// Enqueues one HTTP task per workflow step.
+public protocol TaskQueue: Sendable {
+    /// Creates a task posting `body` to `url` with an OIDC token for `audience`; named by `taskId`
+    /// so a repeat is refused by the queue. Returns `false` when the task already existed.
+    func enqueue(taskId: String, url: String, body: JSONValue, audience: String) async throws -> Bool
+}
+
+/// The Cloud Tasks REST API.
+public struct CloudTasksClient: TaskQueue {
+    public var baseURL: String
+    public var queuePath: String
+    public var serviceAccountEmail: String
+    public var tokens: any GoogleTokenSource
+    public var transport: any HTTPTransport
+
+    public init(baseURL: String, project: String, location: String, queue: String, serviceAccountEmail: String, tokens: any GoogleTokenSource, transport: any HTTPTransport) {
+        self.baseURL = baseURL
+        self.queuePath = "projects/\(project)/locations/\(location)/queues/\(queue)"
+        self.serviceAccountEmail = serviceAccountEmail
+        self.tokens = tokens
+        self.transport = transport
+    }
+
+    public func enqueue(taskId: String, url: String, body: JSONValue, audience: String) async throws -> Bool {
+        let token = try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/cloud-platform"])
+        let task: JSONValue = [
+            "task": [
+                "name": .string("\(queuePath)/tasks/\(taskId)"),
+                "httpRequest": [
+                    "url": .string(url), "httpMethod": "POST", "headers": ["Content-Type": "application/json"],
+                    "body": .string(Data(body.jsonString.utf8).base64EncodedString()),
+                    "oidcToken": ["serviceAccountEmail": .string(serviceAccountEmail), "audience": .string(audience)],
+                ],
+            ]
+        ]
+        let request = HTTPRequest.json("POST", "\(baseURL)/v2/\(queuePath)/tasks", task, headers: [HTTPHeader("authorization", "Bearer \(token)")])
+        let response = try await perform(request, provider: "cloud_tasks", transport: transport, retry: RetryPolicy()) { response in
+            response.status != 409 && RetryPolicy.shouldRetry(response)
+        }
+        if response.status == 409 { return false }
+        guard (200..<300).contains(response.status) else {
+            throw ProviderError(provider: "cloud_tasks", status: response.status, code: response.json?["error"]?["status"]?.stringValue ?? "http_\(response.status)",
+                                message: response.json?["error"]?["message"]?.stringValue ?? "task was not created")
+        }
+        return true
+    }
+}
+
+/// Publishes messages to Pub/Sub topics.
+public protocol MessagePublisher: Sendable {
+    func publish(topic: String, data: Data, attributes: [String: String]) async throws -> String
+}
+
+/// The Pub/Sub REST API, or the emulator at `PUBSUB_EMULATOR_HOST` (plain http, no auth).
+public struct PubSubPublisher: MessagePublisher {
+    public var project: String
+    public var baseURL: String
+    public var tokens: (any GoogleTokenSource)?
+    public var transport: any HTTPTransport
+
+    public init(project: String, emulatorHost: String?, tokens: (any GoogleTokenSource)?, transport: any HTTPTransport) {
+        self.project = project
+        self.baseURL = emulatorHost.map { "http://\($0)" } ?? "https://pubsub.googleapis.com"
+        self.tokens = emulatorHost == nil ? tokens : nil
+        self.transport = transport
+    }
+
+    public func publish(topic: String, data: Data, attributes: [String: String]) async throws -> String {
+        var headers: [HTTPHeader] = []
+        if let tokens { headers.append(HTTPHeader("authorization", "Bearer \(try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/pubsub"]))")) }
+        let message: JSONValue = ["messages": [["data": .string(data.base64EncodedString()), "attributes": .object(attributes.mapValues { .string($0) })]]]
+        let request = HTTPRequest.json("POST", "\(baseURL)/v1/projects/\(project)/topics/\(topic):publish", message, headers: headers)
+        let response = try await perform(request, provider: "pubsub", transport: transport, retry: RetryPolicy())
+        guard response.status == 200, let id = response.json?["messageIds"]?.arrayValue?.first?.stringValue else {
+            throw ProviderError(provider: "pubsub", status: response.status, code: "publish_failed", message: response.json?["error"]?["message"]?.stringValue ?? "no message id")
+        }
+        return id
+    }
+}

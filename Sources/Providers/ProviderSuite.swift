@@ -1,0 +1,94 @@
+import Core
+import Foundation
+
+/// Every outside-world client the agents use, chosen by mode: live implementations over the
+/// libcurl transport, or the deterministic mocks.
+public struct ProviderSuite: Sendable {
+    public var claude: any ClaudeClient
+    public var prices: PriceTable
+    public var research: any TikTokResearchAPI
+    public var business: any TikTokBusinessAPI
+    public var ads: any TikTokAdsAPI
+    public var shop: any TikTokShopAPI
+    public var shopify: any ShopifyInventoryAPI
+    public var publisher: any VideoPublisher
+    public var studio: any StudioAPI
+    public var transcoder: Transcoder
+    /// Set when `PUBSUB_PROJECT` is.
+    public var messages: (any MessagePublisher)?
+    /// Set when `EXECUTION_MODE=cloud_tasks`.
+    public var tasks: (any TaskQueue)?
+    public var oidc: OIDCVerifier
+
+    public init(
+        claude: any ClaudeClient, prices: PriceTable = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
+        ads: any TikTokAdsAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
+        studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil, oidc: OIDCVerifier
+    ) {
+        self.claude = claude
+        self.prices = prices
+        self.research = research
+        self.business = business
+        self.ads = ads
+        self.shop = shop
+        self.shopify = shopify
+        self.publisher = publisher
+        self.studio = studio
+        self.transcoder = transcoder
+        self.messages = messages
+        self.tasks = tasks
+        self.oidc = oidc
+    }
+
+    /// The deterministic suite: mock Claude and mock providers; nothing touches the network.
+    public static func mock(transport: any HTTPTransport, claudeLatency: Duration = .zero, transcoder: Transcoder = Transcoder()) -> ProviderSuite {
+        let tiktok = MockTikTok()
+        return ProviderSuite(
+            claude: MockClaude(latency: claudeLatency), research: tiktok, business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
+            publisher: MockPublisher(), studio: MockStudio(transcoder: transcoder), transcoder: transcoder,
+            oidc: OIDCVerifier(certsURL: "https://www.googleapis.com/oauth2/v3/certs", transport: transport))
+    }
+
+    /// Builds the suite the settings ask for.
+    public static func make(settings: Settings, transport: any HTTPTransport, clock: Clock = .system) throws -> ProviderSuite {
+        let p = settings.providers
+        let transcoder = Transcoder(ffmpeg: p.ffmpegPath, ffprobe: p.ffprobePath)
+        let google: any GoogleTokenSource = try p.googleServiceAccountFile.map {
+            try ServiceAccountTokenSource(key: ServiceAccountKey.load(path: $0), transport: transport, clock: clock)
+        } ?? MetadataServerTokenSource(baseURL: p.googleMetadataURL, transport: transport, clock: clock)
+
+        var suite = mock(transport: transport, claudeLatency: .milliseconds(settings.claudeMockLatencyMS), transcoder: transcoder)
+        suite.prices = try PriceTable.standard(overrides: settings.claudePrices)
+        suite.oidc = OIDCVerifier(certsURL: p.googleOIDCCertsURL, transport: transport, clock: clock)
+        if settings.claudeMode == .live, let key = settings.anthropicAPIKey {
+            suite.claude = AnthropicClient(baseURL: settings.anthropicBaseURL, apiKey: key, transport: transport)
+        }
+        if settings.providerMode == .live {
+            let token = TikTokAppToken(baseURL: p.tiktokOpenAPIBaseURL, clientKey: p.tiktokClientKey ?? "", clientSecret: p.tiktokClientSecret ?? "", transport: transport, clock: clock)
+            let business = LiveTikTokBusiness(baseURL: p.tiktokBusinessBaseURL, accessToken: p.tiktokBusinessAccessToken, businessID: p.tiktokBusinessID, advertiserID: p.tiktokAdvertiserID, transport: transport)
+            suite.research = LiveTikTokResearch(baseURL: p.tiktokOpenAPIBaseURL, appToken: token, transport: transport)
+            suite.business = business
+            suite.ads = business
+            suite.shop = LiveTikTokShop(baseURL: p.tiktokShopBaseURL, appKey: p.tiktokShopAppKey, appSecret: p.tiktokShopAppSecret, accessToken: p.tiktokShopAccessToken, shopCipher: p.tiktokShopCipher, transport: transport, clock: clock)
+            suite.shopify = LiveShopifyInventory(graphQLURL: p.shopifyGraphQLURL, accessToken: p.shopifyAccessToken, transport: transport)
+            suite.publisher = LiveTikTokPublisher(baseURL: p.tiktokOpenAPIBaseURL, accessToken: p.tiktokUserAccessToken, privacyLevel: p.tiktokPrivacyLevel, transport: transport)
+            suite.studio = p.studioURL.map { LiveStudio(baseURL: $0, tokens: google, transport: transport) } ?? UnconfiguredStudio()
+        }
+        if let project = p.pubsubProject {
+            suite.messages = PubSubPublisher(project: project, emulatorHost: p.pubsubEmulatorHost, tokens: google, transport: transport)
+        }
+        if settings.executionMode == .cloudTasks, let queue = p.cloudTasksQueue {
+            suite.tasks = CloudTasksClient(
+                baseURL: p.cloudTasksBaseURL, project: p.cloudTasksProject ?? "", location: p.cloudTasksLocation ?? "", queue: queue,
+                serviceAccountEmail: p.cloudTasksServiceAccount ?? "", tokens: google, transport: transport)
+        }
+        return suite
+    }
+}
+
+/// Live mode without `STUDIO_URL`: every render fails naming the setting.
+struct UnconfiguredStudio: StudioAPI {
+    func render(_ request: RenderRequest, into directory: String) async throws -> String {
+        throw ProviderError.notConfigured("studio", "STUDIO_URL")
+    }
+}

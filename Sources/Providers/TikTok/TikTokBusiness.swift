@@ -1,0 +1,109 @@
+import Core
+import Foundation
+
+/// Business-account insights.
+public protocol TikTokBusinessAPI: Sendable {
+    func audience(handle: String) async throws -> AudienceInsights
+    func recentVideos(handle: String, limit: Int) async throws -> [TikTokVideo]
+}
+
+/// Paid campaigns on the Marketing API.
+public protocol TikTokAdsAPI: Sendable {
+    /// Creates campaign, ad group and ad; `idempotencyKey` names them so a retry can be recognised.
+    func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign
+}
+
+/// The Business and Marketing APIs share a host, the `Access-Token` header and the
+/// `{code: 0, message, request_id, data}` envelope (a non-zero `code` is an error even on HTTP 200).
+public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
+    public var baseURL: String
+    private let accessToken: String?
+    public var businessID: String?
+    public var advertiserID: String?
+    public var transport: any HTTPTransport
+    public var retry: RetryPolicy
+
+    public init(baseURL: String, accessToken: String?, businessID: String?, advertiserID: String?, transport: any HTTPTransport, retry: RetryPolicy = RetryPolicy()) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.accessToken = accessToken
+        self.businessID = businessID
+        self.advertiserID = advertiserID
+        self.transport = transport
+        self.retry = retry
+    }
+
+    static func unwrap(_ response: HTTPResponse) throws -> JSONValue {
+        guard let json = response.json else {
+            throw ProviderError(provider: "tiktok_business", status: response.status, code: "malformed_response", message: "response is not JSON")
+        }
+        let code = json["code"]?.intValue ?? -1
+        guard response.status == 200, code == 0 else {
+            throw ProviderError(provider: "tiktok_business", status: response.status, code: String(code), message: json["message"]?.stringValue ?? "request failed", logId: json["request_id"]?.stringValue)
+        }
+        return json["data"] ?? [:]
+    }
+
+    func call(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) async throws -> JSONValue {
+        guard let accessToken else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ACCESS_TOKEN") }
+        let queryString = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(queryEscape($0.1))" }.joined(separator: "&")
+        var request = HTTPRequest(method: method, url: baseURL + path + queryString, headers: [HTTPHeader("Access-Token", accessToken)])
+        if let body {
+            request.body = Data(body.jsonString.utf8)
+            request.headers.append(HTTPHeader("content-type", "application/json"))
+        }
+        return try Self.unwrap(try await perform(request, provider: "tiktok_business", transport: transport, retry: retry))
+    }
+
+    public func audience(handle: String) async throws -> AudienceInsights {
+        guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
+        let data = try await call("GET", "/business/get/", query: [
+            ("business_id", businessID), ("fields", #"["audience_ages","audience_genders","audience_countries"]"#),
+        ])
+        func shares(_ key: String, _ label: String) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for entry in data[key]?.arrayValue ?? [] {
+                if let name = entry[label]?.stringValue, let share = entry["percentage"]?.doubleValue { out[name] = share }
+            }
+            return out
+        }
+        return AudienceInsights(ages: shares("audience_ages", "age"), genders: shares("audience_genders", "gender"), countries: shares("audience_countries", "country"))
+    }
+
+    public func recentVideos(handle: String, limit: Int) async throws -> [TikTokVideo] {
+        guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
+        let data = try await call("GET", "/business/video/list/", query: [
+            ("business_id", businessID), ("max_count", String(min(limit, 20))),
+            ("fields", #"["item_id","caption","create_time","video_views","likes","comments","shares"]"#),
+        ])
+        return (data["videos"]?.arrayValue ?? []).prefix(limit).map { item in
+            TikTokVideo(
+                id: item["item_id"]?.stringValue ?? "", description: item["caption"]?.stringValue ?? "", createTime: item["create_time"]?.intValue ?? 0,
+                views: item["video_views"]?.intValue ?? 0, likes: item["likes"]?.intValue ?? 0, comments: item["comments"]?.intValue ?? 0,
+                shares: item["shares"]?.intValue ?? 0, hashtags: [])
+        }
+    }
+
+    public func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
+        guard let advertiserID else { throw ProviderError.notConfigured("tiktok_ads", "TIKTOK_ADVERTISER_ID") }
+        let created = try await call("POST", "/campaign/create/", body: [
+            "advertiser_id": .string(advertiserID), "campaign_name": .string(campaign.name), "objective_type": .string(campaign.objective),
+            "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "request_id": .string(idempotencyKey),
+        ])
+        guard let campaignId = created["campaign_id"].flatMap({ $0.stringValue ?? $0.intValue.map(String.init) }) else {
+            throw ProviderError(provider: "tiktok_ads", code: "malformed_response", message: "no campaign_id in response")
+        }
+        let group = try await call("POST", "/adgroup/create/", body: [
+            "advertiser_id": .string(advertiserID), "campaign_id": .string(campaignId), "adgroup_name": .string(campaign.name + " / group"),
+            "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
+            "billing_event": "CPC", "optimization_goal": "CLICK", "schedule_type": "SCHEDULE_FROM_NOW",
+        ])
+        let adGroupId = group["adgroup_id"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? ""
+        var creative: [String: JSONValue] = ["ad_name": .string(campaign.name + " / ad"), "ad_text": .string(campaign.adText), "ad_format": "SINGLE_VIDEO"]
+        if let videoId = campaign.videoId { creative["tiktok_item_id"] = .string(videoId) }
+        let ad = try await call("POST", "/ad/create/", body: [
+            "advertiser_id": .string(advertiserID), "adgroup_id": .string(adGroupId), "creatives": [.object(creative)],
+        ])
+        let adId = ad["ad_ids"]?.arrayValue?.first.flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? ""
+        return LaunchedCampaign(campaignId: campaignId, adGroupId: adGroupId, adId: adId)
+    }
+}

@@ -1,0 +1,260 @@
+import Core
+import Foundation
+import Providers
+import Testing
+
+let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
+
+@Suite struct TikTokResearchTests {
+    static func server() -> FakeServer {
+        FakeServer { request, _ in
+            switch request.path {
+            case "/v2/oauth/token/":
+                return .json(["access_token": "clt.token", "expires_in": 7200, "token_type": "Bearer"])
+            case "/v2/research/user/info/":
+                if request.json?["username"] == "broken" {
+                    return .json(["data": [:], "error": ["code": "invalid_params", "message": "user not found", "log_id": "log_42"]])
+                }
+                return .json([
+                    "data": ["display_name": "Glow Co", "bio_description": "Skincare", "is_verified": true, "follower_count": 120000,
+                             "following_count": 12, "likes_count": 3_400_000, "video_count": 210],
+                    "error": ["code": "ok", "message": "", "log_id": "log_1"],
+                ])
+            case "/v2/research/video/query/":
+                let page = request.json?["cursor"] == nil ? 0 : 1
+                let videos: JSONValue = .array((0..<2).map { i in
+                    ["id": .number(Double(7000 + page * 10 + i)), "video_description": "clip", "create_time": 1_799_000_000, "view_count": 1000,
+                     "like_count": 100, "comment_count": 5, "share_count": 2, "hashtag_names": ["skincare"]]
+                })
+                return .json(["data": ["videos": videos, "cursor": .number(Double(2 * (page + 1))), "search_id": "s-1", "has_more": .bool(page == 0)],
+                              "error": ["code": "ok", "message": "", "log_id": "log_2"]])
+            default: return FakeReply(status: 404)
+            }
+        }
+    }
+
+    static func client(_ base: String) -> LiveTikTokResearch {
+        let transport = CurlTransport()
+        return LiveTikTokResearch(baseURL: base, appToken: TikTokAppToken(baseURL: base, clientKey: "ck", clientSecret: "s&cret", transport: transport), transport: transport, retry: quickRetry)
+    }
+
+    @Test func userInfoSendsTheDocumentedRequestWithACachedAppToken() async throws {
+        let server = Self.server()
+        try await server.run { base in
+            let client = Self.client(base)
+            let profile = try await client.userInfo(handle: "@glowco")
+            #expect(profile == TikTokProfile(handle: "@glowco", displayName: "Glow Co", bio: "Skincare", isVerified: true, followerCount: 120000, followingCount: 12, likesCount: 3_400_000, videoCount: 210))
+            _ = try await client.userInfo(handle: "@glowco")
+        }
+        let requests = server.requests
+        #expect(requests.filter { $0.path == "/v2/oauth/token/" }.count == 1, "the app token is cached")
+        let token = requests[0]
+        #expect(token.method == "POST" && token.header("content-type") == "application/x-www-form-urlencoded")
+        #expect(String(decoding: token.body, as: UTF8.self) == "client_key=ck&client_secret=s%26cret&grant_type=client_credentials")
+        let info = requests[1]
+        #expect(info.path == "/v2/research/user/info/")
+        #expect(info.query.hasPrefix("fields=display_name,bio_description"))
+        #expect(info.header("authorization") == "Bearer clt.token")
+        #expect(info.json == ["username": "glowco"])
+    }
+
+    @Test func anErrorCodeOnHTTP200IsAnError() async throws {
+        try await Self.server().run { base in
+            let error = await #expect(throws: ProviderError.self) { try await Self.client(base).userInfo(handle: "@broken") }
+            #expect(error?.code == "invalid_params")
+            #expect(error?.logId == "log_42")
+            #expect(error?.message == "user not found")
+        }
+    }
+
+    @Test func videoQueriesFollowTheCursorAndSearchId() async throws {
+        let server = Self.server()
+        try await server.run { base in
+            let videos = try await Self.client(base).videos(handle: "@glowco", days: 7, until: Date(timeIntervalSince1970: 1_800_000_000), limit: 10)
+            #expect(videos.map(\.id) == ["7000", "7001", "7010", "7011"])
+            #expect(videos[0].hashtags == ["skincare"])
+        }
+        let queries = server.requests.filter { $0.path == "/v2/research/video/query/" }
+        #expect(queries.count == 2)
+        let first = try #require(queries[0].json)
+        #expect(first["query"] == ["and": [["operation": "EQ", "field_name": "username", "field_values": ["glowco"]]]])
+        #expect(first["start_date"] == "20270108" && first["end_date"] == "20270115")
+        #expect(first["cursor"] == nil)
+        #expect(queries[1].json?["cursor"] == 2 && queries[1].json?["search_id"] == "s-1")
+    }
+}
+
+@Suite struct TikTokBusinessTests {
+    @Test func theBusinessAPIUsesAccessTokenAndTreatsNonZeroCodesAsErrors() async throws {
+        let server = FakeServer { request, _ in
+            if request.path.hasSuffix("/business/get/") {
+                return .json(["code": 0, "message": "OK", "request_id": "r1", "data": [
+                    "audience_ages": [["age": "18-24", "percentage": 0.4], ["age": "25-34", "percentage": 0.6]],
+                    "audience_genders": [["gender": "female", "percentage": 0.7]], "audience_countries": [["country": "US", "percentage": 0.5]],
+                ]])
+            }
+            return .json(["code": 40001, "message": "Access token is invalid", "request_id": "r2", "data": [:]])
+        }
+        try await server.run { base in
+            let client = LiveTikTokBusiness(baseURL: base + "/open_api/v1.3", accessToken: "act.1", businessID: "b-1", advertiserID: "adv-1", transport: CurlTransport(), retry: quickRetry)
+            let audience = try await client.audience(handle: "@glowco")
+            #expect(audience.ages == ["18-24": 0.4, "25-34": 0.6])
+            #expect(audience.genders == ["female": 0.7])
+            let error = await #expect(throws: ProviderError.self) { try await client.recentVideos(handle: "@glowco", limit: 5) }
+            #expect(error?.code == "40001" && error?.status == 200 && error?.logId == "r2")
+        }
+        let first = server.requests[0]
+        #expect(first.header("access-token") == "act.1")
+        #expect(first.header("authorization") == nil)
+        #expect(first.query.contains("business_id=b-1"))
+    }
+
+    @Test func launchingCreatesCampaignAdGroupAndAdInOrder() async throws {
+        let server = FakeServer { request, _ in
+            switch request.path {
+            case "/campaign/create/": return .json(["code": 0, "message": "OK", "data": ["campaign_id": "c-9"]])
+            case "/adgroup/create/": return .json(["code": 0, "message": "OK", "data": ["adgroup_id": "g-9"]])
+            default: return .json(["code": 0, "message": "OK", "data": ["ad_ids": ["a-9"]]])
+            }
+        }
+        try await server.run { base in
+            let client = LiveTikTokBusiness(baseURL: base, accessToken: "act", businessID: nil, advertiserID: "adv-1", transport: CurlTransport(), retry: quickRetry)
+            let launched = try await client.launch(CampaignSpec(name: "Spring", objective: "TRAFFIC", dailyBudgetUsd: 50, videoId: "v-1", adText: "Glow up"), idempotencyKey: "run-1:ads")
+            #expect(launched == LaunchedCampaign(campaignId: "c-9", adGroupId: "g-9", adId: "a-9"))
+        }
+        #expect(server.requests.map(\.path) == ["/campaign/create/", "/adgroup/create/", "/ad/create/"])
+        let campaign = try #require(server.requests[0].json)
+        #expect(campaign["advertiser_id"] == "adv-1" && campaign["budget"] == 50 && campaign["objective_type"] == "TRAFFIC" && campaign["request_id"] == "run-1:ads")
+        #expect(server.requests[1].json?["campaign_id"] == "c-9")
+        #expect(server.requests[2].json?["adgroup_id"] == "g-9")
+    }
+
+    @Test func aMissingCredentialNamesTheSetting() async throws {
+        let client = LiveTikTokBusiness(baseURL: "http://127.0.0.1:1", accessToken: nil, businessID: "b", advertiserID: nil, transport: CurlTransport())
+        let error = await #expect(throws: ProviderError.self) { try await client.audience(handle: "@x") }
+        #expect(error?.message == "TIKTOK_BUSINESS_ACCESS_TOKEN is not set")
+    }
+}
+
+@Suite struct TikTokShopTests {
+    @Test func requestsAreSignedAsDocumented() async throws {
+        let server = FakeServer { request, _ in
+            // Recompute the signature independently with the openssl command line.
+            var query: [String: String] = [:]
+            for pair in request.query.split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                query[kv[0]] = kv[1].removingPercentEncoding
+            }
+            let signed = query.filter { $0.key != "sign" && $0.key != "access_token" }.sorted { $0.key < $1.key }.map { $0.key + $0.value }.joined()
+            let expected = try? opensslHMAC(key: "shh", message: Data(("shh" + request.path + signed).utf8) + request.body + Data("shh".utf8))
+            guard query["sign"] == expected else { return .json(["code": 106001, "message": "sign invalid"], status: 200) }
+            return .json(["code": 0, "message": "Success", "data": ["products": [
+                ["id": "p1", "title": "Serum", "status": "ACTIVATE", "skus": [["price": ["sale_price": "24.50"], "inventory": [["quantity": 30], ["quantity": 12]]]]],
+            ]]])
+        }
+        try await server.run { base in
+            let shop = LiveTikTokShop(baseURL: base, appKey: "ak", appSecret: "shh", accessToken: "tts", shopCipher: "cipher", transport: CurlTransport(), retry: quickRetry, clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
+            let products = try await shop.searchProducts(pageSize: 10)
+            #expect(products == [ShopProduct(id: "p1", title: "Serum", status: "ACTIVATE", priceUsd: 24.5, inventory: 42)])
+        }
+        let sent = try #require(server.requests.first)
+        #expect(sent.path == "/product/202309/products/search")
+        #expect(sent.header("x-tts-access-token") == "tts")
+        #expect(sent.query.contains("timestamp=1800000000") && sent.query.contains("shop_cipher=cipher") && sent.query.contains("app_key=ak"))
+    }
+}
+
+@Suite struct ShopifyInventoryTests {
+    @Test func throttlingOnHTTP200IsRetriedAndLevelsAreRead() async throws {
+        let server = FakeServer { _, index in
+            if index == 0 { return .json(["errors": [["message": "Throttled", "extensions": ["code": "THROTTLED"]]]]) }
+            return .json(["data": ["inventoryItem": ["inventoryLevels": ["edges": [
+                ["node": ["location": ["id": "gid://shopify/Location/1"], "quantities": [["name": "available", "quantity": 7], ["name": "on_hand", "quantity": 9]]]],
+            ]]]]])
+        }
+        try await server.run { base in
+            let shopify = LiveShopifyInventory(graphQLURL: base + "/admin/api/2025-01/graphql.json", accessToken: "shpat", transport: CurlTransport(), retry: quickRetry)
+            let levels = try await shopify.levels(inventoryItemId: "gid://shopify/InventoryItem/5")
+            #expect(levels == [InventoryLevel(locationId: "gid://shopify/Location/1", available: 7, onHand: 9)])
+        }
+        #expect(server.requests.count == 2)
+        #expect(server.requests[0].header("x-shopify-access-token") == "shpat")
+        #expect(server.requests[0].json?["variables"] == ["id": "gid://shopify/InventoryItem/5"])
+    }
+}
+
+@Suite struct TikTokPublisherTests {
+    @Test func uploadsInChunksWithContentRangeThenPollsUntilComplete() async throws {
+        let video = Data((0..<2500).map { UInt8($0 % 251) })
+        let path = NSTemporaryDirectory() + "publish-\(UUID().uuidString).mp4"
+        try video.write(to: URL(fileURLWithPath: path))
+        let polls = Counter()
+        let baseURL = Locked("")
+        let finishing = FakeServer { request, _ in
+            switch request.path {
+            case "/v2/post/publish/video/init/":
+                let uploadURL = baseURL.value + "/upload/p_1"
+                return .json(["data": ["publish_id": "p_1", "upload_url": .string(uploadURL)], "error": ["code": "ok", "message": "", "log_id": "l"]])
+            case "/upload/p_1":
+                return FakeReply(status: 201)
+            default:
+                let status: JSONValue = polls.next() >= 2 ? "PUBLISH_COMPLETE" : "PROCESSING_UPLOAD"
+                return .json(["data": ["status": status], "error": ["code": "ok", "message": "", "log_id": "l"]])
+            }
+        }
+        try await finishing.run { base in
+            baseURL.value = base
+            let publisher = LiveTikTokPublisher(baseURL: base, accessToken: "act.user", privacyLevel: "SELF_ONLY", transport: CurlTransport(), retry: quickRetry, chunkSize: 1000, singleChunkLimit: 1000)
+            let result = try await publisher.publish(videoPath: path, caption: "Spring glow #skincare")
+            #expect(result == PublishResult(publishId: "p_1", status: "PUBLISH_COMPLETE"))
+        }
+        let requests = finishing.requests
+        let initBody = try #require(requests[0].json)
+        #expect(initBody["post_info"]?["privacy_level"] == "SELF_ONLY")
+        #expect(initBody["source_info"] == ["source": "FILE_UPLOAD", "video_size": 2500, "chunk_size": 1000, "total_chunk_count": 2])
+        #expect(requests[0].header("authorization") == "Bearer act.user")
+        let uploads = requests.filter { $0.method == "PUT" }
+        #expect(uploads.map { $0.header("content-range") } == ["bytes 0-999/2500", "bytes 1000-2499/2500"])
+        #expect(uploads.reduce(Data()) { $0 + $1.body } == video)
+        #expect(requests.filter { $0.path == "/v2/post/publish/status/fetch/" }.count == 2)
+    }
+
+    @Test func theChunkPlanFollowsTikToksRules() {
+        #expect(LiveTikTokPublisher.chunks(size: 3 << 20, chunkSize: 10 << 20, singleChunkLimit: 64 << 20) == [0..<(3 << 20)])
+        let big = LiveTikTokPublisher.chunks(size: 105 << 20, chunkSize: 10 << 20, singleChunkLimit: 64 << 20)
+        #expect(big.count == 10)
+        #expect(big.last == (90 << 20)..<(105 << 20))
+    }
+}
+
+@Suite struct TikTokWebhookVerifierTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let verifier = TikTokWebhookVerifier(clientSecret: "client-secret", clock: .fixed(now))
+    static let body = Data(#"{"client_key":"ck","event":"comment.create","create_time":1800000000,"user_openid":"u1","content":"{}"}"#.utf8)
+
+    static func header(t: Int, body: Data = body, key: String = "client-secret") throws -> String {
+        "t=\(t),s=" + (try opensslHMAC(key: key, message: Data("\(t).".utf8) + body))
+    }
+
+    @Test func aSignatureMadeByOpenSSLVerifies() throws {
+        try Self.verifier.verify(header: try Self.header(t: 1_800_000_000 - 10), body: Self.body)
+        #expect(Self.verifier.signature(body: Self.body, timestamp: 1_800_000_000) == (try Self.header(t: 1_800_000_000)))
+    }
+
+    @Test func forgedStaleMalformedAndMissingSignaturesAreRejected() throws {
+        let cases: [(String?, Data, String)] = [
+            (try Self.header(t: 1_800_000_000, key: "wrong-secret"), Self.body, "does not match"),
+            (try Self.header(t: 1_800_000_000), Self.body + Data(" ".utf8), "does not match"),
+            (try Self.header(t: 1_800_000_000 - 301), Self.body, "stale"),
+            (try Self.header(t: 1_800_000_000 + 301), Self.body, "stale"),
+            ("t=abc,s=00", Self.body, "malformed"),
+            ("s=" + String(repeating: "a", count: 64), Self.body, "malformed"),
+            ("garbage", Self.body, "malformed"),
+            (nil, Self.body, "missing"),
+        ]
+        for (header, body, reason) in cases {
+            let error = #expect(throws: WebhookSignatureError.self) { try Self.verifier.verify(header: header, body: body) }
+            #expect(error?.description.contains(reason) == true, "\(header ?? "nil"): \(error?.description ?? "")")
+        }
+    }
+}
