@@ -1,3 +1,4 @@
+import Foundation
 import Core
 import Testing
 
@@ -43,5 +44,16 @@ import Testing
     @Test func aURLWithAPasswordIsNotEchoedInTheError() {
         let error = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_URL": "mysql://user:hunter2@db/x"]) }
         #expect(error?.description.contains("hunter2") == false)
+    }
+}
+
+@Suite struct SettingsDocumentationTests {
+    @Test func everySettingIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let docs = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+            + String(contentsOf: root.appendingPathComponent("docs/PROVIDERS.md"), encoding: .utf8)
+        for entry in Settings.documentation {
+            #expect(docs.contains("`\(entry.name)`"), "\(entry.name) is not in README.md or docs/PROVIDERS.md")
+        }
     }
 }

@@ -1,0 +1,116 @@
+import Core
+import Foundation
+import Providers
+import Testing
+
+@Suite struct TranscoderTests {
+    let transcoder = Transcoder()
+    let folder = NSTemporaryDirectory() + "media-" + UUID().uuidString
+
+    @Test func aLandscapeClipBecomesA1080x1920TikTokFile() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try await transcoder.testClip(output: folder + "/landscape.mp4", width: 640, height: 360, seconds: 1)
+        let source = try await transcoder.probe(folder + "/landscape.mp4")
+        #expect(source.width == 640 && source.height == 360)
+        for mode in [Transcoder.Mode.fit, .fill] {
+            let info = try await transcoder.toTikTok(input: folder + "/landscape.mp4", output: folder + "/\(mode).mp4", mode: mode)
+            #expect(info.width == 1080 && info.height == 1920)
+            #expect(info.videoCodec == "h264")
+            #expect(info.audioCodec == "aac")
+            #expect(info.durationSeconds > 0.5 && info.durationSeconds < 1.6)
+        }
+    }
+
+    @Test func aMissingFfmpegIsAClearError() async throws {
+        let missing = Transcoder(ffmpeg: "/nonexistent/ffmpeg", ffprobe: "/nonexistent/ffprobe")
+        let error = await #expect(throws: MediaError.self) { try await missing.toTikTok(input: "in.mp4", output: folder + "/out.mp4") }
+        #expect(error?.description.contains("not found") == true)
+    }
+
+    @Test func aBrokenInputFailsWithFfmpegsReason() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("not a video".utf8).write(to: URL(fileURLWithPath: folder + "/broken.mp4"))
+        let error = await #expect(throws: MediaError.self) { try await transcoder.toTikTok(input: folder + "/broken.mp4", output: folder + "/o.mp4") }
+        #expect(error?.description.contains("transcoding broken.mp4 failed") == true)
+    }
+
+    @Test func theMockStudioRendersARealClipThePipelineCanTranscode() async throws {
+        let studio = MockStudio(transcoder: transcoder)
+        let path = try await studio.render(RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
+        let again = try await studio.render(RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
+        #expect(path == again)
+        let info = try await transcoder.probe(path)
+        #expect(info.width == 640 && info.durationSeconds > 1)
+        let tiktok = try await transcoder.toTikTok(input: path, output: folder + "/final.mp4")
+        #expect(tiktok.height == 1920)
+    }
+}
+
+/// Counts every request; the mock suite must never use it.
+final class CountingTransport: HTTPTransport, @unchecked Sendable {
+    private let counter = Counter()
+    var count: UInt64 { counter.next() - 1 }
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        _ = counter.next()
+        throw HTTPTransportError.connectionFailed("the mock suite must not touch the network")
+    }
+}
+
+@Suite struct MockProviderTests {
+    @Test func theSameInputGivesTheSameOutputAndHandlesDiffer() async throws {
+        let mock = MockTikTok()
+        let until = Date(timeIntervalSince1970: 1_800_000_000)
+        let a1 = try await mock.userInfo(handle: "@glowco")
+        let a2 = try await mock.userInfo(handle: "@glowco")
+        let b = try await mock.userInfo(handle: "@brewlab")
+        #expect(a1 == a2)
+        #expect(a1 != b)
+        #expect(try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12) == (try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12)))
+        #expect(try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12) != (try await mock.videos(handle: "@brewlab", days: 30, until: until, limit: 12)))
+        #expect(try await mock.audience(handle: "@glowco") != (try await mock.audience(handle: "@brewlab")))
+        let shares = try await mock.audience(handle: "@glowco").ages.values.reduce(0, +)
+        #expect(abs(shares - 1) < 0.01)
+    }
+
+    @Test func theMockSuiteNeverTouchesTheNetwork() async throws {
+        let transport = CountingTransport()
+        let suite = ProviderSuite.mock(transport: transport)
+        let until = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try await suite.research.userInfo(handle: "@glowco")
+        _ = try await suite.research.videos(handle: "@glowco", days: 7, until: until, limit: 5)
+        _ = try await suite.research.hashtagVideos(["skincare"], days: 7, until: until, limit: 5)
+        _ = try await suite.business.audience(handle: "@glowco")
+        _ = try await suite.ads.launch(CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t"), idempotencyKey: "k")
+        _ = try await suite.shop.searchProducts(pageSize: 5)
+        _ = try await suite.shopify.levels(inventoryItemId: "i")
+        _ = try await suite.claude.send(ClaudeRequest(model: "claude-sonnet-4-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
+        #expect(transport.count == 0)
+    }
+
+    @Test func mockCampaignIdsFollowTheIdempotencyKey() async throws {
+        let spec = CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t")
+        let first = try await MockTikTok().launch(spec, idempotencyKey: "run-1:ads")
+        #expect(first == (try await MockTikTok().launch(spec, idempotencyKey: "run-1:ads")))
+        #expect(first != (try await MockTikTok().launch(spec, idempotencyKey: "run-2:ads")))
+    }
+
+    @Test func liveModeWithoutTikTokCredentialsFailsAtStartUpNamingThem() {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: ["TIKTOK_PROVIDER_MODE": "live"]) }
+        #expect(error?.variable == "TIKTOK_CLIENT_KEY")
+    }
+
+    @Test func settingsChooseLiveClientsAndBaseURLs() throws {
+        let settings = try Settings(environment: [
+            "TIKTOK_PROVIDER_MODE": "live", "TIKTOK_CLIENT_KEY": "ck", "TIKTOK_CLIENT_SECRET": "cs", "CLAUDE_MODE": "live", "ANTHROPIC_API_KEY": "sk",
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "STUDIO_URL": "https://studio.example", "CLAUDE_PRICES": #"{"claude-sonnet-4": [4, 20]}"#,
+        ])
+        let suite = try ProviderSuite.make(settings: settings, transport: CountingTransport())
+        #expect(suite.claude is AnthropicClient)
+        #expect(suite.research is LiveTikTokResearch)
+        #expect(suite.shop is LiveTikTokShop)
+        #expect(suite.studio is LiveStudio)
+        #expect(suite.prices.price(for: "claude-sonnet-4-5") == ModelPrice(input: 4, output: 20))
+        let mock = try ProviderSuite.make(settings: try Settings(environment: [:]), transport: CountingTransport())
+        #expect(mock.claude is MockClaude && mock.research is MockTikTok && mock.studio is MockStudio)
+    }
+}
