@@ -97,3 +97,12 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension JSONValue {
+    /// An object with `other`'s keys added (or replaced).
+    public func merging(_ other: JSONValue) -> JSONValue {
+        guard case .object(var mine) = self, case .object(let theirs) = other else { return self }
+        for (key, value) in theirs { mine[key] = value }
+        return .object(mine)
+    }
+}

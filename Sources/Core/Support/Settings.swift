@@ -38,6 +38,10 @@ public struct Settings: Sendable {
     public var executionMode: ExecutionMode
     /// `{"model": [input, output]}` USD per million tokens on top of the standard price table.
     public var claudePrices: String?
+    /// Default daily Claude spend cap per workspace (USD); a workspace row can override it.
+    public var claudeDailyCapUSD: Double
+    /// Default daily ads budget cap per workspace (USD); a workspace row can override it.
+    public var adsDailyCapUSD: Double
     public var providers: ProviderSettings
 
     /// Reads and validates settings; throws the first problem found.
@@ -62,6 +66,8 @@ public struct Settings: Sendable {
         if let claudePrices, (try? JSONValue.parse(claudePrices))?.objectValue == nil {
             throw SettingsError(variable: "CLAUDE_PRICES", problem: "not a JSON object of model -> [input, output]")
         }
+        claudeDailyCapUSD = try reader.double("CLAUDE_DAILY_CAP_USD", default: 25, range: 0...1_000_000)
+        adsDailyCapUSD = try reader.double("ADS_DAILY_CAP_USD", default: 500, range: 0...10_000_000)
         providers = try ProviderSettings(reader)
         if providerMode == .live {
             for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)] where value == nil {
@@ -96,6 +102,8 @@ public struct Settings: Sendable {
         ("TIKTOK_PROVIDER_MODE", "mock", "mock or live"),
         ("EXECUTION_MODE", "inline", "inline or cloud_tasks"),
         ("CLAUDE_PRICES", "", "JSON {\"model\": [input, output]} USD per million tokens, on top of the built-in table"),
+        ("CLAUDE_DAILY_CAP_USD", "25", "Default daily Claude spend cap per workspace"),
+        ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
     ] + ProviderSettings.documentation
 }
 

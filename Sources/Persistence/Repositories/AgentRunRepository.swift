@@ -21,17 +21,18 @@ public enum AgentRunRepository {
         ).first!)
     }
 
-    /// Closes an agent run as succeeded or failed with its output, cost and latency.
+    /// Closes an agent run as succeeded or failed with its output and latency; its cost is the
+    /// sum of its trace rows, so it always matches what was traced.
     @discardableResult
     public static func finish(
-        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, costUsd: Double, latencyMs: Int,
-        on connection: Connection
+        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, latencyMs: Int, on connection: Connection
     ) throws -> AgentRun? {
         try connection.query(
             """
-            UPDATE tiktok_agent_runs SET status = $2, output = $3, error = $4, cost_usd = $5, latency_ms = $6, completed_at = now()
+            UPDATE tiktok_agent_runs SET status = $2, output = $3, error = $4, latency_ms = $5, completed_at = now(),
+                cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = $1)
             WHERE id = $1 RETURNING \(columns)
-            """, id, status, output, error, costUsd, latencyMs
+            """, id, status, output, error, latencyMs
         ).first.map(decode)
     }
 
@@ -76,6 +77,17 @@ public enum AgentStepRepository {
             step.systemPrompt, step.userPrompt, step.responseText, step.promptHash, step.inputTokens, step.outputTokens,
             step.cacheCreationInputTokens, step.cacheReadInputTokens, step.costUsd, step.latencyMs, step.cacheHit,
             step.request, step.response, step.error, step.createdAt)
+    }
+
+    /// The most recent successful recorded Claude answer for `agent` and `promptHash` (replay mode).
+    public static func recording(agent: String, promptHash: String, on connection: Connection) throws -> String? {
+        try connection.query(
+            """
+            SELECT response_text FROM tiktok_agent_steps
+            WHERE agent_name = $1 AND prompt_hash = $2 AND kind = 'llm_call' AND error IS NULL AND response_text IS NOT NULL
+            ORDER BY created_at DESC LIMIT 1
+            """, agent, promptHash
+        ).first?["response_text"]
     }
 
     /// The trace of one agent run, in call order.

@@ -72,12 +72,3 @@ public struct MockStudio: StudioAPI {
         return path
     }
 }
-
-extension JSONValue {
-    /// An object with `other`'s keys added (or replaced).
-    public func merging(_ other: JSONValue) -> JSONValue {
-        guard case .object(var mine) = self, case .object(let theirs) = other else { return self }
-        for (key, value) in theirs { mine[key] = value }
-        return .object(mine)
-    }
-}

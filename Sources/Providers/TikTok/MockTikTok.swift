@@ -66,6 +66,18 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         }
     }
 
+    public func comments(videoId: String, limit: Int) async throws -> [TikTokComment] {
+        var random = Self.random("comments:" + videoId)
+        let lines = [
+            "Where can I buy this?", "This routine changed my skin, thank you!", "Does this work for sensitive skin?",
+            "Ordered last week and it still hasn't shipped", "Follow me for free followers!!!", "Can you do a part two?",
+            "The music is so good, what song is it?", "Too expensive for what it is",
+        ]
+        return (0..<min(limit, 4)).map { index in
+            TikTokComment(id: "\(videoId)-c\(index + 1)", videoId: videoId, text: random.pick(lines), likes: random.int(in: 0...250))
+        }
+    }
+
     public func audience(handle: String) async throws -> AudienceInsights {
         var random = Self.random("audience:" + handle)
         func split(_ keys: [String]) -> [String: Double] {

@@ -45,6 +45,20 @@ public struct TikTokVideo: Codable, Sendable, Equatable {
     }
 }
 
+/// A public comment on a video.
+public struct TikTokComment: Codable, Sendable, Equatable {
+    public var id: String
+    public var videoId: String
+    public var text: String
+    public var likes: Int
+    public init(id: String, videoId: String, text: String, likes: Int) {
+        self.id = id
+        self.videoId = videoId
+        self.text = text
+        self.likes = likes
+    }
+}
+
 /// Audience breakdowns as shares (0...1).
 public struct AudienceInsights: Codable, Sendable, Equatable {
     public var ages: [String: Double]

@@ -8,6 +8,8 @@ public protocol TikTokResearchAPI: Sendable {
     func videos(handle: String, days: Int, until: Date, limit: Int) async throws -> [TikTokVideo]
     /// Recent videos using any of `hashtags`, for trend scouting.
     func hashtagVideos(_ hashtags: [String], days: Int, until: Date, limit: Int) async throws -> [TikTokVideo]
+    /// Public comments on a video.
+    func comments(videoId: String, limit: Int) async throws -> [TikTokComment]
 }
 
 /// OAuth client-credentials tokens for open.tiktokapis.com, cached until shortly before expiry.
@@ -98,6 +100,14 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
     public func hashtagVideos(_ hashtags: [String], days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] {
         let names = hashtags.map { JSONValue.string($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
         return try await query(["or": [["operation": "IN", "field_name": "hashtag_name", "field_values": .array(names)]]], days: days, until: until, limit: limit)
+    }
+
+    public func comments(videoId: String, limit: Int) async throws -> [TikTokComment] {
+        let data = try await post("/v2/research/video/comment/list/", fields: "id,video_id,text,like_count,create_time",
+                                  body: ["video_id": .string(videoId), "max_count": .number(Double(min(limit, 100)))])
+        return (data["comments"]?.arrayValue ?? []).prefix(limit).map { item in
+            TikTokComment(id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "", videoId: videoId, text: item["text"]?.stringValue ?? "", likes: item["like_count"]?.intValue ?? 0)
+        }
     }
 
     /// Pages through the video query with `cursor` and `search_id` until `limit` or the end.

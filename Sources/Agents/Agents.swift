@@ -1,2 +1,0 @@
-/// Agents: the BaseAgent lifecycle, the trace pipeline and the catalog live here.
-public enum AgentsModule {}

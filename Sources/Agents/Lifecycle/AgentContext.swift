@@ -1,0 +1,106 @@
+import Core
+import Foundation
+import Persistence
+import Providers
+
+/// What an executing agent can use: its environment, its workspace, the Claude gateway and the
+/// trace pipeline.
+public struct AgentContext: Sendable {
+    public let environment: AgentEnvironment
+    public let workspace: WorkspaceID
+    public let agentRunId: AgentRunID
+    public let workflowRunId: WorkflowRunID?
+    public let agentName: String
+    public let gateway: ClaudeGateway
+
+    public var providers: ProviderSuite { environment.providers }
+    public var database: Database { environment.database }
+
+    /// Runs `body` in this workspace's row-level-security scope.
+    public func withDatabase<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await environment.database.withWorkspace(workspace, body)
+    }
+
+    /// Calls Claude with the system prompt cached; traced as an `llm_call` row.
+    public func claude(system: String, user: String, maxTokens: Int = 2048) async throws -> ClaudeCall {
+        try await gateway.callClaudeCached(system: system, user: user, maxTokens: maxTokens)
+    }
+
+    /// Runs a provider, skill or database action and writes its trace row (also when it fails).
+    public func traceStep<T: Encodable & Sendable>(
+        _ kind: AgentStep.Kind, _ name: String, request: JSONValue = [:], _ body: () async throws -> T
+    ) async throws -> T {
+        try await gateway.traceStep(kind, name, request: request, body)
+    }
+
+    /// Asks Claude for JSON shaped like `example`, decodes it into `T`, and — when the answer does
+    /// not parse or validate — asks once more with the problem spelled out.
+    public func claudeJSON<T: Decodable & Sendable>(_ type: T.Type, role: String, task: String, example: JSONValue, maxTokens: Int = 2048) async throws -> T {
+        let system = """
+            \(role)
+            You work for a TikTok growth team. Be specific, use the numbers you are given, and never invent data.
+            Respond with JSON matching this example (same keys and value types; no prose, no code fences):
+            ```json
+            \(example.jsonString)
+            ```
+            """
+        let first = try await claude(system: system, user: task, maxTokens: maxTokens)
+        do {
+            return try OutputParser.decode(T.self, from: first.text)
+        } catch let problem as OutputParser.Problem {
+            let repair = """
+                \(task)
+
+                Your previous answer could not be used: \(problem.message).
+                Previous answer:
+                \(first.text.prefix(4000))
+
+                Reply again with only the corrected JSON.
+                """
+            let second = try await claude(system: system, user: repair, maxTokens: maxTokens)
+            do {
+                return try OutputParser.decode(T.self, from: second.text)
+            } catch let again as OutputParser.Problem {
+                throw AgentError(kind: .malformedOutput, agent: agentName, message: "model output was not valid after one repair attempt: \(again.message)")
+            }
+        }
+    }
+}
+
+/// Pulls a JSON object out of model text (tolerating code fences and surrounding prose) and
+/// decodes it, naming what is wrong when it cannot.
+public enum OutputParser {
+    public struct Problem: Error, Sendable { public var message: String }
+
+    public static func extractObject(_ text: String) throws(Problem) -> JSONValue {
+        guard let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close else {
+            throw Problem(message: "no JSON object in the answer")
+        }
+        guard let value = try? JSONValue.parse(String(text[open...close])), value.objectValue != nil else {
+            throw Problem(message: "the JSON object does not parse")
+        }
+        return value
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws(Problem) -> T {
+        let value = try extractObject(text)
+        do { return try value.decode(T.self) } catch let error as DecodingError {
+            throw Problem(message: describe(error))
+        } catch {
+            throw Problem(message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing key \((path(context).isEmpty ? "" : path(context) + ".") + key.stringValue)"
+        case .typeMismatch(let type, let context): return "\(path(context)) is not \(type)"
+        case .valueNotFound(_, let context): return "\(path(context)) is null"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

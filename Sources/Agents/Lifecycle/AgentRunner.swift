@@ -1,0 +1,97 @@
+import Core
+import Foundation
+import Logging
+import Persistence
+
+/// The result of one successful agent run.
+public struct AgentRunResult: Sendable, Equatable {
+    public var agentRunId: AgentRunID
+    public var output: JSONValue
+    public var costUsd: Double
+    public var latencyMs: Int
+}
+
+/// The agent lifecycle:
+/// insert the `agent_runs` row (running) and its `agent_run.started` audit event ->
+/// set the task-local trace context -> validate the input against the catalog spec -> execute ->
+/// record succeeded or failed with output, cost (the sum of its trace rows) and latency, with the
+/// outcome's audit event -> on failure throw `AgentError`. The context is task-local, so it is
+/// restored whatever happens, cancellation included.
+public struct AgentRunner: Sendable {
+    public let environment: AgentEnvironment
+    public let roster: [String: any Agent.Type]
+
+    public init(environment: AgentEnvironment, roster: [any Agent.Type] = Catalog.agents) {
+        self.environment = environment
+        self.roster = Dictionary(uniqueKeysWithValues: roster.map { ($0.spec.name, $0) })
+    }
+
+    public var gateway: ClaudeGateway { ClaudeGateway(environment: environment) }
+
+    /// Runs the agent `name` on `input`.
+    public func run(
+        _ name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID? = nil, workflowStep: WorkflowStepID? = nil
+    ) async throws -> AgentRunResult {
+        guard let agentType = roster[name] else {
+            throw AgentError(kind: .unknownAgent, agent: name, message: "no agent named \(name)")
+        }
+        return try await run(name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep) { input, context in
+            let validated = try agentType.spec.validate(input)
+            let output = try await agentType.init().execute(AgentInput(validated, agent: name), context: context)
+            try agentType.spec.validateOutput(output)
+            return output
+        }
+    }
+
+    /// The same lifecycle around an arbitrary body (the orchestrator's synthesis node uses it so its
+    /// Claude call is traced like any agent's).
+    public func run(
+        name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
+        body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue
+    ) async throws -> AgentRunResult {
+        let id = AgentRunID(environment.ids.next())
+        let started = ContinuousClock.now
+        try await environment.database.withWorkspace(workspace) { c in
+            _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: c)
+            try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: c)
+        }
+        let context = AgentContext(
+            environment: environment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name, gateway: gateway)
+        let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name)
+        do {
+            let output = try await TraceContext.$current.withValue(trace) { try await body(input, context) }
+            let latency = ClaudeGateway.milliseconds(since: started)
+            let finished = try await environment.database.withWorkspace(workspace) { c in
+                let row = try AgentRunRepository.finish(id, status: .succeeded, output: output, error: nil, latencyMs: latency, on: c)
+                try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.succeeded", id, name, workflowRun), workspace: workspace, on: c)
+                return row
+            }
+            return AgentRunResult(agentRunId: id, output: output, costUsd: finished?.costUsd ?? 0, latencyMs: latency)
+        } catch {
+            let failure = ClaudeGateway.agentError(error, agent: name)
+            let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
+            let latency = ClaudeGateway.milliseconds(since: started)
+            _ = try? await uncancelled { [environment] in try await environment.database.withWorkspace(workspace) { c in
+                try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latency, on: c)
+                try OutboxRepository.append(
+                    topic: "audit-event", payload: Self.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]), workspace: workspace, on: c)
+            } }
+            environment.logger.debug("agent run failed", metadata: ["agent.name": "\(name)", "agent.run_id": "\(id)", "error": "\(message)"])
+            if var agentError = failure as? AgentError {
+                agentError.agentRunId = id
+                throw agentError
+            }
+            throw failure
+        }
+    }
+
+    static func event(_ name: String, _ id: AgentRunID, _ agent: String, _ run: WorkflowRunID?) -> JSONValue {
+        ["event": .string(name), "agent_run_id": .string(id.description), "agent_name": .string(agent), "workflow_run_id": run.map { .string($0.description) } ?? .null]
+    }
+}
+
+/// Runs `body` even when the calling task was cancelled, so a failure or cancellation can still be
+/// recorded.
+func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await body() }.value
+}

@@ -1,0 +1,92 @@
+import Core
+import Foundation
+import Persistence
+import Providers
+
+/// Classifies comments and drafts replies (the LLM-pure reference agent).
+public struct CommentTriage: Agent {
+    public init() {}
+    public static let spec = AgentSpec(
+        name: "comment_triage", title: "Comment Triage",
+        description: "Classifies new comments (question, praise, complaint, spam) and drafts on-brand replies for approval.",
+        inputs: [.handle, .targetType, .notes, InputSpec("comments", .array, "Comments to triage; defaults to new stored comments, else recent public ones")],
+        outputs: [OutputSpec("summary", .string, "What people are saying"), OutputSpec("replies", .array, "Classification and draft reply per comment")],
+        humanTouchpoints: ["Replies are approved before they are posted"],
+        workflows: ["post_launch_loop"])
+
+    struct Reply: Codable, Sendable {
+        var commentId: String
+        var classification: String
+        var reply: String
+    }
+
+    struct Output: Codable, Sendable {
+        var summary: String
+        var replies: [Reply]
+    }
+
+    static let classes: Set<String> = ["question", "praise", "complaint", "spam"]
+
+    public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
+        let handle = input.handle
+        let workspace = context.workspace
+        var comments: [(id: String, text: String)] = input["comments"]?.arrayValue?.compactMap { item in
+            guard let text = item["text"]?.stringValue else { return nil }
+            return (item["id"]?.stringValue ?? Crypto.sha256Hex(text).prefix(12).description, text)
+        } ?? []
+        if comments.isEmpty {
+            comments = try await context.withDatabase { c in
+                try c.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' ORDER BY created_at LIMIT 50").rows.map {
+                    (try $0.string("external_id"), try $0.string("text"))
+                }
+            }
+        }
+        if comments.isEmpty {
+            let now = context.environment.clock.now()
+            let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle)]) {
+                try await context.providers.research.videos(handle: handle, days: 14, until: now, limit: 3)
+            }
+            for video in videos {
+                let fetched = try await context.traceStep(.providerCall, "tiktok.research.comments", request: ["video_id": .string(video.id)]) {
+                    try await context.providers.research.comments(videoId: video.id, limit: 5)
+                }
+                comments += fetched.map { ($0.id, $0.text) }
+            }
+        }
+        guard !comments.isEmpty else { return ["summary": "No new comments.", "replies": []] }
+        let listed = comments.map { ["id": JSONValue.string($0.id), "text": .string($0.text)] as JSONValue }
+        var output = try await context.claudeJSON(
+            Output.self, role: "You manage a TikTok brand's comments. Classify each as question, praise, complaint or spam, and draft a short, warm, on-brand reply (empty for spam).",
+            task: "\(input.briefContext)\nComments: \(JSONValue.array(listed).jsonString)\nTriage every comment for \(handle).",
+            example: [
+                "summary": "Mostly questions about where to buy, a few shipping complaints. | Overwhelmingly positive with some price pushback.",
+                "replies": .array(comments.map { comment in
+                    ["comment_id": .string(comment.id), "classification": "question | praise | complaint | spam",
+                     "reply": "Thank you! The link is in our bio. | So glad it helped! | Sorry about that, please DM us your order number."]
+                }),
+            ])
+        let known = Set(comments.map(\.id))
+        output.replies = output.replies.filter { known.contains($0.commentId) }.map { reply in
+            var reply = reply
+            if !Self.classes.contains(reply.classification) { reply.classification = "question" }
+            if reply.classification == "spam" { reply.reply = "" }
+            return reply
+        }
+        let triaged = output.replies
+        let texts = Dictionary(comments.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
+        _ = try await context.traceStep(.dbWrite, "tiktok_comments.triage", request: ["count": .number(Double(triaged.count))]) {
+            try await context.withDatabase { c in
+                for reply in triaged {
+                    try c.query(
+                        """
+                        INSERT INTO tiktok_comments (workspace_id, external_id, text, classification, reply_draft, status)
+                        VALUES ($1, $2, $3, $4, $5, 'triaged')
+                        ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $4, reply_draft = $5, status = 'triaged'
+                        """, workspace, reply.commentId, texts[reply.commentId] ?? "", reply.classification, reply.reply)
+                }
+                return triaged.count
+            }
+        }
+        return try JSONValue.from(output)
+    }
+}

@@ -1,0 +1,183 @@
+import Core
+import Foundation
+import Persistence
+import Providers
+import Testing
+
+@testable import Agents
+
+@Suite struct CatalogTests {
+    @Test func theCatalogHoldsTheFifteenAgentsWithCompleteSpecs() {
+        let names = Catalog.specs.map(\.name)
+        #expect(names == [
+            "profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "content_strategist",
+            "script_writer", "content_producer", "caption_writer", "compliance_reviewer", "shop_catalog_manager", "ads_campaign_manager",
+            "publisher", "comment_triage", "performance_analyst",
+        ])
+        for spec in Catalog.specs {
+            #expect(!spec.title.isEmpty && !spec.description.isEmpty, "\(spec.name)")
+            #expect(!spec.outputs.isEmpty, "\(spec.name) declares outputs")
+            #expect(!spec.workflows.isEmpty, "\(spec.name) belongs to a workflow")
+            #expect(spec.inputs.contains { $0.name == "handle" && $0.required }, "\(spec.name) takes the handle")
+        }
+        #expect(Catalog.briefInputs.map(\.name).starts(with: ["handle", "target_type", "notes"]))
+    }
+
+    @Test func inputValidationNamesTheProblemAndFillsDefaults() throws {
+        let spec = ProfileAuditor.spec
+        let missing = #expect(throws: AgentError.self) { try spec.validate(["target_type": "own_account"]) }
+        #expect(missing?.message == "missing required input handle (string)")
+        let mistyped = #expect(throws: AgentError.self) { try spec.validate(["handle": "@a", "days": "thirty"]) }
+        #expect(mistyped?.message == "input days must be integer, got string")
+        let choice = #expect(throws: AgentError.self) { try spec.validate(["handle": "@a", "target_type": "enemy"]) }
+        #expect(choice?.message.contains("must be one of own_account, competitor, creator") == true)
+        let filled = try spec.validate(["handle": "@a"])
+        #expect(filled["days"] == 30 && filled["target_type"] == "own_account")
+    }
+}
+
+@Suite struct AgentLifecycleTests {
+    @Test func aSuccessfulRunRecordsRowsEventsAndTraceAndRestoresContext() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment())
+        let result = try await runner.run("profile_auditor", input: ["handle": "@glowco"], workspace: workspace)
+        #expect(TraceContext.current == nil)
+        let row = try #require(try await AgentTestSupport.agentRun(result.agentRunId, workspace: workspace))
+        #expect(row.status == .succeeded && row.output == result.output && row.completedAt != nil)
+        #expect(row.input == ["handle": "@glowco"])
+        let trace = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
+        #expect(trace.map(\.kind) == [.providerCall, .providerCall, .llmCall])
+        #expect(trace.map(\.stepIndex) == [1, 2, 3])
+        #expect(abs(row.costUsd - trace.reduce(0) { $0 + $1.costUsd }) < 1e-9)
+        let events = try await TestDatabase.database.withWorkspace(workspace) { try OutboxRepository.list(on: $0) }
+        #expect(events.compactMap { $0.payload["event"]?.stringValue } == ["agent_run.started", "agent_run.succeeded"])
+    }
+
+    @Test func anUnknownAgentOrBadInputFailsClearly() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment())
+        let unknown = await #expect(throws: AgentError.self) { try await runner.run("nobody", input: [:], workspace: workspace) }
+        #expect(unknown?.kind == .unknownAgent)
+        let invalid = await #expect(throws: AgentError.self) { try await runner.run("trend_scout", input: ["notes": "x"], workspace: workspace) }
+        #expect(invalid?.kind == .invalidInput)
+        let invalidRun = try #require(invalid?.agentRunId)
+        let row = try #require(try await AgentTestSupport.agentRun(invalidRun, workspace: workspace))
+        #expect(row.status == .failed && row.error == "missing required input handle (string)")
+    }
+
+    @Test func aProviderFailureLeavesAFailedRunAndTheTraceBeforeIt() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.research = FailingResearch() })
+        let error = await #expect(throws: AgentError.self) { try await runner.run("profile_auditor", input: ["handle": "@glowco"], workspace: workspace) }
+        #expect(error?.kind == .provider && error?.isTransient == true)
+        let id = try #require(error?.agentRunId)
+        let row = try #require(try await AgentTestSupport.agentRun(id, workspace: workspace))
+        #expect(row.status == .failed && row.error?.contains("boom") == true)
+        let trace = try await AgentTestSupport.trace(id, workspace: workspace)
+        #expect(trace.count == 1 && trace[0].kind == .providerCall && trace[0].error?.contains("log_9") == true)
+    }
+
+    @Test func aClaudeFailureIsTracedWithItsError() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let claude = FailingClaude()
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: claude))
+        let error = await #expect(throws: AgentError.self) { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
+        #expect(error?.kind == .claude && error?.isTransient == true)
+        let failedRun = try #require(error?.agentRunId)
+        let trace = try await AgentTestSupport.trace(failedRun, workspace: workspace)
+        #expect(trace.map(\.kind) == [.providerCall, .llmCall])
+        let call = trace[1]
+        #expect(call.error?.contains("overloaded_error") == true && call.error?.contains("req_x") == true)
+        #expect(call.systemPrompt?.contains("audience analyst") == true && call.userPrompt?.contains("@glowco") == true)
+        #expect(call.costUsd == 0)
+        let spent = try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.claude, on: $0) }
+        #expect(spent == 0, "a failed call's reservation is released")
+    }
+
+    @Test func malformedOutputTwiceFailsAfterOneRepairAttempt() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let claude = ScriptedClaude(text: "Sure! Here are some thoughts, but no JSON.")
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: claude))
+        let error = await #expect(throws: AgentError.self) { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
+        #expect(error?.kind == .malformedOutput)
+        #expect(error?.message.contains("after one repair attempt") == true)
+        let failedRun = try #require(error?.agentRunId)
+        let trace = try await AgentTestSupport.trace(failedRun, workspace: workspace)
+        let calls = trace.filter { $0.kind == .llmCall }
+        #expect(calls.count == 2)
+        #expect(calls[1].userPrompt?.contains("could not be used: no JSON object in the answer") == true)
+        #expect(calls.allSatisfy { $0.error == nil && $0.responseText != nil }, "the calls themselves succeeded and are traced in full")
+    }
+
+    @Test func aRepairedAnswerIsAccepted() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let answers = Locked(["{\"summary\": 3}", #"{"summary": "Young", "primary_segment": "18-24", "recommendations": ["Post daily"]}"#])
+        struct Sequenced: ClaudeClient {
+            let answers: Locked<[String]>
+            func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+                let text = answers.take()
+                return ClaudeResponse(id: "m", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: nil, usage: ClaudeUsage(inputTokens: 1, outputTokens: 1), requestId: nil)
+            }
+        }
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: Sequenced(answers: answers)))
+        let result = try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace)
+        #expect(result.output["primary_segment"] == "18-24")
+        let trace = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
+        #expect(trace.filter { $0.kind == .llmCall }[1].userPrompt?.contains("summary is not String") == true)
+    }
+
+    @Test func concurrentAgentsNeverAttributeATraceRowToTheWrongRun() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: MockClaude(latency: .milliseconds(20))))
+        let handles = (0..<12).map { "@brand_\($0)" }
+        let results = try await withThrowingTaskGroup(of: (String, AgentRunResult).self) { group in
+            for handle in handles {
+                group.addTask { (handle, try await runner.run(["trend_scout", "audience_analyst", "profile_auditor"][handle.count % 3], input: ["handle": .string(handle)], workspace: workspace)) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for (handle, result) in results {
+            let trace = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
+            #expect(!trace.isEmpty)
+            for step in trace {
+                #expect(step.agentRunId == result.agentRunId)
+                if step.kind == .llmCall { #expect(step.userPrompt?.contains("Handle: \(handle)\n") == true, "\(handle) got another run's prompt") }
+            }
+            #expect(trace.map(\.stepIndex) == Array(1...trace.count))
+        }
+    }
+
+    @Test func cancellationMarksTheRunFailedAndRestoresContext() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: MockClaude(latency: .seconds(10))))
+        let task = Task { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
+        try await Task.sleep(for: .milliseconds(500))
+        task.cancel()
+        await #expect(throws: (any Error).self) { try await task.value }
+        #expect(TraceContext.current == nil)
+        let failed = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT status, error FROM tiktok_agent_runs").rows.map { (try $0.string("status"), $0["error"]) }
+        }
+        #expect(failed.count == 1 && failed[0].0 == "failed")
+    }
+}
+
+extension Locked where Value == [String] {
+    func take() -> String {
+        var all = value
+        let first = all.removeFirst()
+        value = all
+        return first
+    }
+}
+
+/// A value shared between a test and a stub.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

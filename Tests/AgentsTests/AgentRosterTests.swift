@@ -1,0 +1,149 @@
+import Core
+import Foundation
+import Persistence
+import Providers
+import Testing
+
+@testable import Agents
+
+@Suite(.serialized) struct AgentRosterTests {
+    /// Runs every agent once, feeding upstream outputs downstream like the workflows do.
+    static func runAll(_ runner: AgentRunner, workspace: WorkspaceID, handle: String = "@glowco") async throws -> [String: AgentRunResult] {
+        var results: [String: AgentRunResult] = [:]
+        let base: [String: JSONValue] = ["handle": .string(handle), "notes": "Spring launch of the serum"]
+        func run(_ name: String, _ extra: [String: JSONValue] = [:]) async throws {
+            results[name] = try await runner.run(name, input: .object(base.merging(extra) { $1 }), workspace: workspace)
+        }
+        for name in ["profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "performance_analyst", "comment_triage"] {
+            try await run(name)
+        }
+        try await run("content_strategist", ["trends": results["trend_scout"]!.output, "audience": results["audience_analyst"]!.output])
+        try await run("script_writer", ["strategy": results["content_strategist"]!.output])
+        try await run("content_producer", ["scripts": results["script_writer"]!.output])
+        try await run("caption_writer", ["scripts": results["script_writer"]!.output, "assets": results["content_producer"]!.output])
+        try await run("compliance_reviewer", ["scripts": results["script_writer"]!.output, "captions": results["caption_writer"]!.output])
+        try await run("shop_catalog_manager", ["approved": true, "captions": results["caption_writer"]!.output])
+        try await run("publisher", ["approved": true, "assets": results["content_producer"]!.output, "captions": results["caption_writer"]!.output,
+                                    "replies": results["comment_triage"]!.output])
+        try await run("ads_campaign_manager", ["approved": true, "budget_usd": 40, "captions": results["caption_writer"]!.output])
+        return results
+    }
+
+    @Test func everyAgentProducesValidOutputAndExactTraceFigures() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let environment = AgentTestSupport.environment()
+        let results = try await Self.runAll(AgentRunner(environment: environment), workspace: workspace)
+        #expect(Set(results.keys) == Set(Catalog.specs.map(\.name)))
+        for spec in Catalog.specs {
+            let result = try #require(results[spec.name])
+            try spec.validateOutput(result.output)
+            let trace = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
+            for call in trace where call.kind == .llmCall {
+                // Re-ask the deterministic mock with the traced prompts: the traced figures must match exactly.
+                let replayed = try await MockClaude().send(ClaudeRequest(
+                    model: try #require(call.model), maxTokens: 2048, system: [SystemBlock(try #require(call.systemPrompt), cache: .fiveMinutes)],
+                    messages: [ClaudeMessage(role: .user, text: try #require(call.userPrompt))]))
+                #expect(call.responseText == replayed.text, "\(spec.name)")
+                #expect(call.inputTokens == replayed.usage.inputTokens && call.outputTokens == replayed.usage.outputTokens, "\(spec.name)")
+                #expect(call.cacheCreationInputTokens == replayed.usage.cacheCreationInputTokens && call.cacheReadInputTokens == replayed.usage.cacheReadInputTokens, "\(spec.name)")
+                let cost = try #require(environment.providers.prices.cost(model: call.model!, usage: replayed.usage))
+                #expect(abs(call.costUsd - cost) < 1e-8, "\(spec.name): traced \(call.costUsd) vs \(cost)")
+            }
+            let row = try #require(try await AgentTestSupport.agentRun(result.agentRunId, workspace: workspace))
+            #expect(abs(row.costUsd - trace.reduce(0) { $0 + $1.costUsd }) < 1e-8, "\(spec.name) cost is the sum of its trace")
+        }
+        let assets = results["content_producer"]!.output["assets"]?.arrayValue ?? []
+        #expect(!assets.isEmpty && assets.allSatisfy { $0["width"] == 1080 && $0["height"] == 1920 })
+        #expect(results["comment_triage"]!.output["replies"]?.arrayValue?.isEmpty == false)
+        #expect(results["ads_campaign_manager"]!.output["launched"] == true)
+        let spent = try await TestDatabase.database.withWorkspace(workspace) { c in
+            (try SpendLedgerRepository.spentToday(.claude, on: c), try SpendLedgerRepository.spentToday(.ads, on: c))
+        }
+        let traced = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT sum(cost_usd) AS s FROM tiktok_agent_steps").first!.double("s") }
+        #expect(abs(spent.0 - traced) < 1e-6, "the Claude ledger holds exactly the traced cost")
+        #expect(spent.1 == 40)
+    }
+
+    @Test func replayReproducesARecordedRunWithoutCallingClaude() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let recorded = try await AgentRunner(environment: AgentTestSupport.environment()).run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
+        let never = FailingClaude()
+        let replay = AgentRunner(environment: AgentTestSupport.environment(claude: never, mode: .replay))
+        let replayed = try await replay.run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
+        #expect(replayed.output.jsonString == recorded.output.jsonString)
+        #expect(replayed.costUsd == 0)
+        #expect(never.calls.next() == 1, "the Claude transport was never used")
+        let missing = await #expect(throws: AgentError.self) { try await replay.run("trend_scout", input: ["handle": "@never_recorded"], workspace: workspace) }
+        #expect(missing?.message.contains("no recorded Claude call for agent trend_scout") == true)
+    }
+
+    @Test func aSpendCapAllowingTenLetsExactlyTenOfFiftyConcurrentChargesThrough() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<50 {
+                group.addTask {
+                    do {
+                        try await TestDatabase.database.withWorkspace(workspace) { c in
+                            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(i)", capFallback: 1.0, workspace: workspace, on: c)
+                        }
+                        return true
+                    } catch { return false }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 10)
+        let spent = try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.claude, on: $0) }
+        #expect(abs(spent - 1.0) < 1e-9)
+        try await TestDatabase.database.withWorkspace(workspace) { c in
+            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-0", capFallback: 1.0, workspace: workspace, on: c)
+        }
+    }
+
+    @Test func aClaudeCallOverTheCapFailsNamingTheCap() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.0001, adsDailyUsd: nil, on: $0) }
+        let claude = ScriptedClaude(text: "{}")
+        let error = await #expect(throws: AgentError.self) {
+            try await AgentRunner(environment: AgentTestSupport.environment(claude: claude)).run("audience_analyst", input: ["handle": "@a"], workspace: workspace)
+        }
+        #expect(error?.kind == .spendCap)
+        #expect(error?.message.contains("Claude daily spend cap exceeded: limit $0.00") == true)
+        #expect(claude.calls.next() == 1, "checked before the call")
+    }
+
+    @Test func theAdsManagerHardStopsOnTheCapBeforeAnyLaunch() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let ads = CountingAds()
+        let runner = AgentRunner(environment: AgentTestSupport.environment(adsCap: 100) { $0.ads = ads })
+        let error = await #expect(throws: AgentError.self) { try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": true, "budget_usd": 150], workspace: workspace) }
+        #expect(error?.kind == .spendCap && error?.message.contains("Ads daily spend cap exceeded: limit $100.00") == true)
+        #expect(ads.launches.next() == 1, "no launch call was made")
+        let skipped = try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": false], workspace: workspace)
+        #expect(skipped.output["launched"] == false)
+    }
+
+    @Test func thePublisherPostsAnApprovedItemOnceHoweverOftenItRuns() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let publisher = CountingPublisher()
+        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.publisher = publisher })
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+        }
+        let video = AgentTestSupport.mediaDir + "/publish-\(UUID().uuidString).mp4"
+        try FileManager.default.createDirectory(atPath: AgentTestSupport.mediaDir, withIntermediateDirectories: true)
+        try Data("video".utf8).write(to: URL(fileURLWithPath: video))
+        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "path": .string(video)]]],
+                                "captions": ["captions": [["script_title": "T", "caption": "Hi", "hashtags": ["#x"]]]]]
+        let first = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
+        let second = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
+        #expect(publisher.posts.next() == 2, "exactly one real post")
+        #expect(first.output["published"]?.arrayValue?.first?["deduplicated"] == false)
+        #expect(second.output["published"]?.arrayValue?.first?["deduplicated"] == true)
+        #expect(first.output["published"]?.arrayValue?.first?["publish_id"] == second.output["published"]?.arrayValue?.first?["publish_id"])
+        let unapproved = try await runner.run("publisher", input: input.merging(["approved": false]), workspace: workspace, workflowRun: run.id)
+        #expect(unapproved.output["skipped"] == "not approved")
+        let posts = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT count(*) AS n FROM tiktok_posts").first!.int("n") }
+        #expect(posts == 1)
+    }
+}
