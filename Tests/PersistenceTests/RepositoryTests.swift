@@ -110,6 +110,6 @@ import Testing
                 break
             }
         }
-        #expect(received == PGNotification(channel: RunEventRepository.channel, payload: "\(run.id):1"))
+        #expect(received == PGNotification(channel: RunEventRepository.channel, payload: "\(run.id):1:\(workspace)"))
     }
 }

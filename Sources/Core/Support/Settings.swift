@@ -42,6 +42,10 @@ public struct Settings: Sendable {
     public var claudeDailyCapUSD: Double
     /// Default daily ads budget cap per workspace (USD); a workspace row can override it.
     public var adsDailyCapUSD: Double
+    /// How long a claimed step's lease lasts without a heartbeat.
+    public var stepLeaseSeconds: Int
+    /// Steps one process runs at once.
+    public var maxConcurrentSteps: Int
     public var providers: ProviderSettings
 
     /// Reads and validates settings; throws the first problem found.
@@ -68,6 +72,8 @@ public struct Settings: Sendable {
         }
         claudeDailyCapUSD = try reader.double("CLAUDE_DAILY_CAP_USD", default: 25, range: 0...1_000_000)
         adsDailyCapUSD = try reader.double("ADS_DAILY_CAP_USD", default: 500, range: 0...10_000_000)
+        stepLeaseSeconds = try reader.int("STEP_LEASE_SECONDS", default: 30, range: 2...3600)
+        maxConcurrentSteps = try reader.int("MAX_CONCURRENT_STEPS", default: 16, range: 1...1000)
         providers = try ProviderSettings(reader)
         if providerMode == .live {
             for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)] where value == nil {
@@ -104,6 +110,8 @@ public struct Settings: Sendable {
         ("CLAUDE_PRICES", "", "JSON {\"model\": [input, output]} USD per million tokens, on top of the built-in table"),
         ("CLAUDE_DAILY_CAP_USD", "25", "Default daily Claude spend cap per workspace"),
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
+        ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
+        ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
     ] + ProviderSettings.documentation
 }
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// The persisted, per-run ordered event log behind the SSE stream.
 public enum RunEventRepository {
-    /// The `NOTIFY` channel announcing new events; the payload is `run_id:seq`.
+    /// The `NOTIFY` channel announcing new events; the payload is `run_id:seq:workspace_id`.
     public static let channel = "tiktok_run_events"
 
     /// Appends an event with the run's next sequence number and announces it with `NOTIFY`
@@ -20,7 +20,7 @@ public enum RunEventRepository {
         ).first
         guard let row else { throw AppError.notFound("run \(run) not found") }
         let seq = try row.int("seq")
-        try connection.query("SELECT pg_notify($1, $2)", channel, "\(run):\(seq)")
+        try connection.query("SELECT pg_notify($1, $2)", channel, "\(run):\(seq):\(workspace)")
         return RunEvent(workspaceId: workspace, runId: run, seq: seq, event: event, data: data, createdAt: try row.date("created_at"))
     }
 

@@ -40,6 +40,10 @@ public enum StepRepository {
         ).rows.map(decode)
     }
 
+    public static func find(_ id: WorkflowStepID, on connection: Connection) throws -> WorkflowStep? {
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE id = $1", id).first.map(decode)
+    }
+
     public static func list(run: WorkflowRunID, on connection: Connection) throws -> [WorkflowStep] {
         try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 ORDER BY created_at, step_key", run).rows.map(decode)
     }

@@ -3,9 +3,10 @@ import Foundation
 
 /// Enqueues one HTTP task per workflow step.
 public protocol TaskQueue: Sendable {
-    /// Creates a task posting `body` to `url` with an OIDC token for `audience`; named by `taskId`
-    /// so a repeat is refused by the queue. Returns `false` when the task already existed.
-    func enqueue(taskId: String, url: String, body: JSONValue, audience: String) async throws -> Bool
+    /// Creates a task posting `body` to `url` with an OIDC token for `audience`, not before
+    /// `notBefore`; named by `taskId` so a repeat is refused by the queue. Returns `false` when the
+    /// task already existed.
+    func enqueue(taskId: String, url: String, body: JSONValue, audience: String, notBefore: Date?) async throws -> Bool
 }
 
 /// The Cloud Tasks REST API.
@@ -24,9 +25,9 @@ public struct CloudTasksClient: TaskQueue {
         self.transport = transport
     }
 
-    public func enqueue(taskId: String, url: String, body: JSONValue, audience: String) async throws -> Bool {
+    public func enqueue(taskId: String, url: String, body: JSONValue, audience: String, notBefore: Date? = nil) async throws -> Bool {
         let token = try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/cloud-platform"])
-        let task: JSONValue = [
+        var task: JSONValue = [
             "task": [
                 "name": .string("\(queuePath)/tasks/\(taskId)"),
                 "httpRequest": [
@@ -36,6 +37,10 @@ public struct CloudTasksClient: TaskQueue {
                 ],
             ]
         ]
+        if let notBefore, case .object(var inner) = task["task"] {
+            inner["scheduleTime"] = .string(Timestamp.format(notBefore))
+            task = ["task": .object(inner)]
+        }
         let request = HTTPRequest.json("POST", "\(baseURL)/v2/\(queuePath)/tasks", task, headers: [HTTPHeader("authorization", "Bearer \(token)")])
         let response = try await perform(request, provider: "cloud_tasks", transport: transport, retry: RetryPolicy()) { response in
             response.status != 409 && RetryPolicy.shouldRetry(response)

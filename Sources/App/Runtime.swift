@@ -1,0 +1,37 @@
+import Agents
+import Core
+import Foundation
+import HTTPServer
+import Logging
+import Orchestrator
+import Persistence
+import Providers
+
+/// Everything a running process needs, wired once.
+struct Runtime {
+    let settings: Settings
+    let logger: Logger
+    let location: Bootstrap.DatabaseLocation
+    let database: Database
+    let providers: ProviderSuite
+    let orchestration: Orchestration
+
+    static func make(settings: Settings, logger: Logger, owner: String? = nil) async throws -> Runtime {
+        let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
+        let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
+        let providers = try ProviderSuite.make(settings: settings, transport: CurlTransport())
+        let environment = AgentEnvironment(settings: settings, database: database, providers: providers, logger: logger)
+        let configuration = EngineConfiguration(
+            owner: owner ?? EngineConfiguration.defaultOwner(), maxConcurrentSteps: settings.maxConcurrentSteps, leaseSeconds: settings.stepLeaseSeconds,
+            executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL)
+        let orchestration = Orchestration(environment: environment, configuration: configuration, listenURL: location.appURL)
+        return Runtime(settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
+    }
+
+    func shutdown() async {
+        await database.shutdown()
+        if let embedded = location.embedded, location.cluster?.startedHere == true {
+            try? await Blocking.run { try embedded.stop() }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Core
+import Foundation
+import Persistence
+
+/// The run and step state transitions, each one transaction that also appends its run events
+/// (and so its `NOTIFY`). Step updates are fenced by the lease owner: a worker that lost its
+/// lease cannot overwrite what another worker did.
+enum RunStore {
+    static let controlChannel = WorkflowEngine.controlChannel
+
+    /// Announces to every engine that work may be ready.
+    static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify($1, 'work')", controlChannel) }
+
+    static func notifyCancel(_ run: WorkflowRunID, _ c: Connection) throws { try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run)") }
+
+    static func event(_ c: Connection, _ run: WorkflowRunID, _ name: String, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
+        try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
+    }
+
+    static func stepData(_ step: WorkflowStep, _ extra: JSONValue = [:]) -> JSONValue {
+        JSONValue.object([
+            "step_key": .string(step.stepKey), "kind": .string(step.kind.rawValue),
+            "agent_name": step.agentName.map { .string($0) } ?? .null, "attempt": .number(Double(step.attempt)),
+        ]).merging(extra)
+    }
+
+    /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
+    static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
+        guard try c.query(
+            "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'", step.id, owner, input
+        ).affectedRows == 1 else { return nil }
+        return try event(c, step.runId, "workflow_step.started", stepData(step), step.workspaceId)
+    }
+
+    /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
+    static func complete(
+        _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
+    ) throws -> [RunEvent]? {
+        let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $7 AND status = 'running'"
+        var parameters: [SQLValue] = [step.id.sqlValue, output.sqlValue, costUsd.sqlValue, latencyMs.sqlValue, agentRunId.sqlValue, SQLValue.null]
+        if let owner { parameters.append(owner.sqlValue) }
+        guard try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'succeeded', output = $2, cost_usd = $3, latency_ms = $4,
+                agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+            WHERE id = $1 AND \(fence)
+            """, parameters
+        ).affectedRows == 1 else { return nil }
+        var events = [try event(c, step.runId, "workflow_step.succeeded", stepData(step, [
+            "cost_usd": .number(costUsd), "latency_ms": .number(Double(latencyMs)), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
+        ]), step.workspaceId)]
+        events += try finalizeIfDone(step.runId, step.workspaceId, c)
+        return events
+    }
+
+    /// Puts the step back to pending after a transient failure, to be retried at `at`.
+    static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection) throws -> [RunEvent]? {
+        guard try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'pending', error = $3, next_attempt_at = $4, agent_run_id = COALESCE($5, agent_run_id),
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+            """, step.id, owner, error, at, agentRunId
+        ).affectedRows == 1 else { return nil }
+        return [try event(c, step.runId, "workflow_step.failed", stepData(step, [
+            "error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at)),
+        ]), step.workspaceId)]
+    }
+
+    /// Fails the step and with it the run: pending steps are skipped, running siblings cancelled.
+    static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, runStatus: RunStatus = .failed, _ c: Connection) throws -> [RunEvent]? {
+        let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
+        var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
+        if let owner { parameters.append(owner.sqlValue) }
+        guard try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'failed', error = $2, agent_run_id = COALESCE($3, agent_run_id),
+                lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+            WHERE id = $1 AND \(fence)
+            """, parameters
+        ).affectedRows == 1 else { return nil }
+        var events = [try event(c, step.runId, "workflow_step.failed", stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)]
+        events += try endRun(step.runId, step.workspaceId, status: runStatus, error: runStatus == .rejected ? error : "step \(step.stepKey) failed: \(error)", c)
+        return events
+    }
+
+    /// Ends a run that is not yet terminal: open steps become skipped or cancelled, pending
+    /// approvals are closed, totals and `completed_at` are written, `workflow_run.completed` appended.
+    static func endRun(_ run: WorkflowRunID, _ workspace: WorkspaceID, status: RunStatus, error: String?, _ c: Connection) throws -> [RunEvent] {
+        guard try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first.map({ try $0.enumeration("status", as: RunStatus.self) })?.isTerminal == false else {
+            return []
+        }
+        try c.query("UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')", run)
+        try c.query(
+            "UPDATE tiktok_workflow_steps SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'", run)
+        try c.query(
+            "UPDATE tiktok_approvals SET status = 'rejected', decision_note = $2, decided_at = now() WHERE run_id = $1 AND status = 'pending'", run,
+            "run \(status.rawValue)")
+        guard let finished = try RunRepository.finalize(run, status: status, reportMd: nil, error: error, on: c) else { return [] }
+        if let brief = finished.briefId {
+            try BriefRepository.setStatus(brief, status == .succeeded ? .completed : status == .cancelled ? .cancelled : .failed, on: c)
+        }
+        try notifyCancel(run, c)
+        return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
+    }
+
+    static func completionData(_ run: WorkflowRun) -> JSONValue {
+        ["status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd), "total_latency_ms": .number(Double(run.totalLatencyMs)),
+         "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil)]
+    }
+
+    /// Finalises the run as succeeded when every step has succeeded (under the run row's lock, so
+    /// two steps finishing together finalise it once).
+    static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
+        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first?["status"], status == "running" else { return [] }
+        let open = try c.query("SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status <> 'succeeded'", run).first!.int("n")
+        guard open == 0 else { return [] }
+        guard let finished = try RunRepository.finalize(run, status: .succeeded, reportMd: nil, error: nil, on: c) else { return [] }
+        if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
+        return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
+    }
+
+    /// Parks the run on an approval gate holding `payload`.
+    static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
+        guard try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'awaiting_approval', output = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+            """, step.id, owner
+        ).affectedRows == 1 else { return nil }
+        let approval = try ApprovalRepository.open(run: step.runId, step: step.id, stepKey: step.stepKey, payload: payload, workspace: step.workspaceId, on: c)
+        try RunRepository.setStatus(step.runId, .awaitingApproval, on: c)
+        let event = try event(c, step.runId, "workflow_step.awaiting_approval", stepData(step, ["approval_id": .string(approval.id.description)]), step.workspaceId)
+        return (approval, [event])
+    }
+
+    static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
+        guard let row = try RunRepository.find(run, on: c) else { return nil }
+        return (row, try StepRepository.list(run: run, on: c))
+    }
+
+    /// Renews a lease; `false` when it is no longer ours or the step left `running`.
+    static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
+        try c.query(
+            "UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+            step, owner, leaseSeconds
+        ).affectedRows == 1
+    }
+}

@@ -1,0 +1,342 @@
+import Agents
+import Core
+import Foundation
+import Logging
+import Persistence
+import Providers
+
+/// How an engine runs.
+public struct EngineConfiguration: Sendable {
+    /// Identifies this process in step leases.
+    public var owner: String
+    public var maxConcurrentSteps: Int
+    public var leaseSeconds: Int
+    /// How often an idle engine looks for work it was not told about (backoffs, expired leases).
+    public var pollInterval: Duration
+    public var executionMode: ExecutionMode
+    /// Where Cloud Tasks deliver steps (`PUBLIC_BASE_URL`), in `cloud_tasks` mode.
+    public var publicBaseURL: String?
+
+    public init(
+        owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30, pollInterval: Duration = .seconds(1),
+        executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil
+    ) {
+        self.owner = owner
+        self.maxConcurrentSteps = maxConcurrentSteps
+        self.leaseSeconds = leaseSeconds
+        self.pollInterval = pollInterval
+        self.executionMode = executionMode
+        self.publicBaseURL = publicBaseURL
+    }
+
+    public static func defaultOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// Executes workflow steps whose state lives in Postgres.
+///
+/// `inline` mode: a loop claims ready steps (`FOR UPDATE SKIP LOCKED`, with a lease it renews)
+/// and runs up to `maxConcurrentSteps` at once, so independent steps run in parallel and several
+/// processes share the work. `cloud_tasks` mode: ready steps are enqueued as Cloud Tasks and run
+/// when delivered to `runStep`. A step a crashed process held is claimed again once its lease
+/// expires; a succeeded step is never claimed again.
+public final class WorkflowEngine: Sendable {
+    /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>`.
+    public static let controlChannel = "tiktok_control"
+
+    public let environment: AgentEnvironment
+    public let bus: EventBus
+    public let configuration: EngineConfiguration
+    let runner: AgentRunner
+    let state = EngineState()
+    let wakeSignal = WakeSignal()
+
+    public init(environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration()) {
+        self.environment = environment
+        self.bus = bus
+        self.configuration = configuration
+        self.runner = AgentRunner(environment: environment)
+    }
+
+    var database: Database { environment.database }
+    var logger: Logger { environment.logger }
+
+    /// Tells the loop that work may be ready.
+    public func wake() { Task { await wakeSignal.fire() } }
+
+    /// Consumes control notifications (`work`, `cancel:<run>`) until the stream ends.
+    public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
+        for await item in notifications {
+            guard case .notification(let note) = item, note.channel == RunStore.controlChannel else {
+                if case .reconnected = item { wake() }
+                continue
+            }
+            if note.payload == "work" {
+                wake()
+            } else if note.payload.hasPrefix("cancel:"), let run = WorkflowRunID(String(note.payload.dropFirst(7))) {
+                await state.cancel(run)
+            }
+        }
+    }
+
+    /// The claim loop; returns when the task is cancelled, after in-flight steps finish.
+    public func run() async {
+        guard configuration.executionMode == .inline else { return }
+        await withTaskGroup(of: Void.self) { group in
+            while !Task.isCancelled {
+                let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
+                var claimed: [Claim] = []
+                if capacity > 0 {
+                    do { claimed = try await claim(limit: capacity) } catch {
+                        logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                for claim in claimed {
+                    await state.begin(claim)
+                    group.addTask { [self] in
+                        await execute(claim)
+                        await state.end(claim)
+                        wake()
+                    }
+                }
+                if claimed.isEmpty || claimed.count < capacity {
+                    await wakeSignal.wait(timeout: configuration.pollInterval)
+                }
+            }
+            await state.cancelAll()
+        }
+    }
+
+    /// Runs one specific step now (the Cloud Tasks delivery path). Throws when it is not
+    /// claimable, so the queue retries later.
+    public func runStep(_ step: WorkflowStepID) async throws {
+        guard let claim = try await claim(limit: 1, step: step).first else {
+            throw AppError.conflict("step \(step) is not ready or is held by another worker")
+        }
+        await state.begin(claim)
+        await execute(claim)
+        await state.end(claim)
+    }
+
+    /// Cancels this process's in-flight steps of `run`.
+    public func cancelLocal(_ run: WorkflowRunID) async { await state.cancel(run) }
+
+    struct Claim: Sendable, Hashable {
+        var step: WorkflowStepID
+        var run: WorkflowRunID
+        var workspace: WorkspaceID
+        var attempt: Int
+    }
+
+    func claim(limit: Int, step: WorkflowStepID? = nil) async throws -> [Claim] {
+        let owner = configuration.owner
+        let lease = configuration.leaseSeconds
+        return try await database.withUnscopedTransaction { c in
+            try c.query("SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4)", owner, lease, limit, step).rows.map {
+                Claim(step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt"))
+            }
+        }
+    }
+
+    /// Commits a transition, then hands its events to local subscribers and wakes engines.
+    @discardableResult
+    func commit<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?) async throws -> T? {
+        guard let (value, events) = try await database.withWorkspace(workspace, { c -> (T, [RunEvent])? in
+            guard let result = try body(c) else { return nil }
+            try RunStore.notifyWork(c)
+            return result
+        }) else { return nil }
+        await bus.publish(events)
+        if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
+        return value
+    }
+
+    func execute(_ claim: Claim) async {
+        do {
+            try await executeClaimed(claim)
+        } catch {
+            logger.error("step execution failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
+        }
+    }
+
+    private func executeClaimed(_ claim: Claim) async throws {
+        let owner = configuration.owner
+        guard let (run, steps) = try await database.withWorkspace(claim.workspace, { try RunStore.loadRun(claim.run, $0) }),
+            let step = steps.first(where: { $0.id == claim.step })
+        else { return }
+        let definition = try run.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? SeededWorkflows.find(run.workflowSlug)
+        guard let definition, let stepDef = definition.step(step.stepKey) else {
+            _ = try await commit(claim.workspace) { c in try RunStore.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { ((), $0) } }
+            return
+        }
+        let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
+        let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
+        guard try await commit(claim.workspace, { c in try RunStore.markStarted(step, input: input, owner: owner, c).map { ((), [$0]) } }) != nil else { return }
+
+        switch stepDef.kind {
+        case .approval:
+            let budget = input["budget_usd"] == nil ? stepDef.options["default_budget_usd"] : nil
+            let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
+            _ = try await commit(claim.workspace) { c in try RunStore.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
+        case .agent, .synthesis:
+            await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, claim: claim)
+        }
+    }
+
+    private func runWork(
+        _ step: WorkflowStep, stepDef: WorkflowStepDef, definition: WorkflowDef, run: WorkflowRun, steps: [WorkflowStep], input: JSONValue, claim: Claim
+    ) async {
+        let owner = configuration.owner
+        let started = ContinuousClock.now
+        let work = Task { [runner] () throws -> AgentRunResult in
+            switch stepDef.kind {
+            case .synthesis:
+                let prompt = Synthesis.prompt(definition: definition, stepDef: stepDef, run: run, steps: steps, handle: input["handle"]?.stringValue)
+                return try await runner.run(name: "synthesis", input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step) { _, context in
+                    let call = try await context.gateway.callClaudeCached(
+                        system: prompt.system, user: prompt.user, maxTokens: 4096, isSynthesis: true, workflowSlug: definition.slug)
+                    return ["report_md": .string(call.text)]
+                }
+            default:
+                return try await runner.run(stepDef.agent, input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step)
+            }
+        }
+        await state.attach(work, to: claim)
+        let heartbeat = Task { [database, configuration] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(1, configuration.leaseSeconds / 3)))
+                if Task.isCancelled { return }
+                let alive = (try? await database.withWorkspace(claim.workspace) { try RunStore.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0) }) ?? true
+                if !alive { work.cancel(); return }
+            }
+        }
+        let expired = Flag()
+        let timeout = stepDef.timeoutSeconds.map { seconds in
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                if !Task.isCancelled {
+                    expired.set()
+                    work.cancel()
+                }
+            }
+        }
+        let result = await work.result
+        heartbeat.cancel()
+        timeout?.cancel()
+        let latency = Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
+        do {
+            switch result {
+            case .success(let outcome):
+                let reportMd = stepDef.kind == .synthesis ? outcome.output["report_md"]?.stringValue : nil
+                try await commit(claim.workspace) { c in
+                    if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
+                    return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
+                }
+            case .failure(let error):
+                let timedOut = expired.isSet
+                let agentError = error as? AgentError
+                let message = timedOut ? "timed out after \(Int(stepDef.timeoutSeconds ?? 0)) s" : (agentError?.message ?? (error is CancellationError ? "cancelled" : "\(error)"))
+                let transient = timedOut || (agentError?.isTransient ?? false)
+                let agentRunId = agentError?.agentRunId
+                if await state.wasCancelled(claim) { return }
+                if transient, claim.attempt < stepDef.retry.maxAttempts {
+                    let delay = stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1))
+                    let at = environment.clock.now().addingTimeInterval(delay)
+                    try await commit(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                } else {
+                    try await commit(claim.workspace) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                }
+            }
+        } catch {
+            logger.error("recording a step outcome failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
+        }
+    }
+
+    /// Enqueues a Cloud Task for every ready step of `run` (`cloud_tasks` mode).
+    func dispatch(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws {
+        guard let queue = environment.providers.tasks, let base = configuration.publicBaseURL else { return }
+        let ready = try await database.withWorkspace(workspace) { c in
+            try c.query(
+                """
+                SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
+                WHERE s.run_id = $1 AND r.status = 'running' AND s.status = 'pending'
+                  AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
+                """, run
+            ).rows.map { (try $0.id("id", as: WorkflowStep.self), try $0.int("attempt"), try $0.optionalDate("next_attempt_at")) }
+        }
+        for (step, attempt, notBefore) in ready {
+            _ = try await queue.enqueue(
+                taskId: "\(step)-\(attempt + 1)", url: base + "/internal/steps/run", body: ["step_id": .string(step.description)], audience: base, notBefore: notBefore)
+        }
+    }
+}
+
+/// Bookkeeping of in-flight steps, so cancellation reaches them.
+actor EngineState {
+    private var tasks: [WorkflowEngine.Claim: Task<AgentRunResult, any Error>] = [:]
+    private var claims: Set<WorkflowEngine.Claim> = []
+    private var cancelled: Set<WorkflowEngine.Claim> = []
+
+    var inFlight: Int { claims.count }
+
+    func begin(_ claim: WorkflowEngine.Claim) { claims.insert(claim) }
+    func attach(_ task: Task<AgentRunResult, any Error>, to claim: WorkflowEngine.Claim) { tasks[claim] = task }
+    func end(_ claim: WorkflowEngine.Claim) {
+        claims.remove(claim)
+        tasks[claim] = nil
+        cancelled.remove(claim)
+    }
+    func wasCancelled(_ claim: WorkflowEngine.Claim) -> Bool { cancelled.contains(claim) }
+
+    func cancel(_ run: WorkflowRunID) {
+        for claim in claims where claim.run == run {
+            cancelled.insert(claim)
+            tasks[claim]?.cancel()
+        }
+    }
+
+    func cancelAll() {
+        for (claim, task) in tasks {
+            cancelled.insert(claim)
+            task.cancel()
+        }
+    }
+}
+
+/// A thread-safe boolean that only goes from false to true.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// A wake-up flag with a timed wait.
+actor WakeSignal {
+    private var pending = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func fire() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            pending = true
+        }
+    }
+
+    func wait(timeout: Duration) async {
+        if pending {
+            pending = false
+            return
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.fire()
+        }
+        await withCheckedContinuation { waiter = $0 }
+        pending = false
+        timer.cancel()
+    }
+}

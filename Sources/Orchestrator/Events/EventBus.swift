@@ -1,0 +1,189 @@
+import Core
+import Foundation
+import Logging
+import Persistence
+
+/// What a run subscription yields.
+public enum RunStreamItem: Sendable, Equatable {
+    case event(RunEvent)
+    /// Nothing happened for a while; SSE sends a keep-alive comment.
+    case keepAlive
+}
+
+/// Run events for subscribers on this process, whichever process wrote them.
+///
+/// Every event is first persisted in `tiktok_run_events` (per-run `seq`) and announced with
+/// `NOTIFY` by the transaction that made the change. The bus keeps the last 200 events of each
+/// run it has seen in a ring buffer, learns of new ones from the listener (or directly from this
+/// process's engine), and fetches from the table whatever the ring does not hold. Subscribers
+/// pull: a slow one simply asks later, so memory never grows with it.
+public actor EventBus {
+    public static let ringSize = 200
+
+    private struct Ring {
+        var events: [RunEvent] = []
+        var lastSeq = 0
+        var workspace: WorkspaceID
+    }
+
+    private struct Waiter {
+        let id: UUID
+        let after: Int
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private let database: Database
+    private let logger: Logger
+    private var rings: [WorkflowRunID: Ring] = [:]
+    private var waiters: [WorkflowRunID: [Waiter]] = [:]
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Consumes the listener's notifications until the stream ends.
+    public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
+        for await item in notifications {
+            switch item {
+            case .notification(let note):
+                let parts = note.payload.split(separator: ":").map(String.init)
+                guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }
+                if let ring = rings[run], ring.lastSeq >= seq { continue }
+                guard rings[run] != nil || waiters[run] != nil else { continue }
+                await catchUp(run, workspace: workspace)
+            case .reconnected:
+                for (run, ring) in rings { await catchUp(run, workspace: ring.workspace) }
+            }
+        }
+    }
+
+    /// Hands events this process just committed straight to local subscribers.
+    public func publish(_ events: [RunEvent]) {
+        for event in events { ingest(event) }
+    }
+
+    /// Events of `run` after `seq` (oldest first, at most `limit`), from the ring when it holds
+    /// them, else from the table.
+    public func read(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, limit: Int = 500) async throws -> [RunEvent] {
+        if let ring = rings[run], let first = ring.events.first, first.seq <= seq + 1 {
+            return Array(ring.events.filter { $0.seq > seq }.prefix(limit))
+        }
+        let events = try await database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: seq, limit: limit, on: $0) }
+        if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
+        for event in events { ingest(event) }
+        return events
+    }
+
+    /// Suspends until an event after `seq` arrives (`true`) or `timeout` passes (`false`).
+    public func wait(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, timeout: Duration) async -> Bool {
+        if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
+        if rings[run]!.lastSeq > seq { return true }
+        let id = UUID()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.release(run, id: id, result: false)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters[run, default: []].append(Waiter(id: id, after: seq, continuation: continuation))
+            }
+        } onCancel: {
+            Task { await self.release(run, id: id, result: false) }
+        }
+    }
+
+    /// A pull-based subscription from `seq` on: history first, then live events, each once and in
+    /// order, with keep-alives while idle; it ends after `workflow_run.completed`.
+    public nonisolated func subscribe(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, keepAlive: Duration = .seconds(15)) -> RunSubscription {
+        RunSubscription(bus: self, run: run, workspace: workspace, after: seq, keepAlive: keepAlive)
+    }
+
+    /// Number of runs with a ring buffer (for metrics).
+    public var trackedRuns: Int { rings.count }
+
+    private func release(_ run: WorkflowRunID, id: UUID, result: Bool) {
+        guard let index = waiters[run]?.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = waiters[run]!.remove(at: index)
+        if waiters[run]!.isEmpty { waiters[run] = nil }
+        waiter.continuation.resume(returning: result)
+    }
+
+    private func catchUp(_ run: WorkflowRunID, workspace: WorkspaceID) async {
+        let after = rings[run]?.lastSeq ?? 0
+        do {
+            let events = try await database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: after, on: $0) }
+            if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
+            for event in events { ingest(event) }
+        } catch {
+            logger.warning("event catch-up failed", metadata: ["workflow.run_id": "\(run)", "error": "\(error)"])
+        }
+    }
+
+    private func ingest(_ event: RunEvent) {
+        var ring = rings[event.runId] ?? Ring(workspace: event.workspaceId)
+        guard event.seq > ring.lastSeq else { return }
+        if event.seq == ring.lastSeq + 1 || ring.events.isEmpty {
+            ring.events.append(event)
+            if ring.events.count > Self.ringSize { ring.events.removeFirst(ring.events.count - Self.ringSize) }
+        } else {
+            // A gap: keep only what is contiguous; readers fall back to the table.
+            ring.events = [event]
+        }
+        ring.lastSeq = event.seq
+        rings[event.runId] = ring
+        if let pending = waiters[event.runId] {
+            let ready = pending.filter { $0.after < event.seq }
+            waiters[event.runId] = pending.filter { $0.after >= event.seq }
+            if waiters[event.runId]!.isEmpty { waiters[event.runId] = nil }
+            for waiter in ready { waiter.continuation.resume(returning: true) }
+        }
+    }
+}
+
+/// The events of one run as an `AsyncSequence` that reads only when its consumer asks.
+public struct RunSubscription: AsyncSequence, Sendable {
+    public typealias Element = RunStreamItem
+    let bus: EventBus
+    let run: WorkflowRunID
+    let workspace: WorkspaceID
+    let after: Int
+    let keepAlive: Duration
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(bus: bus, run: run, workspace: workspace, cursor: after, keepAlive: keepAlive)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let bus: EventBus
+        let run: WorkflowRunID
+        let workspace: WorkspaceID
+        var cursor: Int
+        let keepAlive: Duration
+        var buffer: [RunEvent] = []
+        var finished = false
+
+        public mutating func next() async throws -> RunStreamItem? {
+            while !finished {
+                try Task.checkCancellation()
+                if !buffer.isEmpty {
+                    let event = buffer.removeFirst()
+                    guard event.seq == cursor + 1 || cursor == 0 && event.seq >= 1 else {
+                        buffer.removeAll()
+                        continue
+                    }
+                    cursor = event.seq
+                    if event.event == "workflow_run.completed" { finished = true }
+                    return .event(event)
+                }
+                buffer = try await bus.read(run, workspace: workspace, after: cursor)
+                if buffer.isEmpty, await !bus.wait(run, workspace: workspace, after: cursor, timeout: keepAlive) {
+                    try Task.checkCancellation()
+                    return .keepAlive
+                }
+            }
+            return nil
+        }
+    }
+}

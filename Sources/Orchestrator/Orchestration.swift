@@ -1,0 +1,38 @@
+import Agents
+import Core
+import Foundation
+import Logging
+import Persistence
+
+/// The orchestrator assembled: engine, service, event bus and the `LISTEN` connection that ties
+/// processes together. `run()` drives it until cancelled.
+public final class Orchestration: Sendable {
+    public let engine: WorkflowEngine
+    public let service: WorkflowService
+    public let bus: EventBus
+    let listener: NotificationListener
+
+    /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's).
+    public init(environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String) {
+        bus = EventBus(database: environment.database, logger: environment.logger)
+        engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
+        service = WorkflowService(engine: engine)
+        listener = NotificationListener(url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel], logger: environment.logger)
+    }
+
+    /// Listens, follows notifications and runs the engine loop until the task is cancelled.
+    public func run() async {
+        let events = listener.subscribe()
+        let control = listener.subscribe()
+        listener.start()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.bus.follow(events) }
+            group.addTask { await self.engine.follow(control) }
+            group.addTask {
+                await self.engine.run()
+                self.listener.stop()
+            }
+            await group.waitForAll()
+        }
+    }
+}

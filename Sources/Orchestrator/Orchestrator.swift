@@ -1,4 +1,0 @@
-import Agents
-
-/// Orchestrator: workflow definitions, the runner and the event bus live here.
-public enum OrchestratorModule {}

@@ -1,0 +1,107 @@
+import Agents
+import Core
+import Foundation
+import Logging
+import Persistence
+import Providers
+
+@testable import Orchestrator
+
+/// An orchestrator on the test database with mock providers, run in the background.
+final class Harness: @unchecked Sendable {
+    let orchestration: Orchestration
+    let loop: Task<Void, Never>
+    var service: WorkflowService { orchestration.service }
+    var engine: WorkflowEngine { orchestration.engine }
+
+    init(claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30, concurrency: Int = 16) {
+        var providers = ProviderSuite.mock(transport: CurlTransport())
+        if let claude { providers.claude = claude }
+        let environment = AgentEnvironment(
+            database: TestDatabase.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media", logger: Logger(label: "orchestrator-test"))
+        orchestration = Orchestration(
+            environment: environment,
+            configuration: EngineConfiguration(owner: owner, maxConcurrentSteps: concurrency, leaseSeconds: lease, pollInterval: .milliseconds(200)),
+            listenURL: TestDatabase.cluster.appURL)
+        let orchestration = orchestration
+        loop = Task { await orchestration.run() }
+    }
+
+    func stop() async {
+        loop.cancel()
+        await loop.value
+    }
+
+    /// Creates a workspace and a brief.
+    static func brief(_ handle: String = "@glowco", inputs: JSONValue = [:]) async throws -> (WorkspaceID, Brief) {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let brief = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try BriefRepository.create(NewBrief(handle: handle, notes: "Spring launch", inputs: inputs), workspace: workspace, on: c)
+        }
+        return (workspace, brief)
+    }
+
+    /// Polls until the run reaches one of `statuses`.
+    static func wait(
+        for run: WorkflowRunID, in workspace: WorkspaceID, until statuses: Set<RunStatus>, timeout: Duration = .seconds(60)
+    ) async throws -> (WorkflowRun, [WorkflowStep]) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (current, steps) = try await TestDatabase.database.withWorkspace(workspace) { c in
+                (try RunRepository.find(run, on: c)!, try StepRepository.list(run: run, on: c))
+            }
+            if statuses.contains(current.status) { return (current, steps) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw AppError.internal("run \(run) did not reach \(statuses) in time")
+    }
+
+    /// Polls until `condition` holds over the run's steps.
+    static func waitForSteps(_ run: WorkflowRunID, in workspace: WorkspaceID, timeout: Duration = .seconds(30), _ condition: @escaping ([WorkflowStep]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let steps = try await TestDatabase.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
+            if condition(steps) { return }
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        throw AppError.internal("steps of \(run) never satisfied the condition")
+    }
+
+    static func events(_ run: WorkflowRunID, in workspace: WorkspaceID) async throws -> [RunEvent] {
+        try await TestDatabase.database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: 0, on: $0) }
+    }
+}
+
+/// Claude that fails transiently for the first `failures` calls whose system prompt contains `marker`.
+final class FlakyClaude: ClaudeClient, @unchecked Sendable {
+    let marker: String
+    let lock = NSLock()
+    var failuresLeft: Int
+    var permanent: Bool
+    let inner = MockClaude()
+
+    init(marker: String, failures: Int, permanent: Bool = false) {
+        self.marker = marker
+        self.failuresLeft = failures
+        self.permanent = permanent
+    }
+
+    func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+        if request.systemText.contains(marker) {
+            let fail: (Bool, Bool) = lock.withLock {
+                if permanent { return (true, true) }
+                if failuresLeft > 0 {
+                    failuresLeft -= 1
+                    return (true, false)
+                }
+                return (false, false)
+            }
+            if fail.0 {
+                throw fail.1 ? ClaudeError(kind: .invalidRequest, status: 400, message: "prompt is too long") : ClaudeError(kind: .overloaded, status: 529, message: "Overloaded")
+            }
+        }
+        return try await inner.send(request)
+    }
+
+    func heal() { lock.withLock { permanent = false; failuresLeft = 0 } }
+}
