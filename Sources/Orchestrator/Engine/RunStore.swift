@@ -11,7 +11,9 @@ enum RunStore {
     /// Announces to every engine that work may be ready.
     static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify($1, 'work')", controlChannel) }
 
-    static func notifyCancel(_ run: WorkflowRunID, _ c: Connection) throws { try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run)") }
+    static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
+        try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
+    }
 
     static func event(_ c: Connection, _ run: WorkflowRunID, _ name: String, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
         try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
@@ -67,8 +69,9 @@ enum RunStore {
         ]), step.workspaceId)]
     }
 
-    /// Fails the step and with it the run: pending steps are skipped, running siblings cancelled.
-    static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, runStatus: RunStatus = .failed, _ c: Connection) throws -> [RunEvent]? {
+    /// Fails the step and with it the run: nothing new starts (pending steps are skipped), steps
+    /// already running finish and are recorded, and the run ends when the last of them does.
+    static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws -> [RunEvent]? {
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
         var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
         if let owner { parameters.append(owner.sqlValue) }
@@ -79,8 +82,9 @@ enum RunStore {
             WHERE id = $1 AND \(fence)
             """, parameters
         ).affectedRows == 1 else { return nil }
+        try c.query("UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')", step.runId)
         var events = [try event(c, step.runId, "workflow_step.failed", stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)]
-        events += try endRun(step.runId, step.workspaceId, status: runStatus, error: runStatus == .rejected ? error : "step \(step.stepKey) failed: \(error)", c)
+        events += try finalizeIfDone(step.runId, step.workspaceId, c)
         return events
     }
 
@@ -100,7 +104,7 @@ enum RunStore {
         if let brief = finished.briefId {
             try BriefRepository.setStatus(brief, status == .succeeded ? .completed : status == .cancelled ? .cancelled : .failed, on: c)
         }
-        try notifyCancel(run, c)
+        try notifyCancel(run, workspace, c)
         return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
     }
 
@@ -109,12 +113,24 @@ enum RunStore {
          "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil)]
     }
 
-    /// Finalises the run as succeeded when every step has succeeded (under the run row's lock, so
-    /// two steps finishing together finalise it once).
+    /// Ends the run once no step is pending, running or awaiting approval (under the run row's
+    /// lock, so two steps finishing together end it once): succeeded when every step succeeded,
+    /// rejected when an approval gate failed, otherwise failed naming the failed step.
     static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
-        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first?["status"], status == "running" else { return [] }
-        let open = try c.query("SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status <> 'succeeded'", run).first!.int("n")
+        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first?["status"],
+            status == "running" || status == "awaiting_approval"
+        else { return [] }
+        let open = try c.query(
+            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status IN ('pending', 'running', 'awaiting_approval')", run
+        ).first!.int("n")
         guard open == 0 else { return [] }
+        if let failed = try c.query(
+            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = $1 AND status = 'failed' ORDER BY completed_at LIMIT 1", run
+        ).first {
+            let error = failed["error"] ?? "failed"
+            if failed["kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
+            return try endRun(run, workspace, status: .failed, error: "step \(try failed.string("step_key")) failed: \(error)", c)
+        }
         guard let finished = try RunRepository.finalize(run, status: .succeeded, reportMd: nil, error: nil, on: c) else { return [] }
         if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
         return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]

@@ -42,7 +42,7 @@ public struct EngineConfiguration: Sendable {
 /// when delivered to `runStep`. A step a crashed process held is claimed again once its lease
 /// expires; a succeeded step is never claimed again.
 public final class WorkflowEngine: Sendable {
-    /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>`.
+    /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>:<workspace id>`.
     public static let controlChannel = "tiktok_control"
 
     public let environment: AgentEnvironment
@@ -74,8 +74,12 @@ public final class WorkflowEngine: Sendable {
             }
             if note.payload == "work" {
                 wake()
-            } else if note.payload.hasPrefix("cancel:"), let run = WorkflowRunID(String(note.payload.dropFirst(7))) {
-                await state.cancel(run)
+            } else if note.payload.hasPrefix("cancel:") {
+                let parts = note.payload.split(separator: ":").map(String.init)
+                guard parts.count == 3, let run = WorkflowRunID(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }
+                // A late notice must not cancel work of a run that was retried since.
+                let ended = (try? await database.withWorkspace(workspace) { try RunRepository.find(run, on: $0)?.status.isTerminal }) ?? true
+                if ended != false { await state.cancel(run) }
             }
         }
     }
@@ -127,6 +131,8 @@ public final class WorkflowEngine: Sendable {
         var run: WorkflowRunID
         var workspace: WorkspaceID
         var attempt: Int
+        /// Distinguishes two claims of the same step and attempt (after a manual retry).
+        var token = UUID()
     }
 
     func claim(limit: Int, step: WorkflowStepID? = nil) async throws -> [Claim] {

@@ -136,7 +136,7 @@ public struct WorkflowService: Sendable {
                 try RunRepository.setStatus(decided.runId, .running, on: c)
                 events += try RunStore.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
             } else {
-                events += try RunStore.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, runStatus: .rejected, c) ?? []
+                events += try RunStore.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []
             }
             return (decided, events)
         }
