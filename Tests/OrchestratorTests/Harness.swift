@@ -14,7 +14,7 @@ final class Harness: @unchecked Sendable {
     var service: WorkflowService { orchestration.service }
     var engine: WorkflowEngine { orchestration.engine }
 
-    init(claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30, concurrency: Int = 16) {
+    init(claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30, concurrency: Int = 16, runLoop: Bool = true) {
         var providers = ProviderSuite.mock(transport: CurlTransport())
         if let claude { providers.claude = claude }
         let environment = AgentEnvironment(
@@ -24,7 +24,7 @@ final class Harness: @unchecked Sendable {
             configuration: EngineConfiguration(owner: owner, maxConcurrentSteps: concurrency, leaseSeconds: lease, pollInterval: .milliseconds(200)),
             listenURL: TestDatabase.cluster.appURL)
         let orchestration = orchestration
-        loop = Task { await orchestration.run() }
+        loop = Task { if runLoop { await orchestration.run() } }
     }
 
     func stop() async {
@@ -104,4 +104,39 @@ final class FlakyClaude: ClaudeClient, @unchecked Sendable {
     }
 
     func heal() { lock.withLock { permanent = false; failuresLeft = 0 } }
+}
+
+/// A `tiktok-army worker` process on the test database.
+final class WorkerProcess: @unchecked Sendable {
+    let process = Process()
+    let owner: String
+
+    init(owner: String, environment extra: [String: String]) throws {
+        self.owner = owner
+        let binary = TestDatabase.repositoryRoot + "/.build/debug/tiktok-army"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw AppError.internal("\(binary) is missing: run swift build first")
+        }
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["worker", "--owner", owner]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = TestDatabase.cluster.appURL
+        environment["DATABASE_OWNER_URL"] = nil
+        environment["LOG_LEVEL"] = "error"
+        environment["MEDIA_DIR"] = NSTemporaryDirectory() + "orchestrator-media"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
 }

@@ -44,7 +44,7 @@ enum RunStore {
         guard try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'succeeded', output = $2, cost_usd = $3, latency_ms = $4,
-                agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+                agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_expires_at = NULL, completed_at = now(), updated_at = now()
             WHERE id = $1 AND \(fence)
             """, parameters
         ).affectedRows == 1 else { return nil }
@@ -78,7 +78,7 @@ enum RunStore {
         guard try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'failed', error = $2, agent_run_id = COALESCE($3, agent_run_id),
-                lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+                lease_expires_at = NULL, completed_at = now(), updated_at = now()
             WHERE id = $1 AND \(fence)
             """, parameters
         ).affectedRows == 1 else { return nil }
