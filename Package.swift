@@ -46,21 +46,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Core"]),
 
         .target(
             name: "Providers",
             dependencies: ["Core", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "ProvidersTests",
-            dependencies: ["Providers", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["Providers", "Core", .product(name: "HummingbirdTesting", package: "hummingbird")]),
 
         // MARK: - Application
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Core", "Persistence", "Providers"]),
 
         .target(name: "Orchestrator", dependencies: ["Agents"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Core", "Persistence", "Providers"]),
 
         .target(
             name: "HTTPServer",
@@ -71,7 +71,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: [
+                "HTTPServer", "Orchestrator", "Agents", "Core", "Persistence", "Providers",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
 
         // MARK: - Executable
         .executableTarget(

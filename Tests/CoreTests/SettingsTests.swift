@@ -15,6 +15,7 @@ import Testing
     @Test func valuesAreRead() throws {
         let settings = try Settings(environment: [
             "PORT": "9000", "CLAUDE_MODE": "replay", "EXECUTION_MODE": "cloud_tasks", "DATABASE_URL": "postgres://u:p@db:5432/x",
+            "CLOUD_TASKS_QUEUE": "steps", "PUBLIC_BASE_URL": "https://army.example",
         ])
         #expect(settings.port == 9000)
         #expect(settings.claudeMode == .replay)
@@ -34,6 +35,11 @@ import Testing
         #expect(error?.variable == variable)
         #expect(error?.description.hasPrefix("invalid setting \(variable):") == true)
         #expect(error?.description.contains("\n") == false, "one line")
+    }
+
+    @Test func cloudTasksModeNeedsAQueue() {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: ["EXECUTION_MODE": "cloud_tasks"]) }
+        #expect(error?.variable == "CLOUD_TASKS_QUEUE")
     }
 
     @Test func liveClaudeNeedsAnAPIKey() {

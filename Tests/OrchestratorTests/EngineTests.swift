@@ -8,12 +8,13 @@ import Testing
 @testable import Orchestrator
 
 @Suite(.serialized) struct EngineTests {
+    static let store = TestDatabase.isolated("engine")
     @Test func profileAuditRunsItsAnalystsInParallelThenSynthesises() async throws {
-        let harness = Harness(claude: MockClaude(latency: .milliseconds(300)))
-        let (workspace, brief) = try await Harness.brief("@glowco")
+        let harness = Harness(Self.store, claude: MockClaude(latency: .milliseconds(300)))
+        let (workspace, brief) = try await harness.brief("@glowco")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         #expect(started.streamPath == "/api/dashboard/workflows/runs/\(started.run.id)/stream")
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(run.status == .succeeded)
         #expect(steps.allSatisfy { $0.status == .succeeded })
@@ -28,29 +29,29 @@ import Testing
         #expect(report.hasPrefix("# ") && report.contains("@glowco"))
         #expect(abs(run.totalCostUsd - steps.reduce(0) { $0 + $1.costUsd }) < 1e-6 && run.totalCostUsd > 0)
         #expect(run.completedAt != nil && run.totalLatencyMs > 0)
-        let events = try await Harness.events(run.id, in: workspace)
+        let events = try await harness.events(run.id, in: workspace)
         #expect(events.map(\.seq) == Array(1...events.count))
         #expect(events.first?.event == "workflow_run.started" && events.last?.event == "workflow_run.completed")
         #expect(events.filter { $0.event == "workflow_step.succeeded" }.count == 6)
-        let briefAfter = try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.find(brief.id, on: $0) }
+        let briefAfter = try await Self.store.database.withWorkspace(workspace) { try BriefRepository.find(brief.id, on: $0) }
         #expect(briefAfter?.status == .completed)
     }
 
     @Test func campaignLaunchParksForApprovalAndFinishesOnceApproved() async throws {
-        let harness = Harness()
-        let (workspace, brief) = try await Harness.brief("@glowco", inputs: ["budget_usd": 75])
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@glowco", inputs: ["budget_usd": 75])
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace)
-        let (parked, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval, .failed])
+        let (parked, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval, .failed])
         #expect(parked.status == .awaitingApproval)
         let order = ["trend_scout", "audience_analyst", "content_strategist", "script_writer", "content_producer", "caption_writer", "compliance_reviewer"]
         #expect(order.allSatisfy { key in steps.first { $0.stepKey == key }?.status == .succeeded })
-        let approvals = try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 10, on: $0) }
+        let approvals = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 10, on: $0) }
         let approval = try #require(approvals.first)
         #expect(approval.payload["budget_usd"] == 75)
         #expect(approval.payload["scripts"]?["scripts"]?.arrayValue?.isEmpty == false)
         #expect(approval.payload["captions"] != nil && approval.payload["assets"] != nil && approval.payload["compliance"] != nil)
         _ = try await harness.service.decide(approval.id, approve: true, note: "Ship it", by: nil, workspace: workspace)
-        let (done, finalSteps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        let (done, finalSteps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(done.status == .succeeded, "\(finalSteps.map { "\($0.stepKey)=\($0.status) \($0.error ?? "")" })")
         let ads = try #require(finalSteps.first { $0.stepKey == "ads_campaign_manager" })
@@ -61,29 +62,29 @@ import Testing
     }
 
     @Test func rejectingEndsTheRunRejectedWithTheReason() async throws {
-        let harness = Harness()
-        let (workspace, brief) = try await Harness.brief("@brewlab")
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@brewlab")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "post_launch_loop", workspace: workspace)
-        _ = try await Harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
-        let approval = try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
+        _ = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
+        let approval = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
         #expect(approval.payload["replies"] != nil)
         _ = try await harness.service.decide(approval.id, approve: false, note: "Replies are too casual", by: nil, workspace: workspace)
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.rejected])
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.rejected])
         await harness.stop()
         #expect(run.error == "rejected: Replies are too casual")
         #expect(steps.first { $0.stepKey == "publisher" }?.status == .skipped)
-        let events = try await Harness.events(run.id, in: workspace)
+        let events = try await harness.events(run.id, in: workspace)
         #expect(events.suffix(3).map(\.event) == ["approval.decided", "workflow_step.failed", "workflow_run.completed"])
     }
 
     @Test func postLaunchLoopCompletesWhenApproved() async throws {
-        let harness = Harness()
-        let (workspace, brief) = try await Harness.brief("@brewlab")
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@brewlab")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "post_launch_loop", workspace: workspace)
-        _ = try await Harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
-        let approval = try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
+        _ = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
+        let approval = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
         _ = try await harness.service.decide(approval.id, approve: true, note: nil, by: nil, workspace: workspace)
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(run.status == .succeeded)
         #expect((steps.first { $0.stepKey == "publisher" }?.output?["replies_queued"]?.intValue ?? 0) > 0)
@@ -91,20 +92,20 @@ import Testing
     }
 
     @Test func cancellingStopsTheInFlightAgentAndEndsTheRun() async throws {
-        let harness = Harness(claude: MockClaude(latency: .seconds(20)))
-        let (workspace, brief) = try await Harness.brief()
+        let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(20)))
+        let (workspace, brief) = try await harness.brief()
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
-        try await Harness.waitForSteps(started.run.id, in: workspace) { steps in steps.filter { $0.status == .running }.count == 5 }
+        try await harness.waitForSteps(started.run.id, in: workspace) { steps in steps.filter { $0.status == .running }.count == 5 }
         try await Task.sleep(for: .milliseconds(300))
         let cancelled = try await harness.service.cancel(started.run.id, workspace: workspace)
         #expect(cancelled.status == .cancelled)
         try await Task.sleep(for: .seconds(1))
-        let agentRuns = try await TestDatabase.database.withWorkspace(workspace) { c in
+        let agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map { (try $0.string("status"), $0["error"]) }
         }
         await harness.stop()
         #expect(agentRuns.count == 5 && agentRuns.allSatisfy { $0.0 == "failed" && $0.1 == "cancelled" }, "\(agentRuns)")
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.cancelled])
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.cancelled])
         #expect(steps.allSatisfy { $0.status == .cancelled || $0.status == .skipped })
         #expect(run.completedAt != nil)
         let again = await #expect(throws: AppError.self) { try await harness.service.cancel(started.run.id, workspace: workspace) }
@@ -113,10 +114,10 @@ import Testing
 
     @Test func aFailedStepCanBeRetriedAndTheRunContinues() async throws {
         let claude = FlakyClaude(marker: "audience analyst", failures: 0, permanent: true)
-        let harness = Harness(claude: claude)
-        let (workspace, brief) = try await Harness.brief()
+        let harness = Harness(Self.store, claude: claude)
+        let (workspace, brief) = try await harness.brief()
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
-        let (failed, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.failed])
+        let (failed, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.failed])
         #expect(failed.error?.contains("step audience_analyst failed") == true)
         #expect(steps.first { $0.stepKey == "audience_analyst" }?.status == .failed)
         #expect(steps.first { $0.stepKey == "synthesis" }?.status == .skipped)
@@ -124,10 +125,10 @@ import Testing
         #expect(wrong?.status == 409)
         claude.heal()
         _ = try await harness.service.retry(started.run.id, stepKey: "audience_analyst", workspace: workspace)
-        let (run, finalSteps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        let (run, finalSteps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(run.status == .succeeded)
-        let succeededAgentRuns = try await TestDatabase.database.withWorkspace(workspace) { c in
+        let succeededAgentRuns = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query("SELECT agent_name, count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'succeeded' GROUP BY agent_name", started.run.id).rows
                 .map { (try $0.string("agent_name"), try $0.int("n")) }
         }
@@ -137,49 +138,49 @@ import Testing
 
     @Test func aStepThatFailsTransientlyTwiceThenSucceedsIsRetriedWithBackoff() async throws {
         let claude = FlakyClaude(marker: "trend scout", failures: 2)
-        let harness = Harness(claude: claude)
-        let (workspace, brief) = try await Harness.brief()
+        let harness = Harness(Self.store, claude: claude)
+        let (workspace, brief) = try await harness.brief()
         let custom = WorkflowDef(slug: "scout_only", name: "Scout", description: "", steps: [
             WorkflowStepDef("trend_scout", agent: "trend_scout", retry: StepRetryPolicy(maxAttempts: 3, backoffSeconds: 0.1)),
             WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["trend_scout"]),
         ])
         try await harness.service.save(custom, workspace: workspace)
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "scout_only", workspace: workspace)
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(run.status == .succeeded)
         let scout = steps.first { $0.stepKey == "trend_scout" }!
         #expect(scout.attempt == 3)
-        let events = try await Harness.events(run.id, in: workspace)
+        let events = try await harness.events(run.id, in: workspace)
         #expect(events.filter { $0.event == "workflow_step.failed" && $0.data["will_retry"] == true }.count == 2)
     }
 
     @Test func aStoredDefinitionOverridesTheSeededOne() async throws {
-        let harness = Harness()
-        let (workspace, _) = try await Harness.brief()
+        let harness = Harness(Self.store)
+        let (workspace, _) = try await harness.brief()
         let lean = WorkflowDef(slug: "profile_audit", name: "Lean audit", description: "Two analysts", steps: [
             WorkflowStepDef("profile_auditor", agent: "profile_auditor"),
             WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["profile_auditor"]),
         ])
         try await harness.service.save(lean, workspace: workspace)
         #expect(try await harness.service.definition("profile_audit", workspace: workspace).name == "Lean audit")
-        let (other, _) = try await Harness.brief()
+        let (other, _) = try await harness.brief()
         #expect(try await harness.service.definition("profile_audit", workspace: other).name == "Profile Audit", "only that workspace's")
         await #expect(throws: AppError.self) { try await harness.service.save(WorkflowDef(slug: "bad", name: "", description: "", steps: [WorkflowStepDef("a", agent: "nobody")]), workspace: workspace) }
         await harness.stop()
     }
 
     @Test func aLateSubscriberGetsTheHistoryThenTheLiveEventsInOrder() async throws {
-        let (workspace, brief) = try await Harness.brief()
-        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief()
+        let run = try await Self.store.database.withWorkspace(workspace) { c in
             try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: brief.id, input: [:], on: c)
         }
         for i in 1...10 {
-            _ = try await TestDatabase.database.withWorkspace(workspace) { c in
+            _ = try await Self.store.database.withWorkspace(workspace) { c in
                 try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(Double(i))], workspace: workspace, on: c)
             }
         }
-        let harness = Harness()
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
         let collector = Task { () -> [Int] in
             var seqs: [Int] = []
@@ -188,11 +189,11 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(300))
         for i in 11...14 {
-            _ = try await TestDatabase.database.withWorkspace(workspace) { c in
+            _ = try await Self.store.database.withWorkspace(workspace) { c in
                 try RunEventRepository.append(run: run.id, event: "workflow_step.succeeded", data: ["i": .number(Double(i))], workspace: workspace, on: c)
             }
         }
-        _ = try await TestDatabase.database.withWorkspace(workspace) { c in
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
             try RunEventRepository.append(run: run.id, event: "workflow_run.completed", data: [:], workspace: workspace, on: c)
         }
         let seqs = try await collector.value

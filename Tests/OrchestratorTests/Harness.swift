@@ -14,15 +14,21 @@ final class Harness: @unchecked Sendable {
     var service: WorkflowService { orchestration.service }
     var engine: WorkflowEngine { orchestration.engine }
 
-    init(claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30, concurrency: Int = 16, runLoop: Bool = true) {
+    let store: TestDatabase.Store
+
+    init(
+        _ store: TestDatabase.Store, claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30,
+        concurrency: Int = 16, runLoop: Bool = true
+    ) {
+        self.store = store
         var providers = ProviderSuite.mock(transport: CurlTransport())
         if let claude { providers.claude = claude }
         let environment = AgentEnvironment(
-            database: TestDatabase.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media", logger: Logger(label: "orchestrator-test"))
+            database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media", logger: Logger(label: "orchestrator-test"))
         orchestration = Orchestration(
             environment: environment,
             configuration: EngineConfiguration(owner: owner, maxConcurrentSteps: concurrency, leaseSeconds: lease, pollInterval: .milliseconds(200)),
-            listenURL: TestDatabase.cluster.appURL)
+            listenURL: store.appURL)
         let orchestration = orchestration
         loop = Task { if runLoop { await orchestration.run() } }
     }
@@ -32,22 +38,24 @@ final class Harness: @unchecked Sendable {
         await loop.value
     }
 
+    var database: Database { store.database }
+
     /// Creates a workspace and a brief.
-    static func brief(_ handle: String = "@glowco", inputs: JSONValue = [:]) async throws -> (WorkspaceID, Brief) {
-        let (workspace, _) = try await TestDatabase.workspace()
-        let brief = try await TestDatabase.database.withWorkspace(workspace) { c in
+    func brief(_ handle: String = "@glowco", inputs: JSONValue = [:]) async throws -> (WorkspaceID, Brief) {
+        let (workspace, _) = try await TestDatabase.workspace(in: database)
+        let brief = try await database.withWorkspace(workspace) { c in
             try BriefRepository.create(NewBrief(handle: handle, notes: "Spring launch", inputs: inputs), workspace: workspace, on: c)
         }
         return (workspace, brief)
     }
 
     /// Polls until the run reaches one of `statuses`.
-    static func wait(
+    func wait(
         for run: WorkflowRunID, in workspace: WorkspaceID, until statuses: Set<RunStatus>, timeout: Duration = .seconds(60)
     ) async throws -> (WorkflowRun, [WorkflowStep]) {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let (current, steps) = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let (current, steps) = try await database.withWorkspace(workspace) { c in
                 (try RunRepository.find(run, on: c)!, try StepRepository.list(run: run, on: c))
             }
             if statuses.contains(current.status) { return (current, steps) }
@@ -57,18 +65,18 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Polls until `condition` holds over the run's steps.
-    static func waitForSteps(_ run: WorkflowRunID, in workspace: WorkspaceID, timeout: Duration = .seconds(30), _ condition: @escaping ([WorkflowStep]) -> Bool) async throws {
+    func waitForSteps(_ run: WorkflowRunID, in workspace: WorkspaceID, timeout: Duration = .seconds(30), _ condition: @escaping ([WorkflowStep]) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let steps = try await TestDatabase.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
+            let steps = try await database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
             if condition(steps) { return }
             try await Task.sleep(for: .milliseconds(30))
         }
         throw AppError.internal("steps of \(run) never satisfied the condition")
     }
 
-    static func events(_ run: WorkflowRunID, in workspace: WorkspaceID) async throws -> [RunEvent] {
-        try await TestDatabase.database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: 0, on: $0) }
+    func events(_ run: WorkflowRunID, in workspace: WorkspaceID) async throws -> [RunEvent] {
+        try await database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: 0, on: $0) }
     }
 }
 
@@ -108,35 +116,31 @@ final class FlakyClaude: ClaudeClient, @unchecked Sendable {
 
 /// A `tiktok-army worker` process on the test database.
 final class WorkerProcess: @unchecked Sendable {
-    let process = Process()
+    let child: Subprocess.Child
     let owner: String
 
-    init(owner: String, environment extra: [String: String]) throws {
+    init(owner: String, store: TestDatabase.Store, environment extra: [String: String]) throws {
         self.owner = owner
         let binary = TestDatabase.repositoryRoot + "/.build/debug/tiktok-army"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw AppError.internal("\(binary) is missing: run swift build first")
         }
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["worker", "--owner", owner]
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = TestDatabase.cluster.appURL
+        environment["DATABASE_URL"] = store.appURL
         environment["DATABASE_OWNER_URL"] = nil
         environment["LOG_LEVEL"] = "error"
         environment["MEDIA_DIR"] = NSTemporaryDirectory() + "orchestrator-media"
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        child = try Subprocess.start([binary, "worker", "--owner", owner], environment: environment)
     }
 
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.signal(SIGKILL)
+        child.wait()
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        child.signal(SIGTERM)
+        child.wait()
     }
 }

@@ -8,9 +8,10 @@ import Testing
 @testable import Orchestrator
 
 @Suite(.serialized) struct MultiProcessTests {
+    static let store = TestDatabase.isolated("multiprocess")
     /// Succeeded agent runs per step of a run.
     static func succeededRunsPerStep(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws -> [String: Int] {
-        try await TestDatabase.database.withWorkspace(workspace) { c in
+        try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
                 """
                 SELECT s.step_key, count(a.id) AS n FROM tiktok_workflow_steps s
@@ -22,16 +23,16 @@ import Testing
     }
 
     @Test func aRunSurvivesItsWorkerBeingKilledAndEachStepSucceedsOnce() async throws {
-        let worker = try WorkerProcess(owner: "doomed-\(UUID().uuidString.prefix(6))", environment: ["CLAUDE_MOCK_LATENCY_MS": "1500", "STEP_LEASE_SECONDS": "3"])
-        let starter = Harness(runLoop: false)
-        let (workspace, brief) = try await Harness.brief("@crashtest")
+        let worker = try WorkerProcess(owner: "doomed-\(UUID().uuidString.prefix(6))", store: Self.store, environment: ["CLAUDE_MOCK_LATENCY_MS": "1500", "STEP_LEASE_SECONDS": "3"])
+        let starter = Harness(Self.store, runLoop: false)
+        let (workspace, brief) = try await starter.brief("@crashtest")
         let started = try await starter.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
-        try await Harness.waitForSteps(started.run.id, in: workspace) { steps in
+        try await starter.waitForSteps(started.run.id, in: workspace) { steps in
             steps.contains { $0.status == .running && $0.leaseOwner == worker.owner }
         }
         worker.kill()
-        let survivor = Harness(lease: 3)
-        let (run, steps) = try await Harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(90))
+        let survivor = Harness(Self.store, lease: 3)
+        let (run, steps) = try await survivor.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(90))
         await survivor.stop()
         await starter.stop()
         #expect(run.status == .succeeded)
@@ -41,23 +42,23 @@ import Testing
     }
 
     @Test func twoProcessesShareFiftyRunsWithoutRunningAStepTwice() async throws {
-        let worker = try WorkerProcess(owner: "peer-\(UUID().uuidString.prefix(6))", environment: ["CLAUDE_MOCK_LATENCY_MS": "20", "MAX_CONCURRENT_STEPS": "8"])
+        let worker = try WorkerProcess(owner: "peer-\(UUID().uuidString.prefix(6))", store: Self.store, environment: ["CLAUDE_MOCK_LATENCY_MS": "20", "MAX_CONCURRENT_STEPS": "8"])
         defer { worker.stop() }
-        let local = Harness(claude: MockClaude(latency: .milliseconds(20)), concurrency: 8)
-        let (workspace, _) = try await Harness.brief()
+        let local = Harness(Self.store, claude: MockClaude(latency: .milliseconds(20)), concurrency: 8)
+        let (workspace, _) = try await local.brief()
         var runs: [WorkflowRunID] = []
         for i in 0..<50 {
-            let brief = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let brief = try await Self.store.database.withWorkspace(workspace) { c in
                 try BriefRepository.create(NewBrief(handle: "@shared_\(i)"), workspace: workspace, on: c)
             }
             runs.append(try await local.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id)
         }
         for run in runs {
-            let (finished, _) = try await Harness.wait(for: run, in: workspace, until: [.succeeded, .failed], timeout: .seconds(180))
+            let (finished, _) = try await local.wait(for: run, in: workspace, until: [.succeeded, .failed], timeout: .seconds(180))
             #expect(finished.status == .succeeded)
         }
         await local.stop()
-        let totals = try await TestDatabase.database.withWorkspace(workspace) { c in
+        let totals = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
                 """
                 SELECT count(*) FILTER (WHERE a.status = 'succeeded') AS succeeded, count(*) AS all_runs,
@@ -70,7 +71,7 @@ import Testing
         #expect(try totals.int("steps") == 300)
         #expect(try totals.int("all_runs") == 300, "no step was started twice")
         let ids = runs.map(\.description)
-        let owners = try await TestDatabase.database.withWorkspace(workspace) { c in
+        let owners = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query("SELECT DISTINCT lease_owner FROM tiktok_workflow_steps WHERE run_id = ANY($1::uuid[])", ids).rows.compactMap { $0["lease_owner"] }
         }
         #expect(Set(owners) == [worker.owner, local.engine.configuration.owner], "both processes executed steps")

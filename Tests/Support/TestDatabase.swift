@@ -29,8 +29,26 @@ enum TestDatabase {
         return cluster.urls(database: name)
     }
 
+    /// A fresh, migrated database of its own: for tests that run workflow engines, which claim
+    /// ready steps of every workspace and so must not share a database with other suites.
+    static func isolated(_ label: String) -> Store {
+        do {
+            let urls = try freshDatabase(label)
+            try migrator.migrate(on: try Connection(url: urls.owner))
+            return Store(database: Database(url: urls.app, poolSize: 8), appURL: urls.app)
+        } catch {
+            fatalError("isolated test database: \(error)")
+        }
+    }
+
+    /// A database and the URL it was opened with.
+    struct Store: Sendable {
+        let database: Database
+        let appURL: String
+    }
+
     /// Creates a workspace with a key and returns both.
-    static func workspace(_ name: String = "test") async throws -> (id: WorkspaceID, key: IssuedAPIKey) {
+    static func workspace(_ name: String = "test", in database: Database = database) async throws -> (id: WorkspaceID, key: IssuedAPIKey) {
         let id = WorkspaceID(UUID())
         let (_, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }
         return (id, key)

@@ -20,6 +20,44 @@ public enum Subprocess {
         public var description: String
     }
 
+    /// A program started in the background.
+    public struct Child: Sendable {
+        public let pid: Int32
+
+        /// Sends `signal` to the program.
+        public func signal(_ signal: Int32) { kill(pid, signal) }
+
+        /// Waits for the program to end; returns its exit status (128 + signal when killed).
+        @discardableResult
+        public func wait() -> Int32 {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+    }
+
+    /// Starts `arguments[0]` in the background with `environment`, its output discarded.
+    public static func start(_ arguments: [String], environment: [String: String]) throws(LaunchFailure) -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw LaunchFailure(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        return Child(pid: pid)
+    }
+
     /// Runs `arguments[0]` (looked up on `PATH`) and waits for it; kills it after `timeout`.
     public static func run(_ arguments: [String], timeout: Duration? = nil) throws(LaunchFailure) -> Outcome {
         precondition(!arguments.isEmpty)

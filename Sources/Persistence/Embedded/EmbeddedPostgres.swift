@@ -24,7 +24,9 @@ public struct EmbeddedPostgres: Sendable {
         }
 
         private static func replacing(_ url: String, database: String) -> String {
-            String(url[..<url.lastIndex(of: "/")!]) + "/" + database
+            let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
+            let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+            return String(base[..<base.lastIndex(of: "/")!]) + "/" + database + query
         }
     }
 
@@ -199,7 +201,7 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     private func url(_ user: String, _ password: String, _ port: Int, database: String = databaseName) -> String {
-        "postgresql://\(user):\(password)@127.0.0.1:\(port)/\(database)?connect_timeout=5"
+        "postgresql://\(user):\(password)@127.0.0.1:\(port)/\(database)?connect_timeout=5&sslmode=disable&gssencmode=disable"
     }
 
     // MARK: - Processes
@@ -246,7 +248,8 @@ struct FileLock {
     private let descriptor: Int32
 
     init(path: String) throws {
-        descriptor = open(path, O_CREAT | O_RDWR, 0o644)
+        // Close-on-exec: a server started while the lock is held must not inherit (and keep) it.
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw EmbeddedPostgres.LaunchError(description: "cannot open lock file \(path)") }
         guard flock(descriptor, LOCK_EX) == 0 else { throw EmbeddedPostgres.LaunchError(description: "cannot lock \(path)") }
     }
@@ -271,6 +274,8 @@ enum FreePort {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw EmbeddedPostgres.LaunchError(description: "cannot open a socket") }
         defer { close(fd) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
