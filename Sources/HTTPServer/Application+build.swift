@@ -1,23 +1,38 @@
 import Core
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application: every controller mounted in one place.
 public func buildApplication(
-    _ dependencies: ServerDependencies,
+    _ dependencies: ServerDependencies, services: [any Service] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(dependencies)
-    return Application(
-        router: router,
+    var app = Application(
+        router: buildRouter(dependencies),
         configuration: .init(address: .hostname(dependencies.settings.host, port: dependencies.settings.port), serverName: "tiktok-army"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: dependencies.logger)
+    app.addServices(OrchestrationService(orchestration: dependencies.orchestration))
+    for service in services { app.addServices(service) }
+    return app
 }
 
 /// The router alone, for tests that send requests without a socket.
-public func buildRouter(_ dependencies: ServerDependencies) -> Router<BasicRequestContext> {
-    let router = Router()
-    HealthController(database: dependencies.database).addRoutes(to: router)
+public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: RequestMiddleware(metrics: dependencies.metrics))
+    HealthController(database: dependencies.database, metrics: dependencies.metrics).addRoutes(to: router)
+    router.get("/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml)))
+    }
+    WebhooksController(dependencies: dependencies).addRoutes(to: router)
+
+    let api = router.group("api/dashboard").add(middleware: AuthMiddleware(keys: KeyCache(database: dependencies.database)))
+    BriefsController(database: dependencies.database).addRoutes(to: api)
+    WorkflowsController(dependencies: dependencies).addRoutes(to: api)
+    ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
+    CatalogController(database: dependencies.database).addRoutes(to: api)
+    CopilotController(dependencies: dependencies).addRoutes(to: api)
     return router
 }

@@ -12,6 +12,14 @@ public struct ClaudeCall: Sendable, Equatable {
     public var stepIndex: Int
     /// Whether any input came from the prompt cache (or, in replay, from a recording).
     public var cacheHit: Bool
+    /// Tools the model asked to call (when tools were offered).
+    public var toolUses: [ToolUse] = []
+}
+
+/// A tool call the model asked for.
+public struct ToolUse: Sendable, Equatable {
+    public var name: String
+    public var input: JSONValue
 }
 
 /// `callClaudeCached` — the only way any code calls Claude — and `traceStep`.
@@ -30,7 +38,8 @@ public struct ClaudeGateway: Sendable {
     public static func promptHash(system: String, user: String) -> String { Crypto.sha256Hex(system + "\u{0}" + user) }
 
     public func callClaudeCached(
-        system: String, user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil, model: String? = nil
+        system: String, user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil, model: String? = nil,
+        tools: [ClaudeTool] = []
     ) async throws -> ClaudeCall {
         guard let trace = TraceContext.current else {
             throw AgentError(kind: .failed, agent: "unknown", message: "callClaudeCached was called outside an agent run")
@@ -40,7 +49,7 @@ public struct ClaudeGateway: Sendable {
         let hash = Self.promptHash(system: system, user: user)
         let request = ClaudeRequest(
             model: model, maxTokens: maxTokens, system: [SystemBlock(system, cache: .fiveMinutes)],
-            messages: [ClaudeMessage(role: .user, text: user)], purpose: isSynthesis ? "synthesis" : trace.agentName)
+            messages: [ClaudeMessage(role: .user, text: user)], tools: tools, purpose: isSynthesis ? "synthesis" : trace.agentName)
         let started = ContinuousClock.now
         var step = AgentStep(
             id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex,
@@ -57,6 +66,9 @@ public struct ClaudeGateway: Sendable {
                 call = try await send(request, trace: trace, stepIndex: stepIndex)
             }
             step.responseText = call.text
+            if !call.toolUses.isEmpty {
+                step.response = ["tool_uses": .array(call.toolUses.map { ["name": .string($0.name), "input": $0.input] })]
+            }
             step.inputTokens = call.usage.inputTokens
             step.outputTokens = call.usage.outputTokens
             step.cacheCreationInputTokens = call.usage.cacheCreationInputTokens
@@ -130,7 +142,8 @@ public struct ClaudeGateway: Sendable {
         try await environment.database.withWorkspace(trace.workspaceID) { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: cost, on: c) }
         return ClaudeCall(
             text: response.text, model: response.model.isEmpty ? request.model : response.model, usage: response.usage, costUsd: cost,
-            stepIndex: stepIndex, cacheHit: response.usage.cacheReadInputTokens > 0)
+            stepIndex: stepIndex, cacheHit: response.usage.cacheReadInputTokens > 0,
+            toolUses: response.toolUses.map { ToolUse(name: $0.name, input: $0.input) })
     }
 
     private func replay(trace: TraceContext, hash: String, model: String, stepIndex: Int) async throws -> ClaudeCall {

@@ -17,21 +17,19 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = Bootstrap.settings(port: port, dataDir: data.dataDir)
         let logger = Bootstrap.logger(settings)
-        let location: Bootstrap.DatabaseLocation
-        do {
-            location = try await Bootstrap.database(settings, logger: logger, migrate: true)
-        } catch {
-            Bootstrap.fail("database: \(error)")
-        }
-        let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
-        let devKey = location.embedded == nil ? nil : try await DevWorkspace.key(database: database, dataDir: settings.dataDir)
-
-        let app = buildApplication(ServerDependencies(settings: settings, database: database, logger: logger)) { port in
-            var lines = ["tiktok-army listening on http://\(settings.host):\(port)"]
-            lines.append("  dashboard: http://\(settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host):\(port)/")
+        let runtime: Runtime
+        do { runtime = try await Runtime.make(settings: settings, logger: logger) } catch { Bootstrap.fail("\(error)") }
+        let location = runtime.location
+        let devKey = location.embedded == nil ? nil : try await DevWorkspace.key(database: runtime.database, dataDir: settings.dataDir)
+        let dependencies = ServerDependencies(
+            settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers, logger: logger)
+        let app = buildApplication(dependencies) { port in
+            let host = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
+            var lines = ["tiktok-army listening on http://\(host):\(port)"]
+            lines.append("  dashboard: http://\(host):\(port)/")
             if let devKey { lines.append("  api key:   \(devKey)") }
-            if location.embedded != nil { lines.append("  database:  embedded (\(location.cluster!.root))") }
-            lines.append("  modes:     CLAUDE_MODE=\(settings.claudeMode.rawValue) TIKTOK_PROVIDER_MODE=\(settings.providerMode.rawValue)")
+            if let cluster = location.cluster { lines.append("  database:  embedded (\(cluster.root))") }
+            lines.append("  modes:     CLAUDE_MODE=\(settings.claudeMode.rawValue) TIKTOK_PROVIDER_MODE=\(settings.providerMode.rawValue) EXECUTION_MODE=\(settings.executionMode.rawValue)")
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         do {
@@ -39,10 +37,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             logger.error("server stopped", metadata: ["error": "\(error)"])
         }
-        await database.shutdown()
-        if let embedded = location.embedded, location.cluster?.startedHere == true {
-            try? await Blocking.run { try embedded.stop() }
-        }
+        await runtime.shutdown()
     }
 }
 

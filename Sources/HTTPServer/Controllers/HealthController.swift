@@ -1,24 +1,40 @@
+import Core
 import Hummingbird
 import Persistence
 
-/// `/health` (the process answers) and `/ready` (the database answers too).
+/// `/health` (the process answers), `/ready` (the database answers too) and `/metrics`.
 struct HealthController: Sendable {
     let database: Database
+    let metrics: ServerMetrics
 
-    struct Status: ResponseEncodable {
-        var status: String
-        var db: String
-    }
-
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/health") { _, _ in ["status": "ok"] }
-        router.get("/ready") { _, _ -> EditedResponse<Status> in
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/health") { _, _ in HTTPJSON.response(["status": "ok"]) }
+        router.get("/ready") { _, _ in
             do {
                 _ = try await database.withConnection { try $0.query("SELECT 1") }
-                return EditedResponse(status: .ok, response: Status(status: "ok", db: "ok"))
+                return HTTPJSON.response(["status": "ok", "db": "ok"])
             } catch {
-                return EditedResponse(status: .serviceUnavailable, response: Status(status: "unavailable", db: "unavailable"))
+                return HTTPJSON.response(["status": "unavailable", "db": "unavailable"], status: .serviceUnavailable)
             }
+        }
+        router.get("/metrics") { _, _ in
+            let stats = await database.pool.stats
+            metrics.set("tiktok_db_pool_connections", Double(stats.open), labels: [("state", "open")], help: "Pooled database connections")
+            metrics.set("tiktok_db_pool_connections", Double(stats.idle), labels: [("state", "idle")], help: "Pooled database connections")
+            metrics.set("tiktok_db_pool_waiting", Double(stats.waiting), help: "Requests waiting for a connection")
+            if let rows = try? await database.withUnscopedTransaction({ c in
+                try c.query("SELECT metric, label, value FROM tiktok_metrics_snapshot()").rows.map { (try $0.string("metric"), try $0.string("label"), try $0.double("value")) }
+            }) {
+                for (metric, label, value) in rows {
+                    switch metric {
+                    case "runs": metrics.set("tiktok_workflow_runs", value, labels: [("status", label)], help: "Workflow runs by status")
+                    case "claude_tokens": metrics.set("tiktok_claude_tokens", value, labels: [("kind", label)], help: "Claude tokens traced")
+                    default: metrics.set("tiktok_claude_cost_usd", value, help: "Claude cost traced (USD)")
+                    }
+                }
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: .init(bytes: metrics.registry.emitToBuffer())))
         }
     }
 }

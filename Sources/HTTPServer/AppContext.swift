@@ -1,0 +1,26 @@
+import Hummingbird
+import Logging
+import Persistence
+
+/// The request context: who is calling (once authenticated) and the request id.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by the auth middleware on `/api/dashboard` routes.
+    public var principal: Principal?
+    public var requestId: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Request bodies are read explicitly with their own limits.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The authenticated caller; only reachable behind the auth middleware.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else { throw AppError.unauthorized("missing API key") }
+        return principal
+    }
+}
+
+import Core

@@ -1,0 +1,80 @@
+import Agents
+import Core
+import Hummingbird
+import Persistence
+
+/// `POST/GET /api/dashboard/briefs`, `GET /api/dashboard/briefs/{id}`.
+struct BriefsController: Sendable {
+    let database: Database
+
+    /// TikTok usernames: 2-24 letters, digits, underscores or periods.
+    static func isHandle(_ text: String) -> Bool {
+        let name = text.hasPrefix("@") ? text.dropFirst() : Substring(text)
+        return (2...24).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }
+    }
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.post("briefs") { request, context in try await create(request, context) }
+        group.get("briefs") { request, context in try await list(request, context) }
+        group.get("briefs/{id}") { _, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.id("id", as: Brief.self)
+            guard let brief = try await database.withWorkspace(principal.workspaceId, { try BriefRepository.find(id, on: $0) }) else {
+                throw AppError.notFound("brief \(id) not found")
+            }
+            return try HTTPJSON.response(encoding: brief)
+        }
+    }
+
+    /// Validates a brief body: handle format, target type, notes length, unknown fields.
+    static func parse(_ body: [String: JSONValue]) throws -> NewBrief {
+        try HTTPJSON.rejectUnknown(body, allowed: ["handle", "target_type", "notes", "brand_id", "inputs"])
+        guard let raw = body["handle"]?.stringValue?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+            throw AppError.invalidInput("handle is required")
+        }
+        guard isHandle(raw) else {
+            throw AppError.invalidInput("handle must be 2-24 letters, digits, underscores or periods, optionally starting with @")
+        }
+        var targetType = TargetType.ownAccount
+        if let value = body["target_type"], !value.isNull {
+            guard let text = value.stringValue, let parsed = TargetType(rawValue: text) else {
+                throw AppError.invalidInput("target_type must be one of own_account, competitor, creator")
+            }
+            targetType = parsed
+        }
+        let notes = try HTTPJSON.optionalString(body, "notes", max: 2000)
+        let brandId = try HTTPJSON.optionalString(body, "brand_id", max: 100)
+        var inputs: JSONValue = [:]
+        if let value = body["inputs"], !value.isNull {
+            guard let object = value.objectValue else { throw AppError.invalidInput("inputs must be an object") }
+            let known = Dictionary(Catalog.specs.flatMap { $0.inputs + $0.options }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            var extra = ["budget_usd": InputSpec("budget_usd", .number, "Daily ads budget")]
+            extra.merge(known) { _, catalog in catalog }
+            for (key, item) in object {
+                guard let spec = extra[key] else { throw AppError.invalidInput("inputs.\(key) is not an input any agent takes") }
+                if item.isNull { continue }
+                guard (try? AgentSpec(name: "brief", title: "", description: "", inputs: [spec], outputs: [], workflows: []).validate([key: item])) != nil else {
+                    throw AppError.invalidInput("inputs.\(key) must be \(spec.type.rawValue)")
+                }
+            }
+            inputs = .object(object)
+        }
+        let handle = raw.hasPrefix("@") ? raw : "@" + raw
+        return NewBrief(handle: handle, targetType: targetType, notes: notes, brandId: brandId, inputs: inputs)
+    }
+
+    func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let brief = try Self.parse(try await HTTPJSON.object(request))
+        let created = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0) }
+        return try HTTPJSON.response(encoding: created, status: .created)
+    }
+
+    func list(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let limit = try request.limit()
+        let cursor = request.query("cursor")
+        let page = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: limit, cursor: cursor, on: $0) }
+        return HTTPJSON.response(["items": try JSONValue.from(page.items), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
+    }
+}

@@ -1,0 +1,126 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Orchestrator
+import Persistence
+import Providers
+
+/// `/webhooks/tiktok` (HMAC signature), `/webhooks/pubsub` and `/internal/steps/run` (Google
+/// OIDC tokens). Nothing is stored before the signature or token is verified; a redelivered
+/// event is recognised and processed once.
+struct WebhooksController: Sendable {
+    let dependencies: ServerDependencies
+    var settings: ProviderSettings { dependencies.settings.providers }
+    var database: Database { dependencies.database }
+    static let bodyLimit = 256 << 10
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.post("/webhooks/tiktok") { request, context in try await tiktok(request) }
+        router.post("/webhooks/pubsub") { request, context in try await pubsub(request) }
+        router.post("/internal/steps/run") { request, context in try await runStep(request) }
+    }
+
+    static func body(_ request: Request) async throws -> Data {
+        do { return Data(buffer: try await request.body.collect(upTo: bodyLimit)) } catch {
+            throw AppError(code: "payload_too_large", message: "the body is larger than \(bodyLimit) bytes", status: 413)
+        }
+    }
+
+    func tiktok(_ request: Request) async throws -> Response {
+        guard let secret = settings.tiktokClientSecret else { throw AppError.unavailable("TIKTOK_CLIENT_SECRET is not set") }
+        let body = try await Self.body(request)
+        try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
+        guard let json = try? JSONValue.parse(body), let event = json["event"]?.stringValue, let openId = json["user_openid"]?.stringValue else {
+            throw AppError.invalidInput("the event needs event and user_openid")
+        }
+        let content = json["content"]?.stringValue.flatMap { try? JSONValue.parse($0) } ?? json["content"] ?? [:]
+        guard let account = try await database.withUnscopedTransaction({ c in
+            try c.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id($1)", openId).first.map {
+                (workspace: try $0.id("workspace_id", as: Workspace.self), handle: try $0.string("handle"))
+            }
+        }) else {
+            return HTTPJSON.response(["status": "ignored", "reason": "no account has this user_openid"])
+        }
+        let key = Crypto.sha256Hex(String(decoding: body, as: UTF8.self))
+        let isComment = event.contains("comment")
+        let fresh = try await database.withWorkspace(account.workspace) { c -> Bool in
+            let inserted = try c.query(
+                "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'tiktok', $2, $3) ON CONFLICT DO NOTHING",
+                account.workspace, key, json
+            ).affectedRows == 1
+            if inserted, isComment, let text = content["text"]?.stringValue {
+                let id = content["comment_id"].map { $0.stringValue ?? $0.jsonString } ?? key.prefix(16).description
+                try c.query(
+                    "INSERT INTO tiktok_comments (workspace_id, external_id, author, text) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    account.workspace, id, content["username"]?.stringValue, String(text.prefix(4000)))
+            }
+            return inserted
+        }
+        guard fresh else { return HTTPJSON.response(["status": "duplicate"]) }
+        var started: JSONValue = .null
+        if isComment, let run = try await startPostLaunchIfIdle(workspace: account.workspace, handle: account.handle) {
+            started = .string(run.description)
+        }
+        return HTTPJSON.response(["status": "processed", "started_run_id": started])
+    }
+
+    /// A comment starts a Post-Launch Loop for the account unless one is already open.
+    func startPostLaunchIfIdle(workspace: WorkspaceID, handle: String) async throws -> WorkflowRunID? {
+        let brief = try await database.withWorkspace(workspace) { c -> BriefID? in
+            let open = try c.query(
+                """
+                SELECT 1 FROM tiktok_workflow_runs r JOIN tiktok_briefs b ON b.id = r.brief_id
+                WHERE r.workflow_slug = 'post_launch_loop' AND b.handle = $1 AND r.status IN ('pending', 'running', 'awaiting_approval') LIMIT 1
+                """, handle
+            ).first != nil
+            if open { return nil }
+            return try BriefRepository.create(NewBrief(handle: handle, notes: "Started by new comments"), workspace: workspace, on: c).id
+        }
+        guard let brief else { return nil }
+        return try await dependencies.service.start(briefId: brief, workflowSlug: "post_launch_loop", workspace: workspace).run.id
+    }
+
+    func verifiedToken(_ request: Request, audience: String?, email: String?, audienceSetting: String) async throws {
+        guard let audience else { throw AppError.unavailable("\(audienceSetting) is not set") }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw AppError.unauthorized("missing bearer token")
+        }
+        _ = try await dependencies.providers.oidc.verify(String(header.dropFirst(7)), audience: audience, email: email)
+    }
+
+    func pubsub(_ request: Request) async throws -> Response {
+        try await verifiedToken(request, audience: settings.pubsubPushAudience, email: settings.pubsubPushServiceAccount, audienceSetting: "PUBSUB_PUSH_AUDIENCE")
+        let body = try await Self.body(request)
+        guard let json = try? JSONValue.parse(body), let message = json["message"], let messageId = message["messageId"]?.stringValue ?? message["message_id"]?.stringValue else {
+            throw AppError.invalidInput("the body needs message.messageId")
+        }
+        guard let workspaceText = message["attributes"]?["workspace_id"]?.stringValue, let workspace = WorkspaceID(workspaceText) else {
+            throw AppError.invalidInput("message.attributes.workspace_id must be a workspace id")
+        }
+        guard let encoded = message["data"]?.stringValue, let data = Data(base64Encoded: encoded) else {
+            throw AppError.invalidInput("message.data must be base64")
+        }
+        let payload = (try? JSONValue.parse(data)) ?? .string(String(decoding: data, as: UTF8.self))
+        let stored = try await database.withWorkspace(workspace) { c in
+            guard try WorkspaceRepository.current(on: c) != nil else { throw AppError.invalidInput("unknown workspace \(workspace)") }
+            return try c.query(
+                "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'pubsub', $2, $3) ON CONFLICT DO NOTHING",
+                workspace, messageId, JSONValue.object(["message_id": .string(messageId), "attributes": message["attributes"] ?? [:], "data": payload,
+                                                        "subscription": json["subscription"] ?? .null])
+            ).affectedRows == 1
+        }
+        return HTTPJSON.response(["status": stored ? "processed" : "duplicate"])
+    }
+
+    func runStep(_ request: Request) async throws -> Response {
+        try await verifiedToken(request, audience: settings.publicBaseURL, email: settings.cloudTasksServiceAccount, audienceSetting: "PUBLIC_BASE_URL")
+        let body = try await Self.body(request)
+        guard let json = try? JSONValue.parse(body), let raw = json["step_id"]?.stringValue, let step = WorkflowStepID(raw) else {
+            throw AppError.invalidInput("the body needs step_id")
+        }
+        try await dependencies.orchestration.engine.runStep(step)
+        return HTTPJSON.response(["status": "done"])
+    }
+}

@@ -1,0 +1,158 @@
+import Agents
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Orchestrator
+import Persistence
+
+/// Workflow definitions, runs, cancel/retry, the SSE stream and the trace drilldown.
+struct WorkflowsController: Sendable {
+    let dependencies: ServerDependencies
+    var database: Database { dependencies.database }
+    var service: WorkflowService { dependencies.service }
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("workflows") { _, context in
+            let principal = try context.requirePrincipal()
+            let definitions = try await service.definitions(workspace: principal.workspaceId)
+            return HTTPJSON.response(["items": .array(try definitions.map(Self.definitionJSON))])
+        }
+        group.get("workflows/runs") { request, context in try await listRuns(request, context) }
+        group.get("workflows/runs/{id}") { _, context in try await runDetail(context) }
+        group.get("workflows/runs/{id}/stream") { request, context in try await stream(request, context) }
+        group.post("workflows/runs/{id}/cancel") { _, context in
+            let principal = try context.requirePrincipal()
+            let run = try await service.cancel(try context.id("id", as: WorkflowRun.self), workspace: principal.workspaceId)
+            return HTTPJSON.response(Self.runJSON(run))
+        }
+        group.post("workflows/runs/{id}/steps/{step_key}/retry") { _, context in
+            let principal = try context.requirePrincipal()
+            let run = try await service.retry(try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), workspace: principal.workspaceId)
+            return HTTPJSON.response(Self.runJSON(run), status: .accepted)
+        }
+        group.post("workflows/run") { request, context in try await startRun(request, context) }
+        group.get("workflows/{slug}") { _, context in
+            let principal = try context.requirePrincipal()
+            return HTTPJSON.response(try Self.definitionJSON(try await service.definition(try context.parameter("slug"), workspace: principal.workspaceId)))
+        }
+        group.get("agent-runs/{id}/steps") { _, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.id("id", as: AgentRun.self)
+            let (run, steps) = try await database.withWorkspace(principal.workspaceId) { c in
+                (try AgentRunRepository.find(id, on: c), try AgentStepRepository.list(agentRun: id, on: c))
+            }
+            guard let run else { throw AppError.notFound("agent run \(id) not found") }
+            return HTTPJSON.response(["agent_run": try JSONValue.from(run), "steps": try JSONValue.from(steps)])
+        }
+    }
+
+    static func definitionJSON(_ definition: WorkflowDef) throws -> JSONValue {
+        let levels = definition.levels()
+        return try JSONValue.from(definition).merging(["levels": .object(levels.mapValues { .number(Double($0)) })])
+    }
+
+    static func runJSON(_ run: WorkflowRun) -> JSONValue {
+        var json = (try? JSONValue.from(run)) ?? [:]
+        if case .object(var object) = json {
+            object["brief"] = run.input["brief"] ?? .null
+            object["input"] = nil
+            json = .object(object)
+        }
+        return json
+    }
+
+    static func stepJSON(_ step: WorkflowStep) -> JSONValue {
+        guard case .object(var object) = (try? JSONValue.from(step)) ?? [:] else { return [:] }
+        object["lease_owner"] = nil
+        object["lease_expires_at"] = nil
+        return .object(object)
+    }
+
+    func startRun(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let body = try await HTTPJSON.object(request)
+        try HTTPJSON.rejectUnknown(body, allowed: ["brief_id", "workflow_slug"])
+        guard let raw = body["brief_id"]?.stringValue else { throw AppError.invalidInput("brief_id is required") }
+        guard let briefId = BriefID(raw) else { throw AppError.invalidInput("brief_id must be a UUID") }
+        guard let slug = body["workflow_slug"]?.stringValue, !slug.isEmpty else { throw AppError.invalidInput("workflow_slug is required") }
+        let started = try await service.start(briefId: briefId, workflowSlug: slug, workspace: principal.workspaceId)
+        return HTTPJSON.response(["workflow_run_id": .string(started.run.id.description), "stream_url": .string(started.streamPath)], status: .accepted)
+    }
+
+    func listRuns(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var filter = RunFilter()
+        if let status = request.query("status") {
+            guard let parsed = RunStatus(rawValue: status) else {
+                throw AppError.invalidInput("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.status = parsed
+        }
+        filter.workflowSlug = request.query("workflow")
+        if let brief = request.query("brief_id") {
+            guard let id = BriefID(brief) else { throw AppError.invalidInput("brief_id must be a UUID") }
+            filter.briefId = id
+        }
+        let limit = try request.limit()
+        let cursor = request.query("cursor")
+        let filterValue = filter
+        let page = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(filterValue, limit: limit, cursor: cursor, on: $0) }
+        return HTTPJSON.response(["items": .array(page.items.map(Self.runJSON)), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
+    }
+
+    func runDetail(_ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try context.id("id", as: WorkflowRun.self)
+        guard let (run, steps) = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep])? in
+            guard let run = try RunRepository.find(id, on: c) else { return nil }
+            return (run, try StepRepository.list(run: id, on: c))
+        }) else { throw AppError.notFound("run \(id) not found") }
+        let levels = (try? run.input["definition"]?.decode(WorkflowDef.self))?.levels() ?? [:]
+        return HTTPJSON.response(Self.runJSON(run).merging([
+            "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number(Double($0)) }),
+            "totals": ["cost_usd": .number(run.totalCostUsd), "latency_ms": .number(Double(run.totalLatencyMs)),
+                       "steps": .number(Double(steps.count)), "succeeded": .number(Double(steps.filter { $0.status == .succeeded }.count))],
+        ]))
+    }
+
+    /// Server-sent events: each event with `id:` (its sequence), history first, `Last-Event-ID` (or
+    /// `?after=`) resumes after it, keep-alive comments while idle, ends after `workflow_run.completed`.
+    /// Each write is awaited, so a slow client only slows its own reads.
+    func stream(_ request: Request, _ context: AppContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try context.id("id", as: WorkflowRun.self)
+        guard try await database.withWorkspace(principal.workspaceId, { try RunRepository.find(id, on: $0) }) != nil else {
+            throw AppError.notFound("run \(id) not found")
+        }
+        var after = 0
+        if let resume = request.headers[HTTPField.Name("last-event-id")!] ?? request.query("after") {
+            guard let seq = Int(resume), seq >= 0 else { throw AppError.invalidInput("Last-Event-ID must be a non-negative integer") }
+            after = seq
+        }
+        let subscription = dependencies.bus.subscribe(id, workspace: principal.workspaceId, after: after, keepAlive: .seconds(15))
+        let gauge = dependencies.metrics.sseClients
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("x-accel-buffering")!: "no"],
+            body: .init { writer in
+                gauge.increment()
+                defer { gauge.decrement() }
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                for try await item in subscription {
+                    switch item {
+                    case .keepAlive: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .event(let event): try await writer.write(ByteBuffer(string: Self.sse(event)))
+                    }
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    static func sse(_ event: RunEvent) -> String {
+        let data = JSONValue.object(["seq": .number(Double(event.seq)), "run_id": .string(event.runId.description), "event": .string(event.event),
+                                     "data": event.data, "created_at": .string(Timestamp.format(event.createdAt))])
+        return "id: \(event.seq)\nevent: \(event.event)\ndata: \(data.jsonString)\n\n"
+    }
+}

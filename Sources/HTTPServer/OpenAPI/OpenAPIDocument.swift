@@ -1,0 +1,932 @@
+/// The OpenAPI 3.1 description of every route, served at `/openapi.yaml`.
+enum OpenAPIDocument {
+    static let yaml = """
+        openapi: 3.1.0
+        info:
+          title: TikTok Army
+          version: "1.0"
+          description: Runs LLM agent armies for TikTok brands. Every error is {error {code, message}}.
+        servers:
+          - url: http://127.0.0.1:8080
+        security:
+          - bearer: []
+        paths:
+          /health:
+            get:
+              summary: Liveness
+              operationId: get_health
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+          /ready:
+            get:
+              summary: Readiness: the database answers
+              operationId: get_ready
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '503':
+                  $ref: '#/components/responses/Error'
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              operationId: get_metrics
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/plain:
+                      schema:
+                      type: string
+          /openapi.yaml:
+            get:
+              summary: This document
+              operationId: get_openapi_yaml
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/yaml:
+                      schema:
+                      type: string
+          /api/dashboard/briefs:
+            post:
+              summary: Create a brief
+              operationId: post_briefs
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/BriefCreate'
+              responses:
+                '201':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+            get:
+              summary: List briefs (newest first, cursor-paginated)
+              operationId: get_briefs
+              parameters:
+                - name: limit
+                  in: query
+                  schema:
+                    type: integer
+                    minimum: 1
+                    maximum: 100
+                - name: cursor
+                  in: query
+                  schema:
+                    type: string
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/briefs/{id}:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            get:
+              summary: Get a brief
+              operationId: get_briefs_id
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows:
+            get:
+              summary: Workflow definitions
+              operationId: get_workflows
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/{slug}:
+            parameters:
+              - name: slug
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: One workflow definition
+              operationId: get_workflows_slug
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/run:
+            post:
+              summary: Start a run of a workflow on a brief
+              operationId: post_workflows_run
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/RunStart'
+              responses:
+                '202':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/runs:
+            get:
+              summary: List runs
+              operationId: get_workflows_runs
+              parameters:
+                - name: limit
+                  in: query
+                  schema:
+                    type: integer
+                    minimum: 1
+                    maximum: 100
+                - name: cursor
+                  in: query
+                  schema:
+                    type: string
+                - name: status
+                  in: query
+                  schema:
+                    type: string
+                    enum: [pending, running, awaiting_approval, succeeded, failed, cancelled, rejected]
+                - name: workflow
+                  in: query
+                  schema:
+                    type: string
+                - name: brief_id
+                  in: query
+                  schema:
+                    type: string
+                    format: uuid
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/runs/{id}:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            get:
+              summary: A run with its steps, report and totals
+              operationId: get_workflows_runs_id
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/runs/{id}/stream:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            get:
+              summary: Server-sent events of a run
+              operationId: get_workflows_runs_id_stream
+              parameters:
+                - name: Last-Event-ID
+                  in: header
+                  schema:
+                    type: string
+                - name: after
+                  in: query
+                  schema:
+                    type: integer
+                    minimum: 0
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/event-stream:
+                      schema:
+                      type: string
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/runs/{id}/cancel:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            post:
+              summary: Cancel a run
+              operationId: post_workflows_runs_id_cancel
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/workflows/runs/{id}/steps/{step_key}/retry:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+              - name: step_key
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: Retry a failed step
+              operationId: post_workflows_runs_id_steps_step_key_retry
+              responses:
+                '202':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/agent-runs/{id}/steps:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            get:
+              summary: The full trace of an agent run
+              operationId: get_agent_runs_id_steps
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/approvals:
+            get:
+              summary: Approval queue
+              operationId: get_approvals
+              parameters:
+                - name: limit
+                  in: query
+                  schema:
+                    type: integer
+                    minimum: 1
+                    maximum: 100
+                - name: cursor
+                  in: query
+                  schema:
+                    type: string
+                - name: status
+                  in: query
+                  schema:
+                    type: string
+                    enum: [pending, approved, rejected, all]
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/approvals/{id}:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            get:
+              summary: One approval
+              operationId: get_approvals_id
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/approvals/{id}/approve:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            post:
+              summary: Approve
+              operationId: post_approvals_id_approve
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/Decision'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/approvals/{id}/reject:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            post:
+              summary: Reject
+              operationId: post_approvals_id_reject
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/Decision'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/agents/catalog:
+            get:
+              summary: The agent catalog
+              operationId: get_agents_catalog
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/agents/{name}:
+            parameters:
+              - name: name
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: An agent's spec, recent runs and averages
+              operationId: get_agents_name
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/overview:
+            get:
+              summary: Recent runs, pending approvals, costs, failures
+              operationId: get_overview
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/copilot:
+            post:
+              summary: Chat-style operations
+              operationId: post_copilot
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/CopilotMessage'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /webhooks/tiktok:
+            post:
+              summary: TikTok webhook (TikTok-Signature HMAC)
+              operationId: post_webhooks_tiktok
+              security: []
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/TikTokEvent'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /webhooks/pubsub:
+            post:
+              summary: Pub/Sub push (Google OIDC bearer)
+              operationId: post_webhooks_pubsub
+              security: []
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/PubSubPush'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /internal/steps/run:
+            post:
+              summary: Cloud Tasks step delivery (Google OIDC bearer)
+              operationId: post_internal_steps_run
+              security: []
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/StepTask'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                      type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+        components:
+          securitySchemes:
+            bearer:
+              type: http
+              scheme: bearer
+          responses:
+            Error:
+              description: The request was refused; the body names the problem.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error:
+                  type: object
+                  required: [code, message]
+                  properties:
+                    code:
+                      type: string
+                    message:
+                      type: string
+                    request_id:
+                      type: string
+            BriefCreate:
+              type: object
+              additionalProperties: false
+              required: [handle]
+              properties:
+                handle:
+                  type: string
+                  pattern: '^@?[A-Za-z0-9_.]{2,24}$'
+                target_type:
+                  type: string
+                  enum: [own_account, competitor, creator]
+                notes:
+                  type: [string, "null"]
+                  maxLength: 2000
+                brand_id:
+                  type: [string, "null"]
+                  maxLength: 100
+                inputs:
+                  type: object
+            RunStart:
+              type: object
+              additionalProperties: false
+              required: [brief_id, workflow_slug]
+              properties:
+                brief_id:
+                  type: string
+                  format: uuid
+                workflow_slug:
+                  type: string
+            Decision:
+              type: object
+              additionalProperties: false
+              properties:
+                note:
+                  type: [string, "null"]
+                  maxLength: 2000
+            CopilotMessage:
+              type: object
+              additionalProperties: false
+              required: [message]
+              properties:
+                message:
+                  type: string
+                  minLength: 1
+                  maxLength: 2000
+            TikTokEvent:
+              type: object
+              properties:
+                client_key:
+                  type: string
+                event:
+                  type: string
+                create_time:
+                  type: integer
+                user_openid:
+                  type: string
+                content:
+                  type: string
+            PubSubPush:
+              type: object
+              required: [message]
+              properties:
+                message:
+                  type: object
+                subscription:
+                  type: string
+            StepTask:
+              type: object
+              required: [step_id]
+              properties:
+                step_id:
+                  type: string
+                  format: uuid
+        """
+}

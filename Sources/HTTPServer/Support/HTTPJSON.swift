@@ -1,0 +1,86 @@
+import Core
+import Foundation
+import Hummingbird
+import NIOCore
+import Persistence
+
+/// JSON in and out, with the error shape `{error: {code, message}}`.
+enum HTTPJSON {
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString)))
+    }
+
+    static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        response(try JSONValue.from(value), status: status)
+    }
+
+    static func error(_ error: AppError, requestId: String) -> Response {
+        response(["error": ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestId)]],
+                 status: HTTPResponse.Status(code: error.status))
+    }
+
+    /// Reads a JSON object body: 415 for another content type, 413 over `limit`, 400 when it is
+    /// not a UTF-8 JSON object.
+    static func object(_ request: Request, limit: Int = 256 << 10) async throws -> [String: JSONValue] {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("application/json") else {
+            throw AppError(code: "unsupported_media_type", message: "send the body as application/json", status: 415)
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch {
+            throw AppError(code: "payload_too_large", message: "the body is larger than \(limit) bytes", status: 413)
+        }
+        let bytes = Data(buffer: buffer)
+        guard String(validatingUTF8: bytes) != nil || bytes.isEmpty else { throw AppError.invalidInput("the body is not valid UTF-8") }
+        guard let value = try? JSONValue.parse(bytes), let object = value.objectValue else {
+            throw AppError.invalidInput("the body is not a JSON object")
+        }
+        return object
+    }
+
+    /// Refuses fields outside `allowed`.
+    static func rejectUnknown(_ object: [String: JSONValue], allowed: Set<String>) throws {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw AppError.invalidInput("unknown field \(unknown)")
+        }
+    }
+
+    static func optionalString(_ object: [String: JSONValue], _ key: String, max: Int) throws -> String? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw AppError.invalidInput("\(key) must be a string") }
+        guard text.count <= max else { throw AppError.invalidInput("\(key) must be at most \(max) characters") }
+        return text
+    }
+}
+
+extension String {
+    fileprivate init?(validatingUTF8 data: Data) {
+        guard let text = String(data: data, encoding: .utf8) else { return nil }
+        self = text
+    }
+}
+
+/// Typed access to path and query parameters, with 400s naming the parameter.
+extension AppContext {
+    func id<Entity>(_ name: String, as _: Entity.Type) throws -> ID<Entity> {
+        guard let raw = parameters.get(name), let id = ID<Entity>(raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
+        return id
+    }
+
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters.get(name) else { throw AppError.invalidInput("missing \(name)") }
+        return value
+    }
+}
+
+extension Request {
+    func limit(default fallback: Int = 20, max: Int = 100) throws -> Int {
+        guard let raw = uri.queryParameters.get("limit") else { return fallback }
+        guard let value = Int(raw), (1...max).contains(value) else { throw AppError.invalidInput("limit must be an integer from 1 to \(max)") }
+        return value
+    }
+
+    func query(_ name: String) -> String? { uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+}
