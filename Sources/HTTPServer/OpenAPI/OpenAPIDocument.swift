@@ -5,7 +5,7 @@ enum OpenAPIDocument {
         info:
           title: TikTok Army
           version: "1.0"
-          description: Runs LLM agent armies for TikTok brands. Every error is {error {code, message}}.
+          description: "Runs LLM agent armies for TikTok brands. Every error is {error: {code, message}}."
         servers:
           - url: http://127.0.0.1:8080
         security:
@@ -13,7 +13,7 @@ enum OpenAPIDocument {
         paths:
           /health:
             get:
-              summary: Liveness
+              summary: "Liveness"
               operationId: get_health
               security: []
               responses:
@@ -22,10 +22,10 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
           /ready:
             get:
-              summary: Readiness: the database answers
+              summary: "Readiness: the database answers"
               operationId: get_ready
               security: []
               responses:
@@ -34,12 +34,12 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '503':
                   $ref: '#/components/responses/Error'
           /metrics:
             get:
-              summary: Prometheus metrics
+              summary: "Prometheus metrics"
               operationId: get_metrics
               security: []
               responses:
@@ -48,10 +48,10 @@ enum OpenAPIDocument {
                   content:
                     text/plain:
                       schema:
-                      type: string
+                        type: string
           /openapi.yaml:
             get:
-              summary: This document
+              summary: "This document"
               operationId: get_openapi_yaml
               security: []
               responses:
@@ -60,10 +60,10 @@ enum OpenAPIDocument {
                   content:
                     application/yaml:
                       schema:
-                      type: string
+                        type: string
           /api/dashboard/briefs:
             post:
-              summary: Create a brief
+              summary: "Create a brief"
               operationId: post_briefs
               requestBody:
                 required: true
@@ -77,7 +77,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -93,7 +93,7 @@ enum OpenAPIDocument {
                 '503':
                   $ref: '#/components/responses/Error'
             get:
-              summary: List briefs (newest first, cursor-paginated)
+              summary: "List briefs (newest first, cursor-paginated)"
               operationId: get_briefs
               parameters:
                 - name: limit
@@ -112,7 +112,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -136,7 +136,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             get:
-              summary: Get a brief
+              summary: "Get a brief"
               operationId: get_briefs_id
               responses:
                 '200':
@@ -144,7 +144,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -161,7 +161,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows:
             get:
-              summary: Workflow definitions
+              summary: "Workflow definitions"
               operationId: get_workflows
               responses:
                 '200':
@@ -169,7 +169,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -192,7 +192,7 @@ enum OpenAPIDocument {
                 schema:
                   type: string
             get:
-              summary: One workflow definition
+              summary: "One workflow definition"
               operationId: get_workflows_slug
               responses:
                 '200':
@@ -200,7 +200,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -217,7 +217,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows/run:
             post:
-              summary: Start a run of a workflow on a brief
+              summary: "Start a run of a workflow on a brief"
               operationId: post_workflows_run
               requestBody:
                 required: true
@@ -231,7 +231,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -248,7 +248,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows/runs:
             get:
-              summary: List runs
+              summary: "List runs"
               operationId: get_workflows_runs
               parameters:
                 - name: limit
@@ -281,7 +281,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -305,7 +305,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             get:
-              summary: A run with its steps, report and totals
+              summary: "A run with its steps, report and totals"
               operationId: get_workflows_runs_id
               responses:
                 '200':
@@ -313,7 +313,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -337,7 +337,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             get:
-              summary: Server-sent events of a run
+              summary: "Server-sent events of a run"
               operationId: get_workflows_runs_id_stream
               parameters:
                 - name: Last-Event-ID
@@ -355,7 +355,7 @@ enum OpenAPIDocument {
                   content:
                     text/event-stream:
                       schema:
-                      type: string
+                        type: string
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -379,7 +379,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             post:
-              summary: Cancel a run
+              summary: "Cancel a run"
               operationId: post_workflows_runs_id_cancel
               responses:
                 '200':
@@ -387,7 +387,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -416,7 +416,7 @@ enum OpenAPIDocument {
                 schema:
                   type: string
             post:
-              summary: Retry a failed step
+              summary: "Retry a failed step"
               operationId: post_workflows_runs_id_steps_step_key_retry
               responses:
                 '202':
@@ -424,7 +424,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -448,7 +448,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             get:
-              summary: The full trace of an agent run
+              summary: "The full trace of an agent run"
               operationId: get_agent_runs_id_steps
               responses:
                 '200':
@@ -456,7 +456,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -473,7 +473,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/approvals:
             get:
-              summary: Approval queue
+              summary: "Approval queue"
               operationId: get_approvals
               parameters:
                 - name: limit
@@ -497,7 +497,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -521,7 +521,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             get:
-              summary: One approval
+              summary: "One approval"
               operationId: get_approvals_id
               responses:
                 '200':
@@ -529,7 +529,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -553,7 +553,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             post:
-              summary: Approve
+              summary: "Approve"
               operationId: post_approvals_id_approve
               requestBody:
                 required: false
@@ -567,7 +567,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -591,7 +591,7 @@ enum OpenAPIDocument {
                   type: string
                   format: uuid
             post:
-              summary: Reject
+              summary: "Reject"
               operationId: post_approvals_id_reject
               requestBody:
                 required: false
@@ -605,7 +605,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -622,7 +622,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/agents/catalog:
             get:
-              summary: The agent catalog
+              summary: "The agent catalog"
               operationId: get_agents_catalog
               responses:
                 '200':
@@ -630,7 +630,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -653,7 +653,7 @@ enum OpenAPIDocument {
                 schema:
                   type: string
             get:
-              summary: An agent's spec, recent runs and averages
+              summary: "An agent's spec, recent runs and averages"
               operationId: get_agents_name
               responses:
                 '200':
@@ -661,7 +661,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -678,7 +678,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/overview:
             get:
-              summary: Recent runs, pending approvals, costs, failures
+              summary: "Recent runs, pending approvals, costs, failures"
               operationId: get_overview
               responses:
                 '200':
@@ -686,7 +686,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -703,7 +703,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /api/dashboard/copilot:
             post:
-              summary: Chat-style operations
+              summary: "Chat-style operations"
               operationId: post_copilot
               requestBody:
                 required: true
@@ -717,7 +717,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -734,7 +734,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /webhooks/tiktok:
             post:
-              summary: TikTok webhook (TikTok-Signature HMAC)
+              summary: "TikTok webhook (TikTok-Signature HMAC)"
               operationId: post_webhooks_tiktok
               security: []
               requestBody:
@@ -749,7 +749,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -766,7 +766,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /webhooks/pubsub:
             post:
-              summary: Pub/Sub push (Google OIDC bearer)
+              summary: "Pub/Sub push (Google OIDC bearer)"
               operationId: post_webhooks_pubsub
               security: []
               requestBody:
@@ -781,7 +781,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':
@@ -798,7 +798,7 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /internal/steps/run:
             post:
-              summary: Cloud Tasks step delivery (Google OIDC bearer)
+              summary: "Cloud Tasks step delivery (Google OIDC bearer)"
               operationId: post_internal_steps_run
               security: []
               requestBody:
@@ -813,7 +813,7 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema:
-                      type: object
+                        type: object
                 '400':
                   $ref: '#/components/responses/Error'
                 '401':

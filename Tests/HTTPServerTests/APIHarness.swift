@@ -1,0 +1,83 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Orchestrator
+import Persistence
+import Providers
+import Agents
+
+@testable import HTTPServer
+
+/// The HTTP application on an isolated database with the orchestrator running.
+final class APIHarness: @unchecked Sendable {
+    static let store = TestDatabase.isolated("http")
+
+    let dependencies: ServerDependencies
+    let loop: Task<Void, Never>
+
+    init(environment extra: [String: String] = [:], providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
+        let settings = try Settings(environment: extra)
+        var providers = ProviderSuite.mock(transport: CurlTransport())
+        adjust(&providers)
+        let environment = AgentEnvironment(database: Self.store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
+        let orchestration = Orchestration(
+            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(200)), listenURL: Self.store.appURL)
+        dependencies = ServerDependencies(settings: settings, database: Self.store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"))
+        loop = Task { await orchestration.run() }
+    }
+
+    func stop() async {
+        loop.cancel()
+        await loop.value
+    }
+
+    var router: Router<AppContext> { buildRouter(dependencies) }
+
+    /// A workspace and its key.
+    static func workspace() async throws -> (WorkspaceID, String) {
+        let (id, key) = try await TestDatabase.workspace(in: store.database)
+        return (id, key.plaintext)
+    }
+
+    /// Runs `body` against the router (no socket).
+    func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await Application(router: router).test(.router, body)
+    }
+
+    func waitForRun(_ run: String, workspace: WorkspaceID, until statuses: Set<RunStatus>) async throws -> WorkflowRun {
+        let id = WorkflowRunID(run)!
+        for _ in 0..<600 {
+            let current = try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(id, on: $0) }
+            if let current, statuses.contains(current.status) { return current }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw AppError.internal("run \(run) did not reach \(statuses)")
+    }
+}
+
+/// Request helpers.
+extension TestClientProtocol {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: JSONValue? = nil, raw: String? = nil, contentType: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> (status: Int, json: JSONValue, text: String, headers: HTTPFields) {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(string: json.jsonString)
+            headers[.contentType] = contentType ?? "application/json"
+        } else if let raw {
+            body = ByteBuffer(string: raw)
+            headers[.contentType] = contentType ?? "application/json"
+        }
+        return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
+            let text = String(buffer: response.body)
+            return (response.status.code, (try? JSONValue.parse(text)) ?? .null, text, response.headers)
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import Agents
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Persistence
+import Testing
+
+@testable import HTTPServer
+
+@Suite(.serialized) struct APITests {
+    @Test func healthReadinessMetricsAndTheSpecAnswer() async throws {
+        let harness = try APIHarness()
+        try await harness.withClient { client in
+            #expect(try await client.call(.get, "/health").json == ["status": "ok"])
+            #expect(try await client.call(.get, "/ready").json == ["status": "ok", "db": "ok"])
+            let metrics = try await client.call(.get, "/metrics")
+            #expect(metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections"))
+            let spec = try await client.call(.get, "/openapi.yaml")
+            #expect(spec.status == 200 && spec.text.hasPrefix("openapi: 3.1.0"))
+            let missing = try await client.call(.get, "/nowhere")
+            #expect(missing.status == 404 && missing.json["error"]?["code"] == "not_found")
+            #expect(missing.headers[HTTPField.Name("x-request-id")!] != nil)
+        }
+        await harness.stop()
+    }
+
+    @Test func readinessReports503WhenTheDatabaseIsDown() async throws {
+        let harness = try APIHarness()
+        var dependencies = harness.dependencies
+        dependencies.database = Database(url: "postgresql://nobody:x@127.0.0.1:1/none?connect_timeout=1", poolSize: 1)
+        try await Application(router: buildRouter(dependencies)).test(.router) { client in
+            let ready = try await client.call(.get, "/ready")
+            #expect(ready.status == 503 && ready.json["db"] == "unavailable")
+        }
+        await harness.stop()
+    }
+
+    @Test func keysAreRequiredAndChecked() async throws {
+        let harness = try APIHarness()
+        try await harness.withClient { client in
+            let missing = try await client.call(.get, "/api/dashboard/briefs")
+            #expect(missing.status == 401 && missing.json["error"]?["code"] == "unauthorized")
+            let wrong = try await client.call(.get, "/api/dashboard/briefs", key: "tta_not-a-real-key")
+            #expect(wrong.status == 401 && wrong.json["error"]?["message"] == "the API key is not valid")
+        }
+        await harness.stop()
+    }
+
+    @Test func briefsAreValidatedCreatedListedAndRead() async throws {
+        let harness = try APIHarness()
+        let (_, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let created = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "glowco", "target_type": "competitor", "notes": "Spring", "inputs": ["budget_usd": 80]])
+            #expect(created.status == 201)
+            #expect(created.json["handle"] == "@glowco" && created.json["status"] == "pending" && created.json["target_type"] == "competitor")
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(try await client.call(.get, "/api/dashboard/briefs/\(id)", key: key).json["id"] == .string(id))
+
+            let refusals: [(JSONValue?, String?, String?, Int, String)] = [
+                (["handle": "no spaces please"], nil, nil, 400, "handle must be 2-24"),
+                (["notes": "x"], nil, nil, 400, "handle is required"),
+                (["handle": "@ok", "target_type": "rival"], nil, nil, 400, "target_type must be one of"),
+                (["handle": "@ok", "notes": .string(String(repeating: "n", count: 2001))], nil, nil, 400, "notes must be at most 2000"),
+                (["handle": "@ok", "colour": "red"], nil, nil, 400, "unknown field colour"),
+                (["handle": "@ok", "inputs": ["shoe_size": 9]], nil, nil, 400, "inputs.shoe_size is not an input"),
+                (["handle": "@ok", "inputs": ["days": "many"]], nil, nil, 400, "inputs.days must be integer"),
+                (nil, "{\"handle\": ", nil, 400, "not a JSON object"),
+                (nil, "[1, 2]", nil, 400, "not a JSON object"),
+                (nil, "{\"handle\": \"@ok\"}", "text/plain", 415, "application/json"),
+                (nil, "{\"notes\": \"" + String(repeating: "a", count: 300_000) + "\"}", nil, 413, "larger than"),
+            ]
+            for (json, raw, type, status, message) in refusals {
+                let response = try await client.call(.post, "/api/dashboard/briefs", key: key, json: json, raw: raw, contentType: type)
+                #expect(response.status == status, "\(message): \(response.text.prefix(200))")
+                #expect(response.json["error"]?["message"]?.stringValue?.contains(message) == true, "\(response.text.prefix(200))")
+            }
+            let invalidUTF8 = try await client.execute(uri: "/api/dashboard/briefs", method: .post,
+                                                       headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                                                       body: ByteBuffer(bytes: [0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])) { $0.status.code }
+            #expect(invalidUTF8 == 400)
+
+            for i in 0..<3 { _ = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": .string("@b\(i)")]) }
+            let first = try await client.call(.get, "/api/dashboard/briefs?limit=2", key: key)
+            #expect(first.json["items"]?.arrayValue?.count == 2)
+            let cursor = try #require(first.json["next_cursor"]?.stringValue)
+            let second = try await client.call(.get, "/api/dashboard/briefs?limit=2&cursor=\(cursor)", key: key)
+            #expect(second.json["items"]?.arrayValue?.count == 2)
+            #expect(try await client.call(.get, "/api/dashboard/briefs?limit=0", key: key).status == 400)
+            #expect(try await client.call(.get, "/api/dashboard/briefs?cursor=zzz", key: key).status == 400)
+            #expect(try await client.call(.get, "/api/dashboard/briefs/not-a-uuid", key: key).status == 400)
+            #expect(try await client.call(.get, "/api/dashboard/briefs/\(UUID())", key: key).status == 404)
+        }
+        await harness.stop()
+    }
+
+    @Test func aProfileAuditRunsFromTheAPIWithDetailTraceAndCatalog() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco"])
+            let briefId = try #require(brief.json["id"]?.stringValue)
+            let refusals: [(JSONValue, Int)] = [
+                (["workflow_slug": "profile_audit"], 400), (["brief_id": "nope", "workflow_slug": "profile_audit"], 400),
+                (["brief_id": .string(briefId)], 400), (["brief_id": .string(UUID().uuidString), "workflow_slug": "profile_audit"], 404),
+                (["brief_id": .string(briefId), "workflow_slug": "world_domination"], 404), (["brief_id": .string(briefId), "workflow_slug": "profile_audit", "x": 1], 400),
+            ]
+            for (body, status) in refusals {
+                let response = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: body)
+                #expect(response.status == status && response.json["error"]?["code"] != nil, "\(body.jsonString): \(response.text)")
+            }
+            let started = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"])
+            #expect(started.status == 202)
+            let runId = try #require(started.json["workflow_run_id"]?.stringValue)
+            #expect(started.json["stream_url"] == .string("/api/dashboard/workflows/runs/\(runId)/stream"))
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+
+            let detail = try await client.call(.get, "/api/dashboard/workflows/runs/\(runId)", key: key)
+            #expect(detail.json["status"] == "succeeded" && detail.json["report_md"]?.stringValue?.contains("@glowco") == true)
+            let steps = try #require(detail.json["steps"]?.arrayValue)
+            #expect(steps.count == 6)
+            for step in steps {
+                for field in ["step_key", "status", "cost_usd", "latency_ms", "output"] { #expect(step[field] != nil, "\(field)") }
+                #expect(step["lease_owner"] == nil)
+            }
+            #expect(detail.json["totals"]?["succeeded"] == 6 && detail.json["levels"]?["synthesis"] == 1)
+            let agentRun = try #require(steps.first { $0["step_key"] == "trend_scout" }?["agent_run_id"]?.stringValue)
+            let trace = try await client.call(.get, "/api/dashboard/agent-runs/\(agentRun)/steps", key: key)
+            let calls = trace.json["steps"]?.arrayValue?.filter { $0["kind"] == "llm_call" } ?? []
+            #expect(calls.count == 1 && calls[0]["system_prompt"] != nil && calls[0]["response_text"] != nil && calls[0]["input_tokens"] != nil)
+
+            let listed = try await client.call(.get, "/api/dashboard/workflows/runs?status=succeeded&workflow=profile_audit", key: key)
+            #expect(listed.json["items"]?.arrayValue?.contains { $0["id"] == .string(runId) } == true)
+            #expect(try await client.call(.get, "/api/dashboard/workflows/runs?status=bogus", key: key).status == 400)
+            #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/cancel", key: key).status == 409)
+            #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/steps/trend_scout/retry", key: key).status == 409)
+            #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/steps/nothing/retry", key: key).status == 404)
+
+            let definitions = try await client.call(.get, "/api/dashboard/workflows", key: key)
+            #expect(definitions.json["items"]?.arrayValue?.count == 3)
+            #expect(try await client.call(.get, "/api/dashboard/workflows/campaign_launch", key: key).json["name"] == "Campaign Launch")
+            #expect(try await client.call(.get, "/api/dashboard/workflows/nope", key: key).status == 404)
+            let catalog = try await client.call(.get, "/api/dashboard/agents/catalog", key: key)
+            #expect(catalog.json["agents"]?.arrayValue?.count == 15)
+            let agent = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
+            #expect(agent.json["spec"]?["name"] == "trend_scout" && agent.json["stats"]?["runs"] == 1 && agent.json["recent_runs"]?.arrayValue?.count == 1)
+            #expect(try await client.call(.get, "/api/dashboard/agents/nobody", key: key).status == 404)
+            let overview = try await client.call(.get, "/api/dashboard/overview", key: key)
+            #expect(overview.json["recent_runs"]?.arrayValue?.count == 1 && (overview.json["cost_today_usd"]?.doubleValue ?? 0) > 0)
+            #expect(overview.json["cost_per_day"]?.arrayValue?.count == 14)
+        }
+        await harness.stop()
+    }
+
+    @Test func approvalsAreDecidedOnceAndRecordWhoDecided() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 60]])
+            let run = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "campaign_launch"])
+            let runId = try #require(run.json["workflow_run_id"]?.stringValue)
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.awaitingApproval])
+            let queue = try await client.call(.get, "/api/dashboard/approvals", key: key)
+            let approval = try #require(queue.json["items"]?.arrayValue?.first)
+            #expect(approval["payload"]?["budget_usd"] == 60 && approval["status"] == "pending")
+            let id = try #require(approval["id"]?.stringValue)
+            #expect(try await client.call(.post, "/api/dashboard/approvals/\(id)/approve", key: key, json: ["note": 5]).status == 400)
+            let approved = try await client.call(.post, "/api/dashboard/approvals/\(id)/approve", key: key, json: ["note": "Looks great"])
+            #expect(approved.status == 200 && approved.json["status"] == "approved" && approved.json["decision_note"] == "Looks great")
+            #expect(approved.json["decided_by_key_id"]?.stringValue != nil && approved.json["decided_at"]?.stringValue != nil)
+            let again = try await client.call(.post, "/api/dashboard/approvals/\(id)/reject", key: key)
+            #expect(again.status == 409 && again.json["error"]?["code"] == "conflict")
+            #expect(try await client.call(.post, "/api/dashboard/approvals/\(UUID())/approve", key: key).status == 404)
+            #expect(try await client.call(.get, "/api/dashboard/approvals?status=maybe", key: key).status == 400)
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+        }
+        await harness.stop()
+    }
+
+    @Test func anotherWorkspaceSeesNothingOfTheFirst() async throws {
+        let harness = try APIHarness()
+        let (workspace, keyA) = try await APIHarness.workspace()
+        let (_, keyB) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let brief = try await client.call(.post, "/api/dashboard/briefs", key: keyA, json: ["handle": "@secret_brand"])
+            let briefId = try #require(brief.json["id"]?.stringValue)
+            let run = try await client.call(.post, "/api/dashboard/workflows/run", key: keyA, json: ["brief_id": .string(briefId), "workflow_slug": "post_launch_loop"])
+            let runId = try #require(run.json["workflow_run_id"]?.stringValue)
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.awaitingApproval])
+            let approval = try #require(try await client.call(.get, "/api/dashboard/approvals", key: keyA).json["items"]?.arrayValue?.first?["id"]?.stringValue)
+            let detail = try await client.call(.get, "/api/dashboard/workflows/runs/\(runId)", key: keyA)
+            let agentRun = try #require(detail.json["steps"]?.arrayValue?.compactMap { $0["agent_run_id"]?.stringValue }.first)
+
+            for uri in ["/api/dashboard/briefs/\(briefId)", "/api/dashboard/workflows/runs/\(runId)", "/api/dashboard/workflows/runs/\(runId)/stream",
+                        "/api/dashboard/approvals/\(approval)", "/api/dashboard/agent-runs/\(agentRun)/steps"] {
+                let response = try await client.call(.get, uri, key: keyB)
+                #expect(response.status == 404, "\(uri) leaked to another workspace")
+            }
+            #expect(try await client.call(.post, "/api/dashboard/approvals/\(approval)/approve", key: keyB).status == 404)
+            #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/cancel", key: keyB).status == 404)
+            #expect(try await client.call(.post, "/api/dashboard/workflows/run", key: keyB, json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"]).status == 404)
+            for uri in ["/api/dashboard/briefs", "/api/dashboard/workflows/runs", "/api/dashboard/approvals"] {
+                let items = try await client.call(.get, uri, key: keyB).json["items"]?.arrayValue ?? []
+                #expect(items.isEmpty, "\(uri) lists another workspace's rows")
+            }
+            let cancelled = try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/cancel", key: keyA)
+            #expect(cancelled.status == 200 && cancelled.json["status"] == "cancelled")
+        }
+        await harness.stop()
+    }
+
+    @Test func theCopilotTurnsAuditIntoABriefAndARun() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let reply = try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "audit @brand_x please"])
+            #expect(reply.status == 200)
+            #expect(reply.json["reply"]?.stringValue?.hasPrefix("Started Profile Audit for @brand_x") == true)
+            let actions = try #require(reply.json["actions"]?.arrayValue)
+            #expect(actions.map { $0["type"] } == ["brief_created", "run_started"])
+            let runId = try #require(actions[1]["workflow_run_id"]?.stringValue)
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+            let status = try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "status of my last run"])
+            #expect(status.json["reply"]?.stringValue?.contains("is succeeded") == true)
+            let waiting = try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "what's waiting for approval?"])
+            #expect(waiting.json["reply"] == "Nothing is waiting for approval.")
+            #expect(try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": ""]).status == 400)
+            #expect(try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "approve 3"]).status == 404)
+        }
+        #expect(Copilot.parse("launch a campaign for glowco") == .start(workflow: "campaign_launch", handle: "@glowco"))
+        #expect(Copilot.parse("reject 2 because too salesy") == .decide(reference: "2", approve: false, note: "too salesy"))
+        await harness.stop()
+    }
+
+    @Test func everyRouteIsInTheOpenAPIDocumentWhichValidates() async throws {
+        let harness = try APIHarness()
+        let spec = OpenAPIDocument.yaml
+        for route in harness.router.routes {
+            let path = route.path.description.replacingOccurrences(of: ":", with: "")
+            let normalized = path.hasPrefix("/") ? path : "/" + path
+            #expect(spec.contains("  \(normalized):\n"), "\(route.method) \(normalized) is not in openapi.yaml")
+            #expect(spec.contains("    \(route.method.rawValue.lowercased()):\n"), "\(route.method)")
+        }
+        let file = NSTemporaryDirectory() + "openapi-\(UUID().uuidString).yaml"
+        try spec.write(toFile: file, atomically: true, encoding: .utf8)
+        let outcome = try Subprocess.run(["python3", "-m", "openapi_spec_validator", file])
+        #expect(outcome.succeeded, "openapi-spec-validator: \(outcome.output)")
+        await harness.stop()
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import NIOCore
+import Providers
+
+/// A request as the fake server received it.
+struct ReceivedRequest: Sendable {
+    var method: String
+    var path: String
+    var query: String
+    var headers: [String: String]
+    var body: Data
+    var json: JSONValue? { try? JSONValue.parse(body) }
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+import Core
+
+/// What the fake answers.
+struct FakeReply: Sendable {
+    var status: Int = 200
+    var headers: [String: String] = [:]
+    var body: Data = Data()
+    var delay: Duration = .zero
+
+    static func json(_ value: JSONValue, status: Int = 200, headers: [String: String] = [:]) -> FakeReply {
+        FakeReply(status: status, headers: headers.merging(["content-type": "application/json"]) { a, _ in a }, body: Data(value.jsonString.utf8))
+    }
+}
+
+/// A real HTTP server on 127.0.0.1 (Hummingbird, a random port) that records every request and
+/// answers with a scripted handler, so live clients are tested over real libcurl.
+final class FakeServer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [ReceivedRequest] = []
+    let handler: @Sendable (ReceivedRequest, Int) async -> FakeReply
+
+    init(_ handler: @escaping @Sendable (ReceivedRequest, Int) async -> FakeReply) {
+        self.handler = handler
+    }
+
+    var requests: [ReceivedRequest] { lock.withLock { received } }
+
+    /// Runs `body` with the server's base URL (`http://127.0.0.1:PORT`).
+    func run(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
+        let responder = CallbackResponder<BasicRequestContext> { [self] request, context in
+            let bytes = try await request.body.collect(upTo: 64 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let recorded = ReceivedRequest(
+                method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
+                body: Data(buffer: bytes))
+            let index = lock.withLock {
+                received.append(recorded)
+                return received.count - 1
+            }
+            let reply = await handler(recorded, index)
+            if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
+            var fields = HTTPFields()
+            for (name, value) in reply.headers { fields[HTTPField.Name(name)!] = value }
+            return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        }
+        let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            try await body("http://127.0.0.1:\(client.port!)")
+        }
+    }
+}
+
+/// A value shared between a test and its fake server's handler.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
