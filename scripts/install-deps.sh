@@ -25,6 +25,11 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
+    echo "installing: openapi-spec-validator (PyPI)"
+    python3 -m pip install --quiet openapi-spec-validator 2>/dev/null || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+fi
+
 if ! command -v swift >/dev/null; then
     echo "error: the Swift 6 toolchain is not on PATH (https://www.swift.org/install/linux/)" >&2
     exit 1

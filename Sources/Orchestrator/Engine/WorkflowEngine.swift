@@ -337,9 +337,9 @@ actor WakeSignal {
             pending = false
             return
         }
-        let timer = Task { [weak self] in
+        let timer = Task {
             try? await Task.sleep(for: timeout)
-            await self?.fire()
+            fire()
         }
         await withCheckedContinuation { waiter = $0 }
         pending = false

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Core
+import Foundation
+
+struct RunWorkflow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a workflow on a handle, showing each step live and printing the report.")
+
+    @Argument(help: "profile_audit, campaign_launch or post_launch_loop.")
+    var workflow: String
+
+    @Option(help: "The TikTok handle, e.g. @brand.")
+    var handle: String
+
+    @Option(help: "Notes for the brief.")
+    var notes: String?
+
+    @Option(name: .customLong("target-type"), help: "own_account, competitor or creator.")
+    var targetType: String = "own_account"
+
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        let (army, close) = try await Console.army(console)
+        do {
+            var body: JSONValue = ["handle": .string(handle), "target_type": .string(targetType)]
+            if let notes { body = body.merging(["notes": .string(notes)]) }
+            let brief = try await army.post("/api/dashboard/briefs", body)
+            let started = try await army.post("/api/dashboard/workflows/run", ["brief_id": brief["id"] ?? .null, "workflow_slug": .string(workflow)])
+            let run = started["workflow_run_id"]?.stringValue ?? ""
+            print("run \(run): \(workflow) for \(brief["handle"]?.stringValue ?? handle)")
+            let detail = try await Console.follow(army, run: run)
+            let status = detail["status"]?.stringValue ?? ""
+            if status == "awaiting_approval" {
+                let pending = try await army.get("/api/dashboard/approvals")
+                for approval in pending["items"]?.arrayValue ?? [] where approval["run_id"] == .string(run) {
+                    print("\nwaiting for approval \(approval["id"]?.stringValue ?? ""): tiktok-army approve \(approval["id"]?.stringValue ?? "")")
+                }
+            } else {
+                print(String(format: "\n%@ — $%.4f, %d ms", status, detail["total_cost_usd"]?.doubleValue ?? 0, detail["total_latency_ms"]?.intValue ?? 0))
+                if let report = detail["report_md"]?.stringValue { print("\n" + report) }
+            }
+            await close()
+            if status == "failed" || status == "rejected" { throw ExitCode(1) }
+        } catch let error as AppError {
+            await close()
+            Bootstrap.fail(error.message)
+        }
+    }
+}
+
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List recent runs.")
+    @Option(help: "Only runs with this status.") var status: String?
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        let (army, close) = try await Console.army(console)
+        do {
+            let runs = try await army.get("/api/dashboard/workflows/runs?limit=20" + (status.map { "&status=\($0)" } ?? ""))
+            for run in runs["items"]?.arrayValue ?? [] {
+                print([run["id"]?.stringValue ?? "", (run["workflow_slug"]?.stringValue ?? "").padding(toLength: 17, withPad: " ", startingAt: 0),
+                       (run["status"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0),
+                       String(format: "$%.4f", run["total_cost_usd"]?.doubleValue ?? 0), run["brief"]?["handle"]?.stringValue ?? ""].joined(separator: "  "))
+            }
+        } catch let error as AppError { Bootstrap.fail(error.message) }
+        await close()
+    }
+}
+
+struct Approvals: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List approvals waiting for a decision.")
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        let (army, close) = try await Console.army(console)
+        do {
+            let items = try await army.get("/api/dashboard/approvals")["items"]?.arrayValue ?? []
+            if items.isEmpty { print("nothing is waiting for approval") }
+            for approval in items {
+                print("\(approval["id"]?.stringValue ?? "")  \(approval["payload"]?["title"]?.stringValue ?? approval["step_key"]?.stringValue ?? "")  run \(approval["run_id"]?.stringValue ?? "")")
+            }
+        } catch let error as AppError { Bootstrap.fail(error.message) }
+        await close()
+    }
+}
+
+struct Approve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Approve (or with --reject, reject) an approval, then follow the run.")
+    @Argument(help: "The approval id.") var id: String
+    @Option(help: "A note recorded with the decision.") var note: String?
+    @Flag(help: "Reject instead of approving.") var reject = false
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        let (army, close) = try await Console.army(console)
+        do {
+            let decided = try await army.post("/api/dashboard/approvals/\(id)/\(reject ? "reject" : "approve")", note.map { ["note": .string($0)] } ?? [:])
+            print("\(decided["status"]?.stringValue ?? "") \(id)")
+            if let run = decided["run_id"]?.stringValue {
+                let detail = try await Console.follow(army, run: run)
+                print("\n\(detail["status"]?.stringValue ?? "")")
+                if let report = detail["report_md"]?.stringValue { print("\n" + report) }
+            }
+        } catch let error as AppError { Bootstrap.fail(error.message) }
+        await close()
+    }
+}
