@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libssl-dev postgresql ffmpeg)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3 python3-pip)
+    packages+=(python3 python3-pip chromium chromium-driver)
 fi
 
 missing=()
@@ -25,9 +25,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ "${1:-}" == "--test" ]] && ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
-    echo "installing: openapi-spec-validator (PyPI)"
-    python3 -m pip install --quiet openapi-spec-validator 2>/dev/null || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+if [[ "${1:-}" == "--test" ]]; then
+    for module in openapi_spec_validator:openapi-spec-validator selenium:selenium; do
+        if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
+            echo "installing: ${module##*:} (PyPI)"
+            python3 -m pip install --quiet "${module##*:}" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "${module##*:}"
+        fi
+    done
 fi
 
 if ! command -v swift >/dev/null; then

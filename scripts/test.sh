@@ -8,7 +8,7 @@ python3 scripts/check-architecture.py
 
 export TEST_DATA_DIR="${TEST_DATA_DIR:-$PWD/.data/test}"
 stop_clusters() {
-    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart"; do
+    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart" "$PWD/.data/browser"; do
         [[ -d "$dir" ]] && .build/debug/tiktok-army db stop --data-dir "$dir" >/dev/null 2>&1 || true
     done
 }
@@ -16,3 +16,6 @@ trap stop_clusters EXIT
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The dashboard in headless Chromium (screenshots land in artifacts/).
+python3 tests/browser/test_dashboard.py

@@ -27,8 +27,10 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml)))
     }
     WebhooksController(dependencies: dependencies).addRoutes(to: router)
+    let keys = KeyCache(database: dependencies.database)
+    DashboardController(dependencies: dependencies, keys: keys).addRoutes(to: router)
 
-    let api = router.group("api/dashboard").add(middleware: AuthMiddleware(keys: KeyCache(database: dependencies.database)))
+    let api = router.group("api/dashboard").add(middleware: AuthMiddleware(keys: keys))
     BriefsController(database: dependencies.database).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)

@@ -98,6 +98,10 @@ public struct MockClaude: ClaudeClient {
             "\(handle) is growing, but competitors are moving faster on trends; the findings below show where to catch up.",
         ]))
         lines.append("")
+        if let notes = request.userText.components(separatedBy: "\n").first(where: { $0.hasPrefix("Brief notes: ") }) {
+            lines.append("> Brief: " + notes.dropFirst("Brief notes: ".count))
+            lines.append("")
+        }
         var rest = Substring(request.userText)
         while let open = rest.range(of: "<step key=\""), let close = rest.range(of: "</step>", range: open.upperBound..<rest.endIndex) {
             let header = rest[open.upperBound...].prefix { $0 != "\"" }

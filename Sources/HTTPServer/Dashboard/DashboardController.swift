@@ -1,0 +1,363 @@
+import Agents
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Orchestrator
+import Persistence
+
+/// The server-rendered dashboard: a cookie session made from the API key, CSRF tokens on every
+/// form, pages drawn from the same services as the API, live updates in plain JavaScript.
+struct DashboardController: Sendable {
+    let dependencies: ServerDependencies
+    let keys: KeyCache
+    var database: Database { dependencies.database }
+
+    static let csrfCookie = "tta_csrf"
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/assets/app.css") { _, _ in Self.asset(Assets.css, "text/css") }
+        router.get("/assets/run.js") { _, _ in Self.asset(Assets.runJS, "text/javascript") }
+        router.get("/assets/approvals.js") { _, _ in Self.asset(Assets.approvalsJS, "text/javascript") }
+        router.get("/login") { request, _ in loginPage(request, flash: nil) }
+        router.post("/login") { request, _ in try await login(request) }
+        router.post("/logout") { request, _ in
+            _ = try await checkedForm(request)
+            return Self.redirect("/login", cookies: ["\(SessionCookie.name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"])
+        }
+        router.get("/") { request, _ in try await page(request) { principal, csrf in try await overview(principal) } }
+        router.get("/briefs") { request, _ in try await page(request) { principal, csrf in try await briefs(principal, csrf: csrf, values: [:], errors: [:]) } }
+        router.post("/briefs") { request, _ in try await createBrief(request) }
+        router.get("/workflows") { request, _ in try await page(request) { principal, _ in try await workflows(principal) } }
+        router.get("/workflows/run") { request, _ in try await page(request) { principal, csrf in try await runForm(request, principal, csrf) } }
+        router.post("/workflows/run") { request, _ in try await startRun(request) }
+        router.get("/runs") { request, _ in try await page(request) { principal, _ in try await runs(request, principal) } }
+        router.get("/runs/{id}") { request, context in try await page(request) { principal, csrf in try await run(context, principal, csrf) } }
+        router.get("/runs/{id}/report") { request, context in try await reportFragment(request, context) }
+        router.post("/runs/{id}/cancel") { request, context in try await runAction(request, context) { service, run, workspace in _ = try await service.cancel(run, workspace: workspace) } }
+        router.post("/runs/{id}/steps/{key}/retry") { request, context in
+            let key = try context.parameter("key")
+            return try await runAction(request, context) { service, run, workspace in _ = try await service.retry(run, stepKey: key, workspace: workspace) }
+        }
+        router.get("/approvals") { request, _ in try await page(request) { principal, csrf in try await approvals(principal, csrf) } }
+        router.post("/approvals/{id}/decide") { request, context in try await decide(request, context) }
+        router.get("/agents") { request, _ in try await page(request) { _, _ in Self.agents() } }
+        router.get("/agents/{name}") { request, context in try await page(request) { principal, _ in try await agent(context, principal) } }
+    }
+
+    // MARK: - Plumbing
+
+    struct Page {
+        var title: String
+        var body: String
+        var flash: String? = nil
+    }
+
+    static func asset(_ text: String, _ type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "\(type); charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers: HTTPFields = [.location: location]
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func cookie(_ request: Request, _ name: String) -> String? {
+        for part in (request.headers[.cookie] ?? "").split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0] == name, !pair[1].isEmpty { return pair[1] }
+        }
+        return nil
+    }
+
+    /// The CSRF token for this browser, and the cookie to set when it is new.
+    static func csrf(_ request: Request) -> (token: String, setCookie: String?) {
+        if let token = cookie(request, csrfCookie), token.count == 32 { return (token, nil) }
+        let token = Crypto.hex(Crypto.randomBytes(16))
+        return (token, "\(csrfCookie)=\(token); Path=/; HttpOnly; SameSite=Strict")
+    }
+
+    static func html(_ page: Page, csrf: String, signedIn: Bool, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        var context: [String: Any] = ["title": page.title, "body": page.body, "csrf": csrf, "signedIn": signedIn]
+        if let flash = page.flash { context["flash"] = flash }
+        let text = Templates.render("layout", context)
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                   HTTPField.Name("content-security-policy")!: "default-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"]
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func principal(_ request: Request) async throws -> Principal? {
+        guard let key = SessionCookie.key(request) else { return nil }
+        return try await keys.principal(for: key)
+    }
+
+    /// A signed-in page, or a redirect to the login page.
+    func page(_ request: Request, _ build: (Principal, String) async throws -> Page) async throws -> Response {
+        let (csrf, setCookie) = Self.csrf(request)
+        guard let principal = try await principal(request) else { return Self.redirect("/login", cookies: setCookie.map { [$0] } ?? []) }
+        do {
+            return Self.html(try await build(principal, csrf), csrf: csrf, signedIn: true, cookies: setCookie.map { [$0] } ?? [])
+        } catch let error as AppError where error.status == 404 {
+            return Self.html(Page(title: "Not found", body: "<p>\(HTMLSafety.escape(error.message))</p>"), csrf: csrf, signedIn: true, status: .notFound)
+        }
+    }
+
+    /// A posted form whose CSRF token matches the browser's cookie (403 otherwise).
+    func checkedForm(_ request: Request) async throws -> [String: String] {
+        let type = request.headers[.contentType] ?? ""
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw AppError(code: "unsupported_media_type", message: "forms are sent as application/x-www-form-urlencoded", status: 415)
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: 64 << 10) } catch {
+            throw AppError(code: "payload_too_large", message: "the form is too large", status: 413)
+        }
+        var form: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            form[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"], Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8)) else {
+            throw AppError(code: "csrf", message: "the form's CSRF token is missing or wrong; reload the page and try again", status: 403)
+        }
+        return form
+    }
+
+    func signedInForm(_ request: Request) async throws -> (Principal, [String: String]) {
+        let form = try await checkedForm(request)
+        guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+        return (principal, form)
+    }
+
+    // MARK: - Session
+
+    func loginPage(_ request: Request, flash: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let (csrf, setCookie) = Self.csrf(request)
+        return Self.html(Page(title: "Log in", body: Templates.render("login", ["csrf": csrf]), flash: flash), csrf: csrf, signedIn: false, status: status,
+                         cookies: setCookie.map { [$0] } ?? [])
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let form = try await checkedForm(request)
+        let key = (form["key"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty, try await keys.principal(for: key) != nil else {
+            return loginPage(request, flash: "That API key is not valid.", status: .unauthorized)
+        }
+        let encoded = key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
+        return Self.redirect("/", cookies: ["\(SessionCookie.name)=\(encoded); Path=/; HttpOnly; SameSite=Strict; Max-Age=604800"])
+    }
+
+    // MARK: - Pages
+
+    static func money(_ value: Double) -> String { String(format: "$%.4f", value) }
+    static func duration(_ ms: Int) -> String { ms >= 1000 ? String(format: "%.1f s", Double(ms) / 1000) : "\(ms) ms" }
+    static func when(_ date: Date) -> String { String(Timestamp.format(date).prefix(19)).replacingOccurrences(of: "T", with: " ") }
+
+    static func runRow(_ run: WorkflowRun) -> [String: Any] {
+        ["id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": run.workflowSlug,
+         "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
+         "statusLabel": run.status.rawValue.replacingOccurrences(of: "_", with: " "), "cost": money(run.totalCostUsd),
+         "duration": run.completedAt == nil ? "…" : duration(run.totalLatencyMs), "created": when(run.createdAt), "error": run.error ?? false]
+    }
+
+    func overview(_ principal: Principal) async throws -> Page {
+        let data = try await CatalogController.overview(database, principal.workspaceId)
+        let recent = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: $0).items }
+        let failed = recent.filter { $0.status == .failed }
+        let perDay = (data["cost_per_day"]?.arrayValue ?? []).map { (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0) }
+        let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map { ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
+        let body = Templates.render("overview", [
+            "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0), "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
+            "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow), "failed": failed.map(Self.runRow),
+            "perDay": Charts.bars(perDay, format: Self.money), "perAgent": Charts.bars(perAgent, format: Self.money),
+        ])
+        return Page(title: "Overview", body: body)
+    }
+
+    func briefs(_ principal: Principal, csrf: String, values: [String: String], errors: [String: String]) async throws -> Page {
+        let list = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: 50, cursor: nil, on: $0).items }
+        let fields: [[String: Any]] = Catalog.briefInputs.map { spec in
+            let value = values[spec.name] ?? spec.defaultValue?.stringValue ?? spec.defaultValue.map { $0.jsonString } ?? ""
+            var field: [String: Any] = [
+                "name": spec.name, "label": spec.name.replacingOccurrences(of: "_", with: " ").capitalized, "required": spec.required,
+                "help": spec.description, "value": value,
+                "inputType": spec.type == .integer || spec.type == .number ? "number" : "text",
+            ]
+            if let error = errors[spec.name] { field["error"] = error }
+            if let choices = spec.choices {
+                field["isChoice"] = true
+                field["choices"] = choices.map { ["value": $0, "selected": $0 == value] }
+            } else if spec.type != .array && spec.type != .boolean {
+                field["isText"] = true
+            }
+            return field
+        }.filter { $0["isChoice"] != nil || $0["isText"] != nil }
+        let rows: [[String: Any]] = list.map { ["id": $0.id.description, "handle": $0.handle, "targetType": $0.targetType.rawValue, "notes": $0.notes ?? "", "status": $0.status.rawValue] }
+        return Page(title: "Briefs", body: Templates.render("briefs", ["csrf": csrf, "fields": fields, "briefs": rows]))
+    }
+
+    func createBrief(_ request: Request) async throws -> Response {
+        let (principal, form) = try await signedInForm(request)
+        var body: [String: JSONValue] = [:]
+        var inputs: [String: JSONValue] = [:]
+        for spec in Catalog.briefInputs {
+            guard let raw = form[spec.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            let value: JSONValue = spec.type == .integer ? (Int(raw).map { .number(Double($0)) } ?? .string(raw)) : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
+            if ["handle", "target_type", "notes", "brand_id"].contains(spec.name) { body[spec.name] = value } else { inputs[spec.name] = value }
+        }
+        if !inputs.isEmpty { body["inputs"] = .object(inputs) }
+        do {
+            let brief = try BriefsController.parse(body)
+            _ = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0) }
+            return Self.redirect("/briefs")
+        } catch let error as AppError where error.status == 400 {
+            let field = Catalog.briefInputs.map(\.name).first { error.message.hasPrefix($0) || error.message.hasPrefix("inputs.\($0)") } ?? "handle"
+            let (csrf, _) = Self.csrf(request)
+            var page = try await briefs(principal, csrf: csrf, values: form, errors: [field: error.message])
+            page.flash = "The brief was not created: \(error.message)"
+            return Self.html(page, csrf: csrf, signedIn: true, status: .badRequest)
+        }
+    }
+
+    func workflows(_ principal: Principal) async throws -> Page {
+        let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
+        let items: [[String: Any]] = definitions.map { definition in
+            let nodes = Dictionary(uniqueKeysWithValues: definition.steps.map { step in
+                (step.key, Charts.Node(key: step.key, label: step.key, status: "pending", detail: step.kind == .agent ? step.agent : step.agent.lowercased(), agentRunId: nil))
+            })
+            return ["name": definition.name, "slug": definition.slug, "description": definition.description, "dag": Charts.dag(definition: definition, nodes: nodes)]
+        }
+        return Page(title: "Workflows", body: Templates.render("workflows", ["workflows": items]))
+    }
+
+    func runForm(_ request: Request, _ principal: Principal, _ csrf: String) async throws -> Page {
+        let list = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: 50, cursor: nil, on: $0).items }
+        let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
+        let chosenBrief = request.query("brief_id")
+        let chosenWorkflow = request.query("workflow") ?? "profile_audit"
+        return Page(title: "Start a run", body: Templates.render("runForm", [
+            "csrf": csrf,
+            "briefs": list.map { ["id": $0.id.description, "handle": $0.handle, "created": Self.when($0.createdAt), "selected": $0.id.description == chosenBrief] },
+            "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "selected": $0.slug == chosenWorkflow] },
+        ]), flash: list.isEmpty ? "Create a brief first." : nil)
+    }
+
+    func startRun(_ request: Request) async throws -> Response {
+        let (principal, form) = try await signedInForm(request)
+        guard let brief = form["brief_id"].flatMap(BriefID.init) else { throw AppError.invalidInput("choose a brief") }
+        let started = try await dependencies.service.start(briefId: brief, workflowSlug: form["workflow_slug"] ?? "", workspace: principal.workspaceId)
+        return Self.redirect("/runs/\(started.run.id)")
+    }
+
+    func runs(_ request: Request, _ principal: Principal) async throws -> Page {
+        var filter = RunFilter()
+        filter.status = request.query("status").flatMap(RunStatus.init)
+        filter.workflowSlug = request.query("workflow")
+        let chosen = filter
+        let list = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(chosen, limit: 100, cursor: nil, on: $0).items }
+        return Page(title: "Runs", body: Templates.render("runs", [
+            "runs": list.map(Self.runRow),
+            "statuses": RunStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == chosen.status] },
+            "workflows": SeededWorkflows.all.map { ["value": $0.slug, "selected": $0.slug == chosen.workflowSlug] },
+        ]))
+    }
+
+    func loadRun(_ context: AppContext, _ principal: Principal) async throws -> (WorkflowRun, [WorkflowStep], Int) {
+        let id = try context.id("id", as: WorkflowRun.self)
+        guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int)? in
+            guard let run = try RunRepository.find(id, on: c) else { return nil }
+            let last = try c.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", id).first!.int("seq")
+            return (run, try StepRepository.list(run: id, on: c), last)
+        }) else { throw AppError.notFound("run \(id) not found") }
+        return loaded
+    }
+
+    func run(_ context: AppContext, _ principal: Principal, _ csrf: String) async throws -> Page {
+        let (run, steps, lastSeq) = try await loadRun(context, principal)
+        let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
+        var nodes: [String: Charts.Node] = [:]
+        for step in steps {
+            let detail = step.status == .succeeded ? "\(Self.money(step.costUsd)) · \(step.latencyMs) ms" : ""
+            nodes[step.stepKey] = Charts.Node(key: step.stepKey, label: step.stepKey, status: step.status.rawValue, detail: detail, agentRunId: step.agentRunId?.description)
+        }
+        var row = Self.runRow(run)
+        row["csrf"] = csrf
+        row["lastSeq"] = lastSeq
+        row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
+        row["canCancel"] = !run.status.isTerminal
+        row["awaiting"] = run.status == .awaitingApproval
+        row["failedSteps"] = steps.filter { $0.status == .failed }.map { ["key": $0.stepKey, "id": run.id.description, "csrf": csrf] }
+        row["hasReport"] = run.reportMd != nil
+        row["reportHTML"] = run.reportMd.map(HTMLSafety.markdown) ?? ""
+        return Page(title: "Run \(row["shortId"] as? String ?? "")", body: Templates.render("run", row))
+    }
+
+    func reportFragment(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+        let (run, _, _) = try await loadRun(context, principal)
+        let html = run.reportMd.map { "<h2>Report</h2>" + HTMLSafety.markdown($0) } ?? ""
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, WorkspaceID) async throws -> Void) async throws -> Response {
+        let (principal, _) = try await signedInForm(request)
+        let id = try context.id("id", as: WorkflowRun.self)
+        try await action(dependencies.service, id, principal.workspaceId)
+        return Self.redirect("/runs/\(id)")
+    }
+
+    func approvals(_ principal: Principal, _ csrf: String) async throws -> Page {
+        let pending = try await database.withWorkspace(principal.workspaceId) { try ApprovalRepository.list(status: .pending, limit: 50, on: $0) }
+        let items: [[String: Any]] = pending.map { approval in
+            let payload = approval.payload
+            var sections: [[String: Any]] = []
+            func section(_ heading: String, _ lines: [String]) { if !lines.isEmpty { sections.append(["heading": heading, "lines": lines]) } }
+            section("Scripts", payload["scripts"]?["scripts"]?.arrayValue?.map { "\($0["title"]?.stringValue ?? ""): \($0["hook"]?.stringValue ?? "") \($0["body"]?.stringValue ?? "") \($0["cta"]?.stringValue ?? "")" } ?? [])
+            section("Captions", payload["captions"]?["captions"]?.arrayValue?.map { "\($0["caption"]?.stringValue ?? "") \(($0["hashtags"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " "))" } ?? [])
+            section("Creatives", payload["assets"]?["assets"]?.arrayValue?.map { "\($0["script_title"]?.stringValue ?? ""): \($0["width"]?.intValue ?? 0)x\($0["height"]?.intValue ?? 0), \($0["duration_seconds"]?.doubleValue ?? 0) s" } ?? [])
+            section("Compliance", (payload["compliance"]?["summary"]?.stringValue.map { [$0] } ?? []) + (payload["compliance"]?["issues"]?.arrayValue?.map { "\($0["severity"]?.stringValue ?? ""): \($0["text"]?.stringValue ?? "")" } ?? []))
+            section("Replies", payload["replies"]?["replies"]?.arrayValue?.map { "[\($0["classification"]?.stringValue ?? "")] \($0["reply"]?.stringValue ?? "")" } ?? [])
+            section("Budget change", payload["budget_change"]?.stringValue.map { [$0] } ?? [])
+            var item: [String: Any] = ["id": approval.id.description, "title": payload["title"]?.stringValue ?? approval.stepKey, "runId": approval.runId.description,
+                    "shortRun": String(approval.runId.description.prefix(8)), "stepKey": approval.stepKey, "created": Self.when(approval.createdAt),
+                    "items": sections, "csrf": csrf]
+            if let budget = payload["budget_usd"]?.doubleValue { item["budget"] = String(format: "$%.2f", budget) }
+            return item
+        }
+        return Page(title: "Approvals", body: Templates.render("approvals", ["approvals": items, "csrf": csrf]))
+    }
+
+    func decide(_ request: Request, _ context: AppContext) async throws -> Response {
+        let (principal, form) = try await signedInForm(request)
+        let id = try context.id("id", as: Approval.self)
+        guard let decision = form["decision"], decision == "approve" || decision == "reject" else { throw AppError.invalidInput("decision must be approve or reject") }
+        let note = form["note"].flatMap { $0.isEmpty ? nil : String($0.prefix(2000)) }
+        let decided = try await dependencies.service.decide(id, approve: decision == "approve", note: note, by: principal.apiKeyId, workspace: principal.workspaceId)
+        return Self.redirect("/runs/\(decided.runId)")
+    }
+
+    static func agents() -> Page {
+        Page(title: "Agents", body: Templates.render("agents", ["agents": Catalog.specs.map {
+            ["name": $0.name, "title": $0.title, "description": $0.description, "workflows": $0.workflows.joined(separator: ", ")]
+        }]))
+    }
+
+    func agent(_ context: AppContext, _ principal: Principal) async throws -> Page {
+        let name = try context.parameter("name")
+        guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
+        let (recent, stats) = try await database.withWorkspace(principal.workspaceId) { c in
+            (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
+             try c.query("SELECT count(*) AS n, COALESCE(avg(cost_usd), 0) AS cost, COALESCE(avg(latency_ms), 0) AS latency FROM tiktok_agent_runs WHERE agent_name = $1 AND status = 'succeeded'", name).first!)
+        }
+        return Page(title: spec.title, body: Templates.render("agent", [
+            "description": spec.description, "runs": try stats.int("n"), "avgCost": Self.money(try stats.double("cost")), "avgLatency": Self.duration(Int(try stats.double("latency"))),
+            "inputs": (spec.inputs + spec.options).map { ["name": $0.name, "type": $0.type.rawValue, "required": $0.required, "description": $0.description] },
+            "outputs": spec.outputs.map { ["name": $0.name, "type": $0.type.rawValue, "description": $0.description] },
+            "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,
+            "recent": recent.map { ["when": Self.when($0.startedAt), "status": $0.status.rawValue, "cost": Self.money($0.costUsd), "latency": Self.duration($0.latencyMs)] },
+        ]))
+    }
+}

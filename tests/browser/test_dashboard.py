@@ -1,0 +1,146 @@
+"""Drives the dashboard in headless Chromium against a real server on the embedded database.
+
+Run by scripts/test.sh after the Swift suites: python3 tests/browser/test_dashboard.py
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARTIFACTS = os.path.join(ROOT, "artifacts")
+PORT = int(os.environ.get("BROWSER_TEST_PORT", "18765"))
+BASE = f"http://127.0.0.1:{PORT}"
+XSS = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">"
+
+
+class Dashboard(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        env = dict(os.environ, CLAUDE_MOCK_LATENCY_MS="200", LOG_LEVEL="warning")
+        cls.server = subprocess.Popen(
+            [os.path.join(ROOT, ".build/debug/tiktok-army"), "serve", "--port", str(PORT), "--data-dir", os.path.join(ROOT, ".data/browser")],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cls.key = None
+        deadline = time.time() + 120
+        while time.time() < deadline and cls.key is None:
+            line = cls.server.stdout.readline()
+            match = re.search(r"api key:\s+(\S+)", line or "")
+            if match:
+                cls.key = match.group(1)
+        if cls.key is None:
+            cls.server.kill()
+            raise RuntimeError("the server did not start")
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+            options.add_argument(argument)
+        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.wait = WebDriverWait(cls.driver, 60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.terminate()
+        cls.server.wait(timeout=30)
+
+    def login(self, key):
+        self.driver.get(BASE + "/login")
+        field = self.driver.find_element(By.ID, "key")
+        field.clear()
+        field.send_keys(key)
+        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    def signed_in(self):
+        self.login(self.key)
+        self.wait.until(EC.presence_of_element_located((By.LINK_TEXT, "Briefs")))
+
+    def create_brief(self, handle, notes=""):
+        self.driver.get(BASE + "/briefs")
+        self.driver.find_element(By.ID, "f-handle").send_keys(handle)
+        if notes:
+            self.driver.find_element(By.ID, "f-notes").send_keys(notes)
+        form = self.driver.find_element(By.ID, "brief-form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(EC.staleness_of(form))
+        self.assertIn(handle, self.driver.find_element(By.CSS_SELECTOR, "table").text)
+
+    def start(self, handle, workflow):
+        self.driver.get(BASE + "/workflows/run?workflow=" + workflow)
+        select = Select(self.driver.find_element(By.ID, "brief"))
+        option = next(o for o in select.options if o.text.startswith(handle))
+        select.select_by_value(option.get_attribute("value"))
+        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        try:
+            self.wait.until(EC.url_matches(r"/runs/[0-9a-f-]{36}$"))
+        except Exception:
+            print(self.driver.current_url, self.driver.page_source[:2000], file=sys.stderr)
+            raise
+
+    def test_a_wrong_key_is_refused(self):
+        self.login("tta_not-a-key")
+        self.assertIn("not valid", self.driver.page_source)
+        self.assertEqual(self.driver.current_url, BASE + "/login")
+
+    def test_a_form_post_without_the_csrf_token_is_refused(self):
+        request = urllib.request.Request(BASE + "/briefs", data=b"handle=%40nocsrf", method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": "tta_session=" + self.key})
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        self.assertEqual(refused.exception.code, 403)
+
+    def test_profile_audit_runs_live_with_trace_and_report_and_no_markup_leaks(self):
+        self.signed_in()
+        self.create_brief("@selenium_brand", XSS)
+        self.assertIn("&lt;script&gt;", self.driver.page_source)
+        self.assertIsNone(self.driver.execute_script("return window.__xss"))
+        self.start("@selenium_brand", "profile_audit")
+        self.driver.execute_script("window.__sameDocument = true")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#dag .node")) == 6
+                        and all("status-succeeded" in n.get_attribute("class") for n in d.find_elements(By.CSS_SELECTOR, "#dag .node")))
+        self.assertTrue(self.driver.execute_script("return window.__sameDocument === true"), "the DAG updated without a reload")
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "report"), "@selenium_brand"))
+        self.assertIn("<script>", self.driver.find_element(By.ID, "report").text, "the note in the report is shown as text")
+        self.assertIsNone(self.driver.execute_script("return window.__xss"))
+        self.driver.find_element(By.CSS_SELECTOR, '#dag .node[data-step="trend_scout"]').click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "trace"), "System prompt"))
+        trace = self.driver.find_element(By.ID, "trace").text
+        self.assertIn("llm_call", trace)
+        self.assertRegex(trace, r"input \d+ · output \d+ · cache write \d+ · cache read \d+")
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "run-page.png"))
+
+    def test_campaign_launch_is_approved_on_the_approvals_page(self):
+        self.signed_in()
+        self.create_brief("@approve_me")
+        self.start("@approve_me", "campaign_launch")
+        run_url = self.driver.current_url
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "awaiting approval"))
+        self.driver.get(BASE + "/approvals")
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-approval]")))
+        self.assertIn("Scripts", self.driver.page_source)
+        self.assertIn("Budget", self.driver.page_source)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "approvals-page.png"))
+        card = self.driver.find_element(By.CSS_SELECTOR, "[data-approval]")
+        card.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("Ship it")
+        card.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+        self.wait.until(EC.url_to_be(run_url))
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "succeeded"))
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
