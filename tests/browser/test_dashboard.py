@@ -63,7 +63,9 @@ class Dashboard(unittest.TestCase):
         field = self.driver.find_element(By.ID, "key")
         field.clear()
         field.send_keys(key)
-        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        form = self.driver.find_element(By.CSS_SELECTOR, "main form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(EC.staleness_of(form))
 
     def signed_in(self):
         self.login(self.key)
@@ -84,7 +86,8 @@ class Dashboard(unittest.TestCase):
         select = Select(self.driver.find_element(By.ID, "brief"))
         option = next(o for o in select.options if o.text.startswith(handle))
         select.select_by_value(option.get_attribute("value"))
-        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        form = self.driver.find_element(By.CSS_SELECTOR, "main form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         try:
             self.wait.until(EC.url_matches(r"/runs/[0-9a-f-]{36}$"))
         except Exception:
@@ -93,7 +96,7 @@ class Dashboard(unittest.TestCase):
 
     def test_a_wrong_key_is_refused(self):
         self.login("tta_not-a-key")
-        self.assertIn("not valid", self.driver.page_source)
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "not valid"))
         self.assertEqual(self.driver.current_url, BASE + "/login")
 
     def test_a_form_post_without_the_csrf_token_is_refused(self):
