@@ -828,6 +828,338 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
+          /:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /login:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_login
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_login
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /logout:
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_logout
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /briefs:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_briefs
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_briefs
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /workflows:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_workflows
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /workflows/run:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_workflows_run
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_workflows_run
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /runs:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_runs
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /runs/{id}:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_runs_id
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /runs/{id}/report:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_runs_id_report
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /runs/{id}/cancel:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_runs_id_cancel
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /runs/{id}/steps/{key}/retry:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+              - name: key
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_runs_id_steps_key_retry
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /approvals:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_approvals
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /approvals/{id}/decide:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_approvals_id_decide
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '403':
+                  $ref: '#/components/responses/Error'
+          /agents:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_agents
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /agents/{name}:
+            parameters:
+              - name: name
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_agents_name
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+          /assets/app.css:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_assets_app_css
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/css:
+                      schema:
+                        type: string
+          /assets/run.js:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_assets_run_js
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/javascript:
+                      schema:
+                        type: string
+          /assets/approvals.js:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_assets_approvals_js
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/javascript:
+                      schema:
+                        type: string
         components:
           securitySchemes:
             bearer:
