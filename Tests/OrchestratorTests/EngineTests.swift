@@ -1,5 +1,6 @@
 import Agents
 import Core
+import Logging
 import Foundation
 import Persistence
 import Providers
@@ -202,5 +203,47 @@ import Testing
         var resumed: [Int] = []
         for try await item in harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 12) { if case .event(let e) = item { resumed.append(e.seq) } }
         #expect(resumed == [13, 14, 15])
+    }
+}
+
+/// Cloud Tasks mode: each ready step becomes a task; delivering a task runs exactly that step.
+@Suite(.serialized) struct CloudTasksModeTests {
+    static let store = TestDatabase.isolated("cloudtasks")
+
+    /// A queue that records task names and delivers each to the engine, as Cloud Tasks would.
+    final class DeliveringQueue: TaskQueue, @unchecked Sendable {
+        let lock = NSLock()
+        var names: [String] = []
+        var engine: WorkflowEngine?
+
+        func enqueue(taskId: String, url: String, body: JSONValue, audience: String, notBefore: Date?) async throws -> Bool {
+            let fresh = lock.withLock { () -> Bool in
+                guard !names.contains(taskId) else { return false }
+                names.append(taskId)
+                return true
+            }
+            guard fresh, let engine, let step = body["step_id"]?.stringValue.flatMap(WorkflowStepID.init) else { return fresh }
+            Task { try? await engine.runStep(step) }
+            return true
+        }
+    }
+
+    @Test func everyStepIsDeliveredAsATaskAndTheRunCompletes() async throws {
+        let queue = DeliveringQueue()
+        var providers = ProviderSuite.mock(transport: CurlTransport())
+        providers.tasks = queue
+        let environment = AgentEnvironment(database: Self.store.database, providers: providers, logger: Logger(label: "cloud-tasks-test"))
+        let orchestration = Orchestration(
+            environment: environment, configuration: EngineConfiguration(executionMode: .cloudTasks, publicBaseURL: "https://army.example"),
+            listenURL: Self.store.appURL)
+        queue.engine = orchestration.engine
+        let harness = Harness(Self.store, runLoop: false)
+        let (workspace, brief) = try await harness.brief("@cloudy")
+        let started = try await orchestration.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        #expect(run.status == .succeeded)
+        #expect(queue.lock.withLock { queue.names.count } == 6, "one task per step")
+        #expect(Set(queue.lock.withLock { queue.names }) == Set(steps.map { "\($0.id)-1" }))
     }
 }

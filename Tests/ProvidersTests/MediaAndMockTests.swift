@@ -114,3 +114,31 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         #expect(mock.claude is MockClaude && mock.research is MockTikTok && mock.studio is MockStudio)
     }
 }
+
+@Suite struct LiveStudioTests {
+    struct FixedTokens: GoogleTokenSource {
+        func idToken(audience: String) async throws -> String { "id-token-for-\(audience)" }
+        func accessToken(scopes: [String]) async throws -> String { "unused" }
+    }
+
+    @Test func rendersWithAnIDTokenAndDownloadsTheVideo() async throws {
+        let video = Data((0..<5000).map { UInt8($0 % 256) })
+        let baseURL = Locked("")
+        let server = FakeServer { request, _ in
+            guard request.header("authorization") == "Bearer id-token-for-\(baseURL.value)" else { return FakeReply(status: 401) }
+            if request.path == "/v1/renders" {
+                guard request.json?["script"] == "Hook: glow", request.json?["aspect_ratio"] == "9:16" else { return FakeReply(status: 400) }
+                return .json(["video_url": .string(baseURL.value + "/files/v1.mp4")])
+            }
+            return FakeReply(status: 200, body: video)
+        }
+        let folder = NSTemporaryDirectory() + "studio-" + UUID().uuidString
+        try await server.run { base in
+            baseURL.value = base
+            let studio = LiveStudio(baseURL: base, tokens: FixedTokens(), transport: CurlTransport())
+            let path = try await studio.render(RenderRequest(script: "Hook: glow", style: "bright", durationSeconds: 10), into: folder)
+            #expect(FileManager.default.contents(atPath: path) == video)
+        }
+        #expect(server.requests.map(\.path) == ["/v1/renders", "/files/v1.mp4"])
+    }
+}
