@@ -66,9 +66,11 @@ import Testing
 
     @Test func replayReproducesARecordedRunWithoutCallingClaude() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let recorded = try await AgentRunner(environment: AgentTestSupport.environment()).run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
+        // Provider data depends on the time, so both runs see the same clock: the same inputs.
+        let clock = Clock.fixed(Date(timeIntervalSince1970: 1_800_000_000))
+        let recorded = try await AgentRunner(environment: AgentTestSupport.environment(clock: clock)).run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
         let never = FailingClaude()
-        let replay = AgentRunner(environment: AgentTestSupport.environment(claude: never, mode: .replay))
+        let replay = AgentRunner(environment: AgentTestSupport.environment(claude: never, mode: .replay, clock: clock))
         let replayed = try await replay.run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
         #expect(replayed.output.jsonString == recorded.output.jsonString)
         #expect(replayed.costUsd == 0)

@@ -11,7 +11,7 @@ enum AgentTestSupport {
     static let mediaDir = NSTemporaryDirectory() + "agents-media"
 
     static func environment(
-        claude: (any ClaudeClient)? = nil, mode: ClaudeMode = .mock, claudeCap: Double = 25, adsCap: Double = 500,
+        claude: (any ClaudeClient)? = nil, mode: ClaudeMode = .mock, claudeCap: Double = 25, adsCap: Double = 500, clock: Clock = .system,
         adjust: (inout ProviderSuite) -> Void = { _ in }
     ) -> AgentEnvironment {
         var providers = ProviderSuite.mock(transport: CurlTransport())
@@ -19,7 +19,7 @@ enum AgentTestSupport {
         adjust(&providers)
         return AgentEnvironment(
             database: TestDatabase.database, providers: providers, claudeMode: mode, claudeDailyCapUSD: claudeCap, adsDailyCapUSD: adsCap,
-            mediaDir: mediaDir, logger: Logger(label: "agents-test"))
+            mediaDir: mediaDir, clock: clock, logger: Logger(label: "agents-test"))
     }
 
     static func trace(_ run: AgentRunID, workspace: WorkspaceID) async throws -> [AgentStep] {

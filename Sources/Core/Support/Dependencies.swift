@@ -34,6 +34,13 @@ public final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value: UInt64 = 0
     public init() {}
+    /// The last value handed out.
+    public var current: UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+
     /// Returns 1, 2, 3, ...
     public func next() -> UInt64 {
         lock.lock()

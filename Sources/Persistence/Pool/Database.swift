@@ -11,6 +11,8 @@ import NIOPosix
 public final class Database: Sendable {
     public let pool: ConnectionPool
     private let threads: NIOThreadPool
+    /// Units of work (transactions or single statements) completed through this pool.
+    public let completedUnits = Counter()
 
     /// Opens a pool of up to `poolSize` connections to `url` (nothing connects until first use).
     public init(url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10)) {
@@ -39,6 +41,7 @@ public final class Database: Sendable {
             do {
                 let result = try await threads.runIfActive { try body(connection) }
                 await pool.release(connection, broken: connection.isBroken)
+                _ = completedUnits.next()
                 return result
             } catch let error as DatabaseError where error.kind == .connection {
                 await pool.release(connection, broken: true)

@@ -1,0 +1,236 @@
+import Agents
+import ArgumentParser
+import Core
+import Foundation
+import HTTPServer
+import Logging
+import Orchestrator
+import Persistence
+import Providers
+
+/// Benchmarks, each printed next to a baseline measured in the same run on the same database.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure orchestration overhead, throughput, HTTP and SSE fan-out against same-run baselines (build with -c release).")
+
+    @Option(name: .customLong("data-dir"), help: "Data folder of the benchmark's own embedded cluster.")
+    var dataDir = ".data/bench"
+
+    @Option(help: "Seconds per wrk measurement.")
+    var seconds = 5
+
+    @Flag(help: "Skip the HTTP measurements (they need wrk).")
+    var noHTTP = false
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let launcher = try EmbeddedPostgres(dataDir: dataDir, logger: logger)
+        let cluster = try await Blocking.run { try launcher.start(migrator: try Bootstrap.migrator()) }
+        let database = Database(url: cluster.appURL, poolSize: 16)
+        let providers = ProviderSuite.mock(transport: CurlTransport())
+        let environment = AgentEnvironment(database: database, providers: providers, claudeDailyCapUSD: 1_000_000, logger: logger)
+        let orchestration = Orchestration(
+            environment: environment, configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: cluster.appURL)
+        let engine = Task { await orchestration.run() }
+        let workspace = WorkspaceID(UUID())
+        let (_, key) = try await database.withWorkspace(workspace) { try WorkspaceRepository.create(id: workspace, name: "bench", on: $0) }
+        say("tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root)")
+        say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
+
+        // Orchestration overhead: sequential runs, time per step vs the same number of bare commits.
+        _ = try await runs(1, concurrency: 1, orchestration, database, workspace)
+        let commitsBefore = database.completedUnits.current
+        let sequential = try await runs(20, concurrency: 1, orchestration, database, workspace)
+        let commitsPerRun = Double(database.completedUnits.current - commitsBefore) / 20
+        let bare = try await Self.bareWrites(database, workspace, count: Int(commitsPerRun * 20))
+        say("\n## Orchestration overhead (Profile Audit, 6 steps, mock Claude and providers at zero latency)")
+        say(String(format: "per run  %8.0f µs   (%.0f commits per run)", sequential.perRun * 1e6, commitsPerRun))
+        say(String(format: "per step %8.0f µs   baseline: %.0f bare single-row commits on the same pool take %.0f µs per step's share (%.0f µs each)",
+                     sequential.perRun * 1e6 / 6, commitsPerRun, bare * commitsPerRun * 1e6 / 6, bare * 1e6))
+        say(String(format: "overhead beyond the bare commits: %.0f µs per step", (sequential.perRun - bare * commitsPerRun) * 1e6 / 6))
+
+        // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.
+        say("\n## Throughput")
+        let pgbench = try await Self.pgbench(cluster, seconds: max(seconds, 3))
+        say(String(format: "baseline: pgbench single-row inserts, 8 clients: %.0f tps", pgbench))
+        for concurrency in [1, 8, 64] {
+            let before = database.completedUnits.current
+            let result = try await runs(concurrency == 64 ? 128 : 32, concurrency: concurrency, orchestration, database, workspace)
+            let writes = Double(database.completedUnits.current - before) / result.elapsed
+            say(String(format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes, writes / pgbench * 100))
+        }
+        say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
+
+        // SSE fan-out: 1,000 subscribers to one run through the event bus.
+        say("\n## SSE fan-out (1,000 subscribers of one run's event stream)")
+        let fanout = try await Self.fanout(orchestration, database, workspace, subscribers: 1000, events: 20)
+        say(String(format: "delivery latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; every subscriber got all %d events in order: %@",
+                     fanout.p50, fanout.p99, fanout.max, 21, fanout.complete ? "yes" : "NO"))
+        say(String(format: "memory: %.1f MB resident with 1,000 subscribers", Self.rssMB()))
+
+        if !noHTTP {
+            say("\n## HTTP (wrk, 2 threads, 32 connections, \(seconds) s each)")
+            var settings = try Settings(environment: [:])
+            settings.host = "127.0.0.1"
+            settings.port = 0
+            let dependencies = ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: logger)
+            let server = try await InProcessServer.start(dependencies)
+            let health = try await Self.wrk(server.base + "/health", key: nil, body: nil, seconds: seconds)
+            let list = try await Self.wrk(server.base + "/api/dashboard/workflows/runs?limit=20", key: key.plaintext, body: nil, seconds: seconds)
+            let create = try await Self.wrk(server.base + "/api/dashboard/briefs", key: key.plaintext, body: #"{"handle": "@wrk_brand", "notes": "load"}"#, seconds: seconds)
+            say(String(format: "GET /health (baseline)              %8.0f req/s  p99 %@", health.rate, health.p99))
+            say(String(format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of baseline", list.rate, list.p99, list.rate / health.rate * 100))
+            say(String(format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99, create.rate / health.rate * 100))
+            say(String(format: "memory: %.1f MB resident after HTTP load", Self.rssMB()))
+            await server.stop()
+        }
+        engine.cancel()
+        await engine.value
+        await database.shutdown()
+    }
+
+    struct RunResult {
+        var elapsed: Double
+        var count: Int
+        var perRun: Double { elapsed / Double(count) }
+        var runsPerSecond: Double { Double(count) / elapsed }
+    }
+
+    /// Starts `count` Profile Audit runs, at most `concurrency` at a time, and waits for all.
+    func runs(_ count: Int, concurrency: Int, _ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID) async throws -> RunResult {
+        let briefs = try await database.withWorkspace(workspace) { c in
+            try (0..<count).map { try BriefRepository.create(NewBrief(handle: "@bench_\($0)"), workspace: workspace, on: c).id }
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func launch() {
+                let brief = briefs[next]
+                next += 1
+                group.addTask {
+                    let run = try await orchestration.service.start(briefId: brief, workflowSlug: "profile_audit", workspace: workspace).run.id
+                    for try await item in orchestration.bus.subscribe(run, workspace: workspace, after: 0, keepAlive: .seconds(30)) {
+                        if case .event(let event) = item, event.event == "workflow_run.completed", event.data["status"] != "succeeded" {
+                            throw AppError.internal("run \(run) ended \(event.data["status"]?.stringValue ?? "?")")
+                        }
+                    }
+                }
+            }
+            for _ in 0..<min(concurrency, count) { launch() }
+            while try await group.next() != nil { if next < count { launch() } }
+        }
+        let elapsed = clock.now - started
+        return RunResult(elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, count: count)
+    }
+
+    static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+
+    /// Seconds per bare single-row insert transaction through the same pool, one at a time.
+    static func bareWrites(_ database: Database, _ workspace: WorkspaceID, count: Int) async throws -> Double {
+        let start = ContinuousClock.now
+        for i in 0..<max(count, 1) {
+            try await database.withWorkspace(workspace) { c in
+                try c.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'bench', $2)", workspace, JSONValue.object(["i": .number(Double(i))]))
+            }
+        }
+        return seconds(ContinuousClock.now - start) / Double(max(count, 1))
+    }
+
+    static func pgbench(_ cluster: EmbeddedPostgres.Cluster, seconds: Int) async throws -> Double {
+        let script = NSTemporaryDirectory() + "bench-insert.sql"
+        try "INSERT INTO bench_inserts (payload) VALUES ('{\"x\":1}');\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try await Blocking.run { try Connection(url: cluster.ownerURL).execute("CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)") }
+        let url = cluster.ownerURL
+        let outcome = try await Blocking.run { try Subprocess.run(["pgbench", "-n", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, url]) }
+        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }), let tps = Double(line.split(separator: " ")[2]) else {
+            throw AppError.internal("pgbench: \(outcome.output)")
+        }
+        return tps
+    }
+
+    struct FanOut {
+        var p50: Double, p99: Double, max: Double, complete: Bool
+    }
+
+    static func fanout(_ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID, subscribers: Int, events: Int) async throws -> FanOut {
+        let run = try await database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "fanout", briefId: nil, input: [:], on: c)
+        }
+        let published = LatencyLog()
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<subscribers {
+                group.addTask {
+                    var expected = 1
+                    for try await item in orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(60)) {
+                        guard case .event(let event) = item else { continue }
+                        guard event.seq == expected else { return false }
+                        expected += 1
+                        published.received(event.seq)
+                    }
+                    return expected == events + 2
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            for i in 1...(events + 1) {
+                published.sent(i)
+                let name = i == events + 1 ? "workflow_run.completed" : "workflow_step.started"
+                _ = try await database.withWorkspace(workspace) { c in try RunEventRepository.append(run: run.id, event: name, data: [:], workspace: workspace, on: c) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        let latencies = published.latencies.sorted()
+        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        return FanOut(p50: percentile(0.5), p99: percentile(0.99), max: latencies.last ?? 0, complete: results.allSatisfy { $0 })
+    }
+
+    struct WrkResult {
+        var rate: Double
+        var p99: String
+    }
+
+    static func wrk(_ url: String, key: String?, body: String?, seconds: Int) async throws -> WrkResult {
+        var script = "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        if let key { script += "wrk.headers[\"Authorization\"] = \"Bearer \(key)\"\n" }
+        if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
+        let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let outcome = try await Blocking.run { try Subprocess.run(["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]) }
+        let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") }) else {
+            throw AppError.internal("wrk: \(outcome.output)")
+        }
+        let p99 = lines.first { $0.hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"
+        if lines.contains(where: { $0.hasPrefix("Non-2xx") }) { say("  note: \(url) answered some non-2xx responses") }
+        return WrkResult(rate: rate, p99: p99)
+    }
+
+    static func rssMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
+
+/// Writes a line to standard output at once (stdout is block-buffered when redirected).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Send and receive times of fan-out events, in milliseconds.
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sentAt: [Int: ContinuousClock.Instant] = [:]
+    private(set) var latencies: [Double] = []
+
+    func sent(_ seq: Int) { lock.withLock { sentAt[seq] = ContinuousClock.now } }
+
+    func received(_ seq: Int) {
+        let now = ContinuousClock.now
+        lock.withLock {
+            if let start = sentAt[seq] { latencies.append(Bench.seconds(now - start) * 1000) }
+        }
+    }
+}
