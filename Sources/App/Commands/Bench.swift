@@ -88,7 +88,7 @@ struct Bench: AsyncParsableCommand {
         engine.cancel()
         await database.shutdown()
         // The figures are printed; end the process rather than wait for the engine loop to notice.
-        exit(0)
+        Foundation.exit(0)
     }
 
     struct RunResult {
