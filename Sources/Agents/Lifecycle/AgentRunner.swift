@@ -60,7 +60,7 @@ public struct AgentRunner: Sendable {
         let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name)
         do {
             let output = try await TraceContext.$current.withValue(trace) { try await body(input, context) }
-            let latency = ClaudeGateway.milliseconds(since: started)
+            let latency = started.millisecondsElapsed
             let finished = try await environment.database.withWorkspace(workspace) { c in
                 let row = try AgentRunRepository.finish(id, status: .succeeded, output: output, error: nil, latencyMs: latency, on: c)
                 try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.succeeded", id, name, workflowRun), workspace: workspace, on: c)
@@ -70,7 +70,7 @@ public struct AgentRunner: Sendable {
         } catch {
             let failure = ClaudeGateway.agentError(error, agent: name)
             let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
-            let latency = ClaudeGateway.milliseconds(since: started)
+            let latency = started.millisecondsElapsed
             _ = try? await uncancelled { [environment] in try await environment.database.withWorkspace(workspace) { c in
                 try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latency, on: c)
                 try OutboxRepository.append(

@@ -75,15 +75,11 @@ public struct ClaudeGateway: Sendable {
             step.cacheReadInputTokens = call.usage.cacheReadInputTokens
             step.costUsd = call.costUsd
             step.cacheHit = call.cacheHit
-            step.latencyMs = Self.milliseconds(since: started)
+            step.latencyMs = started.millisecondsElapsed
             try await write(step, agent: trace.agentName)
             return call
         } catch {
-            step.error = error is CancellationError ? "cancelled" : "\(error)"
-            step.latencyMs = Self.milliseconds(since: started)
-            let failed = step
-            _ = try? await uncancelled { try await write(failed, agent: trace.agentName) }
-            throw Self.agentError(error, agent: trace.agentName)
+            throw await recordFailure(step, error, started: started, agent: trace.agentName)
         }
     }
 
@@ -105,15 +101,11 @@ public struct ClaudeGateway: Sendable {
         do {
             let result = try await body()
             step.response = try? JSONValue.from(result)
-            step.latencyMs = Self.milliseconds(since: started)
+            step.latencyMs = started.millisecondsElapsed
             try await write(step, agent: trace.agentName)
             return result
         } catch {
-            step.error = error is CancellationError ? "cancelled" : "\(error)"
-            step.latencyMs = Self.milliseconds(since: started)
-            let failed = step
-            _ = try? await uncancelled { try await write(failed, agent: trace.agentName) }
-            throw Self.agentError(error, agent: trace.agentName)
+            throw await recordFailure(step, error, started: started, agent: trace.agentName)
         }
     }
 
@@ -161,9 +153,15 @@ public struct ClaudeGateway: Sendable {
         try await environment.database.withWorkspace(step.workspaceId) { c in try AgentStepRepository.insert(step, agentName: agent, on: c) }
     }
 
-    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    /// Writes the trace row of a failed call (even when the task was cancelled) and returns the
+    /// error to throw.
+    private func recordFailure(_ step: AgentStep, _ error: any Error, started: ContinuousClock.Instant, agent: String) async -> any Error {
+        var failed = step
+        failed.error = error is CancellationError ? "cancelled" : "\(error)"
+        failed.latencyMs = started.millisecondsElapsed
+        let row = failed
+        _ = try? await uncancelled { try await write(row, agent: agent) }
+        return Self.agentError(error, agent: agent)
     }
 
     /// Wraps lower-level failures so callers see one error type with a transient flag.

@@ -49,3 +49,11 @@ public final class Counter: @unchecked Sendable {
         return value
     }
 }
+
+extension ContinuousClock.Instant {
+    /// Whole milliseconds from this instant until now.
+    public var millisecondsElapsed: Int {
+        let elapsed = ContinuousClock.now - self
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

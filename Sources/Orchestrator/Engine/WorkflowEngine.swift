@@ -230,7 +230,7 @@ public final class WorkflowEngine: Sendable {
         let result = await work.result
         heartbeat.cancel()
         timeout?.cancel()
-        let latency = Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
+        let latency = started.millisecondsElapsed
         do {
             switch result {
             case .success(let outcome):
