@@ -31,7 +31,8 @@ class Dashboard(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(ARTIFACTS, exist_ok=True)
-        env = dict(os.environ, CLAUDE_MOCK_LATENCY_MS="200", LOG_LEVEL="warning")
+        # The data folder outlives a run: generous daily caps keep repeated runs on one day from tripping them.
+        env = dict(os.environ, CLAUDE_MOCK_LATENCY_MS="200", LOG_LEVEL="warning", ADS_DAILY_CAP_USD="1000000", CLAUDE_DAILY_CAP_USD="100000")
         cls.server = subprocess.Popen(
             [os.path.join(ROOT, ".build/debug/tiktok-army"), "serve", "--port", str(PORT), "--data-dir", os.path.join(ROOT, ".data/browser")],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
