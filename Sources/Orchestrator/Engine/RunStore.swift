@@ -150,6 +150,16 @@ enum RunStore {
         return (approval, [event])
     }
 
+    /// Hands a step this process holds back to pending, its attempt not counted (used at shutdown).
+    static func release(_ step: WorkflowStep, owner: String, _ c: Connection) throws -> Void? {
+        try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+            """, step.id, owner
+        ).affectedRows == 1 ? () : nil
+    }
+
     static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
         guard let row = try RunRepository.find(run, on: c) else { return nil }
         return (row, try StepRepository.list(run: run, on: c))

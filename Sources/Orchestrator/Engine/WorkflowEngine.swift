@@ -16,10 +16,13 @@ public struct EngineConfiguration: Sendable {
     public var executionMode: ExecutionMode
     /// Where Cloud Tasks deliver steps (`PUBLIC_BASE_URL`), in `cloud_tasks` mode.
     public var publicBaseURL: String?
+    /// On shutdown, how long in-flight steps may take to finish before they are cancelled and
+    /// handed back (pending again, their attempt not counted) for another process to run.
+    public var drainTimeout: Duration
 
     public init(
         owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30, pollInterval: Duration = .seconds(1),
-        executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil
+        executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil, drainTimeout: Duration = .seconds(10)
     ) {
         self.owner = owner
         self.maxConcurrentSteps = maxConcurrentSteps
@@ -27,6 +30,7 @@ public struct EngineConfiguration: Sendable {
         self.pollInterval = pollInterval
         self.executionMode = executionMode
         self.publicBaseURL = publicBaseURL
+        self.drainTimeout = drainTimeout
     }
 
     public static func defaultOwner() -> String {
@@ -84,32 +88,47 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    /// The claim loop; returns when the task is cancelled, after in-flight steps finish.
+    /// The claim loop. When the task is cancelled it stops claiming, lets in-flight steps finish
+    /// for up to `drainTimeout`, then cancels the rest and hands their steps back, and returns.
     public func run() async {
         guard configuration.executionMode == .inline else { return }
-        await withTaskGroup(of: Void.self) { group in
-            while !Task.isCancelled {
-                let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
-                var claimed: [Claim] = []
-                if capacity > 0 {
-                    do { claimed = try await claim(limit: capacity) } catch {
-                        logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
-                    }
-                }
-                for claim in claimed {
-                    await state.begin(claim)
-                    group.addTask { [self] in
-                        await execute(claim)
-                        await state.end(claim)
-                        wake()
-                    }
-                }
-                if claimed.isEmpty || claimed.count < capacity {
-                    await wakeSignal.wait(timeout: configuration.pollInterval)
+        while !Task.isCancelled {
+            let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
+            var claimed: [Claim] = []
+            if capacity > 0 {
+                do { claimed = try await claim(limit: capacity) } catch {
+                    logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
                 }
             }
-            await state.cancelAll()
+            for claim in claimed {
+                await state.begin(claim)
+                // Unstructured, so stopping the loop does not cut a step off mid-write.
+                let execution = Task { [self] in
+                    await execute(claim)
+                    await state.end(claim)
+                    wake()
+                }
+                await state.track(execution, for: claim)
+            }
+            if claimed.isEmpty || claimed.count < capacity {
+                await wakeSignal.wait(timeout: configuration.pollInterval)
+            }
         }
+        await drain()
+    }
+
+    /// Waits for in-flight steps, up to `drainTimeout`; then cancels what is left, whose steps
+    /// are released rather than failed.
+    func drain() async {
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while await state.inFlight > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let remaining = await state.inFlight
+        if remaining > 0 {
+            logger.warning("cancelling steps still running at shutdown; they are handed back", metadata: ["count": "\(remaining)"])
+        }
+        for execution in await state.shutDown() { await execution.value }
     }
 
     /// Runs one specific step now (the Cloud Tasks delivery path). Throws when it is not
@@ -245,7 +264,13 @@ public final class WorkflowEngine: Sendable {
                 let message = timedOut ? "timed out after \(Int(stepDef.timeoutSeconds ?? 0)) s" : (agentError?.message ?? (error is CancellationError ? "cancelled" : "\(error)"))
                 let transient = timedOut || (agentError?.isTransient ?? false)
                 let agentRunId = agentError?.agentRunId
-                if await state.wasCancelled(claim) { return }
+                switch await state.cancellation(of: claim) {
+                case .run?: return
+                case .shutdown?:
+                    try await commit(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } }
+                    return
+                case nil: break
+                }
                 if transient, claim.attempt < stepDef.retry.maxAttempts {
                     let delay = stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1))
                     let at = environment.clock.now().addingTimeInterval(delay)
@@ -278,35 +303,58 @@ public final class WorkflowEngine: Sendable {
     }
 }
 
+/// Why an in-flight step was cancelled.
+enum StepCancellation: Sendable {
+    /// Its run was cancelled or ended: nothing more is recorded for the step.
+    case run
+    /// This process is shutting down: the step is handed back to be run again.
+    case shutdown
+}
+
 /// Bookkeeping of in-flight steps, so cancellation reaches them.
 actor EngineState {
     private var tasks: [WorkflowEngine.Claim: Task<AgentRunResult, any Error>] = [:]
+    private var executions: [WorkflowEngine.Claim: Task<Void, Never>] = [:]
     private var claims: Set<WorkflowEngine.Claim> = []
-    private var cancelled: Set<WorkflowEngine.Claim> = []
+    private var cancelled: [WorkflowEngine.Claim: StepCancellation] = [:]
+    private var shuttingDown = false
 
     var inFlight: Int { claims.count }
 
     func begin(_ claim: WorkflowEngine.Claim) { claims.insert(claim) }
-    func attach(_ task: Task<AgentRunResult, any Error>, to claim: WorkflowEngine.Claim) { tasks[claim] = task }
+    func track(_ execution: Task<Void, Never>, for claim: WorkflowEngine.Claim) {
+        if claims.contains(claim) { executions[claim] = execution }
+    }
+    func attach(_ task: Task<AgentRunResult, any Error>, to claim: WorkflowEngine.Claim) {
+        tasks[claim] = task
+        if shuttingDown {
+            cancelled[claim] = .shutdown
+            task.cancel()
+        }
+    }
     func end(_ claim: WorkflowEngine.Claim) {
         claims.remove(claim)
         tasks[claim] = nil
-        cancelled.remove(claim)
+        executions[claim] = nil
+        cancelled[claim] = nil
     }
-    func wasCancelled(_ claim: WorkflowEngine.Claim) -> Bool { cancelled.contains(claim) }
+    func cancellation(of claim: WorkflowEngine.Claim) -> StepCancellation? { cancelled[claim] }
 
     func cancel(_ run: WorkflowRunID) {
         for claim in claims where claim.run == run {
-            cancelled.insert(claim)
+            cancelled[claim] = .run
             tasks[claim]?.cancel()
         }
     }
 
-    func cancelAll() {
-        for (claim, task) in tasks {
-            cancelled.insert(claim)
+    /// Cancels every in-flight step for shutdown and returns their executions to await.
+    func shutDown() -> [Task<Void, Never>] {
+        shuttingDown = true
+        for (claim, task) in tasks where cancelled[claim] == nil {
+            cancelled[claim] = .shutdown
             task.cancel()
         }
+        return Array(executions.values)
     }
 }
 
