@@ -64,7 +64,7 @@ import Testing
         let harness = try APIHarness()
         try await harness.withClient { client in
             let response = try await client.call(.post, "/webhooks/tiktok", raw: "{}")
-            #expect(response.status == 503 && response.json["error"]?["message"] == "TIKTOK_CLIENT_SECRET is not set")
+            #expect(response.status == 404 && response.json["error"]?["code"] == "not_configured" && response.json["error"]?["message"] == "TIKTOK_CLIENT_SECRET is not set")
         }
         await harness.stop()
     }

@@ -22,6 +22,8 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func unauthorized(_ message: String) -> AppError { .init(code: "unauthorized", message: message, status: 401) }
     /// 404: absent, or belongs to another workspace.
     public static func notFound(_ message: String) -> AppError { .init(code: "not_found", message: message, status: 404) }
+    /// 404: the route belongs to an integration this deployment has not configured.
+    public static func notConfigured(_ message: String) -> AppError { .init(code: "not_configured", message: message, status: 404) }
     /// 409: the resource is not in a state that allows this.
     public static func conflict(_ message: String) -> AppError { .init(code: "conflict", message: message, status: 409) }
     /// 500: a bug or an outage; never expected.

@@ -29,7 +29,7 @@ struct WebhooksController: Sendable {
     }
 
     func tiktok(_ request: Request) async throws -> Response {
-        guard let secret = settings.tiktokClientSecret else { throw AppError.unavailable("TIKTOK_CLIENT_SECRET is not set") }
+        guard let secret = settings.tiktokClientSecret else { throw AppError.notConfigured("TIKTOK_CLIENT_SECRET is not set") }
         let body = try await Self.body(request)
         try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
         guard let json = try? JSONValue.parse(body), let event = json["event"]?.stringValue, let openId = json["user_openid"]?.stringValue else {
@@ -83,7 +83,7 @@ struct WebhooksController: Sendable {
     }
 
     func verifiedToken(_ request: Request, audience: String?, email: String?, audienceSetting: String) async throws {
-        guard let audience else { throw AppError.unavailable("\(audienceSetting) is not set") }
+        guard let audience else { throw AppError.notConfigured("\(audienceSetting) is not set") }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw AppError.unauthorized("missing bearer token")
         }

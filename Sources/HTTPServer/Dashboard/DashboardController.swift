@@ -117,7 +117,9 @@ struct DashboardController: Sendable {
         }
         var form: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
             form[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"], Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8)) else {

@@ -867,7 +867,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /logout:
             post:
@@ -883,7 +889,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /briefs:
             get:
@@ -911,7 +923,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /workflows:
             get:
@@ -952,7 +970,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /runs:
             get:
@@ -1005,6 +1029,10 @@ enum OpenAPIDocument {
                     text/html:
                       schema:
                         type: string
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
           /runs/{id}/cancel:
             parameters:
               - name: id
@@ -1025,7 +1053,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /runs/{id}/steps/{key}/retry:
             parameters:
@@ -1052,7 +1086,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /approvals:
             get:
@@ -1087,7 +1127,13 @@ enum OpenAPIDocument {
               responses:
                 '303':
                   description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
                 '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
                   $ref: '#/components/responses/Error'
           /agents:
             get:

@@ -19,10 +19,14 @@ public struct EngineConfiguration: Sendable {
     /// On shutdown, how long in-flight steps may take to finish before they are cancelled and
     /// handed back (pending again, their attempt not counted) for another process to run.
     public var drainTimeout: Duration
+    /// How long a computed step outcome is retried through a database outage before it is given
+    /// up (the step is then taken over once its lease expires).
+    public var outcomeRetryWindow: Duration
 
     public init(
         owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30, pollInterval: Duration = .seconds(1),
-        executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil, drainTimeout: Duration = .seconds(10)
+        executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil, drainTimeout: Duration = .seconds(10),
+        outcomeRetryWindow: Duration = .seconds(300)
     ) {
         self.owner = owner
         self.maxConcurrentSteps = maxConcurrentSteps
@@ -31,6 +35,7 @@ public struct EngineConfiguration: Sendable {
         self.executionMode = executionMode
         self.publicBaseURL = publicBaseURL
         self.drainTimeout = drainTimeout
+        self.outcomeRetryWindow = outcomeRetryWindow
     }
 
     public static func defaultOwner() -> String {
@@ -157,8 +162,11 @@ public final class WorkflowEngine: Sendable {
     func claim(limit: Int, step: WorkflowStepID? = nil) async throws -> [Claim] {
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
+        let held = await state.heldSteps
         return try await database.withUnscopedTransaction { c in
-            try c.query("SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4)", owner, lease, limit, step).rows.map {
+            try c.query(
+                "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, lease, limit, step, held
+            ).rows.map {
                 Claim(step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt"))
             }
         }
@@ -254,10 +262,10 @@ public final class WorkflowEngine: Sendable {
             switch result {
             case .success(let outcome):
                 let reportMd = stepDef.kind == .synthesis ? outcome.output["report_md"]?.stringValue : nil
-                try await commit(claim.workspace) { c in
+                try await persistently { try await self.commit(claim.workspace) { c in
                     if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
                     return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
-                }
+                } }
             case .failure(let error):
                 let timedOut = expired.isSet
                 let agentError = error as? AgentError
@@ -267,20 +275,37 @@ public final class WorkflowEngine: Sendable {
                 switch await state.cancellation(of: claim) {
                 case .run?: return
                 case .shutdown?:
-                    try await commit(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } }
+                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } } }
                     return
                 case nil: break
                 }
                 if transient, claim.attempt < stepDef.retry.maxAttempts {
                     let delay = stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1))
                     let at = environment.clock.now().addingTimeInterval(delay)
-                    try await commit(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
                 } else {
-                    try await commit(claim.workspace) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
                 }
             }
         } catch {
             logger.error("recording a step outcome failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
+        }
+    }
+
+    /// Runs `body`, trying again through a database outage for up to `outcomeRetryWindow`, so a
+    /// step outcome already computed is recorded once the database answers rather than the step
+    /// being run a second time. The step stays held (and unclaimable here) meanwhile.
+    func persistently(_ body: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + configuration.outcomeRetryWindow
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await body()
+            } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {
+                logger.warning("recording a step outcome waits for the database", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
         }
     }
 
@@ -320,6 +345,8 @@ actor EngineState {
     private var shuttingDown = false
 
     var inFlight: Int { claims.count }
+    /// The steps this process holds, which it must not claim again.
+    var heldSteps: [String] { claims.map(\.step.description) }
 
     func begin(_ claim: WorkflowEngine.Claim) { claims.insert(claim) }
     func track(_ execution: Task<Void, Never>, for claim: WorkflowEngine.Claim) {

@@ -35,10 +35,16 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// `23505`.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// The database could not be reached or is shutting down or starting up (connection
+    /// failures, pool timeouts, SQLSTATE classes 08 and 57P): worth trying again later.
+    public var isUnavailable: Bool {
+        kind == .connection || kind == .poolTimeout || sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true
+    }
+
     /// How the API should report this error: constraint problems are the caller's, the rest are ours.
     public var appError: AppError {
         switch (kind, sqlState) {
-        case (.poolTimeout, _), (.connection, _): .unavailable("the database is unavailable")
+        case _ where isUnavailable: .unavailable("the database is unavailable")
         case (_, "23505"): .conflict("a conflicting record already exists")
         case (_, "23503"): .invalidInput("a referenced record does not exist")
         case (_, "23514"), (_, "22P02"), (_, "22001"): .invalidInput("a value was out of range or malformed")

@@ -1,0 +1,36 @@
+-- A process never claims a step it still holds: one whose outcome it is still trying to record
+-- (after a database outage its lease may have expired meanwhile). Other processes still take
+-- such a step over once the lease expired.
+
+DROP FUNCTION tiktok_claim_steps(text, integer, integer, uuid);
+
+CREATE FUNCTION tiktok_claim_steps(p_owner text, p_lease_seconds integer, p_limit integer, p_step uuid DEFAULT NULL, p_exclude uuid[] DEFAULT '{}')
+RETURNS TABLE (step_id uuid, run_id uuid, workspace_id uuid, attempt integer)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH ready AS (
+        SELECT s.id FROM tiktok_workflow_steps s
+        JOIN tiktok_workflow_runs r ON r.id = s.run_id
+        WHERE r.status = 'running'
+          AND (p_step IS NULL OR s.id = p_step)
+          AND NOT (s.id = ANY (p_exclude))
+          AND (
+                (s.status = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+                 AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d
+                                 WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded'))
+             OR (s.status = 'running' AND s.lease_expires_at < now())
+          )
+        ORDER BY s.created_at, s.id
+        LIMIT p_limit
+        FOR UPDATE OF s SKIP LOCKED
+    )
+    UPDATE tiktok_workflow_steps s
+    SET status = 'running', lease_owner = p_owner, lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+        attempt = s.attempt + 1, started_at = COALESCE(s.started_at, now()), updated_at = now()
+    FROM ready WHERE s.id = ready.id
+    RETURNING s.id, s.run_id, s.workspace_id, s.attempt
+$$;
+GRANT CREATE ON SCHEMA public TO tiktok_definer;
+ALTER FUNCTION tiktok_claim_steps(text, integer, integer, uuid, uuid[]) OWNER TO tiktok_definer;
+REVOKE CREATE ON SCHEMA public FROM tiktok_definer;
+REVOKE ALL ON FUNCTION tiktok_claim_steps(text, integer, integer, uuid, uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tiktok_claim_steps(text, integer, integer, uuid, uuid[]) TO tiktok_app;

@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""Reliability suites: real server processes and a real Postgres cluster, over loopback.
+
+    python3 tests/reliability/reliability.py [--binary PATH] [--only NAME ...] [--briefs N] [--runs N]
+
+Suites: kill (SIGKILL the server mid-load), postgres (restart Postgres under load), load (many
+briefs and concurrent runs), abuse (malformed, huge, wrongly typed and non-UTF-8 bodies on every
+write route), fuzz (schemathesis against /openapi.yaml). Each prints its figures and fails on
+the first broken expectation; the exit code is non-zero when any suite failed.
+"""
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TERMINAL = ("succeeded", "failed", "cancelled", "rejected")
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """The embedded Postgres cluster in its own data folder, managed with the project's CLI."""
+
+    def __init__(self, binary, data_dir):
+        self.binary, self.data_dir = binary, data_dir
+
+    def cli(self, *args, env=None):
+        result = subprocess.run([self.binary, *args, "--data-dir", self.data_dir], capture_output=True, text=True,
+                                env={**os.environ, "LOG_LEVEL": "error", **(env or {})})
+        expect(result.returncode == 0, f"{' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def start(self):
+        self.cli("db", "start")
+        self.owner_url = self.cli("db", "url")
+
+    def stop(self):
+        self.cli("db", "stop")
+
+    def workspace(self, name):
+        created = json.loads(self.cli("workspace", "create", name, "--json"))
+        return created["workspace_id"], created["api_key"]
+
+    def sql(self, workspace, query):
+        """One value (or rows of tab-separated values) read as the owner, scoped to `workspace`."""
+        script = f"SELECT set_config('app.workspace_id', '{workspace}', false);\n{query}"
+        result = subprocess.run(["psql", self.owner_url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", script],
+                                capture_output=True, text=True)
+        expect(result.returncode == 0, f"psql failed: {result.stderr.strip()}")
+        lines = result.stdout.strip().splitlines()[1:]
+        return lines[0] if len(lines) == 1 else lines
+
+
+class Server:
+    """`tiktok-army serve` as a child process."""
+
+    def __init__(self, binary, data_dir, port, env):
+        self.binary, self.data_dir, self.port, self.env = binary, data_dir, port, env
+        self.process = None
+
+    def start(self):
+        env = {**os.environ, "LOG_LEVEL": "error", "CLAUDE_DAILY_CAP_USD": "100000", "ADS_DAILY_CAP_USD": "10000000", **self.env}
+        self.log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "ab")
+        self.process = subprocess.Popen([self.binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
+                                        stdout=self.log, stderr=self.log, env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            expect(self.process.poll() is None, f"the server exited with {self.process.returncode}")
+            try:
+                if request(self.port, "GET", "/health")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Failure("the server did not answer /health within 60 s")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise Failure("the server did not stop within 30 s of SIGTERM")
+
+
+def request(port, method, path, key=None, body=None, headers=None, timeout=30):
+    """(status, parsed JSON or text, headers) of one request on a fresh connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    all_headers = dict(headers or {})
+    if key:
+        all_headers["Authorization"] = f"Bearer {key}"
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        all_headers.setdefault("Content-Type", "application/json")
+    try:
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = data.decode("utf-8", "replace")
+        return response.status, parsed, dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def parallel(count, function, workers=32):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, range(count)))
+
+
+def start_runs(port, key, count, workflow="profile_audit"):
+    def one(i):
+        status, brief, _ = request(port, "POST", "/api/dashboard/briefs", key, {"handle": f"@load{i}", "notes": "reliability"})
+        expect(status == 201, f"creating a brief answered {status}: {brief}")
+        status, started, _ = request(port, "POST", "/api/dashboard/workflows/run", key, {"brief_id": brief["id"], "workflow_slug": workflow})
+        expect(status == 202, f"starting a run answered {status}: {started}")
+        return started["workflow_run_id"]
+    return parallel(count, one, workers=16)
+
+
+def wait_terminal(cluster, workspace, runs, timeout):
+    deadline = time.time() + timeout
+    ids = ",".join(f"'{r}'" for r in runs)
+    while time.time() < deadline:
+        open_runs = int(cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_runs WHERE id IN ({ids}) AND status NOT IN {TERMINAL}"))
+        if open_runs == 0:
+            return
+        time.sleep(0.25)
+    raise Failure(f"{open_runs} of {len(runs)} runs did not finish within {timeout} s")
+
+
+def read_stream(port, key, run):
+    """Every (id, event) of a finished run's SSE stream, which ends after workflow_run.completed."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", f"/api/dashboard/workflows/runs/{run}/stream", headers={"Authorization": f"Bearer {key}"})
+    response = connection.getresponse()
+    expect(response.status == 200, f"stream of {run} answered {response.status}")
+    events, current = [], {}
+    for raw in response:
+        line = raw.decode().rstrip("\n")
+        if line.startswith("id: "):
+            current["id"] = int(line[4:])
+        elif line.startswith("event: "):
+            current["event"] = line[7:]
+        elif line == "" and "event" in current:
+            events.append((current.get("id"), current["event"]))
+            current = {}
+    connection.close()
+    return events
+
+
+def check_runs_intact(cluster, workspace, port, key, runs):
+    """Every run succeeded, no step ran to success twice, every stream is complete and in order."""
+    ids = ",".join(f"'{r}'" for r in runs)
+    statuses = cluster.sql(workspace, f"SELECT status || ' ' || count(*) FROM tiktok_workflow_runs WHERE id IN ({ids}) GROUP BY status")
+    statuses = [statuses] if isinstance(statuses, str) else statuses
+    expect(statuses == [f"succeeded {len(runs)}"], f"run statuses: {statuses}")
+    twice = cluster.sql(workspace, f"""
+        SELECT count(*) FROM (SELECT workflow_step_id FROM tiktok_agent_runs WHERE workflow_run_id IN ({ids}) AND status = 'succeeded'
+                              GROUP BY workflow_step_id HAVING count(*) > 1) t""")
+    expect(twice == "0", f"{twice} steps have more than one succeeded agent run")
+    doubled = cluster.sql(workspace, f"""
+        SELECT count(*) FROM (SELECT run_id, data->>'step_key' FROM tiktok_run_events WHERE run_id IN ({ids}) AND event = 'workflow_step.succeeded'
+                              GROUP BY 1, 2 HAVING count(*) > 1) t""")
+    expect(doubled == "0", f"{doubled} steps were recorded as succeeded twice")
+    for run in runs:
+        events = read_stream(port, key, run)
+        expect([e[0] for e in events] == list(range(1, len(events) + 1)), f"stream of {run} has gaps or disorder: {events}")
+        expect(events[0][1] == "workflow_run.started" and events[-1][1] == "workflow_run.completed", f"stream of {run} is incomplete")
+        expect(sum(1 for e in events if e[1] == "workflow_step.succeeded") == 6, f"stream of {run} lacks step outcomes")
+    retaken = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_steps WHERE run_id IN ({ids}) AND attempt > 1")
+    abandoned = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_agent_runs WHERE workflow_run_id IN ({ids}) AND status = 'running'")
+    return int(retaken), int(abandoned)
+
+
+def suite_kill(binary, base, options):
+    """SIGKILL the server while runs are in flight; a restarted server finishes every run."""
+    cluster = Cluster(binary, base + "/kill")
+    cluster.start()
+    workspace, key = cluster.workspace("reliability-kill")
+    port = free_port()
+    env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3"}
+    server = Server(binary, cluster.data_dir, port, env).start()
+    try:
+        runs = start_runs(port, key, 40)
+        time.sleep(1.0)
+        running = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'")
+        done_before = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'succeeded'")
+        server.kill()
+        killed_at = time.time()
+        server = Server(binary, cluster.data_dir, port, env).start()
+        wait_terminal(cluster, workspace, runs, timeout=180)
+        recovered = time.time() - killed_at
+        retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
+        say(f"  40 Profile Audit runs; SIGKILL with {running} steps running and {done_before} of 240 done")
+        say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps taken over after their lease "
+            f"(3 s), {abandoned} agent runs left 'running' by the killed process; no step succeeded twice; all 40 streams complete and in order")
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+def suite_postgres(binary, base, options):
+    """Stop Postgres under load and start it again: /ready reports the outage, the server recovers."""
+    cluster = Cluster(binary, base + "/postgres")
+    cluster.start()
+    workspace, key = cluster.workspace("reliability-postgres")
+    port = free_port()
+    env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3", "DB_ACQUIRE_TIMEOUT_SECONDS": "2"}
+    server = Server(binary, cluster.data_dir, port, env).start()
+    try:
+        runs = start_runs(port, key, 30)
+        acknowledged = []
+        time.sleep(0.8)
+        cluster.stop()
+        stopped_at = time.time()
+        ready, outage_writes = [], []
+        while time.time() - stopped_at < 4:
+            ready.append(request(port, "GET", "/ready")[0])
+            status, body, _ = request(port, "POST", "/api/dashboard/briefs", key, {"handle": "@outage", "notes": "during"})
+            outage_writes.append(status)
+            if status == 201:
+                acknowledged.append(body["id"])
+            time.sleep(0.2)
+        expect(all(code == 503 for code in ready), f"/ready during the outage answered {sorted(set(ready))}")
+        expect(all(code == 503 for code in outage_writes), f"writes during the outage answered {sorted(set(outage_writes))}")
+        cluster.start()
+        restarted_at = time.time()
+        while request(port, "GET", "/ready")[0] != 200:
+            expect(time.time() - restarted_at < 60, "/ready did not recover within 60 s")
+            time.sleep(0.1)
+        ready_after = time.time() - restarted_at
+        for i in range(20):
+            status, body, _ = request(port, "POST", "/api/dashboard/briefs", key, {"handle": f"@after{i}", "notes": "after"})
+            expect(status == 201, f"a write after recovery answered {status}: {body}")
+            acknowledged.append(body["id"])
+        wait_terminal(cluster, workspace, runs, timeout=180)
+        finished = time.time() - restarted_at
+        ids = ",".join(f"'{b}'" for b in acknowledged)
+        stored = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_briefs WHERE id IN ({ids})")
+        expect(int(stored) == len(acknowledged), f"{len(acknowledged)} briefs acknowledged, {stored} stored")
+        retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
+        say(f"  30 runs in flight; Postgres down {restarted_at - stopped_at:.1f} s: /ready answered 503 {len(ready)} times out of {len(ready)}, "
+            f"writes answered 503 ({len(outage_writes)} tries), none half-written")
+        say(f"  after restart: /ready 200 in {ready_after:.1f} s, every run succeeded {finished:.1f} s after restart "
+            f"({retaken} steps needed a second attempt), {len(acknowledged)} acknowledged briefs all stored")
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+def suite_load(binary, base, options):
+    """Many briefs, many concurrent runs: what the database holds matches what was asked."""
+    cluster = Cluster(binary, base + "/load")
+    cluster.start()
+    workspace, key = cluster.workspace("reliability-load")
+    port = free_port()
+    server = Server(binary, cluster.data_dir, port, {"MAX_CONCURRENT_STEPS": "64", "DB_POOL_SIZE": "24"}).start()
+    try:
+        count = options.briefs
+        started = time.time()
+
+        def brief(i):
+            status, body, _ = request(port, "POST", "/api/dashboard/briefs", key, {"handle": f"@bulk{i}", "notes": f"brief {i}"})
+            expect(status == 201, f"brief {i} answered {status}: {body}")
+            return body["id"]
+        briefs = parallel(count, brief)
+        brief_seconds = time.time() - started
+        stored = cluster.sql(workspace, "SELECT count(*) FROM tiktok_briefs")
+        expect(int(stored) == count and len(set(briefs)) == count, f"{count} briefs asked, {stored} stored")
+
+        started = time.time()
+
+        def run(i):
+            status, body, _ = request(port, "POST", "/api/dashboard/workflows/run", key, {"brief_id": briefs[i], "workflow_slug": "profile_audit"})
+            expect(status == 202, f"run {i} answered {status}: {body}")
+            return body["workflow_run_id"]
+        runs = parallel(options.runs, run, workers=64)
+        wait_terminal(cluster, workspace, runs, timeout=900)
+        run_seconds = time.time() - started
+        counts = cluster.sql(workspace, """
+            SELECT (SELECT count(*) FROM tiktok_workflow_runs WHERE status = 'succeeded') || ' ' ||
+                   (SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'succeeded') || ' ' ||
+                   (SELECT count(*) FROM tiktok_agent_runs WHERE status = 'succeeded') || ' ' ||
+                   (SELECT count(*) FROM tiktok_briefs WHERE status = 'completed')""")
+        runs_ok, steps_ok, agents_ok, briefs_done = map(int, counts.split())
+        expect((runs_ok, steps_ok, agents_ok, briefs_done) == (options.runs, 6 * options.runs, 6 * options.runs, options.runs),
+               f"expected {options.runs} runs, {6 * options.runs} steps and agent runs, {options.runs} completed briefs; got {counts}")
+        say(f"  {count} briefs in {brief_seconds:.1f} s ({count / brief_seconds:.0f}/s over 32 connections), all stored once")
+        say(f"  {options.runs} Profile Audit runs started at once: all succeeded in {run_seconds:.1f} s ({options.runs / run_seconds:.1f} runs/s); "
+            f"{steps_ok} steps, {agents_ok} agent runs, {briefs_done} briefs completed — as asked")
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+def suite_abuse(binary, base, options):
+    """Bad bodies on every write route get a 4xx with the error shape, and write nothing."""
+    cluster = Cluster(binary, base + "/abuse")
+    cluster.start()
+    workspace, key = cluster.workspace("reliability-abuse")
+    port = free_port()
+    server = Server(binary, cluster.data_dir, port, {}).start()
+    try:
+        routes = ["/api/dashboard/briefs", "/api/dashboard/workflows/run", "/api/dashboard/copilot",
+                  "/api/dashboard/approvals/00000000-0000-0000-0000-000000000000/approve"]
+        bodies = {
+            "malformed JSON": (b'{"handle": "@x",', "application/json"),
+            "not an object": (b'["@x"]', "application/json"),
+            "invalid UTF-8": (b'{"handle": "\xff\xfe"}', "application/json"),
+            "wrong content type": (b'handle=@x', "application/x-www-form-urlencoded"),
+            "4 MB body": (b'{"notes": "' + b"x" * (4 << 20) + b'"}', "application/json"),
+            "empty body": (b"", "application/json"),
+        }
+        tried = 0
+        for route in routes:
+            for name, (body, content_type) in bodies.items():
+                status, answer, _ = request(port, "POST", route, key, body, {"Content-Type": content_type})
+                tried += 1
+                expect(400 <= status < 500, f"{name} on {route} answered {status}: {str(answer)[:200]}")
+                expect(isinstance(answer, dict) and {"code", "message"} <= set(answer.get("error", {})),
+                       f"{name} on {route}: no error shape: {str(answer)[:200]}")
+        status, _, _ = request(port, "POST", "/api/dashboard/briefs", None, {"handle": "@x"})
+        expect(status == 401, f"no key answered {status}")
+        written = cluster.sql(workspace, "SELECT (SELECT count(*) FROM tiktok_briefs) + (SELECT count(*) FROM tiktok_workflow_runs)")
+        expect(written == "0", f"{written} rows were written by refused requests")
+        say(f"  {tried} malformed, non-object, non-UTF-8, wrongly typed, 4 MB and empty bodies on {len(routes)} write routes: all 4xx with "
+            f"{{error: {{code, message}}}}, nothing written")
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+def suite_fuzz(binary, base, options):
+    """schemathesis against the served OpenAPI document: no 5xx, no response outside the spec."""
+    schemathesis = shutil.which("schemathesis") or shutil.which("st")
+    expect(schemathesis, "schemathesis is not installed (python3 -m pip install schemathesis)")
+    cluster = Cluster(binary, base + "/fuzz")
+    cluster.start()
+    workspace, key = cluster.workspace("reliability-fuzz")
+    port = free_port()
+    server = Server(binary, cluster.data_dir, port, {"CLAUDE_MOCK_LATENCY_MS": "0"}).start()
+    try:
+        started = time.time()
+        result = subprocess.run(
+            [schemathesis, "run", f"http://127.0.0.1:{port}/openapi.yaml", "--header", f"Authorization: Bearer {key}",
+             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+             "--max-examples", str(options.examples), "--workers", "2", "--seed", "1", "--suppress-health-check", "all"],
+            capture_output=True, text=True)
+        output = result.stdout + result.stderr
+        summary = [line for line in output.splitlines() if "passed" in line or "failed" in line or "error" in line.lower()]
+        if result.returncode != 0:
+            say(output[-6000:])
+        expect(result.returncode == 0, "schemathesis found failures")
+        say(f"  schemathesis, {options.examples} examples per operation, in {time.time() - started:.0f} s: {summary[-1].strip() if summary else 'passed'}")
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/debug/tiktok-army"))
+    parser.add_argument("--data-dir", default=os.path.join(ROOT, ".data/reliability"))
+    parser.add_argument("--only", nargs="*", choices=sorted(SUITES), help="run only these suites")
+    parser.add_argument("--briefs", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--examples", type=int, default=20, help="schemathesis examples per operation")
+    options = parser.parse_args()
+    expect(os.access(options.binary, os.X_OK), f"{options.binary} is missing: run swift build first")
+    shutil.rmtree(options.data_dir, ignore_errors=True)
+    os.makedirs(options.data_dir)
+    failed = []
+    for name in options.only or list(SUITES):
+        say(f"\n## {name}: {SUITES[name].__doc__}")
+        started = time.time()
+        try:
+            SUITES[name](options.binary, options.data_dir, options)
+            say(f"  ok ({time.time() - started:.0f} s)")
+        except Failure as failure:
+            failed.append(name)
+            say(f"  FAILED: {failure}")
+    say(f"\n{len(options.only or SUITES) - len(failed)} suites passed" + (f", failed: {', '.join(failed)}" if failed else ""))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
