@@ -1,4 +1,4 @@
-.PHONY: run test build
+.PHONY: run test build reliability bench
 
 # Start the system: embedded Postgres, mock Claude and providers; prints the dashboard URL and API key.
 run:
@@ -12,3 +12,15 @@ test:
 
 build:
 	swift build
+
+# The reliability suites alone (SIGKILL, Postgres restart, load, bad bodies, schemathesis).
+reliability:
+	scripts/install-deps.sh --test
+	swift build
+	python3 tests/reliability/reliability.py
+
+# Benchmarks against same-run baselines, on the release build (needs wrk for the HTTP part).
+bench:
+	scripts/install-deps.sh --bench
+	swift build -c release --product tiktok-army
+	.build/release/tiktok-army bench

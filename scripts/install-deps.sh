@@ -2,11 +2,14 @@
 # Installs the system packages the project needs, only those missing. Debian/Ubuntu, as root or via sudo.
 #   scripts/install-deps.sh            build and run dependencies
 #   scripts/install-deps.sh --test     plus what the test suite needs
+#   scripts/install-deps.sh --bench    plus what the benchmarks need
 set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libssl-dev postgresql ffmpeg)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(python3 python3-pip chromium chromium-driver)
+elif [[ "${1:-}" == "--bench" ]]; then
+    packages+=(wrk)
 fi
 
 missing=()
@@ -26,7 +29,7 @@ if ((${#missing[@]})); then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-    for module in openapi_spec_validator:openapi-spec-validator selenium:selenium; do
+    for module in openapi_spec_validator:openapi-spec-validator selenium:selenium schemathesis:schemathesis; do
         if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
             echo "installing: ${module##*:} (PyPI)"
             python3 -m pip install --quiet "${module##*:}" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "${module##*:}"

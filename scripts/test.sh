@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: architecture check, the Swift suites against a real embedded Postgres.
+# Runs every test: architecture check, the Swift suites against a real embedded Postgres, the
+# dashboard in headless Chromium, and the reliability suites against real server processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,7 @@ python3 scripts/check-architecture.py
 
 export TEST_DATA_DIR="${TEST_DATA_DIR:-$PWD/.data/test}"
 stop_clusters() {
-    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart" "$PWD/.data/browser"; do
+    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart" "$PWD/.data/browser" "$PWD"/.data/reliability/*; do
         [[ -d "$dir" ]] && .build/debug/tiktok-army db stop --data-dir "$dir" >/dev/null 2>&1 || true
     done
 }
@@ -19,3 +20,6 @@ swift test --skip-build "$@"
 
 # The dashboard in headless Chromium (screenshots land in artifacts/).
 python3 tests/browser/test_dashboard.py
+
+# Kill, Postgres restart, load, bad bodies and schemathesis, against `serve` processes.
+python3 tests/reliability/reliability.py

@@ -18,15 +18,19 @@ final class APIHarness: @unchecked Sendable {
 
     let dependencies: ServerDependencies
     let loop: Task<Void, Never>
+    let store: TestDatabase.Store
 
-    init(environment extra: [String: String] = [:], providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
+    /// `store` defaults to the database the HTTP suites share; a suite whose runs must not be
+    /// picked up by other suites' engines passes its own.
+    init(environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
+        self.store = store
         let settings = try Settings(environment: extra)
         var providers = ProviderSuite.mock(transport: CurlTransport())
         adjust(&providers)
-        let environment = AgentEnvironment(database: Self.store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
+        let environment = AgentEnvironment(database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
         let orchestration = Orchestration(
-            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(200)), listenURL: Self.store.appURL)
-        dependencies = ServerDependencies(settings: settings, database: Self.store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"))
+            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(200)), listenURL: store.appURL)
+        dependencies = ServerDependencies(settings: settings, database: store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"))
         loop = Task { await orchestration.run() }
     }
 
@@ -38,7 +42,7 @@ final class APIHarness: @unchecked Sendable {
     var router: Router<AppContext> { buildRouter(dependencies) }
 
     /// A workspace and its key.
-    static func workspace() async throws -> (WorkspaceID, String) {
+    static func workspace(in store: TestDatabase.Store = APIHarness.store) async throws -> (WorkspaceID, String) {
         let (id, key) = try await TestDatabase.workspace(in: store.database)
         return (id, key.plaintext)
     }
@@ -51,7 +55,7 @@ final class APIHarness: @unchecked Sendable {
     func waitForRun(_ run: String, workspace: WorkspaceID, until statuses: Set<RunStatus>) async throws -> WorkflowRun {
         let id = WorkflowRunID(run)!
         for _ in 0..<600 {
-            let current = try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(id, on: $0) }
+            let current = try await store.database.withWorkspace(workspace) { try RunRepository.find(id, on: $0) }
             if let current, statuses.contains(current.status) { return current }
             try await Task.sleep(for: .milliseconds(50))
         }
