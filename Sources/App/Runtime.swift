@@ -19,6 +19,7 @@ struct Runtime {
     static func make(settings: Settings, logger: Logger, owner: String? = nil) async throws -> Runtime {
         let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
         let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
+        try await database.verifyApplicationRole()
         let providers = try ProviderSuite.make(settings: settings, transport: CurlTransport())
         let environment = AgentEnvironment(settings: settings, database: database, providers: providers, logger: logger)
         let configuration = EngineConfiguration(

@@ -27,7 +27,8 @@ import Testing
         ("PORT", "eighty"), ("PORT", "70000"), ("PORT", "0"),
         ("DB_POOL_SIZE", "-1"), ("DB_ACQUIRE_TIMEOUT_SECONDS", "soon"),
         ("LOG_LEVEL", "loud"), ("CLAUDE_MODE", "sometimes"), ("TIKTOK_PROVIDER_MODE", "real"),
-        ("EXECUTION_MODE", "lambda"), ("DATABASE_URL", "mysql://db/x"), ("DATABASE_URL", "not a url"),
+        ("EXECUTION_MODE", "lambda"), ("DATABASE_URL", "mysql://db/x"), ("DATABASE_URL", "not a url"), ("DATABASE_URL", "postgres://u:p@/x"),
+        ("ANTHROPIC_BASE_URL", "https:///v1?host=api.anthropic.com"),
         ("DATABASE_OWNER_URL", "http://db/x"), ("ANTHROPIC_BASE_URL", "ftp://x"), ("CLAUDE_MOCK_LATENCY_MS", "-5"),
     ])
     func eachInvalidValueFailsNamingItsVariable(variable: String, value: String) {
@@ -35,6 +36,11 @@ import Testing
         #expect(error?.variable == variable)
         #expect(error?.description.hasPrefix("invalid setting \(variable):") == true)
         #expect(error?.description.contains("\n") == false, "one line")
+    }
+
+    @Test func aPostgresURLMayNameASocketFolderInsteadOfAHost() throws {
+        let url = "postgresql://tiktok_app:secret@/tiktok_army?host=/cloudsql/project:region:instance"
+        #expect(try Settings(environment: ["DATABASE_URL": url]).databaseURL == url)
     }
 
     @Test func cloudTasksModeNeedsAQueue() {

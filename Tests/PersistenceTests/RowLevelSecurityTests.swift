@@ -168,3 +168,16 @@ import Testing
         #expect(!stored.contains(key.plaintext))
     }
 }
+
+@Suite struct ApplicationRoleTests {
+    @Test func theApplicationRoleMayServe() async throws {
+        try await TestDatabase.database.verifyApplicationRole()
+    }
+
+    @Test func aSuperuserIsRefusedWithOneClearLine() async throws {
+        let superuser = Database(url: TestDatabase.cluster.superuserURL, poolSize: 1)
+        let error = await #expect(throws: AppError.self) { try await superuser.verifyApplicationRole() }
+        #expect(error?.message.contains("a superuser, which would ignore row-level security") == true, "\(error?.message ?? "")")
+        await superuser.shutdown()
+    }
+}

@@ -155,11 +155,11 @@ struct Reader {
 
     func url(_ name: String, schemes: [String]) throws(SettingsError) -> String? {
         guard let text = string(name) else { return nil }
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-            schemes.contains(scheme), components.host?.isEmpty == false
-        else {
-            throw SettingsError(variable: name, problem: "not a \(schemes.joined(separator: "/")) URL with a host")
-        }
+        let problem = SettingsError(variable: name, problem: "not a \(schemes.joined(separator: "/")) URL with a host")
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), schemes.contains(scheme) else { throw problem }
+        // A Postgres URL may name a socket folder in its query instead (`?host=/cloudsql/...`).
+        let socketFolder = scheme.hasPrefix("postgres") && components.queryItems?.contains { $0.name == "host" && $0.value?.isEmpty == false } == true
+        guard components.host?.isEmpty == false || socketFolder else { throw problem }
         return text
     }
 }

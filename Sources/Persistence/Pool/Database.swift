@@ -83,3 +83,22 @@ public final class Database: Sendable {
         }
     }
 }
+
+extension Database {
+    /// Refuses a role that would make row-level security moot: the server must connect as a
+    /// role that is neither superuser nor `BYPASSRLS` (the application role, `tiktok_app`).
+    public func verifyApplicationRole() async throws {
+        let (role, superuser, bypass) = try await withConnection { c in
+            let row = try c.query("SELECT current_user AS role, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").first!
+            return (try row.string("role"), row["rolsuper"] == "t", row["rolbypassrls"] == "t")
+        }
+        if let problem = Self.roleProblem(role: role, superuser: superuser, bypassesRLS: bypass) { throw AppError.invalidInput(problem) }
+    }
+
+    /// Why `role` must not serve requests, or `nil` when it may.
+    static func roleProblem(role: String, superuser: Bool, bypassesRLS: Bool) -> String? {
+        guard superuser || bypassesRLS else { return nil }
+        let what = superuser ? "a superuser" : "a BYPASSRLS role"
+        return "DATABASE_URL connects as \(role), \(what), which would ignore row-level security; connect as the application role (tiktok_app)"
+    }
+}
