@@ -10,7 +10,7 @@ import Testing
 /// through whole workflow runs.
 @Suite(.serialized) struct ClaudeFaultTests {
     /// Its own database, so no other suite's engine (with mock Claude) takes these steps.
-    static let store = TestDatabase.isolated("claude-faults")
+    static let store = TestDatabase.isolated("claude_faults")
 
     /// The three faults, as the API sends them.
     static let faults: [FakeReply] = [

@@ -12,6 +12,7 @@ import Testing
         "tiktok_api_keys": "INSERT INTO tiktok_api_keys (workspace_id, key_hash, key_prefix) VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'tta_x')",
         "tiktok_spend_caps": "INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd) VALUES ($1, 5) ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = 6",
         "tiktok_spend_ledger": "INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference) VALUES ($1, current_date, 'claude', 1, gen_random_uuid()::text)",
+        "tiktok_spend_days": "INSERT INTO tiktok_spend_days (workspace_id, day, category, spent_usd) VALUES ($1, current_date - (random() * 10000)::int, 'claude', 1)",
         "tiktok_briefs": "INSERT INTO tiktok_briefs (workspace_id, handle) VALUES ($1, '@brand')",
         "tiktok_workflows": "INSERT INTO tiktok_workflows (workspace_id, slug, name, definition) VALUES ($1, gen_random_uuid()::text, 'w', '{}')",
         "tiktok_workflow_runs": "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit')",

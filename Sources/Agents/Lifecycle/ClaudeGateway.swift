@@ -27,8 +27,9 @@ public struct ToolUse: Sendable, Equatable {
 /// Each call: takes the agent run from the task-local `TraceContext`, reserves an upper-bound
 /// estimate against the workspace's daily Claude cap, sends the request with the system prompt
 /// marked for caching (or, in replay mode, answers from an earlier recording matched on agent and
-/// prompt hash), settles the ledger to the actual cost, and writes one `llm_call` trace row in its
-/// own transaction — failed calls included — so no trace row is lost if the agent fails later.
+/// prompt hash), then in one transaction settles the ledger to the actual cost and writes the
+/// `llm_call` trace row — failed calls get their row too — so no trace row is lost if the agent
+/// fails later.
 public struct ClaudeGateway: Sendable {
     public let environment: AgentEnvironment
 
@@ -60,10 +61,11 @@ public struct ClaudeGateway: Sendable {
             createdAt: environment.clock.now())
         do {
             let call: ClaudeCall
+            var settlement: (reference: String, amount: Double)?
             if environment.claudeMode == .replay {
                 call = try await replay(trace: trace, hash: hash, model: model, stepIndex: stepIndex)
             } else {
-                call = try await send(request, trace: trace, stepIndex: stepIndex)
+                (call, settlement) = try await send(request, trace: trace, stepIndex: stepIndex)
             }
             step.responseText = call.text
             if !call.toolUses.isEmpty {
@@ -76,7 +78,7 @@ public struct ClaudeGateway: Sendable {
             step.costUsd = call.costUsd
             step.cacheHit = call.cacheHit
             step.latencyMs = started.millisecondsElapsed
-            try await write(step, agent: trace.agentName)
+            try await write(step, agent: trace.agentName, settling: settlement)
             return call
         } catch {
             throw await recordFailure(step, error, started: started, agent: trace.agentName)
@@ -109,7 +111,9 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> ClaudeCall {
+    /// Sends `request` against a reservation; returns the call and the settlement its trace row
+    /// must carry.
+    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (ClaudeCall, (reference: String, amount: Double)) {
         let prices = environment.providers.prices
         let reference = "\(trace.agentRunID):\(stepIndex)"
         let estimatedInput = (request.systemText.utf8.count + request.userText.utf8.count) / 3 + 16
@@ -131,11 +135,11 @@ public struct ClaudeGateway: Sendable {
         else {
             throw ClaudeError(kind: .invalidRequest, message: "no price for model \(request.model); add it to CLAUDE_PRICES")
         }
-        try await environment.database.withWorkspace(trace.workspaceID) { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: cost, on: c) }
-        return ClaudeCall(
+        let call = ClaudeCall(
             text: response.text, model: response.model.isEmpty ? request.model : response.model, usage: response.usage, costUsd: cost,
             stepIndex: stepIndex, cacheHit: response.usage.cacheReadInputTokens > 0,
             toolUses: response.toolUses.map { ToolUse(name: $0.name, input: $0.input) })
+        return (call, (reference, cost))
     }
 
     private func replay(trace: TraceContext, hash: String, model: String, stepIndex: Int) async throws -> ClaudeCall {
@@ -149,8 +153,12 @@ public struct ClaudeGateway: Sendable {
         return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true)
     }
 
-    private func write(_ step: AgentStep, agent: String) async throws {
-        try await environment.database.withWorkspace(step.workspaceId) { c in try AgentStepRepository.insert(step, agentName: agent, on: c) }
+    /// Writes a trace row and, for a Claude call, settles its reservation in the same transaction.
+    private func write(_ step: AgentStep, agent: String, settling settlement: (reference: String, amount: Double)? = nil) async throws {
+        try await environment.database.withWorkspace(step.workspaceId) { c in
+            if let settlement { try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: c) }
+            try AgentStepRepository.insert(step, agentName: agent, on: c)
+        }
     }
 
     /// Writes the trace row of a failed call (even when the task was cancelled) and returns the

@@ -59,6 +59,7 @@ public final class WorkflowEngine: Sendable {
     public let configuration: EngineConfiguration
     let runner: AgentRunner
     let state = EngineState()
+    let definitions = DefinitionCache()
     let wakeSignal = WakeSignal()
 
     public init(environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration()) {
@@ -193,19 +194,33 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// What a claimed step needs to run, read in the transaction that marks it started.
+    struct Prepared: Sendable {
+        var run: WorkflowRun
+        var steps: [WorkflowStep]
+        var step: WorkflowStep
+        var definition: WorkflowDef
+        var stepDef: WorkflowStepDef
+        var input: JSONValue
+    }
+
     private func executeClaimed(_ claim: Claim) async throws {
         let owner = configuration.owner
-        guard let (run, steps) = try await database.withWorkspace(claim.workspace, { try RunStore.loadRun(claim.run, $0) }),
-            let step = steps.first(where: { $0.id == claim.step })
-        else { return }
-        let definition = try run.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? SeededWorkflows.find(run.workflowSlug)
-        guard let definition, let stepDef = definition.step(step.stepKey) else {
-            _ = try await commit(claim.workspace) { c in try RunStore.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { ((), $0) } }
-            return
+        let definitions = self.definitions
+        // One transaction: load the run, resolve the step's input from its dependencies' outputs,
+        // mark it started (or fail it when its definition is gone).
+        let outcome: Prepared?? = try await commit(claim.workspace) { c -> (Prepared?, [RunEvent])? in
+            guard let (run, steps) = try RunStore.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
+            guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
+                return try RunStore.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { (nil, $0) }
+            }
+            let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
+            let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
+            guard let started = try RunStore.markStarted(step, input: input, owner: owner, c) else { return nil }
+            return (Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input), [started])
         }
-        let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
-        let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
-        guard try await commit(claim.workspace, { c in try RunStore.markStarted(step, input: input, owner: owner, c).map { ((), [$0]) } }) != nil else { return }
+        guard case let prepared?? = outcome else { return }
+        let (run, steps, step, definition, stepDef, input) = (prepared.run, prepared.steps, prepared.step, prepared.definition, prepared.stepDef, prepared.input)
 
         switch stepDef.kind {
         case .approval:
@@ -382,6 +397,24 @@ actor EngineState {
             task.cancel()
         }
         return Array(executions.values)
+    }
+}
+
+/// Runs' definition snapshots, decoded once per run (a snapshot never changes).
+final class DefinitionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var decoded: [WorkflowRunID: WorkflowDef] = [:]
+
+    /// The run's snapshot, else the seeded definition of its slug.
+    func definition(of run: WorkflowRun) throws -> WorkflowDef? {
+        if let hit = lock.withLock({ decoded[run.id] }) { return hit }
+        guard let snapshot = run.input["definition"] else { return SeededWorkflows.find(run.workflowSlug) }
+        let definition = try snapshot.decode(WorkflowDef.self)
+        lock.withLock {
+            if decoded.count >= 1024 { decoded.removeAll(keepingCapacity: true) }
+            decoded[run.id] = definition
+        }
+        return definition
     }
 }
 

@@ -10,17 +10,20 @@ public enum RunEventRepository {
     /// (delivered when the surrounding transaction commits). The run row lock makes `seq` gap-free.
     @discardableResult
     public static func append(run: WorkflowRunID, event: String, data: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> RunEvent {
+        // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
         let row = try connection.query(
             """
-            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq)
-            INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
-            SELECT $2, $1, event_seq, $3, $4 FROM next
-            RETURNING seq, created_at
-            """, run, workspace, event, data
+            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq),
+            added AS (
+                INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
+                SELECT $2, $1, event_seq, $3, $4 FROM next
+                RETURNING seq, created_at
+            )
+            SELECT seq, created_at, pg_notify($5, $1::text || ':' || seq || ':' || $2::text) FROM added
+            """, run, workspace, event, data, channel
         ).first
         guard let row else { throw AppError.notFound("run \(run) not found") }
         let seq = try row.int("seq")
-        try connection.query("SELECT pg_notify($1, $2)", channel, "\(run):\(seq):\(workspace)")
         return RunEvent(workspaceId: workspace, runId: run, seq: seq, event: event, data: data, createdAt: try row.date("created_at"))
     }
 

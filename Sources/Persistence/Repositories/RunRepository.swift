@@ -37,7 +37,10 @@ public enum RunRepository {
         try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = $1", id).first.map(decode)
     }
 
-    /// Newest first, keyset-paginated.
+    /// The columns of a listed run: its input holds the brief only, not the definition snapshot.
+    static let listColumns = columns.replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
+
+    /// Newest first, keyset-paginated; each run's `input` carries the brief only.
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
         var conditions: [String] = []
         var parameters: [SQLValue] = []
@@ -54,7 +57,7 @@ public enum RunRepository {
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let rows = try connection.query(
-            "SELECT \(columns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
+            "SELECT \(listColumns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
         ).rows
         let items = try rows.prefix(limit).map(decode)
         let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
