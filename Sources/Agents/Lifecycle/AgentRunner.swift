@@ -62,6 +62,7 @@ public struct AgentRunner: Sendable {
             let output = try await TraceContext.$current.withValue(trace) { try await body(input, context) }
             let latency = started.millisecondsElapsed
             let finished = try await environment.database.withWorkspace(workspace) { c in
+                try ClaudeGateway.flush(trace, on: c)
                 let row = try AgentRunRepository.finish(id, status: .succeeded, output: output, error: nil, latencyMs: latency, on: c)
                 try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.succeeded", id, name, workflowRun), workspace: workspace, on: c)
                 return row
@@ -72,6 +73,7 @@ public struct AgentRunner: Sendable {
             let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
             let latency = started.millisecondsElapsed
             _ = try? await uncancelled { [environment] in try await environment.database.withWorkspace(workspace) { c in
+                try ClaudeGateway.flush(trace, on: c)
                 try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latency, on: c)
                 try OutboxRepository.append(
                     topic: "audit-event", payload: Self.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]), workspace: workspace, on: c)

@@ -85,8 +85,9 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    /// Runs `body` and writes a `provider_call`, `skill_call` or `db_write` trace row with its
-    /// result or error and latency.
+    /// Runs `body` and records a `provider_call`, `skill_call` or `db_write` trace row with its
+    /// result or error and latency. The row travels with the agent run's next database write (its
+    /// next Claude call, or its outcome, failed ones included) rather than costing a commit alone.
     public func traceStep<T: Encodable & Sendable>(
         _ kind: AgentStep.Kind, _ name: String, request: JSONValue = [:], _ body: () async throws -> T
     ) async throws -> T {
@@ -104,10 +105,13 @@ public struct ClaudeGateway: Sendable {
             let result = try await body()
             step.response = try? JSONValue.from(result)
             step.latencyMs = started.millisecondsElapsed
-            try await write(step, agent: trace.agentName)
+            trace.pending.append(step)
             return result
         } catch {
-            throw await recordFailure(step, error, started: started, agent: trace.agentName)
+            step.error = error is CancellationError ? "cancelled" : "\(error)"
+            step.latencyMs = started.millisecondsElapsed
+            trace.pending.append(step)
+            throw Self.agentError(error, agent: trace.agentName)
         }
     }
 
@@ -121,6 +125,7 @@ public struct ClaudeGateway: Sendable {
         let cap = environment.claudeDailyCapUSD
         try await environment.database.withWorkspace(trace.workspaceID) { c in
             try SpendLedgerRepository.charge(.claude, amount: estimate, reference: reference, capFallback: cap, workspace: trace.workspaceID, on: c)
+            try Self.flush(trace, on: c)
         }
         let response: ClaudeResponse
         do {
@@ -153,11 +158,21 @@ public struct ClaudeGateway: Sendable {
         return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true)
     }
 
-    /// Writes a trace row and, for a Claude call, settles its reservation in the same transaction.
+    /// Writes a Claude call's trace row with the rows pending before it and, for a live call,
+    /// settles its reservation in the same transaction.
     private func write(_ step: AgentStep, agent: String, settling settlement: (reference: String, amount: Double)? = nil) async throws {
+        let trace = TraceContext.current
         try await environment.database.withWorkspace(step.workspaceId) { c in
             if let settlement { try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: c) }
+            if let trace { try Self.flush(trace, on: c) }
             try AgentStepRepository.insert(step, agentName: agent, on: c)
+        }
+    }
+
+    /// Writes the trace rows `trace` holds, inside the caller's transaction.
+    public static func flush(_ trace: TraceContext, on connection: Connection) throws {
+        try trace.pending.flush { rows in
+            for row in rows { try AgentStepRepository.insert(row, agentName: trace.agentName, on: connection) }
         }
     }
 

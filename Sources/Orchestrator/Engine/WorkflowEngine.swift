@@ -426,18 +426,20 @@ final class Flag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-/// A wake-up flag with a timed wait.
+/// A wake-up flag with a timed wait; every waiter is woken by `fire`.
 actor WakeSignal {
     private var pending = false
-    private var waiter: CheckedContinuation<Void, Never>?
+    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter: UInt64 = 0
 
     func fire() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
+        guard !waiters.isEmpty else {
             pending = true
+            return
         }
+        let woken = waiters.values
+        waiters.removeAll()
+        for waiter in woken { waiter.resume() }
     }
 
     func wait(timeout: Duration) async {
@@ -445,12 +447,18 @@ actor WakeSignal {
             pending = false
             return
         }
+        nextWaiter += 1
+        let id = nextWaiter
         let timer = Task {
             try? await Task.sleep(for: timeout)
-            fire()
+            expire(id)
         }
-        await withCheckedContinuation { waiter = $0 }
+        await withCheckedContinuation { waiters[id] = $0 }
         pending = false
         timer.cancel()
+    }
+
+    private func expire(_ id: UInt64) {
+        waiters.removeValue(forKey: id)?.resume()
     }
 }
