@@ -151,7 +151,13 @@ import Testing
         let (workspace, _) = try await TestDatabase.workspace()
         let runner = AgentRunner(environment: AgentTestSupport.environment(claude: MockClaude(latency: .seconds(10))))
         let task = Task { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
-        try await Task.sleep(for: .milliseconds(500))
+        // Cancel once the run is under way (its Claude call waits ten seconds).
+        for _ in 0..<400 {
+            let started = try await TestDatabase.database.withWorkspace(workspace) { try $0.query("SELECT 1 FROM tiktok_agent_runs").first != nil }
+            if started { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         await #expect(throws: (any Error).self) { try await task.value }
         #expect(TraceContext.current == nil)

@@ -131,7 +131,9 @@ import Testing
             #expect(calls.count == 1 && calls[0]["system_prompt"] != nil && calls[0]["response_text"] != nil && calls[0]["input_tokens"] != nil)
 
             let listed = try await client.call(.get, "/api/dashboard/workflows/runs?status=succeeded&workflow=profile_audit", key: key)
-            #expect(listed.json["items"]?.arrayValue?.contains { $0["id"] == .string(runId) } == true)
+            let item = try #require(listed.json["items"]?.arrayValue?.first { $0["id"] == .string(runId) })
+            #expect(item["has_report"] == true && item["report_md"] == nil, "a listed run says it has a report without carrying it")
+            #expect(item["brief"]?["handle"] == "@glowco" && item["input"] == nil)
             #expect(try await client.call(.get, "/api/dashboard/workflows/runs?status=bogus", key: key).status == 400)
             #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/cancel", key: key).status == 409)
             #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/steps/trend_scout/retry", key: key).status == 409)

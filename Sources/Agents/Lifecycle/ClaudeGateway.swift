@@ -27,9 +27,8 @@ public struct ToolUse: Sendable, Equatable {
 /// Each call: takes the agent run from the task-local `TraceContext`, reserves an upper-bound
 /// estimate against the workspace's daily Claude cap, sends the request with the system prompt
 /// marked for caching (or, in replay mode, answers from an earlier recording matched on agent and
-/// prompt hash), then in one transaction settles the ledger to the actual cost and writes the
-/// `llm_call` trace row — failed calls get their row too — so no trace row is lost if the agent
-/// fails later.
+/// prompt hash), writes the `llm_call` trace row — failed calls get their row too — so no trace
+/// row is lost if the agent fails later, and settles the ledger to the actual cost.
 public struct ClaudeGateway: Sendable {
     public let environment: AgentEnvironment
 
@@ -123,16 +122,18 @@ public struct ClaudeGateway: Sendable {
         let estimatedInput = (request.systemText.utf8.count + request.userText.utf8.count) / 3 + 16
         let estimate = prices.cost(model: request.model, usage: ClaudeUsage(inputTokens: estimatedInput, outputTokens: request.maxTokens)) ?? 0
         let cap = environment.claudeDailyCapUSD
-        try await environment.database.withWorkspace(trace.workspaceID) { c in
+        // Outside a transaction, so the workspace's daily total is locked only while the charge commits.
+        try await environment.database.withConnection { c in
             try SpendLedgerRepository.charge(.claude, amount: estimate, reference: reference, capFallback: cap, workspace: trace.workspaceID, on: c)
-            try Self.flush(trace, on: c)
         }
         let response: ClaudeResponse
         do {
             response = try await environment.providers.claude.send(request)
         } catch {
             let database = environment.database
-            _ = try? await uncancelled { try await database.withWorkspace(trace.workspaceID) { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, on: c) } }
+            _ = try? await uncancelled {
+                try await database.withConnection { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, workspace: trace.workspaceID, on: c) }
+            }
             throw error
         }
         guard let cost = prices.cost(model: response.model.isEmpty ? request.model : response.model, usage: response.usage)
@@ -158,14 +159,18 @@ public struct ClaudeGateway: Sendable {
         return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true)
     }
 
-    /// Writes a Claude call's trace row with the rows pending before it and, for a live call,
-    /// settles its reservation in the same transaction.
+    /// Writes a Claude call's trace row with the rows pending before it, then settles a live
+    /// call's reservation (alone, so the daily total is locked only while that commits).
     private func write(_ step: AgentStep, agent: String, settling settlement: (reference: String, amount: Double)? = nil) async throws {
         let trace = TraceContext.current
         try await environment.database.withWorkspace(step.workspaceId) { c in
-            if let settlement { try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: c) }
             if let trace { try Self.flush(trace, on: c) }
             try AgentStepRepository.insert(step, agentName: agent, on: c)
+        }
+        if let settlement {
+            try await environment.database.withConnection { c in
+                try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, workspace: step.workspaceId, on: c)
+            }
         }
     }
 

@@ -136,7 +136,7 @@ public struct AdsCampaignManager: Agent {
             }
         } catch {
             _ = try? await context.withDatabase { c in
-                try SpendLedgerRepository.settle(.ads, reference: key, amount: 0, on: c)
+                try SpendLedgerRepository.settle(.ads, reference: key, amount: 0, workspace: workspace, on: c)
                 try c.query("UPDATE tiktok_ad_campaigns SET status = 'failed' WHERE idempotency_key = $1", key)
             }
             throw error

@@ -63,6 +63,14 @@ struct WorkflowsController: Sendable {
         return json
     }
 
+    /// A listed run: `has_report` instead of the report itself (read it from the run's detail).
+    static func listedRunJSON(_ run: WorkflowRun) -> JSONValue {
+        guard case .object(var object) = runJSON(run) else { return [:] }
+        object["report_md"] = nil
+        object["has_report"] = .bool(run.reportMd != nil)
+        return .object(object)
+    }
+
     static func stepJSON(_ step: WorkflowStep) -> JSONValue {
         guard case .object(var object) = (try? JSONValue.from(step)) ?? [:] else { return [:] }
         object["lease_owner"] = nil
@@ -99,7 +107,7 @@ struct WorkflowsController: Sendable {
         let cursor = request.query("cursor")
         let filterValue = filter
         let page = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(filterValue, limit: limit, cursor: cursor, on: $0) }
-        return HTTPJSON.response(["items": .array(page.items.map(Self.runJSON)), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
+        return HTTPJSON.response(["items": .array(page.items.map(Self.listedRunJSON)), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
     }
 
     func runDetail(_ context: AppContext) async throws -> Response {

@@ -96,7 +96,8 @@ actor KeyCache {
     func principal(for key: String) async throws -> Principal? {
         let hash = Crypto.sha256Hex(key)
         if let entry = entries[hash], entry.expires > Date() { return entry.principal }
-        let principal = try await database.withUnscopedTransaction { try WorkspaceRepository.principal(forKey: key, on: $0) }
+        // One statement outside a transaction: the lookup is a SECURITY DEFINER function.
+        let principal = try await database.withConnection { try WorkspaceRepository.principal(forKey: key, on: $0) }
         if entries.count > 10_000 { entries.removeAll() }
         entries[hash] = (principal, Date().addingTimeInterval(ttl))
         return principal

@@ -173,12 +173,15 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    /// Commits a transition, then hands its events to local subscribers and wakes engines.
+    /// Commits a transition, then hands its events to local subscribers; when the transition can
+    /// make a step ready (`readies`), every engine is woken with `NOTIFY`.
     @discardableResult
-    func commit<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?) async throws -> T? {
+    func commit<T: Sendable>(
+        _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
+    ) async throws -> T? {
         guard let (value, events) = try await database.withWorkspace(workspace, { c -> (T, [RunEvent])? in
             guard let result = try body(c) else { return nil }
-            try RunStore.notifyWork(c)
+            if readies { try RunStore.notifyWork(c) }
             return result
         }) else { return nil }
         await bus.publish(events)
@@ -209,7 +212,7 @@ public final class WorkflowEngine: Sendable {
         let definitions = self.definitions
         // One transaction: load the run, resolve the step's input from its dependencies' outputs,
         // mark it started (or fail it when its definition is gone).
-        let outcome: Prepared?? = try await commit(claim.workspace) { c -> (Prepared?, [RunEvent])? in
+        let outcome: Prepared?? = try await commit(claim.workspace, readies: false) { c -> (Prepared?, [RunEvent])? in
             guard let (run, steps) = try RunStore.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
             guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
                 return try RunStore.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { (nil, $0) }
@@ -226,7 +229,7 @@ public final class WorkflowEngine: Sendable {
         case .approval:
             let budget = input["budget_usd"] == nil ? stepDef.options["default_budget_usd"] : nil
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
-            _ = try await commit(claim.workspace) { c in try RunStore.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
+            _ = try await commit(claim.workspace, readies: false) { c in try RunStore.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
         case .agent, .synthesis:
             await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, claim: claim)
         }
@@ -299,7 +302,7 @@ public final class WorkflowEngine: Sendable {
                     let at = environment.clock.now().addingTimeInterval(delay)
                     try await persistently { try await self.commit(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
                 } else {
-                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
+                    try await persistently { try await self.commit(claim.workspace, readies: false) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
                 }
             }
         } catch {

@@ -37,10 +37,14 @@ public enum RunRepository {
         try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = $1", id).first.map(decode)
     }
 
-    /// The columns of a listed run: its input holds the brief only, not the definition snapshot.
-    static let listColumns = columns.replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
+    /// The columns of a listed run: its input holds the brief only, not the definition snapshot,
+    /// and its report is left out (an empty `reportMd` says there is one).
+    static let listColumns = columns
+        .replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
+        .replacingOccurrences(of: " report_md,", with: " CASE WHEN report_md IS NOT NULL THEN '' END AS report_md,")
 
-    /// Newest first, keyset-paginated; each run's `input` carries the brief only.
+    /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
+    /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
         var conditions: [String] = []
         var parameters: [SQLValue] = []

@@ -15,10 +15,11 @@ public struct SpendCapExceeded: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// The per-workspace daily ledger behind the spend caps, with a running total per workspace,
-/// category and day (`tiktok_spend_days`). A charge is one statement: the ledger entry and the
-/// total's increment; the total's row lock serialises charges of a workspace until the charging
-/// transaction ends, so the cap check is exact under any concurrency, and the `reference` makes
-/// a charge idempotent.
+/// category and day (`tiktok_spend_days`). Charging and settling are single statements
+/// (`tiktok_charge_spend`, `tiktok_settle_spend`): the total's row lock serialises charges of a
+/// workspace, so the cap check is exact under any concurrency, and the `reference` makes a charge
+/// idempotent. Called on a connection outside a transaction (`Database.withConnection`), the
+/// lock is held only while the statement commits.
 public enum SpendLedgerRepository {
     /// Today's cap: the workspace's own row, else `fallback`.
     public static func cap(_ category: SpendLedgerEntry.Category, fallback: Double, on connection: Connection) throws -> Double {
@@ -34,44 +35,24 @@ public enum SpendLedgerRepository {
             """, workspace, claudeDailyUsd, adsDailyUsd)
     }
 
-    /// Charges `amount` against today's cap unless `reference` was already charged (then nothing
-    /// happens). Throws `SpendCapExceeded` when it does not fit; the caller's transaction then
-    /// rolls the increment back. Must run inside a transaction.
+    /// Charges `amount` to `workspace`'s cap for today unless `reference` was already charged
+    /// (then nothing happens). Throws `SpendCapExceeded`, leaving nothing charged, when it does
+    /// not fit.
     public static func charge(
         _ category: SpendLedgerEntry.Category, amount: Double, reference: String, capFallback: Double, workspace: WorkspaceID, on connection: Connection
     ) throws {
-        let column = category == .claude ? "claude_daily_usd" : "ads_daily_usd"
-        let row = try connection.query(
-            """
-            WITH entry AS (
-                INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference) VALUES ($1, current_date, $2, $3, $4)
-                ON CONFLICT (workspace_id, category, reference) DO NOTHING RETURNING amount_usd
-            ), total AS (
-                INSERT INTO tiktok_spend_days AS d (workspace_id, day, category, spent_usd) SELECT $1, current_date, $2, amount_usd FROM entry
-                ON CONFLICT (workspace_id, day, category) DO UPDATE SET spent_usd = d.spent_usd + EXCLUDED.spent_usd RETURNING spent_usd
-            )
-            SELECT (SELECT spent_usd FROM total) AS spent, (SELECT \(column) FROM tiktok_spend_caps) AS cap
-            """, workspace, category, amount, reference
-        ).first!
-        guard let spent = try row.optionalDouble("spent") else { return }
-        let limit = try row.optionalDouble("cap") ?? capFallback
-        guard spent <= limit + 1e-9 else {
-            throw SpendCapExceeded(category: category, limitUsd: limit, spentUsd: spent - amount, requestedUsd: amount)
+        do {
+            try connection.query("SELECT spent_usd FROM tiktok_charge_spend($1, $2, $3, $4, $5)", workspace, category, amount, reference, capFallback)
+        } catch {
+            guard error.sqlState == "TA001" else { throw error }
+            let figures = (error.detail ?? "").split(separator: " ").compactMap { Double($0) }
+            throw SpendCapExceeded(category: category, limitUsd: figures.count == 2 ? figures[1] : capFallback, spentUsd: figures.first ?? 0, requestedUsd: amount)
         }
     }
 
-    /// Replaces a reservation with the actual amount (zero releases it), adjusting the day's total.
-    public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
-        try connection.query(
-            """
-            WITH entry AS (
-                UPDATE tiktok_spend_ledger l SET amount_usd = $3
-                FROM (SELECT id, amount_usd AS before FROM tiktok_spend_ledger WHERE category = $1 AND reference = $2 FOR UPDATE) o
-                WHERE l.id = o.id RETURNING l.workspace_id, l.day, $3 - o.before AS delta
-            )
-            UPDATE tiktok_spend_days d SET spent_usd = greatest(0, d.spent_usd + entry.delta) FROM entry
-            WHERE d.workspace_id = entry.workspace_id AND d.day = entry.day AND d.category = $1
-            """, category, reference, amount)
+    /// Replaces a charge's amount (zero releases it), adjusting the day's total.
+    public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, workspace: WorkspaceID, on connection: Connection) throws {
+        try connection.query("SELECT tiktok_settle_spend($1, $2, $3, $4)", workspace, category, reference, amount)
     }
 
     /// Spent today in `category`.
