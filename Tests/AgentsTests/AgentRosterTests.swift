@@ -81,24 +81,27 @@ import Testing
 
     @Test func aSpendCapAllowingTenLetsExactlyTenOfFiftyConcurrentChargesThrough() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for i in 0..<50 {
                 group.addTask {
                     do {
                         try await TestDatabase.database.withWorkspace(workspace) { c in
                             try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(i)", capFallback: 1.0, workspace: workspace, on: c)
                         }
-                        return true
-                    } catch { return false }
+                        return (i, true)
+                    } catch { return (i, false) }
                 }
             }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
         }
-        #expect(outcomes.filter { $0 }.count == 10)
+        let charged = outcomes.filter(\.value).map(\.key)
+        #expect(charged.count == 10)
         let spent = try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.claude, on: $0) }
         #expect(abs(spent - 1.0) < 1e-9)
+        // Charging a reference again changes nothing, even at the cap.
+        let again = try #require(charged.first)
         try await TestDatabase.database.withWorkspace(workspace) { c in
-            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-0", capFallback: 1.0, workspace: workspace, on: c)
+            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(again)", capFallback: 1.0, workspace: workspace, on: c)
         }
     }
 

@@ -45,29 +45,26 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses JSON text.
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        var text = text
+        return try text.withUTF8 { try JSONText.parse($0) }
     }
 
     /// Parses JSON bytes.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONText.parse(data)
     }
 
     /// Compact JSON text with sorted keys, so equal values print equally.
-    public var jsonString: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self)
-    }
+    public var jsonString: String { JSONText.serialize(self) }
 
     /// Converts any `Encodable` value into a `JSONValue` using the project's snake_case coding.
     public static func from<T: Encodable>(_ value: T) throws -> JSONValue {
-        try JSONCoding.decoder().decode(JSONValue.self, from: JSONCoding.encoder().encode(value))
+        try JSONText.parse(JSONCoding.encoder().encode(value))
     }
 
     /// Decodes this value into a `Decodable` type using the project's snake_case coding.
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try JSONCoding.decoder().decode(T.self, from: JSONCoding.encoder().encode(self))
+        try JSONCoding.decoder().decode(T.self, from: Data(jsonString.utf8))
     }
 
     public subscript(key: String) -> JSONValue? {

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+@testable import Core
+
+@Suite struct JSONTextTests {
+    @Test func whatFoundationParsesTheSameParses() throws {
+        let text = #"{"a": [1, -2.5, 3e2, 0.001, true, false, null], "b": {"c": "d\"e\\f\/g\n\t\u00e9\ud83d\ude00"}, "": ""}"#
+        let mine = try JSONValue.parse(text)
+        let foundation = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(mine == foundation)
+        #expect(mine["b"]?["c"] == "d\"e\\f/g\n\té😀")
+        #expect(mine["a"]?.arrayValue?.map { $0.doubleValue ?? -1 }.prefix(4) == [1, -2.5, 300, 0.001])
+    }
+
+    @Test func printingThenParsingGivesTheSameValue() throws {
+        let value: JSONValue = ["z": [1, 2.25, "x\u{1}y", ["nested": nil]], "a": "quote \" backslash \\ tab \t é 😀", "n": -0.000015, "big": 1e20]
+        let text = value.jsonString
+        #expect(try JSONValue.parse(text) == value)
+        #expect(text.hasPrefix(#"{"a":"quote \" backslash \\ tab \t é 😀","big":1e+20,"n":-1.5e-05,"z":[1,2.25,"x\u0001y",{"nested":null}]}"#))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value, "Foundation reads what it prints")
+    }
+
+    @Test func integersPrintWithoutAFractionAndNonFiniteNumbersAsNull() {
+        #expect(JSONValue.number(42).jsonString == "42")
+        #expect(JSONValue.number(-7).jsonString == "-7")
+        #expect(JSONValue.number(.nan).jsonString == "null")
+        #expect(JSONValue.number(.infinity).jsonString == "null")
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", "1e", "-", "tru", "nul", "\"abc", "\"a\u{1}b\"", "[1] 2", "{'a':1}",
+        "\"\\x\"", "\"\\ud800\"", "NaN", String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+    ])
+    func malformedTextIsRefused(_ text: String) {
+        #expect(throws: (any Error).self) { try JSONValue.parse(text) }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        #expect(throws: (any Error).self) { try JSONValue.parse(Data([0x22, 0xFF, 0xFE, 0x22])) }
+    }
+
+    @Test(arguments: [
+        ("1970-01-01T00:00:00Z", 0.0), ("2026-11-26 09:20:31.25+00", 1_795_684_831.25), ("2000-02-29T12:00:00+02:00", 951_818_400.0),
+        ("1969-12-31T23:59:59.5Z", -0.5), ("2024-12-31T23:59:59-05:30", 1_735_709_399.0),
+    ])
+    func timestampsParseToTheRightInstant(_ text: String, _ seconds: Double) throws {
+        let date = try #require(Timestamp.parse(text))
+        #expect(abs(date.timeIntervalSince1970 - seconds) < 1e-6, "\(text) -> \(date.timeIntervalSince1970)")
+    }
+}
