@@ -49,3 +49,31 @@ import Testing
         #expect(abs(date.timeIntervalSince1970 - seconds) < 1e-6, "\(text) -> \(date.timeIntervalSince1970)")
     }
 }
+
+@Suite struct DirectJSONTests {
+    @Test(arguments: [0.0, 1_795_684_831.25, 951_818_400.999, -0.5, 1_735_709_399.0004, 4_102_444_800.5, -2_208_988_800.125])
+    func timestampsPrintAsFoundationPrintsThem(_ seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let foundation = date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let mine = Timestamp.format(date)
+        // Same text, except that Foundation's reference-date arithmetic may land one millisecond
+        // lower on a value just under a boundary (…00.999 can print as .998).
+        #expect(mine.prefix(20) == foundation.prefix(20))
+        let gap = try #require(Timestamp.parse(mine)).timeIntervalSince(try #require(Timestamp.parse(foundation)))
+        #expect(gap >= 0 && gap <= 0.001, "\(mine) vs \(foundation)")
+        #expect(abs(try #require(Timestamp.parse(mine)).timeIntervalSince1970 - seconds) < 0.001)
+    }
+
+    @Test func aRunBuildsTheJSONItsCodableFormGives() throws {
+        let now = Date(timeIntervalSince1970: 1_795_684_831.125)
+        let full = WorkflowRun(
+            id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowId: WorkflowID(UUID()), workflowSlug: "profile_audit",
+            briefId: BriefID(UUID()), status: .succeeded, input: ["brief": ["handle": "@glowco"]], reportMd: "# Report", error: "none",
+            totalCostUsd: 0.0221, totalLatencyMs: 1234, createdAt: now, startedAt: now, completedAt: now.addingTimeInterval(1.5), updatedAt: now)
+        #expect(full.json == (try JSONValue.from(full)))
+        let bare = WorkflowRun(
+            id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowSlug: "campaign_launch", status: .running, input: [:],
+            totalCostUsd: 0, totalLatencyMs: 0, createdAt: now, updatedAt: now)
+        #expect(bare.json == (try JSONValue.from(bare)))
+    }
+}

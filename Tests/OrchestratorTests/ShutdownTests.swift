@@ -11,7 +11,8 @@ import Testing
     static let store = TestDatabase.isolated("shutdown")
 
     @Test func stoppingTheEngineLetsInFlightStepsFinishAndRecordTheirOutcome() async throws {
-        let harness = Harness(Self.store, claude: MockClaude(latency: .milliseconds(700)))
+        // A drain long enough for a loaded machine: what is checked is that the steps finish.
+        let harness = Harness(Self.store, claude: MockClaude(latency: .milliseconds(700)), drain: .seconds(120))
         let (workspace, brief) = try await harness.brief("@glowco")
         let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
         try await harness.waitForSteps(run, in: workspace) { steps in steps.filter { $0.status == .running }.count == 5 }

@@ -184,3 +184,22 @@ public struct RunEvent: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+extension WorkflowRun {
+    /// The run as JSON — what `JSONValue.from` gives, built directly, for the run list's hot path.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .string(id.description), "workspace_id": .string(workspaceId.description), "workflow_slug": .string(workflowSlug),
+            "status": .string(status.rawValue), "input": input, "total_cost_usd": .number(totalCostUsd),
+            "total_latency_ms": .number(Double(totalLatencyMs)), "created_at": .string(Timestamp.format(createdAt)),
+            "updated_at": .string(Timestamp.format(updatedAt)),
+        ]
+        if let workflowId { object["workflow_id"] = .string(workflowId.description) }
+        if let briefId { object["brief_id"] = .string(briefId.description) }
+        if let reportMd { object["report_md"] = .string(reportMd) }
+        if let error { object["error"] = .string(error) }
+        if let startedAt { object["started_at"] = .string(Timestamp.format(startedAt)) }
+        if let completedAt { object["completed_at"] = .string(Timestamp.format(completedAt)) }
+        return .object(object)
+    }
+}

@@ -54,7 +54,7 @@ struct WorkflowsController: Sendable {
     }
 
     static func runJSON(_ run: WorkflowRun) -> JSONValue {
-        var json = (try? JSONValue.from(run)) ?? [:]
+        var json = run.json
         if case .object(var object) = json {
             object["brief"] = run.input["brief"] ?? .null
             object["input"] = nil
