@@ -226,7 +226,7 @@ def suite_kill(binary, base, options):
         recovered = time.time() - killed_at
         retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
         say(f"  40 Profile Audit runs; SIGKILL with {running} steps running and {done_before} of 240 done")
-        say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps taken over after their lease "
+        say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps ran a second attempt after their lease "
             f"(3 s), {abandoned} agent runs left 'running' by the killed process; no step succeeded twice; all 40 streams complete and in order")
     finally:
         server.stop()

@@ -200,7 +200,7 @@ public struct ClaudeGateway: Sendable {
         case let error as ProviderError: AgentError(kind: .provider, agent: agent, message: error.description, isTransient: error.isTransient)
         case let error as SpendCapExceeded: AgentError(kind: .spendCap, agent: agent, message: error.description)
         case let error as MediaError: AgentError(kind: .provider, agent: agent, message: error.description)
-        case let error as DatabaseError: AgentError(kind: .failed, agent: agent, message: "database: \(error)", isTransient: error.kind != .query)
+        case let error as DatabaseError: AgentError(kind: .failed, agent: agent, message: "database: \(error)", isTransient: error.isUnavailable)
         case is CancellationError: error
         default: AgentError(kind: .failed, agent: agent, message: "\(error)")
         }

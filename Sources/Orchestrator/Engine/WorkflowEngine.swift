@@ -288,7 +288,8 @@ public final class WorkflowEngine: Sendable {
                 let timedOut = expired.isSet
                 let agentError = error as? AgentError
                 let message = timedOut ? "timed out after \(Int(stepDef.timeoutSeconds ?? 0)) s" : (agentError?.message ?? (error is CancellationError ? "cancelled" : "\(error)"))
-                let transient = timedOut || (agentError?.isTransient ?? false)
+                // An unreachable database (before the agent run could even start) is worth another attempt too.
+                let transient = timedOut || (agentError?.isTransient ?? false) || ((error as? DatabaseError)?.isUnavailable ?? false)
                 let agentRunId = agentError?.agentRunId
                 switch await state.cancellation(of: claim) {
                 case .run?: return
