@@ -32,15 +32,8 @@ public struct AgentRunner: Sendable {
     public func run(
         _ name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID? = nil, workflowStep: WorkflowStepID? = nil
     ) async throws -> AgentRunResult {
-        guard let agentType = roster[name] else {
-            throw AgentError(kind: .unknownAgent, agent: name, message: "no agent named \(name)")
-        }
-        return try await run(name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep) { input, context in
-            let validated = try agentType.spec.validate(input)
-            let output = try await agentType.init().execute(AgentInput(validated, agent: name), context: context)
-            try agentType.spec.validateOutput(output)
-            return output
-        }
+        let body = try agentBody(name)
+        return try await run(name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, body: body)
     }
 
     /// The same lifecycle around an arbitrary body (the orchestrator's synthesis node uses it so its
@@ -49,25 +42,38 @@ public struct AgentRunner: Sendable {
         name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
         body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue
     ) async throws -> AgentRunResult {
-        let id = AgentRunID(environment.ids.next())
-        let started = ContinuousClock.now
-        try await environment.database.withWorkspace(workspace) { c in
-            _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: c)
-            try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: c)
+        let run = AgentRunStart(id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep)
+        try await environment.database.withWorkspace(workspace) { try run.record(on: $0) }
+        let finishing = try await execute(run, body: body)
+        return try await environment.database.withWorkspace(workspace) { try finishing.record(on: $0) }
+    }
+
+    /// What runs the agent `name`: input validation, `execute`, output validation.
+    public func agentBody(_ name: String) throws -> @Sendable (JSONValue, AgentContext) async throws -> JSONValue {
+        guard let agentType = roster[name] else {
+            throw AgentError(kind: .unknownAgent, agent: name, message: "no agent named \(name)")
         }
+        return { input, context in
+            let validated = try agentType.spec.validate(input)
+            let output = try await agentType.init().execute(AgentInput(validated, agent: name), context: context)
+            try agentType.spec.validateOutput(output)
+            return output
+        }
+    }
+
+    /// The middle of the lifecycle, for a caller that writes its first and last steps in its own
+    /// transactions (the engine folds them into the step's): `run` must already be recorded
+    /// (`AgentRunStart.record`). On success the returned `AgentRunFinish` is recorded by the
+    /// caller; on failure the run is closed here as failed and `AgentError` thrown.
+    public func execute(_ run: AgentRunStart, body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue) async throws -> AgentRunFinish {
+        let started = ContinuousClock.now
+        let (id, name, workspace, workflowRun) = (run.id, run.name, run.workspace, run.workflowRun)
         let context = AgentContext(
             environment: environment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name, gateway: gateway)
         let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name)
         do {
-            let output = try await TraceContext.$current.withValue(trace) { try await body(input, context) }
-            let latency = started.millisecondsElapsed
-            let finished = try await environment.database.withWorkspace(workspace) { c in
-                try ClaudeGateway.flush(trace, on: c)
-                let row = try AgentRunRepository.finish(id, status: .succeeded, output: output, error: nil, latencyMs: latency, on: c)
-                try OutboxRepository.append(topic: "audit-event", payload: Self.event("agent_run.succeeded", id, name, workflowRun), workspace: workspace, on: c)
-                return row
-            }
-            return AgentRunResult(agentRunId: id, output: output, costUsd: finished?.costUsd ?? 0, latencyMs: latency)
+            let output = try await TraceContext.$current.withValue(trace) { try await body(run.input, context) }
+            return AgentRunFinish(start: run, output: output, latencyMs: started.millisecondsElapsed, trace: trace)
         } catch {
             let failure = ClaudeGateway.agentError(error, agent: name)
             let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
@@ -96,4 +102,47 @@ public struct AgentRunner: Sendable {
 /// recorded.
 func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await Task { try await body() }.value
+}
+
+/// An agent run about to start: `record` inserts its `agent_runs` row (running) and its
+/// `agent_run.started` audit event, inside the caller's transaction.
+public struct AgentRunStart: Sendable {
+    public let id: AgentRunID
+    public let name: String
+    public let input: JSONValue
+    public let workspace: WorkspaceID
+    public let workflowRun: WorkflowRunID?
+    public let workflowStep: WorkflowStepID?
+
+    public init(id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?) {
+        self.id = id
+        self.name = name
+        self.input = input
+        self.workspace = workspace
+        self.workflowRun = workflowRun
+        self.workflowStep = workflowStep
+    }
+
+    public func record(on connection: Connection) throws {
+        _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: connection)
+        try OutboxRepository.append(topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: connection)
+    }
+}
+
+/// An agent run whose body succeeded: `record` writes its pending trace rows, closes it as
+/// succeeded with output, cost and latency, and appends `agent_run.succeeded`, inside the
+/// caller's transaction.
+public struct AgentRunFinish: Sendable {
+    public let start: AgentRunStart
+    public let output: JSONValue
+    public let latencyMs: Int
+    let trace: TraceContext
+
+    public func record(on connection: Connection) throws -> AgentRunResult {
+        try ClaudeGateway.flush(trace, on: connection)
+        let row = try AgentRunRepository.finish(start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs, on: connection)
+        try OutboxRepository.append(
+            topic: "audit-event", payload: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace, on: connection)
+        return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
+    }
 }

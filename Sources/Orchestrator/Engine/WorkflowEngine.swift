@@ -205,13 +205,16 @@ public final class WorkflowEngine: Sendable {
         var definition: WorkflowDef
         var stepDef: WorkflowStepDef
         var input: JSONValue
+        /// The agent run an agent or synthesis step starts, recorded in the same transaction.
+        var agentRun: AgentRunStart?
     }
 
     private func executeClaimed(_ claim: Claim) async throws {
         let owner = configuration.owner
         let definitions = self.definitions
+        let ids = environment.ids
         // One transaction: load the run, resolve the step's input from its dependencies' outputs,
-        // mark it started (or fail it when its definition is gone).
+        // mark it started and start its agent run (or fail it when its definition is gone).
         let outcome: Prepared?? = try await commit(claim.workspace, readies: false) { c -> (Prepared?, [RunEvent])? in
             guard let (run, steps) = try RunStore.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
             guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
@@ -220,10 +223,17 @@ public final class WorkflowEngine: Sendable {
             let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
             let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
             guard let started = try RunStore.markStarted(step, input: input, owner: owner, c) else { return nil }
-            return (Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input), [started])
+            var agentRun: AgentRunStart?
+            if stepDef.kind != .approval {
+                let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
+                agentRun = AgentRunStart(id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step)
+                try agentRun?.record(on: c)
+            }
+            return (Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun), [started])
         }
         guard case let prepared?? = outcome else { return }
         let (run, steps, step, definition, stepDef, input) = (prepared.run, prepared.steps, prepared.step, prepared.definition, prepared.stepDef, prepared.input)
+        let agentRun = prepared.agentRun
 
         switch stepDef.kind {
         case .approval:
@@ -231,26 +241,28 @@ public final class WorkflowEngine: Sendable {
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
             _ = try await commit(claim.workspace, readies: false) { c in try RunStore.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
         case .agent, .synthesis:
-            await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, claim: claim)
+            guard let agentRun else { return }
+            await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
         }
     }
 
     private func runWork(
-        _ step: WorkflowStep, stepDef: WorkflowStepDef, definition: WorkflowDef, run: WorkflowRun, steps: [WorkflowStep], input: JSONValue, claim: Claim
+        _ step: WorkflowStep, stepDef: WorkflowStepDef, definition: WorkflowDef, run: WorkflowRun, steps: [WorkflowStep], input: JSONValue,
+        agentRun: AgentRunStart, claim: Claim
     ) async {
         let owner = configuration.owner
         let started = ContinuousClock.now
-        let work = Task { [runner] () throws -> AgentRunResult in
+        let work = Task { [runner] () throws -> AgentRunFinish in
             switch stepDef.kind {
             case .synthesis:
                 let prompt = Synthesis.prompt(definition: definition, stepDef: stepDef, run: run, steps: steps, handle: input["handle"]?.stringValue)
-                return try await runner.run(name: "synthesis", input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step) { _, context in
+                return try await runner.execute(agentRun) { _, context in
                     let call = try await context.gateway.callClaudeCached(
                         system: prompt.system, user: prompt.user, maxTokens: 4096, isSynthesis: true, workflowSlug: definition.slug)
                     return ["report_md": .string(call.text)]
                 }
             default:
-                return try await runner.run(stepDef.agent, input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step)
+                return try await runner.execute(agentRun) { input, context in try await runner.agentBody(agentRun.name)(input, context) }
             }
         }
         await state.attach(work, to: claim)
@@ -278,9 +290,11 @@ public final class WorkflowEngine: Sendable {
         let latency = started.millisecondsElapsed
         do {
             switch result {
-            case .success(let outcome):
-                let reportMd = stepDef.kind == .synthesis ? outcome.output["report_md"]?.stringValue : nil
+            case .success(let finish):
+                let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
+                // The agent run closes in the transaction that records the step.
                 try await persistently { try await self.commit(claim.workspace) { c in
+                    let outcome = try finish.record(on: c)
                     if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
                     return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
                 } }
@@ -357,7 +371,7 @@ enum StepCancellation: Sendable {
 
 /// Bookkeeping of in-flight steps, so cancellation reaches them.
 actor EngineState {
-    private var tasks: [WorkflowEngine.Claim: Task<AgentRunResult, any Error>] = [:]
+    private var tasks: [WorkflowEngine.Claim: Task<AgentRunFinish, any Error>] = [:]
     private var executions: [WorkflowEngine.Claim: Task<Void, Never>] = [:]
     private var claims: Set<WorkflowEngine.Claim> = []
     private var cancelled: [WorkflowEngine.Claim: StepCancellation] = [:]
@@ -371,7 +385,7 @@ actor EngineState {
     func track(_ execution: Task<Void, Never>, for claim: WorkflowEngine.Claim) {
         if claims.contains(claim) { executions[claim] = execution }
     }
-    func attach(_ task: Task<AgentRunResult, any Error>, to claim: WorkflowEngine.Claim) {
+    func attach(_ task: Task<AgentRunFinish, any Error>, to claim: WorkflowEngine.Claim) {
         tasks[claim] = task
         if shuttingDown {
             cancelled[claim] = .shutdown
