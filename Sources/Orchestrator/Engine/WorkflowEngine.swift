@@ -102,9 +102,9 @@ public final class WorkflowEngine: Sendable {
             let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
             var claimed: [Claim] = []
             if capacity > 0 {
-                do { claimed = try await claim(limit: capacity) } catch {
+                do { claimed = try await claim(limit: capacity) } catch where !Task.isCancelled {
                     logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
-                }
+                } catch {}
             }
             for claim in claimed {
                 await state.begin(claim)
