@@ -1,6 +1,12 @@
--- A process never claims a step it still holds: one whose outcome it is still trying to record
--- (after a database outage its lease may have expired meanwhile). Other processes still take
--- such a step over once the lease expired.
+-- Claiming, revised: a process never claims a step it still holds (one whose outcome it is
+-- still trying to record after a database outage, when its lease may have expired meanwhile);
+-- other processes still take such a step over once the lease expired. Claiming a step closes, as
+-- failed ("abandoned"), any agent run of it still marked running: its process died, or could not
+-- reach the database to close it.
+
+GRANT SELECT, UPDATE ON tiktok_agent_runs TO tiktok_definer;
+CREATE POLICY definer_claim_agent_runs_read ON tiktok_agent_runs FOR SELECT TO tiktok_definer USING (true);
+CREATE POLICY definer_claim_agent_runs_write ON tiktok_agent_runs FOR UPDATE TO tiktok_definer USING (true) WITH CHECK (true);
 
 DROP FUNCTION tiktok_claim_steps(text, integer, integer, uuid);
 
@@ -22,12 +28,18 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         ORDER BY s.created_at, s.id
         LIMIT p_limit
         FOR UPDATE OF s SKIP LOCKED
+    ), claimed AS (
+        UPDATE tiktok_workflow_steps s
+        SET status = 'running', lease_owner = p_owner, lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+            attempt = s.attempt + 1, started_at = COALESCE(s.started_at, now()), updated_at = now()
+        FROM ready WHERE s.id = ready.id
+        RETURNING s.id, s.run_id, s.workspace_id, s.attempt
+    ), abandoned AS (
+        UPDATE tiktok_agent_runs a
+        SET status = 'failed', error = 'abandoned: its attempt ended without closing it (the process died or lost the database)', completed_at = now()
+        FROM claimed WHERE a.workflow_step_id = claimed.id AND a.status = 'running'
     )
-    UPDATE tiktok_workflow_steps s
-    SET status = 'running', lease_owner = p_owner, lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-        attempt = s.attempt + 1, started_at = COALESCE(s.started_at, now()), updated_at = now()
-    FROM ready WHERE s.id = ready.id
-    RETURNING s.id, s.run_id, s.workspace_id, s.attempt
+    SELECT id, run_id, workspace_id, attempt FROM claimed
 $$;
 GRANT CREATE ON SCHEMA public TO tiktok_definer;
 ALTER FUNCTION tiktok_claim_steps(text, integer, integer, uuid, uuid[]) OWNER TO tiktok_definer;

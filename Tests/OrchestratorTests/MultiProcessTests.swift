@@ -39,6 +39,11 @@ import Testing
         #expect(steps.allSatisfy { $0.status == .succeeded })
         let perStep = try await Self.succeededRunsPerStep(run.id, workspace)
         #expect(perStep.count == 6 && perStep.values.allSatisfy { $0 == 1 }, "\(perStep)")
+        let others = try await Self.store.database.withWorkspace(workspace) { c in
+            try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status <> 'succeeded'", run.id).rows
+                .map { "\(try $0.string("status")): \($0["error"] ?? "")" }
+        }
+        #expect(!others.isEmpty && others.allSatisfy { $0.hasPrefix("failed: abandoned:") }, "the killed worker's agent runs are closed when taken over: \(others)")
     }
 
     @Test func twoProcessesShareFiftyRunsWithoutRunningAStepTwice() async throws {

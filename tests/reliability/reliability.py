@@ -202,7 +202,9 @@ def check_runs_intact(cluster, workspace, port, key, runs):
         expect(events[0][1] == "workflow_run.started" and events[-1][1] == "workflow_run.completed", f"stream of {run} is incomplete")
         expect(sum(1 for e in events if e[1] == "workflow_step.succeeded") == 6, f"stream of {run} lacks step outcomes")
     retaken = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_steps WHERE run_id IN ({ids}) AND attempt > 1")
-    abandoned = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_agent_runs WHERE workflow_run_id IN ({ids}) AND status = 'running'")
+    left = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_agent_runs WHERE workflow_run_id IN ({ids}) AND status = 'running'")
+    expect(left == "0", f"{left} agent runs are still 'running' after every run ended")
+    abandoned = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_agent_runs WHERE workflow_run_id IN ({ids}) AND error LIKE 'abandoned:%'")
     return int(retaken), int(abandoned)
 
 
@@ -227,7 +229,8 @@ def suite_kill(binary, base, options):
         retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
         say(f"  40 Profile Audit runs; SIGKILL with {running} steps running and {done_before} of 240 done")
         say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps ran a second attempt after their lease "
-            f"(3 s), {abandoned} agent runs left 'running' by the killed process; no step succeeded twice; all 40 streams complete and in order")
+            f"(3 s), {abandoned} agent runs of the killed process closed as abandoned when their steps were claimed again; no step succeeded twice; "
+            "no agent run left running; all 40 streams complete and in order")
     finally:
         server.stop()
         cluster.stop()
@@ -276,7 +279,8 @@ def suite_postgres(binary, base, options):
         say(f"  30 runs in flight; Postgres down {restarted_at - stopped_at:.1f} s: /ready answered 503 {len(ready)} times out of {len(ready)}, "
             f"writes answered 503 ({len(outage_writes)} tries), none half-written")
         say(f"  after restart: /ready 200 in {ready_after:.1f} s, every run succeeded {finished:.1f} s after restart "
-            f"({retaken} steps needed a second attempt), {len(acknowledged)} acknowledged briefs all stored")
+            f"({retaken} steps needed a second attempt, {abandoned} agent runs cut off by the outage closed as abandoned), "
+            f"{len(acknowledged)} acknowledged briefs all stored")
     finally:
         server.stop()
         cluster.stop()

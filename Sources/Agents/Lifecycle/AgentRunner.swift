@@ -145,4 +145,13 @@ public struct AgentRunFinish: Sendable {
             topic: "audit-event", payload: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace, on: connection)
         return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
     }
+
+    /// Closes the run as failed with `reason` instead (its result is not used), keeping its trace.
+    public func recordDiscarded(_ reason: String, on connection: Connection) throws {
+        try ClaudeGateway.flush(trace, on: connection)
+        try AgentRunRepository.finish(start.id, status: .failed, output: nil, error: reason, latencyMs: latencyMs, on: connection)
+        try OutboxRepository.append(
+            topic: "audit-event", payload: AgentRunner.event("agent_run.failed", start.id, start.name, start.workflowRun).merging(["error": .string(reason)]),
+            workspace: start.workspace, on: connection)
+    }
 }

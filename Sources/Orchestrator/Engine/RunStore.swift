@@ -165,6 +165,11 @@ enum RunStore {
         return (row, try StepRepository.list(run: run, on: c))
     }
 
+    /// Whether `owner` still holds the running step; locks the step's row for the transaction.
+    static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
+        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE", step, owner).first != nil
+    }
+
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
     static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
         try c.query(

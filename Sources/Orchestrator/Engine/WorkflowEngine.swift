@@ -294,6 +294,10 @@ public final class WorkflowEngine: Sendable {
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
                 // The agent run closes in the transaction that records the step.
                 try await persistently { try await self.commit(claim.workspace) { c in
+                    guard try RunStore.holds(step.id, owner: owner, c) else {
+                        try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
+                        return nil
+                    }
                     let outcome = try finish.record(on: c)
                     if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
                     return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
