@@ -204,6 +204,36 @@ import Testing
         for try await item in harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 12) { if case .event(let e) = item { resumed.append(e.seq) } }
         #expect(resumed == [13, 14, 15])
     }
+
+    @Test func aWorkerThatLostItsLeaseRecordsNothingOnTheStepAndClosesItsAgentRunAsSuperseded() async throws {
+        let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(1)))
+        let (workspace, brief) = try await harness.brief("@leaselost")
+        let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        for _ in 0..<400 {
+            let started = try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query("SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", run).first!.int("n")
+            }
+            if started == 5 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Another worker takes the leases over while the agents are still calling Claude.
+        try await Self.store.database.withWorkspace(workspace) { c in
+            try c.query("UPDATE tiktok_workflow_steps SET lease_owner = 'thief' WHERE run_id = $1 AND status = 'running'", run)
+        }
+        var agentRuns: [(String, String?)] = []
+        for _ in 0..<200 {
+            agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", run).rows.map { (try $0.string("status"), $0["error"]) }
+            }
+            if agentRuns.count == 5, agentRuns.allSatisfy({ $0.0 != "running" }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await harness.stop()
+        #expect(agentRuns.count == 5 && agentRuns.allSatisfy { $0.0 == "failed" && $0.1?.hasPrefix("superseded:") == true }, "\(agentRuns)")
+        let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
+        #expect(steps.filter { $0.kind == .agent }.allSatisfy { $0.status == .running && $0.leaseOwner == "thief" && $0.completedAt == nil }, "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.leaseOwner ?? "-")" })")
+        _ = try await harness.service.cancel(run, workspace: workspace)
+    }
 }
 
 /// Cloud Tasks mode: each ready step becomes a task; delivering a task runs exactly that step.
