@@ -58,6 +58,18 @@ import Testing
         }
         #expect(steps.map(\.dependsOn) == [[], ["a", "we\"ird, key"]])
     }
+
+    @Test func aRepeatedStatementIsPreparedOnceAndRunsByName() throws {
+        let connection = try Connection(url: TestDatabase.cluster.appURL)
+        let sql = "SELECT $1::int * 2 AS doubled"
+        let answers = try (1...3).map { try connection.query(sql, [$0.sqlValue]).first!.int("doubled") }
+        #expect(answers == [2, 4, 6])
+        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql.sqlValue]).first!.int("n")
+        #expect(prepared == 1, "one server-side statement for three calls")
+        let failing = "SELECT 1 / $1::int AS q"
+        #expect(throws: DatabaseError.self) { try connection.query(failing, [0.sqlValue]) }
+        #expect(try connection.query(failing, [1.sqlValue]).first!.int("q") == 1, "a statement that failed once still runs")
+    }
 }
 
 @Suite(.serialized) struct PoolTests {

@@ -9,6 +9,10 @@ public final class Connection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statements that reached the server and answered; `0` means a failure happened before any.
     public private(set) var completedStatements = 0
+    /// Server-side prepared statements of this connection, by SQL text.
+    private var prepared: [String: String] = [:]
+    /// Past this many distinct statements, further ones run unprepared.
+    static let preparedLimit = 512
 
     /// Connects; throws `DatabaseError` with kind `.connection` when the server cannot be reached.
     public init(url: String) throws(DatabaseError) {
@@ -40,14 +44,30 @@ public final class Connection: @unchecked Sendable {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     /// Runs one parameterised statement (`$1`, `$2`, ...). Parameters travel separately from the
-    /// SQL text, so no value is ever parsed as SQL.
+    /// SQL text, so no value is ever parsed as SQL. The statement is prepared on this connection
+    /// the first time it is seen and executed by name afterwards, so the server parses and plans
+    /// it once per connection rather than on every call.
     @discardableResult
     public func query(_ sql: String, _ parameters: [SQLValue] = []) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
-        let result: OpaquePointer? = withCStrings(texts) { pointers in
-            PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+        if let name = try statementName(sql, parameterCount: texts.count) {
+            return try consume(withCStrings(texts) { pointers in
+                PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+            })
         }
-        return try consume(result)
+        return try consume(withCStrings(texts) { pointers in
+            PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+        })
+    }
+
+    /// The prepared statement for `sql`, preparing it first when new; `nil` past `preparedLimit`.
+    private func statementName(_ sql: String, parameterCount: Int) throws(DatabaseError) -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "tta_\(prepared.count + 1)"
+        try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        prepared[sql] = name
+        return name
     }
 
     /// Runs SQL text with no parameters; may hold several statements (migrations, `BEGIN`).
@@ -77,6 +97,7 @@ public final class Connection: @unchecked Sendable {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @discardableResult
     private func consume(_ result: OpaquePointer?) throws(DatabaseError) -> QueryResult {
         guard let result else {
             throw DatabaseError(kind: isBroken ? .connection : .query, message: errorText())
