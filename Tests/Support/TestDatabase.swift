@@ -19,8 +19,12 @@ enum TestDatabase {
         do { return try launcher.start(migrator: migrator) } catch { fatalError("test database: \(error)") }
     }()
 
+    /// How long a test waits for a pooled connection: suites run in parallel on small CI
+    /// machines, where a busy pool can stay busy for seconds; a deadlock still fails.
+    static let acquireTimeout: Duration = .seconds(60)
+
     /// A pool on the migrated database, as the application role.
-    static let database = Database(url: cluster.appURL, poolSize: 8)
+    static let database = Database(url: cluster.appURL, poolSize: 8, acquireTimeout: acquireTimeout)
 
     /// A new, empty database of the cluster (for migration tests): returns its owner and app URLs.
     static func freshDatabase(_ label: String) throws -> (owner: String, app: String) {
@@ -35,7 +39,7 @@ enum TestDatabase {
         do {
             let urls = try freshDatabase(label)
             try migrator.migrate(on: try Connection(url: urls.owner))
-            return Store(database: Database(url: urls.app, poolSize: 8), appURL: urls.app)
+            return Store(database: Database(url: urls.app, poolSize: 8, acquireTimeout: acquireTimeout), appURL: urls.app)
         } catch {
             fatalError("isolated test database: \(error)")
         }
