@@ -21,12 +21,6 @@ public struct SpendCapExceeded: Error, Sendable, Equatable, CustomStringConverti
 /// idempotent. Called on a connection outside a transaction (`Database.withConnection`), the
 /// lock is held only while the statement commits.
 public enum SpendLedgerRepository {
-    /// Today's cap: the workspace's own row, else `fallback`.
-    public static func cap(_ category: SpendLedgerEntry.Category, fallback: Double, on connection: Connection) throws -> Double {
-        let column = category == .claude ? "claude_daily_usd" : "ads_daily_usd"
-        return try connection.query("SELECT \(column) AS cap FROM tiktok_spend_caps").first.flatMap { try $0.optionalDouble("cap") } ?? fallback
-    }
-
     public static func setCaps(workspace: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?, on connection: Connection) throws {
         try connection.query(
             """
