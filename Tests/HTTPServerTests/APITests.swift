@@ -150,6 +150,7 @@ import Testing
             #expect(try await client.call(.get, "/api/dashboard/agents/nobody", key: key).status == 404)
             let overview = try await client.call(.get, "/api/dashboard/overview", key: key)
             #expect(overview.json["recent_runs"]?.arrayValue?.count == 1 && (overview.json["cost_today_usd"]?.doubleValue ?? 0) > 0)
+            #expect(overview.json["recent_runs"]?.arrayValue?.first?["has_report"] == true && overview.json["recent_runs"]?.arrayValue?.first?["report_md"] == nil)
             #expect(overview.json["cost_per_day"]?.arrayValue?.count == 14)
         }
         await harness.stop()

@@ -60,7 +60,7 @@ struct CatalogController: Sendable {
                 "SELECT agent_name, COALESCE(sum(cost_usd), 0) AS cost, count(*) AS runs FROM tiktok_agent_runs GROUP BY agent_name ORDER BY cost DESC"
             ).rows.map { ["agent_name": .string(try $0.string("agent_name")), "cost_usd": .number(try $0.double("cost")), "runs": .number(try $0.double("runs"))] as JSONValue }
             return [
-                "recent_runs": .array(recent.map(WorkflowsController.runJSON)), "failed_runs": .array(failed.map(WorkflowsController.runJSON)),
+                "recent_runs": .array(recent.map(WorkflowsController.listedRunJSON)), "failed_runs": .array(failed.map(WorkflowsController.listedRunJSON)),
                 "pending_approvals": try JSONValue.from(pending), "pending_approval_count": .number(Double(pending.count)),
                 "cost_today_usd": .number(try cost.double("today")), "cost_week_usd": .number(try cost.double("week")),
                 "cost_per_day": .array(perDay), "cost_per_agent": .array(perAgent),
