@@ -78,12 +78,9 @@ public struct AgentRunner: Sendable {
             let failure = ClaudeGateway.agentError(error, agent: name)
             let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
             let latency = started.millisecondsElapsed
-            _ = try? await uncancelled { [environment] in try await environment.database.withWorkspace(workspace) { c in
-                try ClaudeGateway.flush(trace, on: c)
-                try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latency, on: c)
-                try OutboxRepository.append(
-                    topic: "audit-event", payload: Self.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]), workspace: workspace, on: c)
-            } }
+            _ = try? await uncancelled { [environment] in
+                try await environment.database.withWorkspace(workspace) { try run.recordFailure(message, latencyMs: latency, trace: trace, on: $0) }
+            }
             environment.logger.debug("agent run failed", metadata: ["agent.name": "\(name)", "agent.run_id": "\(id)", "error": "\(message)"])
             if var agentError = failure as? AgentError {
                 agentError.agentRunId = id
@@ -127,6 +124,16 @@ public struct AgentRunStart: Sendable {
         _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: connection)
         try OutboxRepository.append(topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: connection)
     }
+
+    /// Writes the run's pending trace rows, closes it as failed with `message` and appends
+    /// `agent_run.failed`, inside the caller's transaction.
+    func recordFailure(_ message: String, latencyMs: Int, trace: TraceContext, on connection: Connection) throws {
+        try ClaudeGateway.flush(trace, on: connection)
+        try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latencyMs, on: connection)
+        try OutboxRepository.append(
+            topic: "audit-event", payload: AgentRunner.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]), workspace: workspace,
+            on: connection)
+    }
 }
 
 /// An agent run whose body succeeded: `record` writes its pending trace rows, closes it as
@@ -148,10 +155,6 @@ public struct AgentRunFinish: Sendable {
 
     /// Closes the run as failed with `reason` instead (its result is not used), keeping its trace.
     public func recordDiscarded(_ reason: String, on connection: Connection) throws {
-        try ClaudeGateway.flush(trace, on: connection)
-        try AgentRunRepository.finish(start.id, status: .failed, output: nil, error: reason, latencyMs: latencyMs, on: connection)
-        try OutboxRepository.append(
-            topic: "audit-event", payload: AgentRunner.event("agent_run.failed", start.id, start.name, start.workflowRun).merging(["error": .string(reason)]),
-            workspace: start.workspace, on: connection)
+        try start.recordFailure(reason, latencyMs: latencyMs, trace: trace, on: connection)
     }
 }

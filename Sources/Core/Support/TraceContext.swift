@@ -34,8 +34,6 @@ public final class PendingTrace: @unchecked Sendable {
 
     public func append(_ row: AgentStep) { lock.withLock { rows.append(row) } }
 
-    public var isEmpty: Bool { lock.withLock { rows.isEmpty } }
-
     /// Passes the held rows to `write` (inside the caller's transaction); restores them when it throws.
     public func flush(_ write: ([AgentStep]) throws -> Void) throws {
         let taken = lock.withLock { () -> [AgentStep] in

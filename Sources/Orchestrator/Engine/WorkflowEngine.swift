@@ -293,7 +293,7 @@ public final class WorkflowEngine: Sendable {
             case .success(let finish):
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
                 // The agent run closes in the transaction that records the step.
-                try await persistently { try await self.commit(claim.workspace) { c in
+                try await recordOutcome(claim.workspace) { c in
                     guard try RunStore.holds(step.id, owner: owner, c) else {
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
                         return nil
@@ -301,7 +301,7 @@ public final class WorkflowEngine: Sendable {
                     let outcome = try finish.record(on: c)
                     if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
                     return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
-                } }
+                }
             case .failure(let error):
                 let timedOut = expired.isSet
                 let agentError = error as? AgentError
@@ -312,16 +312,16 @@ public final class WorkflowEngine: Sendable {
                 switch await state.cancellation(of: claim) {
                 case .run?: return
                 case .shutdown?:
-                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } } }
+                    try await recordOutcome(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } }
                     return
                 case nil: break
                 }
                 if transient, claim.attempt < stepDef.retry.maxAttempts {
                     let delay = stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1))
                     let at = environment.clock.now().addingTimeInterval(delay)
-                    try await persistently { try await self.commit(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
+                    try await recordOutcome(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
                 } else {
-                    try await persistently { try await self.commit(claim.workspace, readies: false) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } } }
+                    try await recordOutcome(claim.workspace, readies: false) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
                 }
             }
         } catch {
@@ -329,15 +329,19 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    /// Runs `body`, trying again through a database outage for up to `outcomeRetryWindow`, so a
-    /// step outcome already computed is recorded once the database answers rather than the step
-    /// being run a second time. The step stays held (and unclaimable here) meanwhile.
-    func persistently(_ body: () async throws -> Void) async throws {
+    /// Commits a step outcome, trying again through a database outage for up to
+    /// `outcomeRetryWindow`, so an outcome already computed is recorded once the database answers
+    /// rather than the step being run a second time. The step stays held (and unclaimable here)
+    /// meanwhile.
+    func recordOutcome(
+        _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> ((), [RunEvent])?
+    ) async throws {
         let deadline = ContinuousClock.now + configuration.outcomeRetryWindow
         var delay = Duration.milliseconds(100)
         while true {
             do {
-                return try await body()
+                try await commit(workspace, readies: readies, body)
+                return
             } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {
                 logger.warning("recording a step outcome waits for the database", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: delay)
