@@ -126,22 +126,37 @@ enum JSONText {
             index += count
         }
 
-        mutating func nest() throws {
+        /// Steps into a container at its opening byte; `true` when it is empty (and already left).
+        mutating func open(closing: UInt8) throws -> Bool {
             depth += 1
             guard depth <= 512 else { throw fail("nested too deeply") }
+            index += 1
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == closing else { return false }
+            index += 1
+            depth -= 1
+            return true
+        }
+
+        /// After an element: `false` past a comma (another element follows), `true` past the
+        /// container's closing byte.
+        mutating func closes(_ closing: UInt8) throws -> Bool {
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                return false
+            }
+            guard bytes[index] == closing else { throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
+            index += 1
+            depth -= 1
+            return true
         }
 
         mutating func object() throws -> JSONValue {
-            try nest()
-            index += 1
             var object: [String: JSONValue] = [:]
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return .object(object)
-            }
-            while true {
+            if try open(closing: UInt8(ascii: "}")) { return .object(object) }
+            repeat {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let key = try string()
@@ -149,65 +164,40 @@ enum JSONText {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
                 object[key] = try value()
-                skipWhitespace()
-                guard index < bytes.count else { throw fail("unexpected end") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    depth -= 1
-                    return .object(object)
-                } else {
-                    throw fail("expected ',' or '}'")
-                }
-            }
+            } while try !closes(UInt8(ascii: "}"))
+            return .object(object)
         }
 
         mutating func array() throws -> JSONValue {
-            try nest()
-            index += 1
             var items: [JSONValue] = []
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                depth -= 1
-                return .array(items)
-            }
-            while true {
+            if try open(closing: UInt8(ascii: "]")) { return .array(items) }
+            repeat {
                 items.append(try value())
-                skipWhitespace()
-                guard index < bytes.count else { throw fail("unexpected end") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    depth -= 1
-                    return .array(items)
-                } else {
-                    throw fail("expected ',' or ']'")
-                }
-            }
+            } while try !closes(UInt8(ascii: "]"))
+            return .array(items)
+        }
+
+        /// Skips decimal digits; how many there were.
+        mutating func digits() -> Int {
+            let start = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index - start
         }
 
         mutating func number() throws -> Double {
             let start = index
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-            let digitsStart = index
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-            guard index > digitsStart else { throw fail("expected a value") }
-            guard !(bytes[digitsStart] == UInt8(ascii: "0") && index - digitsStart > 1) else { throw fail("leading zero") }
+            let integer = digits()
+            guard integer > 0 else { throw fail("expected a value") }
+            guard !(bytes[index - integer] == UInt8(ascii: "0") && integer > 1) else { throw fail("leading zero") }
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 index += 1
-                let fraction = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-                guard index > fraction else { throw fail("expected digits after '.'") }
+                guard digits() > 0 else { throw fail("expected digits after '.'") }
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-                let exponent = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-                guard index > exponent else { throw fail("expected exponent digits") }
+                guard digits() > 0 else { throw fail("expected exponent digits") }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let number = Double(text), number.isFinite else { throw fail("number out of range") }
@@ -264,7 +254,7 @@ enum JSONText {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                        out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                        out.append(contentsOf: unicode.utf8)
                     default: throw fail("unknown escape")
                     }
                 default:
