@@ -114,6 +114,35 @@ class Server:
                 raise Failure("the server did not stop within 30 s of SIGTERM")
 
 
+class Deployment:
+    """A suite's own cluster, workspace and `serve` process; leaving the block stops both."""
+
+    def __init__(self, binary, base, name, env):
+        self.binary, self.name, self.env = binary, name, env
+        self.cluster = Cluster(binary, f"{base}/{name}")
+        self.server = None
+
+    def __enter__(self):
+        self.cluster.start()
+        try:
+            self.workspace, self.key = self.cluster.workspace(f"reliability-{self.name}")
+            self.port = free_port()
+            self.start_server()
+        except BaseException:
+            self.cluster.stop()
+            raise
+        return self
+
+    def start_server(self):
+        self.server = Server(self.binary, self.cluster.data_dir, self.port, self.env).start()
+
+    def __exit__(self, *failure):
+        try:
+            self.server.stop()
+        finally:
+            self.cluster.stop()
+
+
 def request(port, method, path, key=None, body=None, headers=None, timeout=30):
     """(status, parsed JSON or text, headers) of one request on a fresh connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -210,20 +239,16 @@ def check_runs_intact(cluster, workspace, port, key, runs):
 
 def suite_kill(binary, base, options):
     """SIGKILL the server while runs are in flight; a restarted server finishes every run."""
-    cluster = Cluster(binary, base + "/kill")
-    cluster.start()
-    workspace, key = cluster.workspace("reliability-kill")
-    port = free_port()
     env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3"}
-    server = Server(binary, cluster.data_dir, port, env).start()
-    try:
+    with Deployment(binary, base, "kill", env) as deployment:
+        cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         runs = start_runs(port, key, 40)
         time.sleep(1.0)
         running = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'")
         done_before = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'succeeded'")
-        server.kill()
+        deployment.server.kill()
         killed_at = time.time()
-        server = Server(binary, cluster.data_dir, port, env).start()
+        deployment.start_server()
         wait_terminal(cluster, workspace, runs, timeout=180)
         recovered = time.time() - killed_at
         retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
@@ -231,20 +256,13 @@ def suite_kill(binary, base, options):
         say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps ran a second attempt after their lease "
             f"(3 s), {abandoned} agent runs of the killed process closed as abandoned when their steps were claimed again; no step succeeded twice; "
             "no agent run left running; all 40 streams complete and in order")
-    finally:
-        server.stop()
-        cluster.stop()
 
 
 def suite_postgres(binary, base, options):
     """Stop Postgres under load and start it again: /ready reports the outage, the server recovers."""
-    cluster = Cluster(binary, base + "/postgres")
-    cluster.start()
-    workspace, key = cluster.workspace("reliability-postgres")
-    port = free_port()
     env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3", "DB_ACQUIRE_TIMEOUT_SECONDS": "2"}
-    server = Server(binary, cluster.data_dir, port, env).start()
-    try:
+    with Deployment(binary, base, "postgres", env) as deployment:
+        cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         runs = start_runs(port, key, 30)
         acknowledged = []
         time.sleep(0.8)
@@ -281,19 +299,12 @@ def suite_postgres(binary, base, options):
         say(f"  after restart: /ready 200 in {ready_after:.1f} s, every run succeeded {finished:.1f} s after restart "
             f"({retaken} steps needed a second attempt, {abandoned} agent runs cut off by the outage closed as abandoned), "
             f"{len(acknowledged)} acknowledged briefs all stored")
-    finally:
-        server.stop()
-        cluster.stop()
 
 
 def suite_load(binary, base, options):
     """Many briefs, many concurrent runs: what the database holds matches what was asked."""
-    cluster = Cluster(binary, base + "/load")
-    cluster.start()
-    workspace, key = cluster.workspace("reliability-load")
-    port = free_port()
-    server = Server(binary, cluster.data_dir, port, {"MAX_CONCURRENT_STEPS": "64", "DB_POOL_SIZE": "24"}).start()
-    try:
+    with Deployment(binary, base, "load", {"MAX_CONCURRENT_STEPS": "64", "DB_POOL_SIZE": "24"}) as deployment:
+        cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         count = options.briefs
         started = time.time()
 
@@ -326,19 +337,12 @@ def suite_load(binary, base, options):
         say(f"  {count} briefs in {brief_seconds:.1f} s ({count / brief_seconds:.0f}/s over 32 connections), all stored once")
         say(f"  {options.runs} Profile Audit runs started at once: all succeeded in {run_seconds:.1f} s ({options.runs / run_seconds:.1f} runs/s); "
             f"{steps_ok} steps, {agents_ok} agent runs, {briefs_done} briefs completed — as asked")
-    finally:
-        server.stop()
-        cluster.stop()
 
 
 def suite_abuse(binary, base, options):
     """Bad bodies on every write route get a 4xx with the error shape, and write nothing."""
-    cluster = Cluster(binary, base + "/abuse")
-    cluster.start()
-    workspace, key = cluster.workspace("reliability-abuse")
-    port = free_port()
-    server = Server(binary, cluster.data_dir, port, {}).start()
-    try:
+    with Deployment(binary, base, "abuse", {}) as deployment:
+        cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         routes = ["/api/dashboard/briefs", "/api/dashboard/workflows/run", "/api/dashboard/copilot",
                   "/api/dashboard/approvals/00000000-0000-0000-0000-000000000000/approve"]
         bodies = {
@@ -363,9 +367,6 @@ def suite_abuse(binary, base, options):
         expect(written == "0", f"{written} rows were written by refused requests")
         say(f"  {tried} malformed, non-object, non-UTF-8, wrongly typed, 4 MB and empty bodies on {len(routes)} write routes: all 4xx with "
             f"{{error: {{code, message}}}}, nothing written")
-    finally:
-        server.stop()
-        cluster.stop()
 
 
 def suite_fuzz(binary, base, options):
@@ -374,12 +375,8 @@ def suite_fuzz(binary, base, options):
         import schemathesis  # noqa: F401  (run below as `python3 -m schemathesis.cli`, whatever PATH holds)
     except ImportError:
         raise Failure("schemathesis is not installed (python3 -m pip install schemathesis)")
-    cluster = Cluster(binary, base + "/fuzz")
-    cluster.start()
-    workspace, key = cluster.workspace("reliability-fuzz")
-    port = free_port()
-    server = Server(binary, cluster.data_dir, port, {"CLAUDE_MOCK_LATENCY_MS": "0"}).start()
-    try:
+    with Deployment(binary, base, "fuzz", {"CLAUDE_MOCK_LATENCY_MS": "0"}) as deployment:
+        cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         started = time.time()
         result = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{port}/openapi.yaml", "--header", f"Authorization: Bearer {key}",
@@ -392,9 +389,6 @@ def suite_fuzz(binary, base, options):
             say(output[-6000:])
         expect(result.returncode == 0, "schemathesis found failures")
         say(f"  schemathesis, {options.examples} examples per operation, in {time.time() - started:.0f} s: {summary[-1].strip() if summary else 'passed'}")
-    finally:
-        server.stop()
-        cluster.stop()
 
 
 SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz}
