@@ -17,6 +17,7 @@ struct Runtime {
     let orchestration: Orchestration
 
     static func make(settings: Settings, logger: Logger, owner: String? = nil) async throws -> Runtime {
+        for warning in settings.warnings { logger.warning("\(warning)") }
         let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
         let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
         try await database.verifyApplicationRole()

@@ -34,7 +34,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     BriefsController(database: dependencies.database).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
-    CatalogController(database: dependencies.database).addRoutes(to: api)
+    CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
     return router
 }

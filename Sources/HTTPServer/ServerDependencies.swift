@@ -27,4 +27,6 @@ public struct ServerDependencies: Sendable {
 
     public var service: WorkflowService { orchestration.service }
     public var bus: EventBus { orchestration.bus }
+    /// Which model each agent of a workspace uses.
+    public var models: ModelChoices { ModelChoices(environment: orchestration.engine.environment) }
 }

@@ -5,7 +5,8 @@ import Foundation
 /// libcurl transport, or the deterministic mocks.
 public struct ProviderSuite: Sendable {
     public var claude: any ClaudeClient
-    public var prices: PriceTable
+    /// What every model costs and how it caches.
+    public var models: ModelCatalog
     public var research: any TikTokResearchAPI
     public var business: any TikTokBusinessAPI
     public var ads: any TikTokAdsAPI
@@ -21,12 +22,12 @@ public struct ProviderSuite: Sendable {
     public var oidc: OIDCVerifier
 
     public init(
-        claude: any ClaudeClient, prices: PriceTable = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
+        claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
         ads: any TikTokAdsAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
         studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil, oidc: OIDCVerifier
     ) {
         self.claude = claude
-        self.prices = prices
+        self.models = models
         self.research = research
         self.business = business
         self.ads = ads
@@ -41,10 +42,12 @@ public struct ProviderSuite: Sendable {
     }
 
     /// The deterministic suite: mock Claude and mock providers; nothing touches the network.
-    public static func mock(transport: any HTTPTransport, claudeLatency: Duration = .zero, transcoder: Transcoder = Transcoder()) -> ProviderSuite {
+    public static func mock(
+        transport: any HTTPTransport, claudeLatency: Duration = .zero, transcoder: Transcoder = Transcoder(), models: ModelCatalog = .standard
+    ) -> ProviderSuite {
         let tiktok = MockTikTok()
         return ProviderSuite(
-            claude: MockClaude(latency: claudeLatency), research: tiktok, business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
+            claude: MockClaude(latency: claudeLatency, cache: PromptCache(models: models)), models: models, research: tiktok, business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
             publisher: MockPublisher(), studio: MockStudio(transcoder: transcoder), transcoder: transcoder,
             oidc: OIDCVerifier(certsURL: "https://www.googleapis.com/oauth2/v3/certs", transport: transport))
     }
@@ -57,11 +60,12 @@ public struct ProviderSuite: Sendable {
             try ServiceAccountTokenSource(key: ServiceAccountKey.load(path: $0), transport: transport, clock: clock)
         } ?? MetadataServerTokenSource(baseURL: p.googleMetadataURL, transport: transport, clock: clock)
 
-        var suite = mock(transport: transport, claudeLatency: .milliseconds(settings.claudeMockLatencyMS), transcoder: transcoder)
-        suite.prices = try PriceTable.standard(overrides: settings.claudePrices)
+        var suite = mock(transport: transport, claudeLatency: .milliseconds(settings.claudeMockLatencyMS), transcoder: transcoder, models: settings.models)
         suite.oidc = OIDCVerifier(certsURL: p.googleOIDCCertsURL, transport: transport, clock: clock)
         if settings.claudeMode == .live, let key = settings.anthropicAPIKey {
-            suite.claude = AnthropicClient(baseURL: settings.anthropicBaseURL, apiKey: key, transport: transport)
+            suite.claude = AnthropicClient(
+                baseURL: settings.anthropicBaseURL, apiKey: key, version: settings.anthropicVersion, transport: transport,
+                retry: RetryPolicy(maxAdvisedDelay: settings.claudeRetryAfterMaxSeconds))
         }
         if settings.providerMode == .live {
             let token = TikTokAppToken(baseURL: p.tiktokOpenAPIBaseURL, clientKey: p.tiktokClientKey ?? "", clientSecret: p.tiktokClientSecret ?? "", transport: transport, clock: clock)

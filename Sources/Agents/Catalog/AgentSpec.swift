@@ -58,10 +58,12 @@ public struct AgentSpec: Sendable, Codable, Equatable {
     public var humanTouchpoints: [String]
     /// Slugs of the workflows that include the agent.
     public var workflows: [String]
+    /// How strong a model the agent needs by default (a workspace may choose another).
+    public var tier: ModelTier
 
     public init(
         name: String, title: String, description: String, inputs: [InputSpec], options: [InputSpec] = [], outputs: [OutputSpec],
-        humanTouchpoints: [String] = [], workflows: [String]
+        humanTouchpoints: [String] = [], workflows: [String], tier: ModelTier = .standard
     ) {
         self.name = name
         self.title = title
@@ -71,6 +73,7 @@ public struct AgentSpec: Sendable, Codable, Equatable {
         self.outputs = outputs
         self.humanTouchpoints = humanTouchpoints
         self.workflows = workflows
+        self.tier = tier
     }
 
     /// Checks `input` against the inputs and options: a missing required input or a value of the

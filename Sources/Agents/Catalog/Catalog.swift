@@ -15,6 +15,18 @@ public enum Catalog {
     /// The spec of `name`, if there is such an agent.
     public static func spec(_ name: String) -> AgentSpec? { specs.first { $0.name == name } }
 
+    /// The name of the synthesis that writes a run's report, which has a model tier like an agent.
+    public static let synthesis = "synthesis"
+
+    /// Names a workspace can choose a model for: every agent, the synthesis and the copilot.
+    public static var modelUsers: [String] { specs.map(\.name) + [synthesis, "copilot"] }
+
+    /// The model tier of `name`: its spec's, `strong` for the synthesis, `standard` otherwise.
+    public static func tier(of name: String) -> ModelTier {
+        if name == synthesis { return .strong }
+        return spec(name)?.tier ?? .standard
+    }
+
     /// The union of the brief-level inputs (those every agent can take from a brief), for the
     /// intake form.
     public static var briefInputs: [InputSpec] {

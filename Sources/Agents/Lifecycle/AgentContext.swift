@@ -11,6 +11,8 @@ public struct AgentContext: Sendable {
     public let agentRunId: AgentRunID
     public let workflowRunId: WorkflowRunID?
     public let agentName: String
+    /// The model this agent run calls: the workspace's choice for the agent, else its tier's.
+    public let model: String
     public let gateway: ClaudeGateway
 
     public var providers: ProviderSuite { environment.providers }
@@ -21,9 +23,9 @@ public struct AgentContext: Sendable {
         try await environment.database.withWorkspace(workspace, body)
     }
 
-    /// Calls Claude with the system prompt cached; traced as an `llm_call` row.
-    public func claude(system: String, user: String, maxTokens: Int = 2048) async throws -> ClaudeCall {
-        try await gateway.callClaudeCached(system: system, user: user, maxTokens: maxTokens)
+    /// Calls Claude with this run's model; traced as an `llm_call` row.
+    public func claude(system: [SystemBlock], user: String, maxTokens: Int = 2048) async throws -> ClaudeCall {
+        try await gateway.callClaudeCached(system: system, user: user, maxTokens: maxTokens, model: model)
     }
 
     /// Runs a provider, skill or database action and writes its trace row (also when it fails).
@@ -34,16 +36,19 @@ public struct AgentContext: Sendable {
     }
 
     /// Asks Claude for JSON shaped like `example`, decodes it into `T`, and — when the answer does
-    /// not parse or validate — asks once more with the problem spelled out.
-    public func claudeJSON<T: Decodable & Sendable>(_ type: T.Type, role: String, task: String, example: JSONValue, maxTokens: Int = 2048) async throws -> T {
-        let system = """
+    /// not parse or validate — asks once more with the problem spelled out. The prompt follows
+    /// `PromptLayout`: the house guide and `brand` first (cached), then `role` and the example, then `task`.
+    public func claudeJSON<T: Decodable & Sendable>(
+        _ type: T.Type, role: String, brand: BrandContext?, task: String, example: JSONValue, maxTokens: Int = 2048
+    ) async throws -> T {
+        let instructions = """
             \(role)
-            You work for a TikTok growth team. Be specific, use the numbers you are given, and never invent data.
             Respond with JSON matching this example (same keys and value types; no prose, no code fences):
             ```json
             \(example.jsonString)
             ```
             """
+        let system = PromptLayout.system(brand: brand, instructions: instructions)
         let first = try await claude(system: system, user: task, maxTokens: maxTokens)
         do {
             return try OutputParser.decode(T.self, from: first.text)

@@ -8,8 +8,9 @@ public struct AgentEnvironment: Sendable {
     public var database: Database
     public var providers: ProviderSuite
     public var claudeMode: ClaudeMode
-    /// Model id for agent calls.
-    public var model: String
+    /// The model of each tier; an agent's tier comes from the catalog, and a workspace may choose
+    /// another model per agent.
+    public var tierModels: [ModelTier: String]
     public var claudeDailyCapUSD: Double
     public var adsDailyCapUSD: Double
     /// Where produced videos are stored.
@@ -19,14 +20,14 @@ public struct AgentEnvironment: Sendable {
     public var logger: Logger
 
     public init(
-        database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock, model: String = "claude-sonnet-4-5",
+        database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock, tierModels: [ModelTier: String] = Settings.defaultModels,
         claudeDailyCapUSD: Double = 25, adsDailyCapUSD: Double = 500, mediaDir: String = ".data/media", clock: Clock = .system,
         ids: UUIDSource = .random, logger: Logger = Logger(label: "agents")
     ) {
         self.database = database
         self.providers = providers
         self.claudeMode = claudeMode
-        self.model = model
+        self.tierModels = tierModels
         self.claudeDailyCapUSD = claudeDailyCapUSD
         self.adsDailyCapUSD = adsDailyCapUSD
         self.mediaDir = mediaDir
@@ -38,8 +39,15 @@ public struct AgentEnvironment: Sendable {
     /// Built from settings.
     public init(settings: Settings, database: Database, providers: ProviderSuite, logger: Logger) {
         self.init(
-            database: database, providers: providers, claudeMode: settings.claudeMode, model: settings.claudeModel,
+            database: database, providers: providers, claudeMode: settings.claudeMode,
+            tierModels: Dictionary(uniqueKeysWithValues: ModelTier.allCases.map { ($0, settings.model(for: $0)) }),
             claudeDailyCapUSD: settings.claudeDailyCapUSD, adsDailyCapUSD: settings.adsDailyCapUSD, mediaDir: settings.providers.mediaDir,
             logger: logger)
+    }
+
+    /// The model `agent` uses unless its workspace chose another: its catalog tier's.
+    public func defaultModel(for agent: String) -> String {
+        let tier = Catalog.tier(of: agent)
+        return tierModels[tier] ?? Settings.defaultModels[tier]!
     }
 }

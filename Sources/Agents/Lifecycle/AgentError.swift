@@ -1,4 +1,5 @@
 import Core
+import Providers
 
 /// Why an agent run failed. The agent run row holds the same text in `error`.
 public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -25,13 +26,22 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isTransient: Bool
     /// The agent run row that recorded the failure, when one was written.
     public var agentRunId: AgentRunID?
+    /// Seconds the failing service asked to wait before trying again (the step's retry waits at least that).
+    public var retryAfter: Double?
+    /// For `claude`: the API error type or answer problem.
+    public var claudeKind: ClaudeError.Kind?
 
-    public init(kind: Kind, agent: String, message: String, isTransient: Bool = false, agentRunId: AgentRunID? = nil) {
+    public init(
+        kind: Kind, agent: String, message: String, isTransient: Bool = false, agentRunId: AgentRunID? = nil, retryAfter: Double? = nil,
+        claudeKind: ClaudeError.Kind? = nil
+    ) {
         self.kind = kind
         self.agent = agent
         self.message = message
         self.isTransient = isTransient
         self.agentRunId = agentRunId
+        self.retryAfter = retryAfter
+        self.claudeKind = claudeKind
     }
 
     public var description: String { "\(agent): \(message)" }

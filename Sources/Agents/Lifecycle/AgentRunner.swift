@@ -42,8 +42,12 @@ public struct AgentRunner: Sendable {
         name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
         body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue
     ) async throws -> AgentRunResult {
-        let run = AgentRunStart(id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep)
-        try await environment.database.withWorkspace(workspace) { try run.record(on: $0) }
+        let start = AgentRunStart(id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep)
+        let run = try await environment.database.withWorkspace(workspace) { c in
+            var run = start
+            try run.record(on: c)
+            return run
+        }
         let finishing = try await execute(run, body: body)
         return try await environment.database.withWorkspace(workspace) { try finishing.record(on: $0) }
     }
@@ -69,7 +73,8 @@ public struct AgentRunner: Sendable {
         let started = ContinuousClock.now
         let (id, name, workspace, workflowRun) = (run.id, run.name, run.workspace, run.workflowRun)
         let context = AgentContext(
-            environment: environment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name, gateway: gateway)
+            environment: environment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name,
+            model: run.chosenModel ?? environment.defaultModel(for: name), gateway: gateway)
         let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name)
         do {
             let output = try await TraceContext.$current.withValue(trace) { try await body(run.input, context) }
@@ -110,6 +115,8 @@ public struct AgentRunStart: Sendable {
     public let workspace: WorkspaceID
     public let workflowRun: WorkflowRunID?
     public let workflowStep: WorkflowStepID?
+    /// The workspace's choice of model for this agent, read when the run is recorded.
+    public private(set) var chosenModel: String?
 
     public init(id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?) {
         self.id = id
@@ -120,7 +127,9 @@ public struct AgentRunStart: Sendable {
         self.workflowStep = workflowStep
     }
 
-    public func record(on connection: Connection) throws {
+    /// Also reads the workspace's model choice for the agent into `chosenModel`.
+    public mutating func record(on connection: Connection) throws {
+        chosenModel = try AgentModelRepository.model(for: name, on: connection)
         _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: connection)
         try OutboxRepository.append(topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: connection)
     }

@@ -14,6 +14,8 @@ public struct ClaudeCall: Sendable, Equatable {
     public var cacheHit: Bool
     /// Tools the model asked to call (when tools were offered).
     public var toolUses: [ToolUse] = []
+    /// Why the answer ended (`end_turn`, `tool_use`, ...).
+    public var stopReason: String? = nil
 }
 
 /// A tool call the model asked for.
@@ -37,50 +39,92 @@ public struct ClaudeGateway: Sendable {
     /// The hash replay matches on: system and user prompt, not the model.
     public static func promptHash(system: String, user: String) -> String { Crypto.sha256Hex(system + "\u{0}" + user) }
 
+    /// Calls Claude with `system` (blocks marked for caching, see `PromptLayout`) and `user`.
+    /// `model` defaults to the agent's tier model. A model without a price or retired is refused
+    /// before anything is reserved or sent; an answer cut off at `max_tokens` is asked again once
+    /// with twice the budget; a refusal or a second cut-off fails the call naming it.
     public func callClaudeCached(
-        system: String, user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil, model: String? = nil,
+        system: [SystemBlock], user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil, model: String? = nil,
         tools: [ClaudeTool] = []
     ) async throws -> ClaudeCall {
         guard let trace = TraceContext.current else {
             throw AgentError(kind: .failed, agent: "unknown", message: "callClaudeCached was called outside an agent run")
         }
-        let model = model ?? environment.model
-        let stepIndex = Int(trace.stepCounter.next())
-        let hash = Self.promptHash(system: system, user: user)
-        let request = ClaudeRequest(
-            model: model, maxTokens: maxTokens, system: [SystemBlock(system, cache: .fiveMinutes)],
+        var request = ClaudeRequest(
+            model: model ?? environment.defaultModel(for: trace.agentName), maxTokens: maxTokens, system: system,
             messages: [ClaudeMessage(role: .user, text: user)], tools: tools, purpose: isSynthesis ? "synthesis" : trace.agentName)
+        let name = isSynthesis ? "synthesis" + (workflowSlug.map { ":" + $0 } ?? "") : "messages.create"
+        do {
+            return try await call(request, name: name, trace: trace)
+        } catch let error as AgentError where error.claudeKind == .maxTokens {
+            request.maxTokens = min(maxTokens * 2, Self.maxOutputTokens)
+            return try await call(request, name: name, trace: trace)
+        }
+    }
+
+    /// The largest output budget a retry after `max_tokens` asks for.
+    public static let maxOutputTokens = 64_000
+
+    /// One traced call: its `llm_call` row is written whatever happens.
+    private func call(_ request: ClaudeRequest, name: String, trace: TraceContext) async throws -> ClaudeCall {
+        let stepIndex = Int(trace.stepCounter.next())
+        let system = request.systemText
+        let user = request.userText
+        let hash = Self.promptHash(system: system, user: user)
         let started = ContinuousClock.now
         var step = AgentStep(
             id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex,
-            kind: .llmCall, name: isSynthesis ? "synthesis" + (workflowSlug.map { ":" + $0 } ?? "") : "messages.create", model: model,
-            systemPrompt: system, userPrompt: user, responseText: nil, promptHash: hash, inputTokens: 0, outputTokens: 0,
-            cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false,
-            request: ["max_tokens": .number(Double(maxTokens)), "mode": .string(environment.claudeMode.rawValue)], response: nil, error: nil,
-            createdAt: environment.clock.now())
+            kind: .llmCall, name: name, model: request.model, systemPrompt: system, userPrompt: user, responseText: nil, promptHash: hash,
+            inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false,
+            request: [
+                "max_tokens": .number(Double(request.maxTokens)), "mode": .string(environment.claudeMode.rawValue),
+                "cache": .array(request.system.map { $0.cache.map { .string($0.rawValue) } ?? .null }),
+            ], response: nil, error: nil, createdAt: environment.clock.now())
+        let call: ClaudeCall
+        var settlement: (reference: String, amount: Double)?
         do {
-            let call: ClaudeCall
-            var settlement: (reference: String, amount: Double)?
             if environment.claudeMode == .replay {
-                call = try await replay(trace: trace, hash: hash, model: model, stepIndex: stepIndex)
+                call = try await replay(trace: trace, hash: hash, model: request.model, stepIndex: stepIndex)
             } else {
+                if let refusal = environment.providers.models.refusal(of: request.model, at: environment.clock.now()) {
+                    throw ClaudeError(kind: .unavailableModel, message: refusal)
+                }
                 (call, settlement) = try await send(request, trace: trace, stepIndex: stepIndex)
             }
-            step.responseText = call.text
-            if !call.toolUses.isEmpty {
-                step.response = ["tool_uses": .array(call.toolUses.map { ["name": .string($0.name), "input": $0.input] })]
-            }
-            step.inputTokens = call.usage.inputTokens
-            step.outputTokens = call.usage.outputTokens
-            step.cacheCreationInputTokens = call.usage.cacheCreationInputTokens
-            step.cacheReadInputTokens = call.usage.cacheReadInputTokens
-            step.costUsd = call.costUsd
-            step.cacheHit = call.cacheHit
-            step.latencyMs = started.millisecondsElapsed
-            try await write(step, agent: trace.agentName, settling: settlement)
-            return call
         } catch {
             throw await recordFailure(step, error, started: started, agent: trace.agentName)
+        }
+        step.model = call.model
+        step.responseText = call.text
+        var response: [String: JSONValue] = ["stop_reason": call.stopReason.map { .string($0) } ?? .null]
+        if !call.toolUses.isEmpty {
+            response["tool_uses"] = .array(call.toolUses.map { ["name": .string($0.name), "input": $0.input] })
+        }
+        step.response = .object(response)
+        step.inputTokens = call.usage.inputTokens
+        step.outputTokens = call.usage.outputTokens
+        step.cacheCreationInputTokens = call.usage.cacheCreationInputTokens
+        step.cacheReadInputTokens = call.usage.cacheReadInputTokens
+        step.costUsd = call.costUsd
+        step.cacheHit = call.cacheHit
+        step.latencyMs = started.millisecondsElapsed
+        let stopped = Self.stopProblem(call.stopReason, maxTokens: request.maxTokens)
+        step.error = stopped?.description
+        do {
+            try await write(step, agent: trace.agentName, settling: settlement)
+        } catch {
+            throw Self.agentError(error, agent: trace.agentName)
+        }
+        if let stopped { throw Self.agentError(stopped, agent: trace.agentName) }
+        return call
+    }
+
+    /// The error an answer's `stop_reason` amounts to: `max_tokens` and `refusal` are not answers.
+    static func stopProblem(_ stopReason: String?, maxTokens: Int) -> ClaudeError? {
+        switch stopReason {
+        case "max_tokens": ClaudeError(kind: .maxTokens, message: "the answer was cut off at max_tokens (\(maxTokens))")
+        case "refusal": ClaudeError(kind: .refusal, message: "Claude declined to answer (stop_reason refusal)")
+        default: nil
         }
     }
 
@@ -117,10 +161,11 @@ public struct ClaudeGateway: Sendable {
     /// Sends `request` against a reservation; returns the call and the settlement its trace row
     /// must carry.
     private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (ClaudeCall, (reference: String, amount: Double)) {
-        let prices = environment.providers.prices
+        let models = environment.providers.models
         let reference = "\(trace.agentRunID):\(stepIndex)"
-        let estimatedInput = (request.systemText.utf8.count + request.userText.utf8.count) / 3 + 16
-        let estimate = prices.cost(model: request.model, usage: ClaudeUsage(inputTokens: estimatedInput, outputTokens: request.maxTokens)) ?? 0
+        guard let estimate = models.ceiling(of: request) else {
+            throw ClaudeError(kind: .unavailableModel, message: "model \(request.model) has no price")
+        }
         let cap = environment.claudeDailyCapUSD
         // Outside a transaction, so the workspace's daily total is locked only while the charge commits.
         try await environment.database.withConnection { c in
@@ -136,15 +181,14 @@ public struct ClaudeGateway: Sendable {
             }
             throw error
         }
-        guard let cost = prices.cost(model: response.model.isEmpty ? request.model : response.model, usage: response.usage)
-            ?? prices.cost(model: request.model, usage: response.usage)
-        else {
-            throw ClaudeError(kind: .invalidRequest, message: "no price for model \(request.model); add it to CLAUDE_PRICES")
-        }
+        // The answer names the model that served it (a dated id); it is priced as that model when
+        // the catalog knows it, else as the model asked for.
+        let used = response.model.isEmpty ? request.model : response.model
+        let cost = models.cost(model: used, usage: response.usage) ?? models.cost(model: request.model, usage: response.usage) ?? estimate
         let call = ClaudeCall(
-            text: response.text, model: response.model.isEmpty ? request.model : response.model, usage: response.usage, costUsd: cost,
-            stepIndex: stepIndex, cacheHit: response.usage.cacheReadInputTokens > 0,
-            toolUses: response.toolUses.map { ToolUse(name: $0.name, input: $0.input) })
+            text: response.text, model: used, usage: response.usage, costUsd: cost, stepIndex: stepIndex,
+            cacheHit: response.usage.cacheReadInputTokens > 0, toolUses: response.toolUses.map { ToolUse(name: $0.name, input: $0.input) },
+            stopReason: response.stopReason)
         return (call, (reference, cost))
     }
 
@@ -156,7 +200,7 @@ public struct ClaudeGateway: Sendable {
         guard let recorded else {
             throw ClaudeError(kind: .missingRecording, message: "no recorded Claude call for agent \(agent) with prompt hash \(hash.prefix(16)); record one in mock or live mode first")
         }
-        return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true)
+        return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true, stopReason: "end_turn")
     }
 
     /// Writes a Claude call's trace row with the rows pending before it, then settles a live
@@ -196,7 +240,8 @@ public struct ClaudeGateway: Sendable {
     static func agentError(_ error: any Error, agent: String) -> any Error {
         switch error {
         case let error as AgentError: error
-        case let error as ClaudeError: AgentError(kind: .claude, agent: agent, message: error.description, isTransient: error.isTransient)
+        case let error as ClaudeError:
+            AgentError(kind: .claude, agent: agent, message: error.description, isTransient: error.isTransient, retryAfter: error.retryAfter, claudeKind: error.kind)
         case let error as ProviderError: AgentError(kind: .provider, agent: agent, message: error.description, isTransient: error.isTransient)
         case let error as SpendCapExceeded: AgentError(kind: .spendCap, agent: agent, message: error.description)
         case let error as MediaError: AgentError(kind: .provider, agent: agent, message: error.description)

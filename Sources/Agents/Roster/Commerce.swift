@@ -14,7 +14,7 @@ public struct ShopCatalogManager: Agent {
         options: [InputSpec("low_stock_threshold", .integer, default: 25, "Units below which a product is not featured")],
         outputs: [OutputSpec("products", .array, "Synced products"), OutputSpec("featured", .array, "Products to feature"),
                   OutputSpec("low_stock", .array, "Products below the threshold")],
-        workflows: ["campaign_launch"])
+        workflows: ["campaign_launch"], tier: .fast)
 
     struct Product: Codable, Sendable {
         var id: String
@@ -61,7 +61,7 @@ public struct ShopCatalogManager: Agent {
         }
         let inStock = products.filter { $0.inventory >= threshold }
         let choice = try await context.claudeJSON(
-            Choice.self, role: "You merchandise TikTok Shop campaigns.",
+            Choice.self, role: "You merchandise TikTok Shop campaigns.", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nIn-stock products: \(json(inStock))\nCampaign captions: \(input["captions"]?.jsonString ?? "none")\nPick up to three products to feature.",
             example: [
                 "featured": .array(inStock.prefix(2).map { ["product_id": .string($0.id), "reason": "Best match for the routine videos | Highest margin in stock"] }),
@@ -113,7 +113,7 @@ public struct AdsCampaignManager: Agent {
             try SpendLedgerRepository.charge(.ads, amount: budget, reference: key, capFallback: cap, workspace: workspace, on: c)
         }
         let copy = try await context.claudeJSON(
-            Copy.self, role: "You set up TikTok ad campaigns.",
+            Copy.self, role: "You set up TikTok ad campaigns.", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nDaily budget: $\(budget)\nCaptions: \(input["captions"]?.jsonString ?? "none")\nProducts: \(input["products"]?.jsonString ?? "none")\nName the campaign and write its ad text.",
             example: ["name": .string("\(input.handle) spring launch"), "objective": "TRAFFIC | REACH | VIDEO_VIEWS", "ad_text": "Five steps to your best skin. Shop now."])
         let existing = try await context.withDatabase { c in

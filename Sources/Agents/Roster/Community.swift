@@ -12,7 +12,7 @@ public struct CommentTriage: Agent {
         inputs: [.handle, .targetType, .notes, InputSpec("comments", .array, "Comments to triage; defaults to new stored comments, else recent public ones")],
         outputs: [OutputSpec("summary", .string, "What people are saying"), OutputSpec("replies", .array, "Classification and draft reply per comment")],
         humanTouchpoints: ["Replies are approved before they are posted"],
-        workflows: ["post_launch_loop"])
+        workflows: ["post_launch_loop"], tier: .fast)
 
     struct Reply: Codable, Sendable {
         var commentId: String
@@ -56,7 +56,7 @@ public struct CommentTriage: Agent {
         guard !comments.isEmpty else { return ["summary": "No new comments.", "replies": []] }
         let listed = comments.map { ["id": JSONValue.string($0.id), "text": .string($0.text)] as JSONValue }
         var output = try await context.claudeJSON(
-            Output.self, role: "You manage a TikTok brand's comments. Classify each as question, praise, complaint or spam, and draft a short, warm, on-brand reply (empty for spam).",
+            Output.self, role: "You manage a TikTok brand's comments. Classify each as question, praise, complaint or spam, and draft a short, warm, on-brand reply (empty for spam).", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nComments: \(JSONValue.array(listed).jsonString)\nTriage every comment for \(handle).",
             example: [
                 "summary": "Mostly questions about where to buy, a few shipping complaints. | Overwhelmingly positive with some price pushback.",

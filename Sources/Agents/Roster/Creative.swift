@@ -33,7 +33,7 @@ public struct ContentStrategist: Agent {
         var evidence: [String] = []
         for key in ["trends", "audience", "performance", "comments"] { if let value = input[key] { evidence.append("\(key): \(value.jsonString)") } }
         let output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok content strategist.",
+            Output.self, role: "You are a TikTok content strategist.", brand: try await context.brandContext(handle: input.handle),
             task: """
                 \(input.briefContext)
                 Target cadence: \(input.int("posts_per_week") ?? 4) posts per week.
@@ -78,7 +78,7 @@ public struct ScriptWriter: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let count = input.int("count") ?? 2
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok scriptwriter. Hooks land in the first two seconds; scripts fit 15-60 seconds.",
+            Output.self, role: "You are a TikTok scriptwriter. Hooks land in the first two seconds; scripts fit 15-60 seconds.", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nStrategy: \(input["strategy"]!.jsonString)\nWrite \(count) scripts for \(input.handle).",
             example: [
                 "scripts": [
@@ -163,7 +163,7 @@ public struct CaptionWriter: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let titles = input["scripts"]?["scripts"]?.arrayValue?.compactMap { $0["title"]?.stringValue } ?? []
         var output = try await context.claudeJSON(
-            Output.self, role: "You write TikTok captions: a line that earns the tap, then three to five hashtags. At most 150 characters before hashtags.",
+            Output.self, role: "You write TikTok captions: a line that earns the tap, then three to five hashtags. At most 150 characters before hashtags.", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nWrite one caption per script, in order, for \(input.handle).",
             example: [
                 "captions": .array(titles.isEmpty ? [["script_title": "Night routine in five steps", "caption": "Five steps. Zero guesswork.", "hashtags": ["#skincare", "#nightroutine"]]]
@@ -205,7 +205,7 @@ public struct ComplianceReviewer: Agent {
         let material = (input["scripts"]!.jsonString + " " + input["captions"]!.jsonString).lowercased()
         let hits = Self.bannedClaims.filter { material.contains($0) }
         var output = try await context.claudeJSON(
-            Output.self, role: "You review TikTok content for community-guideline and advertising compliance (health claims, disclosures, minors, IP).",
+            Output.self, role: "You review TikTok content for community-guideline and advertising compliance (health claims, disclosures, minors, IP).", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nCaptions: \(input["captions"]!.jsonString)\nReview them.",
             example: [
                 "approved": true, "issues": [["severity": "low | medium", "text": "Add #ad if the post is sponsored"]],

@@ -28,6 +28,19 @@ func engagementRate(_ videos: [TikTokVideo]) -> Double {
 
 func json<T: Encodable>(_ value: T) -> String { (try? JSONValue.from(value).jsonString) ?? "{}" }
 
+/// The posts of the last `days` days: from the brand context when it covers them, else fetched.
+func recentVideos(days: Int, brand: BrandContext, context: AgentContext) async throws -> [TikTokVideo] {
+    if days <= BrandContext.days {
+        let since = Int(brand.builtAt.timeIntervalSince1970) - days * 86_400
+        return brand.videos.filter { $0.createTime >= since }
+    }
+    let handle = brand.handle
+    let now = context.environment.clock.now()
+    return try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(Double(days))]) {
+        try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
+    }
+}
+
 /// Profile health: reach, cadence and consistency.
 public struct ProfileAuditor: Agent {
     public init() {}
@@ -53,19 +66,14 @@ public struct ProfileAuditor: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let days = input.int("days") ?? 30
-        let now = context.environment.clock.now()
-        let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(handle)]) {
-            try await context.providers.research.userInfo(handle: handle)
-        }
-        let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(Double(days))]) {
-            try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
-        }
+        let brand = try await context.brandContext(handle: handle)
+        let profile = brand.profile
+        let videos = try await recentVideos(days: days, brand: brand, context: context)
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok profile auditor.",
+            Output.self, role: "You are a TikTok profile auditor.", brand: brand,
             task: """
                 \(input.briefContext)
-                Profile: \(json(profile))
-                Videos in the last \(days) days (\(videos.count)): \(json(videos))
+                \(days == BrandContext.days ? "Judge the posts of the brand context." : "Posts in the last \(days) days (\(videos.count)): \(json(videos))")
                 Audit the profile's health for \(handle).
                 """,
             example: [
@@ -103,18 +111,16 @@ public struct ContentAnalyzer: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let days = input.int("days") ?? 30
-        let now = context.environment.clock.now()
-        let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(Double(days))]) {
-            try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
-        }
+        let brand = try await context.brandContext(handle: handle)
+        let videos = try await recentVideos(days: days, brand: brand, context: context)
         let ranked = videos.sorted { $0.views > $1.views }
         var tagViews: [String: Int] = [:]
         for video in ranked.prefix(5) { for tag in video.hashtags { tagViews[tag, default: 0] += video.views } }
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok content analyst.",
+            Output.self, role: "You are a TikTok content analyst.", brand: brand,
             task: """
                 \(input.briefContext)
-                Videos ranked by views: \(json(Array(ranked.prefix(15))))
+                \(days == BrandContext.days ? "Post ids ranked by views: \(ranked.prefix(15).map(\.id).joined(separator: ", "))" : "Videos ranked by views: \(json(Array(ranked.prefix(15))))")
                 Explain what content performs for \(handle) and why.
                 """,
             example: [
@@ -153,7 +159,7 @@ public struct AudienceAnalyst: Agent {
             try await context.providers.business.audience(handle: handle)
         }
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok audience analyst.",
+            Output.self, role: "You are a TikTok audience analyst.", brand: try await context.brandContext(handle: handle),
             task: "\(input.briefContext)\nAudience insights: \(json(audience))\nDescribe \(handle)'s audience and who to build for.",
             example: [
                 "summary": "Mostly women aged 18-34 in the US and UK, watching in the evening. | A broad audience with a strong 25-34 core.",
@@ -203,12 +209,10 @@ public struct CompetitorBenchmarker: Agent {
             }
             rows.append(Row(handle: profile.handle, followerCount: profile.followerCount, engagementRate: engagementRate(videos)))
         }
-        let own = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(handle)]) {
-            try await context.providers.research.userInfo(handle: handle)
-        }
+        let brand = try await context.brandContext(handle: handle)
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a competitive analyst for TikTok brands.",
-            task: "\(input.briefContext)\nAccount: \(json(own))\nCompetitors: \(json(rows))\nBenchmark \(handle) against them.",
+            Output.self, role: "You are a competitive analyst for TikTok brands.", brand: brand,
+            task: "\(input.briefContext)\nCompetitors: \(json(rows))\nBenchmark \(handle), whose account is the brand context, against them.",
             example: [
                 "summary": .string("\(handle) trails the leader on reach but beats two of three on engagement. | \(handle) leads on followers but posts half as often."),
                 "gaps": ["Competitors post daily tutorials", "Competitors use trending sounds within 48 hours"],
@@ -242,19 +246,15 @@ public struct TrendScout: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let now = context.environment.clock.now()
+        let brand = try await context.brandContext(handle: handle)
         var seeds = input["hashtags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        if seeds.isEmpty {
-            let own = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle)]) {
-                try await context.providers.research.videos(handle: handle, days: 30, until: now, limit: 10)
-            }
-            seeds = Array(Set(own.flatMap(\.hashtags))).sorted().prefix(5).map { $0 }
-        }
+        if seeds.isEmpty { seeds = Array(Set(brand.videos.prefix(10).flatMap(\.hashtags))).sorted().prefix(5).map { $0 } }
         let tags = seeds
         let videos = try await context.traceStep(.providerCall, "tiktok.research.hashtag_videos", request: ["hashtags": .array(tags.map { .string($0) })]) {
             try await context.providers.research.hashtagVideos(tags, days: 7, until: now, limit: 20)
         }
         let output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok trend scout.",
+            Output.self, role: "You are a TikTok trend scout.", brand: brand,
             task: "\(input.briefContext)\nSeed hashtags: \(tags.joined(separator: ", "))\nRecent videos on them: \(json(videos))\nFind the trends \(handle) should ride this week.",
             example: [
                 "summary": "Routine and reveal formats are rising; two hashtags doubled their views this week. | Duets are back in the niche.",
@@ -290,13 +290,11 @@ public struct PerformanceAnalyst: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let days = input.int("days") ?? 14
-        let now = context.environment.clock.now()
-        let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(Double(days))]) {
-            try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
-        }
+        let brand = try await context.brandContext(handle: handle)
+        let videos = try await recentVideos(days: days, brand: brand, context: context)
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok performance analyst.",
-            task: "\(input.briefContext)\nPosts in the last \(days) days: \(json(videos))\nJudge how \(handle)'s recent posts performed.",
+            Output.self, role: "You are a TikTok performance analyst.", brand: brand,
+            task: "\(input.briefContext)\nPost ids in the last \(days) days: \(videos.map(\.id).joined(separator: ", "))\nJudge how \(handle)'s recent posts performed.",
             example: [
                 "summary": "Views are up week over week, carried by two tutorial posts. | Reach dipped; the last three posts missed the evening window.",
                 "recommendations": ["Repost the top tutorial as a duet", "Move posting to 18:00"],

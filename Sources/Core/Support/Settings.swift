@@ -32,12 +32,22 @@ public struct Settings: Sendable {
     public var claudeMode: ClaudeMode
     public var anthropicAPIKey: String?
     public var anthropicBaseURL: String
+    /// The model of `standard`-tier agents (`CLAUDE_MODEL`).
     public var claudeModel: String
+    /// The model of `fast`-tier agents (`CLAUDE_MODEL_FAST`).
+    public var claudeModelFast: String
+    /// The model of `strong`-tier agents and the synthesis (`CLAUDE_MODEL_STRONG`).
+    public var claudeModelStrong: String
+    /// Every model that can be billed: the built-in table with `CLAUDE_PRICES` on top.
+    public var models: ModelCatalog
+    /// The `anthropic-version` header.
+    public var anthropicVersion: String
+    /// The longest `retry-after` a Claude call waits for in-process; a longer one fails the attempt
+    /// as transient and the step is retried no sooner than advised.
+    public var claudeRetryAfterMaxSeconds: Double
     public var claudeMockLatencyMS: Int
     public var providerMode: ProviderMode
     public var executionMode: ExecutionMode
-    /// `{"model": [input, output]}` USD per million tokens on top of the standard price table.
-    public var claudePrices: String?
     /// Default daily Claude spend cap per workspace (USD); a workspace row can override it.
     public var claudeDailyCapUSD: Double
     /// Default daily ads budget cap per workspace (USD); a workspace row can override it.
@@ -47,9 +57,26 @@ public struct Settings: Sendable {
     /// Steps one process runs at once.
     public var maxConcurrentSteps: Int
     public var providers: ProviderSettings
+    /// Problems worth a warning at start-up that do not stop it (a model retiring soon).
+    public var warnings: [String] = []
 
-    /// Reads and validates settings; throws the first problem found.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) {
+    /// The model settings, by variable.
+    public var modelSettings: [(variable: String, model: String)] {
+        [("CLAUDE_MODEL", claudeModel), ("CLAUDE_MODEL_FAST", claudeModelFast), ("CLAUDE_MODEL_STRONG", claudeModelStrong)]
+    }
+
+    /// The model configured for `tier`.
+    public func model(for tier: ModelTier) -> String {
+        switch tier {
+        case .fast: claudeModelFast
+        case .standard: claudeModel
+        case .strong: claudeModelStrong
+        }
+    }
+
+    /// Reads and validates settings; throws the first problem found. `now` decides which models
+    /// have retired.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, now: Date = Date()) throws(SettingsError) {
         let reader = Reader(environment: environment)
         databaseURL = try reader.url("DATABASE_URL", schemes: ["postgres", "postgresql"])
         databaseOwnerURL = try reader.url("DATABASE_OWNER_URL", schemes: ["postgres", "postgresql"])
@@ -62,14 +89,19 @@ public struct Settings: Sendable {
         claudeMode = try reader.enumeration("CLAUDE_MODE", default: .mock)
         anthropicAPIKey = reader.string("ANTHROPIC_API_KEY")
         anthropicBaseURL = try reader.url("ANTHROPIC_BASE_URL", schemes: ["http", "https"]) ?? "https://api.anthropic.com"
-        claudeModel = reader.string("CLAUDE_MODEL") ?? "claude-sonnet-4-5"
+        claudeModel = reader.string("CLAUDE_MODEL") ?? Settings.defaultModels[.standard]!
+        claudeModelFast = reader.string("CLAUDE_MODEL_FAST") ?? Settings.defaultModels[.fast]!
+        claudeModelStrong = reader.string("CLAUDE_MODEL_STRONG") ?? Settings.defaultModels[.strong]!
+        anthropicVersion = reader.string("ANTHROPIC_VERSION") ?? "2026-10-21"
+        guard Timestamp.parse(anthropicVersion + "T00:00:00Z") != nil else {
+            throw SettingsError(variable: "ANTHROPIC_VERSION", problem: "'\(anthropicVersion)' is not a yyyy-mm-dd API version")
+        }
+        claudeRetryAfterMaxSeconds = try reader.double("CLAUDE_RETRY_AFTER_MAX_SECONDS", default: 120, range: 0...3600)
         claudeMockLatencyMS = try reader.int("CLAUDE_MOCK_LATENCY_MS", default: 0, range: 0...600_000)
         providerMode = try reader.enumeration("TIKTOK_PROVIDER_MODE", default: .mock)
         executionMode = try reader.enumeration("EXECUTION_MODE", default: .inline)
-        claudePrices = reader.string("CLAUDE_PRICES")
-        if let claudePrices, (try? JSONValue.parse(claudePrices))?.objectValue == nil {
-            throw SettingsError(variable: "CLAUDE_PRICES", problem: "not a JSON object of model -> [input, output]")
-        }
+        models = .standard
+        if let prices = reader.string("CLAUDE_PRICES") { models = try models.applying(overrides: prices) }
         claudeDailyCapUSD = try reader.double("CLAUDE_DAILY_CAP_USD", default: 25, range: 0...1_000_000)
         adsDailyCapUSD = try reader.double("ADS_DAILY_CAP_USD", default: 500, range: 0...10_000_000)
         stepLeaseSeconds = try reader.int("STEP_LEASE_SECONDS", default: 30, range: 2...3600)
@@ -88,7 +120,16 @@ public struct Settings: Sendable {
         if claudeMode == .live, anthropicAPIKey == nil {
             throw SettingsError(variable: "ANTHROPIC_API_KEY", problem: "required when CLAUDE_MODE=live")
         }
+        for (variable, model) in modelSettings {
+            if let refusal = models.refusal(of: model, at: now) { throw SettingsError(variable: variable, problem: refusal) }
+            if let days = models.retiresSoon(model, at: now) {
+                warnings.append("\(variable)=\(model) retires in \(days) day\(days == 1 ? "" : "s"); move to a current model (docs/MODELS.md)")
+            }
+        }
     }
+
+    /// The model of each tier when no setting names one.
+    public static let defaultModels: [ModelTier: String] = [.fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5"]
 
     /// One row per variable: name, default, meaning. The README's settings table lists the same.
     public static let documentation: [(name: String, default: String, meaning: String)] = [
@@ -103,11 +144,15 @@ public struct Settings: Sendable {
         ("CLAUDE_MODE", "mock", "mock, live or replay"),
         ("ANTHROPIC_API_KEY", "", "Required when CLAUDE_MODE=live"),
         ("ANTHROPIC_BASE_URL", "https://api.anthropic.com", "Anthropic API base URL"),
-        ("CLAUDE_MODEL", "claude-sonnet-4-5", "Model id for agent calls"),
+        ("CLAUDE_MODEL", "claude-sonnet-5-5", "Model of standard-tier agents (analysis, writing)"),
+        ("CLAUDE_MODEL_FAST", "claude-haiku-5-5", "Model of fast-tier agents (triage)"),
+        ("CLAUDE_MODEL_STRONG", "claude-opus-5-5", "Model of strong-tier agents and the synthesis"),
+        ("ANTHROPIC_VERSION", "2026-10-21", "anthropic-version header of live Claude calls"),
+        ("CLAUDE_RETRY_AFTER_MAX_SECONDS", "120", "Longest retry-after a Claude call waits in-process; longer advice reschedules the step"),
         ("CLAUDE_MOCK_LATENCY_MS", "0", "Simulated latency of a mock Claude call"),
         ("TIKTOK_PROVIDER_MODE", "mock", "mock or live"),
         ("EXECUTION_MODE", "inline", "inline or cloud_tasks"),
-        ("CLAUDE_PRICES", "", "JSON {\"model\": [input, output]} USD per million tokens, on top of the built-in table"),
+        ("CLAUDE_PRICES", "", "JSON object of model id -> price entry (docs/MODELS.md), on top of the built-in table"),
         ("CLAUDE_DAILY_CAP_USD", "25", "Default daily Claude spend cap per workspace"),
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
         ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),

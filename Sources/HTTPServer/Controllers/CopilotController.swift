@@ -129,7 +129,8 @@ struct Copilot: Sendable {
         let runner = AgentRunner(environment: dependencies.orchestration.engine.environment)
         let result = try await runner.run(name: "copilot", input: ["message": .string(message)], workspace: workspace, workflowRun: nil, workflowStep: nil) { _, context in
             let call = try await context.gateway.callClaudeCached(
-                system: "You operate a TikTok agent army for the user. Use the tools to act; answer briefly.", user: message, maxTokens: 1024, tools: Self.tools)
+                system: PromptLayout.system(brand: nil, instructions: "You operate a TikTok agent army for the user. Use the tools to act; answer briefly."),
+                user: message, maxTokens: 1024, model: context.model, tools: Self.tools)
             return ["text": .string(call.text), "tools": .array(call.toolUses.map { ["name": .string($0.name), "input": $0.input] })]
         }
         var replies = [result.output["text"]?.stringValue ?? ""].filter { !$0.isEmpty }

@@ -26,7 +26,7 @@ enum Assets {
         .dag .label { font-weight: 600; font-size: 13px; } .dag .detail { font-size: 12px; fill: var(--muted); } .dag .state { fill: var(--c, #777); }
         .chart .bar { fill: var(--accent); } .chart .axis { font-size: 12px; fill: var(--ink); }
         .trace-call { border-top: 1px solid var(--line); padding: 8px 0; } pre { white-space: pre-wrap; word-break: break-word; background: var(--bg); padding: 8px; border-radius: 8px; max-height: 320px; overflow: auto; }
-        .notes { max-width: 360px; overflow-wrap: anywhere; } .flash { background: #fff3cd; padding: 8px 12px; border-radius: 8px; }
+        .notes { max-width: 360px; overflow-wrap: anywhere; } .flash, .notice { background: #fff3cd; padding: 8px 12px; border-radius: 8px; }
         @media (max-width: 640px) { main { padding: 10px; } th:nth-child(n+6), td:nth-child(n+6) { display: none; } }
         """
 

@@ -43,7 +43,8 @@ struct DashboardController: Sendable {
         router.get("/approvals") { request, _ in try await page(request) { principal, csrf in try await approvals(principal, csrf) } }
         router.post("/approvals/{id}/decide") { request, context in try await decide(request, context) }
         router.get("/agents") { request, _ in try await page(request) { _, _ in Self.agents() } }
-        router.get("/agents/{name}") { request, context in try await page(request) { principal, _ in try await agent(context, principal) } }
+        router.get("/agents/{name}") { request, context in try await page(request) { principal, csrf in try await agent(context, principal, csrf) } }
+        router.post("/agents/{name}/model") { request, context in try await chooseModel(request, context) }
     }
 
     // MARK: - Plumbing
@@ -166,15 +167,18 @@ struct DashboardController: Sendable {
     }
 
     func overview(_ principal: Principal) async throws -> Page {
-        let data = try await CatalogController.overview(database, principal.workspaceId)
+        let data = try await CatalogController.overview(database, dependencies.models, principal.workspaceId)
         let recent = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: $0).items }
         let failed = recent.filter { $0.status == .failed }
         let perDay = (data["cost_per_day"]?.arrayValue ?? []).map { (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0) }
         let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map { ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
+        let perModel = (data["cost_per_model"]?.arrayValue ?? []).map { ($0["model"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
+        let notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
         let body = Templates.render("overview", [
             "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0), "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
             "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow), "failed": failed.map(Self.runRow),
             "perDay": Charts.bars(perDay, format: Self.money), "perAgent": Charts.bars(perAgent, format: Self.money),
+            "perModel": Charts.bars(perModel, format: Self.money), "notices": notices,
         ])
         return Page(title: "Overview", body: body)
     }
@@ -347,19 +351,38 @@ struct DashboardController: Sendable {
         }]))
     }
 
-    func agent(_ context: AppContext, _ principal: Principal) async throws -> Page {
+    func agent(_ context: AppContext, _ principal: Principal, _ csrf: String, flash: String? = nil) async throws -> Page {
         let name = try context.parameter("name")
         guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
-        let (recent, stats) = try await database.withWorkspace(principal.workspaceId) { c in
+        let (recent, stats, chosen) = try await database.withWorkspace(principal.workspaceId) { c in
             (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
-             try c.query("SELECT count(*) AS n, COALESCE(avg(cost_usd), 0) AS cost, COALESCE(avg(latency_ms), 0) AS latency FROM tiktok_agent_runs WHERE agent_name = $1 AND status = 'succeeded'", name).first!)
+             try c.query("SELECT count(*) AS n, COALESCE(avg(cost_usd), 0) AS cost, COALESCE(avg(latency_ms), 0) AS latency FROM tiktok_agent_runs WHERE agent_name = $1 AND status = 'succeeded'", name).first!,
+             try AgentModelRepository.model(for: name, on: c))
         }
+        let model = dependencies.models.describe(name, chosen: chosen)
+        let current = dependencies.providers.models.current(at: dependencies.clock.now())
         return Page(title: spec.title, body: Templates.render("agent", [
+            "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model["default"]?.stringValue ?? "",
+            "effectiveModel": model["effective"]?.stringValue ?? "", "chosen": chosen != nil,
+            "modelOptions": current.map { ["id": $0.id, "selected": $0.id == chosen, "price": String(format: "$%g / $%g per M tokens", $0.price.input, $0.price.output)] },
             "description": spec.description, "runs": try stats.int("n"), "avgCost": Self.money(try stats.double("cost")), "avgLatency": Self.duration(Int(try stats.double("latency"))),
             "inputs": (spec.inputs + spec.options).map { ["name": $0.name, "type": $0.type.rawValue, "required": $0.required, "description": $0.description] },
             "outputs": spec.outputs.map { ["name": $0.name, "type": $0.type.rawValue, "description": $0.description] },
             "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,
             "recent": recent.map { ["when": Self.when($0.startedAt), "status": $0.status.rawValue, "cost": Self.money($0.costUsd), "latency": Self.duration($0.latencyMs)] },
-        ]))
+        ]), flash: flash)
+    }
+
+    func chooseModel(_ request: Request, _ context: AppContext) async throws -> Response {
+        let (principal, form) = try await signedInForm(request)
+        let name = try context.parameter("name")
+        let model = form["model"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            _ = try await dependencies.models.choose(model, for: name, workspace: principal.workspaceId)
+            return Self.redirect("/agents/\(name)")
+        } catch let error as AppError where error.status == 400 {
+            let (csrf, _) = Self.csrf(request)
+            return Self.html(try await agent(context, principal, csrf, flash: "The model was not changed: \(error.message)"), csrf: csrf, signedIn: true, status: .badRequest)
+        }
     }
 }

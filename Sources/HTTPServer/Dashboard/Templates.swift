@@ -35,6 +35,7 @@ enum Templates {
             </form>
             """),
         ("overview", """
+            {{#notices}}<p class="notice" role="alert">{{.}}</p>{{/notices}}
             <section class="stats">
             <div class="card"><h2>Cost today</h2><p class="big">{{costToday}}</p></div>
             <div class="card"><h2>Cost this week</h2><p class="big">{{costWeek}}</p></div>
@@ -44,6 +45,7 @@ enum Templates {
             <section class="card"><h2>Failed runs</h2>{{#failed}}<p><a href="/runs/{{id}}">{{workflow}} · {{handle}}</a> <span class="muted">{{error}}</span></p>{{/failed}}{{^failed}}<p class="muted">None.</p>{{/failed}}</section>
             <section class="card"><h2>Cost per day</h2>{{{perDay}}}</section>
             <section class="card"><h2>Cost per agent</h2>{{{perAgent}}}</section>
+            <section class="card"><h2>Cost per model (30 days)</h2>{{{perModel}}}</section>
             """),
         ("runTable", """
             <table><thead><tr><th>Run</th><th>Workflow</th><th>Handle</th><th>Status</th><th>Cost</th><th>Duration</th><th>Started</th></tr></thead><tbody>
@@ -111,6 +113,12 @@ enum Templates {
             <h2>Inputs</h2><ul>{{#inputs}}<li><code>{{name}}</code> ({{type}}{{#required}}, required{{/required}}) — {{description}}</li>{{/inputs}}</ul>
             <h2>Outputs</h2><ul>{{#outputs}}<li><code>{{name}}</code> ({{type}}) — {{description}}</li>{{/outputs}}</ul>
             {{#touchpoints}}<h2>Human touchpoints</h2><ul>{{#items}}<li>{{.}}</li>{{/items}}</ul>{{/touchpoints}}</section>
+            <section class="card"><h2>Model</h2>
+            <p>Uses <strong id="effective-model">{{effectiveModel}}</strong>{{^chosen}} (the default for {{tier}}-tier agents){{/chosen}}{{#chosen}} (chosen for this workspace; the {{tier}}-tier default is {{defaultModel}}){{/chosen}}.</p>
+            <form method="post" action="/agents/{{name}}/model"><input type="hidden" name="csrf" value="{{csrf}}">
+            <label for="model">Model for this workspace</label>
+            <select id="model" name="model"><option value="">Default ({{defaultModel}})</option>{{#modelOptions}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{id}} — {{price}}</option>{{/modelOptions}}</select>
+            <button type="submit">Save model</button></form></section>
             <section class="card"><h2>Recent runs</h2><table><thead><tr><th>When</th><th>Status</th><th>Cost</th><th>Latency</th></tr></thead><tbody>
             {{#recent}}<tr><td>{{when}}</td><td>{{status}}</td><td>{{cost}}</td><td>{{latency}}</td></tr>{{/recent}}</tbody></table></section>
             """),

@@ -255,10 +255,14 @@ public final class WorkflowEngine: Sendable {
         let work = Task { [runner] () throws -> AgentRunFinish in
             switch stepDef.kind {
             case .synthesis:
-                let prompt = Synthesis.prompt(definition: definition, stepDef: stepDef, run: run, steps: steps, handle: input["handle"]?.stringValue)
+                let handle = input["handle"]?.stringValue
                 return try await runner.execute(agentRun) { _, context in
+                    var brand: BrandContext?
+                    if let handle { brand = try await context.brandContext(handle: handle.hasPrefix("@") ? handle : "@" + handle) }
+                    let prompt = Synthesis.prompt(definition: definition, stepDef: stepDef, run: run, steps: steps, handle: handle)
                     let call = try await context.gateway.callClaudeCached(
-                        system: prompt.system, user: prompt.user, maxTokens: 4096, isSynthesis: true, workflowSlug: definition.slug)
+                        system: PromptLayout.system(brand: brand, instructions: prompt.system), user: prompt.user, maxTokens: 4096, isSynthesis: true,
+                        workflowSlug: definition.slug, model: context.model)
                     return ["report_md": .string(call.text)]
                 }
             default:
@@ -317,7 +321,8 @@ public final class WorkflowEngine: Sendable {
                 case nil: break
                 }
                 if transient, claim.attempt < stepDef.retry.maxAttempts {
-                    let delay = stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1))
+                    // At least as long as the failing service advised (a long retry-after).
+                    let delay = max(stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1)), agentError?.retryAfter ?? 0)
                     let at = environment.clock.now().addingTimeInterval(delay)
                     try await recordOutcome(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
                 } else {

@@ -50,20 +50,17 @@ public struct ClaudeRequest: Sendable, Equatable {
     public var maxTokens: Int
     public var system: [SystemBlock]
     public var messages: [ClaudeMessage]
-    public var temperature: Double?
     public var tools: [ClaudeTool]
     /// Not sent: what the call is for (an agent name or `synthesis`), so the mock can shape its answer.
     public var purpose: String?
 
     public init(
-        model: String, maxTokens: Int = 4096, system: [SystemBlock] = [], messages: [ClaudeMessage], temperature: Double? = nil,
-        tools: [ClaudeTool] = [], purpose: String? = nil
+        model: String, maxTokens: Int = 4096, system: [SystemBlock] = [], messages: [ClaudeMessage], tools: [ClaudeTool] = [], purpose: String? = nil
     ) {
         self.model = model
         self.maxTokens = maxTokens
         self.system = system
         self.messages = messages
-        self.temperature = temperature
         self.tools = tools
         self.purpose = purpose
     }
@@ -94,7 +91,6 @@ public struct ClaudeRequest: Sendable, Equatable {
                 return .object(entry)
             })
         }
-        if let temperature { object["temperature"] = .number(temperature) }
         if !tools.isEmpty {
             object["tools"] = .array(tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema] })
         }
@@ -167,26 +163,39 @@ public struct ClaudeError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case invalidRequest = "invalid_request_error"
         case authentication = "authentication_error"
+        case billing = "billing_error"
         case permission = "permission_error"
         case notFound = "not_found_error"
         case requestTooLarge = "request_too_large"
         case rateLimited = "rate_limit_error"
+        /// A 429 because the organization's spend limit is reached: waiting does not clear it.
+        case spendLimit = "spend_limit_reached"
         case apiError = "api_error"
+        case timeout = "timeout_error"
         case overloaded = "overloaded_error"
         case malformedResponse = "malformed_response"
         case transport = "transport_error"
         case missingRecording = "missing_recording"
+        /// The answer stopped at `max_tokens` (after one retry with a larger budget).
+        case maxTokens = "max_tokens"
+        /// The model declined to answer (`stop_reason: refusal`).
+        case refusal = "refusal"
+        /// The model has no price or has retired; refused before anything was billed.
+        case unavailableModel = "model_unavailable"
     }
     public var kind: Kind
     public var status: Int?
     public var message: String
     public var requestId: String?
+    /// Seconds the API advised waiting (`retry-after`), when it did.
+    public var retryAfter: Double?
 
-    public init(kind: Kind, status: Int? = nil, message: String, requestId: String? = nil) {
+    public init(kind: Kind, status: Int? = nil, message: String, requestId: String? = nil, retryAfter: Double? = nil) {
         self.kind = kind
         self.status = status
         self.message = message
         self.requestId = requestId
+        self.retryAfter = retryAfter
     }
 
     public var description: String {
@@ -197,8 +206,9 @@ public struct ClaudeError: Error, Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// Whether the failure is worth retrying later (rate limits, overload, server errors, transport).
-    public var isTransient: Bool { [.rateLimited, .overloaded, .apiError, .transport].contains(kind) }
+    /// Whether the failure is worth retrying later (rate limits, overload, server errors, timeouts,
+    /// transport). Billing, spend limits, refusals and request errors are not.
+    public var isTransient: Bool { [.rateLimited, .overloaded, .apiError, .timeout, .transport].contains(kind) }
 }
 
 /// Anything that answers Messages requests: the live client, the mock, a replay.

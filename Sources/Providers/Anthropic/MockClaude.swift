@@ -2,8 +2,7 @@ import Core
 import Foundation
 
 /// `CLAUDE_MODE=mock`: answers without a network, deterministically — the same request always
-/// gets the same answer and usage — shaped so the rest of the system behaves as with the real
-/// model:
+/// gets the same answer — shaped so the rest of the system behaves as with the real model:
 ///
 /// - a prompt that shows a ```` ```json ```` example (agents put one in their system prompt) gets
 ///   that JSON back with numbers varied and `a | b | c` alternatives resolved by a seed taken
@@ -12,38 +11,36 @@ import Foundation
 ///   the user prompt, naming the handle it finds;
 /// - anything else gets a short paragraph.
 ///
-/// Usage is realistic: about four characters per token; cached system blocks of at least 1,024
-/// tokens are reported as cache reads (a warm cache), the rest as input.
+/// Usage is realistic: about four bytes per token, and the
+/// prompt cache modelled by `PromptCache` (exact prefixes, TTLs, each model's minimum), so the
+/// first call of a long prefix reports a cache write and later ones within the TTL a read.
 public struct MockClaude: ClaudeClient {
     public var latency: Duration
+    public let cache: PromptCache
 
-    public init(latency: Duration = .zero) { self.latency = latency }
+    public init(latency: Duration = .zero, cache: PromptCache = PromptCache()) {
+        self.latency = latency
+        self.cache = cache
+    }
 
     public func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+        let plan = cache.plan(request, tokens: Self.tokens)
         if latency > .zero { try await Task.sleep(for: latency) }
         let digest = Crypto.sha256(Array("\(request.model)\u{0}\(request.systemText)\u{0}\(request.userText)".utf8))
         var random = SeededRandom(seed: digest)
         let text = Self.answer(request, random: &random)
         let id = Crypto.hex(digest.prefix(12))
+        cache.commit(plan)
+        let usage = ClaudeUsage(
+            inputTokens: plan.uncached, outputTokens: Self.tokens(text), cacheCreationInputTokens: plan.cacheWrite5m + plan.cacheWrite1h,
+            cacheReadInputTokens: plan.cacheRead, cacheCreation1hInputTokens: plan.cacheWrite1h)
         return ClaudeResponse(
             id: "msg_mock_\(id)", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: "end_turn",
-            usage: Self.usage(request, responseText: text), requestId: "req_mock_\(id)")
+            usage: usage, requestId: "req_mock_\(id)")
     }
 
     /// The mock's token estimate: about four UTF-8 bytes per token.
     public static func tokens(_ text: String) -> Int { text.isEmpty ? 0 : max(1, (text.utf8.count + 3) / 4) }
-
-    static func usage(_ request: ClaudeRequest, responseText: String) -> ClaudeUsage {
-        let lastBreakpoint = request.system.lastIndex { $0.cache != nil }
-        let cachedBlocks = lastBreakpoint.map { Array(request.system[...$0]) } ?? []
-        let cachedTokens = cachedBlocks.reduce(0) { $0 + tokens($1.text) }
-        let allSystemTokens = request.system.reduce(0) { $0 + tokens($1.text) }
-        let messageTokens = request.messages.count * 4 + tokens(request.userText)
-        if cachedTokens >= 1024 {
-            return ClaudeUsage(inputTokens: allSystemTokens - cachedTokens + messageTokens, outputTokens: tokens(responseText), cacheReadInputTokens: cachedTokens)
-        }
-        return ClaudeUsage(inputTokens: allSystemTokens + messageTokens, outputTokens: tokens(responseText))
-    }
 
     static func answer(_ request: ClaudeRequest, random: inout SeededRandom) -> String {
         let prompt = request.systemText + "\n" + request.userText

@@ -7,13 +7,16 @@ public struct RetryPolicy: Sendable {
     public var maxRetries: Int
     public var initialDelay: Double
     public var maxDelay: Double
+    /// The longest server advice (`retry-after`) followed; longer advice falls back to backoff
+    /// unless the caller vetoes the retry.
+    public var maxAdvisedDelay: Double
     /// Uniform in 0..<1; injectable so tests are deterministic.
     public var random: @Sendable () -> Double
     public var sleep: @Sendable (Duration) async throws -> Void
     public var now: @Sendable () -> Date
 
     public init(
-        maxRetries: Int = 2, initialDelay: Double = 0.5, maxDelay: Double = 8,
+        maxRetries: Int = 2, initialDelay: Double = 0.5, maxDelay: Double = 8, maxAdvisedDelay: Double = 60,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
@@ -21,6 +24,7 @@ public struct RetryPolicy: Sendable {
         self.maxRetries = maxRetries
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
+        self.maxAdvisedDelay = maxAdvisedDelay
         self.random = random
         self.sleep = sleep
         self.now = now
@@ -39,17 +43,18 @@ public struct RetryPolicy: Sendable {
     }
 
     /// How long to wait before retry number `retry` (0-based): the server's `retry-after-ms` or
-    /// `retry-after` (seconds or an HTTP date) when between 0 and 60 s, else
+    /// `retry-after` (seconds or an HTTP date) when between 0 and `maxAdvisedDelay` (60 s), else
     /// `min(initial * 2^retry, max)` reduced by up to 25% jitter.
     public func delay(retry: Int, response: HTTPResponse?) -> Duration {
-        if let advised = response.flatMap(advisedDelay), advised > 0, advised <= 60 {
+        if let advised = response.flatMap(advisedDelay), advised > 0, advised <= maxAdvisedDelay {
             return .milliseconds(Int((advised * 1000).rounded()))
         }
         let base = min(initialDelay * pow(2, Double(retry)), maxDelay)
         return .milliseconds(Int((base * (1 - 0.25 * random()) * 1000).rounded()))
     }
 
-    private func advisedDelay(_ response: HTTPResponse) -> Double? {
+    /// The wait in seconds a response advises (`retry-after-ms`, or `retry-after` in seconds or as an HTTP date).
+    public func advisedDelay(_ response: HTTPResponse) -> Double? {
         if let ms = response.header("retry-after-ms").flatMap(Double.init) { return ms / 1000 }
         guard let value = response.header("retry-after") else { return nil }
         if let seconds = Double(value) { return seconds }

@@ -1,0 +1,48 @@
+import Core
+import Foundation
+
+/// The brand context of a run, as stored.
+public struct StoredRunContext: Sendable, Equatable {
+    public var handle: String
+    public var data: JSONValue
+    public var text: String
+    public var builtAt: Date
+    public init(handle: String, data: JSONValue, text: String, builtAt: Date) {
+        self.handle = handle
+        self.data = data
+        self.text = text
+        self.builtAt = builtAt
+    }
+}
+
+/// The brand context each run's agents share (see migration 0008).
+public enum RunContextRepository {
+    /// The context of `run`, if one was stored.
+    public static func find(run: WorkflowRunID, on connection: Connection) throws -> StoredRunContext? {
+        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = $1", run).first.map(decode)
+    }
+
+    /// The newest context of `handle` built after `since`, in any run of the workspace.
+    public static func latest(handle: String, since: Date, on connection: Connection) throws -> StoredRunContext? {
+        try connection.query(
+            """
+            SELECT handle, data, text, built_at FROM tiktok_run_contexts
+            WHERE handle = $1 AND built_at > $2 ORDER BY built_at DESC LIMIT 1
+            """, handle, since
+        ).first.map(decode)
+    }
+
+    /// Stores `context` for `run` unless the run has one already; returns the one that is stored.
+    public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws -> StoredRunContext {
+        try connection.query(
+            """
+            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (workflow_run_id) DO NOTHING
+            """, run, workspace, context.handle, context.data, context.text, context.builtAt)
+        return try find(run: run, on: connection) ?? context
+    }
+
+    static func decode(_ row: Row) throws -> StoredRunContext {
+        StoredRunContext(handle: try row.string("handle"), data: try row.json("data"), text: try row.string("text"), builtAt: try row.date("built_at"))
+    }
+}
