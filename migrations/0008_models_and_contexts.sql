@@ -24,3 +24,11 @@ CREATE TABLE tiktok_run_contexts (
 );
 CREATE INDEX tiktok_run_contexts_brand ON tiktok_run_contexts (workspace_id, handle, built_at DESC);
 CALL tiktok_meta.enable_tenancy('tiktok_run_contexts');
+
+-- Cheaper models bill in fractions of a millionth of a dollar (Haiku 5.5 reads cost $0.01 per
+-- million tokens): keep run and step totals at the precision of the trace rows.
+ALTER TABLE tiktok_agent_runs ALTER COLUMN cost_usd TYPE numeric(16, 8);
+ALTER TABLE tiktok_workflow_steps ALTER COLUMN cost_usd TYPE numeric(16, 8);
+ALTER TABLE tiktok_workflow_runs ALTER COLUMN total_cost_usd TYPE numeric(16, 8);
+ALTER TABLE tiktok_spend_ledger ALTER COLUMN amount_usd TYPE numeric(16, 8);
+ALTER TABLE tiktok_spend_days ALTER COLUMN spent_usd TYPE numeric(18, 8);

@@ -85,8 +85,8 @@ import Testing
         #expect(error?.kind == .claude && error?.isTransient == true)
         let failedRun = try #require(error?.agentRunId)
         let trace = try await AgentTestSupport.trace(failedRun, workspace: workspace)
-        #expect(trace.map(\.kind) == [.providerCall, .llmCall])
-        let call = trace[1]
+        #expect(trace.map(\.kind) == [.providerCall, .providerCall, .providerCall, .llmCall], "the brand context's profile and posts, the audience, the call")
+        let call = trace[3]
         #expect(call.error?.contains("overloaded_error") == true && call.error?.contains("req_x") == true)
         #expect(call.systemPrompt?.contains("audience analyst") == true && call.userPrompt?.contains("@glowco") == true)
         #expect(call.costUsd == 0)

@@ -68,4 +68,41 @@ import Testing
             #expect(docs.contains("`\(entry.name)`"), "\(entry.name) is not in README.md or docs/PROVIDERS.md")
         }
     }
+
+    @Test func aFreshInstallsModelsAreCurrentAndPriced() throws {
+        let settings = try Settings(environment: [:], now: Timestamp.parse("2026-12-02T00:00:00Z")!)
+        #expect(settings.claudeModel == "claude-sonnet-5-5" && settings.claudeModelFast == "claude-haiku-5-5" && settings.claudeModelStrong == "claude-opus-5-5")
+        for (_, model) in settings.modelSettings { #expect(settings.models.model(model) != nil && settings.models.model(model)?.retires == nil) }
+        #expect(settings.warnings.isEmpty)
+        #expect(settings.anthropicVersion == "2026-10-21")
+        #expect(settings.claudeRetryAfterMaxSeconds == 120)
+    }
+
+    @Test(arguments: ["CLAUDE_MODEL", "CLAUDE_MODEL_FAST", "CLAUDE_MODEL_STRONG"])
+    func startUpRefusesAnUnpricedOrRetiredModelNamingTheSetting(_ variable: String) throws {
+        let now = Timestamp.parse("2026-12-02T00:00:00Z")!
+        let unpriced = #expect(throws: SettingsError.self) { try Settings(environment: [variable: "claude-sonnet-6"], now: now) }
+        #expect(unpriced?.variable == variable && unpriced?.problem.contains("has no price") == true)
+        #expect(unpriced?.description.contains("\n") == false)
+        let retired = #expect(throws: SettingsError.self) { try Settings(environment: [variable: "claude-sonnet-4-5"], now: now) }
+        #expect(retired?.variable == variable && retired?.problem.contains("retired on 2026-11-30") == true)
+        // Priced through CLAUDE_PRICES, the same model id is accepted.
+        let priced = try Settings(environment: [variable: "claude-sonnet-6", "CLAUDE_PRICES": #"{"claude-sonnet-6": [3, 15]}"#], now: now)
+        #expect(priced.model(for: variable == "CLAUDE_MODEL" ? .standard : variable == "CLAUDE_MODEL_FAST" ? .fast : .strong) == "claude-sonnet-6")
+    }
+
+    @Test func aModelRetiringWithinThirtyDaysIsAWarningNotAnError() throws {
+        let settings = try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2027-01-02T12:00:00Z")!)
+        #expect(settings.warnings == ["CLAUDE_MODEL_STRONG=claude-opus-4-5 retires in 20 days; move to a current model (docs/MODELS.md)"])
+        let earlier = try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2026-12-02T00:00:00Z")!)
+        #expect(earlier.warnings.isEmpty, "51 days away")
+        #expect(throws: SettingsError.self) { try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2027-01-22T00:00:00Z")!) }
+    }
+
+    @Test func badClaudeSettingsNameTheVariable() {
+        for (variable, value) in [("CLAUDE_PRICES", "{\"x\": [1]}"), ("ANTHROPIC_VERSION", "latest"), ("CLAUDE_RETRY_AFTER_MAX_SECONDS", "-1")] {
+            let error = #expect(throws: SettingsError.self) { try Settings(environment: [variable: value]) }
+            #expect(error?.variable == variable)
+        }
+    }
 }

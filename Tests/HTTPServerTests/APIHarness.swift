@@ -25,7 +25,7 @@ final class APIHarness: @unchecked Sendable {
     init(environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
         self.store = store
         let settings = try Settings(environment: extra)
-        var providers = ProviderSuite.mock(transport: CurlTransport())
+        var providers = ProviderSuite.mock(transport: CurlTransport(), models: settings.models)
         adjust(&providers)
         let environment = AgentEnvironment(database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
         let orchestration = Orchestration(

@@ -37,6 +37,63 @@ import Testing
         await harness.stop()
     }
 
+    @Test func aWorkspaceChoosesAModelPerAgentAndRunsUseIt() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let table = try await client.call(.get, "/api/dashboard/models", key: key)
+            #expect(table.json["models"]?.arrayValue?.contains { $0["id"] == "claude-sonnet-4-5" && $0["status"] == "retired" } == true)
+            let before = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
+            #expect(before.json["model"] == ["agent": "trend_scout", "tier": "standard", "default": "claude-sonnet-5-5", "chosen": nil, "effective": "claude-sonnet-5-5", "retires": nil])
+            for (model, phrase) in [("claude-sonnet-4-5", "retired on 2026-11-30"), ("claude-sonnet-6", "has no price")] {
+                let refused = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": .string(model)])
+                #expect(refused.status == 400 && refused.json["error"]?["code"] == "invalid_input")
+                #expect(refused.json["error"]?["message"]?.stringValue?.contains(phrase) == true, "\(refused.text)")
+            }
+            let unknown = try await client.call(.put, "/api/dashboard/agents/nobody/model", key: key, json: ["model": "claude-haiku-5-5"])
+            #expect(unknown.status == 404)
+            let chosen = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": "claude-haiku-5-5"])
+            #expect(chosen.status == 200 && chosen.json["effective"] == "claude-haiku-5-5" && chosen.json["chosen"] == "claude-haiku-5-5")
+        }
+        let brief = try await harness.store.database.withWorkspace(workspace) { c in
+            try BriefRepository.create(NewBrief(handle: "@modelchoice", notes: nil), workspace: workspace, on: c)
+        }
+        let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        _ = try await harness.waitForRun(run.description, workspace: workspace, until: [.succeeded, .failed])
+        let models = try await harness.store.database.withWorkspace(workspace) { c in
+            try c.query(
+                "SELECT a.agent_name, s.model FROM tiktok_agent_steps s JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call'", run
+            ).rows.map { (try $0.string("agent_name"), try $0.string("model")) }
+        }
+        #expect(models.count == 6)
+        #expect(models.allSatisfy { $0.1 == ($0.0 == "trend_scout" ? "claude-haiku-5-5" : $0.0 == "synthesis" ? "claude-opus-5-5" : "claude-sonnet-5-5") }, "\(models)")
+        try await harness.withClient { client in
+            let overview = try await client.call(.get, "/api/dashboard/overview", key: key)
+            let perModel = overview.json["cost_per_model"]?.arrayValue ?? []
+            #expect(Set(perModel.compactMap { $0["model"]?.stringValue }) == ["claude-haiku-5-5", "claude-opus-5-5", "claude-sonnet-5-5"])
+            #expect(perModel.first { $0["model"] == "claude-sonnet-5-5" }?["calls"] == 4)
+            #expect(overview.json["model_notices"] == [])
+            let reset = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": nil])
+            #expect(reset.status == 200 && reset.json["effective"] == "claude-sonnet-5-5" && reset.json["chosen"] == .null)
+        }
+        await harness.stop()
+    }
+
+    @Test func theOverviewNoticesAModelThatRetiresWithinThirtyDays() async throws {
+        let harness = try APIHarness(environment: ["CLAUDE_PRICES": #"{"claude-sonnet-5-5": {"retires": "2099-01-01"}, "claude-soon": {"input": 1, "output": 2, "retires": "\#(String(Timestamp.format(Date().addingTimeInterval(10 * 86_400)).prefix(10)))"}}"#])
+        let (_, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let chosen = try await client.call(.put, "/api/dashboard/agents/comment_triage/model", key: key, json: ["model": "claude-soon"])
+            #expect(chosen.status == 200, "\(chosen.text)")
+            let notices = try await client.call(.get, "/api/dashboard/overview", key: key).json["model_notices"]?.arrayValue ?? []
+            #expect(notices.count == 1 && notices[0].stringValue?.hasPrefix("claude-soon retires in 10 days") == true, "\(notices)")
+            #expect(notices[0].stringValue?.contains("used by comment_triage") == true)
+            let page = try await client.call(.get, "/", headers: [.cookie: "tta_session=\(key)"])
+            #expect(page.text.contains("claude-soon retires in 10 days"), "the dashboard overview shows it")
+        }
+        await harness.stop()
+    }
+
     @Test func keysAreRequiredAndChecked() async throws {
         let harness = try APIHarness()
         try await harness.withClient { client in

@@ -20,18 +20,114 @@ import Testing
         .json(["type": "error", "error": ["type": "api_error", "message": "Internal server error"]], status: 500, headers: ["request-id": "req_500"]),
     ]
 
-    /// A Messages API answer made by the mock from the request the client sent.
-    static func success(_ request: ReceivedRequest) async -> FakeReply {
+    /// A Messages API answer as the API documents it (`type: message`, content blocks,
+    /// `stop_reason`, the four usage counters), its text made by the mock from the request sent.
+    static func success(_ request: ReceivedRequest, stopReason: String = "end_turn") async -> FakeReply {
         let body = request.json ?? [:]
         let system = body["system"]?.arrayValue?.compactMap { $0["text"]?.stringValue }.map { SystemBlock($0) } ?? []
         let messages = body["messages"]?.arrayValue?.map { ClaudeMessage(role: .user, text: $0["content"]?.stringValue ?? "") } ?? []
         let answer = try! await MockClaude().send(ClaudeRequest(model: body["model"]?.stringValue ?? "", system: system, messages: messages))
         return .json([
-            "id": .string(answer.id), "type": "message", "role": "assistant", "model": .string(answer.model), "content": .array(answer.content),
-            "stop_reason": "end_turn",
+            "id": .string(answer.id), "type": "message", "role": "assistant", "model": .string(answer.model),
+            "content": stopReason == "refusal" ? [] : .array(answer.content), "stop_reason": .string(stopReason), "stop_sequence": .null,
             "usage": ["input_tokens": .number(Double(answer.usage.inputTokens)), "output_tokens": .number(Double(answer.usage.outputTokens)),
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": .number(Double(answer.usage.cacheReadInputTokens))],
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                      "cache_creation": ["ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0]],
         ], headers: ["request-id": "req_ok"])
+    }
+
+    static func error(_ type: String, _ message: String, status: Int, headers: [String: String] = [:], details: JSONValue? = nil) -> FakeReply {
+        var error: [String: JSONValue] = ["type": .string(type), "message": .string(message)]
+        if let details { error["details"] = details }
+        return .json(["type": "error", "error": .object(error), "request_id": .string("req_\(status)")], status: status, headers: headers)
+    }
+
+    /// Runs a Profile Audit against `server` until it settles (or, with `until`, reaches a state).
+    static func audit(_ server: FakeServer, handle: String, until: Set<RunStatus> = [.succeeded, .failed]) async throws -> (WorkspaceID, WorkflowRun, [WorkflowStep]) {
+        let outcome = Locked<(WorkspaceID, WorkflowRun, [WorkflowStep])?>(nil)
+        try await server.run { base in
+            let harness = try Self.harness(base)
+            let (workspace, run) = try await Self.startAudit(harness, handle: handle)
+            let finished = try await harness.waitForRun(run.description, workspace: workspace, until: until)
+            await harness.stop()
+            let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
+            outcome.value = (workspace, finished, steps)
+        }
+        return outcome.value!
+    }
+
+    @Test(arguments: [
+        ("billing_error", 402, nil, "billing"), ("rate_limit_error", 429, ["error_code": "enforced_spend_limit_reached"] as JSONValue, "spend limit"),
+    ])
+    func billingAndSpendLimitErrorsFailTheStepsAtOnce(_ type: String, _ status: Int, _ details: JSONValue?, _ phrase: String) async throws {
+        let server = FakeServer { _, _ in Self.error(type, "stop", status: status, details: details) }
+        let (_, run, steps) = try await Self.audit(server, handle: "@\(type)")
+        #expect(run.status == .failed)
+        let analysts = steps.filter { $0.kind == .agent }
+        #expect(analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(phrase) == true }, "\(steps.map { "\($0.stepKey): \($0.attempt) \($0.error ?? "")" })")
+        #expect(server.requests.count == 5, "one request per analyst: neither the client nor the engine retried")
+    }
+
+    @Test func aTimeoutErrorIsRetriedAndTheRunFinishes() async throws {
+        let attempts = Locked([String: Int]())
+        let server = FakeServer { request, _ in
+            let key = Self.caller(request)
+            let attempt = attempts.value[key, default: 0]
+            attempts.value[key] = attempt + 1
+            return attempt == 0 ? Self.error("timeout_error", "Request timed out", status: 504) : await Self.success(request)
+        }
+        let (_, run, steps) = try await Self.audit(server, handle: "@timeouts")
+        #expect(run.status == .succeeded, "\(run.error ?? "")")
+        #expect(steps.allSatisfy { $0.status == .succeeded && $0.attempt == 1 }, "the client's own retry took it")
+    }
+
+    @Test func retryAfterBeyondTheCeilingReschedulesTheStepNoSoonerThanAdvised() async throws {
+        let server = FakeServer { _, _ in Self.error("rate_limit_error", "slow down", status: 429, headers: ["retry-after": "90"]) }
+        let before = Date()
+        let scheduled = Locked<[Date?]>([])
+        try await server.run { base in
+            let harness = try Self.harness(base)
+            let (workspace, _) = try await Self.startAudit(harness, handle: "@patient")
+            for _ in 0..<600 {
+                scheduled.value = try await Self.store.database.withWorkspace(workspace) { c in
+                    try c.query("SELECT next_attempt_at FROM tiktok_workflow_steps WHERE kind = 'agent' AND status = 'pending' AND error IS NOT NULL").rows
+                        .map { try $0.optionalDate("next_attempt_at") }
+                }
+                if scheduled.value.count == 5 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            await harness.stop()
+        }
+        let retries = scheduled.value
+        #expect(retries.count == 5)
+        #expect(retries.allSatisfy { ($0?.timeIntervalSince(before) ?? 0) >= 89 }, "\(retries)")
+        #expect(server.requests.count == 5, "a 90 s wait is over the 60 s ceiling of this client: no in-process retry")
+    }
+
+    @Test func anAnswerCutOffAtMaxTokensIsAskedAgainWithTwiceTheBudget() async throws {
+        let budgets = Locked([String: [Int]]())
+        let server = FakeServer { request, _ in
+            let key = Self.caller(request)
+            budgets.value[key, default: []].append(request.json?["max_tokens"]?.intValue ?? 0)
+            return await Self.success(request, stopReason: budgets.value[key]!.count == 1 ? "max_tokens" : "end_turn")
+        }
+        let (_, run, _) = try await Self.audit(server, handle: "@verbose")
+        #expect(run.status == .succeeded, "\(run.error ?? "")")
+        #expect(budgets.value.values.allSatisfy { $0.count == 2 && $0[1] == 2 * $0[0] }, "\(budgets.value.values)")
+    }
+
+    @Test(arguments: ["max_tokens", "refusal"])
+    func aSecondCutOffOrARefusalFailsTheStepNamingIt(_ stopReason: String) async throws {
+        let server = FakeServer { request, _ in await Self.success(request, stopReason: stopReason) }
+        let (workspace, run, steps) = try await Self.audit(server, handle: "@\(stopReason.replacingOccurrences(of: "_", with: ""))")
+        #expect(run.status == .failed)
+        let analysts = steps.filter { $0.kind == .agent }
+        #expect(analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(stopReason) == true }, "\(analysts.map { $0.error ?? "" })")
+        #expect(server.requests.count == (stopReason == "max_tokens" ? 10 : 5))
+        let traced = try await Self.store.database.withWorkspace(workspace) { c in
+            try c.query("SELECT count(*) AS n FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error LIKE $1 AND cost_usd > 0", "%\(stopReason)%").first!.int("n")
+        }
+        #expect(traced == server.requests.count, "every billed answer has its trace row, with its cost and the problem")
     }
 
     /// Which agent is calling: its system prompt (the user prompt carries live data that can
@@ -41,7 +137,7 @@ import Testing
     static func harness(_ base: String) throws -> APIHarness {
         try APIHarness(store: store) { providers in
             providers.claude = AnthropicClient(
-                baseURL: base, apiKey: "sk-test", transport: CurlTransport(), retry: RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.05))
+                baseURL: base, apiKey: "sk-test", transport: CurlTransport(), retry: RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.05, maxAdvisedDelay: 60))
         }
     }
 

@@ -38,6 +38,43 @@ import Testing
         #expect(briefAfter?.status == .completed)
     }
 
+    @Test func aProfileAuditsAgentsShareOneCachedBrandPrefixAndTheSecondRunReadsIt() async throws {
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@cachedbrand")
+        func llmCalls(_ run: WorkflowRunID) async throws -> [(agent: String, model: String, write: Int, read: Int)] {
+            try await harness.database.withWorkspace(workspace) { c in
+                try c.query(
+                    """
+                    SELECT a.agent_name, s.model, s.cache_creation_input_tokens AS w, s.cache_read_input_tokens AS r FROM tiktok_agent_steps s
+                    JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call' ORDER BY s.created_at
+                    """, run
+                ).rows.map { (try $0.string("agent_name"), try $0.string("model"), try $0.int("w"), try $0.int("r")) }
+            }
+        }
+        let first = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        _ = try await harness.wait(for: first, in: workspace, until: [.succeeded, .failed])
+        let context = try #require(try await harness.database.withWorkspace(workspace) { try RunContextRepository.find(run: first, on: $0) })
+        let prefix = MockClaude.tokens(PromptLayout.houseGuide) + MockClaude.tokens(context.text)
+        let calls = try await llmCalls(first)
+        let analysts = calls.filter { $0.agent != "synthesis" }
+        #expect(analysts.count == 5 && analysts.allSatisfy { $0.model == "claude-sonnet-5-5" })
+        #expect(calls.first { $0.agent == "synthesis" }?.model == "claude-opus-5-5", "the synthesis is strong-tier")
+        #expect(analysts[0].read == 0 && analysts[0].write > prefix, "the first call writes the guide, the brand context and its instructions")
+        for later in analysts.dropFirst() {
+            #expect(later.read == prefix, "\(later.agent) reads the shared prefix")
+            #expect(later.write > 0 && later.write < analysts[0].write - prefix + 400, "\(later.agent) writes only its own instructions")
+        }
+        // A second run of the same brand reuses the brand context byte for byte and reads the prefix from its first call.
+        let second = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        _ = try await harness.wait(for: second, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        let reused = try await harness.database.withWorkspace(workspace) { try RunContextRepository.find(run: second, on: $0) }
+        #expect(reused?.text == context.text)
+        let again = try await llmCalls(second)
+        #expect(again.filter { $0.agent != "synthesis" }.allSatisfy { $0.read >= prefix }, "\(again)")
+        #expect(again.first { $0.agent == "synthesis" }.map { $0.read > 0 } == true)
+    }
+
     @Test func campaignLaunchParksForApprovalAndFinishesOnceApproved() async throws {
         let harness = Harness(Self.store)
         let (workspace, brief) = try await harness.brief("@glowco", inputs: ["budget_usd": 75])

@@ -29,6 +29,11 @@ import Testing
         "tiktok_ad_campaigns": "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
         "tiktok_outbox": "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'audit-event', '{}')",
         "tiktok_webhook_deliveries": "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
+        "tiktok_agent_models": "INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, translate(md5(random()::text), '0123456789', 'ghijklmnop'), 'claude-haiku-5-5')",
+        "tiktok_run_contexts": """
+            WITH r AS (INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id)
+            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) SELECT id, $1, '@brand', '{}', 'context', now() FROM r
+            """,
     ]
 
     /// Parent rows of one workspace: run, agent run, step, post.

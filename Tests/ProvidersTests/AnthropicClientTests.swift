@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct AnthropicClientTests {
     static let success: JSONValue = [
-        "id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
         "content": [["type": "text", "text": "Hello"], ["type": "text", "text": " there"]],
         "stop_reason": "end_turn",
         "usage": [
@@ -19,7 +19,7 @@ import Testing
     }
 
     static let request = ClaudeRequest(
-        model: "claude-sonnet-4-5", maxTokens: 512,
+        model: "claude-sonnet-5-5", maxTokens: 512,
         system: [SystemBlock("You are a TikTok strategist.", cache: .oneHour), SystemBlock("Be brief.", cache: .fiveMinutes), SystemBlock("Today.")],
         messages: [ClaudeMessage(role: .user, text: "Audit @brand")])
 
@@ -35,10 +35,10 @@ import Testing
         let sent = try #require(server.requests.first)
         #expect(sent.method == "POST" && sent.path == "/v1/messages")
         #expect(sent.header("x-api-key") == "sk-test")
-        #expect(sent.header("anthropic-version") == "2023-06-01")
+        #expect(sent.header("anthropic-version") == "2026-10-21")
         #expect(sent.header("content-type") == "application/json")
         #expect(sent.json == [
-            "model": "claude-sonnet-4-5", "max_tokens": 512,
+            "model": "claude-sonnet-5-5", "max_tokens": 512,
             "system": [
                 ["type": "text", "text": "You are a TikTok strategist.", "cache_control": ["type": "ephemeral", "ttl": "1h"]],
                 ["type": "text", "text": "Be brief.", "cache_control": ["type": "ephemeral"]],
@@ -102,9 +102,52 @@ import Testing
         }
         try await server.run { base in
             let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
-            #expect(error?.kind == .rateLimited)
+            #expect(error?.kind == .spendLimit && error?.isTransient == false)
+            #expect(error?.message.contains("spend limit is reached") == true)
         }
         #expect(server.requests.count == 1)
+    }
+
+    @Test func aBillingErrorIsNeitherRetriedNorTransient() async throws {
+        let server = FakeServer { _, _ in
+            .json(["type": "error", "error": ["type": "billing_error", "message": "Your credit balance is too low"], "request_id": "req_402"], status: 402)
+        }
+        try await server.run { base in
+            let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
+            #expect(error?.kind == .billing && error?.status == 402 && error?.isTransient == false)
+            #expect(error?.message.contains("credit balance") == true)
+        }
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func aTimeoutErrorIsRetriedAndTransient() async throws {
+        let server = FakeServer { _, _ in .json(["type": "error", "error": ["type": "timeout_error", "message": "Request timed out"]], status: 504) }
+        try await server.run { base in
+            let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
+            #expect(error?.kind == .timeout && error?.isTransient == true)
+        }
+        #expect(server.requests.count == 3, "one try and two retries")
+    }
+
+    @Test func retryAfterIsFollowedUpToTheCeilingAndLongerAdviceEndsTheCall() async throws {
+        let waits = WaitLog()
+        let server = FakeServer { request, index in
+            let advice = request.header("x-api-key") == "long" ? "90" : "45"
+            return index == 0 || request.header("x-api-key") == "long"
+                ? .json(["type": "error", "error": ["type": "rate_limit_error", "message": "slow down"]], status: 429, headers: ["retry-after": advice])
+                : .json(Self.success)
+        }
+        try await server.run { base in
+            let retry = RetryPolicy(maxRetries: 2, maxAdvisedDelay: 60, random: { 0 }, sleep: { waits.append($0) })
+            _ = try await AnthropicClient(baseURL: base, apiKey: "short", transport: CurlTransport(), retry: retry).send(Self.request)
+            #expect(waits.values == [.seconds(45)], "45 s is under the 60 s ceiling: waited as advised")
+            let long = await #expect(throws: ClaudeError.self) {
+                try await AnthropicClient(baseURL: base, apiKey: "long", transport: CurlTransport(), retry: retry).send(Self.request)
+            }
+            #expect(long?.kind == .rateLimited && long?.retryAfter == 90 && long?.isTransient == true)
+        }
+        #expect(waits.values == [.seconds(45)], "90 s is over the ceiling: no in-process wait")
+        #expect(server.requests.count == 3)
     }
 
     @Test func malformedJSONAndSlowAnswersAreTypedErrors() async throws {
@@ -129,57 +172,6 @@ final class WaitLog: @unchecked Sendable {
     var values: [Duration] { lock.withLock { waits } }
 }
 
-@Suite struct PriceTableTests {
-    static let table = PriceTable.standard
-
-    func cost(_ model: String, _ usage: ClaudeUsage) throws -> Double { try #require(Self.table.cost(model: model, usage: usage)) }
-
-    func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
-
-    @Test func inputTokensCostTheInputPrice() throws {
-        #expect(close(try cost("claude-sonnet-4-5", ClaudeUsage(inputTokens: 1_000_000)), 3))
-        #expect(close(try cost("claude-opus-4-1", ClaudeUsage(inputTokens: 1_000_000)), 15))
-    }
-
-    @Test func outputTokensCostTheOutputPrice() throws {
-        #expect(close(try cost("claude-sonnet-4-5", ClaudeUsage(outputTokens: 1_000_000)), 15))
-        #expect(close(try cost("claude-haiku-4-5", ClaudeUsage(outputTokens: 1_000_000)), 5))
-    }
-
-    @Test func fiveMinuteCacheWritesCostOneAndAQuarterTimesInput() throws {
-        #expect(close(try cost("claude-sonnet-4-5", ClaudeUsage(cacheCreationInputTokens: 1_000_000)), 3.75))
-        #expect(close(try cost("claude-opus-4-5", ClaudeUsage(cacheCreationInputTokens: 1_000_000)), 6.25))
-    }
-
-    @Test func oneHourCacheWritesCostTwiceInput() throws {
-        #expect(close(try cost("claude-sonnet-4-5", ClaudeUsage(cacheCreationInputTokens: 1_000_000, cacheCreation1hInputTokens: 1_000_000)), 6))
-        #expect(close(try cost("claude-opus-4-5", ClaudeUsage(cacheCreationInputTokens: 1_000_000, cacheCreation1hInputTokens: 1_000_000)), 10))
-    }
-
-    @Test func cacheReadsCostATenthOfInput() throws {
-        #expect(close(try cost("claude-sonnet-4-5", ClaudeUsage(cacheReadInputTokens: 1_000_000)), 0.3))
-        #expect(close(try cost("claude-haiku-4-5", ClaudeUsage(cacheReadInputTokens: 1_000_000)), 0.1))
-    }
-
-    @Test func allCountersCombine() throws {
-        let usage = ClaudeUsage(inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 1500, cacheReadInputTokens: 3000, cacheCreation1hInputTokens: 1000)
-        // sonnet: (12*3 + 500*1.25*3 + 1000*2*3 + 3000*0.3 + 7*15) / 1e6
-        #expect(close(try cost("claude-sonnet-4-5", usage), (36 + 1875 + 6000 + 900 + 105) / 1_000_000))
-        // opus 4.1: everything five times sonnet's prices
-        #expect(close(try cost("claude-opus-4-1", usage), 5 * (36 + 1875 + 6000 + 900 + 105) / 1_000_000))
-    }
-
-    @Test func modelsMatchByLongestPrefixAndOverridesApply() throws {
-        #expect(Self.table.price(for: "claude-opus-4-5-20251101") == ModelPrice(input: 5, output: 25))
-        #expect(Self.table.price(for: "claude-opus-4-20250514") == ModelPrice(input: 15, output: 75))
-        #expect(Self.table.cost(model: "gpt-4", usage: ClaudeUsage(inputTokens: 1)) == nil)
-        let custom = try PriceTable.standard(overrides: #"{"claude-sonnet-4": [4, 20], "claude-next": [1, 2]}"#)
-        #expect(custom.price(for: "claude-sonnet-4-5") == ModelPrice(input: 4, output: 20))
-        #expect(custom.price(for: "claude-next-1") == ModelPrice(input: 1, output: 2))
-        #expect(throws: AppError.self) { try PriceTable.standard(overrides: #"{"x": [1]}"#) }
-    }
-}
-
 @Suite struct MockClaudeTests {
     static let system = """
         You are the audience analyst. Respond with JSON matching this example:
@@ -189,14 +181,14 @@ final class WaitLog: @unchecked Sendable {
         """
 
     func request(_ user: String, system: String = MockClaudeTests.system, cached: Bool = false) -> ClaudeRequest {
-        ClaudeRequest(model: "claude-sonnet-4-5", system: [SystemBlock(system, cache: cached ? .oneHour : nil)], messages: [ClaudeMessage(role: .user, text: user)])
+        ClaudeRequest(model: "claude-sonnet-5-5", system: [SystemBlock(system, cache: cached ? .oneHour : nil)], messages: [ClaudeMessage(role: .user, text: user)])
     }
 
-    @Test func theSameRequestGetsTheSameAnswerAndUsage() async throws {
+    @Test func theSameRequestGetsTheSameAnswer() async throws {
         let mock = MockClaude()
         let first = try await mock.send(request("Analyse @brand"))
         let second = try await mock.send(request("Analyse @brand"))
-        #expect(first == second)
+        #expect(first.text == second.text && first.id == second.id)
         let other = try await mock.send(request("Analyse @another_brand"))
         #expect(other.text != first.text)
     }
@@ -222,16 +214,6 @@ final class WaitLog: @unchecked Sendable {
         #expect(response.text.contains("## Profile Auditor"))
         #expect(response.text.contains("- **verdict**: healthy"))
         #expect(response.text.contains("## Trend Scout"))
-    }
-
-    @Test func usageIsRealisticAndCountsCachedSystemBlocksAsReads() async throws {
-        let long = String(repeating: "Guidance for the strategist. ", count: 400)
-        let cached = try await MockClaude().send(request("Analyse @brand", system: long + Self.system, cached: true))
-        #expect(cached.usage.cacheReadInputTokens == MockClaude.tokens(long + Self.system))
-        #expect(cached.usage.inputTokens > 0 && cached.usage.outputTokens == MockClaude.tokens(cached.text))
-        let uncached = try await MockClaude().send(request("Analyse @brand"))
-        #expect(uncached.usage.cacheReadInputTokens == 0)
-        #expect(uncached.usage.inputTokens >= MockClaude.tokens(Self.system))
     }
 
     @Test func latencyIsSimulatedWhenAsked() async throws {

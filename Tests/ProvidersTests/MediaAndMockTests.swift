@@ -83,7 +83,7 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         _ = try await suite.ads.launch(CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t"), idempotencyKey: "k")
         _ = try await suite.shop.searchProducts(pageSize: 5)
         _ = try await suite.shopify.levels(inventoryItemId: "i")
-        _ = try await suite.claude.send(ClaudeRequest(model: "claude-sonnet-4-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
+        _ = try await suite.claude.send(ClaudeRequest(model: "claude-sonnet-5-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
         #expect(transport.count == 0)
     }
 
@@ -102,14 +102,14 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
     @Test func settingsChooseLiveClientsAndBaseURLs() throws {
         let settings = try Settings(environment: [
             "TIKTOK_PROVIDER_MODE": "live", "TIKTOK_CLIENT_KEY": "ck", "TIKTOK_CLIENT_SECRET": "cs", "CLAUDE_MODE": "live", "ANTHROPIC_API_KEY": "sk",
-            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "STUDIO_URL": "https://studio.example", "CLAUDE_PRICES": #"{"claude-sonnet-4": [4, 20]}"#,
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "STUDIO_URL": "https://studio.example", "CLAUDE_PRICES": #"{"claude-sonnet-5-5": [4, 20]}"#,
         ])
         let suite = try ProviderSuite.make(settings: settings, transport: CountingTransport())
         #expect(suite.claude is AnthropicClient)
         #expect(suite.research is LiveTikTokResearch)
         #expect(suite.shop is LiveTikTokShop)
         #expect(suite.studio is LiveStudio)
-        #expect(suite.prices.price(for: "claude-sonnet-4-5") == ModelPrice(input: 4, output: 20))
+        #expect(suite.models.model("claude-sonnet-5-5")?.price == TokenPrice(input: 4, output: 20))
         let mock = try ProviderSuite.make(settings: try Settings(environment: [:]), transport: CountingTransport())
         #expect(mock.claude is MockClaude && mock.research is MockTikTok && mock.studio is MockStudio)
     }

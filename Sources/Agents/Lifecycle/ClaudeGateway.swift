@@ -96,7 +96,15 @@ public struct ClaudeGateway: Sendable {
         }
         step.model = call.model
         step.responseText = call.text
-        var response: [String: JSONValue] = ["stop_reason": call.stopReason.map { .string($0) } ?? .null]
+        let usage = call.usage
+        var response: [String: JSONValue] = [
+            "stop_reason": call.stopReason.map { .string($0) } ?? .null,
+            "usage": [
+                "input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens)),
+                "cache_creation_input_tokens": .number(Double(usage.cacheCreationInputTokens)), "cache_read_input_tokens": .number(Double(usage.cacheReadInputTokens)),
+                "cache_creation": ["ephemeral_5m_input_tokens": .number(Double(usage.cacheCreation5mInputTokens)), "ephemeral_1h_input_tokens": .number(Double(usage.cacheCreation1hInputTokens))],
+            ],
+        ]
         if !call.toolUses.isEmpty {
             response["tool_uses"] = .array(call.toolUses.map { ["name": .string($0.name), "input": $0.input] })
         }

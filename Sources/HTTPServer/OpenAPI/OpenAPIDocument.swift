@@ -645,6 +645,92 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
+          /api/dashboard/models:
+            get:
+              summary: "Every Claude model: prices, cache multipliers, minimum cacheable prefix, retirement, status"
+              operationId: get_models
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/agents/models:
+            get:
+              summary: "The model of every agent of the workspace: tier, default, choice, effective"
+              operationId: get_agents_models
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/agents/{name}/model:
+            parameters:
+              - name: name
+                in: path
+                required: true
+                schema:
+                  type: string
+            put:
+              summary: "Choose the agent's model for the workspace (null: the tier's default)"
+              operationId: put_agents_name_model
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [model]
+                      additionalProperties: false
+                      properties:
+                        model:
+                          type: [string, "null"]
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
           /api/dashboard/agents/{name}:
             parameters:
               - name: name
@@ -1167,6 +1253,34 @@ enum OpenAPIDocument {
                     text/html:
                       schema:
                         type: string
+          /agents/{name}/model:
+            parameters:
+              - name: name
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_agents_name_model
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '303':
+                  description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
           /assets/app.css:
             get:
               summary: "Dashboard page (HTML)"
