@@ -144,6 +144,29 @@ class Dashboard(unittest.TestCase):
         self.wait.until(EC.url_to_be(run_url))
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "succeeded"))
 
+    def test_a_marketer_chooses_an_agents_model_and_sees_cost_per_model(self):
+        self.signed_in()
+        self.driver.get(BASE + "/agents/comment_triage")
+        self.assertIn("claude-haiku-5-5", self.driver.find_element(By.ID, "effective-model").text)
+        options = [o.get_attribute("value") for o in Select(self.driver.find_element(By.ID, "model")).options]
+        self.assertIn("claude-sonnet-5-5", options)
+        self.assertNotIn("claude-sonnet-4-5", options, "a retired model is not offered")
+        Select(self.driver.find_element(By.ID, "model")).select_by_value("claude-sonnet-5-5")
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/model']")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(EC.staleness_of(form))
+        self.assertEqual(self.driver.find_element(By.ID, "effective-model").text, "claude-sonnet-5-5")
+        self.assertIn("chosen for this workspace", self.driver.page_source)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "agent-model.png"))
+        Select(self.driver.find_element(By.ID, "model")).select_by_value("")
+        form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/model']")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(EC.staleness_of(form))
+        self.assertEqual(self.driver.find_element(By.ID, "effective-model").text, "claude-haiku-5-5")
+        self.driver.get(BASE + "/")
+        self.assertIn("Cost per model", self.driver.page_source)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "overview.png"))
+
 
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result
