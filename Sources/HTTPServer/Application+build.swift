@@ -36,5 +36,6 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
+    MediaController(mediaDir: dependencies.orchestration.engine.environment.mediaDir).addRoutes(to: api)
     return router
 }

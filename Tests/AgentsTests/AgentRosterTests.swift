@@ -57,6 +57,11 @@ import Testing
         }
         let assets = results["content_producer"]!.output["assets"]?.arrayValue ?? []
         #expect(!assets.isEmpty && assets.allSatisfy { $0["width"] == 1080 && $0["height"] == 1920 })
+        #expect(assets.allSatisfy { $0["path"] == nil && $0["url"]?.stringValue == "/api/dashboard/media/\($0["asset_id"]?.stringValue ?? "").mp4" })
+        let producerTrace = try await AgentTestSupport.trace(results["content_producer"]!.agentRunId, workspace: workspace)
+        let folder = environment.mediaDir
+        #expect(!producerTrace.isEmpty && producerTrace.allSatisfy { !"\($0.request) \($0.response ?? .null)".contains(folder) }, "no server path in a trace row")
+        #expect(!results["content_producer"]!.output.jsonString.contains(folder) && !results["publisher"]!.output.jsonString.contains(folder))
         #expect(results["comment_triage"]!.output["replies"]?.arrayValue?.isEmpty == false)
         #expect(results["ads_campaign_manager"]!.output["launched"] == true)
         let spent = try await TestDatabase.database.withWorkspace(workspace) { c in
@@ -138,10 +143,11 @@ import Testing
         let run = try await TestDatabase.database.withWorkspace(workspace) { c in
             try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
         }
-        let video = AgentTestSupport.mediaDir + "/publish-\(UUID().uuidString).mp4"
-        try FileManager.default.createDirectory(atPath: AgentTestSupport.mediaDir, withIntermediateDirectories: true)
-        try Data("video".utf8).write(to: URL(fileURLWithPath: video))
-        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "path": .string(video)]]],
+        let assetId = "publish-\(UUID().uuidString.lowercased())"
+        let folder = AgentTestSupport.mediaDir + "/" + workspace.description
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("video".utf8).write(to: URL(fileURLWithPath: MediaAsset.path(assetId, in: folder)))
+        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]],
                                 "captions": ["captions": [["script_title": "T", "caption": "Hi", "hashtags": ["#x"]]]]]
         let first = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
         let second = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)

@@ -34,6 +34,13 @@ import Testing
         #expect(error?.description.contains("transcoding broken.mp4 failed") == true)
     }
 
+    @Test func ffmpegReadsOnlyLocalFiles() async throws {
+        for input in ["http://127.0.0.1:1/clip.mp4", "concat:/etc/hostname|/etc/hostname", "pipe:0"] {
+            let error = await #expect(throws: MediaError.self) { try await transcoder.toTikTok(input: input, output: folder + "/remote.mp4") }
+            #expect(error?.description.contains("not on whitelist") == true, "\(input): \(error?.description ?? "")")
+        }
+    }
+
     @Test func theMockStudioRendersARealClipThePipelineCanTranscode() async throws {
         let studio = MockStudio(transcoder: transcoder)
         let path = try await studio.render(RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
@@ -140,5 +147,19 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
             #expect(FileManager.default.contents(atPath: path) == video)
         }
         #expect(server.requests.map(\.path) == ["/v1/renders", "/files/v1.mp4"])
+    }
+
+    @Test func aVideoURLOffTheStudioHostIsRefusedWithoutFetchingIt() async throws {
+        let server = FakeServer { request, _ in
+            request.path == "/v1/renders" ? .json(["video_url": "http://169.254.169.254/computeMetadata/v1/token"]) : FakeReply(status: 200, body: Data("x".utf8))
+        }
+        try await server.run { base in
+            let studio = LiveStudio(baseURL: base, tokens: FixedTokens(), transport: CurlTransport())
+            let error = await #expect(throws: ProviderError.self) {
+                try await studio.render(RenderRequest(script: "Hook", style: "s", durationSeconds: 5), into: NSTemporaryDirectory() + "studio-x")
+            }
+            #expect(error?.code == "foreign_video_url")
+        }
+        #expect(server.requests.map(\.path) == ["/v1/renders"])
     }
 }

@@ -75,9 +75,23 @@ import Testing
     }
 
     @Test func malformedRequestsAreRefusedBeforeSending() async throws {
-        await #expect(throws: HTTPTransportError.self) { try await transport.send(HTTPRequest(url: "ftp://example.com/x")) }
+        for url in ["ftp://example.com/x", "file:///etc/passwd", "gopher://127.0.0.1:70/_x", "dict://127.0.0.1:11211/stat"] {
+            let refused = await #expect(throws: HTTPTransportError.self) { try await transport.send(HTTPRequest(url: url)) }
+            #expect(refused?.description.contains("not an http(s) URL") == true, "\(url)")
+        }
         await #expect(throws: HTTPTransportError.self) {
             try await transport.send(HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("x-evil", "a\r\nInjected: yes")]))
+        }
+    }
+
+    @Test func aRedirectToAnotherProtocolIsNotFollowed() async throws {
+        let server = FakeServer { _, _ in FakeReply(status: 302, headers: ["location": "file:///etc/passwd"]) }
+        let transport = self.transport
+        try await server.run { base in
+            var request = HTTPRequest(url: base + "/moved")
+            request.followRedirects = true
+            let outcome = await #expect(throws: HTTPTransportError.self) { try await transport.send(request) }
+            #expect(outcome?.description.contains("root:") == false)
         }
     }
 

@@ -179,15 +179,16 @@ public struct Publisher: Agent {
         let captions = input["captions"]?["captions"]?.arrayValue ?? []
         var posted: [Posted] = []
         for (index, asset) in (input["assets"]?["assets"]?.arrayValue ?? []).enumerated() {
-            guard let path = asset["path"]?.stringValue else { continue }
+            guard let assetId = asset["asset_id"]?.stringValue, MediaAsset.isValid(assetId) else { continue }
+            let path = MediaAsset.path(assetId, in: context.environment.mediaDir + "/" + workspace.description)
             let title = asset["script_title"]?.stringValue ?? ""
             let caption: JSONValue? = captions.first { $0["script_title"]?.stringValue == title } ?? (index < captions.count ? captions[index] : nil)
             let text = ([caption?["caption"]?.stringValue ?? title] + (caption?["hashtags"]?.arrayValue?.compactMap(\.stringValue) ?? [])).joined(separator: " ")
-            let key = "\(scope):" + Crypto.sha256Hex(path).prefix(16)
+            let key = "\(scope):" + Crypto.sha256Hex(assetId).prefix(16)
             let claim = try await context.withDatabase { c -> (claimed: Bool, externalId: String?) in
                 try c.query(
                     "INSERT INTO tiktok_posts (workspace_id, run_id, caption, asset_uri, idempotency_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, idempotency_key) DO NOTHING",
-                    workspace, run, text, path, key)
+                    workspace, run, text, MediaAsset.url(assetId), key)
                 if let done = try c.query("SELECT external_id FROM tiktok_posts WHERE idempotency_key = $1 AND status = 'published'", key).first {
                     return (false, done["external_id"])
                 }
@@ -197,20 +198,20 @@ public struct Publisher: Agent {
                 return (claimed, nil)
             }
             if let externalId = claim.externalId {
-                posted.append(Posted(idempotencyKey: key, publishId: externalId, asset: path, deduplicated: true))
+                posted.append(Posted(idempotencyKey: key, publishId: externalId, asset: assetId, deduplicated: true))
                 continue
             }
             guard claim.claimed else {
                 throw AgentError(kind: .failed, agent: Self.spec.name, message: "post \(key) is being published by another worker", isTransient: true)
             }
             do {
-                let result = try await context.traceStep(.providerCall, "tiktok.publish", request: ["asset": .string(path), "idempotency_key": .string(key)]) {
+                let result = try await context.traceStep(.providerCall, "tiktok.publish", request: ["asset": .string(assetId), "idempotency_key": .string(key)]) {
                     try await context.providers.publisher.publish(videoPath: path, caption: text)
                 }
                 _ = try await context.withDatabase { c in
                     try c.query("UPDATE tiktok_posts SET status = 'published', external_id = $2, published_at = now() WHERE idempotency_key = $1", key, result.publishId)
                 }
-                posted.append(Posted(idempotencyKey: key, publishId: result.publishId, asset: path, deduplicated: false))
+                posted.append(Posted(idempotencyKey: key, publishId: result.publishId, asset: assetId, deduplicated: false))
             } catch {
                 _ = try? await context.withDatabase { c in try c.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = $1", key) }
                 throw error

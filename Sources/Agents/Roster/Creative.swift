@@ -109,7 +109,10 @@ public struct ContentProducer: Agent {
 
     struct Asset: Codable, Sendable {
         var scriptTitle: String
-        var path: String
+        /// The file's name in the workspace's media folder, without `.mp4`.
+        var assetId: String
+        /// Where the dashboard and API serve it (signed in).
+        var url: String
         var width: Int
         var height: Int
         var durationSeconds: Double
@@ -125,16 +128,17 @@ public struct ContentProducer: Agent {
             let title = script["title"]?.stringValue ?? "untitled"
             let text = [script["hook"], script["body"], script["cta"]].compactMap { $0?.stringValue }.joined(separator: "\n")
             let request = RenderRequest(script: text, style: "brand:" + input.handle, durationSeconds: script["duration_seconds"]?.intValue ?? 30)
-            let raw = try await context.traceStep(.providerCall, "studio.render", request: ["title": .string(title)]) {
-                try await context.providers.studio.render(request, into: folder)
+            // Trace rows and outputs name files, never the server's folders.
+            let rendered = try await context.traceStep(.providerCall, "studio.render", request: ["title": .string(title)]) {
+                URL(fileURLWithPath: try await context.providers.studio.render(request, into: folder)).lastPathComponent
             }
-            let output = folder + "/tiktok-" + Crypto.sha256Hex(text + mode.rawValue).prefix(16) + ".mp4"
-            let info = try await context.traceStep(.skillCall, "ffmpeg.transcode", request: ["input": .string(raw), "mode": .string(mode.rawValue)]) {
-                let info = try await context.providers.transcoder.toTikTok(input: raw, output: output, mode: mode, maxSeconds: 60)
+            let assetId = "tiktok-" + Crypto.sha256Hex(text + mode.rawValue).prefix(16)
+            let info = try await context.traceStep(.skillCall, "ffmpeg.transcode", request: ["input": .string(rendered), "mode": .string(mode.rawValue)]) {
+                let info = try await context.providers.transcoder.toTikTok(input: folder + "/" + rendered, output: MediaAsset.path(assetId, in: folder), mode: mode, maxSeconds: 60)
                 return ["width": .number(Double(info.width)), "height": .number(Double(info.height)), "duration": .number(info.durationSeconds)] as JSONValue
             }
-            assets.append(Asset(scriptTitle: title, path: output, width: info["width"]?.intValue ?? 0, height: info["height"]?.intValue ?? 0,
-                                durationSeconds: info["duration"]?.doubleValue ?? 0))
+            assets.append(Asset(scriptTitle: title, assetId: assetId, url: MediaAsset.url(assetId), width: info["width"]?.intValue ?? 0,
+                                height: info["height"]?.intValue ?? 0, durationSeconds: info["duration"]?.doubleValue ?? 0))
         }
         return try JSONValue.from(["assets": assets])
     }

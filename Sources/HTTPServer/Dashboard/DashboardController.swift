@@ -123,6 +123,9 @@ struct DashboardController: Sendable {
             }
             form[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
+        if let field = form.keys.sorted().first(where: { $0.utf8.contains(0) || form[$0]!.utf8.contains(0) }) {
+            throw AppError.invalidInput("form field \(field.replacingOccurrences(of: "\u{0}", with: "")) contains a NUL character, which cannot be stored")
+        }
         guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"], Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8)) else {
             throw AppError(code: "csrf", message: "the form's CSRF token is missing or wrong; reload the page and try again", status: 403)
         }

@@ -762,6 +762,32 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
+          /api/dashboard/media/{file}:
+            parameters:
+              - name: file
+                in: path
+                required: true
+                schema:
+                  type: string
+            get:
+              summary: "A produced video of the workspace, by asset id ({asset_id}.mp4)"
+              operationId: get_media_file
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    video/mp4:
+                      schema:
+                        type: string
+                        format: binary
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
           /api/dashboard/overview:
             get:
               summary: "Recent runs, pending approvals, costs, failures"

@@ -37,7 +37,26 @@ enum HTTPJSON {
         guard let value = try? JSONValue.parse(bytes), let object = value.objectValue else {
             throw AppError.invalidInput("the body is not a JSON object")
         }
+        if let field = nulField(value) { throw AppError.invalidInput("\(field.isEmpty ? "the body" : field) contains a NUL character (\\u0000), which cannot be stored") }
         return object
+    }
+
+    /// The path of the first string or key holding U+0000 (Postgres text cannot store it).
+    static func nulField(_ value: JSONValue, path: String = "") -> String? {
+        switch value {
+        case .string(let text): return text.utf8.contains(0) ? path : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() { if let found = nulField(item, path: path + "[\(index)]") { return found } }
+            return nil
+        case .object(let object):
+            for key in object.keys.sorted() {
+                let child = path.isEmpty ? key : path + "." + key
+                if key.utf8.contains(0) { return child }
+                if let found = nulField(object[key]!, path: child) { return found }
+            }
+            return nil
+        default: return nil
+        }
     }
 
     /// Refuses fields outside `allowed`.

@@ -42,9 +42,15 @@ public struct LiveStudio: StudioAPI {
             throw ProviderError(provider: "studio", status: response.status, code: response.json?["error"]?["code"]?.stringValue ?? "render_failed",
                                 message: response.json?["error"]?["message"]?.stringValue ?? "no video_url in response")
         }
-        let sameHost = URL(string: url)?.host == URL(string: baseURL)?.host
+        // The video must come from the Studio itself: a URL elsewhere could point the server at
+        // internal addresses (and would receive the Studio's token).
+        guard let video = URL(string: url), video.host?.lowercased() == URL(string: baseURL)?.host?.lowercased(),
+            video.scheme?.lowercased() == URL(string: baseURL)?.scheme?.lowercased()
+        else {
+            throw ProviderError(provider: "studio", status: response.status, code: "foreign_video_url", message: "video_url is not on the Studio host: \(url.prefix(200))")
+        }
         let download = try await perform(
-            HTTPRequest(url: url, headers: sameHost ? [auth] : [], timeout: .seconds(300), maxResponseBytes: 1 << 30),
+            HTTPRequest(url: url, headers: [auth], timeout: .seconds(300), maxResponseBytes: 1 << 30),
             provider: "studio", transport: transport, retry: RetryPolicy())
         guard download.status == 200, !download.body.isEmpty else {
             throw ProviderError(provider: "studio", status: download.status, code: "download_failed", message: "could not download the rendered video")

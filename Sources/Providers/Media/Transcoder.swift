@@ -45,7 +45,8 @@ public struct Transcoder: Sendable {
         let geometry = mode == .fit
             ? "scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:(ow-iw)/2:(oh-ih)/2:color=black"
             : "scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920"
-        var arguments = [ffmpeg, "-y", "-hide_banner", "-loglevel", "error", "-i", input,
+        // Local files only: no network, pipe or concat protocol can be smuggled in through the input.
+        var arguments = [ffmpeg, "-y", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file", "-i", input,
                          "-vf", geometry + ",setsar=1,fps=30,format=yuv420p",
                          "-map", "0:v:0", "-map", "0:a:0?",
                          "-c:v", "libx264", "-profile:v", "high", "-level:v", "4.1", "-preset", "veryfast", "-crf", "20",
@@ -63,7 +64,7 @@ public struct Transcoder: Sendable {
 
     /// Reads dimensions, codecs and duration with ffprobe.
     public func probe(_ path: String) async throws -> VideoInfo {
-        let output = try await run([ffprobe, "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path], what: "probing \(path)")
+        let output = try await run([ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json", "-show_streams", "-show_format", path], what: "probing \(path)")
         guard let json = try? JSONValue.parse(output), let streams = json["streams"]?.arrayValue else {
             throw MediaError("ffprobe printed no stream information for \(path)")
         }

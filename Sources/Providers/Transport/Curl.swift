@@ -128,6 +128,9 @@ private final class Transfer: @unchecked Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         tta_easy_setopt_ptr(easy, CURLOPT_URL, request.url)
+        // Only http and https, for the request and any redirect it follows.
+        tta_easy_setopt_ptr(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        tta_easy_setopt_ptr(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         tta_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         tta_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
         tta_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
