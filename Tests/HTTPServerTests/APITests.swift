@@ -11,12 +11,14 @@ import Testing
 
 @Suite(.serialized) struct APITests {
     @Test func healthReadinessMetricsAndTheSpecAnswer() async throws {
-        let harness = try APIHarness()
+        let harness = try APIHarness(environment: ["METRICS_TOKEN": "metrics-token-0123456789"])
         try await harness.withClient { client in
             #expect(try await client.call(.get, "/health").json == ["status": "ok"])
             #expect(try await client.call(.get, "/ready").json == ["status": "ok", "db": "ok"])
-            let metrics = try await client.call(.get, "/metrics")
+            let metrics = try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-0123456789"])
             #expect(metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections"))
+            #expect(try await client.call(.get, "/metrics").status == 401, "totals across workspaces need the token")
+            #expect(try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-012345678X"]).status == 401)
             let spec = try await client.call(.get, "/openapi.yaml")
             #expect(spec.status == 200 && spec.text.hasPrefix("openapi: 3.1.0"))
             let missing = try await client.call(.get, "/nowhere")

@@ -28,4 +28,14 @@ import Testing
         #expect(stored.isEmpty)
         await harness.stop()
     }
+
+    @Test func metricsAreOffWithoutAToken() async throws {
+        let harness = try APIHarness()
+        try await harness.withClient { client in
+            let off = try await client.call(.get, "/metrics")
+            #expect(off.status == 404 && off.json["error"]?["message"]?.stringValue?.contains("METRICS_TOKEN") == true)
+        }
+        await harness.stop()
+        #expect(throws: SettingsError.self) { try Settings(environment: ["METRICS_TOKEN": "short"]) }
+    }
 }

@@ -57,6 +57,8 @@ public struct Settings: Sendable {
     /// Steps one process runs at once.
     public var maxConcurrentSteps: Int
     public var providers: ProviderSettings
+    /// The bearer token `/metrics` requires; unset turns it off.
+    public var metricsToken: String?
     /// Problems worth a warning at start-up that do not stop it (a model retiring soon).
     public var warnings: [String] = []
 
@@ -107,6 +109,10 @@ public struct Settings: Sendable {
         stepLeaseSeconds = try reader.int("STEP_LEASE_SECONDS", default: 30, range: 2...3600)
         maxConcurrentSteps = try reader.int("MAX_CONCURRENT_STEPS", default: 16, range: 1...1000)
         providers = try ProviderSettings(reader)
+        metricsToken = reader.string("METRICS_TOKEN")
+        if let metricsToken, metricsToken.count < 16 {
+            throw SettingsError(variable: "METRICS_TOKEN", problem: "must be at least 16 characters")
+        }
         if providerMode == .live {
             for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)] where value == nil {
                 throw SettingsError(variable: name, problem: "required when TIKTOK_PROVIDER_MODE=live")
@@ -157,6 +163,7 @@ public struct Settings: Sendable {
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
         ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
         ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
+        ("METRICS_TOKEN", "", "Bearer token /metrics requires (it shows totals across workspaces); unset turns /metrics off"),
     ] + ProviderSettings.documentation
 }
 

@@ -2,10 +2,13 @@ import Core
 import Hummingbird
 import Persistence
 
-/// `/health` (the process answers), `/ready` (the database answers too) and `/metrics`.
+/// `/health` (the process answers), `/ready` (the database answers too) and `/metrics`, which
+/// shows totals across workspaces and so answers only `Authorization: Bearer $METRICS_TOKEN`
+/// (404 when no token is configured).
 struct HealthController: Sendable {
     let database: Database
     let metrics: ServerMetrics
+    let metricsToken: String?
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/health") { _, _ in HTTPJSON.response(["status": "ok"]) }
@@ -17,7 +20,12 @@ struct HealthController: Sendable {
                 return HTTPJSON.response(["status": "unavailable", "db": "unavailable"], status: .serviceUnavailable)
             }
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            guard let metricsToken else { throw AppError.notFound("metrics are off: set METRICS_TOKEN to serve them") }
+            let sent = AuthMiddleware.bearer(request) ?? ""
+            guard Crypto.constantTimeEqual(Array(sent.utf8), Array(metricsToken.utf8)) else {
+                throw AppError.unauthorized("send Authorization: Bearer <METRICS_TOKEN>")
+            }
             let stats = await database.pool.stats
             metrics.set("tiktok_db_pool_connections", Double(stats.open), labels: [("state", "open")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_connections", Double(stats.idle), labels: [("state", "idle")], help: "Pooled database connections")

@@ -39,9 +39,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /metrics:
             get:
-              summary: "Prometheus metrics"
+              summary: "Prometheus metrics (Authorization: Bearer METRICS_TOKEN; 404 when no token is configured)"
               operationId: get_metrics
-              security: []
               responses:
                 '200':
                   description: OK
@@ -49,6 +48,10 @@ enum OpenAPIDocument {
                     text/plain:
                       schema:
                         type: string
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
           /openapi.yaml:
             get:
               summary: "This document"
