@@ -46,19 +46,29 @@ enum Bootstrap {
         return try Migrator(directory: directory)
     }
 
-    /// `DATABASE_URL` when set; otherwise the embedded cluster, started and migrated.
+    /// `DATABASE_URL` when set; otherwise the embedded cluster, started and migrated. With the
+    /// owner role at hand, the configured default spend caps are fixed on the charge function.
     static func database(_ settings: Settings, logger: Logger, migrate: Bool) async throws -> DatabaseLocation {
+        let location: DatabaseLocation
         if let appURL = settings.databaseURL {
             let ownerURL = settings.databaseOwnerURL
             if migrate, let ownerURL {
                 let migrator = try migrator()
                 try await Blocking.run { try migrator.migrate(on: try Connection(url: ownerURL)) }
             }
-            return DatabaseLocation(appURL: appURL, ownerURL: ownerURL)
+            location = DatabaseLocation(appURL: appURL, ownerURL: ownerURL)
+        } else {
+            let embedded = try EmbeddedPostgres(dataDir: settings.dataDir, logger: logger)
+            let migrator = migrate ? try migrator() : nil
+            let cluster = try await Blocking.run { try embedded.start(migrator: migrator) }
+            location = DatabaseLocation(appURL: cluster.appURL, ownerURL: cluster.ownerURL, embedded: embedded, cluster: cluster)
         }
-        let embedded = try EmbeddedPostgres(dataDir: settings.dataDir, logger: logger)
-        let migrator = migrate ? try migrator() : nil
-        let cluster = try await Blocking.run { try embedded.start(migrator: migrator) }
-        return DatabaseLocation(appURL: cluster.appURL, ownerURL: cluster.ownerURL, embedded: embedded, cluster: cluster)
+        if migrate, let ownerURL = location.ownerURL {
+            let (claude, ads) = (settings.claudeDailyCapUSD, settings.adsDailyCapUSD)
+            try await Blocking.run { try SpendLedgerRepository.configureDefaultCaps(claudeUsd: claude, adsUsd: ads, on: try Connection(url: ownerURL)) }
+        } else if migrate {
+            logger.notice("no owner URL: the default spend caps stay as last set by an owner (first: $25 Claude, $500 ads per day) unless a workspace sets its own")
+        }
+        return location
     }
 }

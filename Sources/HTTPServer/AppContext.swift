@@ -8,9 +8,12 @@ public struct AppContext: RequestContext {
     /// Set by the auth middleware on `/api/dashboard` routes.
     public var principal: Principal?
     public var requestId: String = ""
+    /// The peer's IP address (`unknown` when there is none, as in router tests).
+    public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Request bodies are read explicitly with their own limits.

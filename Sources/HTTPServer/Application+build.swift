@@ -27,15 +27,19 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml)))
     }
     WebhooksController(dependencies: dependencies).addRoutes(to: router)
-    let keys = KeyCache(database: dependencies.database)
-    DashboardController(dependencies: dependencies, keys: keys).addRoutes(to: router)
+    let credentials = Credentials(database: dependencies.database)
+    let changes = dependencies.orchestration.credentialChanges()
+    Task { await credentials.follow(changes) }
+    let limiter = RateLimiter(settings: dependencies.settings)
+    DashboardController(dependencies: dependencies, credentials: credentials, limiter: limiter).addRoutes(to: router)
 
-    let api = router.group("api/dashboard").add(middleware: AuthMiddleware(keys: keys))
+    let api = router.group("api/dashboard").add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
     BriefsController(database: dependencies.database).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
+    KeysController(database: dependencies.database).addRoutes(to: api)
     MediaController(mediaDir: dependencies.orchestration.engine.environment.mediaDir).addRoutes(to: api)
     return router
 }

@@ -17,8 +17,15 @@ public final class Orchestration: Sendable {
         bus = EventBus(database: environment.database, logger: environment.logger)
         engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
         service = WorkflowService(engine: engine)
-        listener = NotificationListener(url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel], logger: environment.logger)
+        listener = NotificationListener(
+            url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel], logger: environment.logger)
     }
+
+    /// Notified when a key is revoked or changes role, or a session ends (migration 0009).
+    public static let credentialsChannel = "tiktok_credentials"
+
+    /// Notifications on `credentialsChannel` (and reconnections, after which caches must be dropped).
+    public func credentialChanges() -> AsyncStream<ListenerEvent> { listener.subscribe(bufferingNewest: 100) }
 
     /// Listens, follows notifications and runs the engine loop until the task is cancelled.
     public func run() async {

@@ -89,12 +89,13 @@ import Testing
 
     @Test func aSpendCapAllowingTenLetsExactlyTenOfFiftyConcurrentChargesThrough() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
+        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1.0, adsDailyUsd: nil, on: $0) }
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for i in 0..<50 {
                 group.addTask {
                     do {
                         try await TestDatabase.database.withWorkspace(workspace) { c in
-                            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(i)", capFallback: 1.0, workspace: workspace, on: c)
+                            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(i)", on: c)
                         }
                         return (i, true)
                     } catch { return (i, false) }
@@ -109,7 +110,7 @@ import Testing
         // Charging a reference again changes nothing, even at the cap.
         let again = try #require(charged.first)
         try await TestDatabase.database.withWorkspace(workspace) { c in
-            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(again)", capFallback: 1.0, workspace: workspace, on: c)
+            try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(again)", on: c)
         }
     }
 
@@ -128,7 +129,8 @@ import Testing
     @Test func theAdsManagerHardStopsOnTheCapBeforeAnyLaunch() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let ads = CountingAds()
-        let runner = AgentRunner(environment: AgentTestSupport.environment(adsCap: 100) { $0.ads = ads })
+        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: 100, on: $0) }
+        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.ads = ads })
         let error = await #expect(throws: AgentError.self) { try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": true, "budget_usd": 150], workspace: workspace) }
         #expect(error?.kind == .spendCap && error?.message.contains("Ads daily spend cap exceeded: limit $100.00") == true)
         #expect(ads.launches.next() == 1, "no launch call was made")

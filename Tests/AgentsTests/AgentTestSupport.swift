@@ -11,14 +11,14 @@ enum AgentTestSupport {
     static let mediaDir = NSTemporaryDirectory() + "agents-media"
 
     static func environment(
-        claude: (any ClaudeClient)? = nil, mode: ClaudeMode = .mock, claudeCap: Double = 25, adsCap: Double = 500, clock: Clock = .system,
+        claude: (any ClaudeClient)? = nil, mode: ClaudeMode = .mock, clock: Clock = .system,
         adjust: (inout ProviderSuite) -> Void = { _ in }
     ) -> AgentEnvironment {
         var providers = ProviderSuite.mock(transport: CurlTransport())
         if let claude { providers.claude = claude }
         adjust(&providers)
         return AgentEnvironment(
-            database: TestDatabase.database, providers: providers, claudeMode: mode, claudeDailyCapUSD: claudeCap, adsDailyCapUSD: adsCap,
+            database: TestDatabase.database, providers: providers, claudeMode: mode,
             mediaDir: mediaDir, clock: clock, logger: Logger(label: "agents-test"))
     }
 

@@ -15,7 +15,7 @@ import Testing
     @Test func valuesAreRead() throws {
         let settings = try Settings(environment: [
             "PORT": "9000", "CLAUDE_MODE": "replay", "EXECUTION_MODE": "cloud_tasks", "DATABASE_URL": "postgres://u:p@db:5432/x",
-            "CLOUD_TASKS_QUEUE": "steps", "PUBLIC_BASE_URL": "https://army.example",
+            "CLOUD_TASKS_QUEUE": "steps", "PUBLIC_BASE_URL": "https://army.example", "CLOUD_TASKS_SERVICE_ACCOUNT": "tasks@p.iam.gserviceaccount.com",
         ])
         #expect(settings.port == 9000)
         #expect(settings.claudeMode == .replay)

@@ -52,6 +52,13 @@ final class APIHarness: @unchecked Sendable {
         try await Application(router: router).test(.router, body)
     }
 
+    /// Runs `body` against the router and returns what it returns.
+    func withClientResult<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        let result = Locked<T?>(nil)
+        try await withClient { result.value = try await body($0) }
+        return result.value!
+    }
+
     func waitForRun(_ run: String, workspace: WorkspaceID, until statuses: Set<RunStatus>) async throws -> WorkflowRun {
         let id = WorkflowRunID(run)!
         // Up to 90 s: suites run in parallel on small CI machines.

@@ -90,7 +90,8 @@ import Testing
             let notices = try await client.call(.get, "/api/dashboard/overview", key: key).json["model_notices"]?.arrayValue ?? []
             #expect(notices.count == 1 && notices[0].stringValue?.hasPrefix("claude-soon retires in 10 days") == true, "\(notices)")
             #expect(notices[0].stringValue?.contains("used by comment_triage") == true)
-            let page = try await client.call(.get, "/", headers: [.cookie: "tta_session=\(key)"])
+            let session = try await SecurityTests.login(client, key: key)
+            let page = try await client.call(.get, "/", headers: [.cookie: session.cookie])
             #expect(page.text.contains("claude-soon retires in 10 days"), "the dashboard overview shows it")
         }
         await harness.stop()

@@ -80,6 +80,9 @@ import Testing
                 "PUBSUB_PUSH_AUDIENCE": audience, "PUBSUB_PUSH_SERVICE_ACCOUNT": "push@p.iam.gserviceaccount.com", "GOOGLE_OIDC_CERTS_URL": base + "/certs",
             ]) { $0.oidc = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport()) }
             let (workspace, _) = try await APIHarness.workspace()
+            let (other, _) = try await APIHarness.workspace()
+            let subscription = "projects/p/subscriptions/s-\(UUID().uuidString.prefix(8))"
+            try await APIHarness.store.database.withWorkspace(workspace) { try WorkspaceRepository.mapSubscription(subscription, workspace: workspace, on: $0) }
             @Sendable func token(_ claims: [String: JSONValue] = [:]) throws -> String {
                 let now = Date().timeIntervalSince1970
                 var all: [String: JSONValue] = ["iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
@@ -88,7 +91,7 @@ import Testing
                 return try JWT.sign(claims: .object(all), key: signer, kid: "k1")
             }
             let body = JSONValue.object(["message": ["data": .string(Data(#"{"event":"tiktok.posted"}"#.utf8).base64EncodedString()), "messageId": "m-1",
-                                                     "attributes": ["workspace_id": .string(workspace.description)]], "subscription": "projects/p/subscriptions/s"]).jsonString
+                                                     "attributes": ["workspace_id": .string(other.description)]], "subscription": .string(subscription)]).jsonString
             try await harness.withClient { client in
                 for (claims, reason) in [(["aud": JSONValue.string("https://elsewhere")], "audience"), (["email": "evil@x.com"], "email"), (["exp": .number(1)], "expired")] {
                     let response = try await client.call(.post, "/webhooks/pubsub", raw: body, headers: [.authorization: "Bearer \(try token(claims))"])
@@ -101,8 +104,12 @@ import Testing
                 let again = try await client.call(.post, "/webhooks/pubsub", raw: body, headers: [.authorization: "Bearer \(try token())"])
                 #expect(again.json["status"] == "duplicate")
                 #expect(try await Self.deliveries(workspace) == 1)
-                let noWorkspace = JSONValue.object(["message": ["data": "e30=", "messageId": "m-2"]]).jsonString
-                #expect(try await client.call(.post, "/webhooks/pubsub", raw: noWorkspace, headers: [.authorization: "Bearer \(try token())"]).status == 400)
+                #expect(try await Self.deliveries(other) == 0, "the message's own workspace attribute is ignored")
+                let noSubscription = JSONValue.object(["message": ["data": "e30=", "messageId": "m-2"]]).jsonString
+                #expect(try await client.call(.post, "/webhooks/pubsub", raw: noSubscription, headers: [.authorization: "Bearer \(try token())"]).status == 400)
+                let unmapped = JSONValue.object(["message": ["data": "e30=", "messageId": "m-3"], "subscription": "projects/p/subscriptions/elsewhere"]).jsonString
+                let refused = try await client.call(.post, "/webhooks/pubsub", raw: unmapped, headers: [.authorization: "Bearer \(try token())"])
+                #expect(refused.status == 403 && refused.json["error"]?["code"] == "unknown_subscription")
             }
             await harness.stop()
         }

@@ -29,6 +29,8 @@ import Testing
         "tiktok_ad_campaigns": "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
         "tiktok_outbox": "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'audit-event', '{}')",
         "tiktok_webhook_deliveries": "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
+        "tiktok_sessions": "INSERT INTO tiktok_sessions (workspace_id, api_key_id, token_hash, expires_at) SELECT $1, id, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '1 day' FROM tiktok_api_keys LIMIT 1",
+        "tiktok_pubsub_subscriptions": "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ('projects/p/subscriptions/' || gen_random_uuid(), $1)",
         "tiktok_agent_models": "INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, translate(md5(random()::text), '0123456789', 'ghijklmnop'), 'claude-haiku-5-5')",
         "tiktok_run_contexts": """
             WITH r AS (INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id)

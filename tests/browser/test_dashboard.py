@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ARTIFACTS = os.path.join(ROOT, "artifacts")
 PORT = int(os.environ.get("BROWSER_TEST_PORT", "18765"))
 BASE = f"http://127.0.0.1:{PORT}"
-XSS = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">"
+XSS = ("<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> "
+       "![p](x\" onerror=\"window.__xss = 3) [a]( javascript:window.__xss=4)")
 
 
 class Dashboard(unittest.TestCase):
@@ -120,6 +121,9 @@ class Dashboard(unittest.TestCase):
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "report"), "@selenium_brand"))
         self.assertIn("<script>", self.driver.find_element(By.ID, "report").text, "the note in the report is shown as text")
         self.assertIsNone(self.driver.execute_script("return window.__xss"))
+        report_html = self.driver.find_element(By.ID, "report").get_attribute("innerHTML")
+        self.assertNotIn("onerror=", report_html.replace("onerror=&quot;", ""), "no event handler attribute in the report")
+        self.assertNotIn('href="javascript', report_html.replace(" ", ""))
         self.driver.find_element(By.CSS_SELECTOR, '#dag .node[data-step="trend_scout"]').click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "trace"), "System prompt"))
         trace = self.driver.find_element(By.ID, "trace").text
@@ -143,6 +147,18 @@ class Dashboard(unittest.TestCase):
         card.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
         self.wait.until(EC.url_to_be(run_url))
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "succeeded"))
+        cookie = self.driver.get_cookie("__Host-tta_session")
+        self.assertIsNotNone(cookie, "the session cookie is set")
+        self.assertNotIn(self.key, cookie["value"], "the cookie is a session token, not the key")
+        self.assertTrue(cookie["httpOnly"] and cookie["secure"])
+        logout = self.driver.find_element(By.CSS_SELECTOR, "form[action='/logout']")
+        logout.find_element(By.CSS_SELECTOR, "button").click()
+        self.wait.until(EC.url_to_be(BASE + "/login"))
+        # The old cookie is dead on the server too, not only deleted in this browser.
+        request = urllib.request.Request(BASE + "/api/dashboard/briefs", headers={"Cookie": "__Host-tta_session=" + cookie["value"]})
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        self.assertEqual(refused.exception.code, 401)
 
     def test_a_marketer_chooses_an_agents_model_and_sees_cost_per_model(self):
         self.signed_in()

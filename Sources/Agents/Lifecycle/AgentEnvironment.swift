@@ -11,8 +11,6 @@ public struct AgentEnvironment: Sendable {
     /// The model of each tier; an agent's tier comes from the catalog, and a workspace may choose
     /// another model per agent.
     public var tierModels: [ModelTier: String]
-    public var claudeDailyCapUSD: Double
-    public var adsDailyCapUSD: Double
     /// Where produced videos are stored.
     public var mediaDir: String
     public var clock: Clock
@@ -21,15 +19,13 @@ public struct AgentEnvironment: Sendable {
 
     public init(
         database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock, tierModels: [ModelTier: String] = Settings.defaultModels,
-        claudeDailyCapUSD: Double = 25, adsDailyCapUSD: Double = 500, mediaDir: String = ".data/media", clock: Clock = .system,
+        mediaDir: String = ".data/media", clock: Clock = .system,
         ids: UUIDSource = .random, logger: Logger = Logger(label: "agents")
     ) {
         self.database = database
         self.providers = providers
         self.claudeMode = claudeMode
         self.tierModels = tierModels
-        self.claudeDailyCapUSD = claudeDailyCapUSD
-        self.adsDailyCapUSD = adsDailyCapUSD
         self.mediaDir = mediaDir
         self.clock = clock
         self.ids = ids
@@ -41,7 +37,7 @@ public struct AgentEnvironment: Sendable {
         self.init(
             database: database, providers: providers, claudeMode: settings.claudeMode,
             tierModels: Dictionary(uniqueKeysWithValues: ModelTier.allCases.map { ($0, settings.model(for: $0)) }),
-            claudeDailyCapUSD: settings.claudeDailyCapUSD, adsDailyCapUSD: settings.adsDailyCapUSD, mediaDir: settings.providers.mediaDir,
+            mediaDir: settings.providers.mediaDir,
             logger: logger)
     }
 

@@ -174,10 +174,9 @@ public struct ClaudeGateway: Sendable {
         guard let estimate = models.ceiling(of: request) else {
             throw ClaudeError(kind: .unavailableModel, message: "model \(request.model) has no price")
         }
-        let cap = environment.claudeDailyCapUSD
-        // Outside a transaction, so the workspace's daily total is locked only while the charge commits.
-        try await environment.database.withConnection { c in
-            try SpendLedgerRepository.charge(.claude, amount: estimate, reference: reference, capFallback: cap, workspace: trace.workspaceID, on: c)
+        // Alone in its transaction, so the workspace's daily total is locked only while the charge commits.
+        try await environment.database.withWorkspace(trace.workspaceID) { c in
+            try SpendLedgerRepository.charge(.claude, amount: estimate, reference: reference, on: c)
         }
         let response: ClaudeResponse
         do {
@@ -185,7 +184,7 @@ public struct ClaudeGateway: Sendable {
         } catch {
             let database = environment.database
             _ = try? await uncancelled {
-                try await database.withConnection { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, workspace: trace.workspaceID, on: c) }
+                try await database.withWorkspace(trace.workspaceID) { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, on: c) }
             }
             throw error
         }
@@ -220,8 +219,8 @@ public struct ClaudeGateway: Sendable {
             try AgentStepRepository.insert(step, agentName: agent, on: c)
         }
         if let settlement {
-            try await environment.database.withConnection { c in
-                try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, workspace: step.workspaceId, on: c)
+            try await environment.database.withWorkspace(step.workspaceId) { c in
+                try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: c)
             }
         }
     }

@@ -107,11 +107,8 @@ public struct AdsCampaignManager: Agent {
         guard budget > 0 else { throw AgentError(kind: .invalidInput, agent: Self.spec.name, message: "input budget_usd must be positive") }
         let key = "\(context.workflowRunId.map(\.description) ?? context.agentRunId.description):ads"
         let workspace = context.workspace
-        let cap = context.environment.adsDailyCapUSD
         // Hard stop: the budget is charged against the daily cap before any launch call.
-        try await context.withDatabase { c in
-            try SpendLedgerRepository.charge(.ads, amount: budget, reference: key, capFallback: cap, workspace: workspace, on: c)
-        }
+        try await context.withDatabase { c in try SpendLedgerRepository.charge(.ads, amount: budget, reference: key, on: c) }
         let copy = try await context.claudeJSON(
             Copy.self, role: "You set up TikTok ad campaigns.", brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nDaily budget: $\(budget)\nCaptions: \(input["captions"]?.jsonString ?? "none")\nProducts: \(input["products"]?.jsonString ?? "none")\nName the campaign and write its ad text.",
@@ -136,7 +133,7 @@ public struct AdsCampaignManager: Agent {
             }
         } catch {
             _ = try? await context.withDatabase { c in
-                try SpendLedgerRepository.settle(.ads, reference: key, amount: 0, workspace: workspace, on: c)
+                try SpendLedgerRepository.settle(.ads, reference: key, amount: 0, on: c)
                 try c.query("UPDATE tiktok_ad_campaigns SET status = 'failed' WHERE idempotency_key = $1", key)
             }
             throw error

@@ -29,12 +29,16 @@ struct Bench: AsyncParsableCommand {
         let cluster = try await Blocking.run { try launcher.start(migrator: try Bootstrap.migrator()) }
         let database = Database(url: cluster.appURL, poolSize: 16)
         let providers = ProviderSuite.mock(transport: CurlTransport())
-        let environment = AgentEnvironment(database: database, providers: providers, claudeDailyCapUSD: 1_000_000, logger: logger)
+        let environment = AgentEnvironment(database: database, providers: providers, logger: logger)
         let orchestration = Orchestration(
             environment: environment, configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
         let workspace = WorkspaceID(UUID())
-        let (_, key) = try await database.withWorkspace(workspace) { try WorkspaceRepository.create(id: workspace, name: "bench", on: $0) }
+        let (_, key) = try await database.withWorkspace(workspace) { c in
+            let created = try WorkspaceRepository.create(id: workspace, name: "bench", on: c)
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1_000_000, adsDailyUsd: nil, on: c)
+            return created
+        }
         say("tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root)")
         say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
 

@@ -5,7 +5,42 @@ import Persistence
 
 struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self])
+        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self, Subscribe.self])
+
+    struct Subscribe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deliver a Pub/Sub push subscription's messages to a workspace.")
+
+        @Argument(help: "The workspace id.")
+        var workspace: String
+
+        @Argument(help: "projects/PROJECT/subscriptions/NAME")
+        var subscription: String
+
+        @OptionGroup var data: DataOptions
+
+        func validate() throws {
+            guard WorkspaceID(workspace) != nil else { throw ValidationError("WORKSPACE must be a workspace id (a UUID)") }
+            guard subscription.wholeMatch(of: /projects\/[^\/]+\/subscriptions\/[^\/]+/) != nil else {
+                throw ValidationError("SUBSCRIPTION must be projects/PROJECT/subscriptions/NAME")
+            }
+        }
+
+        func run() async throws {
+            let settings = Bootstrap.settings(dataDir: data.dataDir)
+            do {
+                let location = try await Bootstrap.database(settings, logger: Bootstrap.logger(settings), migrate: true)
+                let database = Database(url: location.appURL, poolSize: 1)
+                let (id, subscription) = (WorkspaceID(workspace)!, self.subscription)
+                try await database.withWorkspace(id) { try WorkspaceRepository.mapSubscription(subscription, workspace: id, on: $0) }
+                let mapped = try await database.withConnection { try WorkspaceRepository.workspace(forSubscription: subscription, on: $0) }
+                await database.shutdown()
+                guard mapped == id else { Bootstrap.fail("\(subscription) already delivers to workspace \(mapped?.description ?? "?")") }
+                print("\(subscription) -> workspace \(id)")
+            } catch {
+                Bootstrap.fail("\(error)")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a workspace and an API key (shown once, stored hashed).")

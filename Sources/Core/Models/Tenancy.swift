@@ -12,20 +12,37 @@ public struct Workspace: Codable, Sendable, Equatable {
     }
 }
 
+/// What a key may do. Each role includes the ones below it.
+public enum KeyRole: String, Codable, Sendable, CaseIterable, Comparable {
+    /// Reads everything of its workspace.
+    case viewer
+    /// Also writes briefs, runs and approvals.
+    case `operator`
+    /// Also manages keys, caps and settings.
+    case admin
+
+    private var rank: Int { self == .viewer ? 0 : self == .operator ? 1 : 2 }
+    public static func < (a: KeyRole, b: KeyRole) -> Bool { a.rank < b.rank }
+}
+
 /// A workspace API key; only its SHA-256 hash is stored.
 public struct APIKey: Codable, Sendable, Equatable {
     public var id: APIKeyID
     public var workspaceId: WorkspaceID
     public var name: String
+    public var role: KeyRole
     /// The first characters of the key, safe to show.
     public var keyPrefix: String
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
-    public init(id: APIKeyID, workspaceId: WorkspaceID, name: String, keyPrefix: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+    public init(
+        id: APIKeyID, workspaceId: WorkspaceID, name: String, role: KeyRole, keyPrefix: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.name = name
+        self.role = role
         self.keyPrefix = keyPrefix
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt

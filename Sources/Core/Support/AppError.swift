@@ -7,11 +7,14 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The HTTP status an API should answer with.
     public var status: Int
+    /// Seconds to wait before trying again (a 429's `Retry-After`).
+    public var retryAfter: Int?
 
-    public init(code: String, message: String, status: Int) {
+    public init(code: String, message: String, status: Int, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.status = status
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code): \(message)" }

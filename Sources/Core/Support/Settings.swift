@@ -57,6 +57,10 @@ public struct Settings: Sendable {
     /// Steps one process runs at once.
     public var maxConcurrentSteps: Int
     public var providers: ProviderSettings
+    /// Requests per second an API key may make (bursts of four times that).
+    public var rateLimitPerKey: Double
+    /// Requests per second one client address may make (bursts of four times that).
+    public var rateLimitPerAddress: Double
     /// The bearer token `/metrics` requires; unset turns it off.
     public var metricsToken: String?
     /// Problems worth a warning at start-up that do not stop it (a model retiring soon).
@@ -110,6 +114,8 @@ public struct Settings: Sendable {
         maxConcurrentSteps = try reader.int("MAX_CONCURRENT_STEPS", default: 16, range: 1...1000)
         providers = try ProviderSettings(reader)
         metricsToken = reader.string("METRICS_TOKEN")
+        rateLimitPerKey = try reader.double("RATE_LIMIT_PER_KEY", default: 50, range: 0.1...100_000)
+        rateLimitPerAddress = try reader.double("RATE_LIMIT_PER_ADDRESS", default: 100, range: 0.1...100_000)
         if let metricsToken, metricsToken.count < 16 {
             throw SettingsError(variable: "METRICS_TOKEN", problem: "must be at least 16 characters")
         }
@@ -118,8 +124,15 @@ public struct Settings: Sendable {
                 throw SettingsError(variable: name, problem: "required when TIKTOK_PROVIDER_MODE=live")
             }
         }
+        // A Google-token route without its expected sender would accept any service account.
+        if providers.pubsubPushAudience != nil, providers.pubsubPushServiceAccount == nil {
+            throw SettingsError(variable: "PUBSUB_PUSH_SERVICE_ACCOUNT", problem: "required when PUBSUB_PUSH_AUDIENCE is set (the only sender accepted)")
+        }
         if executionMode == .cloudTasks {
-            for (name, value) in [("CLOUD_TASKS_QUEUE", providers.cloudTasksQueue), ("PUBLIC_BASE_URL", providers.publicBaseURL)] where value == nil {
+            for (name, value) in [
+                ("CLOUD_TASKS_QUEUE", providers.cloudTasksQueue), ("PUBLIC_BASE_URL", providers.publicBaseURL),
+                ("CLOUD_TASKS_SERVICE_ACCOUNT", providers.cloudTasksServiceAccount),
+            ] where value == nil {
                 throw SettingsError(variable: name, problem: "required when EXECUTION_MODE=cloud_tasks")
             }
         }
@@ -163,6 +176,8 @@ public struct Settings: Sendable {
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
         ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
         ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
+        ("RATE_LIMIT_PER_KEY", "50", "Requests per second per API key (bursts of 4x); over it: 429 with Retry-After"),
+        ("RATE_LIMIT_PER_ADDRESS", "100", "Requests per second per client address (bursts of 4x); failed logins: 10, then one per 6 s"),
         ("METRICS_TOKEN", "", "Bearer token /metrics requires (it shows totals across workspaces); unset turns /metrics off"),
     ] + ProviderSettings.documentation
 }

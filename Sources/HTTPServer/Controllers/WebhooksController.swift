@@ -82,8 +82,11 @@ struct WebhooksController: Sendable {
         return try await dependencies.service.start(briefId: brief, workflowSlug: "post_launch_loop", workspace: workspace).run.id
     }
 
-    func verifiedToken(_ request: Request, audience: String?, email: String?, audienceSetting: String) async throws {
+    /// A Google-signed token for `audience` from exactly the service account `email` (with
+    /// `email_verified`); a route whose sender is not configured accepts nothing.
+    func verifiedToken(_ request: Request, audience: String?, email: String?, audienceSetting: String, emailSetting: String) async throws {
         guard let audience else { throw AppError.notConfigured("\(audienceSetting) is not set") }
+        guard let email else { throw AppError.notConfigured("\(emailSetting) is not set") }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw AppError.unauthorized("missing bearer token")
         }
@@ -91,13 +94,19 @@ struct WebhooksController: Sendable {
     }
 
     func pubsub(_ request: Request) async throws -> Response {
-        try await verifiedToken(request, audience: settings.pubsubPushAudience, email: settings.pubsubPushServiceAccount, audienceSetting: "PUBSUB_PUSH_AUDIENCE")
+        try await verifiedToken(
+            request, audience: settings.pubsubPushAudience, email: settings.pubsubPushServiceAccount, audienceSetting: "PUBSUB_PUSH_AUDIENCE",
+            emailSetting: "PUBSUB_PUSH_SERVICE_ACCOUNT")
         let body = try await Self.body(request)
         guard let json = try? JSONValue.parse(body), let message = json["message"], let messageId = message["messageId"]?.stringValue ?? message["message_id"]?.stringValue else {
             throw AppError.invalidInput("the body needs message.messageId")
         }
-        guard let workspaceText = message["attributes"]?["workspace_id"]?.stringValue, let workspace = WorkspaceID(workspaceText) else {
-            throw AppError.invalidInput("message.attributes.workspace_id must be a workspace id")
+        // The tenant comes from the subscription's stored mapping, never from the message.
+        guard let subscription = json["subscription"]?.stringValue else { throw AppError.invalidInput("the body needs subscription") }
+        guard let workspace = try await database.withConnection({ try WorkspaceRepository.workspace(forSubscription: subscription, on: $0) }) else {
+            throw AppError(
+                code: "unknown_subscription", message: "subscription \(subscription.prefix(200)) is not mapped to a workspace (tiktok-army workspace subscribe)",
+                status: 403)
         }
         guard let encoded = message["data"]?.stringValue, let data = Data(base64Encoded: encoded) else {
             throw AppError.invalidInput("message.data must be base64")
@@ -115,7 +124,9 @@ struct WebhooksController: Sendable {
     }
 
     func runStep(_ request: Request) async throws -> Response {
-        try await verifiedToken(request, audience: settings.publicBaseURL, email: settings.cloudTasksServiceAccount, audienceSetting: "PUBLIC_BASE_URL")
+        try await verifiedToken(
+            request, audience: settings.publicBaseURL, email: settings.cloudTasksServiceAccount, audienceSetting: "PUBLIC_BASE_URL",
+            emailSetting: "CLOUD_TASKS_SERVICE_ACCOUNT")
         let body = try await Self.body(request)
         guard let json = try? JSONValue.parse(body), let raw = json["step_id"]?.stringValue, let step = WorkflowStepID(raw) else {
             throw AppError.invalidInput("the body needs step_id")

@@ -7,11 +7,13 @@ import NIOCore
 import Orchestrator
 import Persistence
 
-/// The server-rendered dashboard: a cookie session made from the API key, CSRF tokens on every
-/// form, pages drawn from the same services as the API, live updates in plain JavaScript.
+/// The server-rendered dashboard: a server-side session made from the API key at login, CSRF
+/// tokens bound to it on every form, pages drawn from the same services as the API, live updates
+/// in plain JavaScript.
 struct DashboardController: Sendable {
     let dependencies: ServerDependencies
-    let keys: KeyCache
+    let credentials: Credentials
+    let limiter: RateLimiter
     var database: Database { dependencies.database }
 
     static let csrfCookie = "tta_csrf"
@@ -21,10 +23,14 @@ struct DashboardController: Sendable {
         router.get("/assets/run.js") { _, _ in Self.asset(Assets.runJS, "text/javascript") }
         router.get("/assets/approvals.js") { _, _ in Self.asset(Assets.approvalsJS, "text/javascript") }
         router.get("/login") { request, _ in loginPage(request, flash: nil) }
-        router.post("/login") { request, _ in try await login(request) }
+        router.post("/login") { request, context in try await login(request, address: context.clientAddress) }
         router.post("/logout") { request, _ in
-            _ = try await checkedForm(request)
-            return Self.redirect("/login", cookies: ["\(SessionCookie.name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"])
+            let (principal, _) = try await signedInForm(request, role: .viewer)
+            if let session = principal.sessionId {
+                try await database.withWorkspace(principal.workspaceId) { try WorkspaceRepository.endSession(session, on: $0) }
+                await credentials.invalidate()
+            }
+            return Self.redirect("/login", cookies: [SessionCookie.clear])
         }
         router.get("/") { request, _ in try await page(request) { principal, csrf in try await overview(principal) } }
         router.get("/briefs") { request, _ in try await page(request) { principal, csrf in try await briefs(principal, csrf: csrf, values: [:], errors: [:]) } }
@@ -45,6 +51,9 @@ struct DashboardController: Sendable {
         router.get("/agents") { request, _ in try await page(request) { _, _ in Self.agents() } }
         router.get("/agents/{name}") { request, context in try await page(request) { principal, csrf in try await agent(context, principal, csrf) } }
         router.post("/agents/{name}/model") { request, context in try await chooseModel(request, context) }
+        router.get("/keys") { request, _ in try await page(request) { principal, csrf in try await keys(principal, csrf) } }
+        router.post("/keys") { request, _ in try await createKey(request) }
+        router.post("/keys/{id}/revoke") { request, context in try await revokeKey(request, context) }
     }
 
     // MARK: - Plumbing
@@ -73,8 +82,10 @@ struct DashboardController: Sendable {
         return nil
     }
 
-    /// The CSRF token for this browser, and the cookie to set when it is new.
+    /// The CSRF token for this browser: bound to its session when signed in, else a cookie
+    /// (double submit, for the login form), with the cookie to set when it is new.
     static func csrf(_ request: Request) -> (token: String, setCookie: String?) {
+        if let session = SessionCookie.token(request) { return (CSRF.token(forSession: session), nil) }
         if let token = cookie(request, csrfCookie), token.count == 32 { return (token, nil) }
         let token = Crypto.hex(Crypto.randomBytes(16))
         return (token, "\(csrfCookie)=\(token); Path=/; HttpOnly; SameSite=Strict")
@@ -84,15 +95,14 @@ struct DashboardController: Sendable {
         var context: [String: Any] = ["title": page.title, "body": page.body, "csrf": csrf, "signedIn": signedIn]
         if let flash = page.flash { context["flash"] = flash }
         let text = Templates.render("layout", context)
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                                   HTTPField.Name("content-security-policy")!: "default-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"]
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func principal(_ request: Request) async throws -> Principal? {
-        guard let key = SessionCookie.key(request) else { return nil }
-        return try await keys.principal(for: key)
+        guard let token = SessionCookie.token(request) else { return nil }
+        return try await credentials.principal(forSession: token)
     }
 
     /// A signed-in page, or a redirect to the login page.
@@ -126,15 +136,23 @@ struct DashboardController: Sendable {
         if let field = form.keys.sorted().first(where: { $0.utf8.contains(0) || form[$0]!.utf8.contains(0) }) {
             throw AppError.invalidInput("form field \(field.replacingOccurrences(of: "\u{0}", with: "")) contains a NUL character, which cannot be stored")
         }
+        if let session = SessionCookie.token(request) {
+            try CSRF.check(request, session: session, sent: form["csrf"] ?? "")
+            return form
+        }
         guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"], Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8)) else {
             throw AppError(code: "csrf", message: "the form's CSRF token is missing or wrong; reload the page and try again", status: 403)
         }
         return form
     }
 
-    func signedInForm(_ request: Request) async throws -> (Principal, [String: String]) {
+    /// A posted form of a signed-in user whose key has at least `role`.
+    func signedInForm(_ request: Request, role: KeyRole = .operator) async throws -> (Principal, [String: String]) {
         let form = try await checkedForm(request)
         guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+        guard principal.may(role) else {
+            throw AppError(code: "forbidden", message: "this needs a key with the \(role.rawValue) role; yours (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
+        }
         return (principal, form)
     }
 
@@ -146,14 +164,19 @@ struct DashboardController: Sendable {
                          cookies: setCookie.map { [$0] } ?? [])
     }
 
-    func login(_ request: Request) async throws -> Response {
+    /// Exchanges a key for a session: the cookie holds a random session token, never the key.
+    func login(_ request: Request, address: String) async throws -> Response {
         let form = try await checkedForm(request)
+        try limiter.checkFailures(from: address)
         let key = (form["key"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty, try await keys.principal(for: key) != nil else {
+        guard !key.isEmpty, let principal = try await credentials.principal(forKey: key) else {
+            limiter.recordFailure(from: address)
             return loginPage(request, flash: "That API key is not valid.", status: .unauthorized)
         }
-        let encoded = key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
-        return Self.redirect("/", cookies: ["\(SessionCookie.name)=\(encoded); Path=/; HttpOnly; SameSite=Strict; Max-Age=604800"])
+        let token = try await database.withWorkspace(principal.workspaceId) {
+            try WorkspaceRepository.startSession(for: principal, lifetime: SessionCookie.lifetime, on: $0)
+        }
+        return Self.redirect("/", cookies: [SessionCookie.set(token)])
     }
 
     // MARK: - Pages
@@ -376,8 +399,42 @@ struct DashboardController: Sendable {
         ]), flash: flash)
     }
 
+    func keys(_ principal: Principal, _ csrf: String, flash: String? = nil) async throws -> Page {
+        guard principal.may(.admin) else { throw AppError.notFound("keys are managed with an admin key") }
+        let keys = try await database.withWorkspace(principal.workspaceId) { try WorkspaceRepository.keys(on: $0) }
+        return Page(title: "API keys", body: Templates.render("keys", [
+            "csrf": csrf, "roles": KeyRole.allCases.reversed().map { ["value": $0.rawValue, "selected": $0 == .operator] },
+            "keys": keys.map { key -> [String: Any] in
+                ["id": key.id.description, "name": key.name, "role": key.role.rawValue, "prefix": key.keyPrefix, "created": Self.when(key.createdAt),
+                 "revoked": key.revokedAt.map(Self.when) ?? false, "isSelf": key.id == principal.apiKeyId, "csrf": csrf]
+            },
+        ]), flash: flash)
+    }
+
+    func createKey(_ request: Request) async throws -> Response {
+        let (principal, form) = try await signedInForm(request, role: .admin)
+        let (csrf, _) = Self.csrf(request)
+        do {
+            let (name, role) = try KeysController.parse(["name": .string(form["name"] ?? ""), "role": .string(form["role"] ?? "")])
+            let issued = try await database.withWorkspace(principal.workspaceId) {
+                try WorkspaceRepository.issueKey(workspace: principal.workspaceId, name: name, role: role, on: $0)
+            }
+            return Self.html(try await keys(principal, csrf, flash: "Key \(name) (\(role.rawValue)) created. Copy it now, it is shown only once: \(issued.plaintext)"), csrf: csrf, signedIn: true)
+        } catch let error as AppError where error.status == 400 {
+            return Self.html(try await keys(principal, csrf, flash: "The key was not created: \(error.message)"), csrf: csrf, signedIn: true, status: .badRequest)
+        }
+    }
+
+    func revokeKey(_ request: Request, _ context: AppContext) async throws -> Response {
+        let (principal, _) = try await signedInForm(request, role: .admin)
+        let id = try context.id("id", as: APIKey.self)
+        _ = try await database.withWorkspace(principal.workspaceId) { try WorkspaceRepository.revokeKey(id, on: $0) }
+        await credentials.invalidate()
+        return Self.redirect("/keys")
+    }
+
     func chooseModel(_ request: Request, _ context: AppContext) async throws -> Response {
-        let (principal, form) = try await signedInForm(request)
+        let (principal, form) = try await signedInForm(request, role: .admin)
         let name = try context.parameter("name")
         let model = form["model"].flatMap { $0.isEmpty ? nil : $0 }
         do {

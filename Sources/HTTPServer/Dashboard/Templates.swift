@@ -21,7 +21,7 @@ enum Templates {
             <body>
             {{#signedIn}}<header><a class="brand" href="/">TikTok Army</a><nav aria-label="Main">
             <a href="/">Overview</a><a href="/briefs">Briefs</a><a href="/workflows">Workflows</a><a href="/runs">Runs</a>
-            <a href="/approvals">Approvals</a><a href="/agents">Agents</a></nav>
+            <a href="/approvals">Approvals</a><a href="/agents">Agents</a><a href="/keys">Keys</a></nav>
             <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form></header>{{/signedIn}}
             <main id="main"><h1>{{title}}</h1>{{#flash}}<p class="flash" role="alert">{{flash}}</p>{{/flash}}{{{body}}}</main>
             </body></html>
@@ -103,6 +103,18 @@ enum Templates {
             <button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject" class="secondary">Reject</button></form></section>{{/approvals}}
             {{^approvals}}<p class="muted" id="empty">Nothing is waiting for approval.</p>{{/approvals}}</div>
             <script type="module" src="/assets/approvals.js"></script>
+            """),
+        ("keys", """
+            <section class="card"><h2>Create a key</h2>
+            <form method="post" action="/keys" id="key-form"><input type="hidden" name="csrf" value="{{csrf}}">
+            <label for="key-name">Name</label><input id="key-name" name="name" required maxlength="100" placeholder="ci, agency, intern">
+            <label for="key-role">Role</label><select id="key-role" name="role">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select>
+            <p class="muted">admin: keys, caps and settings · operator: briefs, runs and approvals · viewer: read only</p>
+            <button type="submit">Create key</button></form></section>
+            <section class="card"><h2>Keys</h2><table><thead><tr><th>Name</th><th>Role</th><th>Key</th><th>Created</th><th>State</th><th></th></tr></thead><tbody>
+            {{#keys}}<tr><td>{{name}}</td><td>{{role}}</td><td><code>{{prefix}}…</code></td><td>{{created}}</td><td>{{#revoked}}revoked {{.}}{{/revoked}}{{^revoked}}active{{/revoked}}</td>
+            <td>{{^revoked}}{{^isSelf}}<form method="post" action="/keys/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Revoke</button></form>{{/isSelf}}{{#isSelf}}<span class="muted">this session's key</span>{{/isSelf}}{{/revoked}}</td></tr>{{/keys}}
+            </tbody></table></section>
             """),
         ("agents", """
             <div class="grid">{{#agents}}<section class="card"><h2><a href="/agents/{{name}}">{{title}}</a></h2><p>{{description}}</p><p class="muted">{{workflows}}</p></section>{{/agents}}</div>

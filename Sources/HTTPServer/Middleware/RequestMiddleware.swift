@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Orchestrator
 import Persistence
 import Providers
 
@@ -33,6 +34,7 @@ struct RequestMiddleware: RouterMiddleware {
             response = HTTPJSON.error(appError, requestId: context.requestId)
         }
         response.headers[Self.requestIdHeader] = context.requestId
+        SecurityHeaders.apply(to: &response)
         let route = context.endpointPath ?? "unmatched"
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, duration: ContinuousClock.now - started)
         context.logger.debug("request", metadata: [
@@ -58,18 +60,59 @@ struct RequestMiddleware: RouterMiddleware {
     }
 }
 
-/// Resolves `Authorization: Bearer <key>` to a workspace through the `SECURITY DEFINER` lookup
-/// (cached for a few seconds). A missing or wrong key is 401.
+/// The same security headers on every response: `nosniff` everywhere; on HTML a CSP that allows
+/// only the app's own scripts, styles and media (no inline script, no framing), a referrer policy
+/// and `no-store` (pages are signed in).
+enum SecurityHeaders {
+    static let policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    static func apply(to response: inout Response) {
+        response.headers[HTTPField.Name("x-content-type-options")!] = "nosniff"
+        guard response.headers[.contentType]?.hasPrefix("text/html") == true else { return }
+        response.headers[HTTPField.Name("content-security-policy")!] = policy
+        response.headers[HTTPField.Name("referrer-policy")!] = "same-origin"
+        response.headers[HTTPField.Name("x-frame-options")!] = "DENY"
+        response.headers[.cacheControl] = "no-store"
+    }
+}
+
+/// Authenticates `/api/dashboard`: `Authorization: Bearer <key>`, or the dashboard's session
+/// cookie — which for an unsafe method also needs the session's CSRF token in `X-CSRF-Token` and a
+/// same-origin request. Then the caller's rate limit and the role the route needs (`AccessRules`).
+/// A missing or wrong credential is 401, a missing role 403, a spent rate limit 429.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let keys: KeyCache
+    let credentials: Credentials
+    let limiter: RateLimiter
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
-        guard let key = Self.bearer(request) ?? SessionCookie.key(request) else {
+        try limiter.take(from: context.clientAddress)
+        let principal: Principal
+        if let key = Self.bearer(request) {
+            try limiter.checkFailures(from: context.clientAddress)
+            guard let found = try await credentials.principal(forKey: key) else {
+                limiter.recordFailure(from: context.clientAddress)
+                throw AppError.unauthorized("the API key is not valid")
+            }
+            principal = found
+        } else if let token = SessionCookie.token(request) {
+            try limiter.checkFailures(from: context.clientAddress)
+            guard let found = try await credentials.principal(forSession: token) else {
+                limiter.recordFailure(from: context.clientAddress)
+                throw AppError.unauthorized("the session has ended: log in again")
+            }
+            if !AccessRules.isSafe(request.method) { try CSRF.check(request, session: token) }
+            principal = found
+        } else {
             throw AppError.unauthorized("missing API key: send Authorization: Bearer <key>")
         }
-        guard let principal = try await keys.principal(for: key) else { throw AppError.unauthorized("the API key is not valid") }
+        try limiter.take(for: principal.apiKeyId.description)
+        let needed = AccessRules.role(request.method, request.uri.path)
+        guard principal.may(needed) else {
+            throw AppError(code: "forbidden", message: "this needs a key with the \(needed.rawValue) role; this key (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
+        }
         context.principal = principal
         context.logger[metadataKey: "workspace_id"] = .string(principal.workspaceId.description)
         return try await next(request, context)
@@ -82,8 +125,24 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Key -> principal, remembered briefly so most requests skip the lookup.
-actor KeyCache {
+/// Which role each route needs: reads are for every role, keys and settings (model choices) for
+/// admins, every other write for operators.
+enum AccessRules {
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head || method == .options }
+
+    static func role(_ method: HTTPRequest.Method, _ path: String) -> KeyRole {
+        let path = path.hasPrefix("/api/dashboard") ? String(path.dropFirst("/api/dashboard".count)) : path
+        if path.hasPrefix("/keys") { return .admin }
+        if isSafe(method) { return .viewer }
+        if path.hasPrefix("/agents/"), path.hasSuffix("/model") { return .admin }
+        return .operator
+    }
+}
+
+/// Key and session -> principal, remembered briefly so most requests skip the lookup; unknown
+/// credentials are remembered for a shorter time and the cache is bounded. `invalidate` (on a
+/// `NOTIFY` from any process) forgets everything at once.
+actor Credentials {
     private let database: Database
     private let ttl: TimeInterval
     private var entries: [String: (principal: Principal?, expires: Date)] = [:]
@@ -93,27 +152,85 @@ actor KeyCache {
         self.ttl = ttl
     }
 
-    func principal(for key: String) async throws -> Principal? {
-        let hash = Crypto.sha256Hex(key)
-        if let entry = entries[hash], entry.expires > Date() { return entry.principal }
-        // One statement outside a transaction: the lookup is a SECURITY DEFINER function.
-        let principal = try await database.withConnection { try WorkspaceRepository.principal(forKey: key, on: $0) }
-        if entries.count > 10_000 { entries.removeAll() }
-        entries[hash] = (principal, Date().addingTimeInterval(ttl))
+    func principal(forKey key: String) async throws -> Principal? {
+        try await lookup("k:" + Crypto.sha256Hex(key)) { try WorkspaceRepository.principal(forKey: key, on: $0) }
+    }
+
+    func principal(forSession token: String) async throws -> Principal? {
+        try await lookup("s:" + Crypto.sha256Hex(token)) { try WorkspaceRepository.principal(forSession: token, on: $0) }
+    }
+
+    func invalidate() { entries.removeAll() }
+
+    /// Forgets everything when a credential changes anywhere; runs until `changes` ends.
+    func follow(_ changes: AsyncStream<ListenerEvent>) async {
+        for await event in changes {
+            switch event {
+            case .notification(let note) where note.channel == Orchestration.credentialsChannel: invalidate()
+            case .reconnected: invalidate()
+            default: continue
+            }
+        }
+    }
+
+    private func lookup(_ id: String, _ query: @escaping @Sendable (Connection) throws -> Principal?) async throws -> Principal? {
+        let now = Date()
+        if let entry = entries[id], entry.expires > now { return entry.principal }
+        // One statement outside a transaction: the lookups are SECURITY DEFINER functions.
+        let principal = try await database.withConnection(query)
+        if entries.count >= 10_000 { entries = entries.filter { $0.value.expires > now && $0.value.principal != nil } }
+        if entries.count < 10_000 { entries[id] = (principal, now.addingTimeInterval(principal == nil ? min(ttl, 2) : ttl)) }
         return principal
     }
 }
 
-/// The dashboard's session cookie (set by the login page) carries the same key.
+/// The dashboard's session cookie: a random session token (`tts_...`), never the key.
 enum SessionCookie {
-    static let name = "tta_session"
+    static let name = "__Host-tta_session"
+    /// A week.
+    static let lifetime: TimeInterval = 7 * 86_400
 
-    static func key(_ request: Request) -> String? {
+    static func token(_ request: Request) -> String? {
         guard let cookies = request.headers[.cookie] else { return nil }
         for part in cookies.split(separator: ";") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0] == name, !pair[1].isEmpty { return pair[1].removingPercentEncoding ?? pair[1] }
+            if pair.count == 2, pair[0] == name, !pair[1].isEmpty { return pair[1] }
         }
         return nil
+    }
+
+    /// `Secure` is required by the `__Host-` prefix; browsers accept it on https and on loopback.
+    static func set(_ token: String) -> String { "\(name)=\(token); Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=\(Int(lifetime))" }
+    static let clear = "\(name)=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0"
+}
+
+/// CSRF protection for cookie-authenticated writes: a token bound to the session (an HMAC of its
+/// token), sent as a form field or `X-CSRF-Token`, and a same-origin check on `Origin` and
+/// `Sec-Fetch-Site`.
+enum CSRF {
+    static let header = HTTPField.Name("x-csrf-token")!
+
+    static func token(forSession session: String) -> String {
+        Crypto.hex(Crypto.hmacSHA256(key: Array(session.utf8), data: Array("csrf".utf8)).prefix(16))
+    }
+
+    static func matches(_ sent: String?, session: String) -> Bool {
+        guard let sent else { return false }
+        return Crypto.constantTimeEqual(Array(sent.utf8), Array(token(forSession: session).utf8))
+    }
+
+    /// Refuses a cross-site request or one without the session's token.
+    static func check(_ request: Request, session: String, sent: String? = nil) throws {
+        if request.headers[HTTPField.Name("sec-fetch-site")!].map({ $0 != "same-origin" && $0 != "none" }) == true {
+            throw AppError(code: "csrf", message: "cross-site requests cannot use the session cookie", status: 403)
+        }
+        if let origin = request.headers[HTTPField.Name("origin")!], let host = request.head.authority {
+            guard origin == "http://" + host || origin == "https://" + host else {
+                throw AppError(code: "csrf", message: "cross-origin requests cannot use the session cookie", status: 403)
+            }
+        }
+        guard matches(sent ?? request.headers[header], session: session) else {
+            throw AppError(code: "csrf", message: "the CSRF token is missing or wrong; reload the page and try again", status: 403)
+        }
     }
 }

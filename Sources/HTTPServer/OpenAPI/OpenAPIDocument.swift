@@ -791,6 +791,97 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
+          /api/dashboard/keys:
+            get:
+              summary: "The workspace's API keys (admin)"
+              operationId: get_keys
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+            post:
+              summary: "Create a key with a role (admin); the plaintext is answered once"
+              operationId: post_keys
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [name, role]
+                      additionalProperties: false
+                      properties:
+                        name:
+                          type: string
+                          minLength: 1
+                          maxLength: 100
+                        role:
+                          type: string
+                          enum: [admin, operator, viewer]
+              responses:
+                '201':
+                  description: Created
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /api/dashboard/keys/{id}/revoke:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+                  format: uuid
+            post:
+              summary: "Revoke a key (admin); every process refuses it at once"
+              operationId: post_keys_id_revoke
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
           /api/dashboard/overview:
             get:
               summary: "Recent runs, pending approvals, costs, failures"
@@ -1300,6 +1391,80 @@ enum OpenAPIDocument {
                     schema:
                       type: object
               responses:
+                '303':
+                  description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+          /keys:
+            get:
+              summary: "Dashboard page (HTML)"
+              operationId: page_get_keys
+              tags: [dashboard]
+              security: []
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_keys
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '200':
+                  description: The page again, with the outcome
+                  content:
+                    text/html:
+                      schema:
+                        type: string
+                '303':
+                  description: Redirect after the action
+                '400':
+                  $ref: '#/components/responses/Error'
+                '403':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+          /keys/{id}/revoke:
+            parameters:
+              - name: id
+                in: path
+                required: true
+                schema:
+                  type: string
+            post:
+              summary: "Dashboard page (form post, CSRF token required)"
+              operationId: page_post_keys_id_revoke
+              tags: [dashboard]
+              security: []
+              requestBody:
+                content:
+                  application/x-www-form-urlencoded:
+                    schema:
+                      type: object
+              responses:
+                '200':
+                  description: The page again, with the outcome
+                  content:
+                    text/html:
+                      schema:
+                        type: string
                 '303':
                   description: Redirect after the action
                 '400':

@@ -17,8 +17,10 @@ enum HTTPJSON {
     }
 
     static func error(_ error: AppError, requestId: String) -> Response {
-        response(["error": ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestId)]],
-                 status: HTTPResponse.Status(code: error.status))
+        var headers: HTTPFields = [:]
+        if let wait = error.retryAfter { headers[.retryAfter] = String(wait) }
+        return response(["error": ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestId)]],
+                        status: HTTPResponse.Status(code: error.status), headers: headers)
     }
 
     /// Reads a JSON object body: 415 for another content type, 413 over `limit`, 400 when it is

@@ -32,21 +32,32 @@ public enum SpendLedgerRepository {
     /// Charges `amount` to `workspace`'s cap for today unless `reference` was already charged
     /// (then nothing happens). Throws `SpendCapExceeded`, leaving nothing charged, when it does
     /// not fit.
-    public static func charge(
-        _ category: SpendLedgerEntry.Category, amount: Double, reference: String, capFallback: Double, workspace: WorkspaceID, on connection: Connection
-    ) throws {
+    /// The workspace is the connection's scope (`Database.withWorkspace`); the cap is the
+    /// workspace's, else the deployment's default (`configureDefaultCaps`).
+    public static func charge(_ category: SpendLedgerEntry.Category, amount: Double, reference: String, on connection: Connection) throws {
         do {
-            try connection.query("SELECT spent_usd FROM tiktok_charge_spend($1, $2, $3, $4, $5)", workspace, category, amount, reference, capFallback)
+            try connection.query("SELECT spent_usd FROM tiktok_charge_spend($1, $2, $3)", category, amount, reference)
         } catch {
             guard error.sqlState == "TA001" else { throw error }
             let figures = (error.detail ?? "").split(separator: " ").compactMap { Double($0) }
-            throw SpendCapExceeded(category: category, limitUsd: figures.count == 2 ? figures[1] : capFallback, spentUsd: figures.first ?? 0, requestedUsd: amount)
+            throw SpendCapExceeded(category: category, limitUsd: figures.count == 2 ? figures[1] : 0, spentUsd: figures.first ?? 0, requestedUsd: amount)
         }
     }
 
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.
-    public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, workspace: WorkspaceID, on connection: Connection) throws {
-        try connection.query("SELECT tiktok_settle_spend($1, $2, $3, $4)", workspace, category, reference, amount)
+    /// In the connection's workspace scope.
+    public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
+        try connection.query("SELECT tiktok_settle_spend($1, $2, $3)", category, reference, amount)
+    }
+
+    /// Sets the default daily caps (for workspaces without their own) where only the owner role
+    /// can write and the charge function reads them.
+    public static func configureDefaultCaps(claudeUsd: Double, adsUsd: Double, on owner: Connection) throws {
+        try owner.query(
+            """
+            INSERT INTO tiktok_meta.spend_defaults (category, cap_usd) VALUES ('claude', $1), ('ads', $2)
+            ON CONFLICT (category) DO UPDATE SET cap_usd = EXCLUDED.cap_usd
+            """, claudeUsd, adsUsd)
     }
 
     /// Spent today in `category`.
