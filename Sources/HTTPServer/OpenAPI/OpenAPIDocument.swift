@@ -35,6 +35,8 @@ enum OpenAPIDocument {
                     application/json:
                       schema:
                         type: object
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /metrics:
@@ -93,6 +95,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
             get:
@@ -128,6 +132,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/briefs/{id}:
@@ -160,6 +166,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows:
@@ -184,6 +192,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -216,6 +226,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows/run:
@@ -246,6 +258,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -297,6 +311,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows/runs/{id}:
@@ -328,6 +344,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -371,6 +389,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/workflows/runs/{id}/cancel:
@@ -402,6 +422,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -440,6 +462,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/agent-runs/{id}/steps:
@@ -471,6 +495,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -513,6 +539,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/approvals/{id}:
@@ -544,6 +572,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -583,6 +613,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/approvals/{id}/reject:
@@ -621,6 +653,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/agents/catalog:
@@ -646,6 +680,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/models:
@@ -669,6 +705,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/agents/models:
@@ -691,6 +729,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -732,6 +772,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/agents/{name}:
@@ -763,6 +805,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/media/{file}:
@@ -788,6 +832,8 @@ enum OpenAPIDocument {
                 '401':
                   $ref: '#/components/responses/Error'
                 '404':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -848,6 +894,10 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '404':
                   $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
                 '429':
                   $ref: '#/components/responses/Error'
                 '503':
@@ -905,6 +955,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /api/dashboard/copilot:
@@ -935,6 +987,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -968,6 +1022,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /webhooks/pubsub:
@@ -1000,6 +1056,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
           /internal/steps/run:
@@ -1031,6 +1089,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
                 '503':
                   $ref: '#/components/responses/Error'
@@ -1081,6 +1141,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
           /logout:
             post:
               summary: "Dashboard page (form post, CSRF token required)"
@@ -1102,6 +1164,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /briefs:
             get:
@@ -1136,6 +1200,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /workflows:
             get:
@@ -1183,6 +1249,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /runs:
             get:
@@ -1267,6 +1335,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
           /runs/{id}/steps/{key}/retry:
             parameters:
               - name: id
@@ -1299,6 +1369,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /approvals:
             get:
@@ -1340,6 +1412,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /agents:
             get:
@@ -1401,6 +1475,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
           /keys:
             get:
               summary: "Dashboard page (HTML)"
@@ -1441,6 +1517,8 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
                 '415':
                   $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
           /keys/{id}/revoke:
             parameters:
               - name: id
@@ -1474,6 +1552,8 @@ enum OpenAPIDocument {
                 '413':
                   $ref: '#/components/responses/Error'
                 '415':
+                  $ref: '#/components/responses/Error'
+                '429':
                   $ref: '#/components/responses/Error'
           /assets/app.css:
             get:
