@@ -214,6 +214,31 @@ import Testing
         await harness.stop()
     }
 
+    @Test func decisionsAndCancelsRecordTheKeysNameShownOnTheRunPage() async throws {
+        let harness = try APIHarness()
+        let (workspace, admin) = try await APIHarness.workspace()
+        let ops = try await harness.store.database.withWorkspace(workspace) { try WorkspaceRepository.issueKey(workspace: workspace, name: "ops-lead", role: .operator, on: $0).plaintext }
+        let brief = try await harness.store.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@decider", notes: nil), workspace: workspace, on: $0) }
+        let launch = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace).run.id
+        let audit = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        _ = try await harness.waitForRun(launch.description, workspace: workspace, until: [.awaitingApproval])
+        try await harness.withClient { client in
+            let pending = try await client.call(.get, "/api/dashboard/approvals?status=pending", key: ops).json["items"]?.arrayValue ?? []
+            let approval = try #require(pending.first { $0["run_id"]?.stringValue == launch.description }?["id"]?.stringValue)
+            #expect(try await client.call(.post, "/api/dashboard/approvals/\(approval)/approve", key: ops, json: ["note": "go"]).status == 200)
+            _ = try await client.call(.post, "/api/dashboard/workflows/runs/\(audit)/cancel", key: ops, json: [:])
+            let session = try await Self.login(client, key: admin)
+            let page = try await client.call(.get, "/runs/\(launch)", headers: [.cookie: session.cookie])
+            #expect(page.text.contains("approval approved by key ops-lead: go"), "\(page.text.suffix(800))")
+        }
+        let events = try await harness.store.database.withWorkspace(workspace) { c in
+            try c.query("SELECT event, data->>'by' AS by FROM tiktok_run_events WHERE event IN ('approval.decided', 'workflow_run.cancelled')").rows
+                .map { "\(try $0.string("event"))=\($0.optionalString("by") ?? "")" }
+        }
+        #expect(Set(events).isSuperset(of: ["approval.decided=ops-lead"]), "\(events)")
+        await harness.stop()
+    }
+
     @Test func metricsAreOffWithoutAToken() async throws {
         let harness = try APIHarness()
         try await harness.withClient { client in

@@ -147,6 +147,8 @@ class Dashboard(unittest.TestCase):
         card.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
         self.wait.until(EC.url_to_be(run_url))
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "succeeded"))
+        self.driver.refresh()
+        self.assertIn("approved by key default: Ship it", self.driver.find_element(By.ID, "decisions").text, "the run page names who approved")
         cookie = self.driver.get_cookie("__Host-tta_session")
         self.assertIsNotNone(cookie, "the session cookie is set")
         self.assertNotIn(self.key, cookie["value"], "the cookie is a session token, not the key")

@@ -87,7 +87,7 @@ class Server:
     def start(self):
         env = {**os.environ, "LOG_LEVEL": "error", "CLAUDE_DAILY_CAP_USD": "100000", "ADS_DAILY_CAP_USD": "10000000",
                # The suites measure capacity from one key; the rate limits have their own tests.
-               "RATE_LIMIT_PER_KEY": "1000000", "RATE_LIMIT_PER_ADDRESS": "1000000", **self.env}
+               "RATE_LIMIT_PER_KEY": "100000", "RATE_LIMIT_PER_ADDRESS": "100000", **self.env}
         self.log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "ab")
         self.process = subprocess.Popen([self.binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
                                         stdout=self.log, stderr=self.log, env=env)

@@ -47,7 +47,7 @@ struct ApprovalsController: Sendable {
             try HTTPJSON.rejectUnknown(body, allowed: ["note"])
             note = try HTTPJSON.optionalString(body, "note", max: 2000)
         }
-        let decided = try await service.decide(id, approve: approve, note: note, by: principal.apiKeyId, workspace: principal.workspaceId)
+        let decided = try await service.decide(id, approve: approve, note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
         return try HTTPJSON.response(encoding: decided)
     }
 }

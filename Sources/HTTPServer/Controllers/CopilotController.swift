@@ -98,7 +98,7 @@ struct Copilot: Sendable {
             let target = Int(reference).flatMap { $0 >= 1 && $0 <= pending.count ? pending[$0 - 1] : nil }
                 ?? pending.first { $0.id.description.hasPrefix(reference) }
             guard let target else { throw AppError.notFound("no pending approval \(reference); ask \"what's waiting for approval?\"") }
-            let decided = try await dependencies.service.decide(target.id, approve: approve, note: note, by: principal.apiKeyId, workspace: workspace)
+            let decided = try await dependencies.service.decide(target.id, approve: approve, note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: workspace)
             return ("\(approve ? "Approved" : "Rejected") \(decided.payload["title"]?.stringValue ?? decided.stepKey)\(note.map { " (\($0))" } ?? "").",
                     [["type": approve ? "approved" : "rejected", "approval_id": .string(decided.id.description)]])
         case .help:

@@ -24,12 +24,12 @@ struct WorkflowsController: Sendable {
         group.get("workflows/runs/{id}/stream") { request, context in try await stream(request, context) }
         group.post("workflows/runs/{id}/cancel") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await service.cancel(try context.id("id", as: WorkflowRun.self), workspace: principal.workspaceId)
+            let run = try await service.cancel(try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
             return HTTPJSON.response(Self.runJSON(run))
         }
         group.post("workflows/runs/{id}/steps/{step_key}/retry") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await service.retry(try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), workspace: principal.workspaceId)
+            let run = try await service.retry(try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), by: principal.keyName, workspace: principal.workspaceId)
             return HTTPJSON.response(Self.runJSON(run), status: .accepted)
         }
         group.post("workflows/run") { request, context in try await startRun(request, context) }

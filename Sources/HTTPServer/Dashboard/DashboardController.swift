@@ -41,10 +41,14 @@ struct DashboardController: Sendable {
         router.get("/runs") { request, _ in try await page(request) { principal, _ in try await runs(request, principal) } }
         router.get("/runs/{id}") { request, context in try await page(request) { principal, csrf in try await run(context, principal, csrf) } }
         router.get("/runs/{id}/report") { request, context in try await reportFragment(request, context) }
-        router.post("/runs/{id}/cancel") { request, context in try await runAction(request, context) { service, run, workspace in _ = try await service.cancel(run, workspace: workspace) } }
+        router.post("/runs/{id}/cancel") { request, context in
+            try await runAction(request, context) { service, run, principal in _ = try await service.cancel(run, by: principal.keyName, workspace: principal.workspaceId) }
+        }
         router.post("/runs/{id}/steps/{key}/retry") { request, context in
             let key = try context.parameter("key")
-            return try await runAction(request, context) { service, run, workspace in _ = try await service.retry(run, stepKey: key, workspace: workspace) }
+            return try await runAction(request, context) { service, run, principal in
+                _ = try await service.retry(run, stepKey: key, by: principal.keyName, workspace: principal.workspaceId)
+            }
         }
         router.get("/approvals") { request, _ in try await page(request) { principal, csrf in try await approvals(principal, csrf) } }
         router.post("/approvals/{id}/decide") { request, context in try await decide(request, context) }
@@ -298,17 +302,40 @@ struct DashboardController: Sendable {
     }
 
     func loadRun(_ context: AppContext, _ principal: Principal) async throws -> (WorkflowRun, [WorkflowStep], Int) {
+        let (run, steps, last, _) = try await loadRunWithDecisions(context, principal)
+        return (run, steps, last)
+    }
+
+    /// The run, its steps, its last event and who decided, cancelled or retried what.
+    func loadRunWithDecisions(_ context: AppContext, _ principal: Principal) async throws -> (WorkflowRun, [WorkflowStep], Int, [String]) {
         let id = try context.id("id", as: WorkflowRun.self)
-        guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int)? in
+        guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
             guard let run = try RunRepository.find(id, on: c) else { return nil }
             let last = try c.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", id).first!.int("seq")
-            return (run, try StepRepository.list(run: id, on: c), last)
+            let decisions = try c.query(
+                """
+                SELECT event, data, created_at FROM tiktok_run_events WHERE run_id = $1
+                AND (event IN ('approval.decided', 'workflow_run.cancelled') OR (event = 'workflow_run.started' AND data ? 'retry_of')) ORDER BY seq
+                """, id
+            ).rows.map { row -> String in
+                let data = try row.json("data")
+                let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
+                let when = Self.when(try row.date("created_at"))
+                switch try row.string("event") {
+                case "approval.decided":
+                    let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
+                    return "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
+                case "workflow_run.cancelled": return "\(when) · cancelled by \(who)"
+                default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
+                }
+            }
+            return (run, try StepRepository.list(run: id, on: c), last, decisions)
         }) else { throw AppError.notFound("run \(id) not found") }
         return loaded
     }
 
     func run(_ context: AppContext, _ principal: Principal, _ csrf: String) async throws -> Page {
-        let (run, steps, lastSeq) = try await loadRun(context, principal)
+        let (run, steps, lastSeq, decisions) = try await loadRunWithDecisions(context, principal)
         let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
         var nodes: [String: Charts.Node] = [:]
         for step in steps {
@@ -323,6 +350,8 @@ struct DashboardController: Sendable {
         row["awaiting"] = run.status == .awaitingApproval
         row["failedSteps"] = steps.filter { $0.status == .failed }.map { ["key": $0.stepKey, "id": run.id.description, "csrf": csrf] }
         row["hasReport"] = run.reportMd != nil
+        row["decisions"] = decisions
+        row["hasDecisions"] = !decisions.isEmpty
         row["reportHTML"] = run.reportMd.map(HTMLSafety.markdown) ?? ""
         return Page(title: "Run \(row["shortId"] as? String ?? "")", body: Templates.render("run", row))
     }
@@ -334,10 +363,10 @@ struct DashboardController: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, WorkspaceID) async throws -> Void) async throws -> Response {
+    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, Principal) async throws -> Void) async throws -> Response {
         let (principal, _) = try await signedInForm(request)
         let id = try context.id("id", as: WorkflowRun.self)
-        try await action(dependencies.service, id, principal.workspaceId)
+        try await action(dependencies.service, id, principal)
         return Self.redirect("/runs/\(id)")
     }
 
@@ -367,7 +396,8 @@ struct DashboardController: Sendable {
         let id = try context.id("id", as: Approval.self)
         guard let decision = form["decision"], decision == "approve" || decision == "reject" else { throw AppError.invalidInput("decision must be approve or reject") }
         let note = form["note"].flatMap { $0.isEmpty ? nil : String($0.prefix(2000)) }
-        let decided = try await dependencies.service.decide(id, approve: decision == "approve", note: note, by: principal.apiKeyId, workspace: principal.workspaceId)
+        let decided = try await dependencies.service.decide(
+            id, approve: decision == "approve", note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
         return Self.redirect("/runs/\(decided.runId)")
     }
 

@@ -91,6 +91,7 @@ enum Templates {
             <section class="card scroll" id="dag" data-run="{{id}}" data-last="{{lastSeq}}">{{{dag}}}</section>
             <section class="card" id="trace" aria-live="polite"><h2>Trace</h2><p class="muted">Select a step to see every Claude and provider call.</p></section>
             <section class="card report" id="report">{{#hasReport}}<h2>Report</h2>{{{reportHTML}}}{{/hasReport}}</section>
+            {{#hasDecisions}}<section class="card" id="decisions"><h2>Decisions</h2><ul>{{#decisions}}<li>{{.}}</li>{{/decisions}}</ul></section>{{/hasDecisions}}
             <script type="module" src="/assets/run.js"></script>
             """),
         ("approvals", """

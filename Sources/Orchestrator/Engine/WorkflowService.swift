@@ -84,11 +84,13 @@ public struct WorkflowService: Sendable {
 
     /// Stops a run: open steps end, in-flight agent tasks (on any process) are cancelled, and the
     /// run ends `cancelled`. A run that already ended is a conflict.
-    public func cancel(_ run: WorkflowRunID, workspace: WorkspaceID) async throws -> WorkflowRun {
+    /// `by` (the key's name) is recorded in the run's events.
+    public func cancel(_ run: WorkflowRunID, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
         let ended: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard !current.status.isTerminal else { throw AppError.conflict("run \(run) already ended \(current.status.rawValue)") }
-            let events = try RunStore.endRun(run, workspace, status: .cancelled, error: "cancelled", c)
+            let requested = try RunStore.event(c, run, "workflow_run.cancelled", ["by": by.map { .string($0) } ?? .null], workspace)
+            let events = [requested] + (try RunStore.endRun(run, workspace, status: .cancelled, error: "cancelled", c))
             return (try RunRepository.find(run, on: c)!, events)
         }
         await engine.cancelLocal(run)
@@ -96,7 +98,8 @@ public struct WorkflowService: Sendable {
     }
 
     /// Re-runs a failed step and continues downstream. Only a failed step of a failed run qualifies.
-    public func retry(_ run: WorkflowRunID, stepKey: String, workspace: WorkspaceID) async throws -> WorkflowRun {
+    /// `by` (the key's name) is recorded in the run's events.
+    public func retry(_ run: WorkflowRunID, stepKey: String, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
         let reopened: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard let step = try StepRepository.find(run: run, key: stepKey, on: c) else { throw AppError.notFound("run \(run) has no step \(stepKey)") }
@@ -112,7 +115,7 @@ public struct WorkflowService: Sendable {
             try c.query(
                 "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
             if let brief = current.briefId { try BriefRepository.setStatus(brief, .dispatched, on: c) }
-            let event = try RunStore.event(c, run, "workflow_run.started", ["retry_of": .string(stepKey)], workspace)
+            let event = try RunStore.event(c, run, "workflow_run.started", ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
             return (try RunRepository.find(run, on: c)!, [event])
         }
         engine.wake()
@@ -121,17 +124,19 @@ public struct WorkflowService: Sendable {
 
     /// Records an approval decision: approve resumes the run; reject ends it `rejected` with the
     /// note as reason. A second decision is a conflict.
-    public func decide(_ approval: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, workspace: WorkspaceID) async throws -> Approval {
+    /// `byName` (the key's name) is recorded in the run's events and the approval step's output.
+    public func decide(_ approval: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID) async throws -> Approval {
         let decided: Approval? = try await engine.commit(workspace) { c in
             let decided = try ApprovalRepository.decide(approval, approve: approve, note: note, by: key, on: c)
             guard let step = try StepRepository.find(decided.stepId, on: c) else { throw AppError.notFound("approval step is gone") }
             var events = [try RunStore.event(c, decided.runId, "approval.decided", [
                 "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey), "status": .string(decided.status.rawValue),
-                "note": note.map { .string($0) } ?? .null,
+                "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
             ], workspace)]
             if approve {
                 let output: JSONValue = decided.payload.merging([
                     "approved": true, "note": note.map { .string($0) } ?? .null, "decided_by": key.map { .string($0.description) } ?? .null,
+                    "decided_by_name": byName.map { .string($0) } ?? .null,
                 ])
                 try RunRepository.setStatus(decided.runId, .running, on: c)
                 events += try RunStore.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
