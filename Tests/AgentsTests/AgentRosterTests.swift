@@ -98,7 +98,13 @@ import Testing
                             try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(i)", on: c)
                         }
                         return (i, true)
-                    } catch { return (i, false) }
+                    } catch let refusal as SpendCapExceeded {
+                        #expect(refusal.category == .claude && refusal.limitUsd == 1.0)
+                        return (i, false)
+                    } catch {
+                        Issue.record("charge \(i) failed with \(error), not a cap refusal")
+                        return (i, false)
+                    }
                 }
             }
             return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
@@ -109,9 +115,17 @@ import Testing
         #expect(abs(spent - 1.0) < 1e-9)
         // Charging a reference again changes nothing, even at the cap.
         let again = try #require(charged.first)
+        func ledger() async throws -> (Double, Int) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                (try SpendLedgerRepository.spentToday(.claude, on: c), try c.query("SELECT count(*) AS n FROM tiktok_spend_ledger").first!.int("n"))
+            }
+        }
+        let before = try await ledger()
         try await TestDatabase.database.withWorkspace(workspace) { c in
             try SpendLedgerRepository.charge(.claude, amount: 0.1, reference: "call-\(again)", on: c)
         }
+        let after = try await ledger()
+        #expect(after.0 == before.0 && after.1 == before.1 && after.1 == 10, "the day's total and the ledger rows are unchanged")
     }
 
     @Test func aClaudeCallOverTheCapFailsNamingTheCap() async throws {

@@ -44,14 +44,15 @@ import Testing
         #expect(clock.now().timeIntervalSince1970 == 42)
     }
 
-    @Test func theTraceContextIsTaskLocalAndRestored() async {
+    @Test func copiesOfATraceContextShareItsStepCounterAndPendingRows() async {
         let context = TraceContext(agentRunID: AgentRunID(UUID()), workspaceID: WorkspaceID(UUID()), agentName: "trend_scout")
-        #expect(TraceContext.current == nil)
         await TraceContext.$current.withValue(context) {
             #expect(TraceContext.current?.agentName == "trend_scout")
             #expect(TraceContext.current?.stepCounter.next() == 1)
-            #expect(TraceContext.current?.stepCounter.next() == 2)
+            // A child task sees the same context, and its step indices continue the parent's.
+            let child = await Task { TraceContext.current?.stepCounter.next() }.value
+            #expect(child == 2)
         }
-        #expect(TraceContext.current == nil)
+        #expect(context.stepCounter.next() == 3, "the counter lives with the run, not with a copy of the context")
     }
 }

@@ -188,7 +188,8 @@ import Testing
             #expect(finished.error?.contains("overloaded_error") == true, "\(finished.error ?? "")")
             let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
             let failed = steps.filter { $0.status == .failed }
-            #expect(!failed.isEmpty && failed.allSatisfy { $0.attempt == 3 && $0.error?.contains("req_529") == true }, "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+            #expect(failed.count == 5 && failed.allSatisfy { $0.kind == .agent && $0.attempt == 3 && $0.error?.contains("req_529") == true },
+                    "all five analysts fail at the last attempt: \(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
             #expect(steps.first { $0.kind == .synthesis }?.status == .skipped)
             let agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
                 try c.query("SELECT status, count(*) AS n FROM tiktok_agent_runs GROUP BY status").rows.map { "\(try $0.string("status"))=\(try $0.int("n"))" }

@@ -43,8 +43,10 @@ import Testing
             #expect(first.status == 200 && first.json["status"] == "processed")
             let runId = try #require(first.json["started_run_id"]?.stringValue)
             let replay = try await client.call(.post, "/webhooks/tiktok", raw: body, headers: try Self.signed(body))
-            #expect(replay.status == 200 && replay.json["status"] == "duplicate")
+            #expect(replay.status == 200 && replay.json["status"] == "duplicate" && replay.json["started_run_id"] == nil)
             #expect(try await Self.deliveries(workspace) == 1)
+            let runs = try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM tiktok_workflow_runs").first!.int("n") }
+            #expect(runs == 1, "a duplicate delivery starts no second run")
             let comments = try await APIHarness.store.database.withWorkspace(workspace) { c in
                 try c.query("SELECT external_id, text FROM tiktok_comments").rows.map { try $0.string("external_id") }
             }

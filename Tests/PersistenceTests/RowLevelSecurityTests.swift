@@ -58,6 +58,14 @@ import Testing
         }
     }
 
+    /// Every table the migrations create in `public`, written out so a new or lost table is noticed.
+    static let expectedTables: Set<String> = [
+        "tiktok_accounts", "tiktok_ad_campaigns", "tiktok_agent_models", "tiktok_agent_runs", "tiktok_agent_steps", "tiktok_api_keys",
+        "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_outbox", "tiktok_posts", "tiktok_products",
+        "tiktok_pubsub_subscriptions", "tiktok_run_contexts", "tiktok_run_events", "tiktok_sessions", "tiktok_spend_caps", "tiktok_spend_days",
+        "tiktok_spend_ledger", "tiktok_webhook_deliveries", "tiktok_workflow_runs", "tiktok_workflow_steps", "tiktok_workflows", "tiktok_workspaces",
+    ]
+
     static func tenantTables() async throws -> [String] {
         try await TestDatabase.database.withConnection { c in
             try c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").rows.map { try $0.string("tablename") }
@@ -75,7 +83,7 @@ import Testing
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
             """).rows
-        #expect(rows.count >= 19)
+        #expect(Set(try rows.map { try $0.string("relname") }) == Self.expectedTables)
         for row in rows {
             let table = try row.string("relname")
             #expect(try row.bool("has_workspace"), "\(table) has no workspace_id")
@@ -138,7 +146,14 @@ import Testing
 
     @Test func aSessionWithNoWorkspaceSeesNoRows() async throws {
         let (b, _) = try await TestDatabase.workspace("b")
-        _ = try await Self.parents(in: b)
+        let parents = try await Self.parents(in: b)
+        // A row in every table first, so a zero count means the policy hid it.
+        for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
+            let insert = try #require(Self.inserts[table], "\(table) has no fixture")
+            try await TestDatabase.database.withWorkspace(b) { c in try c.query(parents.fill(insert), b) }
+            let own = try await TestDatabase.database.withWorkspace(b) { try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n") }
+            #expect(own > 0, "\(table): the fixture row is visible to its own workspace")
+        }
         for table in try await Self.tenantTables() {
             let count = try await TestDatabase.database.withUnscopedTransaction { c in
                 try c.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
