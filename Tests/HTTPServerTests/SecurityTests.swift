@@ -88,6 +88,27 @@ import Testing
         await harness.stop()
     }
 
+    @Test func aSignedInFormWithAWrongTokenIsRefusedAndWritesNothing() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let session = try await Self.login(client, key: key)
+            let wrong = String(session.csrf.reversed())
+            for token in [wrong, "", "tta_csrf_cookie_value_0123456789"] {
+                let response = try await client.call(
+                    .post, "/briefs", raw: "csrf=\(token)&handle=%40wrongtoken", contentType: "application/x-www-form-urlencoded",
+                    headers: [.cookie: session.cookie + "; tta_csrf=tta_csrf_cookie_value_0123456789"])
+                #expect(response.status == 403 && response.json["error"]?["code"] == "csrf", "\(token): \(response.status)")
+            }
+            let right = try await client.call(
+                .post, "/briefs", raw: "csrf=\(session.csrf)&handle=%40righttoken", contentType: "application/x-www-form-urlencoded", headers: [.cookie: session.cookie])
+            #expect(right.status == 303)
+        }
+        let handles = try await harness.store.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle) }
+        #expect(handles == ["@righttoken"])
+        await harness.stop()
+    }
+
     @Test func rolesGateEachRouteGroup() async throws {
         let harness = try APIHarness()
         let (workspace, admin) = try await APIHarness.workspace()

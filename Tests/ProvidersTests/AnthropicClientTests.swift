@@ -216,10 +216,10 @@ final class WaitLog: @unchecked Sendable {
         #expect(response.text.contains("## Trend Scout"))
     }
 
-    @Test func latencyIsSimulatedWhenAsked() async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        _ = try await MockClaude(latency: .milliseconds(150)).send(request("x"))
-        #expect(clock.now - started >= .milliseconds(150))
+    @Test func simulatedLatencyIsAWaitThatCancellationEnds() async throws {
+        // An hour of latency: the call can only end by cancellation, and must end with it.
+        let call = Task { try await MockClaude(latency: .seconds(3600)).send(request("x")) }
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
     }
 }
