@@ -188,8 +188,13 @@ import Testing
             #expect(finished.error?.contains("overloaded_error") == true, "\(finished.error ?? "")")
             let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
             let failed = steps.filter { $0.status == .failed }
-            #expect(failed.count == 5 && failed.allSatisfy { $0.kind == .agent && $0.attempt == 3 && $0.error?.contains("req_529") == true },
-                    "all five analysts fail at the last attempt: \(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+            // The first analyst to fail for good fails the run; the others fail at their last attempt too,
+            // or are skipped if the run ended while they waited for a retry. None succeeds, none fails early.
+            let analysts = steps.filter { $0.kind == .agent }
+            #expect(!failed.isEmpty && failed.allSatisfy { $0.kind == .agent && $0.attempt == 3 && $0.error?.contains("req_529") == true },
+                    "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+            #expect(analysts.count == 5 && analysts.allSatisfy { $0.status == .failed || ($0.status == .skipped && $0.attempt < 3) },
+                    "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
             #expect(steps.first { $0.kind == .synthesis }?.status == .skipped)
             let agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
                 try c.query("SELECT status, count(*) AS n FROM tiktok_agent_runs GROUP BY status").rows.map { "\(try $0.string("status"))=\(try $0.int("n"))" }
