@@ -116,4 +116,46 @@ import Testing
             await harness.stop()
         }
     }
+
+    @Test func cloudTasksDeliveriesNeedTheTasksAccountAValidStepAndAreNotRunTwice() async throws {
+        let keys = try OpenSSLKeys.make()
+        let signer = try RSAKey(privateKeyPEM: keys.privatePEM)
+        let jwks: JSONValue = ["keys": [["kty": "RSA", "kid": "k1", "alg": "RS256", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]]
+        let certs = FakeServer { _, _ in .json(jwks, headers: ["cache-control": "max-age=600"]) }
+        try await certs.run { base in
+            let audience = "https://army.example"
+            let account = "tasks@p.iam.gserviceaccount.com"
+            @Sendable func token(_ email: String = account) throws -> String {
+                let now = Date().timeIntervalSince1970
+                return try JWT.sign(claims: ["iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
+                                             "email": .string(email), "email_verified": true], key: signer, kid: "k1")
+            }
+            let unconfigured = try APIHarness(environment: ["PUBLIC_BASE_URL": audience])
+            try await unconfigured.withClient { client in
+                let response = try await client.call(.post, "/internal/steps/run", raw: "{}", headers: [.authorization: "Bearer \(try token())"])
+                #expect(response.status == 404 && response.json["error"]?["message"] == "CLOUD_TASKS_SERVICE_ACCOUNT is not set", "no sender configured: nothing is accepted")
+            }
+            await unconfigured.stop()
+            let harness = try APIHarness(environment: ["PUBLIC_BASE_URL": audience, "CLOUD_TASKS_SERVICE_ACCOUNT": account, "GOOGLE_OIDC_CERTS_URL": base + "/certs"]) {
+                $0.oidc = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport())
+            }
+            let (workspace, _) = try await APIHarness.workspace()
+            let brief = try await APIHarness.store.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@tasks", notes: nil), workspace: workspace, on: $0) }
+            let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+            _ = try await harness.waitForRun(run.description, workspace: workspace, until: [.succeeded])
+            let finished = try await APIHarness.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }.first!
+            try await harness.withClient { client in
+                let body = JSONValue.object(["step_id": .string(finished.id.description)]).jsonString
+                let foreign = try await client.call(.post, "/internal/steps/run", raw: body, headers: [.authorization: "Bearer \(try token("other@p.iam.gserviceaccount.com"))"])
+                #expect(foreign.status == 401 && foreign.json["error"]?["message"]?.stringValue?.contains("email") == true, "\(foreign.text)")
+                let bad = try await client.call(.post, "/internal/steps/run", raw: #"{"step_id": "nope"}"#, headers: [.authorization: "Bearer \(try token())"])
+                #expect(bad.status == 400 && bad.json["error"]?["message"] == "the body needs step_id")
+                let again = try await client.call(.post, "/internal/steps/run", raw: body, headers: [.authorization: "Bearer \(try token())"])
+                #expect(again.status == 409 && again.json["error"]?["code"] == "conflict", "a redelivered finished step is not run again: \(again.text)")
+            }
+            let after = try await APIHarness.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }.first { $0.id == finished.id }
+            #expect(after?.status == .succeeded && after?.attempt == finished.attempt)
+            await harness.stop()
+        }
+    }
 }

@@ -10,8 +10,28 @@ import Testing
 
 @Suite(.serialized) struct EngineTests {
     static let store = TestDatabase.isolated("engine")
+    /// Holds every analyst's Claude call until all five have arrived (or fails it after 30 s), so
+    /// the run can only succeed if the analysts really run at the same time.
+    final class Barrier: ClaudeClient, @unchecked Sendable {
+        let lock = NSLock()
+        var arrived = 0
+        let mock = MockClaude()
+
+        func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+            if request.purpose != "synthesis" {
+                lock.withLock { arrived += 1 }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while lock.withLock({ arrived }) < 5 {
+                    guard ContinuousClock.now < deadline else { throw ClaudeError(kind: .invalidRequest, message: "only \(lock.withLock { arrived }) analysts arrived together") }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            return try await mock.send(request)
+        }
+    }
+
     @Test func profileAuditRunsItsAnalystsInParallelThenSynthesises() async throws {
-        let harness = Harness(Self.store, claude: MockClaude(latency: .milliseconds(300)))
+        let harness = Harness(Self.store, claude: Barrier())
         let (workspace, brief) = try await harness.brief("@glowco")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         #expect(started.streamPath == "/api/dashboard/workflows/runs/\(started.run.id)/stream")
@@ -21,9 +41,7 @@ import Testing
         #expect(steps.allSatisfy { $0.status == .succeeded })
         let analysts = steps.filter { $0.kind == .agent }
         #expect(analysts.count == 5)
-        let latestStart = analysts.compactMap(\.startedAt).max()!
-        let earliestEnd = analysts.compactMap(\.completedAt).min()!
-        #expect(latestStart < earliestEnd, "all five analysts were running at the same time")
+        #expect(analysts.allSatisfy { $0.attempt == 1 }, "all five passed the barrier together on their first attempt")
         let synthesis = steps.first { $0.kind == .synthesis }!
         #expect(synthesis.startedAt! >= analysts.compactMap(\.completedAt).max()!)
         let report = try #require(run.reportMd)

@@ -97,19 +97,33 @@ import Testing
         let stream = listener.subscribe()
         listener.start()
         defer { listener.stop() }
-        try await Task.sleep(for: .milliseconds(500))
         let run = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "p", briefId: nil, input: [:], on: c)
-            try RunEventRepository.append(run: run.id, event: "workflow_run.started", data: [:], workspace: workspace, on: c)
-            return run
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "p", briefId: nil, input: [:], on: c)
         }
-        var received: PGNotification?
-        for await event in stream {
-            if case .notification(let note) = event, note.payload.hasPrefix(run.id.description) {
-                received = note
-                break
+        // The listener connects in the background: announce events until one arrives, failing after 20 s.
+        let received = try await withThrowingTaskGroup(of: PGNotification?.self) { group in
+            group.addTask {
+                for await event in stream {
+                    if case .notification(let note) = event, note.payload.hasPrefix(run.id.description) { return note }
+                }
+                return nil
             }
+            group.addTask {
+                for _ in 0..<200 {
+                    try await TestDatabase.database.withWorkspace(workspace) { c in
+                        try RunEventRepository.append(run: run.id, event: "workflow_run.started", data: [:], workspace: workspace, on: c)
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        #expect(received == PGNotification(channel: RunEventRepository.channel, payload: "\(run.id):1:\(workspace)"))
+        let note = try #require(received, "no notification within 20 s")
+        #expect(note.channel == RunEventRepository.channel)
+        let parts = note.payload.split(separator: ":")
+        #expect(parts.count == 3 && parts[0] == run.id.description && Int(parts[1]) ?? 0 >= 1 && parts[2] == workspace.description, "\(note.payload)")
     }
 }

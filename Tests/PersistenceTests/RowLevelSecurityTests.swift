@@ -144,6 +144,24 @@ import Testing
         }
     }
 
+    @Test func aWorkspaceCannotMoveItsOwnRowsIntoAnotherWorkspace() async throws {
+        let (a, _) = try await TestDatabase.workspace("a")
+        let (b, _) = try await TestDatabase.workspace("b")
+        let parents = try await Self.parents(in: a)
+        for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
+            let insert = try #require(Self.inserts[table], "\(table) has no fixture")
+            try await TestDatabase.database.withWorkspace(a) { c in try c.query(parents.fill(insert), a) }
+            do {
+                try await TestDatabase.database.withWorkspace(a) { c in
+                    let moved = try c.query("UPDATE \(table) SET workspace_id = $1", b).affectedRows
+                    Issue.record("\(table): \(moved) rows moved into another workspace")
+                }
+            } catch let error as DatabaseError {
+                #expect(error.sqlState == "42501", "\(table): the policy's WITH CHECK refuses it: \(error)")
+            }
+        }
+    }
+
     @Test func aSessionWithNoWorkspaceSeesNoRows() async throws {
         let (b, _) = try await TestDatabase.workspace("b")
         let parents = try await Self.parents(in: b)
