@@ -95,6 +95,22 @@ import Testing
         #expect(again.first { $0.agent == "synthesis" }.map { $0.read > 0 } == true)
     }
 
+    @Test func aSpendCapReachedMidRunFailsTheStepsThatWouldPassItWithoutRetries() async throws {
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@capped")
+        // Room for about one call's upper-bound reservation, not for five at once.
+        try await harness.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.05, adsDailyUsd: nil, on: $0) }
+        let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        #expect(run.status == .failed)
+        let capped = steps.filter { $0.status == .failed }
+        #expect(!capped.isEmpty && capped.allSatisfy { $0.attempt == 1 && $0.error?.contains("Claude daily spend cap exceeded: limit $0.05") == true },
+                "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt) \($0.error ?? "")" })")
+        let spent = try await harness.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.claude, on: $0) }
+        #expect(spent <= 0.05 + 1e-9, "the cap held: \(spent)")
+    }
+
     @Test func campaignLaunchParksForApprovalAndFinishesOnceApproved() async throws {
         let harness = Harness(Self.store)
         let (workspace, brief) = try await harness.brief("@glowco", inputs: ["budget_usd": 75])
