@@ -8,8 +8,9 @@ public struct AppContext: RequestContext {
     /// Set by the auth middleware on `/api/dashboard` routes.
     public var principal: Principal?
     public var requestId: String = ""
-    /// The peer's IP address (`unknown` when there is none, as in router tests).
-    public let clientAddress: String
+    /// The client's IP address: the peer's, or with `FORWARDED_HOPS` trusted proxies in front, the
+    /// one they recorded in `X-Forwarded-For` (`unknown` when there is none, as in router tests).
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -21,7 +21,7 @@ public func buildApplication(
 /// The router alone, for tests that send requests without a socket.
 public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestMiddleware(metrics: dependencies.metrics))
+    router.add(middleware: RequestMiddleware(metrics: dependencies.metrics, forwardedHops: dependencies.settings.forwardedHops))
     HealthController(database: dependencies.database, metrics: dependencies.metrics, metricsToken: dependencies.settings.metricsToken).addRoutes(to: router)
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml)))

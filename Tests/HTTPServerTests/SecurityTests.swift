@@ -180,6 +180,22 @@ import Testing
         await harness.stop()
     }
 
+    @Test func behindATrustedProxyFailedLoginsCountPerClientNotPerProxy() async throws {
+        let harness = try APIHarness(environment: ["FORWARDED_HOPS": "1"])
+        try await harness.withClient { client in
+            func attempt(_ forwarded: String) async throws -> Int {
+                try await client.call(.get, "/api/dashboard/briefs", key: "tta_guess", headers: [HTTPField.Name("x-forwarded-for")!: forwarded]).status
+            }
+            var guesser: [Int] = []
+            // The client may send its own entries; only the one the proxy appended counts.
+            for i in 0..<11 { guesser.append(try await attempt("198.51.100.\(i), 203.0.113.7")) }
+            #expect(guesser.prefix(10).allSatisfy { $0 == 401 } && guesser.last == 429, "\(guesser)")
+            #expect(try await attempt("203.0.113.8") == 401, "another client behind the same proxy is not locked out")
+        }
+        await harness.stop()
+        #expect(RequestMiddleware.forwardedClient(Request(head: .init(method: .get, scheme: "http", authority: "x", path: "/"), body: .init(buffer: .init())), hops: 1) == nil)
+    }
+
     @Test func aGoogleTokenRouteWithoutItsSenderDoesNotStart() {
         let pubsub = #expect(throws: SettingsError.self) { try Settings(environment: ["PUBSUB_PUSH_AUDIENCE": "https://army.example/webhooks/pubsub"]) }
         #expect(pubsub?.variable == "PUBSUB_PUSH_SERVICE_ACCOUNT")

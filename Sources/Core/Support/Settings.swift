@@ -61,6 +61,9 @@ public struct Settings: Sendable {
     public var rateLimitPerKey: Double
     /// Requests per second one client address may make (bursts of four times that).
     public var rateLimitPerAddress: Double
+    /// Trusted proxies in front of the server (Cloud Run: 1); rate limits then key on the address
+    /// they put in `X-Forwarded-For` instead of the proxy's own.
+    public var forwardedHops: Int
     /// The bearer token `/metrics` requires; unset turns it off.
     public var metricsToken: String?
     /// Problems worth a warning at start-up that do not stop it (a model retiring soon).
@@ -114,6 +117,7 @@ public struct Settings: Sendable {
         maxConcurrentSteps = try reader.int("MAX_CONCURRENT_STEPS", default: 16, range: 1...1000)
         providers = try ProviderSettings(reader)
         metricsToken = reader.string("METRICS_TOKEN")
+        forwardedHops = try reader.int("FORWARDED_HOPS", default: 0, range: 0...10)
         rateLimitPerKey = try reader.double("RATE_LIMIT_PER_KEY", default: 50, range: 0.1...100_000)
         rateLimitPerAddress = try reader.double("RATE_LIMIT_PER_ADDRESS", default: 100, range: 0.1...100_000)
         if let metricsToken, metricsToken.count < 16 {
@@ -176,6 +180,7 @@ public struct Settings: Sendable {
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
         ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
         ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
+        ("FORWARDED_HOPS", "0", "Trusted proxies in front (Cloud Run: 1): client addresses come from X-Forwarded-For"),
         ("RATE_LIMIT_PER_KEY", "50", "Requests per second per API key (bursts of 4x); over it: 429 with Retry-After"),
         ("RATE_LIMIT_PER_ADDRESS", "100", "Requests per second per client address (bursts of 4x); failed logins: 10, then one per 6 s"),
         ("METRICS_TOKEN", "", "Bearer token /metrics requires (it shows totals across workspaces); unset turns /metrics off"),

@@ -13,10 +13,13 @@ import Providers
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let metrics: ServerMetrics
+    /// Proxies in front of the server whose `X-Forwarded-For` entries are trusted (0: none).
+    var forwardedHops = 0
     static let requestIdHeader = HTTPField.Name("x-request-id")!
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
+        if let client = Self.forwardedClient(request, hops: forwardedHops) { context.clientAddress = client }
         let supplied = request.headers[Self.requestIdHeader].flatMap { id in
             id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? id : nil
         }
@@ -41,6 +44,15 @@ struct RequestMiddleware: RouterMiddleware {
             "http.method": "\(request.method)", "http.route": "\(route)", "http.status": "\(response.status.code)",
         ])
         return response
+    }
+
+    /// The address `hops` trusted proxies recorded: the `hops`-th `X-Forwarded-For` entry from the
+    /// right (entries further left are whatever the client sent).
+    static func forwardedClient(_ request: Request, hops: Int) -> String? {
+        guard hops > 0, let header = request.headers[HTTPField.Name("x-forwarded-for")!] else { return nil }
+        let entries = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard entries.count >= hops else { return entries.first }
+        return entries[entries.count - hops]
     }
 
     /// Maps any error to the API's error shape; only a bug or an outage is a 5xx.
