@@ -16,11 +16,12 @@ public struct ModelChoices: Sendable {
     /// The model of `agent` as the API shows it: tier, default, the workspace's choice, the model
     /// used, and its retirement date.
     public func describe(_ agent: String, chosen: String?) -> JSONValue {
-        let effective = chosen ?? environment.defaultModel(for: agent)
+        let fallback = environment.defaultModel(for: agent)
+        let effective = chosen ?? fallback
         return [
-            "agent": .string(agent), "tier": .string(Catalog.tier(of: agent).rawValue), "default": .string(environment.defaultModel(for: agent)),
+            "agent": .string(agent), "tier": .string(Catalog.tier(of: agent).rawValue), "default": .string(fallback),
             "chosen": chosen.map { .string($0) } ?? .null, "effective": .string(effective),
-            "retires": catalog.model(effective)?.retires.map { .string(String(Timestamp.format($0).prefix(10))) } ?? .null,
+            "retires": catalog.model(effective)?.retirementDay.map { .string($0) } ?? .null,
         ]
     }
 
@@ -52,8 +53,8 @@ public struct ModelChoices: Sendable {
             let users = entries.filter { $0["effective"]?.stringValue == model }.compactMap { $0["agent"]?.stringValue }
             if let refusal = catalog.refusal(of: model, at: now) {
                 lines.append("\(refusal); used by \(users.joined(separator: ", ")).")
-            } else if let days = catalog.retiresSoon(model, at: now), let retires = catalog.model(model)?.retires {
-                lines.append("\(model) retires in \(days) day\(days == 1 ? "" : "s") (\(Timestamp.format(retires).prefix(10))); used by \(users.joined(separator: ", ")). Choose another model on the agent's page.")
+            } else if let days = catalog.retiresSoon(model, at: now), let day = catalog.model(model)?.retirementDay {
+                lines.append("\(model) retires in \(days) day\(days == 1 ? "" : "s") (\(day)); used by \(users.joined(separator: ", ")). Choose another model on the agent's page.")
             }
         }
         return lines
@@ -68,7 +69,7 @@ public struct ModelChoices: Sendable {
                 "input_usd_per_mtok": .number(model.price.input), "output_usd_per_mtok": .number(model.price.output),
                 "cache_read_multiplier": .number(model.cacheReadMultiplier), "cache_write_5m_multiplier": .number(model.cacheWrite5mMultiplier),
                 "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier), "min_cacheable_tokens": .number(Double(model.minimumCacheableTokens)),
-                "retires": model.retires.map { .string(String(Timestamp.format($0).prefix(10))) } ?? .null,
+                "retires": model.retirementDay.map { .string($0) } ?? .null,
                 "status": .string(model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current"),
             ]
             if let tier = model.longContext {

@@ -69,6 +69,9 @@ public struct ClaudeModel: Sendable, Equatable {
         return price
     }
 
+    /// The retirement date as `yyyy-MM-dd`, where one is announced.
+    public var retirementDay: String? { retires.map { String(Timestamp.format($0).prefix(10)) } }
+
     /// Whether the model has stopped answering at `now`.
     public func isRetired(at now: Date) -> Bool { retires.map { now >= $0 } ?? false }
 
@@ -123,8 +126,8 @@ public struct ModelCatalog: Sendable, Equatable {
     /// Why `id` cannot be used at `now` (no price, or retired), or `nil` when it can.
     public func refusal(of id: String, at now: Date) -> String? {
         guard let model = model(id) else { return "model \(id) has no price; add it to CLAUDE_PRICES or pick one of docs/MODELS.md" }
-        if let retires = model.retires, model.isRetired(at: now) {
-            return "model \(id) retired on \(Timestamp.format(retires).prefix(10)); pick a current one (docs/MODELS.md)"
+        if let day = model.retirementDay, model.isRetired(at: now) {
+            return "model \(id) retired on \(day); pick a current one (docs/MODELS.md)"
         }
         return nil
     }

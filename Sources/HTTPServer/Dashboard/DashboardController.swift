@@ -154,9 +154,7 @@ struct DashboardController: Sendable {
     func signedInForm(_ request: Request, role: KeyRole = .operator) async throws -> (Principal, [String: String]) {
         let form = try await checkedForm(request)
         guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
-        guard principal.may(role) else {
-            throw AppError(code: "forbidden", message: "this needs a key with the \(role.rawValue) role; yours (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
-        }
+        try AccessRules.require(role, of: principal)
         return (principal, form)
     }
 
@@ -301,17 +299,14 @@ struct DashboardController: Sendable {
         ]))
     }
 
-    func loadRun(_ context: AppContext, _ principal: Principal) async throws -> (WorkflowRun, [WorkflowStep], Int) {
-        let (run, steps, last, _) = try await loadRunWithDecisions(context, principal)
-        return (run, steps, last)
-    }
-
-    /// The run, its steps, its last event and who decided, cancelled or retried what.
-    func loadRunWithDecisions(_ context: AppContext, _ principal: Principal) async throws -> (WorkflowRun, [WorkflowStep], Int, [String]) {
+    /// The run, its steps, its last event and — with `decisions` — who decided, cancelled or
+    /// retried what.
+    func loadRun(_ context: AppContext, _ principal: Principal, decisions withDecisions: Bool = false) async throws -> (WorkflowRun, [WorkflowStep], Int, [String]) {
         let id = try context.id("id", as: WorkflowRun.self)
         guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
             guard let run = try RunRepository.find(id, on: c) else { return nil }
             let last = try c.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", id).first!.int("seq")
+            guard withDecisions else { return (run, try StepRepository.list(run: id, on: c), last, []) }
             let decisions = try c.query(
                 """
                 SELECT event, data, created_at FROM tiktok_run_events WHERE run_id = $1
@@ -335,7 +330,7 @@ struct DashboardController: Sendable {
     }
 
     func run(_ context: AppContext, _ principal: Principal, _ csrf: String) async throws -> Page {
-        let (run, steps, lastSeq, decisions) = try await loadRunWithDecisions(context, principal)
+        let (run, steps, lastSeq, decisions) = try await loadRun(context, principal, decisions: true)
         let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
         var nodes: [String: Charts.Node] = [:]
         for step in steps {
@@ -358,7 +353,7 @@ struct DashboardController: Sendable {
 
     func reportFragment(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
-        let (run, _, _) = try await loadRun(context, principal)
+        let (run, _, _, _) = try await loadRun(context, principal)
         let html = run.reportMd.map { "<h2>Report</h2>" + HTMLSafety.markdown($0) } ?? ""
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }

@@ -103,31 +103,29 @@ struct AuthMiddleware: RouterMiddleware {
         try limiter.take(from: context.clientAddress)
         let principal: Principal
         if let key = Self.bearer(request) {
-            try limiter.checkFailures(from: context.clientAddress)
-            guard let found = try await credentials.principal(forKey: key) else {
-                limiter.recordFailure(from: context.clientAddress)
-                throw AppError.unauthorized("the API key is not valid")
-            }
-            principal = found
+            principal = try await verified(context, "the API key is not valid") { try await credentials.principal(forKey: key) }
         } else if let token = SessionCookie.token(request) {
-            try limiter.checkFailures(from: context.clientAddress)
-            guard let found = try await credentials.principal(forSession: token) else {
-                limiter.recordFailure(from: context.clientAddress)
-                throw AppError.unauthorized("the session has ended: log in again")
-            }
+            principal = try await verified(context, "the session has ended: log in again") { try await credentials.principal(forSession: token) }
             if !AccessRules.isSafe(request.method) { try CSRF.check(request, session: token) }
-            principal = found
         } else {
             throw AppError.unauthorized("missing API key: send Authorization: Bearer <key>")
         }
         try limiter.take(for: principal.apiKeyId.description)
-        let needed = AccessRules.role(request.method, request.uri.path)
-        guard principal.may(needed) else {
-            throw AppError(code: "forbidden", message: "this needs a key with the \(needed.rawValue) role; this key (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
-        }
+        try AccessRules.require(AccessRules.role(request.method, request.uri.path), of: principal)
         context.principal = principal
         context.logger[metadataKey: "workspace_id"] = .string(principal.workspaceId.description)
         return try await next(request, context)
+    }
+
+    /// The principal `lookup` finds, counting a miss against the client's failed-lookup budget
+    /// (and refusing a client that spent it).
+    func verified(_ context: AppContext, _ refusal: String, _ lookup: () async throws -> Principal?) async throws -> Principal {
+        try limiter.checkFailures(from: context.clientAddress)
+        guard let principal = try await lookup() else {
+            limiter.recordFailure(from: context.clientAddress)
+            throw AppError.unauthorized(refusal)
+        }
+        return principal
     }
 
     static func bearer(_ request: Request) -> String? {
@@ -141,6 +139,12 @@ struct AuthMiddleware: RouterMiddleware {
 /// admins, every other write for operators.
 enum AccessRules {
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head || method == .options }
+
+    /// 403 naming the role needed unless `principal` has it.
+    static func require(_ role: KeyRole, of principal: Principal) throws {
+        guard !principal.may(role) else { return }
+        throw AppError(code: "forbidden", message: "this needs a key with the \(role.rawValue) role; this key (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
+    }
 
     static func role(_ method: HTTPRequest.Method, _ path: String) -> KeyRole {
         let path = path.hasPrefix("/api/dashboard") ? String(path.dropFirst("/api/dashboard".count)) : path
