@@ -30,7 +30,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     let credentials = Credentials(database: dependencies.database)
     let changes = dependencies.orchestration.credentialChanges()
     Task { await credentials.follow(changes) }
-    let limiter = RateLimiter(settings: dependencies.settings)
+    let limiter = RateLimiter(settings: dependencies.settings, now: dependencies.clock.now)
     DashboardController(dependencies: dependencies, credentials: credentials, limiter: limiter).addRoutes(to: router)
 
     let api = router.group("api/dashboard").add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))

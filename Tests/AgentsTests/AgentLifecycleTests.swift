@@ -157,15 +157,11 @@ import Testing
 
     @Test func cancellationMarksTheRunFailedAndRestoresContext() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: MockClaude(latency: .seconds(10))))
+        let calling = CallingClaude(inner: MockClaude(latency: .seconds(10)))
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: calling))
         let task = Task { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
-        // Cancel once the run is under way (its Claude call waits ten seconds).
-        for _ in 0..<400 {
-            let started = try await TestDatabase.database.withWorkspace(workspace) { try $0.query("SELECT 1 FROM tiktok_agent_runs").first != nil }
-            if started { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancel while its Claude call is in flight (it would take ten seconds).
+        try await eventually("the agent called Claude") { calling.calls.value > 0 }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         let failed = try await TestDatabase.database.withWorkspace(workspace) { c in
@@ -184,13 +180,13 @@ extension Locked where Value == [String] {
     }
 }
 
-/// A value shared between a test and a stub.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+/// Claude that counts the calls it was sent before passing them on.
+struct CallingClaude: ClaudeClient {
+    let inner: any ClaudeClient
+    let calls = Locked(0)
+
+    func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+        calls.mutate { $0 += 1 }
+        return try await inner.send(request)
     }
 }

@@ -20,9 +20,9 @@ final class APIHarness: @unchecked Sendable {
     let loop: Task<Void, Never>
     let store: TestDatabase.Store
 
-    /// `store` defaults to the database the HTTP suites share; a suite whose runs must not be
+    /// `clock` is the server's (rate limits, webhook timestamps); `store` defaults to the database the HTTP suites share; a suite whose runs must not be
     /// picked up by other suites' engines passes its own.
-    init(environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
+    init(environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, clock: Clock = .system, providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
         self.store = store
         let settings = try Settings(environment: extra)
         var providers = ProviderSuite.mock(transport: CurlTransport(), models: settings.models)
@@ -30,7 +30,7 @@ final class APIHarness: @unchecked Sendable {
         let environment = AgentEnvironment(database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
         let orchestration = Orchestration(
             environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(200)), listenURL: store.appURL)
-        dependencies = ServerDependencies(settings: settings, database: store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"))
+        dependencies = ServerDependencies(settings: settings, database: store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"), clock: clock)
         loop = Task { await orchestration.run() }
     }
 

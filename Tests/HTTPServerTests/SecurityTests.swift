@@ -165,7 +165,8 @@ import Testing
     }
 
     @Test func aBurstOverTheLimitIs429WithRetryAfterAndFailedKeysAreLimitedToo() async throws {
-        let harness = try APIHarness(environment: ["RATE_LIMIT_PER_KEY": "1", "RATE_LIMIT_PER_ADDRESS": "1000"])
+        // A stopped clock: no bucket refills however slowly the machine sends the burst.
+        let harness = try APIHarness(environment: ["RATE_LIMIT_PER_KEY": "1", "RATE_LIMIT_PER_ADDRESS": "1000"], clock: .fixed(Date()))
         let (_, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
             var statuses: [Int] = []
@@ -181,7 +182,7 @@ import Testing
     }
 
     @Test func behindATrustedProxyFailedLoginsCountPerClientNotPerProxy() async throws {
-        let harness = try APIHarness(environment: ["FORWARDED_HOPS": "1"])
+        let harness = try APIHarness(environment: ["FORWARDED_HOPS": "1"], clock: .fixed(Date()))
         try await harness.withClient { client in
             func attempt(_ forwarded: String) async throws -> Int {
                 try await client.call(.get, "/api/dashboard/briefs", key: "tta_guess", headers: [HTTPField.Name("x-forwarded-for")!: forwarded]).status

@@ -169,14 +169,16 @@ import Testing
         let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(20)))
         let (workspace, brief) = try await harness.brief()
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
-        try await harness.waitForSteps(started.run.id, in: workspace) { steps in steps.filter { $0.status == .running }.count == 5 }
-        try await Task.sleep(for: .milliseconds(300))
+        func agentRuns() async throws -> [(String, String?)] {
+            try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map { (try $0.string("status"), $0["error"]) }
+            }
+        }
+        try await eventually("five agents calling Claude") { try await agentRuns().filter { $0.0 == "running" }.count == 5 }
         let cancelled = try await harness.service.cancel(started.run.id, workspace: workspace)
         #expect(cancelled.status == .cancelled)
-        try await Task.sleep(for: .seconds(1))
-        let agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map { (try $0.string("status"), $0["error"]) }
-        }
+        try await eventually("every agent run closed") { try await agentRuns().allSatisfy { $0.0 != "running" } }
+        let agentRuns = try await agentRuns()
         await harness.stop()
         #expect(agentRuns.count == 5 && agentRuns.allSatisfy { $0.0 == "failed" && $0.1 == "cancelled" }, "\(agentRuns)")
         let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.cancelled])
@@ -256,12 +258,12 @@ import Testing
             }
         }
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
+        let received = Locked<[Int]>([])
         let collector = Task { () -> [Int] in
-            var seqs: [Int] = []
-            for try await item in subscription { if case .event(let event) = item { seqs.append(event.seq) } }
-            return seqs
+            for try await item in subscription { if case .event(let event) = item { received.value.append(event.seq) } }
+            return received.value
         }
-        try await Task.sleep(for: .milliseconds(300))
+        try await eventually("the history delivered") { received.value.count == 10 }
         for i in 11...14 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
                 try RunEventRepository.append(run: run.id, event: "workflow_step.succeeded", data: ["i": .number(Double(i))], workspace: workspace, on: c)

@@ -93,12 +93,18 @@ import Testing
     @Test func aFullPoolTimesOutWithAPoolError() async throws {
         let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .milliseconds(200))
         defer { Task { await database.shutdown() } }
-        async let holder: Void = database.withConnection { c in Thread.sleep(forTimeInterval: 1.0) }
-        try await Task.sleep(for: .milliseconds(100))
+        let held = Latch()
+        let release = Latch()
+        async let holder: Void = database.withConnection { _ in
+            held.open()
+            release.wait()
+        }
+        #expect(await Task.detached { held.wait() }.value, "the holder never got the connection")
         let error = await #expect(throws: DatabaseError.self) {
             try await database.withConnection { try $0.query("SELECT 1") }
         }
         #expect(error?.kind == .poolTimeout)
+        release.open()
         try await holder
         let stats = await database.pool.stats
         #expect(stats.open == 1 && stats.waiting == 0)

@@ -96,33 +96,42 @@ import Testing
     }
 
     @Test func twoHundredConcurrentRequestsCompleteOnOneDriverThread() async throws {
-        let server = FakeServer { request, _ in FakeReply(body: Data(request.path.utf8), delay: .milliseconds(200)) }
+        // The server answers none until all 200 have arrived, so they must all be in flight at once.
+        let arrived = Locked(0)
+        let server = FakeServer { request, _ in
+            arrived.mutate { $0 += 1 }
+            try? await eventually("200 requests in flight", within: .seconds(60)) { arrived.value >= 200 }
+            return FakeReply(body: Data(request.path.utf8))
+        }
+        let transport = CurlTransport()
         try await server.run { base in
-            // A thread per request would add 200; the margin absorbs thread pools that suites
-            // running in parallel start meanwhile.
-            let threadsBefore = Self.threadCount()
             let bodies = try await withThrowingTaskGroup(of: String.self) { group in
                 for i in 0..<200 { group.addTask { try await transport.send(HTTPRequest(url: base + "/r/\(i)")).text } }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(bodies == Set((0..<200).map { "/r/\($0)" }))
-            #expect(Self.threadCount() - threadsBefore < 150, "no thread per request")
         }
         #expect(server.requests.count == 200)
+        #expect(transport.stats == .init(inFlight: 0, peakInFlight: 200, driverThreads: 1))
     }
 
     @Test func cancellingATaskCancelsItsTransfer() async throws {
-        let server = FakeServer { _, _ in FakeReply(delay: .seconds(5)) }
+        let release = Latch()
+        let replied = Locked(false)
+        let server = FakeServer { _, _ in
+            _ = await Task.detached { release.wait() }.value
+            replied.value = true
+            return FakeReply()
+        }
+        let transport = CurlTransport()
         try await server.run { base in
             let task = Task { try await transport.send(HTTPRequest(url: base + "/slow")) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually("the request reached the server") { server.requests.count == 1 }
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(transport.stats.inFlight == 0 && !replied.value, "the transfer ended before the server answered")
+            release.open()
         }
-    }
-
-    static func threadCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
     }
 }
 

@@ -68,14 +68,3 @@ final class FakeServer: @unchecked Sendable {
         }
     }
 }
-
-/// A value shared between a test and its fake server's handler.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}

@@ -30,11 +30,11 @@ final class RateLimiter: @unchecked Sendable {
         self.now = now
     }
 
-    convenience init(settings: Settings) {
+    convenience init(settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.init(
             perKey: Limit(perSecond: settings.rateLimitPerKey, burst: settings.rateLimitPerKey * 4),
             perAddress: Limit(perSecond: settings.rateLimitPerAddress, burst: settings.rateLimitPerAddress * 4),
-            failures: Limit(perSecond: 1.0 / 6, burst: 10))
+            failures: Limit(perSecond: 1.0 / 6, burst: 10), now: now)
     }
 
     /// Takes one request from `key`'s bucket.

@@ -18,6 +18,21 @@ public final class CurlTransport: HTTPTransport, Sendable {
 
     deinit { driver.stop() }
 
+    /// What the transport is doing: transfers on the multi handle now and at most so far, and how
+    /// many threads have driven them (one, whatever the load).
+    public struct Stats: Sendable, Equatable {
+        public var inFlight: Int
+        public var peakInFlight: Int
+        public var driverThreads: Int
+        public init(inFlight: Int, peakInFlight: Int, driverThreads: Int) {
+            self.inFlight = inFlight
+            self.peakInFlight = peakInFlight
+            self.driverThreads = driverThreads
+        }
+    }
+
+    public var stats: Stats { driver.stats }
+
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = try Transfer(request)
         return try await withTaskCancellationHandler {
@@ -41,6 +56,8 @@ private final class Driver: @unchecked Sendable {
     private var incoming: [Transfer] = []
     private var cancellations: [Transfer] = []
     private var stopped = false
+    private var counts = CurlTransport.Stats(inFlight: 0, peakInFlight: 0, driverThreads: 0)
+    private var threads: Set<pthread_t> = []
 
     init() {
         _ = Self.globalInit
@@ -55,6 +72,18 @@ private final class Driver: @unchecked Sendable {
     func cancel(_ transfer: Transfer) {
         lock.withLock { cancellations.append(transfer) }
         curl_multi_wakeup(multi)
+    }
+
+    var stats: CurlTransport.Stats { lock.withLock { counts } }
+
+    private func record(active: Int) {
+        let thread = pthread_self()
+        lock.withLock {
+            threads.insert(thread)
+            counts.inFlight = active
+            counts.peakInFlight = max(counts.peakInFlight, active)
+            counts.driverThreads = threads.count
+        }
     }
 
     func stop() {
@@ -76,9 +105,11 @@ private final class Driver: @unchecked Sendable {
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
             }
+            if !adds.isEmpty { record(active: active.count) }
             for transfer in cancels where active[transfer.easy] === transfer {
                 active[transfer.easy] = nil
                 curl_multi_remove_handle(multi, transfer.easy)
+                record(active: active.count)
                 transfer.complete(.failure(CancellationError()))
             }
             if stop {
@@ -98,6 +129,7 @@ private final class Driver: @unchecked Sendable {
                 }
                 let code = message.pointee.data.result
                 curl_multi_remove_handle(multi, easy)
+                record(active: active.count)
                 transfer.complete(transfer.outcome(code))
             }
             curl_multi_poll(multi, nil, 0, 1000, nil)

@@ -1,0 +1,1 @@
+../Support/Waiting.swift

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A condition a test waited for that never held.
+struct NeverHappened: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "never happened: \(what)" }
+}
+
+/// Waits until `condition` holds, checking every `every`; throws `NeverHappened` after `within`,
+/// so a missed signal fails the test instead of hanging it.
+func eventually(
+    _ what: String, within: Duration = .seconds(30), every: Duration = .milliseconds(10), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + within
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw NeverHappened(what: what) }
+        try await Task.sleep(for: every)
+    }
+}
+
+/// A one-way signal for code on a blocking thread (a pooled connection's closure, a fake's
+/// handler): `wait` returns once `open` was called, or false after `seconds`.
+final class Latch: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var opened = false
+
+    func open() {
+        condition.lock()
+        opened = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var isOpen: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return opened
+    }
+
+    @discardableResult
+    func wait(seconds: Double = 30) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !opened { if !condition.wait(until: deadline) { return opened } }
+        return true
+    }
+}
+
+/// A value shared between a test and the tasks or handlers it watches.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+    /// Changes the value under the lock (a read-modify-write that concurrent callers cannot interleave).
+    @discardableResult
+    func mutate<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
+}
