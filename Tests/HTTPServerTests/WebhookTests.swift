@@ -21,44 +21,107 @@ import Testing
         try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM tiktok_webhook_deliveries").first!.int("n") }
     }
 
-    @Test func tiktokDeliveriesAreVerifiedDeduplicatedAndStartAPostLaunchLoop() async throws {
-        let harness = try APIHarness(environment: ["TIKTOK_CLIENT_SECRET": Self.secret])
-        let (workspace, _) = try await APIHarness.workspace()
+    /// A delivery as the facts sheet documents it: the envelope, with `content` a serialized JSON
+    /// string (here written by hand, so ids can be JSON numbers as TikTok may send them).
+    static func envelope(_ event: String, openId: String, content: String) -> String {
+        JSONValue.object(["client_key": "ck", "event": .string(event), "create_time": 1_800_000_000, "user_openid": .string(openId), "content": .string(content)]).jsonString
+    }
+
+    static func commentUpdate(_ action: String, id: String, text: String? = nil, openId: String) -> String {
+        let words = text.map { #","text":"\#($0)","unique_identifier":"fan1""# } ?? ""
+        return envelope("comment.update", openId: openId, content: #"{"comment_action":"\#(action)","comment_id":\#(id),"video_id":"7300000000000000001","create_time":1800000000\#(words)}"#)
+    }
+
+    static func account(_ workspace: WorkspaceID) async throws -> String {
         let openId = "open-\(UUID().uuidString.prefix(8))"
         try await APIHarness.store.database.withWorkspace(workspace) { c in
             try c.query("INSERT INTO tiktok_accounts (workspace_id, handle, open_id) VALUES ($1, '@glowco', $2)", workspace, openId)
         }
-        let content = JSONValue.object(["comment_id": "c-77", "video_id": "v-1", "text": "Where can I buy this?", "username": "fan1"]).jsonString
-        let body = JSONValue.object(["client_key": "ck", "event": "comment.create", "create_time": 1_800_000_000, "user_openid": .string(openId), "content": .string(content)]).jsonString
+        return openId
+    }
+
+    static func count(_ table: String, _ workspace: WorkspaceID) async throws -> Int {
+        try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n") }
+    }
+
+    @Test func businessCommentUpdatesAreVerifiedDeduplicatedAndOnlyAnInsertStartsAPostLaunchLoop() async throws {
+        let harness = try APIHarness(environment: ["TIKTOK_BUSINESS_APP_SECRET": Self.secret])
+        let (workspace, _) = try await APIHarness.workspace()
+        let openId = try await Self.account(workspace)
+        @Sendable func comments() async throws -> [String: String] {
+            try await APIHarness.store.database.withWorkspace(workspace) { c in
+                Dictionary(uniqueKeysWithValues: try c.query("SELECT external_id, visibility FROM tiktok_comments").rows.map { (try $0.string("external_id"), try $0.string("visibility")) })
+            }
+        }
+        let insert = Self.commentUpdate("insert", id: "7106594312292453675", text: "Where can I buy this?", openId: openId)
         try await harness.withClient { client in
-            let forged = try await client.call(.post, "/webhooks/tiktok", raw: body, headers: try Self.signed(body, key: "not-the-secret"))
+            func send(_ body: String, headers: HTTPFields? = nil) async throws -> (status: Int, json: JSONValue) {
+                let response = try await client.call(.post, "/webhooks/tiktok-business", raw: body, headers: try headers ?? Self.signed(body))
+                return (response.status, response.json)
+            }
+            let forged = try await send(insert, headers: try Self.signed(insert, key: "not-the-secret"))
             #expect(forged.status == 401 && forged.json["error"]?["code"] == "unauthorized")
-            let stale = try await client.call(.post, "/webhooks/tiktok", raw: body, headers: try Self.signed(body, at: Int(Date().timeIntervalSince1970) - 600))
+            let stale = try await send(insert, headers: try Self.signed(insert, at: Int(Date().timeIntervalSince1970) - 600))
             #expect(stale.status == 401 && stale.json["error"]?["message"]?.stringValue?.contains("stale") == true)
-            let unsigned = try await client.call(.post, "/webhooks/tiktok", raw: body)
-            #expect(unsigned.status == 401)
+            #expect(try await send(insert, headers: [:]).status == 401)
             #expect(try await Self.deliveries(workspace) == 0, "nothing is stored for a refused delivery")
 
-            let first = try await client.call(.post, "/webhooks/tiktok", raw: body, headers: try Self.signed(body))
-            #expect(first.status == 200 && first.json["status"] == "processed")
-            let runId = try #require(first.json["started_run_id"]?.stringValue)
-            let replay = try await client.call(.post, "/webhooks/tiktok", raw: body, headers: try Self.signed(body))
+            // A delete and a hide, one overtaking the insert it refers to: no comment to answer, no loop.
+            let deleted = try await send(Self.commentUpdate("delete", id: "7106594312292450001", openId: openId))
+            #expect(deleted.status == 200 && deleted.json["comment_action"] == "delete" && deleted.json["started_run_id"] == .null)
+            let late = try await send(Self.commentUpdate("insert", id: "7106594312292450001", text: "rude", openId: openId))
+            #expect(late.status == 200 && late.json["started_run_id"] == .null, "a deleted comment does not come back")
+            #expect(try await send(Self.commentUpdate("insert", id: "\"c-2\"", text: "spam", openId: openId)).json["started_run_id"] != .null)
+            let hidden = try await send(Self.commentUpdate("set_to_hidden", id: "\"c-2\"", openId: openId))
+            #expect(hidden.status == 200 && hidden.json["comment_action"] == "set_to_hidden")
+            // (The run that c-2 started may add comments it polls itself; only these ids are ours.)
+            let seen = try await comments()
+            #expect(seen["7106594312292450001"] == "deleted" && seen["c-2"] == "hidden" && seen["7106594312292453675"] == nil, "\(seen)")
+            let runsBefore = try await Self.count("tiktok_workflow_runs", workspace)
+            #expect(runsBefore == 1, "only the insert of c-2 started a run")
+
+            let first = try await send(insert)
+            #expect(first.status == 200 && first.json["status"] == "processed" && first.json["comment_id"] == "7106594312292453675")
+            let replay = try await send(insert)
             #expect(replay.status == 200 && replay.json["status"] == "duplicate" && replay.json["started_run_id"] == nil)
-            #expect(try await Self.deliveries(workspace) == 1)
-            let runs = try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM tiktok_workflow_runs").first!.int("n") }
-            #expect(runs == 1, "a duplicate delivery starts no second run")
-            let comments = try await APIHarness.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT external_id, text FROM tiktok_comments").rows.map { try $0.string("external_id") }
-            }
-            #expect(comments == ["c-77"])
-            let run = try await harness.waitForRun(runId, workspace: workspace, until: [.awaitingApproval, .failed])
-            #expect(run.workflowSlug == "post_launch_loop" && run.status == .awaitingApproval)
+            #expect(try await Self.count("tiktok_workflow_runs", workspace) == runsBefore, "a loop is open, and a duplicate starts nothing")
+            #expect(try await comments()["7106594312292453675"] == "public", "a 19-digit numeric id is kept to the digit")
+
+            let unknown = try await send(Self.commentUpdate("set_to_pinned", id: "\"c-3\"", openId: openId))
+            #expect(unknown.status == 200 && unknown.json["status"] == "ignored", "an action TikTok adds later is stored, not retried for 72 h")
+            let noId = try await send(Self.envelope("comment.update", openId: openId, content: #"{"comment_action":"insert"}"#))
+            #expect(noId.status == 400 && noId.json["error"]?["message"] == "comment.update needs content.comment_id")
+            let notJSON = try await send(Self.envelope("comment.update", openId: openId, content: "not json"))
+            #expect(notJSON.status == 400 && notJSON.json["error"]?["message"] == "content must be a serialized JSON object")
+            #expect(try await comments()["c-3"] == nil, "an unknown action stores no comment")
 
             let oversized = String(repeating: "x", count: 300_000)
-            #expect(try await client.call(.post, "/webhooks/tiktok", raw: oversized, headers: try Self.signed(oversized)).status == 413)
-            let stranger = JSONValue.object(["event": "comment.create", "user_openid": "nobody", "content": "{}"]).jsonString
-            #expect(try await client.call(.post, "/webhooks/tiktok", raw: stranger, headers: try Self.signed(stranger)).json["status"] == "ignored")
+            #expect(try await send(oversized).status == 413)
+            #expect(try await send(Self.commentUpdate("insert", id: "1", text: "hi", openId: "nobody")).json["status"] == "ignored")
         }
+        await harness.stop()
+    }
+
+    @Test func loginKitEventsAreStoredOnceAndCarryNoComments() async throws {
+        let harness = try APIHarness(environment: ["TIKTOK_CLIENT_SECRET": Self.secret])
+        let (workspace, _) = try await APIHarness.workspace()
+        let openId = try await Self.account(workspace)
+        let published = Self.envelope("post.publish.complete", openId: openId, content: #"{"publish_id":"v_pub_1","publish_type":"DIRECT_PUBLISH","post_id":"7300000000000000002"}"#)
+        let comment = Self.commentUpdate("insert", id: "\"c-9\"", text: "hello", openId: openId)
+        try await harness.withClient { client in
+            let first = try await client.call(.post, "/webhooks/tiktok", raw: published, headers: try Self.signed(published))
+            #expect(first.status == 200 && first.json["status"] == "processed" && first.json["event"] == "post.publish.complete")
+            let again = try await client.call(.post, "/webhooks/tiktok", raw: published, headers: try Self.signed(published))
+            #expect(again.json["status"] == "duplicate")
+            let misrouted = try await client.call(.post, "/webhooks/tiktok", raw: comment, headers: try Self.signed(comment))
+            #expect(misrouted.status == 200 && misrouted.json["status"] == "ignored")
+            let business = try await client.call(.post, "/webhooks/tiktok-business", raw: comment, headers: try Self.signed(comment))
+            #expect(business.status == 404 && business.json["error"]?["message"] == "TIKTOK_BUSINESS_APP_SECRET is not set")
+        }
+        #expect(try await Self.deliveries(workspace) == 2)
+        let comments = try await Self.count("tiktok_comments", workspace)
+        let runs = try await Self.count("tiktok_workflow_runs", workspace)
+        #expect(comments == 0 && runs == 0)
         await harness.stop()
     }
 

@@ -99,7 +99,7 @@ import Testing
             held.open()
             release.wait()
         }
-        #expect(await Task.detached { held.wait() }.value, "the holder never got the connection")
+        try await eventually("the holder has the connection") { held.isOpen }
         let error = await #expect(throws: DatabaseError.self) {
             try await database.withConnection { try $0.query("SELECT 1") }
         }

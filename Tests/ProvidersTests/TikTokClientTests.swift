@@ -230,7 +230,7 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
 @Suite struct TikTokWebhookVerifierTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let verifier = TikTokWebhookVerifier(clientSecret: "client-secret", clock: .fixed(now))
-    static let body = Data(#"{"client_key":"ck","event":"comment.create","create_time":1800000000,"user_openid":"u1","content":"{}"}"#.utf8)
+    static let body = Data(#"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"u1","content":"{\"comment_action\":\"insert\"}"}"#.utf8)
 
     static func header(t: Int, body: Data = body, key: String = "client-secret") throws -> String {
         "t=\(t),s=" + (try opensslHMAC(key: key, message: Data("\(t).".utf8) + body))
@@ -256,5 +256,33 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             let error = #expect(throws: WebhookSignatureError.self) { try Self.verifier.verify(header: header, body: body) }
             #expect(error?.description.contains(reason) == true, "\(header ?? "nil"): \(error?.description ?? "")")
         }
+    }
+}
+
+@Suite struct TikTokWebhookEventTests {
+    @Test func aCommentUpdateReadsItsActionAndKeepsNumericIdsToTheDigit() throws {
+        let body = #"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"biz-1","content":"{\"comment_action\":\"set_to_hidden\",\"comment_id\": 7106594312292453675,\"video_id\":\"7300000000000000001\"}"}"#
+        let event = try TikTokWebhookEvent.parse(Data(body.utf8))
+        #expect(event.openId == "biz-1" && event.createTime == 1_800_000_000)
+        let update = try #require(try event.commentUpdate())
+        #expect(update.action == .setToHidden && update.action?.visibility == "hidden")
+        #expect(update.commentId == "7106594312292453675" && update.videoId == "7300000000000000001" && update.text == nil)
+    }
+
+    @Test func otherEventsHaveNoCommentAndMalformedOnesAreNamed() throws {
+        let publish = try TikTokWebhookEvent.parse(Data(#"{"event":"post.publish.complete","user_openid":"u","content":"{\"publish_id\":\"p\"}"}"#.utf8))
+        #expect(try publish.commentUpdate() == nil && publish.content["publish_id"] == "p")
+        let cases: [(String, String)] = [
+            (#"[1]"#, "the event body is not a JSON object"),
+            (#"{"user_openid":"u"}"#, "the event needs event"),
+            (#"{"event":"comment.update"}"#, "the event needs user_openid"),
+            (#"{"event":"comment.update","user_openid":"u","content":"[1]"}"#, "content must be a serialized JSON object"),
+        ]
+        for (body, message) in cases {
+            let error = #expect(throws: AppError.self) { try TikTokWebhookEvent.parse(Data(body.utf8)) }
+            #expect(error?.message == message, "\(body)")
+        }
+        let noAction = try TikTokWebhookEvent.parse(Data(#"{"event":"comment.update","user_openid":"u","content":"{\"comment_id\":\"c\"}"}"#.utf8))
+        #expect(throws: AppError.invalidInput("comment.update needs content.comment_action")) { try noAction.commentUpdate() }
     }
 }

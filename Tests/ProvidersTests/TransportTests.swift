@@ -119,7 +119,7 @@ import Testing
         let release = Latch()
         let replied = Locked(false)
         let server = FakeServer { _, _ in
-            _ = await Task.detached { release.wait() }.value
+            try? await eventually("the test let the server answer") { release.isOpen }
             replied.value = true
             return FakeReply()
         }

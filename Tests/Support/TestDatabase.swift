@@ -19,9 +19,9 @@ enum TestDatabase {
         do { return try launcher.start(migrator: migrator) } catch { fatalError("test database: \(error)") }
     }()
 
-    /// How long a test waits for a pooled connection: suites run in parallel on small CI
-    /// machines, where a busy pool can stay busy for seconds; a deadlock still fails.
-    static let acquireTimeout: Duration = .seconds(60)
+    /// How long a test waits for a pooled connection: the product's default, so a test that
+    /// holds connections too long fails the way production would.
+    static let acquireTimeout: Duration = .seconds(10)
 
     /// A pool on the migrated database, as the application role.
     static let database = Database(url: cluster.appURL, poolSize: 8, acquireTimeout: acquireTimeout)

@@ -18,8 +18,9 @@ func eventually(
     }
 }
 
-/// A one-way signal for code on a blocking thread (a pooled connection's closure, a fake's
-/// handler): `wait` returns once `open` was called, or false after `seconds`.
+/// A one-way signal. `wait` is for code already on a blocking thread (a pooled connection's
+/// closure) and returns once `open` was called, or false after `seconds`; async code polls
+/// `isOpen` with `eventually` and never blocks a cooperative thread.
 final class Latch: @unchecked Sendable {
     private let condition = NSCondition()
     private var opened = false

@@ -220,7 +220,7 @@ public struct Publisher: Agent {
             for reply in replies {
                 guard let id = reply["comment_id"]?.stringValue, let text = reply["reply"]?.stringValue, !text.isEmpty else { continue }
                 count += try c.query(
-                    "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued'", id, text
+                    "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'", id, text
                 ).affectedRows
             }
             return count

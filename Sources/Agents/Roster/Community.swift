@@ -36,7 +36,7 @@ public struct CommentTriage: Agent {
         } ?? []
         if comments.isEmpty {
             comments = try await context.withDatabase { c in
-                try c.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' ORDER BY created_at LIMIT 50").rows.map {
+                try c.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50").rows.map {
                     (try $0.string("external_id"), try $0.string("text"))
                 }
             }

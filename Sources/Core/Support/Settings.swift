@@ -241,6 +241,8 @@ struct Reader {
 public struct ProviderSettings: Sendable {
     public var tiktokClientKey: String?
     public var tiktokClientSecret: String?
+    /// The TikTok API for Business app's secret: the HMAC key of its webhooks (comments).
+    public var tiktokBusinessAppSecret: String?
     public var tiktokOpenAPIBaseURL: String
     public var tiktokBusinessBaseURL: String
     public var tiktokBusinessAccessToken: String?
@@ -278,6 +280,7 @@ public struct ProviderSettings: Sendable {
         let web = ["http", "https"]
         tiktokClientKey = reader.string("TIKTOK_CLIENT_KEY")
         tiktokClientSecret = reader.string("TIKTOK_CLIENT_SECRET")
+        tiktokBusinessAppSecret = reader.string("TIKTOK_BUSINESS_APP_SECRET")
         tiktokOpenAPIBaseURL = try reader.url("TIKTOK_OPEN_API_BASE_URL", schemes: web) ?? "https://open.tiktokapis.com"
         tiktokBusinessBaseURL = try reader.url("TIKTOK_BUSINESS_API_BASE_URL", schemes: web) ?? "https://business-api.tiktok.com/open_api/v1.3"
         tiktokBusinessAccessToken = reader.string("TIKTOK_BUSINESS_ACCESS_TOKEN")
@@ -315,7 +318,8 @@ public struct ProviderSettings: Sendable {
 
     public static let documentation: [(name: String, default: String, meaning: String)] = [
         ("TIKTOK_CLIENT_KEY", "", "TikTok app client key (required when TIKTOK_PROVIDER_MODE=live)"),
-        ("TIKTOK_CLIENT_SECRET", "", "TikTok app client secret: OAuth, and the webhook HMAC key"),
+        ("TIKTOK_CLIENT_SECRET", "", "TikTok app client secret: OAuth, and the HMAC key of /webhooks/tiktok"),
+        ("TIKTOK_BUSINESS_APP_SECRET", "", "TikTok API for Business app secret: the HMAC key of /webhooks/tiktok-business (comments)"),
         ("TIKTOK_OPEN_API_BASE_URL", "https://open.tiktokapis.com", "Research and Content Posting API"),
         ("TIKTOK_BUSINESS_API_BASE_URL", "https://business-api.tiktok.com/open_api/v1.3", "Business and Marketing API"),
         ("TIKTOK_BUSINESS_ACCESS_TOKEN", "", "Access-Token for the Business/Marketing API"),

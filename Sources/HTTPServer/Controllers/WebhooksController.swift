@@ -7,7 +7,7 @@ import Orchestrator
 import Persistence
 import Providers
 
-/// `/webhooks/tiktok` (HMAC signature), `/webhooks/pubsub` and `/internal/steps/run` (Google
+/// `/webhooks/tiktok` and `/webhooks/tiktok-business` (HMAC signatures), `/webhooks/pubsub` and `/internal/steps/run` (Google
 /// OIDC tokens). Nothing is stored before the signature or token is verified; a redelivered
 /// event is recognised and processed once.
 struct WebhooksController: Sendable {
@@ -18,6 +18,7 @@ struct WebhooksController: Sendable {
 
     func addRoutes(to router: Router<AppContext>) {
         router.post("/webhooks/tiktok") { request, context in try await tiktok(request) }
+        router.post("/webhooks/tiktok-business") { request, context in try await tiktokBusiness(request) }
         router.post("/webhooks/pubsub") { request, context in try await pubsub(request) }
         router.post("/internal/steps/run") { request, context in try await runStep(request) }
     }
@@ -28,42 +29,96 @@ struct WebhooksController: Sendable {
         }
     }
 
+    /// Login Kit / Content Posting events, signed with the developer app's client secret. They are
+    /// stored (once); comments never arrive here.
     func tiktok(_ request: Request) async throws -> Response {
         guard let secret = settings.tiktokClientSecret else { throw AppError.notConfigured("TIKTOK_CLIENT_SECRET is not set") }
-        let body = try await Self.body(request)
-        try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
-        guard let json = try? JSONValue.parse(body), let event = json["event"]?.stringValue, let openId = json["user_openid"]?.stringValue else {
-            throw AppError.invalidInput("the event needs event and user_openid")
+        let (event, body) = try await verifiedEvent(request, secret: secret)
+        guard let account = try await account(for: event) else { return Self.ignored("no account has this user_openid") }
+        guard try await recordDelivery(body, account: account) else { return HTTPJSON.response(["status": "duplicate"]) }
+        if event.event.hasPrefix("comment.") {
+            return Self.ignored("comment events come from the TikTok API for Business webhook (/webhooks/tiktok-business)")
         }
-        let content = json["content"]?.stringValue.flatMap { try? JSONValue.parse($0) } ?? json["content"] ?? [:]
-        guard let account = try await database.withUnscopedTransaction({ c in
-            try c.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id($1)", openId).first.map {
-                (workspace: try $0.id("workspace_id", as: Workspace.self), handle: try $0.string("handle"))
-            }
-        }) else {
-            return HTTPJSON.response(["status": "ignored", "reason": "no account has this user_openid"])
+        return HTTPJSON.response(["status": "processed", "event": .string(event.event)])
+    }
+
+    /// TikTok API for Business events, signed with the Business app's secret. A `comment.update`
+    /// with `insert` stores the comment and starts a Post-Launch Loop when none is open for the
+    /// account; `delete` and the visibility actions only change the stored comment's visibility.
+    func tiktokBusiness(_ request: Request) async throws -> Response {
+        guard let secret = settings.tiktokBusinessAppSecret else { throw AppError.notConfigured("TIKTOK_BUSINESS_APP_SECRET is not set") }
+        let (event, body) = try await verifiedEvent(request, secret: secret)
+        let update = try event.commentUpdate()
+        guard let account = try await account(for: event) else { return Self.ignored("no account has this user_openid") }
+        guard let update, let action = update.action else {
+            guard try await recordDelivery(body, account: account) else { return HTTPJSON.response(["status": "duplicate"]) }
+            if let update { return Self.ignored("comment_action \(update.actionName.prefix(40)) is not handled") }
+            return Self.ignored("event \(event.event.prefix(60)) is not handled")
         }
-        let key = Crypto.sha256Hex(String(decoding: body, as: UTF8.self))
-        let isComment = event.contains("comment")
-        let fresh = try await database.withWorkspace(account.workspace) { c -> Bool in
-            let inserted = try c.query(
-                "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'tiktok', $2, $3) ON CONFLICT DO NOTHING",
-                account.workspace, key, json
-            ).affectedRows == 1
-            if inserted, isComment, let text = content["text"]?.stringValue {
-                let id = content["comment_id"].map { $0.stringValue ?? $0.jsonString } ?? key.prefix(16).description
+        let newComment = try await database.withWorkspace(account.workspace) { c -> Bool? in
+            guard try Self.insertDelivery(body, workspace: account.workspace, on: c) else { return nil }
+            switch action {
+            case .insert:
+                guard let text = update.text else { return false }
+                return try c.query(
+                    """
+                    INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, author, text)
+                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+                    """, account.workspace, update.commentId, update.videoId, update.author, text
+                ).affectedRows == 1
+            default:
+                // A change may overtake the insert it refers to: keep a placeholder with the
+                // visibility, so the late insert cannot bring a deleted comment back.
                 try c.query(
-                    "INSERT INTO tiktok_comments (workspace_id, external_id, author, text) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    account.workspace, id, content["username"]?.stringValue, String(text.prefix(4000)))
+                    """
+                    INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, visibility)
+                    VALUES ($1, $2, $3, '', $4)
+                    ON CONFLICT (workspace_id, external_id) DO UPDATE SET visibility = EXCLUDED.visibility
+                    """, account.workspace, update.commentId, update.videoId, action.visibility)
+                return false
             }
-            return inserted
         }
-        guard fresh else { return HTTPJSON.response(["status": "duplicate"]) }
+        guard let newComment else { return HTTPJSON.response(["status": "duplicate"]) }
         var started: JSONValue = .null
-        if isComment, let run = try await startPostLaunchIfIdle(workspace: account.workspace, handle: account.handle) {
+        if newComment, let run = try await startPostLaunchIfIdle(workspace: account.workspace, handle: account.handle) {
             started = .string(run.description)
         }
-        return HTTPJSON.response(["status": "processed", "started_run_id": started])
+        return HTTPJSON.response([
+            "status": "processed", "comment_action": .string(action.rawValue), "comment_id": .string(update.commentId),
+            "started_run_id": started,
+        ])
+    }
+
+    static func ignored(_ reason: String) -> Response { HTTPJSON.response(["status": "ignored", "reason": .string(reason)]) }
+
+    /// The body after its `TikTok-Signature` checked out, parsed.
+    func verifiedEvent(_ request: Request, secret: String) async throws -> (TikTokWebhookEvent, Data) {
+        let body = try await Self.body(request)
+        try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
+        return (try TikTokWebhookEvent.parse(body), body)
+    }
+
+    func account(for event: TikTokWebhookEvent) async throws -> (workspace: WorkspaceID, handle: String)? {
+        try await database.withUnscopedTransaction { c in
+            try c.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id($1)", event.openId).first.map {
+                (workspace: try $0.id("workspace_id", as: Workspace.self), handle: try $0.string("handle"))
+            }
+        }
+    }
+
+    /// Stores the delivery; false when this exact body was delivered before (TikTok delivers at
+    /// least once).
+    func recordDelivery(_ body: Data, account: (workspace: WorkspaceID, handle: String)) async throws -> Bool {
+        try await database.withWorkspace(account.workspace) { try Self.insertDelivery(body, workspace: account.workspace, on: $0) }
+    }
+
+    static func insertDelivery(_ body: Data, workspace: WorkspaceID, on c: Connection) throws -> Bool {
+        let key = Crypto.sha256Hex(String(decoding: body, as: UTF8.self))
+        let payload = (try? JSONValue.parse(body)) ?? .null
+        return try c.query(
+            "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'tiktok', $2, $3) ON CONFLICT DO NOTHING",
+            workspace, key, payload
+        ).affectedRows == 1
     }
 
     /// A comment starts a Post-Launch Loop for the account unless one is already open.

@@ -994,8 +994,42 @@ enum OpenAPIDocument {
                   $ref: '#/components/responses/Error'
           /webhooks/tiktok:
             post:
-              summary: "TikTok webhook (TikTok-Signature HMAC)"
+              summary: "TikTok Login Kit webhook (TikTok-Signature HMAC with the client secret)"
               operationId: post_webhooks_tiktok
+              security: []
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/TikTokEvent'
+              responses:
+                '200':
+                  description: OK
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                '400':
+                  $ref: '#/components/responses/Error'
+                '401':
+                  $ref: '#/components/responses/Error'
+                '404':
+                  $ref: '#/components/responses/Error'
+                '409':
+                  $ref: '#/components/responses/Error'
+                '413':
+                  $ref: '#/components/responses/Error'
+                '415':
+                  $ref: '#/components/responses/Error'
+                '429':
+                  $ref: '#/components/responses/Error'
+                '503':
+                  $ref: '#/components/responses/Error'
+          /webhooks/tiktok-business:
+            post:
+              summary: "TikTok API for Business webhook: comment.update (TikTok-Signature HMAC with the Business app secret)"
+              operationId: post_webhooks_tiktok_business
               security: []
               requestBody:
                 required: true
@@ -1679,6 +1713,7 @@ enum OpenAPIDocument {
                   type: string
                 content:
                   type: string
+                  description: "Serialized JSON; for comment.update {comment_action: insert|delete|set_to_hidden|set_to_friends_only|set_to_public, comment_id, video_id, text, ...}"
             PubSubPush:
               type: object
               required: [message]
