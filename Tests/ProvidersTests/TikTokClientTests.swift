@@ -109,24 +109,63 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         #expect(first.query.contains("business_id=b-1"))
     }
 
-    @Test func launchingCreatesCampaignAdGroupAndAdInOrder() async throws {
-        let server = FakeServer { request, _ in
-            switch request.path {
-            case "/campaign/create/": return .json(["code": 0, "message": "OK", "data": ["campaign_id": "c-9"]])
-            case "/adgroup/create/": return .json(["code": 0, "message": "OK", "data": ["adgroup_id": "g-9"]])
-            default: return .json(["code": 0, "message": "OK", "data": ["ad_ids": ["a-9"]]])
-            }
-        }
+    static let launchSpec = CampaignSpec(name: "Spring", objective: "TRAFFIC", dailyBudgetUsd: 50, videoId: "v-1", adText: "Glow up")
+
+    func client(_ base: String) -> LiveTikTokBusiness {
+        LiveTikTokBusiness(
+            baseURL: base, accessToken: "act", businessID: nil, advertiserID: "adv-1", transport: CurlTransport(), retry: quickRetry,
+            clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
+    }
+
+    @Test func launchingCreatesCampaignAdGroupAndAdInOrderWithEveryRequiredField() async throws {
+        let api = MarketingAPIFake()
+        let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
-            let client = LiveTikTokBusiness(baseURL: base, accessToken: "act", businessID: nil, advertiserID: "adv-1", transport: CurlTransport(), retry: quickRetry)
-            let launched = try await client.launch(CampaignSpec(name: "Spring", objective: "TRAFFIC", dailyBudgetUsd: 50, videoId: "v-1", adText: "Glow up"), idempotencyKey: "run-1:ads")
-            #expect(launched == LaunchedCampaign(campaignId: "c-9", adGroupId: "g-9", adId: "a-9"))
+            let launched = try await client(base).launch(Self.launchSpec, idempotencyKey: "run-1:ads")
+            #expect(launched == LaunchedCampaign(
+                campaignId: api.created["/campaign/create/"]![0], adGroupId: api.created["/adgroup/create/"]![0], adId: api.created["/ad/create/"]![0]))
         }
         #expect(server.requests.map(\.path) == ["/campaign/create/", "/adgroup/create/", "/ad/create/"])
         let campaign = try #require(server.requests[0].json)
         #expect(campaign["advertiser_id"] == "adv-1" && campaign["budget"] == 50 && campaign["objective_type"] == "TRAFFIC" && campaign["request_id"] == "run-1:ads")
-        #expect(server.requests[1].json?["campaign_id"] == "c-9")
-        #expect(server.requests[2].json?["adgroup_id"] == "g-9")
+        let group = try #require(server.requests[1].json)
+        #expect(group["schedule_start_time"] == "2027-01-15 08:00:00" && group["pacing"] == "PACING_MODE_SMOOTH")
+    }
+
+    @Test func theFakeRefusesWhatTheSDKMarksRequired() async throws {
+        let api = MarketingAPIFake()
+        let server = FakeServer { request, _ in api.reply(request) }
+        try await server.run { base in
+            let transport = CurlTransport()
+            let campaign = try await transport.send(HTTPRequest(
+                method: "POST", url: base + "/campaign/create/", headers: [HTTPHeader("Access-Token", "act")],
+                body: Data(#"{"advertiser_id":"adv-1","campaign_name":"c","objective_type":"TRAFFIC"}"#.utf8)))
+            let campaignId = try #require(campaign.json?["data"]?["campaign_id"]?.stringValue)
+            for field in MarketingAPIFake.required["/adgroup/create/"]! {
+                var body: [String: JSONValue] = [
+                    "advertiser_id": "adv-1", "campaign_id": .string(campaignId), "adgroup_name": "g", "budget_mode": "BUDGET_MODE_DAY", "budget": 50,
+                    "schedule_type": "SCHEDULE_FROM_NOW", "schedule_start_time": "2027-01-15 08:00:00", "optimization_goal": "CLICK",
+                    "billing_event": "CPC", "pacing": "PACING_MODE_SMOOTH",
+                ]
+                body[field] = nil
+                let answer = try await transport.send(HTTPRequest(
+                    method: "POST", url: base + "/adgroup/create/", headers: [HTTPHeader("Access-Token", "act")], body: Data(JSONValue.object(body).jsonString.utf8)))
+                #expect(answer.json?["code"] == 40002 && answer.json?["message"]?.stringValue == "\(field): Missing data for required field.")
+            }
+        }
+        #expect(api.created["/adgroup/create/"] == nil)
+    }
+
+    @Test(arguments: ["/campaign/create/", "/adgroup/create/", "/ad/create/"])
+    func anAnswerWithoutItsIdFailsTheLaunchNamingIt(_ path: String) async throws {
+        let api = MarketingAPIFake()
+        api.omitIdOf = path
+        let server = FakeServer { request, _ in api.reply(request) }
+        try await server.run { base in
+            let error = await #expect(throws: ProviderError.self) { try await client(base).launch(Self.launchSpec, idempotencyKey: "k") }
+            #expect(error?.code == "malformed_response" && error?.message.hasPrefix("\(path) answered without") == true, "\(String(describing: error))")
+        }
+        #expect(server.requests.last?.path == path, "nothing is called after the malformed answer")
     }
 
     @Test func aMissingCredentialNamesTheSetting() async throws {

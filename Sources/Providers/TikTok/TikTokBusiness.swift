@@ -22,14 +22,20 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     public var advertiserID: String?
     public var transport: any HTTPTransport
     public var retry: RetryPolicy
+    /// "Now" for an ad group's `schedule_start_time`.
+    public var clock: Clock
 
-    public init(baseURL: String, accessToken: String?, businessID: String?, advertiserID: String?, transport: any HTTPTransport, retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        baseURL: String, accessToken: String?, businessID: String?, advertiserID: String?, transport: any HTTPTransport, retry: RetryPolicy = RetryPolicy(),
+        clock: Clock = .system
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.accessToken = accessToken
         self.businessID = businessID
         self.advertiserID = advertiserID
         self.transport = transport
         self.retry = retry
+        self.clock = clock
     }
 
     static func unwrap(_ response: HTTPResponse) throws -> JSONValue {
@@ -89,21 +95,39 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
             "advertiser_id": .string(advertiserID), "campaign_name": .string(campaign.name), "objective_type": .string(campaign.objective),
             "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "request_id": .string(idempotencyKey),
         ])
-        guard let campaignId = created["campaign_id"].flatMap({ $0.stringValue ?? $0.intValue.map(String.init) }) else {
-            throw ProviderError(provider: "tiktok_ads", code: "malformed_response", message: "no campaign_id in response")
-        }
+        let campaignId = try Self.id(created["campaign_id"], "campaign_id", of: "/campaign/create/")
+        // The SDK marks schedule_start_time and pacing required even with SCHEDULE_FROM_NOW.
         let group = try await call("POST", "/adgroup/create/", body: [
             "advertiser_id": .string(advertiserID), "campaign_id": .string(campaignId), "adgroup_name": .string(campaign.name + " / group"),
             "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
             "billing_event": "CPC", "optimization_goal": "CLICK", "schedule_type": "SCHEDULE_FROM_NOW",
+            "schedule_start_time": .string(Self.scheduleTime(clock.now())), "pacing": "PACING_MODE_SMOOTH",
         ])
-        let adGroupId = group["adgroup_id"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? ""
+        let adGroupId = try Self.id(group["adgroup_id"], "adgroup_id", of: "/adgroup/create/")
         var creative: [String: JSONValue] = ["ad_name": .string(campaign.name + " / ad"), "ad_text": .string(campaign.adText), "ad_format": "SINGLE_VIDEO"]
         if let videoId = campaign.videoId { creative["tiktok_item_id"] = .string(videoId) }
         let ad = try await call("POST", "/ad/create/", body: [
             "advertiser_id": .string(advertiserID), "adgroup_id": .string(adGroupId), "creatives": [.object(creative)],
         ])
-        let adId = ad["ad_ids"]?.arrayValue?.first.flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? ""
+        let adId = try Self.id(ad["ad_ids"]?.arrayValue?.first, "ad_ids", of: "/ad/create/")
         return LaunchedCampaign(campaignId: campaignId, adGroupId: adGroupId, adId: adId)
+    }
+
+    /// An id the API returned, as a string; a response without it fails the launch instead of
+    /// carrying an empty id into the next call.
+    static func id(_ value: JSONValue?, _ field: String, of path: String) throws -> String {
+        switch value {
+        case .string(let id)? where !id.isEmpty: return id
+        case .number(let number)? where number == number.rounded() && abs(number) < 9_007_199_254_740_992: return String(Int64(number))
+        default: throw ProviderError(provider: "tiktok_ads", code: "malformed_response", message: "\(path) answered without \(field)")
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` in UTC, the Marketing API's time format.
+    static func scheduleTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 }
