@@ -9,7 +9,7 @@ python3 scripts/check-architecture.py
 
 export TEST_DATA_DIR="${TEST_DATA_DIR:-$PWD/.data/test}"
 stop_clusters() {
-    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart" "$PWD/.data/browser" "$PWD"/.data/reliability/*; do
+    for dir in "$TEST_DATA_DIR" "$TEST_DATA_DIR-restart" "$PWD/.data/browser" "$PWD/.data/cli" "$PWD"/.data/reliability/*; do
         [[ -d "$dir" ]] && .build/debug/tiktok-army db stop --data-dir "$dir" >/dev/null 2>&1 || true
     done
 }
@@ -17,6 +17,9 @@ trap stop_clusters EXIT
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The operator's console commands (migrate, run, runs, approvals, approve) on an embedded cluster.
+python3 tests/cli/test_cli.py
 
 # The dashboard in headless Chromium (screenshots land in artifacts/).
 python3 tests/browser/test_dashboard.py

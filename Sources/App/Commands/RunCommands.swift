@@ -23,6 +23,8 @@ struct RunWorkflow: AsyncParsableCommand {
     func run() async throws {
         let (army, close) = try await Console.army(console)
         do {
+            // Checked first, so a mistyped workflow leaves no brief behind.
+            _ = try await army.get("/api/dashboard/workflows/\(workflow)")
             var body: JSONValue = ["handle": .string(handle), "target_type": .string(targetType)]
             if let notes { body = body.merging(["notes": .string(notes)]) }
             let brief = try await army.post("/api/dashboard/briefs", body)

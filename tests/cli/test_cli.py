@@ -1,0 +1,107 @@
+"""The operator's console commands against the embedded cluster, as a shell user runs them:
+migrate, run (a finished run and one that waits for approval), runs, approvals, approve, and
+the one-line errors for bad input."""
+
+import os
+import re
+import shutil
+import subprocess
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, ".build/debug/tiktok-army")
+DATA = os.path.join(ROOT, ".data/cli")
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def cli(*args, check=True):
+    result = subprocess.run([BIN, *args, "--data-dir", DATA], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} exited {result.returncode}: {result.stderr[-2000:]}")
+    return result
+
+
+def sql(query):
+    """`query` as the owner, scoped (row-level security is forced) to the dev key's workspace."""
+    url = subprocess.run([BIN, "db", "url", "--data-dir", DATA], capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(DATA, "dev-api-key")) as f:
+        key = f.read().strip()
+    scoped = (
+        "SELECT set_config('app.workspace_id', (SELECT workspace_id::text FROM tiktok_lookup_api_key(encode(sha256(convert_to(:'key', 'UTF8')), 'hex'))), false) \\g /dev/null\n"
+        + query
+    )
+    result = subprocess.run(["psql", url, "-XAt", "-v", f"key={key}", "-v", "ON_ERROR_STOP=1"], input=scoped, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def error_line(result):
+    lines = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
+    return lines[-1] if lines else ""
+
+
+class ConsoleCommands(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        subprocess.run([BIN, "db", "stop", "--data-dir", DATA], capture_output=True)
+        shutil.rmtree(DATA, ignore_errors=True)
+        cls.first_migrate = cli("migrate").stdout
+        assert cli("approvals").stdout.strip() == "nothing is waiting for approval"  # makes the dev workspace and key
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run([BIN, "db", "stop", "--data-dir", DATA], capture_output=True)
+
+    def test_migrate_applies_every_migration_once(self):
+        migrations = sorted(f for f in os.listdir(os.path.join(ROOT, "migrations")) if f.endswith(".sql"))
+        self.assertIn("applied: " + ", ".join(migrations), self.first_migrate)
+        self.assertEqual(cli("migrate").stdout.strip(), "schema is up to date")
+        self.assertEqual(sql("SELECT count(*) FROM tiktok_meta.schema_migrations"), str(len(migrations)))
+
+    def test_the_operator_loop(self):
+
+        audit = cli("run", "profile_audit", "--handle", "@cli_brand")
+        run_id = re.search(rf"^run ({UUID}): profile_audit for @cli_brand$", audit.stdout, re.M).group(1)
+        self.assertRegex(audit.stdout, r"✓ synthesis\s+succeeded")
+        self.assertRegex(audit.stdout, r"\nsucceeded — \$0\.\d{4}, \d+ ms")
+        self.assertIn("@cli_brand", audit.stdout.split("succeeded — ", 1)[1], "the report is printed")
+        self.assertEqual(sql(f"SELECT status FROM tiktok_workflow_runs WHERE id = '{run_id}'"), "succeeded")
+
+        launch = cli("run", "campaign_launch", "--handle", "@cli_brand", "--notes", "spring drop")
+        launch_id = re.search(rf"^run ({UUID}): campaign_launch", launch.stdout, re.M).group(1)
+        approval_id = re.search(rf"waiting for approval ({UUID}): tiktok-army approve \1", launch.stdout).group(1)
+
+        listed = cli("runs").stdout.splitlines()
+        self.assertEqual([l.split()[0] for l in listed], [launch_id, run_id], "newest first")
+        self.assertEqual(listed[0].split()[2], "awaiting_approval")
+        self.assertEqual([l.split()[0] for l in cli("runs", "--status", "succeeded").stdout.splitlines()], [run_id])
+
+        pending = cli("approvals").stdout.strip()
+        self.assertEqual(pending, f"{approval_id}  Approve creative and budget  run {launch_id}")
+
+        approved = cli("approve", approval_id, "--note", "ship it")
+        self.assertTrue(approved.stdout.startswith(f"approved {approval_id}\n"), approved.stdout[:200])
+        self.assertIn("\nsucceeded\n", approved.stdout)
+        self.assertEqual(sql(f"SELECT status || '/' || decision_note FROM tiktok_approvals WHERE id = '{approval_id}'"), "approved/ship it")
+        self.assertEqual(sql(f"SELECT status FROM tiktok_workflow_runs WHERE id = '{launch_id}'"), "succeeded")
+        self.assertEqual(cli("approvals").stdout.strip(), "nothing is waiting for approval")
+
+        again = cli("approve", approval_id, check=False)
+        self.assertEqual((again.returncode, error_line(again)), (1, f"error: approval {approval_id} was already approved"))
+
+    def test_bad_input_is_one_clear_line_and_writes_nothing(self):
+        briefs = lambda: sql("SELECT count(*) FROM tiktok_briefs")
+        before = briefs()
+        cases = [
+            (("run", "nonsense", "--handle", "@cli_brand"), "error: no workflow nonsense"),
+            (("run", "profile_audit", "--handle", "@x"), "error: handle must be 2-24 letters, digits, underscores or periods, optionally starting with @"),
+            (("runs", "--status", "bogus"), "error: status must be one of pending, running, awaiting_approval, succeeded, failed, cancelled, rejected"),
+            (("approve", "not-a-uuid"), "error: id must be a UUID"),
+        ]
+        for args, message in cases:
+            result = cli(*args, check=False)
+            self.assertEqual((result.returncode, error_line(result)), (1, message), args)
+        self.assertEqual(briefs(), before, "a refused command stores no brief")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
