@@ -176,4 +176,38 @@ import Testing
         let posts = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT count(*) AS n FROM tiktok_posts").first!.int("n") }
         #expect(posts == 1)
     }
+
+    @Test func aPostLeftPublishingByADeadAgentRunIsTakenOverButALiveOnesIsNot() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let publisher = CountingPublisher()
+        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.publisher = publisher })
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+        }
+        let assetId = "publish-\(UUID().uuidString.lowercased())"
+        let folder = AgentTestSupport.mediaDir + "/" + workspace.description
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("video".utf8).write(to: URL(fileURLWithPath: MediaAsset.path(assetId, in: folder)))
+        let key = "\(run.id):" + Crypto.sha256Hex(assetId).prefix(16)
+        // The attempt that claimed the post is still running: another worker must not post it too.
+        let holder = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let holder = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name, workflow_run_id) VALUES ($1, 'publisher', $2) RETURNING id", workspace, run.id).first!.string("id")
+            try c.query("INSERT INTO tiktok_posts (workspace_id, run_id, caption, idempotency_key, status, claimed_by) VALUES ($1, $2, 'Hi', $3, 'publishing', $4::uuid)",
+                        workspace, run.id, key, holder)
+            return holder
+        }
+        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]]]
+        let busy = await #expect(throws: AgentError.self) { try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id) }
+        #expect(busy?.isTransient == true && busy?.message == "post \(key) is being published by another worker")
+        #expect(publisher.posts.next() == 1, "nothing was posted while the claim was alive")
+        // Its process died and the engine closed it as abandoned: the next attempt takes the post over.
+        try await TestDatabase.database.withWorkspace(workspace) { c in
+            _ = try c.query("UPDATE tiktok_agent_runs SET status = 'failed', error = 'abandoned: lease expired' WHERE id = $1::uuid", holder)
+        }
+        let taken = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
+        #expect(taken.output["published"]?.arrayValue?.first?["deduplicated"] == false)
+        #expect(publisher.posts.next() == 3, "posted once, by the attempt that took over")
+        let post = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT status, external_id FROM tiktok_posts WHERE idempotency_key = $1", key).first! }
+        #expect(try post.string("status") == "published" && post["external_id"] == "pub-2")
+    }
 }

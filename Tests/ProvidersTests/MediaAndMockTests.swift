@@ -21,6 +21,30 @@ import Testing
         }
     }
 
+    @Test func aVideoBeingWrittenIsNeverVisibleUnderItsNameAndNoPartialFileStays() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try await transcoder.testClip(output: folder + "/source.mp4", width: 640, height: 360, seconds: 1)
+        // An ffmpeg that writes a first chunk of its output, then waits for the gate before doing the real work.
+        let gate = folder + "/gate", wrapper = folder + "/slow-ffmpeg"
+        try """
+            #!/bin/sh
+            for last in "$@"; do :; done
+            printf 'half a video' > "$last"
+            while [ ! -f '\(gate)' ]; do sleep 0.01; done
+            exec ffmpeg "$@"
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let slow = Transcoder(ffmpeg: wrapper)
+        let writing = Task { try await slow.toTikTok(input: folder + "/source.mp4", output: folder + "/shared.mp4") }
+        let others = { Set(try FileManager.default.contentsOfDirectory(atPath: folder)).subtracting(["source.mp4", "slow-ffmpeg"]) }
+        try await eventually("ffmpeg started writing") { try !others().isEmpty }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/shared.mp4"), "a reader would see half a video")
+        FileManager.default.createFile(atPath: gate, contents: nil)
+        #expect(try await writing.value.height == 1920)
+        #expect(try await transcoder.probe(folder + "/shared.mp4").height == 1920)
+        #expect(try others() == ["shared.mp4", "gate"], "no partial file is left behind")
+    }
+
     @Test func aMissingFfmpegIsAClearError() async throws {
         let missing = Transcoder(ffmpeg: "/nonexistent/ffmpeg", ffprobe: "/nonexistent/ffprobe")
         let error = await #expect(throws: MediaError.self) { try await missing.toTikTok(input: "in.mp4", output: folder + "/out.mp4") }

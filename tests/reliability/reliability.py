@@ -76,6 +76,17 @@ class Cluster:
         lines = result.stdout.strip().splitlines()[1:]
         return lines[0] if len(lines) == 1 else lines
 
+    def rows(self, workspace, query):
+        """The rows of `query`, always as a list."""
+        value = self.sql(workspace, query)
+        return [value] if isinstance(value, str) else value
+
+    def table_counts(self, workspace):
+        """Rows the workspace sees in every table of the schema."""
+        tables = self.rows(workspace, "SELECT schemaname || '.' || tablename FROM pg_tables WHERE tablename LIKE 'tiktok\\_%' ORDER BY 1")
+        query = " UNION ALL ".join(f"SELECT '{t}' || ' ' || count(*) FROM {t}" for t in tables)
+        return dict(line.split() for line in self.rows(workspace, query))
+
 
 class Server:
     """`tiktok-army serve` as a child process."""
@@ -239,25 +250,101 @@ def check_runs_intact(cluster, workspace, port, key, runs):
     return int(retaken), int(abandoned)
 
 
+def wait_for(what, condition, timeout=60):
+    deadline = time.time() + timeout
+    while not condition():
+        expect(time.time() < deadline, f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)
+
+
+def approved_launches(cluster, workspace, port, key, count):
+    """`count` Campaign Launch runs parked at their approval, then approved."""
+    runs = start_runs(port, key, count, workflow="campaign_launch")
+    ids = ",".join(f"'{r}'" for r in runs)
+    wait_for("every launch waiting for approval", lambda: int(cluster.sql(
+        workspace, f"SELECT count(*) FROM tiktok_approvals WHERE run_id IN ({ids}) AND status = 'pending'")) == count, timeout=120)
+    for approval in cluster.rows(workspace, f"SELECT id FROM tiktok_approvals WHERE run_id IN ({ids}) AND status = 'pending'"):
+        status, body, _ = request(port, "POST", f"/api/dashboard/approvals/{approval}/approve", key, {"note": "reliability"})
+        expect(status == 200, f"approving answered {status}: {body}")
+    return runs
+
+
+def check_launches_once(cluster, workspace, runs):
+    """Every launch succeeded; each of its posts was published by exactly one successful publish
+    call and its campaign launched by exactly one, counted from the provider calls recorded in the
+    trace (including those of agent runs the killed process left behind)."""
+    ids = ",".join(f"'{r}'" for r in runs)
+    statuses = cluster.rows(workspace, f"SELECT status || ' ' || count(*) FROM tiktok_workflow_runs WHERE id IN ({ids}) GROUP BY status")
+    expect(statuses == [f"succeeded {len(runs)}"], f"launch statuses: {statuses}")
+    per_run = cluster.rows(workspace, f"""
+        SELECT r.id || ' ' || (SELECT count(*) FROM tiktok_posts p WHERE p.run_id = r.id) || ' ' ||
+               (SELECT count(*) FROM tiktok_posts p WHERE p.run_id = r.id AND p.status = 'published' AND p.external_id IS NOT NULL) || ' ' ||
+               (SELECT count(*) FROM tiktok_ad_campaigns a WHERE a.run_id = r.id AND a.external_id IS NOT NULL)
+        FROM tiktok_workflow_runs r WHERE r.id IN ({ids})""")
+    posts = 0
+    for line in per_run:
+        run, rows, published, launched = line.split()
+        expect(int(rows) > 0 and rows == published and launched == "1", f"launch {run}: {rows} posts, {published} published, {launched} campaigns launched")
+        posts += int(rows)
+    # Provider calls as the trace records them. A killed attempt's trace rows die with it (they are
+    # written with the step's outcome), so a post published by an attempt that was then killed has no
+    # recorded call: it must name that attempt's agent run, closed as abandoned, as its publisher.
+    calls = cluster.rows(workspace, f"""
+        SELECT s.name || ' ' || coalesce(s.request->>'idempotency_key', r.workflow_run_id::text) || ' ' || count(*)
+        FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id
+        WHERE r.workflow_run_id IN ({ids}) AND s.name IN ('tiktok.publish', 'tiktok.ads.launch') AND s.error IS NULL
+        GROUP BY s.name, s.request->>'idempotency_key', r.workflow_run_id""")
+    repeated = [c for c in calls if not c.endswith(" 1")]
+    expect(not repeated, f"sent more than once: {repeated}")
+    traced = {c.split()[1] for c in calls if c.startswith("tiktok.publish ")}
+    untraced = cluster.rows(workspace, f"""
+        SELECT p.idempotency_key || ' ' || coalesce(a.error LIKE 'abandoned:%', false) FROM tiktok_posts p
+        LEFT JOIN tiktok_agent_runs a ON a.id = p.claimed_by WHERE p.run_id IN ({ids})""")
+    unexplained = [line for line in untraced if line and line.split()[0] not in traced and line.split()[1] != "true"]
+    expect(not unexplained, f"published with no recorded call and no killed publisher: {unexplained}")
+    launches = [c for c in calls if c.startswith("tiktok.ads.launch ")]
+    expect(len(launches) == len(runs), f"{len(launches)} campaign launches recorded for {len(runs)} launches")
+    return posts
+
+
 def suite_kill(binary, base, options):
     """SIGKILL the server while runs are in flight; a restarted server finishes every run."""
     env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3"}
     with Deployment(binary, base, "kill", env) as deployment:
         cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
+        launches = approved_launches(cluster, workspace, port, key, 6)
+        launch_ids = ",".join(f"'{r}'" for r in launches)
         runs = start_runs(port, key, 40)
-        time.sleep(1.0)
-        running = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'")
-        done_before = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'succeeded'")
+        # Kill while audits run and approved launches are past their gate (publishing, ads).
+        wait_for("audit steps and post-approval launch steps running", lambda: cluster.sql(workspace, f"""
+            SELECT (SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running' AND run_id NOT IN ({launch_ids})) > 0
+               AND (SELECT count(*) FROM tiktok_workflow_steps WHERE run_id IN ({launch_ids}) AND status IN ('running', 'succeeded')
+                    AND step_key IN ('publisher', 'ads_campaign_manager', 'synthesis')) > 0""") == "t")
         deployment.server.kill()
         killed_at = time.time()
+        # The database as the killed process left it.
+        running = int(cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'"))
+        agents_running = int(cluster.sql(workspace, "SELECT count(*) FROM tiktok_agent_runs WHERE status = 'running'"))
+        done_before = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'succeeded' AND run_id NOT IN ({launch_ids})")
+        expect(running > 0, "no step was in flight at the kill")
         deployment.start_server()
-        wait_terminal(cluster, workspace, runs, timeout=180)
+        wait_terminal(cluster, workspace, runs + launches, timeout=180)
         recovered = time.time() - killed_at
         retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
-        say(f"  40 Profile Audit runs; SIGKILL with {running} steps running and {done_before} of 240 done")
-        say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; {retaken} steps ran a second attempt after their lease "
-            f"(3 s), {abandoned} agent runs of the killed process closed as abandoned when their steps were claimed again; no step succeeded twice; "
-            "no agent run left running; all 40 streams complete and in order")
+        everywhere = cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE attempt > 1") 
+        closed = cluster.sql(workspace, "SELECT count(*) FROM tiktok_agent_runs WHERE error LIKE 'abandoned:%'")
+        # Each step in flight is taken again exactly once; each agent run it had open is closed as
+        # abandoned. A step claimed but killed before its agent run began has none to close, so
+        # abandoned agent runs can be fewer than retaken steps.
+        expect(int(everywhere) == running, f"{running} steps were in flight at the kill, {everywhere} ran a second attempt")
+        expect(int(closed) == agents_running, f"{agents_running} agent runs were open at the kill, {closed} closed as abandoned")
+        posts = check_launches_once(cluster, workspace, launches)
+        say(f"  40 Profile Audit runs and 6 approved Campaign Launches; SIGKILL with {running} steps running "
+            f"({agents_running} agent runs open) and {done_before} of 240 audit steps done")
+        say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; each of the {running} steps in flight ran one second attempt "
+            f"after its lease (3 s) and each of the {agents_running} open agent runs closed as abandoned ({retaken} and {abandoned} of them in the audits); "
+            f"no step succeeded twice; no agent run left running; all 40 streams complete and in order; the launches made {posts} posts "
+            "and 6 ad campaigns, each published or launched once")
 
 
 def suite_postgres(binary, base, options):
@@ -267,7 +354,8 @@ def suite_postgres(binary, base, options):
         cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         runs = start_runs(port, key, 30)
         acknowledged = []
-        time.sleep(0.8)
+        wait_for("steps running", lambda: int(cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'")) > 0)
+        in_flight = int(cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'"))
         cluster.stop()
         stopped_at = time.time()
         ready, outage_writes = [], []
@@ -295,9 +383,13 @@ def suite_postgres(binary, base, options):
         ids = ",".join(f"'{b}'" for b in acknowledged)
         stored = cluster.sql(workspace, f"SELECT count(*) FROM tiktok_briefs WHERE id IN ({ids})")
         expect(int(stored) == len(acknowledged), f"{len(acknowledged)} briefs acknowledged, {stored} stored")
+        refused = len(outage_writes) - outage_writes.count(201)
+        outage_rows = cluster.sql(workspace, "SELECT count(*) FROM tiktok_briefs WHERE handle = '@outage'")
+        expect(int(outage_rows) == outage_writes.count(201), f"{refused} writes were refused during the outage, yet {outage_rows} of them are stored")
         retaken, abandoned = check_runs_intact(cluster, workspace, port, key, runs)
-        say(f"  30 runs in flight; Postgres down {restarted_at - stopped_at:.1f} s: /ready answered 503 {len(ready)} times out of {len(ready)}, "
-            f"writes answered 503 ({len(outage_writes)} tries), none half-written")
+        expect(abandoned <= retaken, f"{abandoned} agent runs closed as abandoned but only {retaken} steps were taken again")
+        say(f"  30 runs, {in_flight} steps running at the stop; Postgres down {restarted_at - stopped_at:.1f} s: /ready answered 503 {len(ready)} times out of {len(ready)}, "
+            f"writes answered 503 ({len(outage_writes)} tries), none of them stored")
         say(f"  after restart: /ready 200 in {ready_after:.1f} s, every run succeeded {finished:.1f} s after restart "
             f"({retaken} steps needed a second attempt, {abandoned} agent runs cut off by the outage closed as abandoned), "
             f"{len(acknowledged)} acknowledged briefs all stored")
@@ -347,28 +439,36 @@ def suite_abuse(binary, base, options):
         cluster, workspace, key, port = deployment.cluster, deployment.workspace, deployment.key, deployment.port
         routes = ["/api/dashboard/briefs", "/api/dashboard/workflows/run", "/api/dashboard/copilot",
                   "/api/dashboard/approvals/00000000-0000-0000-0000-000000000000/approve"]
+        # What each bad body must get, on every route (the approval route checks the body before the id).
         bodies = {
-            "malformed JSON": (b'{"handle": "@x",', "application/json"),
-            "not an object": (b'["@x"]', "application/json"),
-            "invalid UTF-8": (b'{"handle": "\xff\xfe"}', "application/json"),
-            "wrong content type": (b'handle=@x', "application/x-www-form-urlencoded"),
-            "4 MB body": (b'{"notes": "' + b"x" * (4 << 20) + b'"}', "application/json"),
-            "empty body": (b"", "application/json"),
+            "malformed JSON": (b'{"handle": "@x",', "application/json", 400, "invalid_input", "the body is not a JSON object"),
+            "not an object": (b'["@x"]', "application/json", 400, "invalid_input", "the body is not a JSON object"),
+            "invalid UTF-8": (b'{"handle": "\xff\xfe"}', "application/json", 400, "invalid_input", "the body is not valid UTF-8"),
+            "wrong content type": (b'handle=@x', "application/x-www-form-urlencoded", 415, "unsupported_media_type", "send the body as application/json"),
+            "4 MB body": (b'{"notes": "' + b"x" * (4 << 20) + b'"}', "application/json", 413, "payload_too_large", None),
+            "empty body": (b"", "application/json", 400, "invalid_input", "the body is not a JSON object"),
         }
+        before = cluster.table_counts(workspace)
         tried = 0
         for route in routes:
-            for name, (body, content_type) in bodies.items():
+            for name, (body, content_type, expected, code, message) in bodies.items():
                 status, answer, _ = request(port, "POST", route, key, body, {"Content-Type": content_type})
                 tried += 1
-                expect(400 <= status < 500, f"{name} on {route} answered {status}: {str(answer)[:200]}")
                 expect(isinstance(answer, dict) and {"code", "message"} <= set(answer.get("error", {})),
                        f"{name} on {route}: no error shape: {str(answer)[:200]}")
-        status, _, _ = request(port, "POST", "/api/dashboard/briefs", None, {"handle": "@x"})
-        expect(status == 401, f"no key answered {status}")
-        written = cluster.sql(workspace, "SELECT (SELECT count(*) FROM tiktok_briefs) + (SELECT count(*) FROM tiktok_workflow_runs)")
-        expect(written == "0", f"{written} rows were written by refused requests")
+                if name == "empty body" and "/approvals/" in route:
+                    # No body means no note there: the request is read, and the approval does not exist.
+                    expected, code, message = 404, "not_found", "approval 00000000-0000-0000-0000-000000000000 not found"
+                got = (status, answer["error"]["code"], answer["error"]["message"] if message else None)
+                expect(got == (expected, code, message),
+                       f"{name} on {route} answered {got}, expected {(expected, code, message)}")
+        status, answer, _ = request(port, "POST", "/api/dashboard/briefs", None, {"handle": "@x"})
+        expect(status == 401 and answer["error"]["code"] == "unauthorized", f"no key answered {status}")
+        after = cluster.table_counts(workspace)
+        changed = {t: (before.get(t), n) for t, n in after.items() if before.get(t) != n}
+        expect(len(after) >= 25 and not changed, f"refused requests changed rows: {changed}")
         say(f"  {tried} malformed, non-object, non-UTF-8, wrongly typed, 4 MB and empty bodies on {len(routes)} write routes: all 4xx with "
-            f"{{error: {{code, message}}}}, nothing written")
+            f"the expected status and {{error: {{code, message}}}}; row counts of all {len(after)} tables unchanged")
 
 
 def suite_fuzz(binary, base, options):

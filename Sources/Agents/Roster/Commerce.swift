@@ -190,7 +190,11 @@ public struct Publisher: Agent {
                     return (false, done["external_id"])
                 }
                 let claimed = try c.query(
-                    "UPDATE tiktok_posts SET status = 'publishing' WHERE idempotency_key = $1 AND status IN ('pending', 'failed') RETURNING id", key
+                    """
+                    UPDATE tiktok_posts SET status = 'publishing', claimed_by = $2 WHERE idempotency_key = $1 AND (status IN ('pending', 'failed')
+                        OR (status = 'publishing' AND NOT EXISTS (SELECT 1 FROM tiktok_agent_runs a WHERE a.id = tiktok_posts.claimed_by AND a.status = 'running')))
+                    RETURNING id
+                    """, key, context.agentRunId
                 ).first != nil
                 return (claimed, nil)
             }

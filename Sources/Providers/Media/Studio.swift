@@ -57,7 +57,7 @@ public struct LiveStudio: StudioAPI {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/studio-" + Crypto.sha256Hex(request.script).prefix(16) + ".mp4"
-        try download.body.write(to: URL(fileURLWithPath: path))
+        try download.body.write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }
 }

@@ -53,13 +53,30 @@ public struct Transcoder: Sendable {
                          "-maxrate", "12M", "-bufsize", "24M", "-g", "60",
                          "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2", "-movflags", "+faststart"]
         if let maxSeconds { arguments += ["-t", String(maxSeconds)] }
-        arguments.append(output)
-        try await run(arguments, what: "transcoding \(URL(fileURLWithPath: input).lastPathComponent)")
-        let info = try await probe(output)
-        guard info.width == 1080, info.height == 1920, info.videoCodec == "h264" else {
-            throw MediaError("transcoded file is \(info.width)x\(info.height) \(info.videoCodec), expected 1080x1920 h264")
+        return try await Self.replacing(output) { partial in
+            try await run(arguments + [partial], what: "transcoding \(URL(fileURLWithPath: input).lastPathComponent)")
+            let info = try await probe(partial)
+            guard info.width == 1080, info.height == 1920, info.videoCodec == "h264" else {
+                throw MediaError("transcoded file is \(info.width)x\(info.height) \(info.videoCodec), expected 1080x1920 h264")
+            }
+            return info
         }
-        return info
+    }
+
+    /// Writes through a file of its own next to `output`, then renames it into place, so a reader
+    /// (or a step writing the same content-named file at the same time) never sees half a video.
+    @discardableResult
+    static func replacing<T>(_ output: String, _ write: (String) async throws -> T) async throws -> T {
+        let url = URL(fileURLWithPath: output)
+        let partial = url.deletingPathExtension().path + ".partial-" + UUID().uuidString.prefix(8).lowercased() + "." + url.pathExtension
+        do {
+            let value = try await write(partial)
+            guard rename(partial, output) == 0 else { throw MediaError("could not move the finished file to \(output): errno \(errno)") }
+            return value
+        } catch {
+            unlink(partial)
+            throw error
+        }
     }
 
     /// Reads dimensions, codecs and duration with ffprobe.
@@ -79,11 +96,13 @@ public struct Transcoder: Sendable {
     /// A synthetic clip (colour bars and a tone) of the given size and length.
     public func testClip(output: String, width: Int, height: Int, seconds: Double, label: String = "") async throws {
         let hue = label.isEmpty ? 0 : Int(Crypto.sha256(Array(label.utf8))[0]) * 360 / 256
-        try await run([ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
-                       "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=30:duration=\(seconds)",
-                       "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
-                       "-vf", "hue=h=\(hue)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", output],
-                      what: "making a test clip")
+        try await Self.replacing(output) { partial in
+            try await run([ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
+                           "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=30:duration=\(seconds)",
+                           "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
+                           "-vf", "hue=h=\(hue)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", partial],
+                          what: "making a test clip")
+        }
     }
 
     @discardableResult
