@@ -76,4 +76,24 @@ import Testing
             totalCostUsd: 0, totalLatencyMs: 0, createdAt: now, updatedAt: now)
         #expect(bare.json == (try JSONValue.from(bare)))
     }
+
+    @Test func aNineteenDigitIdKeepsEveryDigit() throws {
+        let text = #"{"big":123456789012345678901234567890,"id":7106594312292453675,"rate":0.1049}"#
+        let value = try JSONValue.parse(text)
+        #expect(value.jsonString == text)
+        #expect(value["id"]?.intValue == 7_106_594_312_292_453_675)
+        #expect(value["id"]?.numberValue?.text == "7106594312292453675")
+        struct Holder: Codable, Equatable { var payload: JSONValue }
+        let coded = try JSONValue.from(Holder(payload: value))
+        #expect(coded["payload"]?.jsonString == text, "through Codable too")
+        #expect(try coded.decode(Holder.self).payload == value)
+    }
+
+    @Test func integersCompareByDigitsAndOtherNumbersByValue() throws {
+        #expect(try JSONValue.parse("7106594312292453675") != JSONValue.parse("7106594312292453674"))
+        #expect(try JSONValue.parse("1.0") == JSONValue.parse("1"))
+        #expect(try JSONValue.parse("-0") == 0)
+        #expect(try JSONValue.parse("1e2").doubleValue == 100)
+        #expect(JSONNumber("01") == nil && JSONNumber("1.") == nil && JSONNumber("12") == 12)
+    }
 }

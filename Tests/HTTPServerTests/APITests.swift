@@ -117,6 +117,11 @@ import Testing
             #expect(created.json["handle"] == "@glowco" && created.json["status"] == "pending" && created.json["target_type"] == "competitor")
             let id = try #require(created.json["id"]?.stringValue)
             #expect(try await client.call(.get, "/api/dashboard/briefs/\(id)", key: key).json["id"] == .string(id))
+            // A 19-digit number keeps every digit through the API, jsonb and back.
+            let long = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "glowco", "inputs": ["days": .number(JSONNumber("7106594312292453675")!)]])
+            let longId = try #require(long.json["id"]?.stringValue)
+            #expect(long.status == 201 && long.text.contains(#""days":7106594312292453675"#))
+            #expect(try await client.call(.get, "/api/dashboard/briefs/\(longId)", key: key).text.contains(#""days":7106594312292453675"#))
 
             let refusals: [(JSONValue?, String?, String?, Int, String)] = [
                 (["handle": "no spaces please"], nil, nil, 400, "handle must be 2-24"),

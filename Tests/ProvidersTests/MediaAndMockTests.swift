@@ -25,19 +25,31 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try await transcoder.testClip(output: folder + "/source.mp4", width: 640, height: 360, seconds: 1)
         // An ffmpeg that writes a first chunk of its output, then waits for the gate before doing the real work.
+        // A child process writes it: a file this process had open for writing could be inherited by
+        // another test's child at that moment and make running it fail with ETXTBSY.
         let gate = folder + "/gate", wrapper = folder + "/slow-ffmpeg"
-        try """
+        let script = """
             #!/bin/sh
             for last in "$@"; do :; done
             printf 'half a video' > "$last"
             while [ ! -f '\(gate)' ]; do sleep 0.01; done
             exec ffmpeg "$@"
-            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+            """
+        let made = try await Blocking.run { try Subprocess.run(["/bin/sh", "-c", "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh", script, wrapper]) }
+        #expect(made.status == 0, "\(made.output)")
         let slow = Transcoder(ffmpeg: wrapper)
-        let writing = Task { try await slow.toTikTok(input: folder + "/source.mp4", output: folder + "/shared.mp4") }
+        let failure = Locked<String?>(nil)
+        let writing = Task {
+            do { return try await slow.toTikTok(input: folder + "/source.mp4", output: folder + "/shared.mp4") } catch {
+                failure.value = "\(error)"
+                throw error
+            }
+        }
         let others = { Set(try FileManager.default.contentsOfDirectory(atPath: folder)).subtracting(["source.mp4", "slow-ffmpeg"]) }
-        try await eventually("ffmpeg started writing") { try !others().isEmpty }
+        try await eventually("ffmpeg started writing") {
+            if let failed = failure.value { throw MediaError("the transcode failed before writing: \(failed)") }
+            return try !others().isEmpty
+        }
         #expect(!FileManager.default.fileExists(atPath: folder + "/shared.mp4"), "a reader would see half a video")
         FileManager.default.createFile(atPath: gate, contents: nil)
         #expect(try await writing.value.height == 1920)

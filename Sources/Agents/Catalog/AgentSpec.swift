@@ -7,7 +7,7 @@ public enum FieldType: String, Sendable, Codable, CaseIterable {
     func accepts(_ value: JSONValue) -> Bool {
         switch (self, value) {
         case (.string, .string), (.boolean, .bool), (.array, .array), (.object, .object), (.number, .number): true
-        case (.integer, .number(let n)): n == n.rounded()
+        case (.integer, .number(let n)): n.isInteger || n.double == n.double.rounded()
         default: false
         }
     }

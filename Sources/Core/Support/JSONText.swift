@@ -35,7 +35,7 @@ enum JSONText {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number): out.append(contentsOf: format(number).utf8)
+        case .number(let number): out.append(contentsOf: number.text.utf8)
         case .string(let text): writeString(text, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -54,14 +54,6 @@ enum JSONText {
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Integers print without a fraction; other finite numbers in Swift's shortest round-trip
-    /// form; NaN and infinities, which JSON cannot hold, as `null`.
-    static func format(_ number: Double) -> String {
-        guard number.isFinite else { return "null" }
-        if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
-        return "\(number)"
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -184,7 +176,7 @@ enum JSONText {
             return index - start
         }
 
-        mutating func number() throws -> Double {
+        mutating func number() throws -> JSONNumber {
             let start = index
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
             let integer = digits()
@@ -201,7 +193,7 @@ enum JSONText {
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let number = Double(text), number.isFinite else { throw fail("number out of range") }
-            return number
+            return JSONNumber(validated: text)
         }
 
         mutating func string() throws -> String {

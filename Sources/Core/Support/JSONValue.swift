@@ -4,7 +4,7 @@ import Foundation
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
-    case number(Double)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -15,8 +15,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .number(JSONNumber(value))
+        } else if let value = try? container.decode(UInt64.self) {
+            self = .number(JSONNumber(value))
         } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
+            self = .number(JSONNumber(value))
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -32,10 +36,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
-                try container.encode(Int64(value))
+            if value.isInteger, let exact = Int64(value.text) {
+                try container.encode(exact)
+            } else if value.isInteger, let exact = UInt64(value.text) {
+                try container.encode(exact)
+            } else if value.isInteger, let exact = Decimal(string: value.text) {
+                try container.encode(exact)
+            } else if value.isFinite {
+                try container.encode(value.double)
             } else {
-                try container.encode(value)
+                try container.encodeNil()
             }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
@@ -73,8 +83,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
-    public var intValue: Int? { doubleValue.map { Int($0) } }
+    public var numberValue: JSONNumber? { if case .number(let n) = self { return n } else { return nil } }
+    public var doubleValue: Double? { numberValue?.double }
+    public var intValue: Int? { numberValue?.int }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
@@ -85,8 +96,8 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
-    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    public init(floatLiteral value: Double) { self = .number(JSONNumber(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
@@ -102,4 +113,11 @@ extension JSONValue {
         for (key, value) in theirs { mine[key] = value }
         return .object(mine)
     }
+}
+
+extension JSONValue {
+    /// A number from a `Double` (integral values print without a fraction).
+    public static func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
+    /// An integer, every digit kept.
+    public static func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
 }

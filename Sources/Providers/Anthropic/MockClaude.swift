@@ -66,7 +66,8 @@ public struct MockClaude: ClaudeClient {
         case .string(let text):
             let options = text.components(separatedBy: " | ")
             return .string(options.count > 1 ? random.pick(options) : text)
-        case .number(let value):
+        case .number(let number):
+            let value = number.double
             let varied = value * (0.7 + 0.6 * random.unit())
             if value == value.rounded(), abs(value) >= 1 { return .number(varied.rounded()) }
             if (0...1).contains(value) { return .number(((min(1, varied)) * 100).rounded() / 100) }
@@ -110,7 +111,7 @@ public struct MockClaude: ClaudeClient {
                     let label = key.replacingOccurrences(of: "_", with: " ")
                     switch object[key]! {
                     case .string(let s): lines.append("- **\(label)**: \(s)")
-                    case .number(let n): lines.append("- **\(label)**: \(n == n.rounded() ? String(Int(n)) : String(n))")
+                    case .number(let n): lines.append("- **\(label)**: \(n.text)")
                     case .bool(let b): lines.append("- **\(label)**: \(b ? "yes" : "no")")
                     case .array(let items):
                         let shown = items.prefix(3).map { $0.stringValue ?? $0.objectValue?.values.compactMap(\.stringValue).first ?? $0.jsonString }

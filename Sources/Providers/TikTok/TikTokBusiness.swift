@@ -118,7 +118,7 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     static func id(_ value: JSONValue?, _ field: String, of path: String) throws -> String {
         switch value {
         case .string(let id)? where !id.isEmpty: return id
-        case .number(let number)? where number == number.rounded() && abs(number) < 9_007_199_254_740_992: return String(Int64(number))
+        case .number(let number)? where number.isInteger: return number.text
         default: throw ProviderError(provider: "tiktok_ads", code: "malformed_response", message: "\(path) answered without \(field)")
         }
     }

@@ -40,31 +40,25 @@ public struct TikTokWebhookEvent: Sendable, Equatable {
     public var openId: String
     public var createTime: Int?
     public var content: JSONValue
-    /// The content as sent (one string), for reading ids exactly.
-    public var rawContent: String
 
     /// Parses the envelope; throws `AppError.invalidInput` naming what is missing.
     public static func parse(_ body: Data) throws -> TikTokWebhookEvent {
         guard let json = try? JSONValue.parse(body), case .object = json else { throw AppError.invalidInput("the event body is not a JSON object") }
         guard let event = json["event"]?.stringValue, !event.isEmpty else { throw AppError.invalidInput("the event needs event") }
         guard let openId = json["user_openid"]?.stringValue, !openId.isEmpty else { throw AppError.invalidInput("the event needs user_openid") }
-        let raw: String
         let content: JSONValue
         switch json["content"] {
         case .string(let text)?:
-            raw = text
             content = text.isEmpty ? [:] : ((try? JSONValue.parse(Data(text.utf8))) ?? .null)
             guard case .object = content else { throw AppError.invalidInput("content must be a serialized JSON object") }
         case .object?:
-            raw = json["content"]!.jsonString
             content = json["content"]!
         case nil, .null?:
-            raw = "{}"
             content = [:]
         default:
             throw AppError.invalidInput("content must be a serialized JSON object")
         }
-        return TikTokWebhookEvent(event: event, openId: openId, createTime: json["create_time"]?.intValue, content: content, rawContent: raw)
+        return TikTokWebhookEvent(event: event, openId: openId, createTime: json["create_time"]?.intValue, content: content)
     }
 
     /// The comment change of a `comment.update`, or nil for any other event. Throws
@@ -79,30 +73,12 @@ public struct TikTokWebhookEvent: Sendable, Equatable {
             author: (content["unique_identifier"] ?? content["username"])?.stringValue)
     }
 
-    /// An id field as a string: a JSON string as is, a JSON number by its digits in the raw text
-    /// (a double would round a 19-digit id).
+    /// An id field as a string: a JSON string as is, a JSON integer by its digits.
     func id(_ field: String) -> String? {
         switch content[field] {
         case .string(let value)?: return value.isEmpty ? nil : value
-        case .number?: return Self.digits(of: field, in: rawContent)
+        case .number(let number)? where number.isInteger: return number.text
         default: return nil
         }
-    }
-
-    static func digits(of field: String, in raw: String) -> String? {
-        let bytes = Array(raw.utf8)
-        let key = Array("\"\(field)\"".utf8)
-        var i = 0
-        while i + key.count <= bytes.count {
-            if Array(bytes[i..<(i + key.count)]) == key {
-                var j = i + key.count
-                while j < bytes.count, bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: ":") || bytes[j] == UInt8(ascii: "\t") { j += 1 }
-                let start = j
-                while j < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[j]) || (j == start && bytes[j] == UInt8(ascii: "-")) { j += 1 }
-                if j > start { return String(decoding: bytes[start..<j], as: UTF8.self) }
-            }
-            i += 1
-        }
-        return nil
     }
 }
