@@ -44,7 +44,7 @@ import Testing
         // Inside an agent's own body the context is that run's; a second run in the same task gets its own.
         let seen = Locked<[AgentRunID?]>([])
         let probe = try await runner.run(name: "probe", input: [:], workspace: workspace, workflowRun: nil, workflowStep: nil) { _, context in
-            seen.value.append(TraceContext.current?.agentRunID)
+            seen.mutate { $0.append(TraceContext.current?.agentRunID) }
             #expect(TraceContext.current?.agentRunID == context.agentRunId)
             return [:]
         }

@@ -72,8 +72,10 @@ import Testing
         let attempts = Locked([String: Int]())
         let server = FakeServer { request, _ in
             let key = Self.caller(request)
-            let attempt = attempts.value[key, default: 0]
-            attempts.value[key] = attempt + 1
+            let attempt = attempts.mutate { counts in
+                defer { counts[key, default: 0] += 1 }
+                return counts[key, default: 0]
+            }
             return attempt == 0 ? Self.error("timeout_error", "Request timed out", status: 504) : await Self.success(request)
         }
         let (_, run, steps) = try await Self.audit(server, handle: "@timeouts")
@@ -108,8 +110,11 @@ import Testing
         let budgets = Locked([String: [Int]]())
         let server = FakeServer { request, _ in
             let key = Self.caller(request)
-            budgets.value[key, default: []].append(request.json?["max_tokens"]?.intValue ?? 0)
-            return await Self.success(request, stopReason: budgets.value[key]!.count == 1 ? "max_tokens" : "end_turn")
+            let calls = budgets.mutate { seen in
+                seen[key, default: []].append(request.json?["max_tokens"]?.intValue ?? 0)
+                return seen[key]!.count
+            }
+            return await Self.success(request, stopReason: calls == 1 ? "max_tokens" : "end_turn")
         }
         let (_, run, _) = try await Self.audit(server, handle: "@verbose")
         #expect(run.status == .succeeded, "\(run.error ?? "")")
@@ -156,8 +161,10 @@ import Testing
         let attempts = Locked([String: Int]())
         let server = FakeServer { request, _ in
             let key = Self.caller(request)
-            let attempt = attempts.value[key, default: 0]
-            attempts.value[key] = attempt + 1
+            let attempt = attempts.mutate { counts in
+                defer { counts[key, default: 0] += 1 }
+                return counts[key, default: 0]
+            }
             if attempt < 4 { return Self.faults[attempt % 3] }
             return await Self.success(request)
         }

@@ -260,7 +260,7 @@ import Testing
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
         let received = Locked<[Int]>([])
         let collector = Task { () -> [Int] in
-            for try await item in subscription { if case .event(let event) = item { received.value.append(event.seq) } }
+            for try await item in subscription { if case .event(let event) = item { received.mutate { $0.append(event.seq) } } }
             return received.value
         }
         try await eventually("the history delivered") { received.value.count == 10 }
