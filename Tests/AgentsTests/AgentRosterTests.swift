@@ -152,7 +152,9 @@ import Testing
         #expect(skipped.output["launched"] == false)
     }
 
-    @Test func thePublisherPostsAnApprovedItemOnceHoweverOftenItRuns() async throws {
+    /// A workspace with a Campaign Launch run and one video in its media folder, and a runner whose
+    /// publisher counts posts.
+    static func publishing() async throws -> (WorkspaceID, CountingPublisher, AgentRunner, WorkflowRun, String) {
         let (workspace, _) = try await TestDatabase.workspace()
         let publisher = CountingPublisher()
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.publisher = publisher })
@@ -163,6 +165,11 @@ import Testing
         let folder = AgentTestSupport.mediaDir + "/" + workspace.description
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("video".utf8).write(to: URL(fileURLWithPath: MediaAsset.path(assetId, in: folder)))
+        return (workspace, publisher, runner, run, assetId)
+    }
+
+    @Test func thePublisherPostsAnApprovedItemOnceHoweverOftenItRuns() async throws {
+        let (workspace, publisher, runner, run, assetId) = try await Self.publishing()
         let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]],
                                 "captions": ["captions": [["script_title": "T", "caption": "Hi", "hashtags": ["#x"]]]]]
         let first = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
@@ -178,16 +185,7 @@ import Testing
     }
 
     @Test func aPostLeftPublishingByADeadAgentRunIsTakenOverButALiveOnesIsNot() async throws {
-        let (workspace, _) = try await TestDatabase.workspace()
-        let publisher = CountingPublisher()
-        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.publisher = publisher })
-        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
-            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
-        }
-        let assetId = "publish-\(UUID().uuidString.lowercased())"
-        let folder = AgentTestSupport.mediaDir + "/" + workspace.description
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data("video".utf8).write(to: URL(fileURLWithPath: MediaAsset.path(assetId, in: folder)))
+        let (workspace, publisher, runner, run, assetId) = try await Self.publishing()
         let key = "\(run.id):" + Crypto.sha256Hex(assetId).prefix(16)
         // The attempt that claimed the post is still running: another worker must not post it too.
         let holder = try await TestDatabase.database.withWorkspace(workspace) { c in

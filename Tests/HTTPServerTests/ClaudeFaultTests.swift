@@ -30,7 +30,7 @@ import Testing
         return .json([
             "id": .string(answer.id), "type": "message", "role": "assistant", "model": .string(answer.model),
             "content": stopReason == "refusal" ? [] : .array(answer.content), "stop_reason": .string(stopReason), "stop_sequence": .null,
-            "usage": ["input_tokens": .number(JSONNumber(answer.usage.inputTokens)), "output_tokens": .number(JSONNumber(answer.usage.outputTokens)),
+            "usage": ["input_tokens": .number(answer.usage.inputTokens), "output_tokens": .number(answer.usage.outputTokens),
                       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
                       "cache_creation": ["ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0]],
         ], headers: ["request-id": "req_ok"])

@@ -254,7 +254,7 @@ import Testing
         }
         for i in 1...10 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
-                try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(JSONNumber(i))], workspace: workspace, on: c)
+                try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(i)], workspace: workspace, on: c)
             }
         }
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
@@ -266,7 +266,7 @@ import Testing
         try await eventually("the history delivered") { received.value.count == 10 }
         for i in 11...14 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
-                try RunEventRepository.append(run: run.id, event: "workflow_step.succeeded", data: ["i": .number(JSONNumber(i))], workspace: workspace, on: c)
+                try RunEventRepository.append(run: run.id, event: "workflow_step.succeeded", data: ["i": .number(i)], workspace: workspace, on: c)
             }
         }
         _ = try await Self.store.database.withWorkspace(workspace) { c in

@@ -60,7 +60,7 @@ import Testing
             for i in 0..<20 {
                 group.addTask {
                     _ = try await TestDatabase.database.withWorkspace(workspace) { c in
-                        try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(JSONNumber(i))], workspace: workspace, on: c)
+                        try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(i)], workspace: workspace, on: c)
                     }
                 }
             }

@@ -33,7 +33,7 @@ final class MarketingAPIFake: @unchecked Sendable {
 
     func reply(_ request: ReceivedRequest) -> FakeReply {
         func refuse(_ code: Int, _ message: String) -> FakeReply {
-            .json(["code": .number(JSONNumber(code)), "message": .string(message), "request_id": "fake-req", "data": [:]])
+            .json(["code": .number(code), "message": .string(message), "request_id": "fake-req", "data": [:]])
         }
         guard request.header("access-token")?.isEmpty == false else { return refuse(40104, "Access token is null") }
         guard let required = Self.required[request.path] else { return FakeReply(status: 404) }

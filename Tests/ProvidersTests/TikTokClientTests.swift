@@ -23,10 +23,10 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             case "/v2/research/video/query/":
                 let page = request.json?["cursor"] == nil ? 0 : 1
                 let videos: JSONValue = .array((0..<2).map { i in
-                    ["id": .number(JSONNumber(7000 + page * 10 + i)), "video_description": "clip", "create_time": 1_799_000_000, "view_count": 1000,
+                    ["id": .number(7000 + page * 10 + i), "video_description": "clip", "create_time": 1_799_000_000, "view_count": 1000,
                      "like_count": 100, "comment_count": 5, "share_count": 2, "hashtag_names": ["skincare"]]
                 })
-                return .json(["data": ["videos": videos, "cursor": .number(JSONNumber(2 * (page + 1))), "search_id": "s-1", "has_more": .bool(page == 0)],
+                return .json(["data": ["videos": videos, "cursor": .number(2 * (page + 1)), "search_id": "s-1", "has_more": .bool(page == 0)],
                               "error": ["code": "ok", "message": "", "log_id": "log_2"]])
             default: return FakeReply(status: 404)
             }

@@ -68,12 +68,12 @@ public struct ModelChoices: Sendable {
                 "id": .string(model.id), "aliases": .array(model.aliases.map { .string($0) }),
                 "input_usd_per_mtok": .number(model.price.input), "output_usd_per_mtok": .number(model.price.output),
                 "cache_read_multiplier": .number(model.cacheReadMultiplier), "cache_write_5m_multiplier": .number(model.cacheWrite5mMultiplier),
-                "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier), "min_cacheable_tokens": .number(JSONNumber(model.minimumCacheableTokens)),
+                "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier), "min_cacheable_tokens": .number(model.minimumCacheableTokens),
                 "retires": model.retirementDay.map { .string($0) } ?? .null,
                 "status": .string(model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current"),
             ]
             if let tier = model.longContext {
-                entry["long_context"] = ["above_tokens": .number(JSONNumber(tier.threshold)), "input_usd_per_mtok": .number(tier.price.input), "output_usd_per_mtok": .number(tier.price.output)]
+                entry["long_context"] = ["above_tokens": .number(tier.threshold), "input_usd_per_mtok": .number(tier.price.input), "output_usd_per_mtok": .number(tier.price.output)]
             }
             return .object(entry)
         }

@@ -77,7 +77,7 @@ public struct ClaudeGateway: Sendable {
             kind: .llmCall, name: name, model: request.model, systemPrompt: system, userPrompt: user, responseText: nil, promptHash: hash,
             inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false,
             request: [
-                "max_tokens": .number(JSONNumber(request.maxTokens)), "mode": .string(environment.claudeMode.rawValue),
+                "max_tokens": .number(request.maxTokens), "mode": .string(environment.claudeMode.rawValue),
                 "cache": .array(request.system.map { $0.cache.map { .string($0.rawValue) } ?? .null }),
             ], response: nil, error: nil, createdAt: environment.clock.now())
         let call: ClaudeCall
@@ -100,9 +100,9 @@ public struct ClaudeGateway: Sendable {
         var response: [String: JSONValue] = [
             "stop_reason": call.stopReason.map { .string($0) } ?? .null,
             "usage": [
-                "input_tokens": .number(JSONNumber(usage.inputTokens)), "output_tokens": .number(JSONNumber(usage.outputTokens)),
-                "cache_creation_input_tokens": .number(JSONNumber(usage.cacheCreationInputTokens)), "cache_read_input_tokens": .number(JSONNumber(usage.cacheReadInputTokens)),
-                "cache_creation": ["ephemeral_5m_input_tokens": .number(JSONNumber(usage.cacheCreation5mInputTokens)), "ephemeral_1h_input_tokens": .number(JSONNumber(usage.cacheCreation1hInputTokens))],
+                "input_tokens": .number(usage.inputTokens), "output_tokens": .number(usage.outputTokens),
+                "cache_creation_input_tokens": .number(usage.cacheCreationInputTokens), "cache_read_input_tokens": .number(usage.cacheReadInputTokens),
+                "cache_creation": ["ephemeral_5m_input_tokens": .number(usage.cacheCreation5mInputTokens), "ephemeral_1h_input_tokens": .number(usage.cacheCreation1hInputTokens)],
             ],
         ]
         if !call.toolUses.isEmpty {

@@ -131,7 +131,7 @@ extension AgentContext {
             try await providers.research.userInfo(handle: handle)
         }
         let videos = try await traceStep(
-            .providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(JSONNumber(BrandContext.days))]
+            .providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(BrandContext.days)]
         ) {
             try await providers.research.videos(handle: handle, days: BrandContext.days, until: now, limit: 30)
         }

@@ -47,7 +47,7 @@ public struct ShopCatalogManager: Agent {
         }
         let workspace = context.workspace
         let synced = products
-        _ = try await context.traceStep(.dbWrite, "tiktok_products.upsert", request: ["count": .number(JSONNumber(synced.count))]) {
+        _ = try await context.traceStep(.dbWrite, "tiktok_products.upsert", request: ["count": .number(synced.count)]) {
             try await context.withDatabase { c in
                 for product in synced {
                     try c.query(
@@ -229,6 +229,6 @@ public struct Publisher: Agent {
             }
             return count
         }
-        return ["published": try JSONValue.from(posted), "replies_queued": .number(JSONNumber(queued))]
+        return ["published": try JSONValue.from(posted), "replies_queued": .number(queued)]
     }
 }

@@ -74,7 +74,7 @@ public struct CommentTriage: Agent {
         }
         let triaged = output.replies
         let texts = Dictionary(comments.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
-        _ = try await context.traceStep(.dbWrite, "tiktok_comments.triage", request: ["count": .number(JSONNumber(triaged.count))]) {
+        _ = try await context.traceStep(.dbWrite, "tiktok_comments.triage", request: ["count": .number(triaged.count)]) {
             try await context.withDatabase { c in
                 for reply in triaged {
                     try c.query(

@@ -135,7 +135,7 @@ public struct ContentProducer: Agent {
             let assetId = "tiktok-" + Crypto.sha256Hex(text + mode.rawValue).prefix(16)
             let info = try await context.traceStep(.skillCall, "ffmpeg.transcode", request: ["input": .string(rendered), "mode": .string(mode.rawValue)]) {
                 let info = try await context.providers.transcoder.toTikTok(input: folder + "/" + rendered, output: MediaAsset.path(assetId, in: folder), mode: mode, maxSeconds: 60)
-                return ["width": .number(JSONNumber(info.width)), "height": .number(JSONNumber(info.height)), "duration": .number(info.durationSeconds)] as JSONValue
+                return ["width": .number(info.width), "height": .number(info.height), "duration": .number(info.durationSeconds)] as JSONValue
             }
             assets.append(Asset(scriptTitle: title, assetId: assetId, url: MediaAsset.url(assetId), width: info["width"]?.intValue ?? 0,
                                 height: info["height"]?.intValue ?? 0, durationSeconds: info["duration"]?.doubleValue ?? 0))

@@ -36,7 +36,7 @@ func recentVideos(days: Int, brand: BrandContext, context: AgentContext) async t
     }
     let handle = brand.handle
     let now = context.environment.clock.now()
-    return try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(JSONNumber(days))]) {
+    return try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(days)]) {
         try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
     }
 }

@@ -137,7 +137,7 @@ struct Bench: AsyncParsableCommand {
         let start = ContinuousClock.now
         for i in 0..<max(count, 1) {
             try await database.withWorkspace(workspace) { c in
-                try c.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'bench', $2)", workspace, JSONValue.object(["i": .number(JSONNumber(i))]))
+                try c.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'bench', $2)", workspace, JSONValue.object(["i": .number(i)]))
             }
         }
         return seconds(ContinuousClock.now - start) / Double(max(count, 1))

@@ -191,7 +191,7 @@ extension WorkflowRun {
         var object: [String: JSONValue] = [
             "id": .string(id.description), "workspace_id": .string(workspaceId.description), "workflow_slug": .string(workflowSlug),
             "status": .string(status.rawValue), "input": input, "total_cost_usd": .number(totalCostUsd),
-            "total_latency_ms": .number(JSONNumber(totalLatencyMs)), "created_at": .string(Timestamp.format(createdAt)),
+            "total_latency_ms": .number(totalLatencyMs), "created_at": .string(Timestamp.format(createdAt)),
             "updated_at": .string(Timestamp.format(updatedAt)),
         ]
         if let workflowId { object["workflow_id"] = .string(workflowId.description) }

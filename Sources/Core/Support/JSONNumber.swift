@@ -17,7 +17,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible, Expressib
     public init<I: BinaryInteger>(_ value: I) { self.init(validated: String(value)) }
 
     /// Integral values print without a fraction, others in Swift's shortest round-trip form;
-    /// NaN and infinities, which JSON cannot hold, are refused by `JSONText` as `null`.
+    /// NaN and infinities, which JSON cannot hold, become `null` (`isFinite` is false).
     public init(_ value: Double) {
         if value.isFinite, value.rounded() == value, abs(value) < 1e15 {
             self.init(validated: String(Int64(value)))

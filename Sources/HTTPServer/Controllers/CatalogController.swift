@@ -79,12 +79,12 @@ struct CatalogController: Sendable {
                 "SELECT agent_name, COALESCE(sum(cost_usd), 0) AS cost, count(*) AS runs FROM tiktok_agent_runs GROUP BY agent_name ORDER BY cost DESC"
             ).rows.map { ["agent_name": .string(try $0.string("agent_name")), "cost_usd": .number(try $0.double("cost")), "runs": .number(try $0.double("runs"))] as JSONValue }
             let perModel = try AgentModelRepository.costByModel(days: 30, on: c).map {
-                ["model": .string($0.model), "calls": .number(JSONNumber($0.calls)), "cost_usd": .number($0.costUsd)] as JSONValue
+                ["model": .string($0.model), "calls": .number($0.calls), "cost_usd": .number($0.costUsd)] as JSONValue
             }
             return [
                 "model_notices": .array(notices.map { .string($0) }), "cost_per_model": .array(perModel),
                 "recent_runs": .array(recent.map(WorkflowsController.listedRunJSON)), "failed_runs": .array(failed.map(WorkflowsController.listedRunJSON)),
-                "pending_approvals": try JSONValue.from(pending), "pending_approval_count": .number(JSONNumber(pending.count)),
+                "pending_approvals": try JSONValue.from(pending), "pending_approval_count": .number(pending.count),
                 "cost_today_usd": .number(try cost.double("today")), "cost_week_usd": .number(try cost.double("week")),
                 "cost_per_day": .array(perDay), "cost_per_agent": .array(perAgent),
             ]

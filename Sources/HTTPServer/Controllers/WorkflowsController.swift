@@ -50,7 +50,7 @@ struct WorkflowsController: Sendable {
 
     static func definitionJSON(_ definition: WorkflowDef) throws -> JSONValue {
         let levels = definition.levels()
-        return try JSONValue.from(definition).merging(["levels": .object(levels.mapValues { .number(JSONNumber($0)) })])
+        return try JSONValue.from(definition).merging(["levels": .object(levels.mapValues { .number($0) })])
     }
 
     static func runJSON(_ run: WorkflowRun) -> JSONValue {
@@ -119,9 +119,9 @@ struct WorkflowsController: Sendable {
         }) else { throw AppError.notFound("run \(id) not found") }
         let levels = (try? run.input["definition"]?.decode(WorkflowDef.self))?.levels() ?? [:]
         return HTTPJSON.response(Self.runJSON(run).merging([
-            "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number(JSONNumber($0)) }),
-            "totals": ["cost_usd": .number(run.totalCostUsd), "latency_ms": .number(JSONNumber(run.totalLatencyMs)),
-                       "steps": .number(JSONNumber(steps.count)), "succeeded": .number(JSONNumber(steps.filter { $0.status == .succeeded }.count))],
+            "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number($0) }),
+            "totals": ["cost_usd": .number(run.totalCostUsd), "latency_ms": .number(run.totalLatencyMs),
+                       "steps": .number(steps.count), "succeeded": .number(steps.filter { $0.status == .succeeded }.count)],
         ]))
     }
 
@@ -159,7 +159,7 @@ struct WorkflowsController: Sendable {
     }
 
     static func sse(_ event: RunEvent) -> String {
-        let data = JSONValue.object(["seq": .number(JSONNumber(event.seq)), "run_id": .string(event.runId.description), "event": .string(event.event),
+        let data = JSONValue.object(["seq": .number(event.seq), "run_id": .string(event.runId.description), "event": .string(event.event),
                                      "data": event.data, "created_at": .string(Timestamp.format(event.createdAt))])
         return "id: \(event.seq)\nevent: \(event.event)\ndata: \(data.jsonString)\n\n"
     }

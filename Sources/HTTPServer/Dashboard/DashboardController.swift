@@ -239,7 +239,7 @@ struct DashboardController: Sendable {
         var inputs: [String: JSONValue] = [:]
         for spec in Catalog.briefInputs {
             guard let raw = form[spec.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
-            let value: JSONValue = spec.type == .integer ? (Int(raw).map { .number(JSONNumber($0)) } ?? .string(raw)) : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
+            let value: JSONValue = spec.type == .integer ? (Int(raw).map { .number($0) } ?? .string(raw)) : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
             if ["handle", "target_type", "notes", "brand_id"].contains(spec.name) { body[spec.name] = value } else { inputs[spec.name] = value }
         }
         if !inputs.isEmpty { body["inputs"] = .object(inputs) }

@@ -22,7 +22,7 @@ enum RunStore {
     static func stepData(_ step: WorkflowStep, _ extra: JSONValue = [:]) -> JSONValue {
         JSONValue.object([
             "step_key": .string(step.stepKey), "kind": .string(step.kind.rawValue),
-            "agent_name": step.agentName.map { .string($0) } ?? .null, "attempt": .number(JSONNumber(step.attempt)),
+            "agent_name": step.agentName.map { .string($0) } ?? .null, "attempt": .number(step.attempt),
         ]).merging(extra)
     }
 
@@ -49,7 +49,7 @@ enum RunStore {
             """, parameters
         ).affectedRows == 1 else { return nil }
         var events = [try event(c, step.runId, "workflow_step.succeeded", stepData(step, [
-            "cost_usd": .number(costUsd), "latency_ms": .number(JSONNumber(latencyMs)), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
+            "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
         ]), step.workspaceId)]
         events += try finalizeIfDone(step.runId, step.workspaceId, c)
         return events
@@ -109,7 +109,7 @@ enum RunStore {
     }
 
     static func completionData(_ run: WorkflowRun) -> JSONValue {
-        ["status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd), "total_latency_ms": .number(JSONNumber(run.totalLatencyMs)),
+        ["status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd), "total_latency_ms": .number(run.totalLatencyMs),
          "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil)]
     }
 

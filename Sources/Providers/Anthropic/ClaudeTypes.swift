@@ -79,7 +79,7 @@ public struct ClaudeRequest: Sendable, Equatable {
     public var body: JSONValue {
         var object: [String: JSONValue] = [
             "model": .string(model),
-            "max_tokens": .number(JSONNumber(maxTokens)),
+            "max_tokens": .number(maxTokens),
             "messages": .array(messages.map { ["role": .string($0.role.rawValue), "content": $0.content] }),
         ]
         if !system.isEmpty {

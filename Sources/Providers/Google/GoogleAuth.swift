@@ -73,7 +73,7 @@ public struct ServiceAccountTokenSource: GoogleTokenSource {
         if let cached = await cache.get(cacheKey, now: now) { return cached }
         let issued = Int(now.timeIntervalSince1970)
         var claims: [String: JSONValue] = [
-            "iss": .string(key.clientEmail), "aud": .string(key.tokenUri), "iat": .number(JSONNumber(issued)), "exp": .number(JSONNumber(issued + 3600)),
+            "iss": .string(key.clientEmail), "aud": .string(key.tokenUri), "iat": .number(issued), "exp": .number(issued + 3600),
         ]
         claims[claim.0] = .string(claim.1)
         let assertion = try JWT.sign(claims: .object(claims), key: signer, kid: key.privateKeyId)

@@ -58,8 +58,8 @@ public struct LiveTikTokPublisher: VideoPublisher {
                 "disable_duet": false, "disable_comment": false, "disable_stitch": false,
             ],
             "source_info": [
-                "source": "FILE_UPLOAD", "video_size": .number(JSONNumber(video.count)),
-                "chunk_size": .number(JSONNumber(plan[0].count)), "total_chunk_count": .number(JSONNumber(plan.count)),
+                "source": "FILE_UPLOAD", "video_size": .number(video.count),
+                "chunk_size": .number(plan[0].count), "total_chunk_count": .number(plan.count),
             ],
         ], token: token)
         guard let publishId = initialised["publish_id"]?.stringValue, let uploadURL = initialised["upload_url"]?.stringValue else {

@@ -104,7 +104,7 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
 
     public func comments(videoId: String, limit: Int) async throws -> [TikTokComment] {
         let data = try await post("/v2/research/video/comment/list/", fields: "id,video_id,text,like_count,create_time",
-                                  body: ["video_id": .string(videoId), "max_count": .number(JSONNumber(min(limit, 100)))])
+                                  body: ["video_id": .string(videoId), "max_count": .number(min(limit, 100))])
         return (data["comments"]?.arrayValue ?? []).prefix(limit).map { item in
             TikTokComment(id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "", videoId: videoId, text: item["text"]?.stringValue ?? "", likes: item["like_count"]?.intValue ?? 0)
         }
@@ -118,7 +118,7 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
         let window = min(max(days, 1), 30)
         var body: [String: JSONValue] = [
             "query": query, "start_date": .string(formatter.string(from: until.addingTimeInterval(-Double(window) * 86400))),
-            "end_date": .string(formatter.string(from: until)), "max_count": .number(JSONNumber(min(limit, 100))),
+            "end_date": .string(formatter.string(from: until)), "max_count": .number(min(limit, 100)),
         ]
         var videos: [TikTokVideo] = []
         while videos.count < limit {
