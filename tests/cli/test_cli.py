@@ -102,6 +102,14 @@ class ConsoleCommands(unittest.TestCase):
             self.assertEqual((result.returncode, error_line(result)), (1, message), args)
         self.assertEqual(briefs(), before, "a refused command stores no brief")
 
+    def test_a_refused_command_stops_the_cluster_it_started(self):
+        subprocess.run([BIN, "db", "stop", "--data-dir", DATA], capture_output=True, check=True)
+        for args in (("runs", "--status", "bogus"), ("approve", "not-a-uuid")):
+            result = cli(*args, check=False)
+            self.assertEqual(result.returncode, 1, (args, result.stderr[-2000:]))
+            status = subprocess.run([BIN, "db", "status", "--data-dir", DATA], capture_output=True, text=True)
+            self.assertEqual(status.returncode, 3, (args, status.stdout))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

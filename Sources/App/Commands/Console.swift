@@ -94,6 +94,21 @@ enum Console {
         })
     }
 
+    /// Runs `body` on the army, then stops the in-process server, engine and database before the
+    /// command ends, on success and on error alike: an API error becomes one line and exit 1 only
+    /// once nothing else is running, since exiting under live threads can crash the process.
+    static func session(_ options: ConsoleOptions, _ body: (any Army) async throws -> Void) async throws {
+        let (army, close) = try await army(options)
+        do {
+            try await body(army)
+        } catch {
+            await close()
+            if let error = error as? AppError { Bootstrap.fail(error.message) }
+            throw error
+        }
+        await close()
+    }
+
     static func follow(_ army: any Army, run: String) async throws -> JSONValue {
         var seen: [String: String] = [:]
         while true {

@@ -21,8 +21,7 @@ struct RunWorkflow: AsyncParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() async throws {
-        let (army, close) = try await Console.army(console)
-        do {
+        try await Console.session(console) { army in
             // Checked first, so a mistyped workflow leaves no brief behind.
             _ = try await army.get("/api/dashboard/workflows/\(workflow)")
             var body: JSONValue = ["handle": .string(handle), "target_type": .string(targetType)]
@@ -42,11 +41,7 @@ struct RunWorkflow: AsyncParsableCommand {
                 print(String(format: "\n%@ — $%.4f, %d ms", status, detail["total_cost_usd"]?.doubleValue ?? 0, detail["total_latency_ms"]?.intValue ?? 0))
                 if let report = detail["report_md"]?.stringValue { print("\n" + report) }
             }
-            await close()
             if status == "failed" || status == "rejected" { throw ExitCode(1) }
-        } catch let error as AppError {
-            await close()
-            Bootstrap.fail(error.message)
         }
     }
 }
@@ -57,16 +52,14 @@ struct Runs: AsyncParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() async throws {
-        let (army, close) = try await Console.army(console)
-        do {
+        try await Console.session(console) { army in
             let runs = try await army.get("/api/dashboard/workflows/runs?limit=20" + (status.map { "&status=\($0)" } ?? ""))
             for run in runs["items"]?.arrayValue ?? [] {
                 print([run["id"]?.stringValue ?? "", (run["workflow_slug"]?.stringValue ?? "").padding(toLength: 17, withPad: " ", startingAt: 0),
                        (run["status"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0),
                        String(format: "$%.4f", run["total_cost_usd"]?.doubleValue ?? 0), run["brief"]?["handle"]?.stringValue ?? ""].joined(separator: "  "))
             }
-        } catch let error as AppError { Bootstrap.fail(error.message) }
-        await close()
+        }
     }
 }
 
@@ -75,15 +68,13 @@ struct Approvals: AsyncParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() async throws {
-        let (army, close) = try await Console.army(console)
-        do {
+        try await Console.session(console) { army in
             let items = try await army.get("/api/dashboard/approvals")["items"]?.arrayValue ?? []
             if items.isEmpty { print("nothing is waiting for approval") }
             for approval in items {
                 print("\(approval["id"]?.stringValue ?? "")  \(approval["payload"]?["title"]?.stringValue ?? approval["step_key"]?.stringValue ?? "")  run \(approval["run_id"]?.stringValue ?? "")")
             }
-        } catch let error as AppError { Bootstrap.fail(error.message) }
-        await close()
+        }
     }
 }
 
@@ -95,8 +86,7 @@ struct Approve: AsyncParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() async throws {
-        let (army, close) = try await Console.army(console)
-        do {
+        try await Console.session(console) { army in
             let decided = try await army.post("/api/dashboard/approvals/\(id)/\(reject ? "reject" : "approve")", note.map { ["note": .string($0)] } ?? [:])
             print("\(decided["status"]?.stringValue ?? "") \(id)")
             if let run = decided["run_id"]?.stringValue {
@@ -104,7 +94,6 @@ struct Approve: AsyncParsableCommand {
                 print("\n\(detail["status"]?.stringValue ?? "")")
                 if let report = detail["report_md"]?.stringValue { print("\n" + report) }
             }
-        } catch let error as AppError { Bootstrap.fail(error.message) }
-        await close()
+        }
     }
 }
