@@ -39,6 +39,14 @@ enum Bootstrap {
         var cluster: EmbeddedPostgres.Cluster?
     }
 
+    /// The application role's pool at `location`, in the configured statement mode; a fallback
+    /// from prepared to unnamed statements is logged once.
+    static func pool(_ settings: Settings, _ location: DatabaseLocation, size: Int, logger: Logger) -> Database {
+        Database(
+            url: location.appURL, poolSize: size, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds), statements: settings.databaseStatements,
+            onFallback: { logger.warning("\($0)") })
+    }
+
     static func migrator() throws -> Migrator {
         guard let directory = Migrator.locateDirectory() else {
             throw MigrationError(description: "migrations folder not found (run from the project folder or set MIGRATIONS_DIR)")

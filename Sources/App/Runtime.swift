@@ -19,14 +19,14 @@ struct Runtime {
     static func make(settings: Settings, logger: Logger, owner: String? = nil) async throws -> Runtime {
         for warning in settings.warnings { logger.warning("\(warning)") }
         let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
-        let database = Database(url: location.appURL, poolSize: settings.dbPoolSize, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds))
+        let database = Bootstrap.pool(settings, location, size: settings.dbPoolSize, logger: logger)
         try await database.verifyApplicationRole()
         let providers = try ProviderSuite.make(settings: settings, transport: CurlTransport())
         let environment = AgentEnvironment(settings: settings, database: database, providers: providers, logger: logger)
         let configuration = EngineConfiguration(
             owner: owner ?? EngineConfiguration.defaultOwner(), maxConcurrentSteps: settings.maxConcurrentSteps, leaseSeconds: settings.stepLeaseSeconds,
-            executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL)
-        let orchestration = Orchestration(environment: environment, configuration: configuration, listenURL: location.appURL)
+            executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL, stallSeconds: settings.engineStallSeconds)
+        let orchestration = Orchestration(environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL)
         return Runtime(settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
     }
 

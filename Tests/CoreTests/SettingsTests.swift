@@ -53,6 +53,19 @@ import Testing
         #expect(error?.variable == "ANTHROPIC_API_KEY")
     }
 
+    @Test func statementModeListenURLAndStallTimeAreSettings() throws {
+        let defaults = try Settings(environment: [:])
+        #expect(defaults.databaseStatements == .prepared && defaults.databaseListenURL == nil && defaults.engineStallSeconds == 30)
+        let pooled = try Settings(environment: [
+            "DATABASE_STATEMENTS": "unnamed", "DATABASE_LISTEN_URL": "postgresql://app@db:5432/tiktok_army", "ENGINE_STALL_SECONDS": "12",
+        ])
+        #expect(pooled.databaseStatements == .unnamed && pooled.databaseListenURL == "postgresql://app@db:5432/tiktok_army" && pooled.engineStallSeconds == 12)
+        let mode = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_STATEMENTS": "named"]) }
+        #expect(mode?.variable == "DATABASE_STATEMENTS")
+        let listen = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_LISTEN_URL": "http://db"]) }
+        #expect(listen?.variable == "DATABASE_LISTEN_URL")
+    }
+
     @Test func aURLWithAPasswordIsNotEchoedInTheError() {
         let error = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_URL": "mysql://user:hunter2@db/x"]) }
         #expect(error?.description.contains("hunter2") == false)

@@ -4,6 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import Orchestrator
 import Persistence
 import Testing
 
@@ -14,7 +16,7 @@ import Testing
         let harness = try APIHarness(environment: ["METRICS_TOKEN": "metrics-token-0123456789"])
         try await harness.withClient { client in
             #expect(try await client.call(.get, "/health").json == ["status": "ok"])
-            #expect(try await client.call(.get, "/ready").json == ["status": "ok", "db": "ok"])
+            #expect(try await client.call(.get, "/ready").json == ["status": "ok", "db": "ok", "engine": "ok"])
             let metrics = try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-0123456789"])
             #expect(metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections"))
             #expect(try await client.call(.get, "/metrics").status == 401, "totals across workspaces need the token")
@@ -36,6 +38,36 @@ import Testing
             let ready = try await client.call(.get, "/ready")
             #expect(ready.status == 503 && ready.json["db"] == "unavailable")
         }
+        await harness.stop()
+    }
+
+    @Test func readinessReports503AndTheOverviewWarnsWhileTheEngineCannotClaimSteps() async throws {
+        // Everything answers but the claim (as behind a pooler that loses the engine's statements).
+        let store = TestDatabase.isolated("stall")
+        let database = String(store.appURL.split(separator: "?")[0].split(separator: "/").last!)
+        let superuser = TestDatabase.cluster.superuserURL.replacing(/\/[^\/?]+(\?|$)/, with: { "/\(database)\($0.output.1)" })
+        try Connection(url: superuser).execute("REVOKE EXECUTE ON FUNCTION tiktok_claim_steps FROM tiktok_app")
+        let harness = try APIHarness(store: store)
+        let (_, key) = try await APIHarness.workspace(in: store)
+        let environment = AgentEnvironment(database: store.database, providers: harness.dependencies.providers, logger: Logger(label: "stalled-engine"))
+        let stalled = Orchestration(
+            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(50), stallSeconds: 0.3), listenURL: store.appURL)
+        var dependencies = harness.dependencies
+        dependencies.orchestration = stalled
+        let loop = Task { await stalled.engine.run() }
+        try await Application(router: buildRouter(dependencies)).test(.router) { client in
+            #expect(try await client.call(.get, "/ready").status == 200, "a failure younger than ENGINE_STALL_SECONDS is not a stall")
+            try await eventually("the engine counts as stalled") { stalled.engine.health.stall() != nil }
+            let ready = try await client.call(.get, "/ready")
+            #expect(ready.status == 503 && ready.json["db"] == "ok" && ready.json["engine"] == "stalled", "\(ready.text)")
+            let reason = ready.json["reason"]?.stringValue ?? ""
+            #expect(reason.hasPrefix("claiming steps has failed for ") && reason.contains("[42501]") && reason.contains("tiktok_claim_steps"), "\(reason)")
+            let session = try await SecurityTests.login(client, key: key)
+            let overview = try await client.call(.get, "/", headers: [.cookie: session.cookie])
+            #expect(overview.status == 200 && overview.text.contains("Runs are not advancing on this server: claiming steps has failed"), "\(overview.text.prefix(400))")
+        }
+        loop.cancel()
+        await loop.value
         await harness.stop()
     }
 

@@ -70,6 +70,70 @@ import Testing
         #expect(throws: DatabaseError.self) { try connection.query(failing, [0.sqlValue]) }
         #expect(try connection.query(failing, [1.sqlValue]).first!.int("q") == 1, "a statement that failed once still runs")
     }
+
+    @Test func unnamedStatementsLeaveNothingPreparedOnTheServer() throws {
+        let connection = try Connection(url: TestDatabase.cluster.appURL, statements: StatementPolicy(.unnamed))
+        let answers = try (1...3).map { try connection.query("SELECT $1::int * 2 AS doubled", [$0.sqlValue]).first!.int("doubled") }
+        #expect(answers == [2, 4, 6])
+        #expect(try connection.query("SELECT count(*) AS n FROM pg_prepared_statements").first!.int("n") == 0)
+    }
+
+    @Test func everyConnectionNamesItsStatementsApart() throws {
+        let names = try (1...2).map { _ in
+            let connection = try Connection(url: TestDatabase.cluster.appURL)
+            try connection.query("SELECT $1::int AS n", [1.sqlValue])
+            return try connection.query("SELECT name FROM pg_prepared_statements ORDER BY name").rows.map { try $0.string("name") }
+        }
+        #expect(names.allSatisfy { $0.count == 2 } && Set(names[0]).isDisjoint(with: names[1]), "\(names)")
+    }
+}
+
+@Suite struct StatementFallbackTests {
+    /// A pool in prepared mode that records what it logs.
+    static func pool() -> (Database, Locked<[String]>) {
+        let logged = Locked<[String]>([])
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, statements: .prepared, onFallback: { line in logged.mutate { $0.append(line) } })
+        return (database, logged)
+    }
+
+    /// What a transaction pool does between two transactions: the next one lands on a server
+    /// connection that never saw this connection's statements.
+    static func loseStatements(_ database: Database) async throws {
+        try await database.withConnection { try $0.execute("DEALLOCATE ALL") }
+    }
+
+    @Test func aStatementTheServerLostRunsAgainUnnamedAndThePoolStaysUnnamed() async throws {
+        let (database, logged) = Self.pool()
+        let sql = "SELECT $1::int + 1 AS n"
+        #expect(try await database.withConnection { try $0.query(sql, [1.sqlValue]).first!.int("n") } == 2)
+        try await Self.loseStatements(database)
+        #expect(try await database.withConnection { try $0.query(sql, [2.sqlValue]).first!.int("n") } == 3)
+        #expect(database.statements.mode == .unnamed)
+        for i in 3...5 { #expect(try await database.withConnection { try $0.query(sql, [i.sqlValue]).first!.int("n") } == i + 1) }
+        #expect(try await database.withConnection { try $0.query("SELECT count(*) AS n FROM pg_prepared_statements").first!.int("n") } == 0)
+        #expect(logged.value.count == 1, "said once: \(logged.value)")
+        #expect(logged.value.first?.contains("[26000]") == true && logged.value.first?.contains("DATABASE_STATEMENTS=unnamed") == true)
+        await database.shutdown()
+    }
+
+    @Test func aTransactionThatMetALostStatementIsRolledBackAndRunOnceMoreUnnamed() async throws {
+        let (database, logged) = Self.pool()
+        let (workspace, _) = try await TestDatabase.workspace()
+        let count = "SELECT count(*) AS n FROM tiktok_briefs WHERE handle = $1"
+        #expect(try await database.withWorkspace(workspace) { try $0.query(count, ["@lost_statement".sqlValue]).first!.int("n") } == 0)
+        try await Self.loseStatements(database)
+        let attempts = Locked(0)
+        let seen = try await database.withWorkspace(workspace) { c in
+            attempts.mutate { $0 += 1 }
+            try BriefRepository.create(NewBrief(handle: "@lost_statement"), workspace: workspace, on: c)
+            return try c.query(count, ["@lost_statement".sqlValue]).first!.int("n")
+        }
+        #expect(attempts.value == 2 && seen == 1, "the first attempt's insert was rolled back")
+        let stored = try await database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle) }
+        #expect(stored == ["@lost_statement"])
+        #expect(logged.value.count == 1)
+        await database.shutdown()
+    }
 }
 
 @Suite(.serialized) struct PoolTests {

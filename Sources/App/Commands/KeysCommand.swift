@@ -17,8 +17,9 @@ struct KeysCommand: AsyncParsableCommand {
         /// The database and the workspace to act in.
         func open() async throws -> (Database, WorkspaceID) {
             let settings = Bootstrap.settings(dataDir: data.dataDir)
-            let location = try await Bootstrap.database(settings, logger: Bootstrap.logger(settings), migrate: true)
-            let database = Database(url: location.appURL, poolSize: 1)
+            let logger = Bootstrap.logger(settings)
+            let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
+            let database = Bootstrap.pool(settings, location, size: 1, logger: logger)
             if let workspace {
                 guard let id = WorkspaceID(workspace) else { throw ValidationError("--workspace must be a workspace id (a UUID)") }
                 return (database, id)

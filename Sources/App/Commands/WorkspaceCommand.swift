@@ -28,8 +28,9 @@ struct WorkspaceCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = Bootstrap.settings(dataDir: data.dataDir)
             do {
-                let location = try await Bootstrap.database(settings, logger: Bootstrap.logger(settings), migrate: true)
-                let database = Database(url: location.appURL, poolSize: 1)
+                let logger = Bootstrap.logger(settings)
+                let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
+                let database = Bootstrap.pool(settings, location, size: 1, logger: logger)
                 let (id, subscription) = (WorkspaceID(workspace)!, self.subscription)
                 try await database.withWorkspace(id) { try WorkspaceRepository.mapSubscription(subscription, workspace: id, on: $0) }
                 let mapped = try await database.withConnection { try WorkspaceRepository.workspace(forSubscription: subscription, on: $0) }
@@ -62,7 +63,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let logger = Bootstrap.logger(settings)
             do {
                 let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
-                let database = Database(url: location.appURL, poolSize: 1)
+                let database = Bootstrap.pool(settings, location, size: 1, logger: logger)
                 let id = WorkspaceID(UUID())
                 let name = self.name
                 let (workspace, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }

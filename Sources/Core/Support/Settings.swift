@@ -7,6 +7,15 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "invalid setting \(variable): \(problem)" }
 }
 
+/// How parameterised statements reach Postgres.
+public enum StatementMode: String, Sendable, CaseIterable {
+    /// Prepared once per connection, then run by name: the server plans each statement once.
+    case prepared
+    /// Parsed with its parameters in one protocol round, so no named statement outlives a
+    /// transaction: for transaction-pooling proxies (PgBouncer, managed poolers).
+    case unnamed
+}
+
 /// Where Claude answers come from.
 public enum ClaudeMode: String, Sendable, CaseIterable { case mock, live, replay }
 /// Whether TikTok/Shopify providers hit the network.
@@ -23,6 +32,11 @@ public struct Settings: Sendable {
     public var databaseURL: String?
     /// Owner-role connection URL used for migrations; defaults to `databaseURL`.
     public var databaseOwnerURL: String?
+    /// The URL of the `LISTEN` connection, which needs a session of its own (straight to Postgres
+    /// or through a session-mode pool); defaults to `databaseURL`.
+    public var databaseListenURL: String?
+    /// Prepared or unnamed statements (`DATABASE_STATEMENTS`).
+    public var databaseStatements: StatementMode
     public var host: String
     public var port: Int
     public var dataDir: String
@@ -56,6 +70,8 @@ public struct Settings: Sendable {
     public var stepLeaseSeconds: Int
     /// Steps one process runs at once.
     public var maxConcurrentSteps: Int
+    /// How long the engine may fail to claim or record steps before `/ready` answers 503.
+    public var engineStallSeconds: Double
     public var providers: ProviderSettings
     /// Requests per second an API key may make (bursts of four times that).
     public var rateLimitPerKey: Double
@@ -89,6 +105,8 @@ public struct Settings: Sendable {
         let reader = Reader(environment: environment)
         databaseURL = try reader.url("DATABASE_URL", schemes: ["postgres", "postgresql"])
         databaseOwnerURL = try reader.url("DATABASE_OWNER_URL", schemes: ["postgres", "postgresql"])
+        databaseListenURL = try reader.url("DATABASE_LISTEN_URL", schemes: ["postgres", "postgresql"])
+        databaseStatements = try reader.enumeration("DATABASE_STATEMENTS", default: .prepared)
         host = reader.string("HOST") ?? "127.0.0.1"
         port = try reader.int("PORT", default: 8080, range: 1...65535)
         dataDir = reader.string("DATA_DIR") ?? ".data"
@@ -115,6 +133,7 @@ public struct Settings: Sendable {
         adsDailyCapUSD = try reader.double("ADS_DAILY_CAP_USD", default: 500, range: 0...10_000_000)
         stepLeaseSeconds = try reader.int("STEP_LEASE_SECONDS", default: 30, range: 2...3600)
         maxConcurrentSteps = try reader.int("MAX_CONCURRENT_STEPS", default: 16, range: 1...1000)
+        engineStallSeconds = try reader.double("ENGINE_STALL_SECONDS", default: 30, range: 1...3600)
         providers = try ProviderSettings(reader)
         metricsToken = reader.string("METRICS_TOKEN")
         forwardedHops = try reader.int("FORWARDED_HOPS", default: 0, range: 0...10)
@@ -158,6 +177,8 @@ public struct Settings: Sendable {
     public static let documentation: [(name: String, default: String, meaning: String)] = [
         ("DATABASE_URL", "(embedded cluster)", "Postgres URL for the application role; unset starts the embedded cluster"),
         ("DATABASE_OWNER_URL", "DATABASE_URL", "Postgres URL for the owner role that runs migrations"),
+        ("DATABASE_LISTEN_URL", "DATABASE_URL", "Postgres URL of the LISTEN connection: straight to Postgres or a session-mode pool when DATABASE_URL is a transaction pool"),
+        ("DATABASE_STATEMENTS", "prepared", "prepared or unnamed (behind a transaction-pooling proxy); prepared falls back to unnamed for good on the first lost statement"),
         ("HOST", "127.0.0.1", "Address the HTTP server binds"),
         ("PORT", "8080", "HTTP port"),
         ("DATA_DIR", ".data", "Where the embedded cluster lives"),
@@ -180,6 +201,7 @@ public struct Settings: Sendable {
         ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
         ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
         ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
+        ("ENGINE_STALL_SECONDS", "30", "After this long failing to claim or record steps, /ready answers 503 with the reason"),
         ("FORWARDED_HOPS", "0", "Trusted proxies in front (Cloud Run: 1): client addresses come from X-Forwarded-For"),
         ("RATE_LIMIT_PER_KEY", "50", "Requests per second per API key (bursts of 4x); over it: 429 with Retry-After"),
         ("RATE_LIMIT_PER_ADDRESS", "100", "Requests per second per client address (bursts of 4x); failed logins: 10, then one per 6 s"),

@@ -1,21 +1,29 @@
 import Core
+import Foundation
 import Hummingbird
+import Orchestrator
 import Persistence
 
-/// `/health` (the process answers), `/ready` (the database answers too) and `/metrics`, which
+/// `/health` (the process answers), `/ready` (the database answers and the engine has not been
+/// failing to claim or record steps for longer than `ENGINE_STALL_SECONDS`) and `/metrics`, which
 /// shows totals across workspaces and so answers only `Authorization: Bearer $METRICS_TOKEN`
 /// (404 when no token is configured).
 struct HealthController: Sendable {
     let database: Database
     let metrics: ServerMetrics
     let metricsToken: String?
+    let engine: EngineHealth
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/health") { _, _ in HTTPJSON.response(["status": "ok"]) }
         router.get("/ready") { _, _ in
             do {
                 _ = try await database.withConnection { try $0.query("SELECT 1") }
-                return HTTPJSON.response(["status": "ok", "db": "ok"])
+                if let stall = engine.stall() {
+                    return HTTPJSON.response(
+                        ["status": "unavailable", "db": "ok", "engine": "stalled", "reason": .string(stall.reason(at: Date()))], status: .serviceUnavailable)
+                }
+                return HTTPJSON.response(["status": "ok", "db": "ok", "engine": "ok"])
             } catch {
                 return HTTPJSON.response(["status": "unavailable", "db": "unavailable"], status: .serviceUnavailable)
             }

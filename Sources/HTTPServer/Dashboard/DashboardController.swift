@@ -201,7 +201,10 @@ struct DashboardController: Sendable {
         let perDay = (data["cost_per_day"]?.arrayValue ?? []).map { (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0) }
         let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map { ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
         let perModel = (data["cost_per_model"]?.arrayValue ?? []).map { ($0["model"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
-        let notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let stall = dependencies.orchestration.engine.health.stall() {
+            notices.insert("Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
+        }
         let body = Templates.render("overview", [
             "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0), "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
             "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow), "failed": failed.map(Self.runRow),

@@ -22,12 +22,15 @@ public struct EngineConfiguration: Sendable {
     /// How long a computed step outcome is retried through a database outage before it is given
     /// up (the step is then taken over once its lease expires).
     public var outcomeRetryWindow: Duration
+    /// How long claiming or recording may keep failing before the engine reports a stall.
+    public var stallSeconds: Double
 
     public init(
         owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30, pollInterval: Duration = .seconds(1),
         executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil, drainTimeout: Duration = .seconds(10),
-        outcomeRetryWindow: Duration = .seconds(300)
+        outcomeRetryWindow: Duration = .seconds(300), stallSeconds: Double = 30
     ) {
+        self.stallSeconds = stallSeconds
         self.owner = owner
         self.maxConcurrentSteps = maxConcurrentSteps
         self.leaseSeconds = leaseSeconds
@@ -61,8 +64,11 @@ public final class WorkflowEngine: Sendable {
     let state = EngineState()
     let definitions = DefinitionCache()
     let wakeSignal = WakeSignal()
+    /// Whether claiming and recording succeed.
+    public let health: EngineHealth
 
     public init(environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration()) {
+        self.health = EngineHealth(threshold: configuration.stallSeconds)
         self.environment = environment
         self.bus = bus
         self.configuration = configuration
@@ -102,7 +108,11 @@ public final class WorkflowEngine: Sendable {
             let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
             var claimed: [Claim] = []
             if capacity > 0 {
-                do { claimed = try await claim(limit: capacity) } catch where !Task.isCancelled {
+                do {
+                    claimed = try await claim(limit: capacity)
+                    health.succeeded()
+                } catch where !Task.isCancelled {
+                    health.failed("claiming steps", error)
                     logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
                 } catch {}
             }
@@ -330,6 +340,7 @@ public final class WorkflowEngine: Sendable {
                 }
             }
         } catch {
+            health.failed("recording a step outcome", error)
             logger.error("recording a step outcome failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
         }
     }
@@ -346,8 +357,10 @@ public final class WorkflowEngine: Sendable {
         while true {
             do {
                 try await commit(workspace, readies: readies, body)
+                health.succeeded()
                 return
             } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {
+                health.failed("recording a step outcome", error)
                 logger.warning("recording a step outcome waits for the database", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))

@@ -1,4 +1,5 @@
 import CLibPQ
+import Core
 import Foundation
 
 /// One libpq connection: the only file that imports `CLibPQ`.
@@ -13,9 +14,15 @@ public final class Connection: @unchecked Sendable {
     private var prepared: [String: String] = [:]
     /// Past this many distinct statements, further ones run unprepared.
     static let preparedLimit = 512
+    /// Prepared or unnamed statements; shared with the other connections of a pool.
+    public let statements: StatementPolicy
+    /// Starts this connection's statement names, so no two connections (or processes sharing a
+    /// server connection through a proxy) ever prepare the same name.
+    private let namePrefix = "tta_" + UUID().uuidString.prefix(8).lowercased() + "_"
 
     /// Connects; throws `DatabaseError` with kind `.connection` when the server cannot be reached.
-    public init(url: String) throws(DatabaseError) {
+    public init(url: String, statements: StatementPolicy = StatementPolicy(.prepared)) throws(DatabaseError) {
+        self.statements = statements
         guard let handle = PQconnectdb(url) else {
             throw DatabaseError(kind: .connection, message: "libpq could not allocate a connection")
         }
@@ -44,16 +51,27 @@ public final class Connection: @unchecked Sendable {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     /// Runs one parameterised statement (`$1`, `$2`, ...). Parameters travel separately from the
-    /// SQL text, so no value is ever parsed as SQL. The statement is prepared on this connection
-    /// the first time it is seen and executed by name afterwards, so the server parses and plans
-    /// it once per connection rather than on every call.
+    /// SQL text, so no value is ever parsed as SQL. With `prepared` statements it is prepared on
+    /// this connection the first time it is seen and executed by name afterwards, so the server
+    /// parses and plans it once per connection; with `unnamed` ones the text and parameters go in
+    /// one round. A prepared statement the server lost switches the pool to `unnamed` (see
+    /// `StatementPolicy`): outside a transaction the statement is sent again at once; inside one
+    /// the error is thrown, since the transaction is aborted, and `Database` runs it again.
     @discardableResult
     public func query(_ sql: String, _ parameters: [SQLValue] = []) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
-        if let name = try statementName(sql, parameterCount: texts.count) {
-            return try consume(withCStrings(texts) { pointers in
-                PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
-            })
+        if statements.mode == .prepared {
+            do {
+                if let name = try statementName(sql, parameterCount: texts.count) {
+                    return try consume(withCStrings(texts) { pointers in
+                        PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+                    })
+                }
+            } catch where StatementPolicy.isLostStatement(error) {
+                statements.fallBack(because: error)
+                prepared.removeAll()
+                if inTransaction { throw error }
+            }
         }
         return try consume(withCStrings(texts) { pointers in
             PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
@@ -64,7 +82,7 @@ public final class Connection: @unchecked Sendable {
     private func statementName(_ sql: String, parameterCount: Int) throws(DatabaseError) -> String? {
         if let name = prepared[sql] { return name }
         guard prepared.count < Self.preparedLimit else { return nil }
-        let name = "tta_\(prepared.count + 1)"
+        let name = namePrefix + String(prepared.count + 1)
         try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
         prepared[sql] = name
         return name
@@ -155,7 +173,7 @@ public struct PGNotification: Sendable, Equatable {
 }
 
 private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
+    let owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
     defer { owned.forEach { free($0) } }
     return body(owned.map { $0.map { UnsafePointer($0) } })
 }

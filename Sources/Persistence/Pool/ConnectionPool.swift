@@ -27,7 +27,10 @@ public actor ConnectionPool {
     private var waiters: [Waiter] = []
     private var nextWaiterID: UInt64 = 0
 
-    init(url: String, capacity: Int, acquireTimeout: Duration, threads: NIOThreadPool) {
+    private let statements: StatementPolicy
+
+    init(url: String, capacity: Int, acquireTimeout: Duration, threads: NIOThreadPool, statements: StatementPolicy) {
+        self.statements = statements
         self.url = url
         self.capacity = capacity
         self.acquireTimeout = acquireTimeout
@@ -94,9 +97,9 @@ public actor ConnectionPool {
 
     /// Opens a connection for a slot already counted in `open`.
     private func connect() async throws -> Connection {
-        let url = self.url
+        let (url, statements) = (self.url, self.statements)
         do {
-            return try await threads.runIfActive { try Connection(url: url) }
+            return try await threads.runIfActive { try Connection(url: url, statements: statements) }
         } catch {
             release(slotOf: error)
             throw error

@@ -14,11 +14,20 @@ public final class Database: Sendable {
     /// Units of work (transactions or single statements) completed through this pool.
     public let completedUnits = Counter()
 
+    /// How the pool's connections send statements.
+    public let statements: StatementPolicy
+
     /// Opens a pool of up to `poolSize` connections to `url` (nothing connects until first use).
-    public init(url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10)) {
+    /// `statements` starts `prepared` or `unnamed`; `onFallback` hears, once, that a prepared pool
+    /// switched to unnamed statements because the server (a transaction pool) lost one.
+    public init(
+        url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10), statements: StatementMode = .prepared,
+        onFallback: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         threads = NIOThreadPool(numberOfThreads: poolSize)
         threads.start()
-        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, threads: threads)
+        self.statements = StatementPolicy(statements, onFallback: onFallback)
+        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, threads: threads, statements: self.statements)
     }
 
     /// Stops the blocking threads; call once on shutdown.
@@ -71,7 +80,17 @@ public final class Database: Sendable {
         try await withConnection { connection in try Self.transaction(connection, begin: "BEGIN", body) }
     }
 
+    /// Runs `body` between `begin` and `COMMIT`. A transaction that met a prepared statement the
+    /// server had lost was rolled back whole, so it runs once more, now with unnamed statements.
     private static func transaction<T>(_ connection: Connection, begin: String, _ body: (Connection) throws -> T) throws -> T {
+        do {
+            return try transactionOnce(connection, begin: begin, body)
+        } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
+            return try transactionOnce(connection, begin: begin, body)
+        }
+    }
+
+    private static func transactionOnce<T>(_ connection: Connection, begin: String, _ body: (Connection) throws -> T) throws -> T {
         try connection.execute(begin)
         do {
             let result = try body(connection)
