@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libssl-dev postgresql ffmpeg)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3 python3-pip chromium chromium-driver)
+    packages+=(python3 python3-pip chromium chromium-driver pgbouncer)
 elif [[ "${1:-}" == "--bench" ]]; then
     packages+=(wrk)
 fi

@@ -5,7 +5,8 @@
 
 Suites: kill (SIGKILL the server mid-load), postgres (restart Postgres under load), load (many
 briefs and concurrent runs), abuse (malformed, huge, wrongly typed and non-UTF-8 bodies on every
-write route), fuzz (schemathesis against /openapi.yaml). Each prints its figures and fails on
+write route), fuzz (schemathesis against /openapi.yaml), pooler (two servers behind PgBouncer in
+transaction mode: load, SIGKILL one, restart Postgres). Each prints its figures and fails on
 the first broken expectation; the exit code is non-zero when any suite failed.
 """
 
@@ -19,7 +20,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TERMINAL = ("succeeded", "failed", "cancelled", "rejected")
@@ -493,7 +496,139 @@ def suite_fuzz(binary, base, options):
         say(f"  schemathesis, {options.examples} examples per operation, in {time.time() - started:.0f} s: {summary[-1].strip() if summary else 'passed'}")
 
 
-SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz}
+class PgBouncer:
+    """Debian's PgBouncer in transaction pooling mode in front of `cluster`, for the application
+    role; as root it runs as `postgres` (it refuses root), from a folder that user can read."""
+
+    def __init__(self, cluster):
+        self.app_url = cluster.cli("db", "url", "--app")
+        self.owner_url = cluster.owner_url
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
+        app = urllib.parse.urlsplit(self.app_url)
+        self.directory = tempfile.mkdtemp(prefix="tiktok-army-pgbouncer-")
+        with open(os.path.join(self.directory, "pgbouncer.ini"), "w") as f:
+            f.write(f"""[databases]
+{app.path[1:]} = host={app.hostname} port={app.port} dbname={app.path[1:]}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = {self.directory}/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+query_wait_timeout = 3
+server_connect_timeout = 2
+server_login_retry = 1
+logfile = {self.directory}/pgbouncer.log
+""")
+        with open(os.path.join(self.directory, "userlist.txt"), "w") as f:
+            f.write(f'"{app.username}" "{urllib.parse.unquote(app.password)}"\n')
+        command = ["pgbouncer", os.path.join(self.directory, "pgbouncer.ini")]
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "postgres", self.directory], check=True)
+            command = ["runuser", "-u", "postgres", "--"] + command
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        query = dict(urllib.parse.parse_qsl(app.query))
+        self.url = urllib.parse.urlunsplit((app.scheme, f"{app.username}:{app.password}@127.0.0.1:{self.port}", app.path,
+                                            urllib.parse.urlencode({"sslmode": "disable", "connect_timeout": query.get("connect_timeout", "5")}), ""))
+        wait_for("PgBouncer answering", lambda: subprocess.run(["psql", self.url, "-XAtc", "SELECT 1"], capture_output=True).returncode == 0, timeout=30)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def server_env(self, statements):
+        """A server whose queries go through the pool; migrations and LISTEN go straight to Postgres."""
+        return {"DATABASE_URL": self.url, "DATABASE_OWNER_URL": self.owner_url, "DATABASE_LISTEN_URL": self.app_url,
+                "DATABASE_STATEMENTS": statements}
+
+
+def owner_pid(cluster, workspace, server):
+    """Steps `server` holds now (its lease owner is host-pid-nonce)."""
+    return int(cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running' AND lease_owner LIKE '%-{server.process.pid}-%'"))
+
+
+def suite_pooler(binary, base, options):
+    """Two servers behind PgBouncer in transaction mode: load, SIGKILL one, restart Postgres."""
+    cluster = Cluster(binary, f"{base}/pooler")
+    cluster.start()
+    pooler = None
+    servers = []
+    try:
+        workspace, key = cluster.workspace("reliability-pooler")
+        pooler = PgBouncer(cluster).start()
+        common = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3", "DB_ACQUIRE_TIMEOUT_SECONDS": "2", "MAX_CONCURRENT_STEPS": "32"}
+        # One server told it is behind a transaction pool, one left on the default and falling back.
+        unnamed = Server(binary, cluster.data_dir, free_port(), {**common, **pooler.server_env("unnamed")}).start()
+        prepared = Server(binary, cluster.data_dir, free_port(), {**common, **pooler.server_env("prepared"), "LOG_LEVEL": "warning"}).start()
+        servers = [unnamed, prepared]
+
+        # Load: runs started through both servers, run by both.
+        started = time.time()
+        runs = start_runs(unnamed.port, key, 40) + start_runs(prepared.port, key, 40)
+        wait_terminal(cluster, workspace, runs, timeout=300)
+        load_seconds = time.time() - started
+        owners = cluster.rows(workspace, f"SELECT count(DISTINCT split_part(lease_owner, '-', -2)) FROM tiktok_workflow_steps WHERE run_id IN ({','.join(repr(r) for r in runs)})")
+        retaken, _ = check_runs_intact(cluster, workspace, unnamed.port, key, runs)
+        expect(retaken == 0, f"{retaken} steps needed a second attempt with nothing killed")
+        with open(prepared.log.name, "rb") as f:
+            fallbacks = f.read().count(b"prepared statements do not survive")
+        expect(fallbacks == 1, f"the prepared server said {fallbacks} times that it fell back to unnamed statements")
+
+        # Kill: SIGKILL one server with steps in flight; the other finishes every run.
+        runs = start_runs(unnamed.port, key, 30)
+        wait_for("both servers running steps", lambda: owner_pid(cluster, workspace, unnamed) > 0 and owner_pid(cluster, workspace, prepared) > 0)
+        held = owner_pid(cluster, workspace, unnamed)
+        unnamed.kill()
+        killed_at = time.time()
+        wait_terminal(cluster, workspace, runs, timeout=180)
+        recovered = time.time() - killed_at
+        retaken, abandoned = check_runs_intact(cluster, workspace, prepared.port, key, runs)
+        expect(retaken == held, f"the killed server held {held} steps, {retaken} ran a second attempt")
+
+        # Postgres restart: the surviving server reports the outage and recovers through the pool.
+        runs = start_runs(prepared.port, key, 20)
+        wait_for("steps running", lambda: int(cluster.sql(workspace, "SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running'")) > 0)
+        cluster.stop()
+        stopped_at = time.time()
+        ready = []
+        while time.time() - stopped_at < 4:
+            ready.append(request(prepared.port, "GET", "/ready")[0])
+            time.sleep(0.2)
+        expect(all(code == 503 for code in ready), f"/ready during the outage answered {sorted(set(ready))}")
+        cluster.start()
+        restarted_at = time.time()
+        while request(prepared.port, "GET", "/ready")[0] != 200:
+            expect(time.time() - restarted_at < 60, "/ready did not recover within 60 s")
+            time.sleep(0.1)
+        wait_terminal(cluster, workspace, runs, timeout=180)
+        after_restart = time.time() - restarted_at
+        restart_retaken, _ = check_runs_intact(cluster, workspace, prepared.port, key, runs)
+        say(f"  PgBouncer 1.18 (transaction mode) in front of the cluster; one server with DATABASE_STATEMENTS=unnamed, one on prepared "
+            f"(it fell back once, logged once); LISTEN straight to Postgres")
+        say(f"  load: 80 Profile Audit runs through both servers, run by {owners[0]} engines, all succeeded in {load_seconds:.1f} s "
+            f"({80 / load_seconds:.1f} runs/s), no step twice, every stream complete")
+        say(f"  kill: SIGKILL the unnamed server holding {held} steps; the other finished all 30 runs {recovered:.1f} s later, "
+            f"each of the {held} steps ran one second attempt ({abandoned} agent runs closed as abandoned)")
+        say(f"  postgres: down {restarted_at - stopped_at:.1f} s, /ready 503 {len(ready)} times out of {len(ready)}; "
+            f"all 20 runs succeeded {after_restart:.1f} s after the restart ({restart_retaken} steps needed a second attempt)")
+    finally:
+        for server in servers:
+            server.stop() if server.process.poll() is None else None
+        if pooler:
+            pooler.stop()
+        cluster.stop()
+
+
+SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz, "pooler": suite_pooler}
 
 
 def main():
