@@ -22,6 +22,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Skip the HTTP measurements (they need wrk).")
     var noHTTP = false
 
+    @Flag(help: "Skip the measurements through PgBouncer (they need pgbouncer).")
+    var noPooler = false
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -58,10 +61,12 @@ struct Bench: AsyncParsableCommand {
         say("\n## Throughput")
         let pgbench = try await Self.pgbench(cluster, seconds: max(seconds, 3))
         say(String(format: "baseline: pgbench single-row inserts, 8 clients: %.0f tps", pgbench))
+        var direct: [Int: Double] = [:]
         for concurrency in [1, 8, 64] {
             let before = database.completedUnits.current
             let result = try await runs(concurrency == 64 ? 128 : 32, concurrency: concurrency, orchestration, database, workspace)
             let writes = Double(database.completedUnits.current - before) / result.elapsed
+            direct[concurrency] = result.runsPerSecond
             say(String(format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes, writes / pgbench * 100))
         }
         say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
@@ -73,12 +78,11 @@ struct Bench: AsyncParsableCommand {
                      fanout.p50, fanout.p99, fanout.max, 21, fanout.complete ? "yes" : "NO"))
         say(String(format: "memory: %.1f MB resident with 1,000 subscribers", Self.rssMB()))
 
+        var directList: Double?
         if !noHTTP {
             say("\n## HTTP (wrk, 2 threads, 32 connections, \(seconds) s each)")
-            var settings = try Settings(environment: [:])
-            settings.host = "127.0.0.1"
-            settings.port = 0
-            let dependencies = ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: logger)
+            let settings = try Self.serverSettings()
+            let dependencies = ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger)
             let server = try await InProcessServer.start(dependencies)
             let health = try await Self.wrk(server.base + "/health", key: nil, body: nil, seconds: seconds)
             let list = try await Self.wrk(server.base + "/api/dashboard/workflows/runs?limit=20", key: key.plaintext, body: nil, seconds: seconds)
@@ -87,12 +91,66 @@ struct Bench: AsyncParsableCommand {
             say(String(format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of baseline", list.rate, list.p99, list.rate / health.rate * 100))
             say(String(format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99, create.rate / health.rate * 100))
             say(String(format: "memory: %.1f MB resident after HTTP load", Self.rssMB()))
+            directList = list.rate
             await server.stop()
         }
         engine.cancel()
+        await engine.value
+        if !noPooler {
+            try await pooled(cluster, workspace: workspace, key: key.plaintext, providers: providers, logger: logger, direct: direct, directList: directList)
+        }
         await database.shutdown()
         // The figures are printed; end the process rather than wait for the engine loop to notice.
         Foundation.exit(0)
+    }
+
+    /// Runs/s and the list route again with the pool and the engine behind PgBouncer in
+    /// transaction mode (unnamed statements, LISTEN straight to Postgres), beside the direct figures.
+    func pooled(
+        _ cluster: EmbeddedPostgres.Cluster, workspace: WorkspaceID, key: String, providers: ProviderSuite, logger: Logger, direct: [Int: Double], directList: Double?
+    ) async throws {
+        say("\n## Through PgBouncer (transaction mode, DATABASE_STATEMENTS=unnamed)")
+        let bouncer: PgBouncer
+        do { bouncer = try await Blocking.run { try PgBouncer.start(in: cluster) } } catch {
+            say("skipped: \(error)")
+            return
+        }
+        defer { bouncer.stop() }
+        let database = Database(url: bouncer.url, poolSize: 16, statements: .unnamed)
+        let environment = AgentEnvironment(database: database, providers: providers, logger: logger)
+        let orchestration = Orchestration(
+            environment: environment, configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: cluster.appURL)
+        let engine = Task { await orchestration.run() }
+        for concurrency in [1, 8, 64] {
+            let result = try await runs(concurrency == 64 ? 128 : 32, concurrency: concurrency, orchestration, database, workspace)
+            say(String(format: "%2d concurrent: %6.1f runs/s  = %3.0f%% of direct (%.1f runs/s)", concurrency, result.runsPerSecond,
+                       result.runsPerSecond / (direct[concurrency] ?? .nan) * 100, direct[concurrency] ?? .nan))
+        }
+        if let directList {
+            let settings = try Self.serverSettings()
+            let server = try await InProcessServer.start(
+                ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger))
+            let list = try await Self.wrk(server.base + "/api/dashboard/workflows/runs?limit=20", key: key, body: nil, seconds: seconds)
+            say(String(format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of direct (%.0f req/s)", list.rate, list.p99, list.rate / directList * 100, directList))
+            await server.stop()
+        }
+        engine.cancel()
+        await engine.value
+        await database.shutdown()
+    }
+
+    /// The in-process server's settings: rate limits far above what wrk sends from one key, so
+    /// every measured request is served rather than answered 429.
+    static func serverSettings() throws -> Settings {
+        try Settings(environment: ["RATE_LIMIT_PER_KEY": "100000", "RATE_LIMIT_PER_ADDRESS": "100000"])
+    }
+
+    /// The in-process server's logger: requests wrk leaves open when a measurement ends are cut
+    /// off on purpose, which is not worth a log line.
+    static var serverLogger: Logger {
+        var logger = Logger(label: "bench-http")
+        logger.logLevel = .critical
+        return logger
     }
 
     struct RunResult {
@@ -208,7 +266,9 @@ struct Bench: AsyncParsableCommand {
             throw AppError.internal("wrk: \(outcome.output)")
         }
         let p99 = lines.first { $0.hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"
-        if lines.contains(where: { $0.hasPrefix("Non-2xx") }) { say("  note: \(url) answered some non-2xx responses") }
+        if let refused = lines.first(where: { $0.hasPrefix("Non-2xx") }) {
+            throw AppError.internal("wrk: \(url) answered \(refused): the figure would not measure the route")
+        }
         return WrkResult(rate: rate, p99: p99)
     }
 
@@ -216,6 +276,63 @@ struct Bench: AsyncParsableCommand {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
+
+/// Debian's PgBouncer in transaction mode in front of a cluster, for the application role,
+/// started as a daemon (as `postgres` when this process is root, which PgBouncer refuses).
+struct PgBouncer {
+    let directory: String
+    let url: String
+
+    struct Unavailable: Error, CustomStringConvertible { var description: String }
+
+    static func start(in cluster: EmbeddedPostgres.Cluster) throws -> PgBouncer {
+        guard let app = URLComponents(string: cluster.appURL), let user = app.user, let password = app.password else {
+            throw Unavailable(description: "the cluster's URL has no user or password")
+        }
+        let database = String(app.path.dropFirst())
+        let directory = NSTemporaryDirectory() + "tiktok-army-pgbouncer-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let listen = 20_000 + Int(getpid() % 20_000)
+        try """
+            [databases]
+            \(database) = host=127.0.0.1 port=\(cluster.port) dbname=\(database)
+            [pgbouncer]
+            listen_addr = 127.0.0.1
+            listen_port = \(listen)
+            unix_socket_dir =
+            auth_type = scram-sha-256
+            auth_file = \(directory)/userlist.txt
+            pool_mode = transaction
+            max_client_conn = 1000
+            default_pool_size = 20
+            logfile = \(directory)/pgbouncer.log
+            pidfile = \(directory)/pgbouncer.pid
+
+            """.write(toFile: directory + "/pgbouncer.ini", atomically: true, encoding: .utf8)
+        try "\"\(user)\" \"\(password.removingPercentEncoding ?? password)\"\n".write(toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
+        var command = ["pgbouncer", "-d", directory + "/pgbouncer.ini"]
+        if geteuid() == 0 {
+            _ = try Subprocess.run(["chown", "-R", "postgres", directory])
+            command = ["runuser", "-u", "postgres", "--"] + command
+        }
+        let outcome = try Subprocess.run(command)
+        guard outcome.succeeded else { throw Unavailable(description: "pgbouncer did not start: \(outcome.output.prefix(200)) (scripts/install-deps.sh --bench installs it)") }
+        let bouncer = PgBouncer(directory: directory, url: "postgresql://\(user):\(password)@127.0.0.1:\(listen)/\(database)?sslmode=disable&connect_timeout=5")
+        for _ in 0..<50 {
+            if (try? Connection(url: bouncer.url)) != nil { return bouncer }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        bouncer.stop()
+        throw Unavailable(description: "pgbouncer did not answer on 127.0.0.1:\(listen)")
+    }
+
+    func stop() {
+        if let pid = (try? String(contentsOfFile: directory + "/pgbouncer.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            kill(pid, SIGTERM)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
