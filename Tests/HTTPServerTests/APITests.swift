@@ -56,7 +56,6 @@ import Testing
         dependencies.orchestration = stalled
         let loop = Task { await stalled.engine.run() }
         try await Application(router: buildRouter(dependencies)).test(.router) { client in
-            #expect(try await client.call(.get, "/ready").status == 200, "a failure younger than ENGINE_STALL_SECONDS is not a stall")
             try await eventually("the engine counts as stalled") { stalled.engine.health.stall() != nil }
             let ready = try await client.call(.get, "/ready")
             #expect(ready.status == 503 && ready.json["db"] == "ok" && ready.json["engine"] == "stalled", "\(ready.text)")

@@ -78,14 +78,15 @@ import Testing
             let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
             _ = try StepRepository.createAll([NewStep(stepKey: "a", kind: .agent, agentName: "x", dependsOn: []), NewStep(stepKey: "b", kind: .agent, agentName: "y", dependsOn: [])], run: run.id, workspace: workspace, on: c)
             try c.query("UPDATE tiktok_workflow_steps SET cost_usd = 0.25, latency_ms = 100 WHERE run_id = $1", run.id)
+            try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = $1", run.id)
             return run
         }
-        let done = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .succeeded, reportMd: "# Report", error: nil, on: $0) }
+        let done = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .succeeded, error: nil, on: $0) }
         #expect(done?.totalCostUsd == 0.5)
         #expect(done?.totalLatencyMs == 200)
         #expect(done?.completedAt != nil)
-        #expect(done?.reportMd == "# Report")
-        let again = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .failed, reportMd: nil, error: "late", on: $0) }
+        #expect(done?.reportMd == "# Report", "the synthesis's report is kept")
+        let again = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .failed, error: "late", on: $0) }
         #expect(again == nil, "a terminal run is not finalised twice")
     }
 }

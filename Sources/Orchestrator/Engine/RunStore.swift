@@ -100,7 +100,7 @@ enum RunStore {
         try c.query(
             "UPDATE tiktok_approvals SET status = 'rejected', decision_note = $2, decided_at = now() WHERE run_id = $1 AND status = 'pending'", run,
             "run \(status.rawValue)")
-        guard let finished = try RunRepository.finalize(run, status: status, reportMd: nil, error: error, on: c) else { return [] }
+        guard let finished = try RunRepository.finalize(run, status: status, error: error, on: c) else { return [] }
         if let brief = finished.briefId {
             try BriefRepository.setStatus(brief, status == .succeeded ? .completed : status == .cancelled ? .cancelled : .failed, on: c)
         }
@@ -131,7 +131,7 @@ enum RunStore {
             if failed["kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
             return try endRun(run, workspace, status: .failed, error: "step \(try failed.string("step_key")) failed: \(error)", c)
         }
-        guard let finished = try RunRepository.finalize(run, status: .succeeded, reportMd: nil, error: nil, on: c) else { return [] }
+        guard let finished = try RunRepository.finalize(run, status: .succeeded, error: nil, on: c) else { return [] }
         if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
         return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
     }

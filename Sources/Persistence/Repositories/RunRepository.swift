@@ -79,20 +79,19 @@ public enum RunRepository {
         ).affectedRows == 1
     }
 
-    /// Writes the final state: status, totals summed from the steps, report and completion time.
+    /// Writes the final state: status, totals summed from the steps and completion time (the
+    /// report is written by the synthesis step, before).
     @discardableResult
-    public static func finalize(
-        _ id: WorkflowRunID, status: RunStatus, reportMd: String?, error: String?, on connection: Connection
-    ) throws -> WorkflowRun? {
+    public static func finalize(_ id: WorkflowRunID, status: RunStatus, error: String?, on connection: Connection) throws -> WorkflowRun? {
         try connection.query(
             """
-            UPDATE tiktok_workflow_runs r SET status = $2, report_md = COALESCE($3, r.report_md), error = COALESCE($4, r.error),
+            UPDATE tiktok_workflow_runs r SET status = $2, error = COALESCE($3, r.error),
                 total_cost_usd = s.cost, total_latency_ms = s.latency, completed_at = now(), updated_at = now()
             FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
                   FROM tiktok_workflow_steps WHERE run_id = $1) s
             WHERE r.id = $1 AND r.status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
             RETURNING \(columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
-            """, id, status, reportMd, error
+            """, id, status, error
         ).first.map(decode)
     }
 

@@ -1,15 +1,6 @@
 import Core
 import Foundation
 
-extension Brief.Status: SQLEncodable {}
-extension TargetType: SQLEncodable {}
-extension RunStatus: SQLEncodable {}
-extension StepStatus: SQLEncodable {}
-extension StepKind: SQLEncodable {}
-extension Approval.Status: SQLEncodable {}
-extension AgentRun.Status: SQLEncodable {}
-extension AgentStep.Kind: SQLEncodable {}
-
 /// A freshly issued API key: the plaintext is only ever shown here.
 public struct IssuedAPIKey: Sendable, Equatable {
     public var id: APIKeyID
@@ -17,7 +8,6 @@ public struct IssuedAPIKey: Sendable, Equatable {
     public var plaintext: String
 }
 
-extension KeyRole: SQLEncodable {}
 
 /// Who a request acts for, resolved from its API key or dashboard session.
 public struct Principal: Sendable, Equatable {
