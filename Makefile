@@ -22,5 +22,5 @@ reliability:
 # Benchmarks against same-run baselines, on the release build (needs wrk for the HTTP part).
 bench:
 	scripts/install-deps.sh --bench
-	swift build -c release --product tiktok-army
-	.build/release/tiktok-army bench
+	swift build -c release --product tiktok-army-bench
+	.build/release/tiktok-army-bench

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tiktok-army", targets: ["App"]),
+        .executable(name: "tiktok-army-bench", targets: ["Benchmark"]),
         .library(name: "Core", targets: ["Core"]),
         .library(name: "Persistence", targets: ["Persistence"]),
         .library(name: "Providers", targets: ["Providers"]),
@@ -85,6 +86,12 @@ let package = Package(
         // MARK: - Executable
         .executableTarget(
             name: "App",
+            dependencies: [
+                "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "Benchmark",
             dependencies: [
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails when the package's targets or their dependencies break the design's direction:
 
-    Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App
+    Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App, Benchmark
 
 and when a C shim is imported anywhere but its one wrapper file."""
 import json
@@ -19,6 +19,7 @@ LAYERS = {
     "Orchestrator": {"Core", "Persistence", "Providers", "Agents"},
     "HTTPServer": {"Core", "Persistence", "Providers", "Agents", "Orchestrator"},
     "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
+    "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
 }
 SHIM_WRAPPERS = {
     "CLibPQ": "Sources/Persistence/LibPQ/Connection.swift",
@@ -45,7 +46,7 @@ def main() -> int:
         for dep in sorted(deps - LAYERS.get(name, set())):
             problems.append(f"{name} -> {dep} goes against the dependency direction")
     tests = {n.removesuffix("Tests") for n, t in targets.items() if t["type"] == "test"}
-    for library in sorted(set(LAYERS) - {"CLibPQ", "CCurl", "COpenSSL", "App"} - tests):
+    for library in sorted(set(LAYERS) - {"CLibPQ", "CCurl", "COpenSSL", "App", "Benchmark"} - tests):
         problems.append(f"{library} has no test target")
     for shim, wrapper in SHIM_WRAPPERS.items():
         importers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "Sources").rglob("*.swift")
@@ -55,7 +56,7 @@ def main() -> int:
     for problem in problems:
         print("architecture:", problem, file=sys.stderr)
     if not problems:
-        print(f"architecture: {len(targets)} targets follow Core <- Providers, Persistence <- Agents <- Orchestrator <- HTTPServer <- App")
+        print(f"architecture: {len(targets)} targets follow Core <- Providers, Persistence <- Agents <- Orchestrator <- HTTPServer <- App, Benchmark")
     return 1 if problems else 0
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ enum Bootstrap {
             let ownerURL = settings.databaseOwnerURL
             if migrate, let ownerURL {
                 let migrator = try migrator()
-                try await Blocking.run { try migrator.migrate(on: try Connection(url: ownerURL)) }
+                _ = try await Blocking.run { try migrator.migrate(on: try Connection(url: ownerURL)) }
             }
             location = DatabaseLocation(appURL: appURL, ownerURL: ownerURL)
         } else {

@@ -48,30 +48,6 @@ struct RemoteArmy: Army {
     }
 }
 
-/// The HTTP application on a random loopback port inside this process, so in-process console
-/// commands use exactly the API a remote one does.
-struct InProcessServer {
-    let base: String
-    let task: Task<Void, any Error>
-
-    static func start(_ dependencies: ServerDependencies) async throws -> InProcessServer {
-        var dependencies = dependencies
-        dependencies.settings.host = "127.0.0.1"
-        dependencies.settings.port = 0
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(dependencies) { port in continuation.yield(port) }
-        let task = Task { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw AppError.internal("the in-process server did not start") }
-        return InProcessServer(base: "http://127.0.0.1:\(port)", task: task)
-    }
-
-    func stop() async {
-        task.cancel()
-        _ = try? await task.value
-    }
-}
-
 /// Prints a run's progress until it completes or waits for approval.
 enum Console {
     static func army(_ options: ConsoleOptions) async throws -> (any Army, (@Sendable () async -> Void)) {

@@ -9,8 +9,10 @@ import Persistence
 import Providers
 
 /// Benchmarks, each printed next to a baseline measured in the same run on the same database.
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tiktok-army-bench",
         abstract: "Measure orchestration overhead, throughput, HTTP and SSE fan-out against same-run baselines (build with -c release).")
 
     @Option(name: .customLong("data-dir"), help: "Data folder of the benchmark's own embedded cluster.")
@@ -29,7 +31,10 @@ struct Bench: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let launcher = try EmbeddedPostgres(dataDir: dataDir, logger: logger)
-        let cluster = try await Blocking.run { try launcher.start(migrator: try Bootstrap.migrator()) }
+        guard let migrations = Migrator.locateDirectory() else {
+            throw ValidationError("migrations folder not found (run from the project folder or set MIGRATIONS_DIR)")
+        }
+        let cluster = try await Blocking.run { try launcher.start(migrator: try Migrator(directory: migrations)) }
         let database = Database(url: cluster.appURL, poolSize: 16)
         let providers = ProviderSuite.mock(transport: CurlTransport())
         let environment = AgentEnvironment(database: database, providers: providers, logger: logger)
@@ -100,8 +105,6 @@ struct Bench: AsyncParsableCommand {
             try await pooled(cluster, workspace: workspace, key: key.plaintext, providers: providers, logger: logger, direct: direct, directList: directList)
         }
         await database.shutdown()
-        // The figures are printed; end the process rather than wait for the engine loop to notice.
-        Foundation.exit(0)
     }
 
     /// Runs/s and the list route again with the pool and the engine behind PgBouncer in
@@ -276,83 +279,5 @@ struct Bench: AsyncParsableCommand {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-    }
-}
-
-/// Debian's PgBouncer in transaction mode in front of a cluster, for the application role,
-/// started as a daemon (as `postgres` when this process is root, which PgBouncer refuses).
-struct PgBouncer {
-    let directory: String
-    let url: String
-
-    struct Unavailable: Error, CustomStringConvertible { var description: String }
-
-    static func start(in cluster: EmbeddedPostgres.Cluster) throws -> PgBouncer {
-        guard let app = URLComponents(string: cluster.appURL), let user = app.user, let password = app.password else {
-            throw Unavailable(description: "the cluster's URL has no user or password")
-        }
-        let database = String(app.path.dropFirst())
-        let directory = NSTemporaryDirectory() + "tiktok-army-pgbouncer-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let listen = 20_000 + Int(getpid() % 20_000)
-        try """
-            [databases]
-            \(database) = host=127.0.0.1 port=\(cluster.port) dbname=\(database)
-            [pgbouncer]
-            listen_addr = 127.0.0.1
-            listen_port = \(listen)
-            unix_socket_dir =
-            auth_type = scram-sha-256
-            auth_file = \(directory)/userlist.txt
-            pool_mode = transaction
-            max_client_conn = 1000
-            default_pool_size = 20
-            logfile = \(directory)/pgbouncer.log
-            pidfile = \(directory)/pgbouncer.pid
-
-            """.write(toFile: directory + "/pgbouncer.ini", atomically: true, encoding: .utf8)
-        try "\"\(user)\" \"\(password.removingPercentEncoding ?? password)\"\n".write(toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
-        var command = ["pgbouncer", "-d", directory + "/pgbouncer.ini"]
-        if geteuid() == 0 {
-            _ = try Subprocess.run(["chown", "-R", "postgres", directory])
-            command = ["runuser", "-u", "postgres", "--"] + command
-        }
-        let outcome = try Subprocess.run(command)
-        guard outcome.succeeded else { throw Unavailable(description: "pgbouncer did not start: \(outcome.output.prefix(200)) (scripts/install-deps.sh --bench installs it)") }
-        let bouncer = PgBouncer(directory: directory, url: "postgresql://\(user):\(password)@127.0.0.1:\(listen)/\(database)?sslmode=disable&connect_timeout=5")
-        for _ in 0..<50 {
-            if (try? Connection(url: bouncer.url)) != nil { return bouncer }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        bouncer.stop()
-        throw Unavailable(description: "pgbouncer did not answer on 127.0.0.1:\(listen)")
-    }
-
-    func stop() {
-        if let pid = (try? String(contentsOfFile: directory + "/pgbouncer.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
-            kill(pid, SIGTERM)
-        }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
-/// Writes a line to standard output at once (stdout is block-buffered when redirected).
-func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
-}
-
-/// Send and receive times of fan-out events, in milliseconds.
-final class LatencyLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sentAt: [Int: ContinuousClock.Instant] = [:]
-    private(set) var latencies: [Double] = []
-
-    func sent(_ seq: Int) { lock.withLock { sentAt[seq] = ContinuousClock.now } }
-
-    func received(_ seq: Int) {
-        let now = ContinuousClock.now
-        lock.withLock {
-            if let start = sentAt[seq] { latencies.append(Bench.seconds(now - start) * 1000) }
-        }
     }
 }
