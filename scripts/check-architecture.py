@@ -3,9 +3,11 @@
 
     Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App, Benchmark
 
-and when a C shim is imported anywhere but its one wrapper file."""
+when a C shim is imported anywhere but its one wrapper file, and when a target that must hold no
+SQL (`SQL_FREE`) has an SQL statement in a string literal: Persistence owns the statements."""
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -21,6 +23,10 @@ LAYERS = {
     "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
     "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
 }
+# Targets whose queries all go through Persistence's repositories. Agents and Orchestrator still
+# hold statements of their own (the run/step transitions, the agents' reads and writes).
+SQL_FREE = ["HTTPServer", "App"]
+SQL_LITERAL = re.compile(r'"(?:"")?\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|BEGIN|LISTEN|NOTIFY)\s', re.MULTILINE)
 SHIM_WRAPPERS = {
     "CLibPQ": "Sources/Persistence/LibPQ/Connection.swift",
     "CCurl": "Sources/Providers/Transport/Curl.swift",
@@ -53,6 +59,11 @@ def main() -> int:
                            if f"import {shim}\n" in p.read_text())
         if importers and importers != [wrapper]:
             problems.append(f"{shim} is imported by {importers}; only {wrapper} may")
+    for target in SQL_FREE:
+        for path in sorted((ROOT / "Sources" / target).rglob("*.swift")):
+            for match in SQL_LITERAL.finditer(path.read_text()):
+                line = path.read_text().count("\n", 0, match.start()) + 1
+                problems.append(f"{path.relative_to(ROOT)}:{line} holds SQL ({match.group(1)}); statements belong in a Persistence repository")
     for problem in problems:
         print("architecture:", problem, file=sys.stderr)
     if not problems:

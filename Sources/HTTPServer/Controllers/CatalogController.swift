@@ -33,19 +33,13 @@ struct CatalogController: Sendable {
             guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
             let (recent, stats, chosen) = try await database.withWorkspace(principal.workspaceId) { c in
                 (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
-                 try c.query(
-                    """
-                    SELECT count(*) AS runs, count(*) FILTER (WHERE status = 'failed') AS failed,
-                           COALESCE(avg(cost_usd) FILTER (WHERE status = 'succeeded'), 0) AS avg_cost,
-                           COALESCE(avg(latency_ms) FILTER (WHERE status = 'succeeded'), 0) AS avg_latency
-                    FROM tiktok_agent_runs WHERE agent_name = $1
-                    """, name).first!,
+                 try InsightRepository.agentStats(name, on: c),
                  try AgentModelRepository.model(for: name, on: c))
             }
             return HTTPJSON.response([
                 "spec": try JSONValue.from(spec), "model": models.describe(name, chosen: chosen), "recent_runs": try JSONValue.from(recent),
-                "stats": ["runs": .number(try stats.double("runs")), "failed": .number(try stats.double("failed")),
-                          "average_cost_usd": .number(try stats.double("avg_cost")), "average_latency_ms": .number(try stats.double("avg_latency"))],
+                "stats": ["runs": .number(stats.runs), "failed": .number(stats.failed),
+                          "average_cost_usd": .number(stats.averageCostUsd), "average_latency_ms": .number(stats.averageLatencyMs)],
             ])
         }
         group.get("overview") { _, context in
@@ -62,22 +56,11 @@ struct CatalogController: Sendable {
             let recent = try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: c).items
             let failed = try RunRepository.list(RunFilter(status: .failed), limit: 5, cursor: nil, on: c).items
             let pending = try ApprovalRepository.list(status: .pending, limit: 10, on: c)
-            let cost = try c.query(
-                """
-                SELECT COALESCE(sum(cost_usd) FILTER (WHERE created_at >= date_trunc('day', now())), 0) AS today,
-                       COALESCE(sum(cost_usd) FILTER (WHERE created_at >= date_trunc('week', now())), 0) AS week
-                FROM tiktok_agent_steps WHERE created_at >= now() - interval '8 days'
-                """).first!
-            let perDay = try c.query(
-                """
-                SELECT to_char(d.day, 'YYYY-MM-DD') AS day, COALESCE(sum(s.cost_usd), 0) AS cost
-                FROM generate_series(date_trunc('day', now()) - interval '13 days', date_trunc('day', now()), interval '1 day') AS d(day)
-                LEFT JOIN tiktok_agent_steps s ON date_trunc('day', s.created_at) = d.day
-                GROUP BY d.day ORDER BY d.day
-                """).rows.map { ["day": .string(try $0.string("day")), "cost_usd": .number(try $0.double("cost"))] as JSONValue }
-            let perAgent = try c.query(
-                "SELECT agent_name, COALESCE(sum(cost_usd), 0) AS cost, count(*) AS runs FROM tiktok_agent_runs GROUP BY agent_name ORDER BY cost DESC"
-            ).rows.map { ["agent_name": .string(try $0.string("agent_name")), "cost_usd": .number(try $0.double("cost")), "runs": .number(try $0.double("runs"))] as JSONValue }
+            let cost = try InsightRepository.spend(on: c)
+            let perDay = try InsightRepository.costPerDay(on: c).map { ["day": .string($0.label), "cost_usd": .number($0.costUsd)] as JSONValue }
+            let perAgent = try InsightRepository.costPerAgent(on: c).map {
+                ["agent_name": .string($0.label), "cost_usd": .number($0.costUsd), "runs": .number($0.runs)] as JSONValue
+            }
             let perModel = try AgentModelRepository.costByModel(days: 30, on: c).map {
                 ["model": .string($0.model), "calls": .number($0.calls), "cost_usd": .number($0.costUsd)] as JSONValue
             }
@@ -85,7 +68,7 @@ struct CatalogController: Sendable {
                 "model_notices": .array(notices.map { .string($0) }), "cost_per_model": .array(perModel),
                 "recent_runs": .array(recent.map(WorkflowsController.listedRunJSON)), "failed_runs": .array(failed.map(WorkflowsController.listedRunJSON)),
                 "pending_approvals": try JSONValue.from(pending), "pending_approval_count": .number(pending.count),
-                "cost_today_usd": .number(try cost.double("today")), "cost_week_usd": .number(try cost.double("week")),
+                "cost_today_usd": .number(cost.todayUsd), "cost_week_usd": .number(cost.weekUsd),
                 "cost_per_day": .array(perDay), "cost_per_agent": .array(perAgent),
             ]
         }

@@ -18,7 +18,7 @@ struct HealthController: Sendable {
         router.get("/health") { _, _ in HTTPJSON.response(["status": "ok"]) }
         router.get("/ready") { _, _ in
             do {
-                _ = try await database.withConnection { try $0.query("SELECT 1") }
+                try await database.ping()
                 if let stall = engine.stall() {
                     return HTTPJSON.response(
                         ["status": "unavailable", "db": "ok", "engine": "stalled", "reason": .string(stall.reason(at: Date()))], status: .serviceUnavailable)
@@ -38,9 +38,7 @@ struct HealthController: Sendable {
             metrics.set("tiktok_db_pool_connections", Double(stats.open), labels: [("state", "open")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_connections", Double(stats.idle), labels: [("state", "idle")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_waiting", Double(stats.waiting), help: "Requests waiting for a connection")
-            if let rows = try? await database.withUnscopedTransaction({ c in
-                try c.query("SELECT metric, label, value FROM tiktok_metrics_snapshot()").rows.map { (try $0.string("metric"), try $0.string("label"), try $0.double("value")) }
-            }) {
+            if let rows = try? await database.withUnscopedTransaction({ try InsightRepository.metricsSnapshot(on: $0) }) {
                 for (metric, label, value) in rows {
                     switch metric {
                     case "runs": metrics.set("tiktok_workflow_runs", value, labels: [("status", label)], help: "Workflow runs by status")

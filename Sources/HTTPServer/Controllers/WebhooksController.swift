@@ -60,21 +60,11 @@ struct WebhooksController: Sendable {
             switch action {
             case .insert:
                 guard let text = update.text else { return false }
-                return try c.query(
-                    """
-                    INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, author, text)
-                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
-                    """, account.workspace, update.commentId, update.videoId, update.author, text
-                ).affectedRows == 1
+                return try WebhookRepository.insertComment(
+                    id: update.commentId, video: update.videoId, author: update.author, text: text, workspace: account.workspace, on: c)
             default:
-                // A change may overtake the insert it refers to: keep a placeholder with the
-                // visibility, so the late insert cannot bring a deleted comment back.
-                try c.query(
-                    """
-                    INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, visibility)
-                    VALUES ($1, $2, $3, '', $4)
-                    ON CONFLICT (workspace_id, external_id) DO UPDATE SET visibility = EXCLUDED.visibility
-                    """, account.workspace, update.commentId, update.videoId, action.visibility)
+                try WebhookRepository.setCommentVisibility(
+                    id: update.commentId, video: update.videoId, visibility: action.visibility, workspace: account.workspace, on: c)
                 return false
             }
         }
@@ -99,11 +89,7 @@ struct WebhooksController: Sendable {
     }
 
     func account(for event: TikTokWebhookEvent) async throws -> (workspace: WorkspaceID, handle: String)? {
-        try await database.withUnscopedTransaction { c in
-            try c.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id($1)", event.openId).first.map {
-                (workspace: try $0.id("workspace_id", as: Workspace.self), handle: try $0.string("handle"))
-            }
-        }
+        try await database.withUnscopedTransaction { try WebhookRepository.account(openId: event.openId, on: $0) }
     }
 
     /// Stores the delivery; false when this exact body was delivered before (TikTok delivers at
@@ -115,22 +101,13 @@ struct WebhooksController: Sendable {
     static func insertDelivery(_ body: Data, workspace: WorkspaceID, on c: Connection) throws -> Bool {
         let key = Crypto.sha256Hex(String(decoding: body, as: UTF8.self))
         let payload = (try? JSONValue.parse(body)) ?? .null
-        return try c.query(
-            "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'tiktok', $2, $3) ON CONFLICT DO NOTHING",
-            workspace, key, payload
-        ).affectedRows == 1
+        return try WebhookRepository.recordDelivery(source: "tiktok", key: key, payload: payload, workspace: workspace, on: c)
     }
 
     /// A comment starts a Post-Launch Loop for the account unless one is already open.
     func startPostLaunchIfIdle(workspace: WorkspaceID, handle: String) async throws -> WorkflowRunID? {
         let brief = try await database.withWorkspace(workspace) { c -> BriefID? in
-            let open = try c.query(
-                """
-                SELECT 1 FROM tiktok_workflow_runs r JOIN tiktok_briefs b ON b.id = r.brief_id
-                WHERE r.workflow_slug = 'post_launch_loop' AND b.handle = $1 AND r.status IN ('pending', 'running', 'awaiting_approval') LIMIT 1
-                """, handle
-            ).first != nil
-            if open { return nil }
+            if try RunRepository.hasOpenRun(workflow: "post_launch_loop", handle: handle, on: c) { return nil }
             return try BriefRepository.create(NewBrief(handle: handle, notes: "Started by new comments"), workspace: workspace, on: c).id
         }
         guard let brief else { return nil }
@@ -169,11 +146,10 @@ struct WebhooksController: Sendable {
         let payload = (try? JSONValue.parse(data)) ?? .string(String(decoding: data, as: UTF8.self))
         let stored = try await database.withWorkspace(workspace) { c in
             guard try WorkspaceRepository.current(on: c) != nil else { throw AppError.invalidInput("unknown workspace \(workspace)") }
-            return try c.query(
-                "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, 'pubsub', $2, $3) ON CONFLICT DO NOTHING",
-                workspace, messageId, JSONValue.object(["message_id": .string(messageId), "attributes": message["attributes"] ?? [:], "data": payload,
-                                                        "subscription": json["subscription"] ?? .null])
-            ).affectedRows == 1
+            let stored: JSONValue = [
+                "message_id": .string(messageId), "attributes": message["attributes"] ?? [:], "data": payload, "subscription": json["subscription"] ?? .null,
+            ]
+            return try WebhookRepository.recordDelivery(source: "pubsub", key: messageId, payload: stored, workspace: workspace, on: c)
         }
         return HTTPJSON.response(["status": stored ? "processed" : "duplicate"])
     }

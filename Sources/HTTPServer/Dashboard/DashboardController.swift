@@ -308,18 +308,13 @@ struct DashboardController: Sendable {
         let id = try context.id("id", as: WorkflowRun.self)
         guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
             guard let run = try RunRepository.find(id, on: c) else { return nil }
-            let last = try c.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", id).first!.int("seq")
+            let last = try RunEventRepository.lastSeq(run: id, on: c)
             guard withDecisions else { return (run, try StepRepository.list(run: id, on: c), last, []) }
-            let decisions = try c.query(
-                """
-                SELECT event, data, created_at FROM tiktok_run_events WHERE run_id = $1
-                AND (event IN ('approval.decided', 'workflow_run.cancelled') OR (event = 'workflow_run.started' AND data ? 'retry_of')) ORDER BY seq
-                """, id
-            ).rows.map { row -> String in
-                let data = try row.json("data")
+            let decisions = try RunEventRepository.decisions(run: id, on: c).map { event -> String in
+                let data = event.data
                 let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
-                let when = Self.when(try row.date("created_at"))
-                switch try row.string("event") {
+                let when = Self.when(event.createdAt)
+                switch event.event {
                 case "approval.decided":
                     let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
                     return "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
@@ -410,7 +405,7 @@ struct DashboardController: Sendable {
         guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
         let (recent, stats, chosen) = try await database.withWorkspace(principal.workspaceId) { c in
             (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
-             try c.query("SELECT count(*) AS n, COALESCE(avg(cost_usd), 0) AS cost, COALESCE(avg(latency_ms), 0) AS latency FROM tiktok_agent_runs WHERE agent_name = $1 AND status = 'succeeded'", name).first!,
+             try InsightRepository.agentStats(name, on: c),
              try AgentModelRepository.model(for: name, on: c))
         }
         let model = dependencies.models.describe(name, chosen: chosen)
@@ -419,7 +414,7 @@ struct DashboardController: Sendable {
             "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model["default"]?.stringValue ?? "",
             "effectiveModel": model["effective"]?.stringValue ?? "", "chosen": chosen != nil,
             "modelOptions": current.map { ["id": $0.id, "selected": $0.id == chosen, "price": String(format: "$%g / $%g per M tokens", $0.price.input, $0.price.output)] },
-            "description": spec.description, "runs": try stats.int("n"), "avgCost": Self.money(try stats.double("cost")), "avgLatency": Self.duration(Int(try stats.double("latency"))),
+            "description": spec.description, "runs": stats.succeeded, "avgCost": Self.money(stats.averageCostUsd), "avgLatency": Self.duration(Int(stats.averageLatencyMs)),
             "inputs": (spec.inputs + spec.options).map { ["name": $0.name, "type": $0.type.rawValue, "required": $0.required, "description": $0.description] },
             "outputs": spec.outputs.map { ["name": $0.name, "type": $0.type.rawValue, "description": $0.description] },
             "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,

@@ -104,6 +104,11 @@ public final class Database: Sendable {
 }
 
 extension Database {
+    /// Answers when the database does (one `SELECT 1`); throws otherwise.
+    public func ping() async throws {
+        _ = try await withConnection { try $0.query("SELECT 1") }
+    }
+
     /// Refuses a role that would make row-level security moot: the server must connect as a
     /// role that is neither superuser nor `BYPASSRLS` (the application role, `tiktok_app`).
     public func verifyApplicationRole() async throws {

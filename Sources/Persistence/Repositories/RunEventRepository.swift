@@ -38,4 +38,24 @@ public enum RunEventRepository {
                 data: try row.json("data"), createdAt: try row.date("created_at"))
         }
     }
+
+    /// The run's last sequence number (0 before its first event).
+    public static func lastSeq(run: WorkflowRunID, on connection: Connection) throws -> Int {
+        try connection.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", run).first!.int("seq")
+    }
+
+    /// The events that record a person's decision, in order: approvals decided, the run
+    /// cancelled, and steps retried (a `workflow_run.started` with `retry_of`).
+    public static func decisions(run: WorkflowRunID, on connection: Connection) throws -> [RunEvent] {
+        try connection.query(
+            """
+            SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1
+            AND (event IN ('approval.decided', 'workflow_run.cancelled') OR (event = 'workflow_run.started' AND data ? 'retry_of')) ORDER BY seq
+            """, run
+        ).rows.map { row in
+            RunEvent(
+                workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
+                data: try row.json("data"), createdAt: try row.date("created_at"))
+        }
+    }
 }

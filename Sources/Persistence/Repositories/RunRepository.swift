@@ -104,4 +104,15 @@ public enum RunRepository {
             createdAt: try row.date("created_at"), startedAt: try row.optionalDate("started_at"),
             completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"))
     }
+
+    /// Whether a run of `workflow` for a brief on `handle` is still open (pending, running or
+    /// waiting for approval).
+    public static func hasOpenRun(workflow: String, handle: String, on connection: Connection) throws -> Bool {
+        try connection.query(
+            """
+            SELECT 1 FROM tiktok_workflow_runs r JOIN tiktok_briefs b ON b.id = r.brief_id
+            WHERE r.workflow_slug = $1 AND b.handle = $2 AND r.status IN ('pending', 'running', 'awaiting_approval') LIMIT 1
+            """, workflow, handle
+        ).first != nil
+    }
 }
