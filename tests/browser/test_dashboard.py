@@ -14,6 +14,7 @@ import urllib.request
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -27,6 +28,22 @@ BASE = f"http://127.0.0.1:{PORT}"
 XSS = ("<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> "
        "![p](x\" onerror=\"window.__xss = 3) [a]( javascript:window.__xss=4)")
 
+
+def replaced(element):
+    """Waits for `element` to leave the page (a navigation replaced it). Chromium sometimes
+    answers a check on a node of the old document with an inspector error rather than a stale
+    reference; both mean the same."""
+    def predicate(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return predicate
 
 class Dashboard(unittest.TestCase):
     @classmethod
@@ -67,7 +84,7 @@ class Dashboard(unittest.TestCase):
         field.send_keys(key)
         form = self.driver.find_element(By.CSS_SELECTOR, "main form")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait.until(EC.staleness_of(form))
+        self.wait.until(replaced(form))
 
     def signed_in(self):
         self.login(self.key)
@@ -80,7 +97,7 @@ class Dashboard(unittest.TestCase):
             self.driver.find_element(By.ID, "f-notes").send_keys(notes)
         form = self.driver.find_element(By.ID, "brief-form")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait.until(EC.staleness_of(form))
+        self.wait.until(replaced(form))
         self.assertIn(handle, self.driver.find_element(By.CSS_SELECTOR, "table").text)
 
     def start(self, handle, workflow):
@@ -172,14 +189,14 @@ class Dashboard(unittest.TestCase):
         Select(self.driver.find_element(By.ID, "model")).select_by_value("claude-sonnet-5-5")
         form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/model']")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait.until(EC.staleness_of(form))
+        self.wait.until(replaced(form))
         self.assertEqual(self.driver.find_element(By.ID, "effective-model").text, "claude-sonnet-5-5")
         self.assertIn("chosen for this workspace", self.driver.page_source)
         self.driver.save_screenshot(os.path.join(ARTIFACTS, "agent-model.png"))
         Select(self.driver.find_element(By.ID, "model")).select_by_value("")
         form = self.driver.find_element(By.CSS_SELECTOR, "form[action$='/model']")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait.until(EC.staleness_of(form))
+        self.wait.until(replaced(form))
         self.assertEqual(self.driver.find_element(By.ID, "effective-model").text, "claude-haiku-5-5")
         self.driver.get(BASE + "/")
         self.assertIn("Cost per model", self.driver.page_source)
