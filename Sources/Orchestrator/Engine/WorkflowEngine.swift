@@ -14,7 +14,7 @@ import Providers
 /// expires; a succeeded step is never claimed again.
 public final class WorkflowEngine: Sendable {
     /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>:<workspace id>`.
-    public static let controlChannel = "tiktok_control"
+    public static let controlChannel = RunTransitions.controlChannel
 
     public let environment: AgentEnvironment
     public let bus: EventBus
@@ -43,7 +43,7 @@ public final class WorkflowEngine: Sendable {
     /// Consumes control notifications (`work`, `cancel:<run>`) until the stream ends.
     public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
         for await item in notifications {
-            guard case .notification(let note) = item, note.channel == RunStore.controlChannel else {
+            guard case .notification(let note) = item, note.channel == RunTransitions.controlChannel else {
                 if case .reconnected = item { wake() }
                 continue
             }
@@ -134,10 +134,8 @@ public final class WorkflowEngine: Sendable {
         let lease = configuration.leaseSeconds
         let held = await state.heldSteps
         return try await database.withUnscopedTransaction { c in
-            try c.query(
-                "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, lease, limit, step, held
-            ).rows.map {
-                Claim(step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt"))
+            try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c).map {
+                Claim(step: $0.step, run: $0.run, workspace: $0.workspace, attempt: $0.attempt)
             }
         }
     }
@@ -150,7 +148,7 @@ public final class WorkflowEngine: Sendable {
     ) async throws -> T? {
         guard let (value, events) = try await database.withWorkspace(workspace, { c -> (T, [RunEvent])? in
             guard let result = try body(c) else { return nil }
-            if readies { try RunStore.notifyWork(c) }
+            if readies { try RunTransitions.notifyWork(c) }
             return result
         }) else { return nil }
         await bus.publish(events)
@@ -185,13 +183,13 @@ public final class WorkflowEngine: Sendable {
         // One transaction: load the run, resolve the step's input from its dependencies' outputs,
         // mark it started and start its agent run (or fail it when its definition is gone).
         let outcome: Prepared?? = try await commit(claim.workspace, readies: false) { c -> (Prepared?, [RunEvent])? in
-            guard let (run, steps) = try RunStore.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
+            guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
             guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
-                return try RunStore.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { (nil, $0) }
+                return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { (nil, $0) }
             }
             let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
             let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
-            guard let started = try RunStore.markStarted(step, input: input, owner: owner, c) else { return nil }
+            guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
             var agentRun: AgentRunStart?
             if stepDef.kind != .approval {
                 let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
@@ -208,7 +206,7 @@ public final class WorkflowEngine: Sendable {
         case .approval:
             let budget = input["budget_usd"] == nil ? stepDef.options["default_budget_usd"] : nil
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
-            _ = try await commit(claim.workspace, readies: false) { c in try RunStore.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
+            _ = try await commit(claim.workspace, readies: false) { c in try RunTransitions.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
         case .agent, .synthesis:
             guard let agentRun else { return }
             await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
@@ -243,7 +241,7 @@ public final class WorkflowEngine: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(1, configuration.leaseSeconds / 3)))
                 if Task.isCancelled { return }
-                let alive = (try? await database.withWorkspace(claim.workspace) { try RunStore.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0) }) ?? true
+                let alive = (try? await database.withWorkspace(claim.workspace) { try RunTransitions.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0) }) ?? true
                 if !alive { work.cancel(); return }
             }
         }
@@ -267,13 +265,13 @@ public final class WorkflowEngine: Sendable {
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
                 // The agent run closes in the transaction that records the step.
                 try await recordOutcome(claim.workspace) { c in
-                    guard try RunStore.holds(step.id, owner: owner, c) else {
+                    guard try RunTransitions.holds(step.id, owner: owner, c) else {
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
                         return nil
                     }
                     let outcome = try finish.record(on: c)
-                    if let reportMd { try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", claim.run, reportMd) }
-                    return try RunStore.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
+                    if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                    return try RunTransitions.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
                 }
             case .failure(let error):
                 let timedOut = expired.isSet
@@ -285,7 +283,7 @@ public final class WorkflowEngine: Sendable {
                 switch await state.cancellation(of: claim) {
                 case .run?: return
                 case .shutdown?:
-                    try await recordOutcome(claim.workspace) { c in try RunStore.release(step, owner: owner, c).map { ((), []) } }
+                    try await recordOutcome(claim.workspace) { c in try RunTransitions.release(step, owner: owner, c).map { ((), []) } }
                     return
                 case nil: break
                 }
@@ -293,9 +291,9 @@ public final class WorkflowEngine: Sendable {
                     // At least as long as the failing service advised (a long retry-after).
                     let delay = max(stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1)), agentError?.retryAfter ?? 0)
                     let at = environment.clock.now().addingTimeInterval(delay)
-                    try await recordOutcome(claim.workspace) { c in try RunStore.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await recordOutcome(claim.workspace) { c in try RunTransitions.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
                 } else {
-                    try await recordOutcome(claim.workspace, readies: false) { c in try RunStore.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await recordOutcome(claim.workspace, readies: false) { c in try RunTransitions.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
                 }
             }
         } catch {
@@ -331,13 +329,7 @@ public final class WorkflowEngine: Sendable {
     func dispatch(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws {
         guard let queue = environment.providers.tasks, let base = configuration.publicBaseURL else { return }
         let ready = try await database.withWorkspace(workspace) { c in
-            try c.query(
-                """
-                SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
-                WHERE s.run_id = $1 AND r.status = 'running' AND s.status = 'pending'
-                  AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
-                """, run
-            ).rows.map { (try $0.id("id", as: WorkflowStep.self), try $0.int("attempt"), try $0.optionalDate("next_attempt_at")) }
+            try RunTransitions.readySteps(run, c)
         }
         for (step, attempt, notBefore) in ready {
             _ = try await queue.enqueue(

@@ -71,7 +71,7 @@ public struct WorkflowService: Sendable {
                 order.map { NewStep(stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: $0.retry.maxAttempts) },
                 run: run.id, workspace: workspace, on: c)
             try BriefRepository.setStatus(brief.id, .dispatched, on: c)
-            let event = try RunStore.event(c, run.id, "workflow_run.started", [
+            let event = try RunTransitions.event(c, run.id, "workflow_run.started", [
                 "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
                 "steps": .array(order.map { .string($0.key) }),
             ], workspace)
@@ -89,8 +89,8 @@ public struct WorkflowService: Sendable {
         let ended: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard !current.status.isTerminal else { throw AppError.conflict("run \(run) already ended \(current.status.rawValue)") }
-            let requested = try RunStore.event(c, run, "workflow_run.cancelled", ["by": by.map { .string($0) } ?? .null], workspace)
-            let events = [requested] + (try RunStore.endRun(run, workspace, status: .cancelled, error: "cancelled", c))
+            let requested = try RunTransitions.event(c, run, "workflow_run.cancelled", ["by": by.map { .string($0) } ?? .null], workspace)
+            let events = [requested] + (try RunTransitions.endRun(run, workspace, status: .cancelled, error: "cancelled", c))
             return (try RunRepository.find(run, on: c)!, events)
         }
         await engine.cancelLocal(run)
@@ -106,16 +106,9 @@ public struct WorkflowService: Sendable {
             guard current.status == .failed, step.status == .failed else {
                 throw AppError.conflict("step \(stepKey) is \(step.status.rawValue) in a \(current.status.rawValue) run; only a failed step of a failed run can be retried")
             }
-            try c.query(
-                """
-                UPDATE tiktok_workflow_steps SET status = 'pending', attempt = 0, error = NULL, next_attempt_at = NULL, lease_owner = NULL,
-                    lease_expires_at = NULL, completed_at = NULL, updated_at = now()
-                WHERE run_id = $1 AND (id = $2 OR status IN ('skipped', 'cancelled'))
-                """, run, step.id)
-            try c.query(
-                "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
+            try RunTransitions.reopen(run, at: step.id, c)
             if let brief = current.briefId { try BriefRepository.setStatus(brief, .dispatched, on: c) }
-            let event = try RunStore.event(c, run, "workflow_run.started", ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
+            let event = try RunTransitions.event(c, run, "workflow_run.started", ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
             return (try RunRepository.find(run, on: c)!, [event])
         }
         engine.wake()
@@ -129,7 +122,7 @@ public struct WorkflowService: Sendable {
         let decided: Approval? = try await engine.commit(workspace) { c in
             let decided = try ApprovalRepository.decide(approval, approve: approve, note: note, by: key, on: c)
             guard let step = try StepRepository.find(decided.stepId, on: c) else { throw AppError.notFound("approval step is gone") }
-            var events = [try RunStore.event(c, decided.runId, "approval.decided", [
+            var events = [try RunTransitions.event(c, decided.runId, "approval.decided", [
                 "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey), "status": .string(decided.status.rawValue),
                 "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
             ], workspace)]
@@ -139,9 +132,9 @@ public struct WorkflowService: Sendable {
                     "decided_by_name": byName.map { .string($0) } ?? .null,
                 ])
                 try RunRepository.setStatus(decided.runId, .running, on: c)
-                events += try RunStore.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
+                events += try RunTransitions.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
             } else {
-                events += try RunStore.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []
+                events += try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []
             }
             return (decided, events)
         }

@@ -1,25 +1,25 @@
 import Core
 import Foundation
-import Persistence
 
 /// The run and step state transitions, each one transaction that also appends its run events
 /// (and so its `NOTIFY`). Step updates are fenced by the lease owner: a worker that lost its
 /// lease cannot overwrite what another worker did.
-enum RunStore {
-    static let controlChannel = WorkflowEngine.controlChannel
+public enum RunTransitions {
+    /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>:<workspace id>`.
+    public static let controlChannel = "tiktok_control"
 
     /// Announces to every engine that work may be ready.
-    static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify($1, 'work')", controlChannel) }
+    public static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify($1, 'work')", controlChannel) }
 
-    static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
+    public static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
         try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
     }
 
-    static func event(_ c: Connection, _ run: WorkflowRunID, _ name: String, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
+    public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: String, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
         try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
     }
 
-    static func stepData(_ step: WorkflowStep, _ extra: JSONValue = [:]) -> JSONValue {
+    public static func stepData(_ step: WorkflowStep, _ extra: JSONValue = [:]) -> JSONValue {
         JSONValue.object([
             "step_key": .string(step.stepKey), "kind": .string(step.kind.rawValue),
             "agent_name": step.agentName.map { .string($0) } ?? .null, "attempt": .number(step.attempt),
@@ -27,7 +27,7 @@ enum RunStore {
     }
 
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
-    static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
+    public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
         guard try c.query(
             "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'", step.id, owner, input
         ).affectedRows == 1 else { return nil }
@@ -35,7 +35,7 @@ enum RunStore {
     }
 
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
-    static func complete(
+    public static func complete(
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
     ) throws -> [RunEvent]? {
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $7 AND status = 'running'"
@@ -56,7 +56,7 @@ enum RunStore {
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
-    static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection) throws -> [RunEvent]? {
+    public static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection) throws -> [RunEvent]? {
         guard try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'pending', error = $3, next_attempt_at = $4, agent_run_id = COALESCE($5, agent_run_id),
@@ -71,7 +71,7 @@ enum RunStore {
 
     /// Fails the step and with it the run: nothing new starts (pending steps are skipped), steps
     /// already running finish and are recorded, and the run ends when the last of them does.
-    static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws -> [RunEvent]? {
+    public static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws -> [RunEvent]? {
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
         var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
         if let owner { parameters.append(owner.sqlValue) }
@@ -90,7 +90,7 @@ enum RunStore {
 
     /// Ends a run that is not yet terminal: open steps become skipped or cancelled, pending
     /// approvals are closed, totals and `completed_at` are written, `workflow_run.completed` appended.
-    static func endRun(_ run: WorkflowRunID, _ workspace: WorkspaceID, status: RunStatus, error: String?, _ c: Connection) throws -> [RunEvent] {
+    public static func endRun(_ run: WorkflowRunID, _ workspace: WorkspaceID, status: RunStatus, error: String?, _ c: Connection) throws -> [RunEvent] {
         guard try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first.map({ try $0.enumeration("status", as: RunStatus.self) })?.isTerminal == false else {
             return []
         }
@@ -108,7 +108,7 @@ enum RunStore {
         return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
     }
 
-    static func completionData(_ run: WorkflowRun) -> JSONValue {
+    public static func completionData(_ run: WorkflowRun) -> JSONValue {
         ["status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd), "total_latency_ms": .number(run.totalLatencyMs),
          "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil)]
     }
@@ -116,7 +116,7 @@ enum RunStore {
     /// Ends the run once no step is pending, running or awaiting approval (under the run row's
     /// lock, so two steps finishing together end it once): succeeded when every step succeeded,
     /// rejected when an approval gate failed, otherwise failed naming the failed step.
-    static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
+    public static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
         guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first?["status"],
             status == "running" || status == "awaiting_approval"
         else { return [] }
@@ -137,7 +137,7 @@ enum RunStore {
     }
 
     /// Parks the run on an approval gate holding `payload`.
-    static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
+    public static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
         guard try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'awaiting_approval', output = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -151,7 +151,7 @@ enum RunStore {
     }
 
     /// Hands a step this process holds back to pending, its attempt not counted (used at shutdown).
-    static func release(_ step: WorkflowStep, owner: String, _ c: Connection) throws -> Void? {
+    public static func release(_ step: WorkflowStep, owner: String, _ c: Connection) throws -> Void? {
         try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -160,21 +160,60 @@ enum RunStore {
         ).affectedRows == 1 ? () : nil
     }
 
-    static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
+    public static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
         guard let row = try RunRepository.find(run, on: c) else { return nil }
         return (row, try StepRepository.list(run: run, on: c))
     }
 
     /// Whether `owner` still holds the running step; locks the step's row for the transaction.
-    static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
+    public static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
         try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE", step, owner).first != nil
     }
 
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
-    static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
+    public static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
         try c.query(
             "UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
             step, owner, leaseSeconds
         ).affectedRows == 1
+    }
+
+    /// Claims up to `limit` ready steps (or exactly `step`) for `owner` under a lease of
+    /// `leaseSeconds`, skipping the steps in `held` (`tiktok_claim_steps`, across workspaces).
+    public static func claim(
+        owner: String, leaseSeconds: Int, limit: Int, step: WorkflowStepID?, held: [String], _ c: Connection
+    ) throws -> [(step: WorkflowStepID, run: WorkflowRunID, workspace: WorkspaceID, attempt: Int)] {
+        try c.query(
+            "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, leaseSeconds, limit, step, held
+        ).rows.map { (step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt")) }
+    }
+
+    /// The pending steps of a running run whose dependencies all succeeded, with their attempt
+    /// and earliest start.
+    public static func readySteps(_ run: WorkflowRunID, _ c: Connection) throws -> [(step: WorkflowStepID, attempt: Int, notBefore: Date?)] {
+        try c.query(
+            """
+            SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
+            WHERE s.run_id = $1 AND r.status = 'running' AND s.status = 'pending'
+              AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
+            """, run
+        ).rows.map { (step: try $0.id("id", as: WorkflowStep.self), attempt: try $0.int("attempt"), notBefore: try $0.optionalDate("next_attempt_at")) }
+    }
+
+    /// The synthesis's report on the run.
+    public static func setReport(_ run: WorkflowRunID, _ reportMd: String, _ c: Connection) throws {
+        try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", run, reportMd)
+    }
+
+    /// Reopens a failed run at `step`: the step and every skipped or cancelled one are pending
+    /// again with their attempts reset, and the run is running.
+    public static func reopen(_ run: WorkflowRunID, at step: WorkflowStepID, _ c: Connection) throws {
+        try c.query(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'pending', attempt = 0, error = NULL, next_attempt_at = NULL, lease_owner = NULL,
+                lease_expires_at = NULL, completed_at = NULL, updated_at = now()
+            WHERE run_id = $1 AND (id = $2 OR status IN ('skipped', 'cancelled'))
+            """, run, step)
+        try c.query("UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
     }
 }
