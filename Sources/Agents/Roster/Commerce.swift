@@ -50,11 +50,8 @@ public struct ShopCatalogManager: Agent {
         _ = try await context.traceStep(.dbWrite, "tiktok_products.upsert", request: ["count": .number(synced.count)]) {
             try await context.withDatabase { c in
                 for product in synced {
-                    try c.query(
-                        """
-                        INSERT INTO tiktok_products (workspace_id, source, external_id, title, price_usd, inventory) VALUES ($1, 'tiktok_shop', $2, $3, $4, $5)
-                        ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET title = $3, price_usd = $4, inventory = $5, updated_at = now()
-                        """, workspace, product.id, product.title, product.priceUsd, product.inventory)
+                    try CommerceRepository.upsertProduct(
+                        id: product.id, title: product.title, priceUsd: product.priceUsd, inventory: product.inventory, workspace: workspace, on: c)
                 }
                 return synced.count
             }
@@ -114,13 +111,8 @@ public struct AdsCampaignManager: Agent {
             task: "\(input.briefContext)\nDaily budget: $\(budget)\nCaptions: \(input["captions"]?.jsonString ?? "none")\nProducts: \(input["products"]?.jsonString ?? "none")\nName the campaign and write its ad text.",
             example: ["name": .string("\(input.handle) spring launch"), "objective": "TRAFFIC | REACH | VIDEO_VIEWS", "ad_text": "Five steps to your best skin. Shop now."])
         let existing = try await context.withDatabase { c in
-            try c.query(
-                """
-                INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
-                RETURNING external_id, status
-                """, workspace, context.workflowRunId, copy.name, copy.objective, budget, key
-            ).first.flatMap { $0["status"] == "launched" ? $0["external_id"] : nil }
+            try CommerceRepository.openCampaign(
+                key: key, run: context.workflowRunId, name: copy.name, objective: copy.objective, budgetUsd: budget, workspace: workspace, on: c)
         }
         if let existing {
             return ["launched": true, "budget_usd": .number(budget), "campaign_id": .string(existing), "name": .string(copy.name), "deduplicated": true]
@@ -134,12 +126,12 @@ public struct AdsCampaignManager: Agent {
         } catch {
             _ = try? await context.withDatabase { c in
                 try SpendLedgerRepository.settle(.ads, reference: key, amount: 0, on: c)
-                try c.query("UPDATE tiktok_ad_campaigns SET status = 'failed' WHERE idempotency_key = $1", key)
+                try CommerceRepository.campaignFailed(key: key, on: c)
             }
             throw error
         }
         _ = try await context.withDatabase { c in
-            try c.query("UPDATE tiktok_ad_campaigns SET external_id = $2, status = 'launched' WHERE idempotency_key = $1", key, launched.campaignId)
+            try CommerceRepository.campaignLaunched(key: key, externalId: launched.campaignId, on: c)
         }
         return ["launched": true, "budget_usd": .number(budget), "campaign_id": .string(launched.campaignId), "ad_group_id": .string(launched.adGroupId),
                 "ad_id": .string(launched.adId), "name": .string(copy.name), "objective": .string(copy.objective)]
@@ -182,27 +174,15 @@ public struct Publisher: Agent {
             let caption: JSONValue? = captions.first { $0["script_title"]?.stringValue == title } ?? (index < captions.count ? captions[index] : nil)
             let text = ([caption?["caption"]?.stringValue ?? title] + (caption?["hashtags"]?.arrayValue?.compactMap(\.stringValue) ?? [])).joined(separator: " ")
             let key = "\(scope):" + Crypto.sha256Hex(assetId).prefix(16)
-            let claim = try await context.withDatabase { c -> (claimed: Bool, externalId: String?) in
-                try c.query(
-                    "INSERT INTO tiktok_posts (workspace_id, run_id, caption, asset_uri, idempotency_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, idempotency_key) DO NOTHING",
-                    workspace, run, text, MediaAsset.url(assetId), key)
-                if let done = try c.query("SELECT external_id FROM tiktok_posts WHERE idempotency_key = $1 AND status = 'published'", key).first {
-                    return (false, done["external_id"])
-                }
-                let claimed = try c.query(
-                    """
-                    UPDATE tiktok_posts SET status = 'publishing', claimed_by = $2 WHERE idempotency_key = $1 AND (status IN ('pending', 'failed')
-                        OR (status = 'publishing' AND NOT EXISTS (SELECT 1 FROM tiktok_agent_runs a WHERE a.id = tiktok_posts.claimed_by AND a.status = 'running')))
-                    RETURNING id
-                    """, key, context.agentRunId
-                ).first != nil
-                return (claimed, nil)
+            let claim = try await context.withDatabase { c in
+                try CommerceRepository.claimPost(
+                    key: key, run: run, caption: text, assetURI: MediaAsset.url(assetId), agentRun: context.agentRunId, workspace: workspace, on: c)
             }
-            if let externalId = claim.externalId {
+            if case .published(let externalId?) = claim {
                 posted.append(Posted(idempotencyKey: key, publishId: externalId, asset: assetId, deduplicated: true))
                 continue
             }
-            guard claim.claimed else {
+            guard claim == .claimed else {
                 throw AgentError(kind: .failed, agent: Self.spec.name, message: "post \(key) is being published by another worker", isTransient: true)
             }
             do {
@@ -210,11 +190,11 @@ public struct Publisher: Agent {
                     try await context.providers.publisher.publish(videoPath: path, caption: text)
                 }
                 _ = try await context.withDatabase { c in
-                    try c.query("UPDATE tiktok_posts SET status = 'published', external_id = $2, published_at = now() WHERE idempotency_key = $1", key, result.publishId)
+                    try CommerceRepository.postPublished(key: key, externalId: result.publishId, on: c)
                 }
                 posted.append(Posted(idempotencyKey: key, publishId: result.publishId, asset: assetId, deduplicated: false))
             } catch {
-                _ = try? await context.withDatabase { c in try c.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = $1", key) }
+                _ = try? await context.withDatabase { c in try CommerceRepository.postFailed(key: key, on: c) }
                 throw error
             }
         }
@@ -223,9 +203,7 @@ public struct Publisher: Agent {
             var count = 0
             for reply in replies {
                 guard let id = reply["comment_id"]?.stringValue, let text = reply["reply"]?.stringValue, !text.isEmpty else { continue }
-                count += try c.query(
-                    "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'", id, text
-                ).affectedRows
+                if try CommentRepository.queueReply(id: id, text: text, on: c) { count += 1 }
             }
             return count
         }

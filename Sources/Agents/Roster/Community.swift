@@ -36,9 +36,7 @@ public struct CommentTriage: Agent {
         } ?? []
         if comments.isEmpty {
             comments = try await context.withDatabase { c in
-                try c.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50").rows.map {
-                    (try $0.string("external_id"), try $0.string("text"))
-                }
+                try CommentRepository.newComments(on: c)
             }
         }
         if comments.isEmpty {
@@ -77,12 +75,9 @@ public struct CommentTriage: Agent {
         _ = try await context.traceStep(.dbWrite, "tiktok_comments.triage", request: ["count": .number(triaged.count)]) {
             try await context.withDatabase { c in
                 for reply in triaged {
-                    try c.query(
-                        """
-                        INSERT INTO tiktok_comments (workspace_id, external_id, text, classification, reply_draft, status)
-                        VALUES ($1, $2, $3, $4, $5, 'triaged')
-                        ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $4, reply_draft = $5, status = 'triaged'
-                        """, workspace, reply.commentId, texts[reply.commentId] ?? "", reply.classification, reply.reply)
+                    try CommentRepository.triage(
+                        id: reply.commentId, text: texts[reply.commentId] ?? "", classification: reply.classification, replyDraft: reply.reply,
+                        workspace: workspace, on: c)
                 }
                 return triaged.count
             }
