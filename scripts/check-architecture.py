@@ -23,8 +23,8 @@ LAYERS = {
     "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
     "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
 }
-# Targets whose queries all go through Persistence's repositories. The benchmark keeps the
-# statements of its baselines (bare inserts, the pgbench table).
+# Targets whose queries all go through Persistence's repositories. The benchmark keeps the one
+# statement of its pgbench baseline (the table pgbench inserts into).
 SQL_FREE = ["Agents", "Orchestrator", "HTTPServer", "App"]
 SQL_LITERAL = re.compile(r'"(?:"")?\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|BEGIN|LISTEN|NOTIFY)\s', re.MULTILINE)
 SHIM_WRAPPERS = {

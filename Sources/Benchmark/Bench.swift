@@ -37,9 +37,7 @@ struct Bench: AsyncParsableCommand {
         let cluster = try await Blocking.run { try launcher.start(migrator: try Migrator(directory: migrations)) }
         let database = Database(url: cluster.appURL, poolSize: 16)
         let providers = ProviderSuite.mock(transport: CurlTransport())
-        let environment = AgentEnvironment(database: database, providers: providers, logger: logger)
-        let orchestration = Orchestration(
-            environment: environment, configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: cluster.appURL)
+        let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
         let workspace = WorkspaceID(UUID())
         let (_, key) = try await database.withWorkspace(workspace) { c in
@@ -67,9 +65,9 @@ struct Bench: AsyncParsableCommand {
         let pgbench = try await Self.pgbench(cluster, seconds: max(seconds, 3))
         say(String(format: "baseline: pgbench single-row inserts, 8 clients: %.0f tps", pgbench))
         var direct: [Int: Double] = [:]
-        for concurrency in [1, 8, 64] {
+        for concurrency in Self.concurrencies {
             let before = database.completedUnits.current
-            let result = try await runs(concurrency == 64 ? 128 : 32, concurrency: concurrency, orchestration, database, workspace)
+            let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
             let writes = Double(database.completedUnits.current - before) / result.elapsed
             direct[concurrency] = result.runsPerSecond
             say(String(format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes, writes / pgbench * 100))
@@ -120,12 +118,10 @@ struct Bench: AsyncParsableCommand {
         }
         defer { bouncer.stop() }
         let database = Database(url: bouncer.url, poolSize: 16, statements: .unnamed)
-        let environment = AgentEnvironment(database: database, providers: providers, logger: logger)
-        let orchestration = Orchestration(
-            environment: environment, configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: cluster.appURL)
+        let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
-        for concurrency in [1, 8, 64] {
-            let result = try await runs(concurrency == 64 ? 128 : 32, concurrency: concurrency, orchestration, database, workspace)
+        for concurrency in Self.concurrencies {
+            let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
             say(String(format: "%2d concurrent: %6.1f runs/s  = %3.0f%% of direct (%.1f runs/s)", concurrency, result.runsPerSecond,
                        result.runsPerSecond / (direct[concurrency] ?? .nan) * 100, direct[concurrency] ?? .nan))
         }
@@ -141,6 +137,17 @@ struct Bench: AsyncParsableCommand {
         await engine.value
         await database.shutdown()
     }
+
+    /// The engine every measurement uses: 64 steps at once, polling every 100 ms.
+    static func orchestration(_ database: Database, _ providers: ProviderSuite, _ logger: Logger, listenURL: String) -> Orchestration {
+        Orchestration(
+            environment: AgentEnvironment(database: database, providers: providers, logger: logger),
+            configuration: EngineConfiguration(maxConcurrentSteps: 64, pollInterval: .milliseconds(100)), listenURL: listenURL)
+    }
+
+    /// Concurrent runs the throughput is measured at, and how many runs each measurement takes.
+    static let concurrencies = [1, 8, 64]
+    static func runCount(_ concurrency: Int) -> Int { concurrency == 64 ? 128 : 32 }
 
     /// The in-process server's settings: rate limits far above what wrk sends from one key, so
     /// every measured request is served rather than answered 429.
@@ -188,7 +195,7 @@ struct Bench: AsyncParsableCommand {
             while try await group.next() != nil { if next < count { launch() } }
         }
         let elapsed = clock.now - started
-        return RunResult(elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, count: count)
+        return RunResult(elapsed: Self.seconds(elapsed), count: count)
     }
 
     static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
@@ -198,7 +205,7 @@ struct Bench: AsyncParsableCommand {
         let start = ContinuousClock.now
         for i in 0..<max(count, 1) {
             try await database.withWorkspace(workspace) { c in
-                try c.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'bench', $2)", workspace, JSONValue.object(["i": .number(i)]))
+                try OutboxRepository.append(topic: "bench", payload: ["i": .number(i)], workspace: workspace, on: c)
             }
         }
         return seconds(ContinuousClock.now - start) / Double(max(count, 1))

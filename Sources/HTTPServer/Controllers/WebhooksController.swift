@@ -60,10 +60,10 @@ struct WebhooksController: Sendable {
             switch action {
             case .insert:
                 guard let text = update.text else { return false }
-                return try WebhookRepository.insertComment(
+                return try CommentRepository.insert(
                     id: update.commentId, video: update.videoId, author: update.author, text: text, workspace: account.workspace, on: c)
             default:
-                try WebhookRepository.setCommentVisibility(
+                try CommentRepository.setVisibility(
                     id: update.commentId, video: update.videoId, visibility: action.visibility, workspace: account.workspace, on: c)
                 return false
             }

@@ -75,32 +75,3 @@ public enum CommerceRepository {
         try connection.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = $1", key)
     }
 }
-
-/// Comments as the community agents see them.
-public enum CommentRepository {
-    /// Up to 50 new public comments, oldest first.
-    public static func newComments(on connection: Connection) throws -> [(id: String, text: String)] {
-        try connection.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50").rows.map {
-            (try $0.string("external_id"), try $0.string("text"))
-        }
-    }
-
-    /// Stores a comment's triage (inserting the comment when it came from the provider).
-    public static func triage(
-        id: String, text: String, classification: String, replyDraft: String, workspace: WorkspaceID, on connection: Connection
-    ) throws {
-        try connection.query(
-            """
-            INSERT INTO tiktok_comments (workspace_id, external_id, text, classification, reply_draft, status)
-            VALUES ($1, $2, $3, $4, $5, 'triaged')
-            ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $4, reply_draft = $5, status = 'triaged'
-            """, workspace, id, text, classification, replyDraft)
-    }
-
-    /// Queues an approved reply to a public comment; false when it was queued before or is hidden.
-    public static func queueReply(id: String, text: String, on connection: Connection) throws -> Bool {
-        try connection.query(
-            "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'", id, text
-        ).affectedRows == 1
-    }
-}

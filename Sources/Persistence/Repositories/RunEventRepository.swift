@@ -32,11 +32,7 @@ public enum RunEventRepository {
         try connection.query(
             "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             run, after, limit
-        ).rows.map { row in
-            RunEvent(
-                workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
-                data: try row.json("data"), createdAt: try row.date("created_at"))
-        }
+        ).rows.map(decode)
     }
 
     /// The run's last sequence number (0 before its first event).
@@ -52,10 +48,12 @@ public enum RunEventRepository {
             SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1
             AND (event IN ('approval.decided', 'workflow_run.cancelled') OR (event = 'workflow_run.started' AND data ? 'retry_of')) ORDER BY seq
             """, run
-        ).rows.map { row in
-            RunEvent(
-                workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
-                data: try row.json("data"), createdAt: try row.date("created_at"))
-        }
+        ).rows.map(decode)
+    }
+
+    static func decode(_ row: Row) throws -> RunEvent {
+        RunEvent(
+            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
+            data: try row.json("data"), createdAt: try row.date("created_at"))
     }
 }
