@@ -551,7 +551,7 @@ logfile = {self.directory}/pgbouncer.log
                 "DATABASE_STATEMENTS": statements}
 
 
-def owner_pid(cluster, workspace, server):
+def steps_held(cluster, workspace, server):
     """Steps `server` holds now (its lease owner is host-pid-nonce)."""
     return int(cluster.sql(workspace, f"SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running' AND lease_owner LIKE '%-{server.process.pid}-%'"))
 
@@ -585,8 +585,8 @@ def suite_pooler(binary, base, options):
 
         # Kill: SIGKILL one server with steps in flight; the other finishes every run.
         runs = start_runs(unnamed.port, key, 30)
-        wait_for("both servers running steps", lambda: owner_pid(cluster, workspace, unnamed) > 0 and owner_pid(cluster, workspace, prepared) > 0)
-        held = owner_pid(cluster, workspace, unnamed)
+        wait_for("both servers running steps", lambda: steps_held(cluster, workspace, unnamed) > 0 and steps_held(cluster, workspace, prepared) > 0)
+        held = steps_held(cluster, workspace, unnamed)
         unnamed.kill()
         killed_at = time.time()
         wait_terminal(cluster, workspace, runs, timeout=180)
@@ -622,7 +622,7 @@ def suite_pooler(binary, base, options):
             f"all 20 runs succeeded {after_restart:.1f} s after the restart ({restart_retaken} steps needed a second attempt)")
     finally:
         for server in servers:
-            server.stop() if server.process.poll() is None else None
+            server.stop()
         if pooler:
             pooler.stop()
         cluster.stop()
