@@ -586,9 +586,10 @@ def suite_pooler(binary, base, options):
         # Kill: SIGKILL one server with steps in flight; the other finishes every run.
         runs = start_runs(unnamed.port, key, 30)
         wait_for("both servers running steps", lambda: steps_held(cluster, workspace, unnamed) > 0 and steps_held(cluster, workspace, prepared) > 0)
-        held = steps_held(cluster, workspace, unnamed)
         unnamed.kill()
         killed_at = time.time()
+        # Counted once the process is dead: what it held cannot change until the leases expire.
+        held = steps_held(cluster, workspace, unnamed)
         wait_terminal(cluster, workspace, runs, timeout=180)
         recovered = time.time() - killed_at
         retaken, abandoned = check_runs_intact(cluster, workspace, prepared.port, key, runs)
