@@ -10,7 +10,9 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c release --product tiktok-army --static-swift-stdlib \
- && install -D "$(swift build -c release --show-bin-path)/tiktok-army" /out/tiktok-army
+ && bin="$(swift build -c release --show-bin-path)" \
+ && install -D "$bin/tiktok-army" /out/tiktok-army \
+ && cp -R "$bin/tiktok-army_HTTPServer.resources" /out/
 
 # Run: a slim Debian with the runtime libraries only.
 FROM debian:bookworm-slim
@@ -19,7 +21,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /app army
 WORKDIR /app
-COPY --from=build /out/tiktok-army /app/tiktok-army
+COPY --from=build /out/ /app/
 COPY migrations /app/migrations
 ENV HOST=0.0.0.0 \
     PORT=8080 \

@@ -75,7 +75,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Ink", package: "Ink"),
-            ]),
+            ],
+            resources: [.copy("Resources")]),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [

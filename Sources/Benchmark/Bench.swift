@@ -185,7 +185,7 @@ struct Bench: AsyncParsableCommand {
                 group.addTask {
                     let run = try await orchestration.service.start(briefId: brief, workflowSlug: "profile_audit", workspace: workspace).run.id
                     for try await item in orchestration.bus.subscribe(run, workspace: workspace, after: 0, keepAlive: .seconds(30)) {
-                        if case .event(let event) = item, event.event == "workflow_run.completed", event.data["status"] != "succeeded" {
+                        if case .event(let event) = item, event.event == .runCompleted, event.data["status"] != "succeeded" {
                             throw AppError.internal("run \(run) ended \(event.data["status"]?.stringValue ?? "?")")
                         }
                     }
@@ -248,7 +248,7 @@ struct Bench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(500))
             for i in 1...(events + 1) {
                 published.sent(i)
-                let name = i == events + 1 ? "workflow_run.completed" : "workflow_step.started"
+                let name: RunEvent.Name = i == events + 1 ? .runCompleted : .stepStarted
                 _ = try await database.withWorkspace(workspace) { c in try RunEventRepository.append(run: run.id, event: name, data: [:], workspace: workspace, on: c) }
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -26,7 +26,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
         database: dependencies.database, metrics: dependencies.metrics, metricsToken: dependencies.settings.metricsToken, engine: dependencies.orchestration.engine.health
     ).addRoutes(to: router)
     router.get("/openapi.yaml") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml)))
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: BundledFiles.openAPI)))
     }
     WebhooksController(dependencies: dependencies).addRoutes(to: router)
     let credentials = Credentials(database: dependencies.database)

@@ -341,7 +341,7 @@ import Testing
 
     @Test func everyRouteIsInTheOpenAPIDocumentWhichValidates() async throws {
         let harness = try APIHarness()
-        let spec = OpenAPIDocument.yaml
+        let spec = BundledFiles.openAPI
         let file = NSTemporaryDirectory() + "openapi-\(UUID().uuidString).yaml"
         try spec.write(toFile: file, atomically: true, encoding: .utf8)
         // The document's operations, parsed, against the router's routes: the same set both ways.

@@ -69,7 +69,7 @@ struct RawSSEClient {
             let all = firstPart + rest
             let stored = try await APIHarness.store.database.withWorkspace(workspace) { try RunEventRepository.list(run: WorkflowRunID(runId)!, after: 0, on: $0) }
             #expect(all.map(\.id) == Array(1...all.count), "every event once, in order")
-            #expect(all.map(\.id) == stored.map(\.seq) && all.map(\.event) == stored.map(\.event))
+            #expect(all.map(\.id) == stored.map(\.seq) && all.map(\.event) == stored.map(\.event.rawValue))
             #expect(all.last?.event == "workflow_run.completed")
             let late = try await Blocking.run { try sse.read(path: path, key: key, lastEventID: nil) }
             #expect(late.map(\.id) == stored.map(\.seq), "a late subscriber gets the whole history")

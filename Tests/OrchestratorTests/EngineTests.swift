@@ -50,8 +50,8 @@ import Testing
         #expect(run.completedAt != nil && run.totalLatencyMs > 0)
         let events = try await harness.events(run.id, in: workspace)
         #expect(events.map(\.seq) == Array(1...events.count))
-        #expect(events.first?.event == "workflow_run.started" && events.last?.event == "workflow_run.completed")
-        #expect(events.filter { $0.event == "workflow_step.succeeded" }.count == 6)
+        #expect(events.first?.event == .runStarted && events.last?.event == .runCompleted)
+        #expect(events.filter { $0.event == .stepSucceeded }.count == 6)
         let briefAfter = try await Self.store.database.withWorkspace(workspace) { try BriefRepository.find(brief.id, on: $0) }
         #expect(briefAfter?.status == .completed)
     }
@@ -148,7 +148,7 @@ import Testing
         #expect(run.error == "rejected: Replies are too casual")
         #expect(steps.first { $0.stepKey == "publisher" }?.status == .skipped)
         let events = try await harness.events(run.id, in: workspace)
-        #expect(events.suffix(3).map(\.event) == ["approval.decided", "workflow_step.failed", "workflow_run.completed"])
+        #expect(events.suffix(3).map(\.event) == [.approvalDecided, .stepFailed, .runCompleted])
     }
 
     @Test func postLaunchLoopCompletesWhenApproved() async throws {
@@ -228,7 +228,7 @@ import Testing
         let scout = steps.first { $0.stepKey == "trend_scout" }!
         #expect(scout.attempt == 3)
         let events = try await harness.events(run.id, in: workspace)
-        #expect(events.filter { $0.event == "workflow_step.failed" && $0.data["will_retry"] == true }.count == 2)
+        #expect(events.filter { $0.event == .stepFailed && $0.data["will_retry"] == true }.count == 2)
     }
 
     @Test func aStoredDefinitionOverridesTheSeededOne() async throws {
@@ -254,7 +254,7 @@ import Testing
         }
         for i in 1...10 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
-                try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(i)], workspace: workspace, on: c)
+                try RunEventRepository.append(run: run.id, event: .stepStarted, data: ["i": .number(i)], workspace: workspace, on: c)
             }
         }
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
@@ -266,11 +266,11 @@ import Testing
         try await eventually("the history delivered") { received.value.count == 10 }
         for i in 11...14 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
-                try RunEventRepository.append(run: run.id, event: "workflow_step.succeeded", data: ["i": .number(i)], workspace: workspace, on: c)
+                try RunEventRepository.append(run: run.id, event: .stepSucceeded, data: ["i": .number(i)], workspace: workspace, on: c)
             }
         }
         _ = try await Self.store.database.withWorkspace(workspace) { c in
-            try RunEventRepository.append(run: run.id, event: "workflow_run.completed", data: [:], workspace: workspace, on: c)
+            try RunEventRepository.append(run: run.id, event: .runCompleted, data: [:], workspace: workspace, on: c)
         }
         let seqs = try await collector.value
         await harness.stop()

@@ -60,7 +60,7 @@ import Testing
             for i in 0..<20 {
                 group.addTask {
                     _ = try await TestDatabase.database.withWorkspace(workspace) { c in
-                        try RunEventRepository.append(run: run.id, event: "workflow_step.started", data: ["i": .number(i)], workspace: workspace, on: c)
+                        try RunEventRepository.append(run: run.id, event: .stepStarted, data: ["i": .number(i)], workspace: workspace, on: c)
                     }
                 }
             }
@@ -112,7 +112,7 @@ import Testing
             group.addTask {
                 for _ in 0..<200 {
                     try await TestDatabase.database.withWorkspace(workspace) { c in
-                        try RunEventRepository.append(run: run.id, event: "workflow_run.started", data: [:], workspace: workspace, on: c)
+                        try RunEventRepository.append(run: run.id, event: .runStarted, data: [:], workspace: workspace, on: c)
                     }
                     try await Task.sleep(for: .milliseconds(100))
                 }

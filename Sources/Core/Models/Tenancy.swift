@@ -50,17 +50,6 @@ public struct APIKey: Codable, Sendable, Equatable {
     }
 }
 
-/// Per-workspace daily spend caps; `nil` falls back to the global settings.
-public struct SpendCaps: Codable, Sendable, Equatable {
-    public var workspaceId: WorkspaceID
-    public var claudeDailyUsd: Double?
-    public var adsDailyUsd: Double?
-    public init(workspaceId: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?) {
-        self.workspaceId = workspaceId
-        self.claudeDailyUsd = claudeDailyUsd
-        self.adsDailyUsd = adsDailyUsd
-    }
-}
 
 /// One charge against a daily cap. `reference` makes a charge idempotent.
 public struct SpendLedgerEntry: Codable, Sendable, Equatable {

@@ -172,10 +172,23 @@ public struct RunEvent: Codable, Sendable, Equatable {
     public var workspaceId: WorkspaceID
     public var runId: WorkflowRunID
     public var seq: Int
-    public var event: String
+    public var event: Name
     public var data: JSONValue
     public var createdAt: Date
-    public init(workspaceId: WorkspaceID, runId: WorkflowRunID, seq: Int, event: String, data: JSONValue, createdAt: Date) {
+
+    /// Every event a run's log holds: the SSE event names and the dashboard's live view use these.
+    public enum Name: String, Codable, Sendable, CaseIterable {
+        case runStarted = "workflow_run.started"
+        case runCancelled = "workflow_run.cancelled"
+        case runCompleted = "workflow_run.completed"
+        case stepStarted = "workflow_step.started"
+        case stepSucceeded = "workflow_step.succeeded"
+        case stepFailed = "workflow_step.failed"
+        case stepAwaitingApproval = "workflow_step.awaiting_approval"
+        case approvalDecided = "approval.decided"
+    }
+
+    public init(workspaceId: WorkspaceID, runId: WorkflowRunID, seq: Int, event: Name, data: JSONValue, createdAt: Date) {
         self.workspaceId = workspaceId
         self.runId = runId
         self.seq = seq

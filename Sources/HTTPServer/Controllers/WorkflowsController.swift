@@ -159,8 +159,8 @@ struct WorkflowsController: Sendable {
     }
 
     static func sse(_ event: RunEvent) -> String {
-        let data = JSONValue.object(["seq": .number(event.seq), "run_id": .string(event.runId.description), "event": .string(event.event),
+        let data = JSONValue.object(["seq": .number(event.seq), "run_id": .string(event.runId.description), "event": .string(event.event.rawValue),
                                      "data": event.data, "created_at": .string(Timestamp.format(event.createdAt))])
-        return "id: \(event.seq)\nevent: \(event.event)\ndata: \(data.jsonString)\n\n"
+        return "id: \(event.seq)\nevent: \(event.event.rawValue)\ndata: \(data.jsonString)\n\n"
     }
 }

@@ -19,9 +19,9 @@ struct DashboardController: Sendable {
     static let csrfCookie = "tta_csrf"
 
     func addRoutes(to router: Router<AppContext>) {
-        router.get("/assets/app.css") { _, _ in Self.asset(Assets.css, "text/css") }
-        router.get("/assets/run.js") { _, _ in Self.asset(Assets.runJS, "text/javascript") }
-        router.get("/assets/approvals.js") { _, _ in Self.asset(Assets.approvalsJS, "text/javascript") }
+        router.get("/assets/app.css") { _, _ in Self.asset(BundledFiles.css, "text/css") }
+        router.get("/assets/run.js") { _, _ in Self.asset(BundledFiles.runJS, "text/javascript") }
+        router.get("/assets/approvals.js") { _, _ in Self.asset(BundledFiles.approvalsJS, "text/javascript") }
         router.get("/login") { request, _ in loginPage(request, flash: nil) }
         router.post("/login") { request, context in try await login(request, address: context.clientAddress) }
         router.post("/logout") { request, _ in
@@ -315,10 +315,10 @@ struct DashboardController: Sendable {
                 let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
                 let when = Self.when(event.createdAt)
                 switch event.event {
-                case "approval.decided":
+                case .approvalDecided:
                     let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
                     return "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
-                case "workflow_run.cancelled": return "\(when) · cancelled by \(who)"
+                case .runCancelled: return "\(when) · cancelled by \(who)"
                 default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
                 }
             }
@@ -338,6 +338,8 @@ struct DashboardController: Sendable {
         var row = Self.runRow(run)
         row["csrf"] = csrf
         row["lastSeq"] = lastSeq
+        row["stepEvents"] = [RunEvent.Name.stepStarted, .stepSucceeded, .stepFailed, .stepAwaitingApproval].map(\.rawValue).joined(separator: " ")
+        row["completedEvent"] = RunEvent.Name.runCompleted.rawValue
         row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
         row["canCancel"] = !run.status.isTerminal
         row["awaiting"] = run.status == .awaitingApproval

@@ -71,7 +71,7 @@ public struct WorkflowService: Sendable {
                 order.map { NewStep(stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: $0.retry.maxAttempts) },
                 run: run.id, workspace: workspace, on: c)
             try BriefRepository.setStatus(brief.id, .dispatched, on: c)
-            let event = try RunTransitions.event(c, run.id, "workflow_run.started", [
+            let event = try RunTransitions.event(c, run.id, .runStarted, [
                 "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
                 "steps": .array(order.map { .string($0.key) }),
             ], workspace)
@@ -89,7 +89,7 @@ public struct WorkflowService: Sendable {
         let ended: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard !current.status.isTerminal else { throw AppError.conflict("run \(run) already ended \(current.status.rawValue)") }
-            let requested = try RunTransitions.event(c, run, "workflow_run.cancelled", ["by": by.map { .string($0) } ?? .null], workspace)
+            let requested = try RunTransitions.event(c, run, .runCancelled, ["by": by.map { .string($0) } ?? .null], workspace)
             let events = [requested] + (try RunTransitions.endRun(run, workspace, status: .cancelled, error: "cancelled", c))
             return (try RunRepository.find(run, on: c)!, events)
         }
@@ -108,7 +108,7 @@ public struct WorkflowService: Sendable {
             }
             try RunTransitions.reopen(run, at: step.id, c)
             if let brief = current.briefId { try BriefRepository.setStatus(brief, .dispatched, on: c) }
-            let event = try RunTransitions.event(c, run, "workflow_run.started", ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
+            let event = try RunTransitions.event(c, run, .runStarted, ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
             return (try RunRepository.find(run, on: c)!, [event])
         }
         engine.wake()
@@ -122,7 +122,7 @@ public struct WorkflowService: Sendable {
         let decided: Approval? = try await engine.commit(workspace) { c in
             let decided = try ApprovalRepository.decide(approval, approve: approve, note: note, by: key, on: c)
             guard let step = try StepRepository.find(decided.stepId, on: c) else { throw AppError.notFound("approval step is gone") }
-            var events = [try RunTransitions.event(c, decided.runId, "approval.decided", [
+            var events = [try RunTransitions.event(c, decided.runId, .approvalDecided, [
                 "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey), "status": .string(decided.status.rawValue),
                 "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
             ], workspace)]

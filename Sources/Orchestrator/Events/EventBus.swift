@@ -174,7 +174,7 @@ public struct RunSubscription: AsyncSequence, Sendable {
                         continue
                     }
                     cursor = event.seq
-                    if event.event == "workflow_run.completed" { finished = true }
+                    if event.event == .runCompleted { finished = true }
                     return .event(event)
                 }
                 buffer = try await bus.read(run, workspace: workspace, after: cursor)

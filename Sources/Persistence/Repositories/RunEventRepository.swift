@@ -9,7 +9,7 @@ public enum RunEventRepository {
     /// Appends an event with the run's next sequence number and announces it with `NOTIFY`
     /// (delivered when the surrounding transaction commits). The run row lock makes `seq` gap-free.
     @discardableResult
-    public static func append(run: WorkflowRunID, event: String, data: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> RunEvent {
+    public static func append(run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> RunEvent {
         // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
         let row = try connection.query(
             """
@@ -20,7 +20,7 @@ public enum RunEventRepository {
                 RETURNING seq, created_at
             )
             SELECT seq, created_at, pg_notify($5, $1::text || ':' || seq || ':' || $2::text) FROM added
-            """, run, workspace, event, data, channel
+            """, run, workspace, event.rawValue, data, channel
         ).first
         guard let row else { throw AppError.notFound("run \(run) not found") }
         let seq = try row.int("seq")
@@ -53,7 +53,7 @@ public enum RunEventRepository {
 
     static func decode(_ row: Row) throws -> RunEvent {
         RunEvent(
-            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.string("event"),
+            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.enumeration("event"),
             data: try row.json("data"), createdAt: try row.date("created_at"))
     }
 }

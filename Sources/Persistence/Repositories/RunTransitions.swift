@@ -15,7 +15,7 @@ public enum RunTransitions {
         try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
     }
 
-    public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: String, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
+    public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
         try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
     }
 
@@ -31,7 +31,7 @@ public enum RunTransitions {
         guard try c.query(
             "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'", step.id, owner, input
         ).affectedRows == 1 else { return nil }
-        return try event(c, step.runId, "workflow_step.started", stepData(step), step.workspaceId)
+        return try event(c, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
@@ -48,7 +48,7 @@ public enum RunTransitions {
             WHERE id = $1 AND \(fence)
             """, parameters
         ).affectedRows == 1 else { return nil }
-        var events = [try event(c, step.runId, "workflow_step.succeeded", stepData(step, [
+        var events = [try event(c, step.runId, .stepSucceeded, stepData(step, [
             "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
         ]), step.workspaceId)]
         events += try finalizeIfDone(step.runId, step.workspaceId, c)
@@ -64,7 +64,7 @@ public enum RunTransitions {
             WHERE id = $1 AND lease_owner = $2 AND status = 'running'
             """, step.id, owner, error, at, agentRunId
         ).affectedRows == 1 else { return nil }
-        return [try event(c, step.runId, "workflow_step.failed", stepData(step, [
+        return [try event(c, step.runId, .stepFailed, stepData(step, [
             "error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at)),
         ]), step.workspaceId)]
     }
@@ -83,7 +83,7 @@ public enum RunTransitions {
             """, parameters
         ).affectedRows == 1 else { return nil }
         try c.query("UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')", step.runId)
-        var events = [try event(c, step.runId, "workflow_step.failed", stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)]
+        var events = [try event(c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)]
         events += try finalizeIfDone(step.runId, step.workspaceId, c)
         return events
     }
@@ -105,7 +105,7 @@ public enum RunTransitions {
             try BriefRepository.setStatus(brief, status == .succeeded ? .completed : status == .cancelled ? .cancelled : .failed, on: c)
         }
         try notifyCancel(run, workspace, c)
-        return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
+        return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
     public static func completionData(_ run: WorkflowRun) -> JSONValue {
@@ -133,7 +133,7 @@ public enum RunTransitions {
         }
         guard let finished = try RunRepository.finalize(run, status: .succeeded, error: nil, on: c) else { return [] }
         if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
-        return [try event(c, run, "workflow_run.completed", completionData(finished), workspace)]
+        return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
     /// Parks the run on an approval gate holding `payload`.
@@ -146,7 +146,7 @@ public enum RunTransitions {
         ).affectedRows == 1 else { return nil }
         let approval = try ApprovalRepository.open(run: step.runId, step: step.id, stepKey: step.stepKey, payload: payload, workspace: step.workspaceId, on: c)
         try RunRepository.setStatus(step.runId, .awaitingApproval, on: c)
-        let event = try event(c, step.runId, "workflow_step.awaiting_approval", stepData(step, ["approval_id": .string(approval.id.description)]), step.workspaceId)
+        let event = try event(c, step.runId, .stepAwaitingApproval, stepData(step, ["approval_id": .string(approval.id.description)]), step.workspaceId)
         return (approval, [event])
     }
 
