@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: architecture check, the Swift suites against a real embedded Postgres, the
+# Runs every test: architecture check, `swift format lint` (.swift-format), the Swift suites against a real embedded Postgres, the
 # dashboard in headless Chromium, and the reliability suites against real server processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
 python3 scripts/check-architecture.py
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 
 export TEST_DATA_DIR="${TEST_DATA_DIR:-$PWD/.data/test}"
 stop_clusters() {

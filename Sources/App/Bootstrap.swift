@@ -43,7 +43,8 @@ enum Bootstrap {
     /// from prepared to unnamed statements is logged once.
     static func pool(_ settings: Settings, _ location: DatabaseLocation, size: Int, logger: Logger) -> Database {
         Database(
-            url: location.appURL, poolSize: size, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds), statements: settings.databaseStatements,
+            url: location.appURL, poolSize: size, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds),
+            statements: settings.databaseStatements,
             onFallback: { logger.warning("\($0)") })
     }
 
@@ -73,9 +74,13 @@ enum Bootstrap {
         }
         if migrate, let ownerURL = location.ownerURL {
             let (claude, ads) = (settings.claudeDailyCapUSD, settings.adsDailyCapUSD)
-            try await Blocking.run { try SpendLedgerRepository.configureDefaultCaps(claudeUsd: claude, adsUsd: ads, on: try Connection(url: ownerURL)) }
+            try await Blocking.run {
+                try SpendLedgerRepository.configureDefaultCaps(claudeUsd: claude, adsUsd: ads, on: try Connection(url: ownerURL))
+            }
         } else if migrate {
-            logger.notice("no owner URL: the default spend caps stay as last set by an owner (first: $25 Claude, $500 ads per day) unless a workspace sets its own")
+            logger.notice(
+                "no owner URL: the default spend caps stay as last set by an owner (first: $25 Claude, $500 ads per day) unless a workspace sets its own"
+            )
         }
         return location
     }

@@ -24,10 +24,14 @@ struct Runtime {
         let providers = try ProviderSuite.make(settings: settings, transport: CurlTransport())
         let environment = AgentEnvironment(settings: settings, database: database, providers: providers, logger: logger)
         let configuration = EngineConfiguration(
-            owner: owner ?? EngineConfiguration.defaultOwner(), maxConcurrentSteps: settings.maxConcurrentSteps, leaseSeconds: settings.stepLeaseSeconds,
-            executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL, stallSeconds: settings.engineStallSeconds)
-        let orchestration = Orchestration(environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL)
-        return Runtime(settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
+            owner: owner ?? EngineConfiguration.defaultOwner(), maxConcurrentSteps: settings.maxConcurrentSteps,
+            leaseSeconds: settings.stepLeaseSeconds,
+            executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL,
+            stallSeconds: settings.engineStallSeconds)
+        let orchestration = Orchestration(
+            environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL)
+        return Runtime(
+            settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
     }
 
     func shutdown() async {

@@ -5,7 +5,10 @@ struct TikTokArmy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiktok-army",
         abstract: "Runs LLM agent armies for TikTok brands.",
-        subcommands: [Serve.self, RunWorkflow.self, Runs.self, Approvals.self, Approve.self, Worker.self, Migrate.self, DB.self, WorkspaceCommand.self, KeysCommand.self])
+        subcommands: [
+            Serve.self, RunWorkflow.self, Runs.self, Approvals.self, Approve.self, Worker.self, Migrate.self, DB.self,
+            WorkspaceCommand.self, KeysCommand.self,
+        ])
 }
 
 /// Options every command that touches the database shares.

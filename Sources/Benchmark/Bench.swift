@@ -56,8 +56,11 @@ struct Bench: AsyncParsableCommand {
         let bare = try await Self.bareWrites(database, workspace, count: Int(commitsPerRun * 20))
         say("\n## Orchestration overhead (Profile Audit, 6 steps, mock Claude and providers at zero latency)")
         say(String(format: "per run  %8.0f µs   (%.0f commits per run)", sequential.perRun * 1e6, commitsPerRun))
-        say(String(format: "per step %8.0f µs   baseline: %.0f bare single-row commits on the same pool take %.0f µs per step's share (%.0f µs each)",
-                     sequential.perRun * 1e6 / 6, commitsPerRun, bare * commitsPerRun * 1e6 / 6, bare * 1e6))
+        say(
+            String(
+                format:
+                    "per step %8.0f µs   baseline: %.0f bare single-row commits on the same pool take %.0f µs per step's share (%.0f µs each)",
+                sequential.perRun * 1e6 / 6, commitsPerRun, bare * commitsPerRun * 1e6 / 6, bare * 1e6))
         say(String(format: "overhead beyond the bare commits: %.0f µs per step", (sequential.perRun - bare * commitsPerRun) * 1e6 / 6))
 
         // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.
@@ -70,29 +73,44 @@ struct Bench: AsyncParsableCommand {
             let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
             let writes = Double(database.completedUnits.current - before) / result.elapsed
             direct[concurrency] = result.runsPerSecond
-            say(String(format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes, writes / pgbench * 100))
+            say(
+                String(
+                    format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes,
+                    writes / pgbench * 100))
         }
         say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
 
         // SSE fan-out: 1,000 subscribers to one run through the event bus.
         say("\n## SSE fan-out (1,000 subscribers of one run's event stream)")
         let fanout = try await Self.fanout(orchestration, database, workspace, subscribers: 1000, events: 20)
-        say(String(format: "delivery latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; every subscriber got all %d events in order: %@",
-                     fanout.p50, fanout.p99, fanout.max, 21, fanout.complete ? "yes" : "NO"))
+        say(
+            String(
+                format: "delivery latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; every subscriber got all %d events in order: %@",
+                fanout.p50, fanout.p99, fanout.max, 21, fanout.complete ? "yes" : "NO"))
         say(String(format: "memory: %.1f MB resident with 1,000 subscribers", Self.rssMB()))
 
         var directList: Double?
         if !noHTTP {
             say("\n## HTTP (wrk, 2 threads, 32 connections, \(seconds) s each)")
             let settings = try Self.serverSettings()
-            let dependencies = ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger)
+            let dependencies = ServerDependencies(
+                settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger)
             let server = try await InProcessServer.start(dependencies)
             let health = try await Self.wrk(server.base + "/health", key: nil, body: nil, seconds: seconds)
-            let list = try await Self.wrk(server.base + "/api/dashboard/workflows/runs?limit=20", key: key.plaintext, body: nil, seconds: seconds)
-            let create = try await Self.wrk(server.base + "/api/dashboard/briefs", key: key.plaintext, body: #"{"handle": "@wrk_brand", "notes": "load"}"#, seconds: seconds)
+            let list = try await Self.wrk(
+                server.base + "/api/dashboard/workflows/runs?limit=20", key: key.plaintext, body: nil, seconds: seconds)
+            let create = try await Self.wrk(
+                server.base + "/api/dashboard/briefs", key: key.plaintext, body: #"{"handle": "@wrk_brand", "notes": "load"}"#,
+                seconds: seconds)
             say(String(format: "GET /health (baseline)              %8.0f req/s  p99 %@", health.rate, health.p99))
-            say(String(format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of baseline", list.rate, list.p99, list.rate / health.rate * 100))
-            say(String(format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99, create.rate / health.rate * 100))
+            say(
+                String(
+                    format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of baseline", list.rate, list.p99,
+                    list.rate / health.rate * 100))
+            say(
+                String(
+                    format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99,
+                    create.rate / health.rate * 100))
             say(String(format: "memory: %.1f MB resident after HTTP load", Self.rssMB()))
             directList = list.rate
             await server.stop()
@@ -100,7 +118,9 @@ struct Bench: AsyncParsableCommand {
         engine.cancel()
         await engine.value
         if !noPooler {
-            try await pooled(cluster, workspace: workspace, key: key.plaintext, providers: providers, logger: logger, direct: direct, directList: directList)
+            try await pooled(
+                cluster, workspace: workspace, key: key.plaintext, providers: providers, logger: logger, direct: direct,
+                directList: directList)
         }
         await database.shutdown()
     }
@@ -108,7 +128,8 @@ struct Bench: AsyncParsableCommand {
     /// Runs/s and the list route again with the pool and the engine behind PgBouncer in
     /// transaction mode (unnamed statements, LISTEN straight to Postgres), beside the direct figures.
     func pooled(
-        _ cluster: EmbeddedPostgres.Cluster, workspace: WorkspaceID, key: String, providers: ProviderSuite, logger: Logger, direct: [Int: Double], directList: Double?
+        _ cluster: EmbeddedPostgres.Cluster, workspace: WorkspaceID, key: String, providers: ProviderSuite, logger: Logger,
+        direct: [Int: Double], directList: Double?
     ) async throws {
         say("\n## Through PgBouncer (transaction mode, DATABASE_STATEMENTS=unnamed)")
         let bouncer: PgBouncer
@@ -122,15 +143,21 @@ struct Bench: AsyncParsableCommand {
         let engine = Task { await orchestration.run() }
         for concurrency in Self.concurrencies {
             let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
-            say(String(format: "%2d concurrent: %6.1f runs/s  = %3.0f%% of direct (%.1f runs/s)", concurrency, result.runsPerSecond,
-                       result.runsPerSecond / (direct[concurrency] ?? .nan) * 100, direct[concurrency] ?? .nan))
+            say(
+                String(
+                    format: "%2d concurrent: %6.1f runs/s  = %3.0f%% of direct (%.1f runs/s)", concurrency, result.runsPerSecond,
+                    result.runsPerSecond / (direct[concurrency] ?? .nan) * 100, direct[concurrency] ?? .nan))
         }
         if let directList {
             let settings = try Self.serverSettings()
             let server = try await InProcessServer.start(
-                ServerDependencies(settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger))
+                ServerDependencies(
+                    settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger))
             let list = try await Self.wrk(server.base + "/api/dashboard/workflows/runs?limit=20", key: key, body: nil, seconds: seconds)
-            say(String(format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of direct (%.0f req/s)", list.rate, list.p99, list.rate / directList * 100, directList))
+            say(
+                String(
+                    format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of direct (%.0f req/s)", list.rate, list.p99,
+                    list.rate / directList * 100, directList))
             await server.stop()
         }
         engine.cancel()
@@ -171,7 +198,9 @@ struct Bench: AsyncParsableCommand {
     }
 
     /// Starts `count` Profile Audit runs, at most `concurrency` at a time, and waits for all.
-    func runs(_ count: Int, concurrency: Int, _ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID) async throws -> RunResult {
+    func runs(_ count: Int, concurrency: Int, _ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID) async throws
+        -> RunResult
+    {
         let briefs = try await database.withWorkspace(workspace) { c in
             try (0..<count).map { try BriefRepository.create(NewBrief(handle: "@bench_\($0)"), workspace: workspace, on: c).id }
         }
@@ -183,7 +212,8 @@ struct Bench: AsyncParsableCommand {
                 let brief = briefs[next]
                 next += 1
                 group.addTask {
-                    let run = try await orchestration.service.start(briefId: brief, workflowSlug: "profile_audit", workspace: workspace).run.id
+                    let run = try await orchestration.service.start(briefId: brief, workflowSlug: "profile_audit", workspace: workspace).run
+                        .id
                     for try await item in orchestration.bus.subscribe(run, workspace: workspace, after: 0, keepAlive: .seconds(30)) {
                         if case .event(let event) = item, event.event == .runCompleted, event.data["status"] != "succeeded" {
                             throw AppError.internal("run \(run) ended \(event.data["status"]?.stringValue ?? "?")")
@@ -198,7 +228,9 @@ struct Bench: AsyncParsableCommand {
         return RunResult(elapsed: Self.seconds(elapsed), count: count)
     }
 
-    static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
 
     /// Seconds per bare single-row insert transaction through the same pool, one at a time.
     static func bareWrites(_ database: Database, _ workspace: WorkspaceID, count: Int) async throws -> Double {
@@ -214,10 +246,17 @@ struct Bench: AsyncParsableCommand {
     static func pgbench(_ cluster: EmbeddedPostgres.Cluster, seconds: Int) async throws -> Double {
         let script = NSTemporaryDirectory() + "bench-insert.sql"
         try "INSERT INTO bench_inserts (payload) VALUES ('{\"x\":1}');\n".write(toFile: script, atomically: true, encoding: .utf8)
-        try await Blocking.run { try Connection(url: cluster.ownerURL).execute("CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)") }
+        try await Blocking.run {
+            try Connection(url: cluster.ownerURL).execute(
+                "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)")
+        }
         let url = cluster.ownerURL
-        let outcome = try await Blocking.run { try Subprocess.run(["pgbench", "-n", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, url]) }
-        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }), let tps = Double(line.split(separator: " ")[2]) else {
+        let outcome = try await Blocking.run {
+            try Subprocess.run(["pgbench", "-n", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, url])
+        }
+        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
+            let tps = Double(line.split(separator: " ")[2])
+        else {
             throw AppError.internal("pgbench: \(outcome.output)")
         }
         return tps
@@ -227,7 +266,9 @@ struct Bench: AsyncParsableCommand {
         var p50: Double, p99: Double, max: Double, complete: Bool
     }
 
-    static func fanout(_ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID, subscribers: Int, events: Int) async throws -> FanOut {
+    static func fanout(_ orchestration: Orchestration, _ database: Database, _ workspace: WorkspaceID, subscribers: Int, events: Int)
+        async throws -> FanOut
+    {
         let run = try await database.withWorkspace(workspace) { c in
             try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "fanout", briefId: nil, input: [:], on: c)
         }
@@ -249,13 +290,17 @@ struct Bench: AsyncParsableCommand {
             for i in 1...(events + 1) {
                 published.sent(i)
                 let name: RunEvent.Name = i == events + 1 ? .runCompleted : .stepStarted
-                _ = try await database.withWorkspace(workspace) { c in try RunEventRepository.append(run: run.id, event: name, data: [:], workspace: workspace, on: c) }
+                _ = try await database.withWorkspace(workspace) { c in
+                    try RunEventRepository.append(run: run.id, event: name, data: [:], workspace: workspace, on: c)
+                }
                 try await Task.sleep(for: .milliseconds(20))
             }
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         let latencies = published.latencies.sorted()
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
         return FanOut(p50: percentile(0.5), p99: percentile(0.99), max: latencies.last ?? 0, complete: results.allSatisfy { $0 })
     }
 
@@ -272,7 +317,8 @@ struct Bench: AsyncParsableCommand {
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         let outcome = try await Blocking.run { try Subprocess.run(["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]) }
         let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") }) else {
+        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") })
+        else {
             throw AppError.internal("wrk: \(outcome.output)")
         }
         let p99 = lines.first { $0.hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"

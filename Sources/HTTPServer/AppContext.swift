@@ -1,3 +1,4 @@
+import Core
 import Hummingbird
 import Logging
 import Persistence
@@ -26,5 +27,3 @@ public struct AppContext: RequestContext {
         return principal
     }
 }
-
-import Core

@@ -23,7 +23,8 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     let router = Router(context: AppContext.self)
     router.add(middleware: RequestMiddleware(metrics: dependencies.metrics, forwardedHops: dependencies.settings.forwardedHops))
     HealthController(
-        database: dependencies.database, metrics: dependencies.metrics, metricsToken: dependencies.settings.metricsToken, engine: dependencies.orchestration.engine.health
+        database: dependencies.database, metrics: dependencies.metrics, metricsToken: dependencies.settings.metricsToken,
+        engine: dependencies.orchestration.engine.health
     ).addRoutes(to: router)
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: BundledFiles.openAPI)))

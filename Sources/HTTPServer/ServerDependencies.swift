@@ -15,7 +15,10 @@ public struct ServerDependencies: Sendable {
     public var clock: Clock
     public var metrics: ServerMetrics
 
-    public init(settings: Settings, database: Database, orchestration: Orchestration, providers: ProviderSuite, logger: Logger, clock: Clock = .system) {
+    public init(
+        settings: Settings, database: Database, orchestration: Orchestration, providers: ProviderSuite, logger: Logger,
+        clock: Clock = .system
+    ) {
         self.settings = settings
         self.database = database
         self.orchestration = orchestration

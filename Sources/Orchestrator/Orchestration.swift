@@ -18,7 +18,8 @@ public final class Orchestration: Sendable {
         engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
         service = WorkflowService(engine: engine)
         listener = NotificationListener(
-            url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel], logger: environment.logger)
+            url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel],
+            logger: environment.logger)
     }
 
     /// Notified when a key is revoked or changes role, or a session ends (migration 0009).

@@ -24,7 +24,8 @@ public struct ProviderSuite: Sendable {
     public init(
         claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
         ads: any TikTokAdsAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
-        studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil, oidc: OIDCVerifier
+        studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil,
+        oidc: OIDCVerifier
     ) {
         self.claude = claude
         self.models = models
@@ -43,11 +44,13 @@ public struct ProviderSuite: Sendable {
 
     /// The deterministic suite: mock Claude and mock providers; nothing touches the network.
     public static func mock(
-        transport: any HTTPTransport, claudeLatency: Duration = .zero, transcoder: Transcoder = Transcoder(), models: ModelCatalog = .standard
+        transport: any HTTPTransport, claudeLatency: Duration = .zero, transcoder: Transcoder = Transcoder(),
+        models: ModelCatalog = .standard
     ) -> ProviderSuite {
         let tiktok = MockTikTok()
         return ProviderSuite(
-            claude: MockClaude(latency: claudeLatency, cache: PromptCache(models: models)), models: models, research: tiktok, business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
+            claude: MockClaude(latency: claudeLatency, cache: PromptCache(models: models)), models: models, research: tiktok,
+            business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
             publisher: MockPublisher(), studio: MockStudio(transcoder: transcoder), transcoder: transcoder,
             oidc: OIDCVerifier(certsURL: "https://www.googleapis.com/oauth2/v3/certs", transport: transport))
     }
@@ -56,11 +59,14 @@ public struct ProviderSuite: Sendable {
     public static func make(settings: Settings, transport: any HTTPTransport, clock: Clock = .system) throws -> ProviderSuite {
         let p = settings.providers
         let transcoder = Transcoder(ffmpeg: p.ffmpegPath, ffprobe: p.ffprobePath)
-        let google: any GoogleTokenSource = try p.googleServiceAccountFile.map {
-            try ServiceAccountTokenSource(key: ServiceAccountKey.load(path: $0), transport: transport, clock: clock)
-        } ?? MetadataServerTokenSource(baseURL: p.googleMetadataURL, transport: transport, clock: clock)
+        let google: any GoogleTokenSource =
+            try p.googleServiceAccountFile.map {
+                try ServiceAccountTokenSource(key: ServiceAccountKey.load(path: $0), transport: transport, clock: clock)
+            } ?? MetadataServerTokenSource(baseURL: p.googleMetadataURL, transport: transport, clock: clock)
 
-        var suite = mock(transport: transport, claudeLatency: .milliseconds(settings.claudeMockLatencyMS), transcoder: transcoder, models: settings.models)
+        var suite = mock(
+            transport: transport, claudeLatency: .milliseconds(settings.claudeMockLatencyMS), transcoder: transcoder,
+            models: settings.models)
         suite.oidc = OIDCVerifier(certsURL: p.googleOIDCCertsURL, transport: transport, clock: clock)
         if settings.claudeMode == .live, let key = settings.anthropicAPIKey {
             suite.claude = AnthropicClient(
@@ -68,14 +74,22 @@ public struct ProviderSuite: Sendable {
                 retry: RetryPolicy(maxAdvisedDelay: settings.claudeRetryAfterMaxSeconds))
         }
         if settings.providerMode == .live {
-            let token = TikTokAppToken(baseURL: p.tiktokOpenAPIBaseURL, clientKey: p.tiktokClientKey ?? "", clientSecret: p.tiktokClientSecret ?? "", transport: transport, clock: clock)
-            let business = LiveTikTokBusiness(baseURL: p.tiktokBusinessBaseURL, accessToken: p.tiktokBusinessAccessToken, businessID: p.tiktokBusinessID, advertiserID: p.tiktokAdvertiserID, transport: transport)
+            let token = TikTokAppToken(
+                baseURL: p.tiktokOpenAPIBaseURL, clientKey: p.tiktokClientKey ?? "", clientSecret: p.tiktokClientSecret ?? "",
+                transport: transport, clock: clock)
+            let business = LiveTikTokBusiness(
+                baseURL: p.tiktokBusinessBaseURL, accessToken: p.tiktokBusinessAccessToken, businessID: p.tiktokBusinessID,
+                advertiserID: p.tiktokAdvertiserID, transport: transport)
             suite.research = LiveTikTokResearch(baseURL: p.tiktokOpenAPIBaseURL, appToken: token, transport: transport)
             suite.business = business
             suite.ads = business
-            suite.shop = LiveTikTokShop(baseURL: p.tiktokShopBaseURL, appKey: p.tiktokShopAppKey, appSecret: p.tiktokShopAppSecret, accessToken: p.tiktokShopAccessToken, shopCipher: p.tiktokShopCipher, transport: transport, clock: clock)
+            suite.shop = LiveTikTokShop(
+                baseURL: p.tiktokShopBaseURL, appKey: p.tiktokShopAppKey, appSecret: p.tiktokShopAppSecret,
+                accessToken: p.tiktokShopAccessToken, shopCipher: p.tiktokShopCipher, transport: transport, clock: clock)
             suite.shopify = LiveShopifyInventory(graphQLURL: p.shopifyGraphQLURL, accessToken: p.shopifyAccessToken, transport: transport)
-            suite.publisher = LiveTikTokPublisher(baseURL: p.tiktokOpenAPIBaseURL, accessToken: p.tiktokUserAccessToken, privacyLevel: p.tiktokPrivacyLevel, transport: transport)
+            suite.publisher = LiveTikTokPublisher(
+                baseURL: p.tiktokOpenAPIBaseURL, accessToken: p.tiktokUserAccessToken, privacyLevel: p.tiktokPrivacyLevel,
+                transport: transport)
             suite.studio = p.studioURL.map { LiveStudio(baseURL: $0, tokens: google, transport: transport) } ?? UnconfiguredStudio()
         }
         if let project = p.pubsubProject {

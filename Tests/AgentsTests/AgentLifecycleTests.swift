@@ -9,11 +9,13 @@ import Testing
 @Suite struct CatalogTests {
     @Test func theCatalogHoldsTheFifteenAgentsWithCompleteSpecs() {
         let names = Catalog.specs.map(\.name)
-        #expect(names == [
-            "profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "content_strategist",
-            "script_writer", "content_producer", "caption_writer", "compliance_reviewer", "shop_catalog_manager", "ads_campaign_manager",
-            "publisher", "comment_triage", "performance_analyst",
-        ])
+        #expect(
+            names == [
+                "profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "content_strategist",
+                "script_writer", "content_producer", "caption_writer", "compliance_reviewer", "shop_catalog_manager",
+                "ads_campaign_manager",
+                "publisher", "comment_triage", "performance_analyst",
+            ])
         for spec in Catalog.specs {
             #expect(!spec.title.isEmpty && !spec.description.isEmpty, "\(spec.name)")
             #expect(!spec.outputs.isEmpty, "\(spec.name) declares outputs")
@@ -43,7 +45,8 @@ import Testing
         let result = try await runner.run("profile_auditor", input: ["handle": "@glowco"], workspace: workspace)
         // Inside an agent's own body the context is that run's; a second run in the same task gets its own.
         let seen = Locked<[AgentRunID?]>([])
-        let probe = try await runner.run(name: "probe", input: [:], workspace: workspace, workflowRun: nil, workflowStep: nil) { _, context in
+        let probe = try await runner.run(name: "probe", input: [:], workspace: workspace, workflowRun: nil, workflowStep: nil) {
+            _, context in
             seen.mutate { $0.append(TraceContext.current?.agentRunID) }
             #expect(TraceContext.current?.agentRunID == context.agentRunId)
             return [:]
@@ -57,7 +60,10 @@ import Testing
         #expect(trace.map(\.stepIndex) == [1, 2, 3])
         #expect(abs(row.costUsd - trace.reduce(0) { $0 + $1.costUsd }) < 1e-9)
         let events = try await TestDatabase.database.withWorkspace(workspace) { try OutboxRepository.list(on: $0) }
-        #expect(events.filter { $0.payload["agent_run_id"]?.stringValue == result.agentRunId.description }.compactMap { $0.payload["event"]?.stringValue }
+        #expect(
+            events.filter { $0.payload["agent_run_id"]?.stringValue == result.agentRunId.description }.compactMap {
+                $0.payload["event"]?.stringValue
+            }
                 == ["agent_run.started", "agent_run.succeeded"])
     }
 
@@ -66,7 +72,9 @@ import Testing
         let runner = AgentRunner(environment: AgentTestSupport.environment())
         let unknown = await #expect(throws: AgentError.self) { try await runner.run("nobody", input: [:], workspace: workspace) }
         #expect(unknown?.kind == .unknownAgent)
-        let invalid = await #expect(throws: AgentError.self) { try await runner.run("trend_scout", input: ["notes": "x"], workspace: workspace) }
+        let invalid = await #expect(throws: AgentError.self) {
+            try await runner.run("trend_scout", input: ["notes": "x"], workspace: workspace)
+        }
         #expect(invalid?.kind == .invalidInput)
         let invalidRun = try #require(invalid?.agentRunId)
         let row = try #require(try await AgentTestSupport.agentRun(invalidRun, workspace: workspace))
@@ -76,7 +84,9 @@ import Testing
     @Test func aProviderFailureLeavesAFailedRunAndTheTraceBeforeIt() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.research = FailingResearch() })
-        let error = await #expect(throws: AgentError.self) { try await runner.run("profile_auditor", input: ["handle": "@glowco"], workspace: workspace) }
+        let error = await #expect(throws: AgentError.self) {
+            try await runner.run("profile_auditor", input: ["handle": "@glowco"], workspace: workspace)
+        }
         #expect(error?.kind == .provider && error?.isTransient == true)
         let id = try #require(error?.agentRunId)
         let row = try #require(try await AgentTestSupport.agentRun(id, workspace: workspace))
@@ -89,11 +99,15 @@ import Testing
         let (workspace, _) = try await TestDatabase.workspace()
         let claude = FailingClaude()
         let runner = AgentRunner(environment: AgentTestSupport.environment(claude: claude))
-        let error = await #expect(throws: AgentError.self) { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
+        let error = await #expect(throws: AgentError.self) {
+            try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace)
+        }
         #expect(error?.kind == .claude && error?.isTransient == true)
         let failedRun = try #require(error?.agentRunId)
         let trace = try await AgentTestSupport.trace(failedRun, workspace: workspace)
-        #expect(trace.map(\.kind) == [.providerCall, .providerCall, .providerCall, .llmCall], "the brand context's profile and posts, the audience, the call")
+        #expect(
+            trace.map(\.kind) == [.providerCall, .providerCall, .providerCall, .llmCall],
+            "the brand context's profile and posts, the audience, the call")
         let call = trace[3]
         #expect(call.error?.contains("overloaded_error") == true && call.error?.contains("req_x") == true)
         #expect(call.systemPrompt?.contains("audience analyst") == true && call.userPrompt?.contains("@glowco") == true)
@@ -106,7 +120,9 @@ import Testing
         let (workspace, _) = try await TestDatabase.workspace()
         let claude = ScriptedClaude(text: "Sure! Here are some thoughts, but no JSON.")
         let runner = AgentRunner(environment: AgentTestSupport.environment(claude: claude))
-        let error = await #expect(throws: AgentError.self) { try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace) }
+        let error = await #expect(throws: AgentError.self) {
+            try await runner.run("audience_analyst", input: ["handle": "@glowco"], workspace: workspace)
+        }
         #expect(error?.kind == .malformedOutput)
         #expect(error?.message.contains("after one repair attempt") == true)
         let failedRun = try #require(error?.agentRunId)
@@ -124,7 +140,9 @@ import Testing
             let answers: Locked<[String]>
             func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
                 let text = answers.take()
-                return ClaudeResponse(id: "m", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: nil, usage: ClaudeUsage(inputTokens: 1, outputTokens: 1), requestId: nil)
+                return ClaudeResponse(
+                    id: "m", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: nil,
+                    usage: ClaudeUsage(inputTokens: 1, outputTokens: 1), requestId: nil)
             }
         }
         let runner = AgentRunner(environment: AgentTestSupport.environment(claude: Sequenced(answers: answers)))
@@ -140,7 +158,14 @@ import Testing
         let handles = (0..<12).map { "@brand_\($0)" }
         let results = try await withThrowingTaskGroup(of: (String, AgentRunResult).self) { group in
             for handle in handles {
-                group.addTask { (handle, try await runner.run(["trend_scout", "audience_analyst", "profile_auditor"][handle.count % 3], input: ["handle": .string(handle)], workspace: workspace)) }
+                group.addTask {
+                    (
+                        handle,
+                        try await runner.run(
+                            ["trend_scout", "audience_analyst", "profile_auditor"][handle.count % 3], input: ["handle": .string(handle)],
+                            workspace: workspace)
+                    )
+                }
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
@@ -149,7 +174,9 @@ import Testing
             #expect(!trace.isEmpty)
             for step in trace {
                 #expect(step.agentRunId == result.agentRunId)
-                if step.kind == .llmCall { #expect(step.userPrompt?.contains("Handle: \(handle)\n") == true, "\(handle) got another run's prompt") }
+                if step.kind == .llmCall {
+                    #expect(step.userPrompt?.contains("Handle: \(handle)\n") == true, "\(handle) got another run's prompt")
+                }
             }
             #expect(trace.map(\.stepIndex) == Array(1...trace.count))
         }

@@ -14,7 +14,10 @@ import Testing
         func run(_ name: String, _ extra: [String: JSONValue] = [:]) async throws {
             results[name] = try await runner.run(name, input: .object(base.merging(extra) { $1 }), workspace: workspace)
         }
-        for name in ["profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "performance_analyst", "comment_triage"] {
+        for name in [
+            "profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "performance_analyst",
+            "comment_triage",
+        ] {
             try await run(name)
         }
         try await run("content_strategist", ["trends": results["trend_scout"]!.output, "audience": results["audience_analyst"]!.output])
@@ -23,8 +26,12 @@ import Testing
         try await run("caption_writer", ["scripts": results["script_writer"]!.output, "assets": results["content_producer"]!.output])
         try await run("compliance_reviewer", ["scripts": results["script_writer"]!.output, "captions": results["caption_writer"]!.output])
         try await run("shop_catalog_manager", ["approved": true, "captions": results["caption_writer"]!.output])
-        try await run("publisher", ["approved": true, "assets": results["content_producer"]!.output, "captions": results["caption_writer"]!.output,
-                                    "replies": results["comment_triage"]!.output])
+        try await run(
+            "publisher",
+            [
+                "approved": true, "assets": results["content_producer"]!.output, "captions": results["caption_writer"]!.output,
+                "replies": results["comment_triage"]!.output,
+            ])
         try await run("ads_campaign_manager", ["approved": true, "budget_usd": 40, "captions": results["caption_writer"]!.output])
         return results
     }
@@ -40,14 +47,17 @@ import Testing
             let trace = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
             for call in trace where call.kind == .llmCall {
                 // Re-ask the deterministic mock with the traced prompts: the traced answer must match exactly.
-                let replayed = try await MockClaude().send(ClaudeRequest(
-                    model: try #require(call.model), maxTokens: 2048, system: [SystemBlock(try #require(call.systemPrompt))],
-                    messages: [ClaudeMessage(role: .user, text: try #require(call.userPrompt))]))
+                let replayed = try await MockClaude().send(
+                    ClaudeRequest(
+                        model: try #require(call.model), maxTokens: 2048, system: [SystemBlock(try #require(call.systemPrompt))],
+                        messages: [ClaudeMessage(role: .user, text: try #require(call.userPrompt))]))
                 #expect(call.responseText == replayed.text && call.outputTokens == replayed.usage.outputTokens, "\(spec.name)")
                 // The traced cost is the model's price of the traced counters (the row keeps the 5m/1h split).
                 let usage = ClaudeUsage(json: try #require(call.response?["usage"]))
-                #expect(usage.inputTokens == call.inputTokens && usage.cacheCreationInputTokens == call.cacheCreationInputTokens
-                        && usage.cacheReadInputTokens == call.cacheReadInputTokens && usage.outputTokens == call.outputTokens, "\(spec.name)")
+                #expect(
+                    usage.inputTokens == call.inputTokens && usage.cacheCreationInputTokens == call.cacheCreationInputTokens
+                        && usage.cacheReadInputTokens == call.cacheReadInputTokens && usage.outputTokens == call.outputTokens,
+                    "\(spec.name)")
                 #expect(usage.totalInputTokens >= MockClaude.tokens(try #require(call.systemPrompt)), "\(spec.name)")
                 let cost = try #require(environment.providers.models.cost(model: call.model!, usage: usage))
                 #expect(abs(call.costUsd - cost) < 1e-8, "\(spec.name): traced \(call.costUsd) vs \(cost)")
@@ -57,17 +67,25 @@ import Testing
         }
         let assets = results["content_producer"]!.output["assets"]?.arrayValue ?? []
         #expect(!assets.isEmpty && assets.allSatisfy { $0["width"] == 1080 && $0["height"] == 1920 })
-        #expect(assets.allSatisfy { $0["path"] == nil && $0["url"]?.stringValue == "/api/dashboard/media/\($0["asset_id"]?.stringValue ?? "").mp4" })
+        #expect(
+            assets.allSatisfy {
+                $0["path"] == nil && $0["url"]?.stringValue == "/api/dashboard/media/\($0["asset_id"]?.stringValue ?? "").mp4"
+            })
         let producerTrace = try await AgentTestSupport.trace(results["content_producer"]!.agentRunId, workspace: workspace)
         let folder = environment.mediaDir
-        #expect(!producerTrace.isEmpty && producerTrace.allSatisfy { !"\($0.request) \($0.response ?? .null)".contains(folder) }, "no server path in a trace row")
-        #expect(!results["content_producer"]!.output.jsonString.contains(folder) && !results["publisher"]!.output.jsonString.contains(folder))
+        #expect(
+            !producerTrace.isEmpty && producerTrace.allSatisfy { !"\($0.request) \($0.response ?? .null)".contains(folder) },
+            "no server path in a trace row")
+        #expect(
+            !results["content_producer"]!.output.jsonString.contains(folder) && !results["publisher"]!.output.jsonString.contains(folder))
         #expect(results["comment_triage"]!.output["replies"]?.arrayValue?.isEmpty == false)
         #expect(results["ads_campaign_manager"]!.output["launched"] == true)
         let spent = try await TestDatabase.database.withWorkspace(workspace) { c in
             (try SpendLedgerRepository.spentToday(.claude, on: c), try SpendLedgerRepository.spentToday(.ads, on: c))
         }
-        let traced = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT sum(cost_usd) AS s FROM tiktok_agent_steps").first!.double("s") }
+        let traced = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT sum(cost_usd) AS s FROM tiktok_agent_steps").first!.double("s")
+        }
         #expect(abs(spent.0 - traced) < 1e-6, "the Claude ledger holds exactly the traced cost")
         #expect(spent.1 == 40)
     }
@@ -76,20 +94,25 @@ import Testing
         let (workspace, _) = try await TestDatabase.workspace()
         // Provider data depends on the time, so both runs see the same clock: the same inputs.
         let clock = Clock.fixed(Date(timeIntervalSince1970: 1_800_000_000))
-        let recorded = try await AgentRunner(environment: AgentTestSupport.environment(clock: clock)).run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
+        let recorded = try await AgentRunner(environment: AgentTestSupport.environment(clock: clock)).run(
+            "trend_scout", input: ["handle": "@replayme"], workspace: workspace)
         let never = FailingClaude()
         let replay = AgentRunner(environment: AgentTestSupport.environment(claude: never, mode: .replay, clock: clock))
         let replayed = try await replay.run("trend_scout", input: ["handle": "@replayme"], workspace: workspace)
         #expect(replayed.output.jsonString == recorded.output.jsonString)
         #expect(replayed.costUsd == 0)
         #expect(never.calls.next() == 1, "the Claude transport was never used")
-        let missing = await #expect(throws: AgentError.self) { try await replay.run("trend_scout", input: ["handle": "@never_recorded"], workspace: workspace) }
+        let missing = await #expect(throws: AgentError.self) {
+            try await replay.run("trend_scout", input: ["handle": "@never_recorded"], workspace: workspace)
+        }
         #expect(missing?.message.contains("no recorded Claude call for agent trend_scout") == true)
     }
 
     @Test func aSpendCapAllowingTenLetsExactlyTenOfFiftyConcurrentChargesThrough() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1.0, adsDailyUsd: nil, on: $0) }
+        try await TestDatabase.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1.0, adsDailyUsd: nil, on: $0)
+        }
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for i in 0..<50 {
                 group.addTask {
@@ -117,7 +140,10 @@ import Testing
         let again = try #require(charged.first)
         func ledger() async throws -> (Double, Int) {
             try await TestDatabase.database.withWorkspace(workspace) { c in
-                (try SpendLedgerRepository.spentToday(.claude, on: c), try c.query("SELECT count(*) AS n FROM tiktok_spend_ledger").first!.int("n"))
+                (
+                    try SpendLedgerRepository.spentToday(.claude, on: c),
+                    try c.query("SELECT count(*) AS n FROM tiktok_spend_ledger").first!.int("n")
+                )
             }
         }
         let before = try await ledger()
@@ -130,10 +156,13 @@ import Testing
 
     @Test func aClaudeCallOverTheCapFailsNamingTheCap() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.0001, adsDailyUsd: nil, on: $0) }
+        try await TestDatabase.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.0001, adsDailyUsd: nil, on: $0)
+        }
         let claude = ScriptedClaude(text: "{}")
         let error = await #expect(throws: AgentError.self) {
-            try await AgentRunner(environment: AgentTestSupport.environment(claude: claude)).run("audience_analyst", input: ["handle": "@a"], workspace: workspace)
+            try await AgentRunner(environment: AgentTestSupport.environment(claude: claude)).run(
+                "audience_analyst", input: ["handle": "@a"], workspace: workspace)
         }
         #expect(error?.kind == .spendCap)
         #expect(error?.message.contains("Claude daily spend cap exceeded: limit $0.00") == true)
@@ -143,9 +172,14 @@ import Testing
     @Test func theAdsManagerHardStopsOnTheCapBeforeAnyLaunch() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let ads = CountingAds()
-        try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: 100, on: $0) }
+        try await TestDatabase.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: 100, on: $0)
+        }
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.ads = ads })
-        let error = await #expect(throws: AgentError.self) { try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": true, "budget_usd": 150], workspace: workspace) }
+        let error = await #expect(throws: AgentError.self) {
+            try await runner.run(
+                "ads_campaign_manager", input: ["handle": "@a", "approved": true, "budget_usd": 150], workspace: workspace)
+        }
         #expect(error?.kind == .spendCap && error?.message.contains("Ads daily spend cap exceeded: limit $100.00") == true)
         #expect(ads.launches.next() == 1, "no launch call was made")
         let skipped = try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": false], workspace: workspace)
@@ -159,7 +193,8 @@ import Testing
         let publisher = CountingPublisher()
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.publisher = publisher })
         let run = try await TestDatabase.database.withWorkspace(workspace) { c in
-            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+            try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
         }
         let assetId = "publish-\(UUID().uuidString.lowercased())"
         let folder = AgentTestSupport.mediaDir + "/" + workspace.description
@@ -170,17 +205,22 @@ import Testing
 
     @Test func thePublisherPostsAnApprovedItemOnceHoweverOftenItRuns() async throws {
         let (workspace, publisher, runner, run, assetId) = try await Self.publishing()
-        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]],
-                                "captions": ["captions": [["script_title": "T", "caption": "Hi", "hashtags": ["#x"]]]]]
+        let input: JSONValue = [
+            "handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]],
+            "captions": ["captions": [["script_title": "T", "caption": "Hi", "hashtags": ["#x"]]]],
+        ]
         let first = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
         let second = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
         #expect(publisher.posts.next() == 2, "exactly one real post")
         #expect(first.output["published"]?.arrayValue?.first?["deduplicated"] == false)
         #expect(second.output["published"]?.arrayValue?.first?["deduplicated"] == true)
         #expect(first.output["published"]?.arrayValue?.first?["publish_id"] == second.output["published"]?.arrayValue?.first?["publish_id"])
-        let unapproved = try await runner.run("publisher", input: input.merging(["approved": false]), workspace: workspace, workflowRun: run.id)
+        let unapproved = try await runner.run(
+            "publisher", input: input.merging(["approved": false]), workspace: workspace, workflowRun: run.id)
         #expect(unapproved.output["skipped"] == "not approved")
-        let posts = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT count(*) AS n FROM tiktok_posts").first!.int("n") }
+        let posts = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT count(*) AS n FROM tiktok_posts").first!.int("n")
+        }
         #expect(posts == 1)
     }
 
@@ -189,23 +229,34 @@ import Testing
         let key = "\(run.id):" + Crypto.sha256Hex(assetId).prefix(16)
         // The attempt that claimed the post is still running: another worker must not post it too.
         let holder = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let holder = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name, workflow_run_id) VALUES ($1, 'publisher', $2) RETURNING id", workspace, run.id).first!.string("id")
-            try c.query("INSERT INTO tiktok_posts (workspace_id, run_id, caption, idempotency_key, status, claimed_by) VALUES ($1, $2, 'Hi', $3, 'publishing', $4::uuid)",
-                        workspace, run.id, key, holder)
+            let holder = try c.query(
+                "INSERT INTO tiktok_agent_runs (workspace_id, agent_name, workflow_run_id) VALUES ($1, 'publisher', $2) RETURNING id",
+                workspace, run.id
+            ).first!.string("id")
+            try c.query(
+                "INSERT INTO tiktok_posts (workspace_id, run_id, caption, idempotency_key, status, claimed_by) VALUES ($1, $2, 'Hi', $3, 'publishing', $4::uuid)",
+                workspace, run.id, key, holder)
             return holder
         }
-        let input: JSONValue = ["handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]]]
-        let busy = await #expect(throws: AgentError.self) { try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id) }
+        let input: JSONValue = [
+            "handle": "@a", "approved": true, "assets": ["assets": [["script_title": "T", "asset_id": .string(assetId)]]],
+        ]
+        let busy = await #expect(throws: AgentError.self) {
+            try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
+        }
         #expect(busy?.isTransient == true && busy?.message == "post \(key) is being published by another worker")
         #expect(publisher.posts.next() == 1, "nothing was posted while the claim was alive")
         // Its process died and the engine closed it as abandoned: the next attempt takes the post over.
         try await TestDatabase.database.withWorkspace(workspace) { c in
-            _ = try c.query("UPDATE tiktok_agent_runs SET status = 'failed', error = 'abandoned: lease expired' WHERE id = $1::uuid", holder)
+            _ = try c.query(
+                "UPDATE tiktok_agent_runs SET status = 'failed', error = 'abandoned: lease expired' WHERE id = $1::uuid", holder)
         }
         let taken = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
         #expect(taken.output["published"]?.arrayValue?.first?["deduplicated"] == false)
         #expect(publisher.posts.next() == 3, "posted once, by the attempt that took over")
-        let post = try await TestDatabase.database.withWorkspace(workspace) { c in try c.query("SELECT status, external_id FROM tiktok_posts WHERE idempotency_key = $1", key).first! }
+        let post = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT status, external_id FROM tiktok_posts WHERE idempotency_key = $1", key).first!
+        }
         #expect(try post.string("status") == "published" && post["external_id"] == "pub-2")
     }
 }

@@ -47,15 +47,20 @@ struct ScriptedClaude: ClaudeClient {
     let calls = Counter()
     func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
         _ = calls.next()
-        return ClaudeResponse(id: "msg", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: "end_turn",
-                              usage: ClaudeUsage(inputTokens: 10, outputTokens: 5), requestId: "req")
+        return ClaudeResponse(
+            id: "msg", model: request.model, content: [["type": "text", "text": .string(text)]], stopReason: "end_turn",
+            usage: ClaudeUsage(inputTokens: 10, outputTokens: 5), requestId: "req")
     }
 }
 
 /// Research that fails for every call.
 struct FailingResearch: TikTokResearchAPI {
-    func userInfo(handle: String) async throws -> TikTokProfile { throw ProviderError(provider: "tiktok", status: 500, code: "internal", message: "boom", logId: "log_9") }
-    func videos(handle: String, days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] { throw ProviderError(provider: "tiktok", status: 500, code: "internal", message: "boom") }
+    func userInfo(handle: String) async throws -> TikTokProfile {
+        throw ProviderError(provider: "tiktok", status: 500, code: "internal", message: "boom", logId: "log_9")
+    }
+    func videos(handle: String, days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] {
+        throw ProviderError(provider: "tiktok", status: 500, code: "internal", message: "boom")
+    }
     func hashtagVideos(_ hashtags: [String], days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] { [] }
     func comments(videoId: String, limit: Int) async throws -> [TikTokComment] { [] }
 }

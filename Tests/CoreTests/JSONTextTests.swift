@@ -14,10 +14,13 @@ import Testing
     }
 
     @Test func printingThenParsingGivesTheSameValue() throws {
-        let value: JSONValue = ["z": [1, 2.25, "x\u{1}y", ["nested": nil]], "a": "quote \" backslash \\ tab \t é 😀", "n": -0.000015, "big": 1e20]
+        let value: JSONValue = [
+            "z": [1, 2.25, "x\u{1}y", ["nested": nil]], "a": "quote \" backslash \\ tab \t é 😀", "n": -0.000015, "big": 1e20,
+        ]
         let text = value.jsonString
         #expect(try JSONValue.parse(text) == value)
-        #expect(text.hasPrefix(#"{"a":"quote \" backslash \\ tab \t é 😀","big":1e+20,"n":-1.5e-05,"z":[1,2.25,"x\u0001y",{"nested":null}]}"#))
+        #expect(
+            text.hasPrefix(#"{"a":"quote \" backslash \\ tab \t é 😀","big":1e+20,"n":-1.5e-05,"z":[1,2.25,"x\u0001y",{"nested":null}]}"#))
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value, "Foundation reads what it prints")
     }
 
@@ -69,7 +72,8 @@ import Testing
         let full = WorkflowRun(
             id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowId: WorkflowID(UUID()), workflowSlug: "profile_audit",
             briefId: BriefID(UUID()), status: .succeeded, input: ["brief": ["handle": "@glowco"]], reportMd: "# Report", error: "none",
-            totalCostUsd: 0.0221, totalLatencyMs: 1234, createdAt: now, startedAt: now, completedAt: now.addingTimeInterval(1.5), updatedAt: now)
+            totalCostUsd: 0.0221, totalLatencyMs: 1234, createdAt: now, startedAt: now, completedAt: now.addingTimeInterval(1.5),
+            updatedAt: now)
         #expect(full.json == (try JSONValue.from(full)))
         let bare = WorkflowRun(
             id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowSlug: "campaign_launch", status: .running, input: [:],

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Testing
 
 @Suite struct SettingsTests {
@@ -15,7 +15,8 @@ import Testing
     @Test func valuesAreRead() throws {
         let settings = try Settings(environment: [
             "PORT": "9000", "CLAUDE_MODE": "replay", "EXECUTION_MODE": "cloud_tasks", "DATABASE_URL": "postgres://u:p@db:5432/x",
-            "CLOUD_TASKS_QUEUE": "steps", "PUBLIC_BASE_URL": "https://army.example", "CLOUD_TASKS_SERVICE_ACCOUNT": "tasks@p.iam.gserviceaccount.com",
+            "CLOUD_TASKS_QUEUE": "steps", "PUBLIC_BASE_URL": "https://army.example",
+            "CLOUD_TASKS_SERVICE_ACCOUNT": "tasks@p.iam.gserviceaccount.com",
         ])
         #expect(settings.port == 9000)
         #expect(settings.claudeMode == .replay)
@@ -27,7 +28,8 @@ import Testing
         ("PORT", "eighty"), ("PORT", "70000"), ("PORT", "0"),
         ("DB_POOL_SIZE", "-1"), ("DB_ACQUIRE_TIMEOUT_SECONDS", "soon"),
         ("LOG_LEVEL", "loud"), ("CLAUDE_MODE", "sometimes"), ("TIKTOK_PROVIDER_MODE", "real"),
-        ("EXECUTION_MODE", "lambda"), ("DATABASE_URL", "mysql://db/x"), ("DATABASE_URL", "not a url"), ("DATABASE_URL", "postgres://u:p@/x"),
+        ("EXECUTION_MODE", "lambda"), ("DATABASE_URL", "mysql://db/x"), ("DATABASE_URL", "not a url"),
+        ("DATABASE_URL", "postgres://u:p@/x"),
         ("ANTHROPIC_BASE_URL", "https:///v1?host=api.anthropic.com"),
         ("DATABASE_OWNER_URL", "http://db/x"), ("ANTHROPIC_BASE_URL", "ftp://x"), ("CLAUDE_MOCK_LATENCY_MS", "-5"),
     ])
@@ -59,7 +61,9 @@ import Testing
         let pooled = try Settings(environment: [
             "DATABASE_STATEMENTS": "unnamed", "DATABASE_LISTEN_URL": "postgresql://app@db:5432/tiktok_army", "ENGINE_STALL_SECONDS": "12",
         ])
-        #expect(pooled.databaseStatements == .unnamed && pooled.databaseListenURL == "postgresql://app@db:5432/tiktok_army" && pooled.engineStallSeconds == 12)
+        #expect(
+            pooled.databaseStatements == .unnamed && pooled.databaseListenURL == "postgresql://app@db:5432/tiktok_army"
+                && pooled.engineStallSeconds == 12)
         let mode = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_STATEMENTS": "named"]) }
         #expect(mode?.variable == "DATABASE_STATEMENTS")
         let listen = #expect(throws: SettingsError.self) { try Settings(environment: ["DATABASE_LISTEN_URL": "http://db"]) }
@@ -75,7 +79,8 @@ import Testing
 @Suite struct SettingsDocumentationTests {
     @Test func everySettingIsDocumented() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let docs = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let docs =
+            try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
             + String(contentsOf: root.appendingPathComponent("docs/PROVIDERS.md"), encoding: .utf8)
         for entry in Settings.documentation {
             #expect(docs.contains("`\(entry.name)`"), "\(entry.name) is not in README.md or docs/PROVIDERS.md")
@@ -84,8 +89,12 @@ import Testing
 
     @Test func aFreshInstallsModelsAreCurrentAndPriced() throws {
         let settings = try Settings(environment: [:], now: Timestamp.parse("2026-12-02T00:00:00Z")!)
-        #expect(settings.claudeModel == "claude-sonnet-5-5" && settings.claudeModelFast == "claude-haiku-5-5" && settings.claudeModelStrong == "claude-opus-5-5")
-        for (_, model) in settings.modelSettings { #expect(settings.models.model(model) != nil && settings.models.model(model)?.retires == nil) }
+        #expect(
+            settings.claudeModel == "claude-sonnet-5-5" && settings.claudeModelFast == "claude-haiku-5-5"
+                && settings.claudeModelStrong == "claude-opus-5-5")
+        for (_, model) in settings.modelSettings {
+            #expect(settings.models.model(model) != nil && settings.models.model(model)?.retires == nil)
+        }
         #expect(settings.warnings.isEmpty)
         #expect(settings.anthropicVersion == "2026-10-21")
         #expect(settings.claudeRetryAfterMaxSeconds == 120)
@@ -101,7 +110,9 @@ import Testing
         #expect(retired?.variable == variable && retired?.problem.contains("retired on 2026-11-30") == true)
         // Priced through CLAUDE_PRICES, the same model id is accepted.
         let priced = try Settings(environment: [variable: "claude-sonnet-6", "CLAUDE_PRICES": #"{"claude-sonnet-6": [3, 15]}"#], now: now)
-        #expect(priced.model(for: variable == "CLAUDE_MODEL" ? .standard : variable == "CLAUDE_MODEL_FAST" ? .fast : .strong) == "claude-sonnet-6")
+        #expect(
+            priced.model(for: variable == "CLAUDE_MODEL" ? .standard : variable == "CLAUDE_MODEL_FAST" ? .fast : .strong)
+                == "claude-sonnet-6")
     }
 
     @Test func aModelRetiringWithinThirtyDaysIsAWarningNotAnError() throws {
@@ -109,11 +120,15 @@ import Testing
         #expect(settings.warnings == ["CLAUDE_MODEL_STRONG=claude-opus-4-5 retires in 20 days; move to a current model (docs/MODELS.md)"])
         let earlier = try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2026-12-02T00:00:00Z")!)
         #expect(earlier.warnings.isEmpty, "51 days away")
-        #expect(throws: SettingsError.self) { try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2027-01-22T00:00:00Z")!) }
+        #expect(throws: SettingsError.self) {
+            try Settings(environment: ["CLAUDE_MODEL_STRONG": "claude-opus-4-5"], now: Timestamp.parse("2027-01-22T00:00:00Z")!)
+        }
     }
 
     @Test func badClaudeSettingsNameTheVariable() {
-        for (variable, value) in [("CLAUDE_PRICES", "{\"x\": [1]}"), ("ANTHROPIC_VERSION", "latest"), ("CLAUDE_RETRY_AFTER_MAX_SECONDS", "-1")] {
+        for (variable, value) in [
+            ("CLAUDE_PRICES", "{\"x\": [1]}"), ("ANTHROPIC_VERSION", "latest"), ("CLAUDE_RETRY_AFTER_MAX_SECONDS", "-1"),
+        ] {
             let error = #expect(throws: SettingsError.self) { try Settings(environment: [variable: value]) }
             #expect(error?.variable == variable)
         }

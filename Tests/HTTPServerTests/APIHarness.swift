@@ -1,3 +1,4 @@
+import Agents
 import Core
 import Foundation
 import HTTPTypes
@@ -8,7 +9,6 @@ import NIOCore
 import Orchestrator
 import Persistence
 import Providers
-import Agents
 
 @testable import HTTPServer
 
@@ -22,15 +22,22 @@ final class APIHarness: @unchecked Sendable {
 
     /// `clock` is the server's (rate limits, webhook timestamps); `store` defaults to the database the HTTP suites share; a suite whose runs must not be
     /// picked up by other suites' engines passes its own.
-    init(environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, clock: Clock = .system, providers adjust: (inout ProviderSuite) -> Void = { _ in }) throws {
+    init(
+        environment extra: [String: String] = [:], store: TestDatabase.Store = APIHarness.store, clock: Clock = .system,
+        providers adjust: (inout ProviderSuite) -> Void = { _ in }
+    ) throws {
         self.store = store
         let settings = try Settings(environment: extra)
         var providers = ProviderSuite.mock(transport: CurlTransport(), models: settings.models)
         adjust(&providers)
-        let environment = AgentEnvironment(database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media", logger: Logger(label: "http-test"))
+        let environment = AgentEnvironment(
+            database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "http-media",
+            logger: Logger(label: "http-test"))
         let orchestration = Orchestration(
             environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(200)), listenURL: store.appURL)
-        dependencies = ServerDependencies(settings: settings, database: store.database, orchestration: orchestration, providers: providers, logger: Logger(label: "http-test"), clock: clock)
+        dependencies = ServerDependencies(
+            settings: settings, database: store.database, orchestration: orchestration, providers: providers,
+            logger: Logger(label: "http-test"), clock: clock)
         loop = Task { await orchestration.run() }
     }
 
@@ -74,7 +81,8 @@ final class APIHarness: @unchecked Sendable {
 /// Request helpers.
 extension TestClientProtocol {
     func call(
-        _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: JSONValue? = nil, raw: String? = nil, contentType: String? = nil,
+        _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: JSONValue? = nil, raw: String? = nil,
+        contentType: String? = nil,
         headers extra: HTTPFields = [:]
     ) async throws -> (status: Int, json: JSONValue, text: String, headers: HTTPFields) {
         var headers = extra

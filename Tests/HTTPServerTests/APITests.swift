@@ -49,9 +49,11 @@ import Testing
         try Connection(url: superuser).execute("REVOKE EXECUTE ON FUNCTION tiktok_claim_steps FROM tiktok_app")
         let harness = try APIHarness(store: store)
         let (_, key) = try await APIHarness.workspace(in: store)
-        let environment = AgentEnvironment(database: store.database, providers: harness.dependencies.providers, logger: Logger(label: "stalled-engine"))
+        let environment = AgentEnvironment(
+            database: store.database, providers: harness.dependencies.providers, logger: Logger(label: "stalled-engine"))
         let stalled = Orchestration(
-            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(50), stallSeconds: 0.3), listenURL: store.appURL)
+            environment: environment, configuration: EngineConfiguration(pollInterval: .milliseconds(50), stallSeconds: 0.3),
+            listenURL: store.appURL)
         var dependencies = harness.dependencies
         dependencies.orchestration = stalled
         let loop = Task { await stalled.engine.run() }
@@ -60,10 +62,14 @@ import Testing
             let ready = try await client.call(.get, "/ready")
             #expect(ready.status == 503 && ready.json["db"] == "ok" && ready.json["engine"] == "stalled", "\(ready.text)")
             let reason = ready.json["reason"]?.stringValue ?? ""
-            #expect(reason.hasPrefix("claiming steps has failed for ") && reason.contains("[42501]") && reason.contains("tiktok_claim_steps"), "\(reason)")
+            #expect(
+                reason.hasPrefix("claiming steps has failed for ") && reason.contains("[42501]") && reason.contains("tiktok_claim_steps"),
+                "\(reason)")
             let session = try await SecurityTests.login(client, key: key)
             let overview = try await client.call(.get, "/", headers: [.cookie: session.cookie])
-            #expect(overview.status == 200 && overview.text.contains("Runs are not advancing on this server: claiming steps has failed"), "\(overview.text.prefix(400))")
+            #expect(
+                overview.status == 200 && overview.text.contains("Runs are not advancing on this server: claiming steps has failed"),
+                "\(overview.text.prefix(400))")
         }
         loop.cancel()
         await loop.value
@@ -77,29 +83,40 @@ import Testing
             let table = try await client.call(.get, "/api/dashboard/models", key: key)
             #expect(table.json["models"]?.arrayValue?.contains { $0["id"] == "claude-sonnet-4-5" && $0["status"] == "retired" } == true)
             let before = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
-            #expect(before.json["model"] == ["agent": "trend_scout", "tier": "standard", "default": "claude-sonnet-5-5", "chosen": nil, "effective": "claude-sonnet-5-5", "retires": nil])
+            #expect(
+                before.json["model"] == [
+                    "agent": "trend_scout", "tier": "standard", "default": "claude-sonnet-5-5", "chosen": nil,
+                    "effective": "claude-sonnet-5-5", "retires": nil,
+                ])
             for (model, phrase) in [("claude-sonnet-4-5", "retired on 2026-11-30"), ("claude-sonnet-6", "has no price")] {
-                let refused = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": .string(model)])
+                let refused = try await client.call(
+                    .put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": .string(model)])
                 #expect(refused.status == 400 && refused.json["error"]?["code"] == "invalid_input")
                 #expect(refused.json["error"]?["message"]?.stringValue?.contains(phrase) == true, "\(refused.text)")
             }
             let unknown = try await client.call(.put, "/api/dashboard/agents/nobody/model", key: key, json: ["model": "claude-haiku-5-5"])
             #expect(unknown.status == 404)
-            let chosen = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": "claude-haiku-5-5"])
+            let chosen = try await client.call(
+                .put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": "claude-haiku-5-5"])
             #expect(chosen.status == 200 && chosen.json["effective"] == "claude-haiku-5-5" && chosen.json["chosen"] == "claude-haiku-5-5")
         }
         let brief = try await harness.store.database.withWorkspace(workspace) { c in
             try BriefRepository.create(NewBrief(handle: "@modelchoice", notes: nil), workspace: workspace, on: c)
         }
-        let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
+            .id
         _ = try await harness.waitForRun(run.description, workspace: workspace, until: [.succeeded, .failed])
         let models = try await harness.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "SELECT a.agent_name, s.model FROM tiktok_agent_steps s JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call'", run
+                "SELECT a.agent_name, s.model FROM tiktok_agent_steps s JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call'",
+                run
             ).rows.map { (try $0.string("agent_name"), try $0.string("model")) }
         }
         #expect(models.count == 6)
-        #expect(models.allSatisfy { $0.1 == ($0.0 == "trend_scout" ? "claude-haiku-5-5" : $0.0 == "synthesis" ? "claude-opus-5-5" : "claude-sonnet-5-5") }, "\(models)")
+        #expect(
+            models.allSatisfy {
+                $0.1 == ($0.0 == "trend_scout" ? "claude-haiku-5-5" : $0.0 == "synthesis" ? "claude-opus-5-5" : "claude-sonnet-5-5")
+            }, "\(models)")
         try await harness.withClient { client in
             let overview = try await client.call(.get, "/api/dashboard/overview", key: key)
             let perModel = overview.json["cost_per_model"]?.arrayValue ?? []
@@ -113,7 +130,10 @@ import Testing
     }
 
     @Test func theOverviewNoticesAModelThatRetiresWithinThirtyDays() async throws {
-        let harness = try APIHarness(environment: ["CLAUDE_PRICES": #"{"claude-sonnet-5-5": {"retires": "2099-01-01"}, "claude-soon": {"input": 1, "output": 2, "retires": "\#(String(Timestamp.format(Date().addingTimeInterval(10 * 86_400)).prefix(10)))"}}"#])
+        let harness = try APIHarness(environment: [
+            "CLAUDE_PRICES":
+                #"{"claude-sonnet-5-5": {"retires": "2099-01-01"}, "claude-soon": {"input": 1, "output": 2, "retires": "\#(String(Timestamp.format(Date().addingTimeInterval(10 * 86_400)).prefix(10)))"}}"#
+        ])
         let (_, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
             let chosen = try await client.call(.put, "/api/dashboard/agents/comment_triage/model", key: key, json: ["model": "claude-soon"])
@@ -143,13 +163,18 @@ import Testing
         let harness = try APIHarness()
         let (_, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            let created = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "glowco", "target_type": "competitor", "notes": "Spring", "inputs": ["budget_usd": 80]])
+            let created = try await client.call(
+                .post, "/api/dashboard/briefs", key: key,
+                json: ["handle": "glowco", "target_type": "competitor", "notes": "Spring", "inputs": ["budget_usd": 80]])
             #expect(created.status == 201)
-            #expect(created.json["handle"] == "@glowco" && created.json["status"] == "pending" && created.json["target_type"] == "competitor")
+            #expect(
+                created.json["handle"] == "@glowco" && created.json["status"] == "pending" && created.json["target_type"] == "competitor")
             let id = try #require(created.json["id"]?.stringValue)
             #expect(try await client.call(.get, "/api/dashboard/briefs/\(id)", key: key).json["id"] == .string(id))
             // A 19-digit number keeps every digit through the API, jsonb and back.
-            let long = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "glowco", "inputs": ["days": .number(JSONNumber("7106594312292453675")!)]])
+            let long = try await client.call(
+                .post, "/api/dashboard/briefs", key: key,
+                json: ["handle": "glowco", "inputs": ["days": .number(JSONNumber("7106594312292453675")!)]])
             let longId = try #require(long.json["id"]?.stringValue)
             #expect(long.status == 201 && long.text.contains(#""days":7106594312292453675"#))
             #expect(try await client.call(.get, "/api/dashboard/briefs/\(longId)", key: key).text.contains(#""days":7106594312292453675"#))
@@ -172,9 +197,11 @@ import Testing
                 #expect(response.status == status, "\(message): \(response.text.prefix(200))")
                 #expect(response.json["error"]?["message"]?.stringValue?.contains(message) == true, "\(response.text.prefix(200))")
             }
-            let invalidUTF8 = try await client.execute(uri: "/api/dashboard/briefs", method: .post,
-                                                       headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
-                                                       body: ByteBuffer(bytes: [0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])) { $0.status.code }
+            let invalidUTF8 = try await client.execute(
+                uri: "/api/dashboard/briefs", method: .post,
+                headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                body: ByteBuffer(bytes: [0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])
+            ) { $0.status.code }
             #expect(invalidUTF8 == 400)
 
             for i in 0..<3 { _ = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": .string("@b\(i)")]) }
@@ -200,13 +227,15 @@ import Testing
             let refusals: [(JSONValue, Int)] = [
                 (["workflow_slug": "profile_audit"], 400), (["brief_id": "nope", "workflow_slug": "profile_audit"], 400),
                 (["brief_id": .string(briefId)], 400), (["brief_id": .string(UUID().uuidString), "workflow_slug": "profile_audit"], 404),
-                (["brief_id": .string(briefId), "workflow_slug": "world_domination"], 404), (["brief_id": .string(briefId), "workflow_slug": "profile_audit", "x": 1], 400),
+                (["brief_id": .string(briefId), "workflow_slug": "world_domination"], 404),
+                (["brief_id": .string(briefId), "workflow_slug": "profile_audit", "x": 1], 400),
             ]
             for (body, status) in refusals {
                 let response = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: body)
                 #expect(response.status == status && response.json["error"]?["code"] != nil, "\(body.jsonString): \(response.text)")
             }
-            let started = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"])
+            let started = try await client.call(
+                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"])
             #expect(started.status == 202)
             let runId = try #require(started.json["workflow_run_id"]?.stringValue)
             #expect(started.json["stream_url"] == .string("/api/dashboard/workflows/runs/\(runId)/stream"))
@@ -216,7 +245,9 @@ import Testing
             #expect(detail.json["status"] == "succeeded" && detail.json["report_md"]?.stringValue?.contains("@glowco") == true)
             let steps = try #require(detail.json["steps"]?.arrayValue)
             #expect(steps.count == 6)
-            let stored = try await harness.store.database.withWorkspace(workspace) { try StepRepository.list(run: WorkflowRunID(runId)!, on: $0) }
+            let stored = try await harness.store.database.withWorkspace(workspace) {
+                try StepRepository.list(run: WorkflowRunID(runId)!, on: $0)
+            }
             for step in steps {
                 let row = try #require(stored.first { $0.stepKey == step["step_key"]?.stringValue })
                 #expect(step["status"] == "succeeded" && step["output"] == row.output && row.output?.objectValue?.isEmpty == false)
@@ -248,11 +279,15 @@ import Testing
             let catalog = try await client.call(.get, "/api/dashboard/agents/catalog", key: key)
             #expect(catalog.json["agents"]?.arrayValue?.count == 15)
             let agent = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
-            #expect(agent.json["spec"]?["name"] == "trend_scout" && agent.json["stats"]?["runs"] == 1 && agent.json["recent_runs"]?.arrayValue?.count == 1)
+            #expect(
+                agent.json["spec"]?["name"] == "trend_scout" && agent.json["stats"]?["runs"] == 1
+                    && agent.json["recent_runs"]?.arrayValue?.count == 1)
             #expect(try await client.call(.get, "/api/dashboard/agents/nobody", key: key).status == 404)
             let overview = try await client.call(.get, "/api/dashboard/overview", key: key)
             #expect(overview.json["recent_runs"]?.arrayValue?.count == 1 && (overview.json["cost_today_usd"]?.doubleValue ?? 0) > 0)
-            #expect(overview.json["recent_runs"]?.arrayValue?.first?["has_report"] == true && overview.json["recent_runs"]?.arrayValue?.first?["report_md"] == nil)
+            #expect(
+                overview.json["recent_runs"]?.arrayValue?.first?["has_report"] == true
+                    && overview.json["recent_runs"]?.arrayValue?.first?["report_md"] == nil)
             #expect(overview.json["cost_per_day"]?.arrayValue?.count == 14)
         }
         await harness.stop()
@@ -262,8 +297,10 @@ import Testing
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 60]])
-            let run = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "campaign_launch"])
+            let brief = try await client.call(
+                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 60]])
+            let run = try await client.call(
+                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "campaign_launch"])
             let runId = try #require(run.json["workflow_run_id"]?.stringValue)
             _ = try await harness.waitForRun(runId, workspace: workspace, until: [.awaitingApproval])
             let queue = try await client.call(.get, "/api/dashboard/approvals", key: key)
@@ -274,7 +311,9 @@ import Testing
             let approved = try await client.call(.post, "/api/dashboard/approvals/\(id)/approve", key: key, json: ["note": "Looks great"])
             #expect(approved.status == 200 && approved.json["status"] == "approved" && approved.json["decision_note"] == "Looks great")
             let caller = try await harness.store.database.withConnection { try WorkspaceRepository.principal(forKey: key, on: $0) }
-            #expect(approved.json["decided_by_key_id"]?.stringValue == caller?.apiKeyId.description && approved.json["decided_at"]?.stringValue != nil)
+            #expect(
+                approved.json["decided_by_key_id"]?.stringValue == caller?.apiKeyId.description
+                    && approved.json["decided_at"]?.stringValue != nil)
             let again = try await client.call(.post, "/api/dashboard/approvals/\(id)/reject", key: key)
             #expect(again.status == 409 && again.json["error"]?["code"] == "conflict")
             #expect(try await client.call(.post, "/api/dashboard/approvals/\(UUID())/approve", key: key).status == 404)
@@ -291,21 +330,30 @@ import Testing
         try await harness.withClient { client in
             let brief = try await client.call(.post, "/api/dashboard/briefs", key: keyA, json: ["handle": "@secret_brand"])
             let briefId = try #require(brief.json["id"]?.stringValue)
-            let run = try await client.call(.post, "/api/dashboard/workflows/run", key: keyA, json: ["brief_id": .string(briefId), "workflow_slug": "post_launch_loop"])
+            let run = try await client.call(
+                .post, "/api/dashboard/workflows/run", key: keyA, json: ["brief_id": .string(briefId), "workflow_slug": "post_launch_loop"])
             let runId = try #require(run.json["workflow_run_id"]?.stringValue)
             _ = try await harness.waitForRun(runId, workspace: workspace, until: [.awaitingApproval])
-            let approval = try #require(try await client.call(.get, "/api/dashboard/approvals", key: keyA).json["items"]?.arrayValue?.first?["id"]?.stringValue)
+            let approval = try #require(
+                try await client.call(.get, "/api/dashboard/approvals", key: keyA).json["items"]?.arrayValue?.first?["id"]?.stringValue)
             let detail = try await client.call(.get, "/api/dashboard/workflows/runs/\(runId)", key: keyA)
             let agentRun = try #require(detail.json["steps"]?.arrayValue?.compactMap { $0["agent_run_id"]?.stringValue }.first)
 
-            for uri in ["/api/dashboard/briefs/\(briefId)", "/api/dashboard/workflows/runs/\(runId)", "/api/dashboard/workflows/runs/\(runId)/stream",
-                        "/api/dashboard/approvals/\(approval)", "/api/dashboard/agent-runs/\(agentRun)/steps"] {
+            for uri in [
+                "/api/dashboard/briefs/\(briefId)", "/api/dashboard/workflows/runs/\(runId)",
+                "/api/dashboard/workflows/runs/\(runId)/stream",
+                "/api/dashboard/approvals/\(approval)", "/api/dashboard/agent-runs/\(agentRun)/steps",
+            ] {
                 let response = try await client.call(.get, uri, key: keyB)
                 #expect(response.status == 404, "\(uri) leaked to another workspace")
             }
             #expect(try await client.call(.post, "/api/dashboard/approvals/\(approval)/approve", key: keyB).status == 404)
             #expect(try await client.call(.post, "/api/dashboard/workflows/runs/\(runId)/cancel", key: keyB).status == 404)
-            #expect(try await client.call(.post, "/api/dashboard/workflows/run", key: keyB, json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"]).status == 404)
+            #expect(
+                try await client.call(
+                    .post, "/api/dashboard/workflows/run", key: keyB,
+                    json: ["brief_id": .string(briefId), "workflow_slug": "profile_audit"]
+                ).status == 404)
             for uri in ["/api/dashboard/briefs", "/api/dashboard/workflows/runs", "/api/dashboard/approvals"] {
                 let items = try await client.call(.get, uri, key: keyB).json["items"]?.arrayValue ?? []
                 #expect(items.isEmpty, "\(uri) lists another workspace's rows")
@@ -329,7 +377,8 @@ import Testing
             _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
             let status = try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "status of my last run"])
             #expect(status.json["reply"]?.stringValue?.contains("is succeeded") == true)
-            let waiting = try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "what's waiting for approval?"])
+            let waiting = try await client.call(
+                .post, "/api/dashboard/copilot", key: key, json: ["message": "what's waiting for approval?"])
             #expect(waiting.json["reply"] == "Nothing is waiting for approval.")
             #expect(try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": ""]).status == 400)
             #expect(try await client.call(.post, "/api/dashboard/copilot", key: key, json: ["message": "approve 3"]).status == 404)
@@ -345,19 +394,23 @@ import Testing
         let file = NSTemporaryDirectory() + "openapi-\(UUID().uuidString).yaml"
         try spec.write(toFile: file, atomically: true, encoding: .utf8)
         // The document's operations, parsed, against the router's routes: the same set both ways.
-        let listed = try Subprocess.run(["python3", "-c", """
+        let listed = try Subprocess.run([
+            "python3", "-c",
+            """
             import sys, yaml
             document = yaml.safe_load(open(sys.argv[1]))
             for path, item in document["paths"].items():
                 for method in item:
                     if method in ("get", "put", "post", "delete", "patch", "head"): print(method.upper(), path)
-            """, file])
+            """, file,
+        ])
         #expect(listed.succeeded, "\(listed.output)")
         let documented = Set(listed.output.split(separator: "\n").map(String.init))
-        let routed = Set(harness.router.routes.map { route -> String in
-            let path = route.path.description.replacingOccurrences(of: ":", with: "")
-            return "\(route.method.rawValue) " + (path.hasPrefix("/") ? path : "/" + path)
-        })
+        let routed = Set(
+            harness.router.routes.map { route -> String in
+                let path = route.path.description.replacingOccurrences(of: ":", with: "")
+                return "\(route.method.rawValue) " + (path.hasPrefix("/") ? path : "/" + path)
+            })
         #expect(routed.subtracting(documented).isEmpty, "routes missing from openapi.yaml: \(routed.subtracting(documented).sorted())")
         #expect(documented.subtracting(routed).isEmpty, "documented operations no route serves: \(documented.subtracting(routed).sorted())")
         let outcome = try Subprocess.run(["python3", "-m", "openapi_spec_validator", file])

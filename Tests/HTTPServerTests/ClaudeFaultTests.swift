@@ -14,10 +14,15 @@ import Testing
 
     /// The three faults, as the API sends them.
     static let faults: [FakeReply] = [
-        .json(["type": "error", "error": ["type": "rate_limit_error", "message": "Number of request tokens has exceeded your rate limit"]],
-              status: 429, headers: ["retry-after-ms": "20", "request-id": "req_429"]),
-        .json(["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]], status: 529, headers: ["request-id": "req_529"]),
-        .json(["type": "error", "error": ["type": "api_error", "message": "Internal server error"]], status: 500, headers: ["request-id": "req_500"]),
+        .json(
+            ["type": "error", "error": ["type": "rate_limit_error", "message": "Number of request tokens has exceeded your rate limit"]],
+            status: 429, headers: ["retry-after-ms": "20", "request-id": "req_429"]),
+        .json(
+            ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]], status: 529,
+            headers: ["request-id": "req_529"]),
+        .json(
+            ["type": "error", "error": ["type": "api_error", "message": "Internal server error"]], status: 500,
+            headers: ["request-id": "req_500"]),
     ]
 
     /// A Messages API answer as the API documents it (`type: message`, content blocks,
@@ -26,24 +31,33 @@ import Testing
         let body = request.json ?? [:]
         let system = body["system"]?.arrayValue?.compactMap { $0["text"]?.stringValue }.map { SystemBlock($0) } ?? []
         let messages = body["messages"]?.arrayValue?.map { ClaudeMessage(role: .user, text: $0["content"]?.stringValue ?? "") } ?? []
-        let answer = try! await MockClaude().send(ClaudeRequest(model: body["model"]?.stringValue ?? "", system: system, messages: messages))
-        return .json([
-            "id": .string(answer.id), "type": "message", "role": "assistant", "model": .string(answer.model),
-            "content": stopReason == "refusal" ? [] : .array(answer.content), "stop_reason": .string(stopReason), "stop_sequence": .null,
-            "usage": ["input_tokens": .number(answer.usage.inputTokens), "output_tokens": .number(answer.usage.outputTokens),
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                      "cache_creation": ["ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0]],
-        ], headers: ["request-id": "req_ok"])
+        let answer = try! await MockClaude().send(
+            ClaudeRequest(model: body["model"]?.stringValue ?? "", system: system, messages: messages))
+        return .json(
+            [
+                "id": .string(answer.id), "type": "message", "role": "assistant", "model": .string(answer.model),
+                "content": stopReason == "refusal" ? [] : .array(answer.content), "stop_reason": .string(stopReason),
+                "stop_sequence": .null,
+                "usage": [
+                    "input_tokens": .number(answer.usage.inputTokens), "output_tokens": .number(answer.usage.outputTokens),
+                    "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                    "cache_creation": ["ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0],
+                ],
+            ], headers: ["request-id": "req_ok"])
     }
 
-    static func error(_ type: String, _ message: String, status: Int, headers: [String: String] = [:], details: JSONValue? = nil) -> FakeReply {
+    static func error(_ type: String, _ message: String, status: Int, headers: [String: String] = [:], details: JSONValue? = nil)
+        -> FakeReply
+    {
         var error: [String: JSONValue] = ["type": .string(type), "message": .string(message)]
         if let details { error["details"] = details }
         return .json(["type": "error", "error": .object(error), "request_id": .string("req_\(status)")], status: status, headers: headers)
     }
 
     /// Runs a Profile Audit against `server` until it settles (or, with `until`, reaches a state).
-    static func audit(_ server: FakeServer, handle: String, until: Set<RunStatus> = [.succeeded, .failed]) async throws -> (WorkspaceID, WorkflowRun, [WorkflowStep]) {
+    static func audit(_ server: FakeServer, handle: String, until: Set<RunStatus> = [.succeeded, .failed]) async throws -> (
+        WorkspaceID, WorkflowRun, [WorkflowStep]
+    ) {
         let outcome = Locked<(WorkspaceID, WorkflowRun, [WorkflowStep])?>(nil)
         try await server.run { base in
             let harness = try Self.harness(base)
@@ -57,14 +71,17 @@ import Testing
     }
 
     @Test(arguments: [
-        ("billing_error", 402, nil, "billing"), ("rate_limit_error", 429, ["error_code": "enforced_spend_limit_reached"] as JSONValue, "spend limit"),
+        ("billing_error", 402, nil, "billing"),
+        ("rate_limit_error", 429, ["error_code": "enforced_spend_limit_reached"] as JSONValue, "spend limit"),
     ])
     func billingAndSpendLimitErrorsFailTheStepsAtOnce(_ type: String, _ status: Int, _ details: JSONValue?, _ phrase: String) async throws {
         let server = FakeServer { _, _ in Self.error(type, "stop", status: status, details: details) }
         let (_, run, steps) = try await Self.audit(server, handle: "@\(type)")
         #expect(run.status == .failed)
         let analysts = steps.filter { $0.kind == .agent }
-        #expect(analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(phrase) == true }, "\(steps.map { "\($0.stepKey): \($0.attempt) \($0.error ?? "")" })")
+        #expect(
+            analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(phrase) == true },
+            "\(steps.map { "\($0.stepKey): \($0.attempt) \($0.error ?? "")" })")
         #expect(server.requests.count == 5, "one request per analyst: neither the client nor the engine retried")
     }
 
@@ -92,7 +109,9 @@ import Testing
             let (workspace, _) = try await Self.startAudit(harness, handle: "@patient")
             for _ in 0..<600 {
                 scheduled.value = try await Self.store.database.withWorkspace(workspace) { c in
-                    try c.query("SELECT next_attempt_at FROM tiktok_workflow_steps WHERE kind = 'agent' AND status = 'pending' AND error IS NOT NULL").rows
+                    try c.query(
+                        "SELECT next_attempt_at FROM tiktok_workflow_steps WHERE kind = 'agent' AND status = 'pending' AND error IS NOT NULL"
+                    ).rows
                         .map { try $0.optionalDate("next_attempt_at") }
                 }
                 if scheduled.value.count == 5 { break }
@@ -127,10 +146,14 @@ import Testing
         let (workspace, run, steps) = try await Self.audit(server, handle: "@\(stopReason.replacingOccurrences(of: "_", with: ""))")
         #expect(run.status == .failed)
         let analysts = steps.filter { $0.kind == .agent }
-        #expect(analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(stopReason) == true }, "\(analysts.map { $0.error ?? "" })")
+        #expect(
+            analysts.allSatisfy { $0.status == .failed && $0.attempt == 1 && $0.error?.contains(stopReason) == true },
+            "\(analysts.map { $0.error ?? "" })")
         #expect(server.requests.count == (stopReason == "max_tokens" ? 10 : 5))
         let traced = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT count(*) AS n FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error LIKE $1 AND cost_usd > 0", "%\(stopReason)%").first!.int("n")
+            try c.query(
+                "SELECT count(*) AS n FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error LIKE $1 AND cost_usd > 0", "%\(stopReason)%"
+            ).first!.int("n")
         }
         #expect(traced == server.requests.count, "every billed answer has its trace row, with its cost and the problem")
     }
@@ -142,7 +165,8 @@ import Testing
     static func harness(_ base: String) throws -> APIHarness {
         try APIHarness(store: store) { providers in
             providers.claude = AnthropicClient(
-                baseURL: base, apiKey: "sk-test", transport: CurlTransport(), retry: RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.05, maxAdvisedDelay: 60))
+                baseURL: base, apiKey: "sk-test", transport: CurlTransport(),
+                retry: RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.05, maxAdvisedDelay: 60))
         }
     }
 
@@ -151,7 +175,9 @@ import Testing
         let brief = try await Self.store.database.withWorkspace(workspace) { c in
             try BriefRepository.create(NewBrief(handle: handle, notes: "faults"), workspace: workspace, on: c)
         }
-        let run = try await harness.dependencies.orchestration.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        let run = try await harness.dependencies.orchestration.service.start(
+            briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace
+        ).run.id
         return (workspace, run)
     }
 
@@ -178,9 +204,12 @@ import Testing
             #expect(steps.allSatisfy { $0.status == .succeeded && $0.attempt == 2 }, "\(steps.map { "\($0.stepKey): \($0.attempt)" })")
             #expect(server.requests.count == 6 * 5, "five requests per call: three in the first attempt, two in the second")
             let failedCalls = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT error FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error IS NOT NULL").rows.map { try $0.string("error") }
+                try c.query("SELECT error FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error IS NOT NULL").rows.map {
+                    try $0.string("error")
+                }
             }
-            #expect(failedCalls.count == 6 && failedCalls.allSatisfy { $0.contains("api_error") && $0.contains("req_500") }, "\(failedCalls)")
+            #expect(
+                failedCalls.count == 6 && failedCalls.allSatisfy { $0.contains("api_error") && $0.contains("req_500") }, "\(failedCalls)")
         }
     }
 
@@ -198,13 +227,17 @@ import Testing
             // The first analyst to fail for good fails the run; the others fail at their last attempt too,
             // or are skipped if the run ended while they waited for a retry. None succeeds, none fails early.
             let analysts = steps.filter { $0.kind == .agent }
-            #expect(!failed.isEmpty && failed.allSatisfy { $0.kind == .agent && $0.attempt == 3 && $0.error?.contains("req_529") == true },
-                    "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
-            #expect(analysts.count == 5 && analysts.allSatisfy { $0.status == .failed || ($0.status == .skipped && $0.attempt < 3) },
-                    "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+            #expect(
+                !failed.isEmpty && failed.allSatisfy { $0.kind == .agent && $0.attempt == 3 && $0.error?.contains("req_529") == true },
+                "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+            #expect(
+                analysts.count == 5 && analysts.allSatisfy { $0.status == .failed || ($0.status == .skipped && $0.attempt < 3) },
+                "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
             #expect(steps.first { $0.kind == .synthesis }?.status == .skipped)
             let agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT status, count(*) AS n FROM tiktok_agent_runs GROUP BY status").rows.map { "\(try $0.string("status"))=\(try $0.int("n"))" }
+                try c.query("SELECT status, count(*) AS n FROM tiktok_agent_runs GROUP BY status").rows.map {
+                    "\(try $0.string("status"))=\(try $0.int("n"))"
+                }
             }
             #expect(agentRuns.allSatisfy { $0.hasPrefix("failed=") }, "every attempt's agent run ended failed: \(agentRuns)")
         }

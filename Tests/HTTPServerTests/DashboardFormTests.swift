@@ -14,7 +14,9 @@ import Testing
         try await harness.withClient { client in
             for path in ["/login", "/briefs", "/workflows/run", "/logout"] {
                 let response = try await client.call(.post, path, raw: body, contentType: "application/x-www-form-urlencoded")
-                #expect(response.status == 403 && response.json["error"]?["code"] == "csrf", "\(path) with \(body.prefix(20)): \(response.status)")
+                #expect(
+                    response.status == 403 && response.json["error"]?["code"] == "csrf",
+                    "\(path) with \(body.prefix(20)): \(response.status)")
             }
         }
         await harness.stop()

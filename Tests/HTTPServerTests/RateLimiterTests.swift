@@ -13,7 +13,8 @@ import Testing
     @Test func aSpentBucketRefillsAtItsRateAndSaysHowLongToWait() throws {
         let clock = Moving()
         let limiter = RateLimiter(
-            perKey: .init(perSecond: 2, burst: 4), perAddress: .init(perSecond: 100, burst: 100), failures: .init(perSecond: 1.0 / 6, burst: 10),
+            perKey: .init(perSecond: 2, burst: 4), perAddress: .init(perSecond: 100, burst: 100),
+            failures: .init(perSecond: 1.0 / 6, burst: 10),
             now: { clock.date })
         for _ in 0..<4 { try limiter.take(for: "k") }
         let refused = #expect(throws: AppError.self) { try limiter.take(for: "k") }
@@ -30,7 +31,8 @@ import Testing
     @Test func tenFailedLookupsLockAnAddressForSixSecondsPerAttempt() throws {
         let clock = Moving()
         let limiter = RateLimiter(
-            perKey: .init(perSecond: 100, burst: 100), perAddress: .init(perSecond: 100, burst: 100), failures: .init(perSecond: 1.0 / 6, burst: 10),
+            perKey: .init(perSecond: 100, burst: 100), perAddress: .init(perSecond: 100, burst: 100),
+            failures: .init(perSecond: 1.0 / 6, burst: 10),
             now: { clock.date })
         for _ in 0..<10 {
             try limiter.checkFailures(from: "a")

@@ -14,17 +14,26 @@ import Testing
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            for (body, field) in [(#"{"handle": "@nul", "notes": "a\u0000b"}"#, "notes"), (#"{"handle": "@nul", "inputs": {"hashtags": ["ok", "x\u0000"]}}"#, "inputs.hashtags[1]")] {
+            for (body, field) in [
+                (#"{"handle": "@nul", "notes": "a\u0000b"}"#, "notes"),
+                (#"{"handle": "@nul", "inputs": {"hashtags": ["ok", "x\u0000"]}}"#, "inputs.hashtags[1]"),
+            ] {
                 let refused = try await client.call(.post, "/api/dashboard/briefs", key: key, raw: body)
                 #expect(refused.status == 400 && refused.json["error"]?["code"] == "invalid_input")
-                #expect(refused.json["error"]?["message"]?.stringValue?.hasPrefix("\(field) contains a NUL character") == true, "\(refused.text)")
+                #expect(
+                    refused.json["error"]?["message"]?.stringValue?.hasPrefix("\(field) contains a NUL character") == true,
+                    "\(refused.text)")
             }
             let form = try await client.call(
                 .post, "/briefs", raw: "csrf=t&handle=%40nul&notes=a%00b", contentType: "application/x-www-form-urlencoded",
                 headers: [.cookie: "tta_csrf=t"])
-            #expect(form.status == 400 && form.json["error"]?["message"]?.stringValue?.contains("notes contains a NUL character") == true, "\(form.text)")
+            #expect(
+                form.status == 400 && form.json["error"]?["message"]?.stringValue?.contains("notes contains a NUL character") == true,
+                "\(form.text)")
         }
-        let stored = try await harness.store.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0).items }
+        let stored = try await harness.store.database.withWorkspace(workspace) {
+            try BriefRepository.list(limit: 10, cursor: nil, on: $0).items
+        }
         #expect(stored.isEmpty)
         await harness.stop()
     }
@@ -34,7 +43,8 @@ import Testing
         let page = try await client.call(.get, "/login")
         let csrf = try #require(page.text.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/).map { String($0.output.1) })
         let response = try await client.call(
-            .post, "/login", raw: "csrf=\(csrf)&key=\(key)", contentType: "application/x-www-form-urlencoded", headers: [.cookie: "tta_csrf=\(csrf)"])
+            .post, "/login", raw: "csrf=\(csrf)&key=\(key)", contentType: "application/x-www-form-urlencoded",
+            headers: [.cookie: "tta_csrf=\(csrf)"])
         #expect(response.status == 303)
         let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix(SessionCookie.name + "=") })
         let token = String(setCookie.dropFirst(SessionCookie.name.count + 1).prefix { $0 != ";" })
@@ -46,15 +56,23 @@ import Testing
         let (_, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
             let session = try await Self.login(client, key: key)
-            #expect(!session.setCookie.contains(key) && !session.setCookie.contains(String(key.dropFirst(4).prefix(12))), "the cookie is not the key")
-            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] { #expect(session.setCookie.contains(attribute), "\(attribute)") }
+            #expect(
+                !session.setCookie.contains(key) && !session.setCookie.contains(String(key.dropFirst(4).prefix(12))),
+                "the cookie is not the key")
+            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+                #expect(session.setCookie.contains(attribute), "\(attribute)")
+            }
             #expect(SessionCookie.name.hasPrefix("__Host-"))
             #expect(try await client.call(.get, "/api/dashboard/briefs", headers: [.cookie: session.cookie]).status == 200)
-            #expect(try await client.call(.get, "/api/dashboard/briefs", headers: [.cookie: "\(SessionCookie.name)=\(key)"]).status == 401, "the key is no cookie")
+            #expect(
+                try await client.call(.get, "/api/dashboard/briefs", headers: [.cookie: "\(SessionCookie.name)=\(key)"]).status == 401,
+                "the key is no cookie")
             let logout = try await client.call(
-                .post, "/logout", raw: "csrf=\(session.csrf)", contentType: "application/x-www-form-urlencoded", headers: [.cookie: session.cookie])
+                .post, "/logout", raw: "csrf=\(session.csrf)", contentType: "application/x-www-form-urlencoded",
+                headers: [.cookie: session.cookie])
             #expect(logout.status == 303)
-            #expect(try await client.call(.get, "/api/dashboard/briefs", headers: [.cookie: session.cookie]).status == 401, "dead after logout")
+            #expect(
+                try await client.call(.get, "/api/dashboard/briefs", headers: [.cookie: session.cookie]).status == 401, "dead after logout")
             #expect(try await client.call(.get, "/", headers: [.cookie: session.cookie]).headers[.location] == "/login")
         }
         await harness.stop()
@@ -63,25 +81,32 @@ import Testing
     @Test func aCrossSiteCookieOnlyWriteIsRefusedOnEveryUnsafeAPIRoute() async throws {
         let harness = try APIHarness()
         let (_, key) = try await APIHarness.workspace()
-        let unsafe = harness.router.routes.filter { $0.method != .get && $0.method != .head && $0.path.description.contains("api/dashboard") }
-            .map { ($0.method, $0.path.description) }
+        let unsafe = harness.router.routes.filter {
+            $0.method != .get && $0.method != .head && $0.path.description.contains("api/dashboard")
+        }
+        .map { ($0.method, $0.path.description) }
         #expect(unsafe.count >= 8)
         try await harness.withClient { client in
             let session = try await Self.login(client, key: key)
             for (method, template) in unsafe {
-                let path = ("/" + template).replacingOccurrences(of: "//", with: "/").replacingOccurrences(of: "{id}", with: UUID().uuidString)
-                    .replacingOccurrences(of: "{name}", with: "trend_scout").replacingOccurrences(of: "{key}", with: "x")
+                let path = ("/" + template).replacingOccurrences(of: "//", with: "/").replacingOccurrences(
+                    of: "{id}", with: UUID().uuidString
+                )
+                .replacingOccurrences(of: "{name}", with: "trend_scout").replacingOccurrences(of: "{key}", with: "x")
                 let bare = try await client.call(method, path, json: [:], headers: [.cookie: session.cookie])
                 #expect(bare.status == 403 && bare.json["error"]?["code"] == "csrf", "\(method) \(path): \(bare.status)")
                 let crossSite = try await client.call(
-                    method, path, json: [:], headers: [.cookie: session.cookie, CSRF.header: session.csrf, HTTPField.Name("sec-fetch-site")!: "cross-site"])
+                    method, path, json: [:],
+                    headers: [.cookie: session.cookie, CSRF.header: session.csrf, HTTPField.Name("sec-fetch-site")!: "cross-site"])
                 #expect(crossSite.status == 403, "\(method) \(path)")
                 let otherOrigin = try await client.call(
-                    method, path, json: [:], headers: [.cookie: session.cookie, CSRF.header: session.csrf, HTTPField.Name("origin")!: "https://evil.example"])
+                    method, path, json: [:],
+                    headers: [.cookie: session.cookie, CSRF.header: session.csrf, HTTPField.Name("origin")!: "https://evil.example"])
                 #expect(otherOrigin.status == 403, "\(method) \(path)")
             }
             // The same-origin dashboard with its token, and a Bearer key without one, get through.
-            let withToken = try await client.call(.post, "/api/dashboard/briefs", json: ["handle": "@csrf_ok"], headers: [.cookie: session.cookie, CSRF.header: session.csrf])
+            let withToken = try await client.call(
+                .post, "/api/dashboard/briefs", json: ["handle": "@csrf_ok"], headers: [.cookie: session.cookie, CSRF.header: session.csrf])
             #expect(withToken.status == 201, "\(withToken.text)")
             #expect(try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@bearer_ok"]).status == 201)
         }
@@ -101,10 +126,13 @@ import Testing
                 #expect(response.status == 403 && response.json["error"]?["code"] == "csrf", "\(token): \(response.status)")
             }
             let right = try await client.call(
-                .post, "/briefs", raw: "csrf=\(session.csrf)&handle=%40righttoken", contentType: "application/x-www-form-urlencoded", headers: [.cookie: session.cookie])
+                .post, "/briefs", raw: "csrf=\(session.csrf)&handle=%40righttoken", contentType: "application/x-www-form-urlencoded",
+                headers: [.cookie: session.cookie])
             #expect(right.status == 303)
         }
-        let handles = try await harness.store.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle) }
+        let handles = try await harness.store.database.withWorkspace(workspace) {
+            try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle)
+        }
         #expect(handles == ["@righttoken"])
         await harness.stop()
     }
@@ -113,20 +141,30 @@ import Testing
         let harness = try APIHarness()
         let (workspace, admin) = try await APIHarness.workspace()
         let (viewer, operatorKey) = try await harness.store.database.withWorkspace(workspace) { c in
-            (try WorkspaceRepository.issueKey(workspace: workspace, name: "intern", role: .viewer, on: c).plaintext,
-             try WorkspaceRepository.issueKey(workspace: workspace, name: "ops", role: .operator, on: c).plaintext)
+            (
+                try WorkspaceRepository.issueKey(workspace: workspace, name: "intern", role: .viewer, on: c).plaintext,
+                try WorkspaceRepository.issueKey(workspace: workspace, name: "ops", role: .operator, on: c).plaintext
+            )
         }
         try await harness.withClient { client in
             #expect(try await client.call(.get, "/api/dashboard/briefs", key: viewer).status == 200)
             let denied = try await client.call(.post, "/api/dashboard/briefs", key: viewer, json: ["handle": "@viewer"])
             #expect(denied.status == 403 && denied.json["error"]?["message"]?.stringValue?.contains("operator role") == true)
-            #expect(try await client.call(.post, "/api/dashboard/approvals/\(UUID())/approve", key: viewer, json: [:]).status == 403, "a viewer cannot approve")
+            #expect(
+                try await client.call(.post, "/api/dashboard/approvals/\(UUID())/approve", key: viewer, json: [:]).status == 403,
+                "a viewer cannot approve")
             #expect(try await client.call(.post, "/api/dashboard/briefs", key: operatorKey, json: ["handle": "@ops"]).status == 201)
-            #expect(try await client.call(.post, "/api/dashboard/keys", key: operatorKey, json: ["name": "x", "role": "admin"]).status == 403, "an operator cannot create keys")
+            #expect(
+                try await client.call(.post, "/api/dashboard/keys", key: operatorKey, json: ["name": "x", "role": "admin"]).status == 403,
+                "an operator cannot create keys")
             #expect(try await client.call(.get, "/api/dashboard/keys", key: operatorKey).status == 403)
-            #expect(try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: operatorKey, json: ["model": nil]).status == 403)
+            #expect(
+                try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: operatorKey, json: ["model": nil]).status == 403
+            )
             let created = try await client.call(.post, "/api/dashboard/keys", key: admin, json: ["name": "ci", "role": "viewer"])
-            #expect(created.status == 201 && created.json["role"] == "viewer" && created.json["api_key"]?.stringValue?.hasPrefix("tta_") == true)
+            #expect(
+                created.status == 201 && created.json["role"] == "viewer" && created.json["api_key"]?.stringValue?.hasPrefix("tta_") == true
+            )
             let bad = try await client.call(.post, "/api/dashboard/keys", key: admin, json: ["name": "x", "role": "root"])
             #expect(bad.status == 400 && bad.json["error"]?["message"] == "role must be one of admin, operator, viewer")
             let listed = try await client.call(.get, "/api/dashboard/keys", key: admin).json["items"]?.arrayValue ?? []
@@ -148,7 +186,9 @@ import Testing
         let status = try await second.withClientResult { other in
             let cached = try await other.call(.get, "/api/dashboard/briefs", key: victim).status
             #expect(cached == 200, "the second process has the key cached as valid")
-            let revoked = try await first.withClientResult { try await $0.call(.post, "/api/dashboard/keys/\(id)/revoke", key: admin, json: [:]).status }
+            let revoked = try await first.withClientResult {
+                try await $0.call(.post, "/api/dashboard/keys/\(id)/revoke", key: admin, json: [:]).status
+            }
             #expect(revoked == 200)
             let revokedAt = ContinuousClock.now
             var status = 200
@@ -185,7 +225,9 @@ import Testing
         let harness = try APIHarness(environment: ["FORWARDED_HOPS": "1"], clock: .fixed(Date()))
         try await harness.withClient { client in
             func attempt(_ forwarded: String) async throws -> Int {
-                try await client.call(.get, "/api/dashboard/briefs", key: "tta_guess", headers: [HTTPField.Name("x-forwarded-for")!: forwarded]).status
+                try await client.call(
+                    .get, "/api/dashboard/briefs", key: "tta_guess", headers: [HTTPField.Name("x-forwarded-for")!: forwarded]
+                ).status
             }
             var guesser: [Int] = []
             // The client may send its own entries; only the one the proxy appended counts.
@@ -194,14 +236,21 @@ import Testing
             #expect(try await attempt("203.0.113.8") == 401, "another client behind the same proxy is not locked out")
         }
         await harness.stop()
-        #expect(RequestMiddleware.forwardedClient(Request(head: .init(method: .get, scheme: "http", authority: "x", path: "/"), body: .init(buffer: .init())), hops: 1) == nil)
+        #expect(
+            RequestMiddleware.forwardedClient(
+                Request(head: .init(method: .get, scheme: "http", authority: "x", path: "/"), body: .init(buffer: .init())), hops: 1) == nil
+        )
     }
 
     @Test func aGoogleTokenRouteWithoutItsSenderDoesNotStart() {
-        let pubsub = #expect(throws: SettingsError.self) { try Settings(environment: ["PUBSUB_PUSH_AUDIENCE": "https://army.example/webhooks/pubsub"]) }
+        let pubsub = #expect(throws: SettingsError.self) {
+            try Settings(environment: ["PUBSUB_PUSH_AUDIENCE": "https://army.example/webhooks/pubsub"])
+        }
         #expect(pubsub?.variable == "PUBSUB_PUSH_SERVICE_ACCOUNT")
         let tasks = #expect(throws: SettingsError.self) {
-            try Settings(environment: ["EXECUTION_MODE": "cloud_tasks", "CLOUD_TASKS_QUEUE": "q", "PUBLIC_BASE_URL": "https://army.example"])
+            try Settings(environment: [
+                "EXECUTION_MODE": "cloud_tasks", "CLOUD_TASKS_QUEUE": "q", "PUBLIC_BASE_URL": "https://army.example",
+            ])
         }
         #expect(tasks?.variable == "CLOUD_TASKS_SERVICE_ACCOUNT")
     }
@@ -238,17 +287,24 @@ import Testing
         let (_, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
             let session = try await Self.login(client, key: key)
-            let pages = harness.router.routes.filter { $0.method == .get && !$0.path.description.contains("api/") && !$0.path.description.contains("assets") }
-                .map(\.path.description)
+            let pages = harness.router.routes.filter {
+                $0.method == .get && !$0.path.description.contains("api/") && !$0.path.description.contains("assets")
+            }
+            .map(\.path.description)
             #expect(pages.count >= 10)
             for template in pages {
-                let path = ("/" + template).replacingOccurrences(of: "//", with: "/").replacingOccurrences(of: "{id}", with: UUID().uuidString).replacingOccurrences(of: "{name}", with: "trend_scout")
+                let path = ("/" + template).replacingOccurrences(of: "//", with: "/").replacingOccurrences(
+                    of: "{id}", with: UUID().uuidString
+                ).replacingOccurrences(of: "{name}", with: "trend_scout")
                 let response = try await client.call(.get, path, headers: [.cookie: session.cookie])
                 #expect(response.headers[HTTPField.Name("x-content-type-options")!] == "nosniff", "\(path)")
                 guard response.headers[.contentType]?.hasPrefix("text/html") == true else { continue }
                 let policy = response.headers[HTTPField.Name("content-security-policy")!] ?? ""
-                #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"), "\(path): \(policy)")
-                #expect(response.headers[HTTPField.Name("referrer-policy")!] != nil && response.headers[.cacheControl] == "no-store", "\(path)")
+                #expect(
+                    policy.contains("script-src 'self'") && !policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"),
+                    "\(path): \(policy)")
+                #expect(
+                    response.headers[HTTPField.Name("referrer-policy")!] != nil && response.headers[.cacheControl] == "no-store", "\(path)")
             }
             let json = try await client.call(.get, "/api/dashboard/briefs", key: key)
             #expect(json.headers[HTTPField.Name("x-content-type-options")!] == "nosniff")
@@ -259,22 +315,31 @@ import Testing
     @Test func decisionsAndCancelsRecordTheKeysNameShownOnTheRunPage() async throws {
         let harness = try APIHarness()
         let (workspace, admin) = try await APIHarness.workspace()
-        let ops = try await harness.store.database.withWorkspace(workspace) { try WorkspaceRepository.issueKey(workspace: workspace, name: "ops-lead", role: .operator, on: $0).plaintext }
-        let brief = try await harness.store.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@decider", notes: nil), workspace: workspace, on: $0) }
-        let launch = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace).run.id
-        let audit = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        let ops = try await harness.store.database.withWorkspace(workspace) {
+            try WorkspaceRepository.issueKey(workspace: workspace, name: "ops-lead", role: .operator, on: $0).plaintext
+        }
+        let brief = try await harness.store.database.withWorkspace(workspace) {
+            try BriefRepository.create(NewBrief(handle: "@decider", notes: nil), workspace: workspace, on: $0)
+        }
+        let launch = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace)
+            .run.id
+        let audit = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
+            .id
         _ = try await harness.waitForRun(launch.description, workspace: workspace, until: [.awaitingApproval])
         try await harness.withClient { client in
             let pending = try await client.call(.get, "/api/dashboard/approvals?status=pending", key: ops).json["items"]?.arrayValue ?? []
             let approval = try #require(pending.first { $0["run_id"]?.stringValue == launch.description }?["id"]?.stringValue)
-            #expect(try await client.call(.post, "/api/dashboard/approvals/\(approval)/approve", key: ops, json: ["note": "go"]).status == 200)
+            #expect(
+                try await client.call(.post, "/api/dashboard/approvals/\(approval)/approve", key: ops, json: ["note": "go"]).status == 200)
             _ = try await client.call(.post, "/api/dashboard/workflows/runs/\(audit)/cancel", key: ops, json: [:])
             let session = try await Self.login(client, key: admin)
             let page = try await client.call(.get, "/runs/\(launch)", headers: [.cookie: session.cookie])
             #expect(page.text.contains("approval approved by key ops-lead: go"), "\(page.text.suffix(800))")
         }
         let events = try await harness.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT event, data->>'by' AS by FROM tiktok_run_events WHERE event IN ('approval.decided', 'workflow_run.cancelled')").rows
+            try c.query(
+                "SELECT event, data->>'by' AS by FROM tiktok_run_events WHERE event IN ('approval.decided', 'workflow_run.cancelled')"
+            ).rows
                 .map { "\(try $0.string("event"))=\($0.optionalString("by") ?? "")" }
         }
         #expect(Set(events).isSuperset(of: ["approval.decided=ops-lead"]), "\(events)")
@@ -296,7 +361,8 @@ import Testing
     static let payloads = [
         #"![p](x" onerror="alert(1))"#, "[a]( javascript:alert(1))", "[a](java\tscript:alert(1))", "[a](JaVaScRiPt:alert(1))",
         "[a](javascript&#58;alert(1))", "[a]: javascript:alert(1)\n\n[a]", #"[x" onmouseover="alert(1)](https://ok.example)"#,
-        "[a](data:text/html;base64,PHNjcmlwdD4=)", "<img src=x onerror=alert(1)>", "[a](vbscript:msgbox(1))", "[a](\u{0}javascript:alert(1))",
+        "[a](data:text/html;base64,PHNjcmlwdD4=)", "<img src=x onerror=alert(1)>", "[a](vbscript:msgbox(1))",
+        "[a](\u{0}javascript:alert(1))",
     ]
 
     @Test(arguments: payloads) func aPayloadRendersInert(_ payload: String) {
@@ -313,7 +379,8 @@ import Testing
     }
 
     @Test func ordinaryLinksImagesAndTextSurvive() {
-        let html = HTMLSafety.markdown("See [the shop](https://shop.example/a?x=1&y=2), [mail](mailto:hi@x.example) and ![logo](/logo.png). Say \"hi\" & 'bye'.")
+        let html = HTMLSafety.markdown(
+            "See [the shop](https://shop.example/a?x=1&y=2), [mail](mailto:hi@x.example) and ![logo](/logo.png). Say \"hi\" & 'bye'.")
         #expect(html.contains(#"<a href="https://shop.example/a?x=1&amp;y=2">the shop</a>"#), "\(html)")
         #expect(html.contains(#"href="mailto:hi@x.example""#) && html.contains(#"src="/logo.png""#), "\(html)")
         #expect(html.contains("Say &quot;hi&quot; &amp; &#39;bye&#39;."), "\(html)")

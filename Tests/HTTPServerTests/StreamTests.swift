@@ -20,7 +20,9 @@ struct RawSSEClient {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard connected == 0 else { throw AppError.internal("cannot connect") }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -41,7 +43,8 @@ struct RawSSEClient {
                 // Scalar-wise split: chunk framing puts "\r\n" (one Character) next to event lines.
                 let lines = block.components(separatedBy: .newlines)
                 if let id = lines.first(where: { $0.hasPrefix("id: ") }).flatMap({ Int($0.dropFirst(4)) }),
-                    let name = lines.first(where: { $0.hasPrefix("event: ") }).map({ String($0.dropFirst(7)) }) {
+                    let name = lines.first(where: { $0.hasPrefix("event: ") }).map({ String($0.dropFirst(7)) })
+                {
                     events.append((id, name))
                     if let stopAfter, events.count >= stopAfter { return events }
                     if name == "workflow_run.completed" { return events }
@@ -59,7 +62,8 @@ struct RawSSEClient {
         let app = Application(router: harness.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@streamer"])
-            let run = try await client.call(.post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
+            let run = try await client.call(
+                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
             let runId = try #require(run.json["workflow_run_id"]?.stringValue)
             let sse = RawSSEClient(port: client.port!)
             let path = "/api/dashboard/workflows/runs/\(runId)/stream"
@@ -67,7 +71,9 @@ struct RawSSEClient {
             #expect(firstPart.count == 4)
             let rest = try await Blocking.run { try sse.read(path: path, key: key, lastEventID: firstPart.last!.id) }
             let all = firstPart + rest
-            let stored = try await APIHarness.store.database.withWorkspace(workspace) { try RunEventRepository.list(run: WorkflowRunID(runId)!, after: 0, on: $0) }
+            let stored = try await APIHarness.store.database.withWorkspace(workspace) {
+                try RunEventRepository.list(run: WorkflowRunID(runId)!, after: 0, on: $0)
+            }
             #expect(all.map(\.id) == Array(1...all.count), "every event once, in order")
             #expect(all.map(\.id) == stored.map(\.seq) && all.map(\.event) == stored.map(\.event.rawValue))
             #expect(all.last?.event == "workflow_run.completed")

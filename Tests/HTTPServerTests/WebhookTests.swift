@@ -18,18 +18,26 @@ import Testing
     }
 
     static func deliveries(_ workspace: WorkspaceID) async throws -> Int {
-        try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM tiktok_webhook_deliveries").first!.int("n") }
+        try await APIHarness.store.database.withWorkspace(workspace) {
+            try $0.query("SELECT count(*) AS n FROM tiktok_webhook_deliveries").first!.int("n")
+        }
     }
 
     /// A delivery as the facts sheet documents it: the envelope, with `content` a serialized JSON
     /// string (here written by hand, so ids can be JSON numbers as TikTok may send them).
     static func envelope(_ event: String, openId: String, content: String) -> String {
-        JSONValue.object(["client_key": "ck", "event": .string(event), "create_time": 1_800_000_000, "user_openid": .string(openId), "content": .string(content)]).jsonString
+        JSONValue.object([
+            "client_key": "ck", "event": .string(event), "create_time": 1_800_000_000, "user_openid": .string(openId),
+            "content": .string(content),
+        ]).jsonString
     }
 
     static func commentUpdate(_ action: String, id: String, text: String? = nil, openId: String) -> String {
         let words = text.map { #","text":"\#($0)","unique_identifier":"fan1""# } ?? ""
-        return envelope("comment.update", openId: openId, content: #"{"comment_action":"\#(action)","comment_id":\#(id),"video_id":"7300000000000000001","create_time":1800000000\#(words)}"#)
+        return envelope(
+            "comment.update", openId: openId,
+            content:
+                #"{"comment_action":"\#(action)","comment_id":\#(id),"video_id":"7300000000000000001","create_time":1800000000\#(words)}"#)
     }
 
     static func account(_ workspace: WorkspaceID) async throws -> String {
@@ -50,13 +58,17 @@ import Testing
         let openId = try await Self.account(workspace)
         @Sendable func comments() async throws -> [String: String] {
             try await APIHarness.store.database.withWorkspace(workspace) { c in
-                Dictionary(uniqueKeysWithValues: try c.query("SELECT external_id, visibility FROM tiktok_comments").rows.map { (try $0.string("external_id"), try $0.string("visibility")) })
+                Dictionary(
+                    uniqueKeysWithValues: try c.query("SELECT external_id, visibility FROM tiktok_comments").rows.map {
+                        (try $0.string("external_id"), try $0.string("visibility"))
+                    })
             }
         }
         let insert = Self.commentUpdate("insert", id: "7106594312292453675", text: "Where can I buy this?", openId: openId)
         try await harness.withClient { client in
             func send(_ body: String, headers: HTTPFields? = nil) async throws -> (status: Int, json: JSONValue) {
-                let response = try await client.call(.post, "/webhooks/tiktok-business", raw: body, headers: try headers ?? Self.signed(body))
+                let response = try await client.call(
+                    .post, "/webhooks/tiktok-business", raw: body, headers: try headers ?? Self.signed(body))
                 return (response.status, response.json)
             }
             let forged = try await send(insert, headers: try Self.signed(insert, key: "not-the-secret"))
@@ -71,7 +83,8 @@ import Testing
             #expect(deleted.status == 200 && deleted.json["comment_action"] == "delete" && deleted.json["started_run_id"] == .null)
             let late = try await send(Self.commentUpdate("insert", id: "7106594312292450001", text: "rude", openId: openId))
             #expect(late.status == 200 && late.json["started_run_id"] == .null, "a deleted comment does not come back")
-            #expect(try await send(Self.commentUpdate("insert", id: "\"c-2\"", text: "spam", openId: openId)).json["started_run_id"] != .null)
+            #expect(
+                try await send(Self.commentUpdate("insert", id: "\"c-2\"", text: "spam", openId: openId)).json["started_run_id"] != .null)
             let hidden = try await send(Self.commentUpdate("set_to_hidden", id: "\"c-2\"", openId: openId))
             #expect(hidden.status == 200 && hidden.json["comment_action"] == "set_to_hidden")
             // (The run that c-2 started may add comments it polls itself; only these ids are ours.)
@@ -88,7 +101,8 @@ import Testing
             #expect(try await comments()["7106594312292453675"] == "public", "a 19-digit numeric id is kept to the digit")
 
             let unknown = try await send(Self.commentUpdate("set_to_pinned", id: "\"c-3\"", openId: openId))
-            #expect(unknown.status == 200 && unknown.json["status"] == "ignored", "an action TikTok adds later is stored, not retried for 72 h")
+            #expect(
+                unknown.status == 200 && unknown.json["status"] == "ignored", "an action TikTok adds later is stored, not retried for 72 h")
             let noId = try await send(Self.envelope("comment.update", openId: openId, content: #"{"comment_action":"insert"}"#))
             #expect(noId.status == 400 && noId.json["error"]?["message"] == "comment.update needs content.comment_id")
             let notJSON = try await send(Self.envelope("comment.update", openId: openId, content: "not json"))
@@ -106,7 +120,9 @@ import Testing
         let harness = try APIHarness(environment: ["TIKTOK_CLIENT_SECRET": Self.secret])
         let (workspace, _) = try await APIHarness.workspace()
         let openId = try await Self.account(workspace)
-        let published = Self.envelope("post.publish.complete", openId: openId, content: #"{"publish_id":"v_pub_1","publish_type":"DIRECT_PUBLISH","post_id":"7300000000000000002"}"#)
+        let published = Self.envelope(
+            "post.publish.complete", openId: openId,
+            content: #"{"publish_id":"v_pub_1","publish_type":"DIRECT_PUBLISH","post_id":"7300000000000000002"}"#)
         let comment = Self.commentUpdate("insert", id: "\"c-9\"", text: "hello", openId: openId)
         try await harness.withClient { client in
             let first = try await client.call(.post, "/webhooks/tiktok", raw: published, headers: try Self.signed(published))
@@ -129,7 +145,9 @@ import Testing
         let harness = try APIHarness()
         try await harness.withClient { client in
             let response = try await client.call(.post, "/webhooks/tiktok", raw: "{}")
-            #expect(response.status == 404 && response.json["error"]?["code"] == "not_configured" && response.json["error"]?["message"] == "TIKTOK_CLIENT_SECRET is not set")
+            #expect(
+                response.status == 404 && response.json["error"]?["code"] == "not_configured"
+                    && response.json["error"]?["message"] == "TIKTOK_CLIENT_SECRET is not set")
         }
         await harness.stop()
     }
@@ -137,30 +155,47 @@ import Testing
     @Test func pubsubPushesNeedAVerifiedTokenAndAreIdempotent() async throws {
         let keys = try OpenSSLKeys.make()
         let signer = try RSAKey(privateKeyPEM: keys.privatePEM)
-        let jwks: JSONValue = ["keys": [["kty": "RSA", "kid": "k1", "alg": "RS256", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]]
+        let jwks: JSONValue = [
+            "keys": [["kty": "RSA", "kid": "k1", "alg": "RS256", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]
+        ]
         let certs = FakeServer { _, _ in .json(jwks, headers: ["cache-control": "max-age=600"]) }
         try await certs.run { base in
             let audience = "https://army.example/webhooks/pubsub"
             let harness = try APIHarness(environment: [
-                "PUBSUB_PUSH_AUDIENCE": audience, "PUBSUB_PUSH_SERVICE_ACCOUNT": "push@p.iam.gserviceaccount.com", "GOOGLE_OIDC_CERTS_URL": base + "/certs",
+                "PUBSUB_PUSH_AUDIENCE": audience, "PUBSUB_PUSH_SERVICE_ACCOUNT": "push@p.iam.gserviceaccount.com",
+                "GOOGLE_OIDC_CERTS_URL": base + "/certs",
             ]) { $0.oidc = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport()) }
             let (workspace, _) = try await APIHarness.workspace()
             let (other, _) = try await APIHarness.workspace()
             let subscription = "projects/p/subscriptions/s-\(UUID().uuidString.prefix(8))"
-            try await APIHarness.store.database.withWorkspace(workspace) { try WorkspaceRepository.mapSubscription(subscription, workspace: workspace, on: $0) }
+            try await APIHarness.store.database.withWorkspace(workspace) {
+                try WorkspaceRepository.mapSubscription(subscription, workspace: workspace, on: $0)
+            }
             @Sendable func token(_ claims: [String: JSONValue] = [:]) throws -> String {
                 let now = Date().timeIntervalSince1970
-                var all: [String: JSONValue] = ["iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
-                                                "email": "push@p.iam.gserviceaccount.com", "email_verified": true]
+                var all: [String: JSONValue] = [
+                    "iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
+                    "email": "push@p.iam.gserviceaccount.com", "email_verified": true,
+                ]
                 for (key, value) in claims { all[key] = value }
                 return try JWT.sign(claims: .object(all), key: signer, kid: "k1")
             }
-            let body = JSONValue.object(["message": ["data": .string(Data(#"{"event":"tiktok.posted"}"#.utf8).base64EncodedString()), "messageId": "m-1",
-                                                     "attributes": ["workspace_id": .string(other.description)]], "subscription": .string(subscription)]).jsonString
+            let body = JSONValue.object([
+                "message": [
+                    "data": .string(Data(#"{"event":"tiktok.posted"}"#.utf8).base64EncodedString()), "messageId": "m-1",
+                    "attributes": ["workspace_id": .string(other.description)],
+                ], "subscription": .string(subscription),
+            ]).jsonString
             try await harness.withClient { client in
-                for (claims, reason) in [(["aud": JSONValue.string("https://elsewhere")], "audience"), (["email": "evil@x.com"], "email"), (["exp": .number(1)], "expired")] {
-                    let response = try await client.call(.post, "/webhooks/pubsub", raw: body, headers: [.authorization: "Bearer \(try token(claims))"])
-                    #expect(response.status == 401 && response.json["error"]?["message"]?.stringValue?.contains(reason) == true, "\(reason): \(response.text)")
+                for (claims, reason) in [
+                    (["aud": JSONValue.string("https://elsewhere")], "audience"), (["email": "evil@x.com"], "email"),
+                    (["exp": .number(1)], "expired"),
+                ] {
+                    let response = try await client.call(
+                        .post, "/webhooks/pubsub", raw: body, headers: [.authorization: "Bearer \(try token(claims))"])
+                    #expect(
+                        response.status == 401 && response.json["error"]?["message"]?.stringValue?.contains(reason) == true,
+                        "\(reason): \(response.text)")
                 }
                 #expect(try await client.call(.post, "/webhooks/pubsub", raw: body).status == 401)
                 #expect(try await Self.deliveries(workspace) == 0)
@@ -171,9 +206,15 @@ import Testing
                 #expect(try await Self.deliveries(workspace) == 1)
                 #expect(try await Self.deliveries(other) == 0, "the message's own workspace attribute is ignored")
                 let noSubscription = JSONValue.object(["message": ["data": "e30=", "messageId": "m-2"]]).jsonString
-                #expect(try await client.call(.post, "/webhooks/pubsub", raw: noSubscription, headers: [.authorization: "Bearer \(try token())"]).status == 400)
-                let unmapped = JSONValue.object(["message": ["data": "e30=", "messageId": "m-3"], "subscription": "projects/p/subscriptions/elsewhere"]).jsonString
-                let refused = try await client.call(.post, "/webhooks/pubsub", raw: unmapped, headers: [.authorization: "Bearer \(try token())"])
+                #expect(
+                    try await client.call(
+                        .post, "/webhooks/pubsub", raw: noSubscription, headers: [.authorization: "Bearer \(try token())"]
+                    ).status == 400)
+                let unmapped = JSONValue.object([
+                    "message": ["data": "e30=", "messageId": "m-3"], "subscription": "projects/p/subscriptions/elsewhere",
+                ]).jsonString
+                let refused = try await client.call(
+                    .post, "/webhooks/pubsub", raw: unmapped, headers: [.authorization: "Bearer \(try token())"])
                 #expect(refused.status == 403 && refused.json["error"]?["code"] == "unknown_subscription")
             }
             await harness.stop()
@@ -183,40 +224,62 @@ import Testing
     @Test func cloudTasksDeliveriesNeedTheTasksAccountAValidStepAndAreNotRunTwice() async throws {
         let keys = try OpenSSLKeys.make()
         let signer = try RSAKey(privateKeyPEM: keys.privatePEM)
-        let jwks: JSONValue = ["keys": [["kty": "RSA", "kid": "k1", "alg": "RS256", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]]
+        let jwks: JSONValue = [
+            "keys": [["kty": "RSA", "kid": "k1", "alg": "RS256", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]
+        ]
         let certs = FakeServer { _, _ in .json(jwks, headers: ["cache-control": "max-age=600"]) }
         try await certs.run { base in
             let audience = "https://army.example"
             let account = "tasks@p.iam.gserviceaccount.com"
             @Sendable func token(_ email: String = account) throws -> String {
                 let now = Date().timeIntervalSince1970
-                return try JWT.sign(claims: ["iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
-                                             "email": .string(email), "email_verified": true], key: signer, kid: "k1")
+                return try JWT.sign(
+                    claims: [
+                        "iss": "https://accounts.google.com", "aud": .string(audience), "iat": .number(now), "exp": .number(now + 600),
+                        "email": .string(email), "email_verified": true,
+                    ], key: signer, kid: "k1")
             }
             let unconfigured = try APIHarness(environment: ["PUBLIC_BASE_URL": audience])
             try await unconfigured.withClient { client in
-                let response = try await client.call(.post, "/internal/steps/run", raw: "{}", headers: [.authorization: "Bearer \(try token())"])
-                #expect(response.status == 404 && response.json["error"]?["message"] == "CLOUD_TASKS_SERVICE_ACCOUNT is not set", "no sender configured: nothing is accepted")
+                let response = try await client.call(
+                    .post, "/internal/steps/run", raw: "{}", headers: [.authorization: "Bearer \(try token())"])
+                #expect(
+                    response.status == 404 && response.json["error"]?["message"] == "CLOUD_TASKS_SERVICE_ACCOUNT is not set",
+                    "no sender configured: nothing is accepted")
             }
             await unconfigured.stop()
-            let harness = try APIHarness(environment: ["PUBLIC_BASE_URL": audience, "CLOUD_TASKS_SERVICE_ACCOUNT": account, "GOOGLE_OIDC_CERTS_URL": base + "/certs"]) {
+            let harness = try APIHarness(environment: [
+                "PUBLIC_BASE_URL": audience, "CLOUD_TASKS_SERVICE_ACCOUNT": account, "GOOGLE_OIDC_CERTS_URL": base + "/certs",
+            ]) {
                 $0.oidc = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport())
             }
             let (workspace, _) = try await APIHarness.workspace()
-            let brief = try await APIHarness.store.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@tasks", notes: nil), workspace: workspace, on: $0) }
-            let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+            let brief = try await APIHarness.store.database.withWorkspace(workspace) {
+                try BriefRepository.create(NewBrief(handle: "@tasks", notes: nil), workspace: workspace, on: $0)
+            }
+            let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+                .run.id
             _ = try await harness.waitForRun(run.description, workspace: workspace, until: [.succeeded])
             let finished = try await APIHarness.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }.first!
             try await harness.withClient { client in
                 let body = JSONValue.object(["step_id": .string(finished.id.description)]).jsonString
-                let foreign = try await client.call(.post, "/internal/steps/run", raw: body, headers: [.authorization: "Bearer \(try token("other@p.iam.gserviceaccount.com"))"])
-                #expect(foreign.status == 401 && foreign.json["error"]?["message"]?.stringValue?.contains("email") == true, "\(foreign.text)")
-                let bad = try await client.call(.post, "/internal/steps/run", raw: #"{"step_id": "nope"}"#, headers: [.authorization: "Bearer \(try token())"])
+                let foreign = try await client.call(
+                    .post, "/internal/steps/run", raw: body,
+                    headers: [.authorization: "Bearer \(try token("other@p.iam.gserviceaccount.com"))"])
+                #expect(
+                    foreign.status == 401 && foreign.json["error"]?["message"]?.stringValue?.contains("email") == true, "\(foreign.text)")
+                let bad = try await client.call(
+                    .post, "/internal/steps/run", raw: #"{"step_id": "nope"}"#, headers: [.authorization: "Bearer \(try token())"])
                 #expect(bad.status == 400 && bad.json["error"]?["message"] == "the body needs step_id")
-                let again = try await client.call(.post, "/internal/steps/run", raw: body, headers: [.authorization: "Bearer \(try token())"])
-                #expect(again.status == 409 && again.json["error"]?["code"] == "conflict", "a redelivered finished step is not run again: \(again.text)")
+                let again = try await client.call(
+                    .post, "/internal/steps/run", raw: body, headers: [.authorization: "Bearer \(try token())"])
+                #expect(
+                    again.status == 409 && again.json["error"]?["code"] == "conflict",
+                    "a redelivered finished step is not run again: \(again.text)")
             }
-            let after = try await APIHarness.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }.first { $0.id == finished.id }
+            let after = try await APIHarness.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }.first {
+                $0.id == finished.id
+            }
             #expect(after?.status == .succeeded && after?.attempt == finished.attempt)
             await harness.stop()
         }

@@ -14,7 +14,9 @@ import Testing
         #expect(health.stall(at: start.addingTimeInterval(29)) == nil, "younger than the threshold")
         let stall = health.stall(at: start.addingTimeInterval(42))
         #expect(stall?.since == start, "the clock runs from the first failure since a success")
-        #expect(stall?.reason(at: start.addingTimeInterval(42)) == "claiming steps has failed for 42 s: [26000] prepared statement \"tta_2\" does not exist")
+        #expect(
+            stall?.reason(at: start.addingTimeInterval(42))
+                == "claiming steps has failed for 42 s: [26000] prepared statement \"tta_2\" does not exist")
         health.succeeded()
         #expect(health.stall(at: start.addingTimeInterval(100)) == nil)
         health.failed("recording a step outcome", Refused(), at: start.addingTimeInterval(100))

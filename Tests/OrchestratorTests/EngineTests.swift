@@ -1,7 +1,7 @@
 import Agents
 import Core
-import Logging
 import Foundation
+import Logging
 import Persistence
 import Providers
 import Testing
@@ -22,7 +22,9 @@ import Testing
                 lock.withLock { arrived += 1 }
                 let deadline = ContinuousClock.now + .seconds(30)
                 while lock.withLock({ arrived }) < 5 {
-                    guard ContinuousClock.now < deadline else { throw ClaudeError(kind: .invalidRequest, message: "only \(lock.withLock { arrived }) analysts arrived together") }
+                    guard ContinuousClock.now < deadline else {
+                        throw ClaudeError(kind: .invalidRequest, message: "only \(lock.withLock { arrived }) analysts arrived together")
+                    }
                     try await Task.sleep(for: .milliseconds(10))
                 }
             }
@@ -71,7 +73,8 @@ import Testing
         }
         let first = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
         _ = try await harness.wait(for: first, in: workspace, until: [.succeeded, .failed])
-        let context = try #require(try await harness.database.withWorkspace(workspace) { try RunContextRepository.find(run: first, on: $0) })
+        let context = try #require(
+            try await harness.database.withWorkspace(workspace) { try RunContextRepository.find(run: first, on: $0) })
         let prefix = MockClaude.tokens(PromptLayout.houseGuide) + MockClaude.tokens(context.text)
         let calls = try await llmCalls(first)
         let analysts = calls.filter { $0.agent != "synthesis" }
@@ -79,10 +82,14 @@ import Testing
         #expect(calls.first { $0.agent == "synthesis" }?.model == "claude-opus-5-5", "the synthesis is strong-tier")
         // Rows are ordered by when each call began, not by when it reached the cache: find the writer.
         let writers = analysts.filter { $0.read == 0 }
-        #expect(writers.count == 1 && (writers.first?.write ?? 0) > prefix, "one call writes the guide, the brand context and its instructions: \(analysts)")
+        #expect(
+            writers.count == 1 && (writers.first?.write ?? 0) > prefix,
+            "one call writes the guide, the brand context and its instructions: \(analysts)")
         for later in analysts where later.read != 0 {
             #expect(later.read == prefix, "\(later.agent) reads the shared prefix")
-            #expect(later.write > 0 && later.write < (writers.first?.write ?? 0) - prefix + 400, "\(later.agent) writes only its own instructions")
+            #expect(
+                later.write > 0 && later.write < (writers.first?.write ?? 0) - prefix + 400,
+                "\(later.agent) writes only its own instructions")
         }
         // A second run of the same brand reuses the brand context byte for byte and reads the prefix from its first call.
         let second = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
@@ -99,14 +106,18 @@ import Testing
         let harness = Harness(Self.store)
         let (workspace, brief) = try await harness.brief("@capped")
         // Room for about one call's upper-bound reservation, not for five at once.
-        try await harness.database.withWorkspace(workspace) { try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.05, adsDailyUsd: nil, on: $0) }
+        try await harness.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0.05, adsDailyUsd: nil, on: $0)
+        }
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
         #expect(run.status == .failed)
         let capped = steps.filter { $0.status == .failed }
-        #expect(!capped.isEmpty && capped.allSatisfy { $0.attempt == 1 && $0.error?.contains("Claude daily spend cap exceeded: limit $0.05") == true },
-                "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt) \($0.error ?? "")" })")
+        #expect(
+            !capped.isEmpty
+                && capped.allSatisfy { $0.attempt == 1 && $0.error?.contains("Claude daily spend cap exceeded: limit $0.05") == true },
+            "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.attempt) \($0.error ?? "")" })")
         let spent = try await harness.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.claude, on: $0) }
         #expect(spent <= 0.05 + 1e-9, "the cap held: \(spent)")
     }
@@ -117,9 +128,14 @@ import Testing
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace)
         let (parked, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval, .failed])
         #expect(parked.status == .awaitingApproval)
-        let order = ["trend_scout", "audience_analyst", "content_strategist", "script_writer", "content_producer", "caption_writer", "compliance_reviewer"]
+        let order = [
+            "trend_scout", "audience_analyst", "content_strategist", "script_writer", "content_producer", "caption_writer",
+            "compliance_reviewer",
+        ]
         #expect(order.allSatisfy { key in steps.first { $0.stepKey == key }?.status == .succeeded })
-        let approvals = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 10, on: $0) }
+        let approvals = try await Self.store.database.withWorkspace(workspace) {
+            try ApprovalRepository.list(status: .pending, limit: 10, on: $0)
+        }
         let approval = try #require(approvals.first)
         #expect(approval.payload["budget_usd"] == 75)
         #expect(approval.payload["scripts"]?["scripts"]?.arrayValue?.isEmpty == false)
@@ -131,7 +147,9 @@ import Testing
         let ads = try #require(finalSteps.first { $0.stepKey == "ads_campaign_manager" })
         #expect(ads.output?["launched"] == true && ads.output?["budget_usd"] == 75)
         #expect(finalSteps.first { $0.stepKey == "publisher" }?.output?["published"]?.arrayValue?.isEmpty == false)
-        let second = await #expect(throws: AppError.self) { try await harness.service.decide(approval.id, approve: false, note: nil, by: nil, workspace: workspace) }
+        let second = await #expect(throws: AppError.self) {
+            try await harness.service.decide(approval.id, approve: false, note: nil, by: nil, workspace: workspace)
+        }
         #expect(second?.status == 409)
     }
 
@@ -140,7 +158,9 @@ import Testing
         let (workspace, brief) = try await harness.brief("@brewlab")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "post_launch_loop", workspace: workspace)
         _ = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
-        let approval = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
+        let approval = try await Self.store.database.withWorkspace(workspace) {
+            try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first!
+        }
         #expect(approval.payload["replies"] != nil)
         _ = try await harness.service.decide(approval.id, approve: false, note: "Replies are too casual", by: nil, workspace: workspace)
         let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.rejected])
@@ -156,7 +176,9 @@ import Testing
         let (workspace, brief) = try await harness.brief("@brewlab")
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "post_launch_loop", workspace: workspace)
         _ = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval])
-        let approval = try await Self.store.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first! }
+        let approval = try await Self.store.database.withWorkspace(workspace) {
+            try ApprovalRepository.list(status: .pending, limit: 1, on: $0).first!
+        }
         _ = try await harness.service.decide(approval.id, approve: true, note: nil, by: nil, workspace: workspace)
         let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
         await harness.stop()
@@ -171,7 +193,9 @@ import Testing
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         func agentRuns() async throws -> [(String, String?)] {
             try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map { (try $0.string("status"), $0["error"]) }
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map {
+                    (try $0.string("status"), $0["error"])
+                }
             }
         }
         try await eventually("five agents calling Claude") { try await agentRuns().filter { $0.0 == "running" }.count == 5 }
@@ -197,7 +221,9 @@ import Testing
         #expect(failed.error?.contains("step audience_analyst failed") == true)
         #expect(steps.first { $0.stepKey == "audience_analyst" }?.status == .failed)
         #expect(steps.first { $0.stepKey == "synthesis" }?.status == .skipped)
-        let wrong = await #expect(throws: AppError.self) { try await harness.service.retry(started.run.id, stepKey: "trend_scout", workspace: workspace) }
+        let wrong = await #expect(throws: AppError.self) {
+            try await harness.service.retry(started.run.id, stepKey: "trend_scout", workspace: workspace)
+        }
         #expect(wrong?.status == 409)
         claude.heal()
         _ = try await harness.service.retry(started.run.id, stepKey: "audience_analyst", workspace: workspace)
@@ -205,7 +231,10 @@ import Testing
         await harness.stop()
         #expect(run.status == .succeeded)
         let succeededAgentRuns = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT agent_name, count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'succeeded' GROUP BY agent_name", started.run.id).rows
+            try c.query(
+                "SELECT agent_name, count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'succeeded' GROUP BY agent_name",
+                started.run.id
+            ).rows
                 .map { (try $0.string("agent_name"), try $0.int("n")) }
         }
         #expect(succeededAgentRuns.allSatisfy { $0.1 == 1 }, "completed steps were not executed again: \(succeededAgentRuns)")
@@ -216,10 +245,12 @@ import Testing
         let claude = FlakyClaude(marker: "trend scout", failures: 2)
         let harness = Harness(Self.store, claude: claude)
         let (workspace, brief) = try await harness.brief()
-        let custom = WorkflowDef(slug: "scout_only", name: "Scout", description: "", steps: [
-            WorkflowStepDef("trend_scout", agent: "trend_scout", retry: StepRetryPolicy(maxAttempts: 3, backoffSeconds: 0.1)),
-            WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["trend_scout"]),
-        ])
+        let custom = WorkflowDef(
+            slug: "scout_only", name: "Scout", description: "",
+            steps: [
+                WorkflowStepDef("trend_scout", agent: "trend_scout", retry: StepRetryPolicy(maxAttempts: 3, backoffSeconds: 0.1)),
+                WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["trend_scout"]),
+            ])
         try await harness.service.save(custom, workspace: workspace)
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "scout_only", workspace: workspace)
         let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
@@ -234,15 +265,20 @@ import Testing
     @Test func aStoredDefinitionOverridesTheSeededOne() async throws {
         let harness = Harness(Self.store)
         let (workspace, _) = try await harness.brief()
-        let lean = WorkflowDef(slug: "profile_audit", name: "Lean audit", description: "Two analysts", steps: [
-            WorkflowStepDef("profile_auditor", agent: "profile_auditor"),
-            WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["profile_auditor"]),
-        ])
+        let lean = WorkflowDef(
+            slug: "profile_audit", name: "Lean audit", description: "Two analysts",
+            steps: [
+                WorkflowStepDef("profile_auditor", agent: "profile_auditor"),
+                WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["profile_auditor"]),
+            ])
         try await harness.service.save(lean, workspace: workspace)
         #expect(try await harness.service.definition("profile_audit", workspace: workspace).name == "Lean audit")
         let (other, _) = try await harness.brief()
         #expect(try await harness.service.definition("profile_audit", workspace: other).name == "Profile Audit", "only that workspace's")
-        await #expect(throws: AppError.self) { try await harness.service.save(WorkflowDef(slug: "bad", name: "", description: "", steps: [WorkflowStepDef("a", agent: "nobody")]), workspace: workspace) }
+        await #expect(throws: AppError.self) {
+            try await harness.service.save(
+                WorkflowDef(slug: "bad", name: "", description: "", steps: [WorkflowStepDef("a", agent: "nobody")]), workspace: workspace)
+        }
         await harness.stop()
     }
 
@@ -250,7 +286,8 @@ import Testing
         let harness = Harness(Self.store)
         let (workspace, brief) = try await harness.brief()
         let run = try await Self.store.database.withWorkspace(workspace) { c in
-            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: brief.id, input: [:], on: c)
+            try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: brief.id, input: [:], on: c)
         }
         for i in 1...10 {
             _ = try await Self.store.database.withWorkspace(workspace) { c in
@@ -276,7 +313,9 @@ import Testing
         await harness.stop()
         #expect(seqs == Array(1...15))
         var resumed: [Int] = []
-        for try await item in harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 12) { if case .event(let e) = item { resumed.append(e.seq) } }
+        for try await item in harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 12) {
+            if case .event(let e) = item { resumed.append(e.seq) }
+        }
         #expect(resumed == [13, 14, 15])
     }
 
@@ -286,7 +325,8 @@ import Testing
         let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
         for _ in 0..<400 {
             let started = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", run).first!.int("n")
+                try c.query("SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", run).first!
+                    .int("n")
             }
             if started == 5 { break }
             try await Task.sleep(for: .milliseconds(20))
@@ -298,7 +338,9 @@ import Testing
         var agentRuns: [(String, String?)] = []
         for _ in 0..<200 {
             agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", run).rows.map { (try $0.string("status"), $0["error"]) }
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", run).rows.map {
+                    (try $0.string("status"), $0["error"])
+                }
             }
             if agentRuns.count == 5, agentRuns.allSatisfy({ $0.0 != "running" }) { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -306,7 +348,9 @@ import Testing
         await harness.stop()
         #expect(agentRuns.count == 5 && agentRuns.allSatisfy { $0.0 == "failed" && $0.1?.hasPrefix("superseded:") == true }, "\(agentRuns)")
         let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
-        #expect(steps.filter { $0.kind == .agent }.allSatisfy { $0.status == .running && $0.leaseOwner == "thief" && $0.completedAt == nil }, "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.leaseOwner ?? "-")" })")
+        #expect(
+            steps.filter { $0.kind == .agent }.allSatisfy { $0.status == .running && $0.leaseOwner == "thief" && $0.completedAt == nil },
+            "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.leaseOwner ?? "-")" })")
         _ = try await harness.service.cancel(run, workspace: workspace)
     }
 }

@@ -17,14 +17,16 @@ final class Harness: @unchecked Sendable {
     let store: TestDatabase.Store
 
     init(
-        _ store: TestDatabase.Store, claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))", lease: Int = 30,
+        _ store: TestDatabase.Store, claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))",
+        lease: Int = 30,
         concurrency: Int = 16, drain: Duration = .seconds(10), runLoop: Bool = true
     ) {
         self.store = store
         var providers = ProviderSuite.mock(transport: CurlTransport())
         if let claude { providers.claude = claude }
         let environment = AgentEnvironment(
-            database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media", logger: Logger(label: "orchestrator-test"))
+            database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media",
+            logger: Logger(label: "orchestrator-test"))
         orchestration = Orchestration(
             environment: environment,
             configuration: EngineConfiguration(
@@ -66,7 +68,9 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Polls until `condition` holds over the run's steps.
-    func waitForSteps(_ run: WorkflowRunID, in workspace: WorkspaceID, timeout: Duration = .seconds(30), _ condition: @escaping ([WorkflowStep]) -> Bool) async throws {
+    func waitForSteps(
+        _ run: WorkflowRunID, in workspace: WorkspaceID, timeout: Duration = .seconds(30), _ condition: @escaping ([WorkflowStep]) -> Bool
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let steps = try await database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
@@ -106,13 +110,20 @@ final class FlakyClaude: ClaudeClient, @unchecked Sendable {
                 return (false, false)
             }
             if fail.0 {
-                throw fail.1 ? ClaudeError(kind: .invalidRequest, status: 400, message: "prompt is too long") : ClaudeError(kind: .overloaded, status: 529, message: "Overloaded")
+                throw fail.1
+                    ? ClaudeError(kind: .invalidRequest, status: 400, message: "prompt is too long")
+                    : ClaudeError(kind: .overloaded, status: 529, message: "Overloaded")
             }
         }
         return try await inner.send(request)
     }
 
-    func heal() { lock.withLock { permanent = false; failuresLeft = 0 } }
+    func heal() {
+        lock.withLock {
+            permanent = false
+            failuresLeft = 0
+        }
+    }
 }
 
 /// A `tiktok-army worker` process on the test database.

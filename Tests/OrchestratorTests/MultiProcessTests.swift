@@ -23,7 +23,9 @@ import Testing
     }
 
     @Test func aRunSurvivesItsWorkerBeingKilledAndEachStepSucceedsOnce() async throws {
-        let worker = try WorkerProcess(owner: "doomed-\(UUID().uuidString.prefix(6))", store: Self.store, environment: ["CLAUDE_MOCK_LATENCY_MS": "1500", "STEP_LEASE_SECONDS": "3"])
+        let worker = try WorkerProcess(
+            owner: "doomed-\(UUID().uuidString.prefix(6))", store: Self.store,
+            environment: ["CLAUDE_MOCK_LATENCY_MS": "1500", "STEP_LEASE_SECONDS": "3"])
         let starter = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await starter.brief("@crashtest")
         let started = try await starter.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
@@ -43,11 +45,15 @@ import Testing
             try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status <> 'succeeded'", run.id).rows
                 .map { "\(try $0.string("status")): \($0["error"] ?? "")" }
         }
-        #expect(!others.isEmpty && others.allSatisfy { $0.hasPrefix("failed: abandoned:") }, "the killed worker's agent runs are closed when taken over: \(others)")
+        #expect(
+            !others.isEmpty && others.allSatisfy { $0.hasPrefix("failed: abandoned:") },
+            "the killed worker's agent runs are closed when taken over: \(others)")
     }
 
     @Test func twoProcessesShareFiftyRunsWithoutRunningAStepTwice() async throws {
-        let worker = try WorkerProcess(owner: "peer-\(UUID().uuidString.prefix(6))", store: Self.store, environment: ["CLAUDE_MOCK_LATENCY_MS": "20", "MAX_CONCURRENT_STEPS": "8"])
+        let worker = try WorkerProcess(
+            owner: "peer-\(UUID().uuidString.prefix(6))", store: Self.store,
+            environment: ["CLAUDE_MOCK_LATENCY_MS": "20", "MAX_CONCURRENT_STEPS": "8"])
         defer { worker.stop() }
         let local = Harness(Self.store, claude: MockClaude(latency: .milliseconds(20)), concurrency: 8)
         let (workspace, _) = try await local.brief()
@@ -77,7 +83,9 @@ import Testing
         #expect(try totals.int("all_runs") == 300, "no step was started twice")
         let ids = runs.map(\.description)
         let owners = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT DISTINCT lease_owner FROM tiktok_workflow_steps WHERE run_id = ANY($1::uuid[])", ids).rows.compactMap { $0["lease_owner"] }
+            try c.query("SELECT DISTINCT lease_owner FROM tiktok_workflow_steps WHERE run_id = ANY($1::uuid[])", ids).rows.compactMap {
+                $0["lease_owner"]
+            }
         }
         #expect(Set(owners) == [worker.owner, local.engine.configuration.owner], "both processes executed steps")
     }

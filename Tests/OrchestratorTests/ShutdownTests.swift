@@ -32,8 +32,9 @@ import Testing
         await slow.stop()
 
         let released = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run, on: $0) }
-        #expect(released.allSatisfy { $0.status == .pending && $0.attempt == 0 && $0.leaseOwner == nil },
-                "\(released.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
+        #expect(
+            released.allSatisfy { $0.status == .pending && $0.attempt == 0 && $0.leaseOwner == nil },
+            "\(released.map { "\($0.stepKey)=\($0.status)/\($0.attempt)" })")
 
         let fast = Harness(Self.store)
         let (finished, steps) = try await fast.wait(for: run, in: workspace, until: [.succeeded, .failed], timeout: .seconds(30))

@@ -50,10 +50,13 @@ import Testing
         #expect(brief.inputs == inputs)
         #expect(abs(brief.createdAt.timeIntervalSinceNow) < 300)
         let steps = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: brief.id, input: [:], on: c)
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: brief.id, input: [:], on: c)
             return try StepRepository.createAll(
-                [NewStep(stepKey: "a", kind: .agent, agentName: "trend_scout", dependsOn: []),
-                 NewStep(stepKey: "b", kind: .synthesis, agentName: nil, dependsOn: ["a", "we\"ird, key"])],
+                [
+                    NewStep(stepKey: "a", kind: .agent, agentName: "trend_scout", dependsOn: []),
+                    NewStep(stepKey: "b", kind: .synthesis, agentName: nil, dependsOn: ["a", "we\"ird, key"]),
+                ],
                 run: run.id, workspace: workspace, on: c)
         }
         #expect(steps.map(\.dependsOn) == [[], ["a", "we\"ird, key"]])
@@ -64,7 +67,8 @@ import Testing
         let sql = "SELECT $1::int * 2 AS doubled"
         let answers = try (1...3).map { try connection.query(sql, [$0.sqlValue]).first!.int("doubled") }
         #expect(answers == [2, 4, 6])
-        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql.sqlValue]).first!.int("n")
+        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql.sqlValue]).first!
+            .int("n")
         #expect(prepared == 1, "one server-side statement for three calls")
         let failing = "SELECT 1 / $1::int AS q"
         #expect(throws: DatabaseError.self) { try connection.query(failing, [0.sqlValue]) }
@@ -92,7 +96,8 @@ import Testing
     /// A pool in prepared mode that records what it logs.
     static func pool() -> (Database, Locked<[String]>) {
         let logged = Locked<[String]>([])
-        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, statements: .prepared, onFallback: { line in logged.mutate { $0.append(line) } })
+        let database = Database(
+            url: TestDatabase.cluster.appURL, poolSize: 1, statements: .prepared, onFallback: { line in logged.mutate { $0.append(line) } })
         return (database, logged)
     }
 
@@ -129,7 +134,9 @@ import Testing
             return try c.query(count, ["@lost_statement".sqlValue]).first!.int("n")
         }
         #expect(attempts.value == 2 && seen == 1, "the first attempt's insert was rolled back")
-        let stored = try await database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle) }
+        let stored = try await database.withWorkspace(workspace) {
+            try BriefRepository.list(limit: 10, cursor: nil, on: $0).items.map(\.handle)
+        }
         #expect(stored == ["@lost_statement"])
         #expect(logged.value.count == 1)
         await database.shutdown()
@@ -142,7 +149,12 @@ import Testing
         defer { Task { await database.shutdown() } }
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
             for _ in 0..<3 {
-                group.addTask { try await database.withConnection { c in Thread.sleep(forTimeInterval: 0.05); return c.backendPID } }
+                group.addTask {
+                    try await database.withConnection { c in
+                        Thread.sleep(forTimeInterval: 0.05)
+                        return c.backendPID
+                    }
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -13,9 +13,12 @@ import Testing
         #expect(applied.sorted() == [0, migrator.migrations.count], "exactly one process applies the files")
 
         let owner = try Connection(url: urls.owner)
-        let versions = try owner.query("SELECT version FROM tiktok_meta.schema_migrations ORDER BY version").rows.map { try $0.int("version") }
+        let versions = try owner.query("SELECT version FROM tiktok_meta.schema_migrations ORDER BY version").rows.map {
+            try $0.int("version")
+        }
         #expect(versions == migrator.migrations.map(\.version))
-        let tables = Set(try owner.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").rows.map { try $0.string("tablename") })
+        let tables = Set(
+            try owner.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").rows.map { try $0.string("tablename") })
         #expect(tables == RowLevelSecurityTests.expectedTables)
         #expect(try migrator.migrate(on: owner).isEmpty, "a third run has nothing to do")
     }
@@ -32,7 +35,9 @@ import Testing
         }
         #expect(error?.description.contains("0001_widgets.sql changed after it was applied") == true)
         let owner = try Connection(url: urls.owner)
-        #expect(try owner.query("SELECT to_regclass('more_widgets') IS NULL AS absent").first!.bool("absent"), "nothing after the refusal is applied")
+        #expect(
+            try owner.query("SELECT to_regclass('more_widgets') IS NULL AS absent").first!.bool("absent"),
+            "nothing after the refusal is applied")
     }
 
     @Test func aFailingMigrationLeavesNothingHalfApplied() async throws {

@@ -9,12 +9,17 @@ import Testing
         let (workspace, _) = try await TestDatabase.workspace()
         var created: [BriefID] = []
         for i in 0..<7 {
-            created.append(try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.create(NewBrief(handle: "@b\(i)"), workspace: workspace, on: $0).id })
+            created.append(
+                try await TestDatabase.database.withWorkspace(workspace) {
+                    try BriefRepository.create(NewBrief(handle: "@b\(i)"), workspace: workspace, on: $0).id
+                })
         }
         var seen: [BriefID] = []
         var cursor: String?
         repeat {
-            let page = try await TestDatabase.database.withWorkspace(workspace) { [cursor] in try BriefRepository.list(limit: 3, cursor: cursor, on: $0) }
+            let page = try await TestDatabase.database.withWorkspace(workspace) { [cursor] in
+                try BriefRepository.list(limit: 3, cursor: cursor, on: $0)
+            }
             seen += page.items.map(\.id)
             cursor = page.nextCursor
         } while cursor != nil
@@ -32,21 +37,30 @@ import Testing
     @Test func anApprovalIsDecidedOnce() async throws {
         let (workspace, key) = try await TestDatabase.workspace()
         let approval = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
-            let step = try StepRepository.createAll([NewStep(stepKey: "approval", kind: .approval, agentName: nil, dependsOn: [])], run: run.id, workspace: workspace, on: c)[0]
-            return try ApprovalRepository.open(run: run.id, step: step.id, stepKey: "approval", payload: ["budget_usd": 500], workspace: workspace, on: c)
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll(
+                [NewStep(stepKey: "approval", kind: .approval, agentName: nil, dependsOn: [])], run: run.id, workspace: workspace, on: c)[0]
+            return try ApprovalRepository.open(
+                run: run.id, step: step.id, stepKey: "approval", payload: ["budget_usd": 500], workspace: workspace, on: c)
         }
-        let decided = try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.decide(approval.id, approve: true, note: "ship it", by: key.id, on: $0) }
+        let decided = try await TestDatabase.database.withWorkspace(workspace) {
+            try ApprovalRepository.decide(approval.id, approve: true, note: "ship it", by: key.id, on: $0)
+        }
         #expect(decided.status == .approved)
         #expect(decided.decidedByKeyId == key.id)
         #expect(decided.decidedAt != nil)
         let second = await #expect(throws: AppError.self) {
-            try await TestDatabase.database.withWorkspace(workspace) { try ApprovalRepository.decide(approval.id, approve: false, note: nil, by: key.id, on: $0) }
+            try await TestDatabase.database.withWorkspace(workspace) {
+                try ApprovalRepository.decide(approval.id, approve: false, note: nil, by: key.id, on: $0)
+            }
         }
         #expect(second?.status == 409)
         let (other, _) = try await TestDatabase.workspace()
         let hidden = await #expect(throws: AppError.self) {
-            try await TestDatabase.database.withWorkspace(other) { try ApprovalRepository.decide(approval.id, approve: true, note: nil, by: nil, on: $0) }
+            try await TestDatabase.database.withWorkspace(other) {
+                try ApprovalRepository.decide(approval.id, approve: true, note: nil, by: nil, on: $0)
+            }
         }
         #expect(hidden?.status == 404)
     }
@@ -60,7 +74,8 @@ import Testing
             for i in 0..<20 {
                 group.addTask {
                     _ = try await TestDatabase.database.withWorkspace(workspace) { c in
-                        try RunEventRepository.append(run: run.id, event: .stepStarted, data: ["i": .number(i)], workspace: workspace, on: c)
+                        try RunEventRepository.append(
+                            run: run.id, event: .stepStarted, data: ["i": .number(i)], workspace: workspace, on: c)
                     }
                 }
             }
@@ -75,18 +90,27 @@ import Testing
     @Test func finalisingARunSumsItsStepsAndHappensOnce() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let run = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
-            _ = try StepRepository.createAll([NewStep(stepKey: "a", kind: .agent, agentName: "x", dependsOn: []), NewStep(stepKey: "b", kind: .agent, agentName: "y", dependsOn: [])], run: run.id, workspace: workspace, on: c)
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            _ = try StepRepository.createAll(
+                [
+                    NewStep(stepKey: "a", kind: .agent, agentName: "x", dependsOn: []),
+                    NewStep(stepKey: "b", kind: .agent, agentName: "y", dependsOn: []),
+                ], run: run.id, workspace: workspace, on: c)
             try c.query("UPDATE tiktok_workflow_steps SET cost_usd = 0.25, latency_ms = 100 WHERE run_id = $1", run.id)
             try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = $1", run.id)
             return run
         }
-        let done = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .succeeded, error: nil, on: $0) }
+        let done = try await TestDatabase.database.withWorkspace(workspace) {
+            try RunRepository.finalize(run.id, status: .succeeded, error: nil, on: $0)
+        }
         #expect(done?.totalCostUsd == 0.5)
         #expect(done?.totalLatencyMs == 200)
         #expect(done?.completedAt != nil)
         #expect(done?.reportMd == "# Report", "the synthesis's report is kept")
-        let again = try await TestDatabase.database.withWorkspace(workspace) { try RunRepository.finalize(run.id, status: .failed, error: "late", on: $0) }
+        let again = try await TestDatabase.database.withWorkspace(workspace) {
+            try RunRepository.finalize(run.id, status: .failed, error: "late", on: $0)
+        }
         #expect(again == nil, "a terminal run is not finalised twice")
     }
 }
@@ -94,7 +118,8 @@ import Testing
 @Suite struct NotificationListenerTests {
     @Test func aCommittedEventIsAnnouncedToListeners() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let listener = NotificationListener(url: TestDatabase.cluster.appURL, channels: [RunEventRepository.channel], logger: Logger(label: "test"))
+        let listener = NotificationListener(
+            url: TestDatabase.cluster.appURL, channels: [RunEventRepository.channel], logger: Logger(label: "test"))
         let stream = listener.subscribe()
         listener.start()
         defer { listener.stop() }
@@ -125,6 +150,8 @@ import Testing
         let note = try #require(received, "no notification within 20 s")
         #expect(note.channel == RunEventRepository.channel)
         let parts = note.payload.split(separator: ":")
-        #expect(parts.count == 3 && parts[0] == run.id.description && Int(parts[1]) ?? 0 >= 1 && parts[2] == workspace.description, "\(note.payload)")
+        #expect(
+            parts.count == 3 && parts[0] == run.id.description && Int(parts[1]) ?? 0 >= 1 && parts[2] == workspace.description,
+            "\(note.payload)")
     }
 }

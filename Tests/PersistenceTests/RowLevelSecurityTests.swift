@@ -9,33 +9,47 @@ import Testing
     /// `{step}` and `{post}` stand for parent rows of the same workspace. A table added to the schema without an entry here fails the suite.
     static let inserts: [String: String] = [
         "tiktok_workspaces": "INSERT INTO tiktok_workspaces (id, name) VALUES ($1, 'w')",
-        "tiktok_api_keys": "INSERT INTO tiktok_api_keys (workspace_id, key_hash, key_prefix) VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'tta_x')",
-        "tiktok_spend_caps": "INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd) VALUES ($1, 5) ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = 6",
-        "tiktok_spend_ledger": "INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference) VALUES ($1, current_date, 'claude', 1, gen_random_uuid()::text)",
-        "tiktok_spend_days": "INSERT INTO tiktok_spend_days (workspace_id, day, category, spent_usd) VALUES ($1, current_date - (random() * 10000)::int, 'claude', 1)",
+        "tiktok_api_keys":
+            "INSERT INTO tiktok_api_keys (workspace_id, key_hash, key_prefix) VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'tta_x')",
+        "tiktok_spend_caps":
+            "INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd) VALUES ($1, 5) ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = 6",
+        "tiktok_spend_ledger":
+            "INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference) VALUES ($1, current_date, 'claude', 1, gen_random_uuid()::text)",
+        "tiktok_spend_days":
+            "INSERT INTO tiktok_spend_days (workspace_id, day, category, spent_usd) VALUES ($1, current_date - (random() * 10000)::int, 'claude', 1)",
         "tiktok_briefs": "INSERT INTO tiktok_briefs (workspace_id, handle) VALUES ($1, '@brand')",
-        "tiktok_workflows": "INSERT INTO tiktok_workflows (workspace_id, slug, name, definition) VALUES ($1, gen_random_uuid()::text, 'w', '{}')",
+        "tiktok_workflows":
+            "INSERT INTO tiktok_workflows (workspace_id, slug, name, definition) VALUES ($1, gen_random_uuid()::text, 'w', '{}')",
         "tiktok_workflow_runs": "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit')",
-        "tiktok_workflow_steps": "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, {run}, gen_random_uuid()::text, 'agent')",
+        "tiktok_workflow_steps":
+            "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, {run}, gen_random_uuid()::text, 'agent')",
         "tiktok_agent_runs": "INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'trend_scout')",
-        "tiktok_agent_steps": "INSERT INTO tiktok_agent_steps (workspace_id, agent_run_id, agent_name, step_index, kind, name) VALUES ($1, {agent_run}, 'trend_scout', (random() * 1000000)::int, 'llm_call', 'x')",
+        "tiktok_agent_steps":
+            "INSERT INTO tiktok_agent_steps (workspace_id, agent_run_id, agent_name, step_index, kind, name) VALUES ($1, {agent_run}, 'trend_scout', (random() * 1000000)::int, 'llm_call', 'x')",
         "tiktok_approvals": "INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key) VALUES ($1, {run}, {step}, 'approve')",
-        "tiktok_run_events": "INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event) VALUES ($1, {run}, (random() * 1000000)::int + 1, 'x')",
+        "tiktok_run_events":
+            "INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event) VALUES ($1, {run}, (random() * 1000000)::int + 1, 'x')",
         "tiktok_accounts": "INSERT INTO tiktok_accounts (workspace_id, handle) VALUES ($1, gen_random_uuid()::text)",
         "tiktok_posts": "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text)",
         "tiktok_metrics": "INSERT INTO tiktok_metrics (workspace_id, post_id) VALUES ($1, {post})",
         "tiktok_comments": "INSERT INTO tiktok_comments (workspace_id, external_id, text) VALUES ($1, gen_random_uuid()::text, 'hi')",
-        "tiktok_products": "INSERT INTO tiktok_products (workspace_id, source, external_id, title) VALUES ($1, 'shopify', gen_random_uuid()::text, 'p')",
-        "tiktok_ad_campaigns": "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
+        "tiktok_products":
+            "INSERT INTO tiktok_products (workspace_id, source, external_id, title) VALUES ($1, 'shopify', gen_random_uuid()::text, 'p')",
+        "tiktok_ad_campaigns":
+            "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
         "tiktok_outbox": "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'audit-event', '{}')",
-        "tiktok_webhook_deliveries": "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
-        "tiktok_sessions": "INSERT INTO tiktok_sessions (workspace_id, api_key_id, token_hash, expires_at) SELECT $1, id, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '1 day' FROM tiktok_api_keys LIMIT 1",
-        "tiktok_pubsub_subscriptions": "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ('projects/p/subscriptions/' || gen_random_uuid(), $1)",
-        "tiktok_agent_models": "INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, translate(md5(random()::text), '0123456789', 'ghijklmnop'), 'claude-haiku-5-5')",
+        "tiktok_webhook_deliveries":
+            "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
+        "tiktok_sessions":
+            "INSERT INTO tiktok_sessions (workspace_id, api_key_id, token_hash, expires_at) SELECT $1, id, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '1 day' FROM tiktok_api_keys LIMIT 1",
+        "tiktok_pubsub_subscriptions":
+            "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ('projects/p/subscriptions/' || gen_random_uuid(), $1)",
+        "tiktok_agent_models":
+            "INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, translate(md5(random()::text), '0123456789', 'ghijklmnop'), 'claude-haiku-5-5')",
         "tiktok_run_contexts": """
-            WITH r AS (INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id)
-            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) SELECT id, $1, '@brand', '{}', 'context', now() FROM r
-            """,
+        WITH r AS (INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id)
+        INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) SELECT id, $1, '@brand', '{}', 'context', now() FROM r
+        """,
     ]
 
     /// Parent rows of one workspace: run, agent run, step, post.
@@ -50,10 +64,17 @@ import Testing
 
     static func parents(in workspace: WorkspaceID) async throws -> Parents {
         try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'p') RETURNING id", workspace).first!.string("id")
-            let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'a') RETURNING id", workspace).first!.string("id")
-            let step = try c.query("INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, $2, 'approve', 'approval') RETURNING id", workspace, run).first!.string("id")
-            let post = try c.query("INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text) RETURNING id", workspace).first!.string("id")
+            let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'p') RETURNING id", workspace)
+                .first!.string("id")
+            let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'a') RETURNING id", workspace)
+                .first!.string("id")
+            let step = try c.query(
+                "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, $2, 'approve', 'approval') RETURNING id",
+                workspace, run
+            ).first!.string("id")
+            let post = try c.query(
+                "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text) RETURNING id", workspace
+            ).first!.string("id")
             return Parents(run: run, agentRun: agentRun, step: step, post: post)
         }
     }
@@ -62,19 +83,24 @@ import Testing
     static let expectedTables: Set<String> = [
         "tiktok_accounts", "tiktok_ad_campaigns", "tiktok_agent_models", "tiktok_agent_runs", "tiktok_agent_steps", "tiktok_api_keys",
         "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_outbox", "tiktok_posts", "tiktok_products",
-        "tiktok_pubsub_subscriptions", "tiktok_run_contexts", "tiktok_run_events", "tiktok_sessions", "tiktok_spend_caps", "tiktok_spend_days",
-        "tiktok_spend_ledger", "tiktok_webhook_deliveries", "tiktok_workflow_runs", "tiktok_workflow_steps", "tiktok_workflows", "tiktok_workspaces",
+        "tiktok_pubsub_subscriptions", "tiktok_run_contexts", "tiktok_run_events", "tiktok_sessions", "tiktok_spend_caps",
+        "tiktok_spend_days",
+        "tiktok_spend_ledger", "tiktok_webhook_deliveries", "tiktok_workflow_runs", "tiktok_workflow_steps", "tiktok_workflows",
+        "tiktok_workspaces",
     ]
 
     static func tenantTables() async throws -> [String] {
         try await TestDatabase.database.withConnection { c in
-            try c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").rows.map { try $0.string("tablename") }
+            try c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").rows.map {
+                try $0.string("tablename")
+            }
         }
     }
 
     @Test func everyTableHasWorkspaceIdAndForcedRowLevelSecurity() async throws {
         let owner = try Connection(url: TestDatabase.cluster.ownerURL)
-        let rows = try owner.query("""
+        let rows = try owner.query(
+            """
             SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
                    EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped) AS has_workspace,
                    EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'workspace_isolation'
@@ -82,7 +108,8 @@ import Testing
                            AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_setting(''app.workspace_id''%') AS has_policy
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-            """).rows
+            """
+        ).rows
         #expect(Set(try rows.map { try $0.string("relname") }) == Self.expectedTables)
         for row in rows {
             let table = try row.string("relname")
@@ -112,7 +139,10 @@ import Testing
             let counts = try await TestDatabase.database.withWorkspace(a) { c in
                 (
                     seen: try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n"),
-                    updated: try c.query("UPDATE \(table) SET \(table == "tiktok_workspaces" ? "name = name" : "workspace_id = workspace_id") WHERE workspace_id = $1", b).affectedRows,
+                    updated: try c.query(
+                        "UPDATE \(table) SET \(table == "tiktok_workspaces" ? "name = name" : "workspace_id = workspace_id") WHERE workspace_id = $1",
+                        b
+                    ).affectedRows,
                     deleted: try c.query("DELETE FROM \(table) WHERE workspace_id = $1", b).affectedRows
                 )
             }
@@ -169,7 +199,9 @@ import Testing
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
             try await TestDatabase.database.withWorkspace(b) { c in try c.query(parents.fill(insert), b) }
-            let own = try await TestDatabase.database.withWorkspace(b) { try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n") }
+            let own = try await TestDatabase.database.withWorkspace(b) {
+                try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
+            }
             #expect(own > 0, "\(table): the fixture row is visible to its own workspace")
         }
         for table in try await Self.tenantTables() {
@@ -200,11 +232,17 @@ import Testing
 
     @Test func anAPIKeyResolvesToItsWorkspaceOnlyThroughTheDefinerFunction() async throws {
         let (a, key) = try await TestDatabase.workspace("a")
-        let principal = try await TestDatabase.database.withUnscopedTransaction { try WorkspaceRepository.principal(forKey: key.plaintext, on: $0) }
+        let principal = try await TestDatabase.database.withUnscopedTransaction {
+            try WorkspaceRepository.principal(forKey: key.plaintext, on: $0)
+        }
         #expect(principal?.workspaceId == a)
-        let wrong = try await TestDatabase.database.withUnscopedTransaction { try WorkspaceRepository.principal(forKey: key.plaintext + "x", on: $0) }
+        let wrong = try await TestDatabase.database.withUnscopedTransaction {
+            try WorkspaceRepository.principal(forKey: key.plaintext + "x", on: $0)
+        }
         #expect(wrong == nil)
-        let stored = try await TestDatabase.database.withWorkspace(a) { c in try c.query("SELECT key_hash FROM tiktok_api_keys").first!.string("key_hash") }
+        let stored = try await TestDatabase.database.withWorkspace(a) { c in
+            try c.query("SELECT key_hash FROM tiktok_api_keys").first!.string("key_hash")
+        }
         #expect(stored == Crypto.sha256Hex(key.plaintext))
         #expect(!stored.contains(key.plaintext))
     }

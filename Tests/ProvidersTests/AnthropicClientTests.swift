@@ -15,12 +15,17 @@ import Testing
     ]
 
     static func client(_ base: String, retries: Int = 2, timeout: Duration = .seconds(30)) -> AnthropicClient {
-        AnthropicClient(baseURL: base, apiKey: "sk-test", transport: CurlTransport(), retry: RetryPolicy(maxRetries: retries, random: { 0 }, sleep: { _ in }), timeout: timeout)
+        AnthropicClient(
+            baseURL: base, apiKey: "sk-test", transport: CurlTransport(),
+            retry: RetryPolicy(maxRetries: retries, random: { 0 }, sleep: { _ in }), timeout: timeout)
     }
 
     static let request = ClaudeRequest(
         model: "claude-sonnet-5-5", maxTokens: 512,
-        system: [SystemBlock("You are a TikTok strategist.", cache: .oneHour), SystemBlock("Be brief.", cache: .fiveMinutes), SystemBlock("Today.")],
+        system: [
+            SystemBlock("You are a TikTok strategist.", cache: .oneHour), SystemBlock("Be brief.", cache: .fiveMinutes),
+            SystemBlock("Today."),
+        ],
         messages: [ClaudeMessage(role: .user, text: "Audit @brand")])
 
     @Test func sendsTheExactRequestAndParsesAllFourCounters() async throws {
@@ -28,7 +33,11 @@ import Testing
         try await server.run { base in
             let response = try await Self.client(base).send(Self.request)
             #expect(response.text == "Hello there")
-            #expect(response.usage == ClaudeUsage(inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 1500, cacheReadInputTokens: 3000, cacheCreation1hInputTokens: 1000))
+            #expect(
+                response.usage
+                    == ClaudeUsage(
+                        inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 1500, cacheReadInputTokens: 3000,
+                        cacheCreation1hInputTokens: 1000))
             #expect(response.requestId == "req_abc")
             #expect(response.stopReason == "end_turn")
         }
@@ -37,25 +46,30 @@ import Testing
         #expect(sent.header("x-api-key") == "sk-test")
         #expect(sent.header("anthropic-version") == "2026-10-21")
         #expect(sent.header("content-type") == "application/json")
-        #expect(sent.json == [
-            "model": "claude-sonnet-5-5", "max_tokens": 512,
-            "system": [
-                ["type": "text", "text": "You are a TikTok strategist.", "cache_control": ["type": "ephemeral", "ttl": "1h"]],
-                ["type": "text", "text": "Be brief.", "cache_control": ["type": "ephemeral"]],
-                ["type": "text", "text": "Today."],
-            ],
-            "messages": [["role": "user", "content": "Audit @brand"]],
-        ])
+        #expect(
+            sent.json == [
+                "model": "claude-sonnet-5-5", "max_tokens": 512,
+                "system": [
+                    ["type": "text", "text": "You are a TikTok strategist.", "cache_control": ["type": "ephemeral", "ttl": "1h"]],
+                    ["type": "text", "text": "Be brief.", "cache_control": ["type": "ephemeral"]],
+                    ["type": "text", "text": "Today."],
+                ],
+                "messages": [["role": "user", "content": "Audit @brand"]],
+            ])
     }
 
     @Test func a429WithRetryAfterIsRetriedAfterTheAdvisedWait() async throws {
         let waits = WaitLog()
         let server = FakeServer { _, index in
-            index == 0 ? .json(["type": "error", "error": ["type": "rate_limit_error", "message": "slow down"]], status: 429, headers: ["retry-after": "2"]) : .json(Self.success)
+            index == 0
+                ? .json(
+                    ["type": "error", "error": ["type": "rate_limit_error", "message": "slow down"]], status: 429,
+                    headers: ["retry-after": "2"]) : .json(Self.success)
         }
         try await server.run { base in
             let client = AnthropicClient(
-                baseURL: base, apiKey: "k", transport: CurlTransport(), retry: RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { waits.append($0) }))
+                baseURL: base, apiKey: "k", transport: CurlTransport(),
+                retry: RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { waits.append($0) }))
             _ = try await client.send(Self.request)
         }
         #expect(server.requests.count == 2)
@@ -98,7 +112,13 @@ import Testing
 
     @Test func anExhaustedSpendLimitIsNotRetried() async throws {
         let server = FakeServer { _, _ in
-            .json(["type": "error", "error": ["type": "rate_limit_error", "message": "spend limit", "details": ["error_code": "enforced_spend_limit_reached"]]], status: 429)
+            .json(
+                [
+                    "type": "error",
+                    "error": [
+                        "type": "rate_limit_error", "message": "spend limit", "details": ["error_code": "enforced_spend_limit_reached"],
+                    ],
+                ], status: 429)
         }
         try await server.run { base in
             let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
@@ -110,7 +130,11 @@ import Testing
 
     @Test func aBillingErrorIsNeitherRetriedNorTransient() async throws {
         let server = FakeServer { _, _ in
-            .json(["type": "error", "error": ["type": "billing_error", "message": "Your credit balance is too low"], "request_id": "req_402"], status: 402)
+            .json(
+                [
+                    "type": "error", "error": ["type": "billing_error", "message": "Your credit balance is too low"],
+                    "request_id": "req_402",
+                ], status: 402)
         }
         try await server.run { base in
             let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
@@ -121,7 +145,9 @@ import Testing
     }
 
     @Test func aTimeoutErrorIsRetriedAndTransient() async throws {
-        let server = FakeServer { _, _ in .json(["type": "error", "error": ["type": "timeout_error", "message": "Request timed out"]], status: 504) }
+        let server = FakeServer { _, _ in
+            .json(["type": "error", "error": ["type": "timeout_error", "message": "Request timed out"]], status: 504)
+        }
         try await server.run { base in
             let error = await #expect(throws: ClaudeError.self) { try await Self.client(base).send(Self.request) }
             #expect(error?.kind == .timeout && error?.isTransient == true)
@@ -134,7 +160,9 @@ import Testing
         let server = FakeServer { request, index in
             let advice = request.header("x-api-key") == "long" ? "90" : "45"
             return index == 0 || request.header("x-api-key") == "long"
-                ? .json(["type": "error", "error": ["type": "rate_limit_error", "message": "slow down"]], status: 429, headers: ["retry-after": advice])
+                ? .json(
+                    ["type": "error", "error": ["type": "rate_limit_error", "message": "slow down"]], status: 429,
+                    headers: ["retry-after": advice])
                 : .json(Self.success)
         }
         try await server.run { base in
@@ -181,7 +209,9 @@ final class WaitLog: @unchecked Sendable {
         """
 
     func request(_ user: String, system: String = MockClaudeTests.system, cached: Bool = false) -> ClaudeRequest {
-        ClaudeRequest(model: "claude-sonnet-5-5", system: [SystemBlock(system, cache: cached ? .oneHour : nil)], messages: [ClaudeMessage(role: .user, text: user)])
+        ClaudeRequest(
+            model: "claude-sonnet-5-5", system: [SystemBlock(system, cache: cached ? .oneHour : nil)],
+            messages: [ClaudeMessage(role: .user, text: user)])
     }
 
     @Test func theSameRequestGetsTheSameAnswer() async throws {

@@ -14,7 +14,9 @@ import Testing
             let form = String(decoding: request.body, as: UTF8.self)
             let assertion = form.components(separatedBy: "assertion=").last ?? ""
             guard form.hasPrefix("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&"),
-                let claims = try? JWT.verify(assertion, keys: { $0 == "key-1" ? publicKey : nil }, expect: .init(issuers: ["army@p.iam.gserviceaccount.com"], audience: tokenURI.value), now: now),
+                let claims = try? JWT.verify(
+                    assertion, keys: { $0 == "key-1" ? publicKey : nil },
+                    expect: .init(issuers: ["army@p.iam.gserviceaccount.com"], audience: tokenURI.value), now: now),
                 claims["target_audience"] == "https://studio.example", claims["sub"] == nil,
                 claims["exp"]?.doubleValue == now.timeIntervalSince1970 + 3600
             else { return .json(["error": "invalid_grant", "error_description": "bad assertion"], status: 400) }
@@ -23,7 +25,9 @@ import Testing
         }
         try await server.run { base in
             tokenURI.value = base + "/token"
-            let key = ServiceAccountKey(clientEmail: "army@p.iam.gserviceaccount.com", privateKey: Self.keys.privatePEM, privateKeyId: "key-1", tokenUri: base + "/token")
+            let key = ServiceAccountKey(
+                clientEmail: "army@p.iam.gserviceaccount.com", privateKey: Self.keys.privatePEM, privateKeyId: "key-1",
+                tokenUri: base + "/token")
             let source = try ServiceAccountTokenSource(key: key, transport: CurlTransport(), clock: .fixed(now))
             let first = try await source.idToken(audience: "https://studio.example")
             let second = try await source.idToken(audience: "https://studio.example")
@@ -39,7 +43,8 @@ import Testing
             return FakeReply(status: 200, body: Data("eyJ.id.token".utf8))
         }
         try await server.run { base in
-            let token = try await MetadataServerTokenSource(baseURL: base, transport: CurlTransport()).idToken(audience: "https://svc.example")
+            let token = try await MetadataServerTokenSource(baseURL: base, transport: CurlTransport()).idToken(
+                audience: "https://svc.example")
             #expect(token == "eyJ.id.token")
         }
         #expect(server.requests[0].path == "/computeMetadata/v1/instance/service-accounts/default/identity")
@@ -53,12 +58,17 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func jwks() -> JSONValue {
-        ["keys": [["kty": "RSA", "alg": "RS256", "use": "sig", "kid": "g1", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]]]
+        [
+            "keys": [
+                ["kty": "RSA", "alg": "RS256", "use": "sig", "kid": "g1", "n": .string(Crypto.base64URLEncode(keys.modulus)), "e": "AQAB"]
+            ]
+        ]
     }
 
     static func token(_ overrides: [String: JSONValue] = [:], kid: String = "g1") throws -> String {
         var claims: [String: JSONValue] = [
-            "iss": "https://accounts.google.com", "aud": "https://army.example/webhooks/pubsub", "iat": .number(now.timeIntervalSince1970 - 5),
+            "iss": "https://accounts.google.com", "aud": "https://army.example/webhooks/pubsub",
+            "iat": .number(now.timeIntervalSince1970 - 5),
             "exp": .number(now.timeIntervalSince1970 + 3000), "email": "push@p.iam.gserviceaccount.com", "email_verified": true,
         ]
         for (key, value) in overrides { claims[key] = value }
@@ -69,7 +79,8 @@ import Testing
         let server = FakeServer { _, _ in .json(Self.jwks(), headers: ["cache-control": "public, max-age=3600"]) }
         try await server.run { base in
             let verifier = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport(), clock: .fixed(Self.now))
-            let claims = try await verifier.verify(try Self.token(), audience: "https://army.example/webhooks/pubsub", email: "push@p.iam.gserviceaccount.com")
+            let claims = try await verifier.verify(
+                try Self.token(), audience: "https://army.example/webhooks/pubsub", email: "push@p.iam.gserviceaccount.com")
             #expect(claims["email"] == "push@p.iam.gserviceaccount.com")
             _ = try await verifier.verify(try Self.token(), audience: "https://army.example/webhooks/pubsub", email: nil)
         }
@@ -80,7 +91,9 @@ import Testing
         let server = FakeServer { _, _ in .json(Self.jwks(), headers: ["cache-control": "max-age=3600"]) }
         try await server.run { base in
             let verifier = OIDCVerifier(certsURL: base + "/certs", transport: CurlTransport(), clock: .fixed(Self.now))
-            let none = Crypto.base64URLEncode(Array(#"{"alg":"none","kid":"g1"}"#.utf8)) + "." + Crypto.base64URLEncode(Array(#"{"iss":"https://accounts.google.com"}"#.utf8)) + "."
+            let none =
+                Crypto.base64URLEncode(Array(#"{"alg":"none","kid":"g1"}"#.utf8)) + "."
+                + Crypto.base64URLEncode(Array(#"{"iss":"https://accounts.google.com"}"#.utf8)) + "."
             let cases: [(String, String)] = [
                 (try Self.token(["aud": "https://elsewhere"]), "audience"),
                 (try Self.token(["iss": "https://evil.example"]), "issuer"),
@@ -92,7 +105,8 @@ import Testing
             ]
             for (token, reason) in cases {
                 do {
-                    _ = try await verifier.verify(token, audience: "https://army.example/webhooks/pubsub", email: "push@p.iam.gserviceaccount.com")
+                    _ = try await verifier.verify(
+                        token, audience: "https://army.example/webhooks/pubsub", email: "push@p.iam.gserviceaccount.com")
                     Issue.record("accepted a token that should fail on \(reason)")
                 } catch let error as JWTError {
                     #expect(error.description.contains(reason), "\(reason): \(error)")
@@ -102,11 +116,14 @@ import Testing
     }
 
     @Test func pemCertificateMapsAreAcceptedToo() async throws {
-        let certificate = try OpenSSLKeys.cli(["openssl", "req", "-new", "-x509", "-key", Self.keys.folder + "/private.pem", "-subj", "/CN=test", "-days", "1"])
+        let certificate = try OpenSSLKeys.cli([
+            "openssl", "req", "-new", "-x509", "-key", Self.keys.folder + "/private.pem", "-subj", "/CN=test", "-days", "1",
+        ])
         let server = FakeServer { _, _ in .json(["pem1": .string(certificate)]) }
         try await server.run { base in
             let verifier = OIDCVerifier(certsURL: base + "/v1/certs", transport: CurlTransport(), clock: .fixed(Self.now))
-            let claims = try await verifier.verify(try Self.token(kid: "pem1"), audience: "https://army.example/webhooks/pubsub", email: nil)
+            let claims = try await verifier.verify(
+                try Self.token(kid: "pem1"), audience: "https://army.example/webhooks/pubsub", email: nil)
             #expect(claims["iss"] == "https://accounts.google.com")
         }
     }
@@ -119,11 +136,20 @@ import Testing
     }
 
     @Test func aStepTaskIsNamedByStepAndCarriesAnOIDCToken() async throws {
-        let server = FakeServer { _, index in index == 0 ? .json(["name": "x"]) : .json(["error": ["code": 409, "status": "ALREADY_EXISTS", "message": "exists"]], status: 409) }
+        let server = FakeServer { _, index in
+            index == 0
+                ? .json(["name": "x"]) : .json(["error": ["code": 409, "status": "ALREADY_EXISTS", "message": "exists"]], status: 409)
+        }
         try await server.run { base in
-            let client = CloudTasksClient(baseURL: base, project: "p", location: "us-central1", queue: "steps", serviceAccountEmail: "tasks@p.iam.gserviceaccount.com", tokens: FixedTokens(), transport: CurlTransport())
-            let created = try await client.enqueue(taskId: "step-1", url: "https://army.example/internal/steps/run", body: ["step_id": "step-1"], audience: "https://army.example")
-            let again = try await client.enqueue(taskId: "step-1", url: "https://army.example/internal/steps/run", body: ["step_id": "step-1"], audience: "https://army.example")
+            let client = CloudTasksClient(
+                baseURL: base, project: "p", location: "us-central1", queue: "steps",
+                serviceAccountEmail: "tasks@p.iam.gserviceaccount.com", tokens: FixedTokens(), transport: CurlTransport())
+            let created = try await client.enqueue(
+                taskId: "step-1", url: "https://army.example/internal/steps/run", body: ["step_id": "step-1"],
+                audience: "https://army.example")
+            let again = try await client.enqueue(
+                taskId: "step-1", url: "https://army.example/internal/steps/run", body: ["step_id": "step-1"],
+                audience: "https://army.example")
             #expect(created == true && again == false)
         }
         let sent = try #require(server.requests.first)
@@ -131,7 +157,10 @@ import Testing
         #expect(sent.header("authorization") == "Bearer ya29.test")
         let task = try #require(sent.json?["task"])
         #expect(task["name"] == "projects/p/locations/us-central1/queues/steps/tasks/step-1")
-        #expect(task["httpRequest"]?["oidcToken"] == ["serviceAccountEmail": "tasks@p.iam.gserviceaccount.com", "audience": "https://army.example"])
+        #expect(
+            task["httpRequest"]?["oidcToken"] == [
+                "serviceAccountEmail": "tasks@p.iam.gserviceaccount.com", "audience": "https://army.example",
+            ])
         let body = try #require(task["httpRequest"]?["body"]?.stringValue.flatMap { Data(base64Encoded: $0) })
         #expect(try JSONValue.parse(body) == ["step_id": "step-1"])
         #expect(server.requests.count == 2, "409 is not retried")
@@ -142,7 +171,8 @@ import Testing
         try await server.run { base in
             let host = base.replacingOccurrences(of: "http://", with: "")
             let publisher = PubSubPublisher(project: "p", emulatorHost: host, tokens: FixedTokens(), transport: CurlTransport())
-            let id = try await publisher.publish(topic: "audit-event", data: Data(#"{"event":"agent_run.started"}"#.utf8), attributes: ["workspace_id": "w"])
+            let id = try await publisher.publish(
+                topic: "audit-event", data: Data(#"{"event":"agent_run.started"}"#.utf8), attributes: ["workspace_id": "w"])
             #expect(id == "m-1")
         }
         let sent = try #require(server.requests.first)

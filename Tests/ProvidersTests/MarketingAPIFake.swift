@@ -8,13 +8,16 @@ final class MarketingAPIFake: @unchecked Sendable {
     static let required: [String: [String]] = [
         "/campaign/create/": ["advertiser_id", "campaign_name", "objective_type"],
         "/adgroup/create/": [
-            "advertiser_id", "campaign_id", "adgroup_name", "budget_mode", "budget", "schedule_type", "schedule_start_time", "optimization_goal",
+            "advertiser_id", "campaign_id", "adgroup_name", "budget_mode", "budget", "schedule_type", "schedule_start_time",
+            "optimization_goal",
             "billing_event", "pacing",
         ],
         "/ad/create/": ["advertiser_id", "adgroup_id", "creatives"],
     ]
     static let enums: [String: Set<String>] = [
-        "objective_type": ["REACH", "TRAFFIC", "VIDEO_VIEWS", "ENGAGEMENT", "LEAD_GENERATION", "APP_PROMOTION", "WEB_CONVERSIONS", "PRODUCT_SALES"],
+        "objective_type": [
+            "REACH", "TRAFFIC", "VIDEO_VIEWS", "ENGAGEMENT", "LEAD_GENERATION", "APP_PROMOTION", "WEB_CONVERSIONS", "PRODUCT_SALES",
+        ],
         "budget_mode": ["BUDGET_MODE_INFINITE", "BUDGET_MODE_TOTAL", "BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"],
         "schedule_type": ["SCHEDULE_FROM_NOW", "SCHEDULE_START_END"],
         "pacing": ["PACING_MODE_SMOOTH", "PACING_MODE_FAST"],
@@ -42,12 +45,16 @@ final class MarketingAPIFake: @unchecked Sendable {
             return refuse(40002, "\(field): Missing data for required field.")
         }
         for (field, allowed) in Self.enums {
-            if let value = fields[field], !(value.stringValue.map(allowed.contains) ?? false) { return refuse(40002, "\(field): invalid value \(value.jsonString)") }
+            if let value = fields[field], !(value.stringValue.map(allowed.contains) ?? false) {
+                return refuse(40002, "\(field): invalid value \(value.jsonString)")
+            }
         }
         for field in ["advertiser_id", "campaign_id", "adgroup_id"] where fields[field] != nil && fields[field]?.stringValue == nil {
             return refuse(40002, "\(field): Not a valid string.")
         }
-        if let start = fields["schedule_start_time"], start.stringValue?.range(of: #"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"#, options: .regularExpression) == nil {
+        if let start = fields["schedule_start_time"],
+            start.stringValue?.range(of: #"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"#, options: .regularExpression) == nil
+        {
             return refuse(40002, "schedule_start_time: must be YYYY-MM-DD HH:MM:SS")
         }
         return lock.withLock { () -> FakeReply in
@@ -57,17 +64,32 @@ final class MarketingAPIFake: @unchecked Sendable {
             case "/campaign/create/":
                 campaigns.insert(id)
                 created["/campaign/create/", default: []].append(id)
-                return .json(["code": 0, "message": "OK", "request_id": "fake-req", "data": omitIdOf == request.path ? [:] : ["campaign_id": .string(id)]])
+                return .json([
+                    "code": 0, "message": "OK", "request_id": "fake-req",
+                    "data": omitIdOf == request.path ? [:] : ["campaign_id": .string(id)],
+                ])
             case "/adgroup/create/":
-                guard campaigns.contains(fields["campaign_id"]!.stringValue!) else { return refuse(40002, "campaign_id: campaign does not exist") }
+                guard campaigns.contains(fields["campaign_id"]!.stringValue!) else {
+                    return refuse(40002, "campaign_id: campaign does not exist")
+                }
                 adGroups.insert(id)
                 created["/adgroup/create/", default: []].append(id)
-                return .json(["code": 0, "message": "OK", "request_id": "fake-req", "data": omitIdOf == request.path ? [:] : ["adgroup_id": .string(id)]])
+                return .json([
+                    "code": 0, "message": "OK", "request_id": "fake-req",
+                    "data": omitIdOf == request.path ? [:] : ["adgroup_id": .string(id)],
+                ])
             default:
-                guard adGroups.contains(fields["adgroup_id"]!.stringValue!) else { return refuse(40002, "adgroup_id: ad group does not exist") }
-                guard let creatives = fields["creatives"]?.arrayValue, !creatives.isEmpty else { return refuse(40002, "creatives: must not be empty") }
+                guard adGroups.contains(fields["adgroup_id"]!.stringValue!) else {
+                    return refuse(40002, "adgroup_id: ad group does not exist")
+                }
+                guard let creatives = fields["creatives"]?.arrayValue, !creatives.isEmpty else {
+                    return refuse(40002, "creatives: must not be empty")
+                }
                 created["/ad/create/", default: []].append(id)
-                return .json(["code": 0, "message": "OK", "request_id": "fake-req", "data": omitIdOf == request.path ? [:] : ["ad_ids": [.string(id)]]])
+                return .json([
+                    "code": 0, "message": "OK", "request_id": "fake-req",
+                    "data": omitIdOf == request.path ? [:] : ["ad_ids": [.string(id)]],
+                ])
             }
         }
     }

@@ -27,7 +27,8 @@ import Testing
         // An ffmpeg that writes a first chunk of its output, then waits for the gate before doing the real work.
         // A child process writes it: a file this process had open for writing could be inherited by
         // another test's child at that moment and make running it fail with ETXTBSY.
-        let gate = folder + "/gate", wrapper = folder + "/slow-ffmpeg"
+        let gate = folder + "/gate"
+        let wrapper = folder + "/slow-ffmpeg"
         let script = """
             #!/bin/sh
             for last in "$@"; do :; done
@@ -35,7 +36,9 @@ import Testing
             while [ ! -f '\(gate)' ]; do sleep 0.01; done
             exec ffmpeg "$@"
             """
-        let made = try await Blocking.run { try Subprocess.run(["/bin/sh", "-c", "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh", script, wrapper]) }
+        let made = try await Blocking.run {
+            try Subprocess.run(["/bin/sh", "-c", "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh", script, wrapper])
+        }
         #expect(made.status == 0, "\(made.output)")
         let slow = Transcoder(ffmpeg: wrapper)
         let failure = Locked<String?>(nil)
@@ -66,21 +69,27 @@ import Testing
     @Test func aBrokenInputFailsWithFfmpegsReason() async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("not a video".utf8).write(to: URL(fileURLWithPath: folder + "/broken.mp4"))
-        let error = await #expect(throws: MediaError.self) { try await transcoder.toTikTok(input: folder + "/broken.mp4", output: folder + "/o.mp4") }
+        let error = await #expect(throws: MediaError.self) {
+            try await transcoder.toTikTok(input: folder + "/broken.mp4", output: folder + "/o.mp4")
+        }
         #expect(error?.description.contains("transcoding broken.mp4 failed") == true)
     }
 
     @Test func ffmpegReadsOnlyLocalFiles() async throws {
         for input in ["http://127.0.0.1:1/clip.mp4", "concat:/etc/hostname|/etc/hostname", "pipe:0"] {
-            let error = await #expect(throws: MediaError.self) { try await transcoder.toTikTok(input: input, output: folder + "/remote.mp4") }
+            let error = await #expect(throws: MediaError.self) {
+                try await transcoder.toTikTok(input: input, output: folder + "/remote.mp4")
+            }
             #expect(error?.description.contains("not on whitelist") == true, "\(input): \(error?.description ?? "")")
         }
     }
 
     @Test func theMockStudioRendersARealClipThePipelineCanTranscode() async throws {
         let studio = MockStudio(transcoder: transcoder)
-        let path = try await studio.render(RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
-        let again = try await studio.render(RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
+        let path = try await studio.render(
+            RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
+        let again = try await studio.render(
+            RenderRequest(script: "Hook: glow in 3 steps", style: "bright", durationSeconds: 2), into: folder)
         #expect(path == again)
         let info = try await transcoder.probe(path)
         #expect(info.width == 640 && info.durationSeconds > 1)
@@ -108,8 +117,12 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         let b = try await mock.userInfo(handle: "@brewlab")
         #expect(a1 == a2)
         #expect(a1 != b)
-        #expect(try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12) == (try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12)))
-        #expect(try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12) != (try await mock.videos(handle: "@brewlab", days: 30, until: until, limit: 12)))
+        #expect(
+            try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12)
+                == (try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12)))
+        #expect(
+            try await mock.videos(handle: "@glowco", days: 30, until: until, limit: 12)
+                != (try await mock.videos(handle: "@brewlab", days: 30, until: until, limit: 12)))
         #expect(try await mock.audience(handle: "@glowco") != (try await mock.audience(handle: "@brewlab")))
         let shares = try await mock.audience(handle: "@glowco").ages.values.reduce(0, +)
         #expect(abs(shares - 1) < 0.01)
@@ -123,10 +136,12 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         _ = try await suite.research.videos(handle: "@glowco", days: 7, until: until, limit: 5)
         _ = try await suite.research.hashtagVideos(["skincare"], days: 7, until: until, limit: 5)
         _ = try await suite.business.audience(handle: "@glowco")
-        _ = try await suite.ads.launch(CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t"), idempotencyKey: "k")
+        _ = try await suite.ads.launch(
+            CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t"), idempotencyKey: "k")
         _ = try await suite.shop.searchProducts(pageSize: 5)
         _ = try await suite.shopify.levels(inventoryItemId: "i")
-        _ = try await suite.claude.send(ClaudeRequest(model: "claude-sonnet-5-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
+        _ = try await suite.claude.send(
+            ClaudeRequest(model: "claude-sonnet-5-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
         #expect(transport.count == 0)
     }
 
@@ -144,8 +159,10 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
 
     @Test func settingsChooseLiveClientsAndBaseURLs() throws {
         let settings = try Settings(environment: [
-            "TIKTOK_PROVIDER_MODE": "live", "TIKTOK_CLIENT_KEY": "ck", "TIKTOK_CLIENT_SECRET": "cs", "CLAUDE_MODE": "live", "ANTHROPIC_API_KEY": "sk",
-            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "STUDIO_URL": "https://studio.example", "CLAUDE_PRICES": #"{"claude-sonnet-5-5": [4, 20]}"#,
+            "TIKTOK_PROVIDER_MODE": "live", "TIKTOK_CLIENT_KEY": "ck", "TIKTOK_CLIENT_SECRET": "cs", "CLAUDE_MODE": "live",
+            "ANTHROPIC_API_KEY": "sk",
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "STUDIO_URL": "https://studio.example",
+            "CLAUDE_PRICES": #"{"claude-sonnet-5-5": [4, 20]}"#,
         ])
         let suite = try ProviderSuite.make(settings: settings, transport: CountingTransport())
         #expect(suite.claude is AnthropicClient)
@@ -170,7 +187,9 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         let server = FakeServer { request, _ in
             guard request.header("authorization") == "Bearer id-token-for-\(baseURL.value)" else { return FakeReply(status: 401) }
             if request.path == "/v1/renders" {
-                guard request.json?["script"] == "Hook: glow", request.json?["aspect_ratio"] == "9:16" else { return FakeReply(status: 400) }
+                guard request.json?["script"] == "Hook: glow", request.json?["aspect_ratio"] == "9:16" else {
+                    return FakeReply(status: 400)
+                }
                 return .json(["video_url": .string(baseURL.value + "/files/v1.mp4")])
             }
             return FakeReply(status: 200, body: video)
@@ -187,12 +206,14 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
 
     @Test func aVideoURLOffTheStudioHostIsRefusedWithoutFetchingIt() async throws {
         let server = FakeServer { request, _ in
-            request.path == "/v1/renders" ? .json(["video_url": "http://169.254.169.254/computeMetadata/v1/token"]) : FakeReply(status: 200, body: Data("x".utf8))
+            request.path == "/v1/renders"
+                ? .json(["video_url": "http://169.254.169.254/computeMetadata/v1/token"]) : FakeReply(status: 200, body: Data("x".utf8))
         }
         try await server.run { base in
             let studio = LiveStudio(baseURL: base, tokens: FixedTokens(), transport: CurlTransport())
             let error = await #expect(throws: ProviderError.self) {
-                try await studio.render(RenderRequest(script: "Hook", style: "s", durationSeconds: 5), into: NSTemporaryDirectory() + "studio-x")
+                try await studio.render(
+                    RenderRequest(script: "Hook", style: "s", durationSeconds: 5), into: NSTemporaryDirectory() + "studio-x")
             }
             #expect(error?.code == "foreign_video_url")
         }

@@ -53,7 +53,10 @@ import Testing
     }
 
     @Test(arguments: factSheet) func oneHourWrite(_ row: Row) throws {
-        #expect(close(try cost(row.model, ClaudeUsage(cacheCreationInputTokens: Self.tenth, cacheCreation1hInputTokens: Self.tenth)), row.write1h / 10))
+        #expect(
+            close(
+                try cost(row.model, ClaudeUsage(cacheCreationInputTokens: Self.tenth, cacheCreation1hInputTokens: Self.tenth)),
+                row.write1h / 10))
     }
 
     @Test(arguments: factSheet) func cacheRead(_ row: Row) throws {
@@ -68,7 +71,8 @@ import Testing
     }
 
     @Test func allCountersCombine() throws {
-        let usage = ClaudeUsage(inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 1500, cacheReadInputTokens: 3000, cacheCreation1hInputTokens: 1000)
+        let usage = ClaudeUsage(
+            inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 1500, cacheReadInputTokens: 3000, cacheCreation1hInputTokens: 1000)
         // sonnet 5.5: (12*2 + 500*2.5 + 1000*4 + 3000*0.1 + 7*10) / 1e6
         #expect(close(try cost("claude-sonnet-5-5", usage), (24 + 1250 + 4000 + 300 + 70) / 1e6))
     }
@@ -83,7 +87,10 @@ import Testing
     }
 
     @Test func minimumsAndRetirementsAreThoseOfTheFactSheet() throws {
-        let minimums = ["claude-sonnet-5-5": 512, "claude-opus-5-5": 512, "claude-haiku-5-5": 512, "claude-sonnet-5": 1024, "claude-opus-4-7": 2048, "claude-opus-4-6": 4096, "claude-haiku-4-5": 4096]
+        let minimums = [
+            "claude-sonnet-5-5": 512, "claude-opus-5-5": 512, "claude-haiku-5-5": 512, "claude-sonnet-5": 1024, "claude-opus-4-7": 2048,
+            "claude-opus-4-6": 4096, "claude-haiku-4-5": 4096,
+        ]
         for (model, minimum) in minimums { #expect(Self.catalog.model(model)?.minimumCacheableTokens == minimum, "\(model)") }
         let day = Timestamp.parse("2026-11-30T00:00:00Z")!
         #expect(Self.catalog.model("claude-sonnet-4-5")?.retires == day)
@@ -94,20 +101,23 @@ import Testing
     }
 
     @Test func pricesCanBeAddedAndOverriddenWithTheSameShape() throws {
-        let custom = try ModelCatalog.standard.applying(overrides: """
-            {"claude-sonnet-5-5": {"input": 3}, "claude-next": {"input": 1, "output": 2, "cache_read": 0.05, "min_cacheable_tokens": 2048,
-             "retires": "2027-06-01", "aliases": ["claude-next-20270101"], "long_context": {"above_tokens": 200000, "input": 2, "output": 4}},
-             "claude-short": [0.5, 1]}
-            """)
+        let custom = try ModelCatalog.standard.applying(
+            overrides: """
+                {"claude-sonnet-5-5": {"input": 3}, "claude-next": {"input": 1, "output": 2, "cache_read": 0.05, "min_cacheable_tokens": 2048,
+                 "retires": "2027-06-01", "aliases": ["claude-next-20270101"], "long_context": {"above_tokens": 200000, "input": 2, "output": 4}},
+                 "claude-short": [0.5, 1]}
+                """)
         #expect(custom.model("claude-sonnet-5-5")?.price == TokenPrice(input: 3, output: 10))
         #expect(custom.model("claude-sonnet-5-5")?.cacheReadMultiplier == 0.05, "fields not given keep their values")
         let next = try #require(custom.model("claude-next-20270101"))
         #expect(next.id == "claude-next" && next.minimumCacheableTokens == 2048 && next.cacheReadMultiplier == 0.05)
         #expect(next.longContext?.threshold == 200_000 && next.retires == Timestamp.parse("2027-06-01T00:00:00Z"))
         #expect(custom.model("claude-short")?.price == TokenPrice(input: 0.5, output: 1))
-        for (bad, problem) in [(#"{"x": [1]}"#, "x must be [input, output]"), (#"{"x": {"input": 1}}"#, "x is a new model"),
-                               (#"{"claude-sonnet-5-5": {"inptu": 1}}"#, "unknown field inptu"), (#"[1]"#, "not a JSON object"),
-                               (#"{"claude-sonnet-5-5": {"retires": "soon"}}"#, "retires must be a yyyy-mm-dd date")] {
+        for (bad, problem) in [
+            (#"{"x": [1]}"#, "x must be [input, output]"), (#"{"x": {"input": 1}}"#, "x is a new model"),
+            (#"{"claude-sonnet-5-5": {"inptu": 1}}"#, "unknown field inptu"), (#"[1]"#, "not a JSON object"),
+            (#"{"claude-sonnet-5-5": {"retires": "soon"}}"#, "retires must be a yyyy-mm-dd date"),
+        ] {
             let error = #expect(throws: SettingsError.self) { try ModelCatalog.standard.applying(overrides: bad) }
             #expect(error?.variable == "CLAUDE_PRICES" && error?.problem.contains(problem) == true, "\(bad): \(error?.problem ?? "")")
         }
@@ -143,7 +153,9 @@ import Testing
         #expect(second.inputTokens == 4 + MockClaude.tokens("Another task"), "only what follows the breakpoint is plain input")
         now.advance(301)
         let third = try await mock.send(cached).usage
-        #expect(third.cacheCreationInputTokens == prefix && third.cacheReadInputTokens == 0, "the read at 299 s refreshed it to 599 s; 600 s is past")
+        #expect(
+            third.cacheCreationInputTokens == prefix && third.cacheReadInputTokens == 0,
+            "the read at 299 s refreshed it to 599 s; 600 s is past")
     }
 
     @Test func aOneHourEntryOutlivesFiveMinutesAndIsReportedAsAOneHourWrite() async throws {
@@ -152,7 +164,9 @@ import Testing
         let first = try await mock.send(request([SystemBlock(Self.long, cache: .oneHour)])).usage
         #expect(first.cacheCreation1hInputTokens == MockClaude.tokens(Self.long))
         now.advance(3000)
-        #expect(try await mock.send(request([SystemBlock(Self.long, cache: .oneHour)])).usage.cacheReadInputTokens == MockClaude.tokens(Self.long))
+        #expect(
+            try await mock.send(request([SystemBlock(Self.long, cache: .oneHour)])).usage.cacheReadInputTokens
+                == MockClaude.tokens(Self.long))
     }
 
     @Test func aPrefixUnderTheModelsMinimumNeverCaches() async throws {

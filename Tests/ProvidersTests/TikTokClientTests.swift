@@ -16,18 +16,26 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
                     return .json(["data": [:], "error": ["code": "invalid_params", "message": "user not found", "log_id": "log_42"]])
                 }
                 return .json([
-                    "data": ["display_name": "Glow Co", "bio_description": "Skincare", "is_verified": true, "follower_count": 120000,
-                             "following_count": 12, "likes_count": 3_400_000, "video_count": 210],
+                    "data": [
+                        "display_name": "Glow Co", "bio_description": "Skincare", "is_verified": true, "follower_count": 120000,
+                        "following_count": 12, "likes_count": 3_400_000, "video_count": 210,
+                    ],
                     "error": ["code": "ok", "message": "", "log_id": "log_1"],
                 ])
             case "/v2/research/video/query/":
                 let page = request.json?["cursor"] == nil ? 0 : 1
-                let videos: JSONValue = .array((0..<2).map { i in
-                    ["id": .number(7000 + page * 10 + i), "video_description": "clip", "create_time": 1_799_000_000, "view_count": 1000,
-                     "like_count": 100, "comment_count": 5, "share_count": 2, "hashtag_names": ["skincare"]]
-                })
-                return .json(["data": ["videos": videos, "cursor": .number(2 * (page + 1)), "search_id": "s-1", "has_more": .bool(page == 0)],
-                              "error": ["code": "ok", "message": "", "log_id": "log_2"]])
+                let videos: JSONValue = .array(
+                    (0..<2).map { i in
+                        [
+                            "id": .number(7000 + page * 10 + i), "video_description": "clip", "create_time": 1_799_000_000,
+                            "view_count": 1000,
+                            "like_count": 100, "comment_count": 5, "share_count": 2, "hashtag_names": ["skincare"],
+                        ]
+                    })
+                return .json([
+                    "data": ["videos": videos, "cursor": .number(2 * (page + 1)), "search_id": "s-1", "has_more": .bool(page == 0)],
+                    "error": ["code": "ok", "message": "", "log_id": "log_2"],
+                ])
             default: return FakeReply(status: 404)
             }
         }
@@ -35,7 +43,9 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
 
     static func client(_ base: String) -> LiveTikTokResearch {
         let transport = CurlTransport()
-        return LiveTikTokResearch(baseURL: base, appToken: TikTokAppToken(baseURL: base, clientKey: "ck", clientSecret: "s&cret", transport: transport), transport: transport, retry: quickRetry)
+        return LiveTikTokResearch(
+            baseURL: base, appToken: TikTokAppToken(baseURL: base, clientKey: "ck", clientSecret: "s&cret", transport: transport),
+            transport: transport, retry: quickRetry)
     }
 
     @Test func userInfoSendsTheDocumentedRequestWithACachedAppToken() async throws {
@@ -43,7 +53,11 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         try await server.run { base in
             let client = Self.client(base)
             let profile = try await client.userInfo(handle: "@glowco")
-            #expect(profile == TikTokProfile(handle: "@glowco", displayName: "Glow Co", bio: "Skincare", isVerified: true, followerCount: 120000, followingCount: 12, likesCount: 3_400_000, videoCount: 210))
+            #expect(
+                profile
+                    == TikTokProfile(
+                        handle: "@glowco", displayName: "Glow Co", bio: "Skincare", isVerified: true, followerCount: 120000,
+                        followingCount: 12, likesCount: 3_400_000, videoCount: 210))
             _ = try await client.userInfo(handle: "@glowco")
         }
         let requests = server.requests
@@ -70,7 +84,8 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
     @Test func videoQueriesFollowTheCursorAndSearchId() async throws {
         let server = Self.server()
         try await server.run { base in
-            let videos = try await Self.client(base).videos(handle: "@glowco", days: 7, until: Date(timeIntervalSince1970: 1_800_000_000), limit: 10)
+            let videos = try await Self.client(base).videos(
+                handle: "@glowco", days: 7, until: Date(timeIntervalSince1970: 1_800_000_000), limit: 10)
             #expect(videos.map(\.id) == ["7000", "7001", "7010", "7011"])
             #expect(videos[0].hashtags == ["skincare"])
         }
@@ -88,15 +103,21 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
     @Test func theBusinessAPIUsesAccessTokenAndTreatsNonZeroCodesAsErrors() async throws {
         let server = FakeServer { request, _ in
             if request.path.hasSuffix("/business/get/") {
-                return .json(["code": 0, "message": "OK", "request_id": "r1", "data": [
-                    "audience_ages": [["age": "18-24", "percentage": 0.4], ["age": "25-34", "percentage": 0.6]],
-                    "audience_genders": [["gender": "female", "percentage": 0.7]], "audience_countries": [["country": "US", "percentage": 0.5]],
-                ]])
+                return .json([
+                    "code": 0, "message": "OK", "request_id": "r1",
+                    "data": [
+                        "audience_ages": [["age": "18-24", "percentage": 0.4], ["age": "25-34", "percentage": 0.6]],
+                        "audience_genders": [["gender": "female", "percentage": 0.7]],
+                        "audience_countries": [["country": "US", "percentage": 0.5]],
+                    ],
+                ])
             }
             return .json(["code": 40001, "message": "Access token is invalid", "request_id": "r2", "data": [:]])
         }
         try await server.run { base in
-            let client = LiveTikTokBusiness(baseURL: base + "/open_api/v1.3", accessToken: "act.1", businessID: "b-1", advertiserID: "adv-1", transport: CurlTransport(), retry: quickRetry)
+            let client = LiveTikTokBusiness(
+                baseURL: base + "/open_api/v1.3", accessToken: "act.1", businessID: "b-1", advertiserID: "adv-1",
+                transport: CurlTransport(), retry: quickRetry)
             let audience = try await client.audience(handle: "@glowco")
             #expect(audience.ages == ["18-24": 0.4, "25-34": 0.6])
             #expect(audience.genders == ["female": 0.7])
@@ -122,12 +143,17 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
             let launched = try await client(base).launch(Self.launchSpec, idempotencyKey: "run-1:ads")
-            #expect(launched == LaunchedCampaign(
-                campaignId: api.created["/campaign/create/"]![0], adGroupId: api.created["/adgroup/create/"]![0], adId: api.created["/ad/create/"]![0]))
+            #expect(
+                launched
+                    == LaunchedCampaign(
+                        campaignId: api.created["/campaign/create/"]![0], adGroupId: api.created["/adgroup/create/"]![0],
+                        adId: api.created["/ad/create/"]![0]))
         }
         #expect(server.requests.map(\.path) == ["/campaign/create/", "/adgroup/create/", "/ad/create/"])
         let campaign = try #require(server.requests[0].json)
-        #expect(campaign["advertiser_id"] == "adv-1" && campaign["budget"] == 50 && campaign["objective_type"] == "TRAFFIC" && campaign["request_id"] == "run-1:ads")
+        #expect(
+            campaign["advertiser_id"] == "adv-1" && campaign["budget"] == 50 && campaign["objective_type"] == "TRAFFIC"
+                && campaign["request_id"] == "run-1:ads")
         let group = try #require(server.requests[1].json)
         #expect(group["schedule_start_time"] == "2027-01-15 08:00:00" && group["pacing"] == "PACING_MODE_SMOOTH")
     }
@@ -137,20 +163,25 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
             let transport = CurlTransport()
-            let campaign = try await transport.send(HTTPRequest(
-                method: "POST", url: base + "/campaign/create/", headers: [HTTPHeader("Access-Token", "act")],
-                body: Data(#"{"advertiser_id":"adv-1","campaign_name":"c","objective_type":"TRAFFIC"}"#.utf8)))
+            let campaign = try await transport.send(
+                HTTPRequest(
+                    method: "POST", url: base + "/campaign/create/", headers: [HTTPHeader("Access-Token", "act")],
+                    body: Data(#"{"advertiser_id":"adv-1","campaign_name":"c","objective_type":"TRAFFIC"}"#.utf8)))
             let campaignId = try #require(campaign.json?["data"]?["campaign_id"]?.stringValue)
             for field in MarketingAPIFake.required["/adgroup/create/"]! {
                 var body: [String: JSONValue] = [
-                    "advertiser_id": "adv-1", "campaign_id": .string(campaignId), "adgroup_name": "g", "budget_mode": "BUDGET_MODE_DAY", "budget": 50,
+                    "advertiser_id": "adv-1", "campaign_id": .string(campaignId), "adgroup_name": "g", "budget_mode": "BUDGET_MODE_DAY",
+                    "budget": 50,
                     "schedule_type": "SCHEDULE_FROM_NOW", "schedule_start_time": "2027-01-15 08:00:00", "optimization_goal": "CLICK",
                     "billing_event": "CPC", "pacing": "PACING_MODE_SMOOTH",
                 ]
                 body[field] = nil
-                let answer = try await transport.send(HTTPRequest(
-                    method: "POST", url: base + "/adgroup/create/", headers: [HTTPHeader("Access-Token", "act")], body: Data(JSONValue.object(body).jsonString.utf8)))
-                #expect(answer.json?["code"] == 40002 && answer.json?["message"]?.stringValue == "\(field): Missing data for required field.")
+                let answer = try await transport.send(
+                    HTTPRequest(
+                        method: "POST", url: base + "/adgroup/create/", headers: [HTTPHeader("Access-Token", "act")],
+                        body: Data(JSONValue.object(body).jsonString.utf8)))
+                #expect(
+                    answer.json?["code"] == 40002 && answer.json?["message"]?.stringValue == "\(field): Missing data for required field.")
             }
         }
         #expect(api.created["/adgroup/create/"] == nil)
@@ -163,13 +194,16 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
             let error = await #expect(throws: ProviderError.self) { try await client(base).launch(Self.launchSpec, idempotencyKey: "k") }
-            #expect(error?.code == "malformed_response" && error?.message.hasPrefix("\(path) answered without") == true, "\(String(describing: error))")
+            #expect(
+                error?.code == "malformed_response" && error?.message.hasPrefix("\(path) answered without") == true,
+                "\(String(describing: error))")
         }
         #expect(server.requests.last?.path == path, "nothing is called after the malformed answer")
     }
 
     @Test func aMissingCredentialNamesTheSetting() async throws {
-        let client = LiveTikTokBusiness(baseURL: "http://127.0.0.1:1", accessToken: nil, businessID: "b", advertiserID: nil, transport: CurlTransport())
+        let client = LiveTikTokBusiness(
+            baseURL: "http://127.0.0.1:1", accessToken: nil, businessID: "b", advertiserID: nil, transport: CurlTransport())
         let error = await #expect(throws: ProviderError.self) { try await client.audience(handle: "@x") }
         #expect(error?.message == "TIKTOK_BUSINESS_ACCESS_TOKEN is not set")
     }
@@ -184,22 +218,35 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 query[kv[0]] = kv[1].removingPercentEncoding
             }
-            let signed = query.filter { $0.key != "sign" && $0.key != "access_token" }.sorted { $0.key < $1.key }.map { $0.key + $0.value }.joined()
-            let expected = try? opensslHMAC(key: "shh", message: Data(("shh" + request.path + signed).utf8) + request.body + Data("shh".utf8))
+            let signed = query.filter { $0.key != "sign" && $0.key != "access_token" }.sorted { $0.key < $1.key }.map { $0.key + $0.value }
+                .joined()
+            let expected = try? opensslHMAC(
+                key: "shh", message: Data(("shh" + request.path + signed).utf8) + request.body + Data("shh".utf8))
             guard query["sign"] == expected else { return .json(["code": 106001, "message": "sign invalid"], status: 200) }
-            return .json(["code": 0, "message": "Success", "data": ["products": [
-                ["id": "p1", "title": "Serum", "status": "ACTIVATE", "skus": [["price": ["sale_price": "24.50"], "inventory": [["quantity": 30], ["quantity": 12]]]]],
-            ]]])
+            return .json([
+                "code": 0, "message": "Success",
+                "data": [
+                    "products": [
+                        [
+                            "id": "p1", "title": "Serum", "status": "ACTIVATE",
+                            "skus": [["price": ["sale_price": "24.50"], "inventory": [["quantity": 30], ["quantity": 12]]]],
+                        ]
+                    ]
+                ],
+            ])
         }
         try await server.run { base in
-            let shop = LiveTikTokShop(baseURL: base, appKey: "ak", appSecret: "shh", accessToken: "tts", shopCipher: "cipher", transport: CurlTransport(), retry: quickRetry, clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
+            let shop = LiveTikTokShop(
+                baseURL: base, appKey: "ak", appSecret: "shh", accessToken: "tts", shopCipher: "cipher", transport: CurlTransport(),
+                retry: quickRetry, clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
             let products = try await shop.searchProducts(pageSize: 10)
             #expect(products == [ShopProduct(id: "p1", title: "Serum", status: "ACTIVATE", priceUsd: 24.5, inventory: 42)])
         }
         let sent = try #require(server.requests.first)
         #expect(sent.path == "/product/202309/products/search")
         #expect(sent.header("x-tts-access-token") == "tts")
-        #expect(sent.query.contains("timestamp=1800000000") && sent.query.contains("shop_cipher=cipher") && sent.query.contains("app_key=ak"))
+        #expect(
+            sent.query.contains("timestamp=1800000000") && sent.query.contains("shop_cipher=cipher") && sent.query.contains("app_key=ak"))
     }
 }
 
@@ -207,12 +254,26 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
     @Test func throttlingOnHTTP200IsRetriedAndLevelsAreRead() async throws {
         let server = FakeServer { _, index in
             if index == 0 { return .json(["errors": [["message": "Throttled", "extensions": ["code": "THROTTLED"]]]]) }
-            return .json(["data": ["inventoryItem": ["inventoryLevels": ["edges": [
-                ["node": ["location": ["id": "gid://shopify/Location/1"], "quantities": [["name": "available", "quantity": 7], ["name": "on_hand", "quantity": 9]]]],
-            ]]]]])
+            return .json([
+                "data": [
+                    "inventoryItem": [
+                        "inventoryLevels": [
+                            "edges": [
+                                [
+                                    "node": [
+                                        "location": ["id": "gid://shopify/Location/1"],
+                                        "quantities": [["name": "available", "quantity": 7], ["name": "on_hand", "quantity": 9]],
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            ])
         }
         try await server.run { base in
-            let shopify = LiveShopifyInventory(graphQLURL: base + "/admin/api/2025-01/graphql.json", accessToken: "shpat", transport: CurlTransport(), retry: quickRetry)
+            let shopify = LiveShopifyInventory(
+                graphQLURL: base + "/admin/api/2025-01/graphql.json", accessToken: "shpat", transport: CurlTransport(), retry: quickRetry)
             let levels = try await shopify.levels(inventoryItemId: "gid://shopify/InventoryItem/5")
             #expect(levels == [InventoryLevel(locationId: "gid://shopify/Location/1", available: 7, onHand: 9)])
         }
@@ -233,7 +294,9 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             switch request.path {
             case "/v2/post/publish/video/init/":
                 let uploadURL = baseURL.value + "/upload/p_1"
-                return .json(["data": ["publish_id": "p_1", "upload_url": .string(uploadURL)], "error": ["code": "ok", "message": "", "log_id": "l"]])
+                return .json([
+                    "data": ["publish_id": "p_1", "upload_url": .string(uploadURL)], "error": ["code": "ok", "message": "", "log_id": "l"],
+                ])
             case "/upload/p_1":
                 return FakeReply(status: 201)
             default:
@@ -243,7 +306,9 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         }
         try await finishing.run { base in
             baseURL.value = base
-            let publisher = LiveTikTokPublisher(baseURL: base, accessToken: "act.user", privacyLevel: "SELF_ONLY", transport: CurlTransport(), retry: quickRetry, chunkSize: 1000, singleChunkLimit: 1000)
+            let publisher = LiveTikTokPublisher(
+                baseURL: base, accessToken: "act.user", privacyLevel: "SELF_ONLY", transport: CurlTransport(), retry: quickRetry,
+                chunkSize: 1000, singleChunkLimit: 1000)
             let result = try await publisher.publish(videoPath: path, caption: "Spring glow #skincare")
             #expect(result == PublishResult(publishId: "p_1", status: "PUBLISH_COMPLETE"))
         }
@@ -269,7 +334,9 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
 @Suite struct TikTokWebhookVerifierTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let verifier = TikTokWebhookVerifier(clientSecret: "client-secret", clock: .fixed(now))
-    static let body = Data(#"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"u1","content":"{\"comment_action\":\"insert\"}"}"#.utf8)
+    static let body = Data(
+        #"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"u1","content":"{\"comment_action\":\"insert\"}"}"#
+            .utf8)
 
     static func header(t: Int, body: Data = body, key: String = "client-secret") throws -> String {
         "t=\(t),s=" + (try opensslHMAC(key: key, message: Data("\(t).".utf8) + body))
@@ -300,7 +367,8 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
 
 @Suite struct TikTokWebhookEventTests {
     @Test func aCommentUpdateReadsItsActionAndKeepsNumericIdsToTheDigit() throws {
-        let body = #"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"biz-1","content":"{\"comment_action\":\"set_to_hidden\",\"comment_id\": 7106594312292453675,\"video_id\":\"7300000000000000001\"}"}"#
+        let body =
+            #"{"client_key":"ck","event":"comment.update","create_time":1800000000,"user_openid":"biz-1","content":"{\"comment_action\":\"set_to_hidden\",\"comment_id\": 7106594312292453675,\"video_id\":\"7300000000000000001\"}"}"#
         let event = try TikTokWebhookEvent.parse(Data(body.utf8))
         #expect(event.openId == "biz-1" && event.createTime == 1_800_000_000)
         let update = try #require(try event.commentUpdate())
@@ -309,7 +377,8 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
     }
 
     @Test func otherEventsHaveNoCommentAndMalformedOnesAreNamed() throws {
-        let publish = try TikTokWebhookEvent.parse(Data(#"{"event":"post.publish.complete","user_openid":"u","content":"{\"publish_id\":\"p\"}"}"#.utf8))
+        let publish = try TikTokWebhookEvent.parse(
+            Data(#"{"event":"post.publish.complete","user_openid":"u","content":"{\"publish_id\":\"p\"}"}"#.utf8))
         #expect(try publish.commentUpdate() == nil && publish.content["publish_id"] == "p")
         let cases: [(String, String)] = [
             (#"[1]"#, "the event body is not a JSON object"),
@@ -321,7 +390,8 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             let error = #expect(throws: AppError.self) { try TikTokWebhookEvent.parse(Data(body.utf8)) }
             #expect(error?.message == message, "\(body)")
         }
-        let noAction = try TikTokWebhookEvent.parse(Data(#"{"event":"comment.update","user_openid":"u","content":"{\"comment_id\":\"c\"}"}"#.utf8))
+        let noAction = try TikTokWebhookEvent.parse(
+            Data(#"{"event":"comment.update","user_openid":"u","content":"{\"comment_id\":\"c\"}"}"#.utf8))
         #expect(throws: AppError.invalidInput("comment.update needs content.comment_action")) { try noAction.commentUpdate() }
     }
 }

@@ -11,7 +11,8 @@ import Testing
             .json(["echo": .string(request.method + " " + request.path)], status: 201, headers: ["x-request-id": "req_1"])
         }
         try await server.run { base in
-            let response = try await transport.send(.json("POST", base + "/v1/things?x=1", ["name": "widget"], headers: [HTTPHeader("x-api-key", "k")]))
+            let response = try await transport.send(
+                .json("POST", base + "/v1/things?x=1", ["name": "widget"], headers: [HTTPHeader("x-api-key", "k")]))
             #expect(response.status == 201)
             #expect(response.header("X-Request-Id") == "req_1")
             #expect(response.json?["echo"] == "POST /v1/things")
@@ -51,7 +52,10 @@ import Testing
             let error = await #expect(throws: HTTPTransportError.self) {
                 try await transport.send(HTTPRequest(url: base + "/slow", timeout: .milliseconds(300)))
             }
-            guard case .timeout = error else { Issue.record("expected a timeout, got \(String(describing: error))"); return }
+            guard case .timeout = error else {
+                Issue.record("expected a timeout, got \(String(describing: error))")
+                return
+            }
         }
     }
 
@@ -161,11 +165,15 @@ import Testing
         let date = formatter.string(from: target)
         let dated = RetryPolicy(random: { 0 }, now: { target.addingTimeInterval(-7) })
         #expect(dated.delay(retry: 0, response: response([HTTPHeader("retry-after", date)])) == .milliseconds(7000))
-        #expect(policy.delay(retry: 0, response: response([HTTPHeader("retry-after", "600")])) == .milliseconds(500), "over 60 s falls back to backoff")
+        #expect(
+            policy.delay(retry: 0, response: response([HTTPHeader("retry-after", "600")])) == .milliseconds(500),
+            "over 60 s falls back to backoff")
     }
 
     @Test func retryableStatusesFollowTheSDK() {
-        func response(_ status: Int, _ headers: [HTTPHeader] = []) -> HTTPResponse { HTTPResponse(status: status, headers: headers, body: Data()) }
+        func response(_ status: Int, _ headers: [HTTPHeader] = []) -> HTTPResponse {
+            HTTPResponse(status: status, headers: headers, body: Data())
+        }
         for status in [408, 409, 429, 500, 502, 529] { #expect(RetryPolicy.shouldRetry(response(status)), "\(status)") }
         for status in [200, 400, 401, 403, 404, 413] { #expect(!RetryPolicy.shouldRetry(response(status)), "\(status)") }
         #expect(!RetryPolicy.shouldRetry(response(500, [HTTPHeader("x-should-retry", "false")])))

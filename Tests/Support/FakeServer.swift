@@ -1,7 +1,8 @@
+import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import NIOCore
 import Providers
 
@@ -16,8 +17,6 @@ struct ReceivedRequest: Sendable {
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-import Core
-
 /// What the fake answers.
 struct FakeReply: Sendable {
     var status: Int = 200
@@ -26,7 +25,8 @@ struct FakeReply: Sendable {
     var delay: Duration = .zero
 
     static func json(_ value: JSONValue, status: Int = 200, headers: [String: String] = [:]) -> FakeReply {
-        FakeReply(status: status, headers: headers.merging(["content-type": "application/json"]) { a, _ in a }, body: Data(value.jsonString.utf8))
+        FakeReply(
+            status: status, headers: headers.merging(["content-type": "application/json"]) { a, _ in a }, body: Data(value.jsonString.utf8))
     }
 }
 

@@ -33,7 +33,8 @@ struct OpenSSLKeys {
         let input = folder + "/message-\(UUID().uuidString)"
         try Data(message).write(to: URL(fileURLWithPath: input))
         try Data(signature).write(to: URL(fileURLWithPath: input + ".sig"))
-        return try Subprocess.run(["openssl", "dgst", "-sha256", "-verify", folder + "/public.pem", "-signature", input + ".sig", input]).succeeded
+        return try Subprocess.run(["openssl", "dgst", "-sha256", "-verify", folder + "/public.pem", "-signature", input + ".sig", input])
+            .succeeded
     }
 
     @discardableResult

@@ -6,7 +6,8 @@ import Persistence
 /// The tests' Postgres: the project's own embedded launcher on a data folder of its own,
 /// started once per test process and shared (every test works in workspaces it creates).
 enum TestDatabase {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     static let dataDir = ProcessInfo.processInfo.environment["TEST_DATA_DIR"] ?? repositoryRoot + "/.data/test"
 

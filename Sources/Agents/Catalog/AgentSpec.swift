@@ -23,7 +23,10 @@ public struct InputSpec: Sendable, Codable, Equatable {
     /// For strings: the allowed values, when the input is a choice.
     public var choices: [String]?
 
-    public init(_ name: String, _ type: FieldType, required: Bool = false, default defaultValue: JSONValue? = nil, _ description: String, choices: [String]? = nil) {
+    public init(
+        _ name: String, _ type: FieldType, required: Bool = false, default defaultValue: JSONValue? = nil, _ description: String,
+        choices: [String]? = nil
+    ) {
         self.name = name
         self.type = type
         self.required = required
@@ -88,15 +91,19 @@ public struct AgentSpec: Sendable, Codable, Equatable {
                 if let defaultValue = field.defaultValue {
                     object[field.name] = defaultValue
                 } else if field.required {
-                    throw AgentError(kind: .invalidInput, agent: name, message: "missing required input \(field.name) (\(field.type.rawValue))")
+                    throw AgentError(
+                        kind: .invalidInput, agent: name, message: "missing required input \(field.name) (\(field.type.rawValue))")
                 }
                 continue
             }
             guard field.type.accepts(value!) else {
-                throw AgentError(kind: .invalidInput, agent: name, message: "input \(field.name) must be \(field.type.rawValue), got \(value!.jsonTypeName)")
+                throw AgentError(
+                    kind: .invalidInput, agent: name,
+                    message: "input \(field.name) must be \(field.type.rawValue), got \(value!.jsonTypeName)")
             }
             if let choices = field.choices, let text = value!.stringValue, !choices.contains(text) {
-                throw AgentError(kind: .invalidInput, agent: name, message: "input \(field.name) must be one of \(choices.joined(separator: ", "))")
+                throw AgentError(
+                    kind: .invalidInput, agent: name, message: "input \(field.name) must be one of \(choices.joined(separator: ", "))")
             }
         }
         return .object(object)
@@ -106,7 +113,8 @@ public struct AgentSpec: Sendable, Codable, Equatable {
     public func validateOutput(_ output: JSONValue) throws(AgentError) {
         for field in outputs {
             guard let value = output[field.name], field.type.accepts(value) else {
-                throw AgentError(kind: .malformedOutput, agent: name, message: "output \(field.name) is missing or not \(field.type.rawValue)")
+                throw AgentError(
+                    kind: .malformedOutput, agent: name, message: "output \(field.name) is missing or not \(field.type.rawValue)")
             }
         }
     }

@@ -38,7 +38,9 @@ public struct ModelChoices: Sendable {
         if let model, let refusal = catalog.refusal(of: model, at: environment.clock.now()) {
             throw AppError.invalidInput(refusal)
         }
-        try await environment.database.withWorkspace(workspace) { try AgentModelRepository.set(model, for: agent, workspace: workspace, on: $0) }
+        try await environment.database.withWorkspace(workspace) {
+            try AgentModelRepository.set(model, for: agent, workspace: workspace, on: $0)
+        }
         return describe(agent, chosen: model)
     }
 
@@ -54,7 +56,9 @@ public struct ModelChoices: Sendable {
             if let refusal = catalog.refusal(of: model, at: now) {
                 lines.append("\(refusal); used by \(users.joined(separator: ", ")).")
             } else if let days = catalog.retiresSoon(model, at: now), let day = catalog.model(model)?.retirementDay {
-                lines.append("\(model) retires in \(days) day\(days == 1 ? "" : "s") (\(day)); used by \(users.joined(separator: ", ")). Choose another model on the agent's page.")
+                lines.append(
+                    "\(model) retires in \(days) day\(days == 1 ? "" : "s") (\(day)); used by \(users.joined(separator: ", ")). Choose another model on the agent's page."
+                )
             }
         }
         return lines
@@ -67,13 +71,19 @@ public struct ModelChoices: Sendable {
             var entry: [String: JSONValue] = [
                 "id": .string(model.id), "aliases": .array(model.aliases.map { .string($0) }),
                 "input_usd_per_mtok": .number(model.price.input), "output_usd_per_mtok": .number(model.price.output),
-                "cache_read_multiplier": .number(model.cacheReadMultiplier), "cache_write_5m_multiplier": .number(model.cacheWrite5mMultiplier),
-                "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier), "min_cacheable_tokens": .number(model.minimumCacheableTokens),
+                "cache_read_multiplier": .number(model.cacheReadMultiplier),
+                "cache_write_5m_multiplier": .number(model.cacheWrite5mMultiplier),
+                "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier),
+                "min_cacheable_tokens": .number(model.minimumCacheableTokens),
                 "retires": model.retirementDay.map { .string($0) } ?? .null,
-                "status": .string(model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current"),
+                "status": .string(
+                    model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current"),
             ]
             if let tier = model.longContext {
-                entry["long_context"] = ["above_tokens": .number(tier.threshold), "input_usd_per_mtok": .number(tier.price.input), "output_usd_per_mtok": .number(tier.price.output)]
+                entry["long_context"] = [
+                    "above_tokens": .number(tier.threshold), "input_usd_per_mtok": .number(tier.price.input),
+                    "output_usd_per_mtok": .number(tier.price.output),
+                ]
             }
             return .object(entry)
         }

@@ -66,7 +66,9 @@ public struct AgentContext: Sendable {
             do {
                 return try OutputParser.decode(T.self, from: second.text)
             } catch let again as OutputParser.Problem {
-                throw AgentError(kind: .malformedOutput, agent: agentName, message: "model output was not valid after one repair attempt: \(again.message)")
+                throw AgentError(
+                    kind: .malformedOutput, agent: agentName,
+                    message: "model output was not valid after one repair attempt: \(again.message)")
             }
         }
     }
@@ -101,7 +103,8 @@ public enum OutputParser {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
-        case .keyNotFound(let key, let context): return "missing key \((path(context).isEmpty ? "" : path(context) + ".") + key.stringValue)"
+        case .keyNotFound(let key, let context):
+            return "missing key \((path(context).isEmpty ? "" : path(context) + ".") + key.stringValue)"
         case .typeMismatch(let type, let context): return "\(path(context)) is not \(type)"
         case .valueNotFound(_, let context): return "\(path(context)) is null"
         case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"

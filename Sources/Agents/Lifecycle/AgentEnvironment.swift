@@ -18,7 +18,8 @@ public struct AgentEnvironment: Sendable {
     public var logger: Logger
 
     public init(
-        database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock, tierModels: [ModelTier: String] = Settings.defaultModels,
+        database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock,
+        tierModels: [ModelTier: String] = Settings.defaultModels,
         mediaDir: String = ".data/media", clock: Clock = .system,
         ids: UUIDSource = .random, logger: Logger = Logger(label: "agents")
     ) {

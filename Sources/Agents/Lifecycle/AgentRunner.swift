@@ -33,7 +33,8 @@ public struct AgentRunner: Sendable {
         _ name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID? = nil, workflowStep: WorkflowStepID? = nil
     ) async throws -> AgentRunResult {
         let body = try agentBody(name)
-        return try await run(name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, body: body)
+        return try await run(
+            name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, body: body)
     }
 
     /// The same lifecycle around an arbitrary body (the orchestrator's synthesis node uses it so its
@@ -42,7 +43,9 @@ public struct AgentRunner: Sendable {
         name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
         body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue
     ) async throws -> AgentRunResult {
-        let start = AgentRunStart(id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep)
+        let start = AgentRunStart(
+            id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: workspace, workflowRun: workflowRun,
+            workflowStep: workflowStep)
         let run = try await environment.database.withWorkspace(workspace) { c in
             var run = start
             try run.record(on: c)
@@ -69,7 +72,9 @@ public struct AgentRunner: Sendable {
     /// transactions (the engine folds them into the step's): `run` must already be recorded
     /// (`AgentRunStart.record`). On success the returned `AgentRunFinish` is recorded by the
     /// caller; on failure the run is closed here as failed and `AgentError` thrown.
-    public func execute(_ run: AgentRunStart, body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue) async throws -> AgentRunFinish {
+    public func execute(_ run: AgentRunStart, body: @Sendable (JSONValue, AgentContext) async throws -> JSONValue) async throws
+        -> AgentRunFinish
+    {
         let started = ContinuousClock.now
         let (id, name, workspace, workflowRun) = (run.id, run.name, run.workspace, run.workflowRun)
         let context = AgentContext(
@@ -84,9 +89,12 @@ public struct AgentRunner: Sendable {
             let message = (failure as? AgentError)?.message ?? (error is CancellationError ? "cancelled" : "\(error)")
             let latency = started.millisecondsElapsed
             _ = try? await uncancelled { [environment] in
-                try await environment.database.withWorkspace(workspace) { try run.recordFailure(message, latencyMs: latency, trace: trace, on: $0) }
+                try await environment.database.withWorkspace(workspace) {
+                    try run.recordFailure(message, latencyMs: latency, trace: trace, on: $0)
+                }
             }
-            environment.logger.debug("agent run failed", metadata: ["agent.name": "\(name)", "agent.run_id": "\(id)", "error": "\(message)"])
+            environment.logger.debug(
+                "agent run failed", metadata: ["agent.name": "\(name)", "agent.run_id": "\(id)", "error": "\(message)"])
             if var agentError = failure as? AgentError {
                 agentError.agentRunId = id
                 throw agentError
@@ -96,7 +104,10 @@ public struct AgentRunner: Sendable {
     }
 
     static func event(_ name: String, _ id: AgentRunID, _ agent: String, _ run: WorkflowRunID?) -> JSONValue {
-        ["event": .string(name), "agent_run_id": .string(id.description), "agent_name": .string(agent), "workflow_run_id": run.map { .string($0.description) } ?? .null]
+        [
+            "event": .string(name), "agent_run_id": .string(id.description), "agent_name": .string(agent),
+            "workflow_run_id": run.map { .string($0.description) } ?? .null,
+        ]
     }
 }
 
@@ -118,7 +129,9 @@ public struct AgentRunStart: Sendable {
     /// The workspace's choice of model for this agent, read when the run is recorded.
     public private(set) var chosenModel: String?
 
-    public init(id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?) {
+    public init(
+        id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?
+    ) {
         self.id = id
         self.name = name
         self.input = input
@@ -130,8 +143,12 @@ public struct AgentRunStart: Sendable {
     /// Also reads the workspace's model choice for the agent into `chosenModel`.
     public mutating func record(on connection: Connection) throws {
         chosenModel = try AgentModelRepository.model(for: name, on: connection)
-        _ = try AgentRunRepository.start(id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input, on: connection)
-        try OutboxRepository.append(topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace, on: connection)
+        _ = try AgentRunRepository.start(
+            id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input,
+            on: connection)
+        try OutboxRepository.append(
+            topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace,
+            on: connection)
     }
 
     /// Writes the run's pending trace rows, closes it as failed with `message` and appends
@@ -140,7 +157,9 @@ public struct AgentRunStart: Sendable {
         try ClaudeGateway.flush(trace, on: connection)
         try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latencyMs, on: connection)
         try OutboxRepository.append(
-            topic: "audit-event", payload: AgentRunner.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]), workspace: workspace,
+            topic: "audit-event",
+            payload: AgentRunner.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]),
+            workspace: workspace,
             on: connection)
     }
 }
@@ -156,9 +175,11 @@ public struct AgentRunFinish: Sendable {
 
     public func record(on connection: Connection) throws -> AgentRunResult {
         try ClaudeGateway.flush(trace, on: connection)
-        let row = try AgentRunRepository.finish(start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs, on: connection)
+        let row = try AgentRunRepository.finish(
+            start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs, on: connection)
         try OutboxRepository.append(
-            topic: "audit-event", payload: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace, on: connection)
+            topic: "audit-event", payload: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun),
+            workspace: start.workspace, on: connection)
         return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
     }
 

@@ -44,7 +44,8 @@ public struct ClaudeGateway: Sendable {
     /// before anything is reserved or sent; an answer cut off at `max_tokens` is asked again once
     /// with twice the budget; a refusal or a second cut-off fails the call naming it.
     public func callClaudeCached(
-        system: [SystemBlock], user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil, model: String? = nil,
+        system: [SystemBlock], user: String, maxTokens: Int = 2048, isSynthesis: Bool = false, workflowSlug: String? = nil,
+        model: String? = nil,
         tools: [ClaudeTool] = []
     ) async throws -> ClaudeCall {
         guard let trace = TraceContext.current else {
@@ -75,7 +76,8 @@ public struct ClaudeGateway: Sendable {
         var step = AgentStep(
             id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex,
             kind: .llmCall, name: name, model: request.model, systemPrompt: system, userPrompt: user, responseText: nil, promptHash: hash,
-            inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false,
+            inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0,
+            cacheHit: false,
             request: [
                 "max_tokens": .number(request.maxTokens), "mode": .string(environment.claudeMode.rawValue),
                 "cache": .array(request.system.map { $0.cache.map { .string($0.rawValue) } ?? .null }),
@@ -101,8 +103,12 @@ public struct ClaudeGateway: Sendable {
             "stop_reason": call.stopReason.map { .string($0) } ?? .null,
             "usage": [
                 "input_tokens": .number(usage.inputTokens), "output_tokens": .number(usage.outputTokens),
-                "cache_creation_input_tokens": .number(usage.cacheCreationInputTokens), "cache_read_input_tokens": .number(usage.cacheReadInputTokens),
-                "cache_creation": ["ephemeral_5m_input_tokens": .number(usage.cacheCreation5mInputTokens), "ephemeral_1h_input_tokens": .number(usage.cacheCreation1hInputTokens)],
+                "cache_creation_input_tokens": .number(usage.cacheCreationInputTokens),
+                "cache_read_input_tokens": .number(usage.cacheReadInputTokens),
+                "cache_creation": [
+                    "ephemeral_5m_input_tokens": .number(usage.cacheCreation5mInputTokens),
+                    "ephemeral_1h_input_tokens": .number(usage.cacheCreation1hInputTokens),
+                ],
             ],
         ]
         if !call.toolUses.isEmpty {
@@ -148,9 +154,11 @@ public struct ClaudeGateway: Sendable {
         let stepIndex = Int(trace.stepCounter.next())
         let started = ContinuousClock.now
         var step = AgentStep(
-            id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex, kind: kind,
+            id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex,
+            kind: kind,
             name: name, model: nil, systemPrompt: nil, userPrompt: nil, responseText: nil, promptHash: nil, inputTokens: 0, outputTokens: 0,
-            cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false, request: request, response: nil,
+            cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, latencyMs: 0, cacheHit: false, request: request,
+            response: nil,
             error: nil, createdAt: environment.clock.now())
         do {
             let result = try await body()
@@ -168,7 +176,9 @@ public struct ClaudeGateway: Sendable {
 
     /// Sends `request` against a reservation; returns the call and the settlement its trace row
     /// must carry.
-    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (ClaudeCall, (reference: String, amount: Double)) {
+    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (
+        ClaudeCall, (reference: String, amount: Double)
+    ) {
         let models = environment.providers.models
         let reference = "\(trace.agentRunID):\(stepIndex)"
         guard let estimate = models.ceiling(of: request) else {
@@ -184,7 +194,9 @@ public struct ClaudeGateway: Sendable {
         } catch {
             let database = environment.database
             _ = try? await uncancelled {
-                try await database.withWorkspace(trace.workspaceID) { c in try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, on: c) }
+                try await database.withWorkspace(trace.workspaceID) { c in
+                    try SpendLedgerRepository.settle(.claude, reference: reference, amount: 0, on: c)
+                }
             }
             throw error
         }
@@ -205,9 +217,13 @@ public struct ClaudeGateway: Sendable {
             try AgentStepRepository.recording(agent: agent, promptHash: hash, on: c)
         }
         guard let recorded else {
-            throw ClaudeError(kind: .missingRecording, message: "no recorded Claude call for agent \(agent) with prompt hash \(hash.prefix(16)); record one in mock or live mode first")
+            throw ClaudeError(
+                kind: .missingRecording,
+                message:
+                    "no recorded Claude call for agent \(agent) with prompt hash \(hash.prefix(16)); record one in mock or live mode first")
         }
-        return ClaudeCall(text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true, stopReason: "end_turn")
+        return ClaudeCall(
+            text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true, stopReason: "end_turn")
     }
 
     /// Writes a Claude call's trace row with the rows pending before it, then settles a live
@@ -248,11 +264,15 @@ public struct ClaudeGateway: Sendable {
         switch error {
         case let error as AgentError: error
         case let error as ClaudeError:
-            AgentError(kind: .claude, agent: agent, message: error.description, isTransient: error.isTransient, retryAfter: error.retryAfter, claudeKind: error.kind)
-        case let error as ProviderError: AgentError(kind: .provider, agent: agent, message: error.description, isTransient: error.isTransient)
+            AgentError(
+                kind: .claude, agent: agent, message: error.description, isTransient: error.isTransient, retryAfter: error.retryAfter,
+                claudeKind: error.kind)
+        case let error as ProviderError:
+            AgentError(kind: .provider, agent: agent, message: error.description, isTransient: error.isTransient)
         case let error as SpendCapExceeded: AgentError(kind: .spendCap, agent: agent, message: error.description)
         case let error as MediaError: AgentError(kind: .provider, agent: agent, message: error.description)
-        case let error as DatabaseError: AgentError(kind: .failed, agent: agent, message: "database: \(error)", isTransient: error.isUnavailable)
+        case let error as DatabaseError:
+            AgentError(kind: .failed, agent: agent, message: "database: \(error)", isTransient: error.isUnavailable)
         case is CancellationError: error
         default: AgentError(kind: .failed, agent: agent, message: "\(error)")
         }

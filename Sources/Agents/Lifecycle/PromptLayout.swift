@@ -108,7 +108,8 @@ public struct BrandContext: Sendable, Equatable {
     }
 
     var stored: StoredRunContext {
-        StoredRunContext(handle: handle, data: (try? JSONValue.from(Data(profile: profile, videos: videos))) ?? [:], text: text, builtAt: builtAt)
+        StoredRunContext(
+            handle: handle, data: (try? JSONValue.from(Data(profile: profile, videos: videos))) ?? [:], text: text, builtAt: builtAt)
     }
 }
 

@@ -9,11 +9,16 @@ public struct ContentStrategist: Agent {
     public static let spec = AgentSpec(
         name: "content_strategist", title: "Content Strategist",
         description: "Turns trends, audience and performance into content pillars and a two-week calendar.",
-        inputs: [.handle, .targetType, .notes,
-                 InputSpec("trends", .object, "Trend Scout output"), InputSpec("audience", .object, "Audience Analyst output"),
-                 InputSpec("performance", .object, "Performance Analyst output"), InputSpec("comments", .object, "Comment Triage output")],
+        inputs: [
+            .handle, .targetType, .notes,
+            InputSpec("trends", .object, "Trend Scout output"), InputSpec("audience", .object, "Audience Analyst output"),
+            InputSpec("performance", .object, "Performance Analyst output"), InputSpec("comments", .object, "Comment Triage output"),
+        ],
         options: [InputSpec("posts_per_week", .integer, default: 4, "Target cadence")],
-        outputs: [OutputSpec("summary", .string, "The strategy"), OutputSpec("pillars", .array, "Content pillars"), OutputSpec("calendar", .array, "Planned posts")],
+        outputs: [
+            OutputSpec("summary", .string, "The strategy"), OutputSpec("pillars", .array, "Content pillars"),
+            OutputSpec("calendar", .array, "Planned posts"),
+        ],
         workflows: ["campaign_launch", "post_launch_loop"])
 
     struct Post: Codable, Sendable {
@@ -31,7 +36,9 @@ public struct ContentStrategist: Agent {
 
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         var evidence: [String] = []
-        for key in ["trends", "audience", "performance", "comments"] { if let value = input[key] { evidence.append("\(key): \(value.jsonString)") } }
+        for key in ["trends", "audience", "performance", "comments"] {
+            if let value = input[key] { evidence.append("\(key): \(value.jsonString)") }
+        }
         let output = try await context.claudeJSON(
             Output.self, role: "You are a TikTok content strategist.", brand: try await context.brandContext(handle: input.handle),
             task: """
@@ -41,7 +48,8 @@ public struct ContentStrategist: Agent {
                 Plan the next two weeks of content for \(input.handle).
                 """,
             example: [
-                "summary": "Lead with routine tutorials, ride one trend a week, and close every video on the shop link. | Focus on reveals and duets to reach new viewers.",
+                "summary":
+                    "Lead with routine tutorials, ride one trend a week, and close every video on the shop link. | Focus on reveals and duets to reach new viewers.",
                 "pillars": ["Routines", "Myth-busting", "Behind the scenes"],
                 "calendar": [
                     ["day": "Monday", "idea": "Night routine in five steps", "format": "tutorial | reveal | duet"],
@@ -78,19 +86,27 @@ public struct ScriptWriter: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let count = input.int("count") ?? 2
         var output = try await context.claudeJSON(
-            Output.self, role: "You are a TikTok scriptwriter. Hooks land in the first two seconds; scripts fit 15-60 seconds.", brand: try await context.brandContext(handle: input.handle),
+            Output.self, role: "You are a TikTok scriptwriter. Hooks land in the first two seconds; scripts fit 15-60 seconds.",
+            brand: try await context.brandContext(handle: input.handle),
             task: "\(input.briefContext)\nStrategy: \(input["strategy"]!.jsonString)\nWrite \(count) scripts for \(input.handle).",
             example: [
                 "scripts": [
-                    ["title": "Night routine in five steps", "hook": "You're doing your night routine backwards.",
-                     "body": "Step one: cleanse. Step two: treat. Step three: hydrate. Step four: seal. Step five: sleep.",
-                     "cta": "Tap the shop link for the full set. | Follow for part two.", "duration_seconds": 35],
-                    ["title": "Three SPF myths", "hook": "Stop skipping SPF on cloudy days.", "body": "Myth one... Myth two... Myth three...",
-                     "cta": "Save this for summer.", "duration_seconds": 28],
-                ],
+                    [
+                        "title": "Night routine in five steps", "hook": "You're doing your night routine backwards.",
+                        "body": "Step one: cleanse. Step two: treat. Step three: hydrate. Step four: seal. Step five: sleep.",
+                        "cta": "Tap the shop link for the full set. | Follow for part two.", "duration_seconds": 35,
+                    ],
+                    [
+                        "title": "Three SPF myths", "hook": "Stop skipping SPF on cloudy days.",
+                        "body": "Myth one... Myth two... Myth three...",
+                        "cta": "Save this for summer.", "duration_seconds": 28,
+                    ],
+                ]
             ])
         output.scripts = Array(output.scripts.prefix(max(count, 1)))
-        guard !output.scripts.isEmpty else { throw AgentError(kind: .malformedOutput, agent: Self.spec.name, message: "no scripts were written") }
+        guard !output.scripts.isEmpty else {
+            throw AgentError(kind: .malformedOutput, agent: Self.spec.name, message: "no scripts were written")
+        }
         return try JSONValue.from(output)
     }
 }
@@ -120,25 +136,34 @@ public struct ContentProducer: Agent {
 
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let scripts = input["scripts"]?["scripts"]?.arrayValue ?? []
-        guard !scripts.isEmpty else { throw AgentError(kind: .invalidInput, agent: Self.spec.name, message: "input scripts has no scripts") }
+        guard !scripts.isEmpty else {
+            throw AgentError(kind: .invalidInput, agent: Self.spec.name, message: "input scripts has no scripts")
+        }
         let mode = Transcoder.Mode(rawValue: input.string("fit") ?? "fit") ?? .fit
         let folder = context.environment.mediaDir + "/" + context.workspace.description
         var assets: [Asset] = []
         for script in scripts {
             let title = script["title"]?.stringValue ?? "untitled"
             let text = [script["hook"], script["body"], script["cta"]].compactMap { $0?.stringValue }.joined(separator: "\n")
-            let request = RenderRequest(script: text, style: "brand:" + input.handle, durationSeconds: script["duration_seconds"]?.intValue ?? 30)
+            let request = RenderRequest(
+                script: text, style: "brand:" + input.handle, durationSeconds: script["duration_seconds"]?.intValue ?? 30)
             // Trace rows and outputs name files, never the server's folders.
             let rendered = try await context.traceStep(.providerCall, "studio.render", request: ["title": .string(title)]) {
                 URL(fileURLWithPath: try await context.providers.studio.render(request, into: folder)).lastPathComponent
             }
             let assetId = "tiktok-" + Crypto.sha256Hex(text + mode.rawValue).prefix(16)
-            let info = try await context.traceStep(.skillCall, "ffmpeg.transcode", request: ["input": .string(rendered), "mode": .string(mode.rawValue)]) {
-                let info = try await context.providers.transcoder.toTikTok(input: folder + "/" + rendered, output: MediaAsset.path(assetId, in: folder), mode: mode, maxSeconds: 60)
-                return ["width": .number(info.width), "height": .number(info.height), "duration": .number(info.durationSeconds)] as JSONValue
+            let info = try await context.traceStep(
+                .skillCall, "ffmpeg.transcode", request: ["input": .string(rendered), "mode": .string(mode.rawValue)]
+            ) {
+                let info = try await context.providers.transcoder.toTikTok(
+                    input: folder + "/" + rendered, output: MediaAsset.path(assetId, in: folder), mode: mode, maxSeconds: 60)
+                return ["width": .number(info.width), "height": .number(info.height), "duration": .number(info.durationSeconds)]
+                    as JSONValue
             }
-            assets.append(Asset(scriptTitle: title, assetId: assetId, url: MediaAsset.url(assetId), width: info["width"]?.intValue ?? 0,
-                                height: info["height"]?.intValue ?? 0, durationSeconds: info["duration"]?.doubleValue ?? 0))
+            assets.append(
+                Asset(
+                    scriptTitle: title, assetId: assetId, url: MediaAsset.url(assetId), width: info["width"]?.intValue ?? 0,
+                    height: info["height"]?.intValue ?? 0, durationSeconds: info["duration"]?.doubleValue ?? 0))
         }
         return try JSONValue.from(["assets": assets])
     }
@@ -150,8 +175,10 @@ public struct CaptionWriter: Agent {
     public static let spec = AgentSpec(
         name: "caption_writer", title: "Caption Writer",
         description: "Writes a caption and hashtags for each script, within TikTok's length limit.",
-        inputs: [.handle, .targetType, .notes, InputSpec("scripts", .object, required: true, "Script Writer output"),
-                 InputSpec("assets", .object, "Content Producer output")],
+        inputs: [
+            .handle, .targetType, .notes, InputSpec("scripts", .object, required: true, "Script Writer output"),
+            InputSpec("assets", .object, "Content Producer output"),
+        ],
         outputs: [OutputSpec("captions", .array, "Caption and hashtags per script")],
         humanTouchpoints: ["Captions are reviewed at the approval gate"],
         workflows: ["campaign_launch"])
@@ -167,11 +194,27 @@ public struct CaptionWriter: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let titles = input["scripts"]?["scripts"]?.arrayValue?.compactMap { $0["title"]?.stringValue } ?? []
         var output = try await context.claudeJSON(
-            Output.self, role: "You write TikTok captions: a line that earns the tap, then three to five hashtags. At most 150 characters before hashtags.", brand: try await context.brandContext(handle: input.handle),
-            task: "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nWrite one caption per script, in order, for \(input.handle).",
+            Output.self,
+            role:
+                "You write TikTok captions: a line that earns the tap, then three to five hashtags. At most 150 characters before hashtags.",
+            brand: try await context.brandContext(handle: input.handle),
+            task:
+                "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nWrite one caption per script, in order, for \(input.handle).",
             example: [
-                "captions": .array(titles.isEmpty ? [["script_title": "Night routine in five steps", "caption": "Five steps. Zero guesswork.", "hashtags": ["#skincare", "#nightroutine"]]]
-                    : titles.map { ["script_title": .string($0), "caption": "Five steps. Zero guesswork. | The routine that finally stuck.", "hashtags": ["#skincare", "#routine", "#fyp"]] }),
+                "captions": .array(
+                    titles.isEmpty
+                        ? [
+                            [
+                                "script_title": "Night routine in five steps", "caption": "Five steps. Zero guesswork.",
+                                "hashtags": ["#skincare", "#nightroutine"],
+                            ]
+                        ]
+                        : titles.map {
+                            [
+                                "script_title": .string($0), "caption": "Five steps. Zero guesswork. | The routine that finally stuck.",
+                                "hashtags": ["#skincare", "#routine", "#fyp"],
+                            ]
+                        })
             ])
         for index in output.captions.indices { output.captions[index].caption = String(output.captions[index].caption.prefix(2200)) }
         return try JSONValue.from(output)
@@ -184,10 +227,14 @@ public struct ComplianceReviewer: Agent {
     public static let spec = AgentSpec(
         name: "compliance_reviewer", title: "Compliance Reviewer",
         description: "Checks scripts and captions against TikTok community guidelines and advertising rules; flags risky claims.",
-        inputs: [.handle, .targetType, .notes, InputSpec("scripts", .object, required: true, "Script Writer output"),
-                 InputSpec("captions", .object, required: true, "Caption Writer output")],
-        outputs: [OutputSpec("approved", .boolean, "Whether it can go to human approval as is"), OutputSpec("issues", .array, "Flagged problems"),
-                  OutputSpec("summary", .string, "The verdict")],
+        inputs: [
+            .handle, .targetType, .notes, InputSpec("scripts", .object, required: true, "Script Writer output"),
+            InputSpec("captions", .object, required: true, "Caption Writer output"),
+        ],
+        outputs: [
+            OutputSpec("approved", .boolean, "Whether it can go to human approval as is"), OutputSpec("issues", .array, "Flagged problems"),
+            OutputSpec("summary", .string, "The verdict"),
+        ],
         humanTouchpoints: ["Flags are shown at the approval gate"],
         workflows: ["campaign_launch"])
 
@@ -209,8 +256,11 @@ public struct ComplianceReviewer: Agent {
         let material = (input["scripts"]!.jsonString + " " + input["captions"]!.jsonString).lowercased()
         let hits = Self.bannedClaims.filter { material.contains($0) }
         var output = try await context.claudeJSON(
-            Output.self, role: "You review TikTok content for community-guideline and advertising compliance (health claims, disclosures, minors, IP).", brand: try await context.brandContext(handle: input.handle),
-            task: "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nCaptions: \(input["captions"]!.jsonString)\nReview them.",
+            Output.self,
+            role: "You review TikTok content for community-guideline and advertising compliance (health claims, disclosures, minors, IP).",
+            brand: try await context.brandContext(handle: input.handle),
+            task:
+                "\(input.briefContext)\nScripts: \(input["scripts"]!.jsonString)\nCaptions: \(input["captions"]!.jsonString)\nReview them.",
             example: [
                 "approved": true, "issues": [["severity": "low | medium", "text": "Add #ad if the post is sponsored"]],
                 "summary": "No blocking issues; add a sponsorship disclosure. | Clean: no claims or disclosures needed.",

@@ -36,7 +36,9 @@ func recentVideos(days: Int, brand: BrandContext, context: AgentContext) async t
     }
     let handle = brand.handle
     let now = context.environment.clock.now()
-    return try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(days)]) {
+    return try await context.traceStep(
+        .providerCall, "tiktok.research.videos", request: ["handle": .string(handle), "days": .number(days)]
+    ) {
         try await context.providers.research.videos(handle: handle, days: days, until: now, limit: 30)
     }
 }
@@ -48,9 +50,12 @@ public struct ProfileAuditor: Agent {
         name: "profile_auditor", title: "Profile Auditor",
         description: "Audits a TikTok profile's health: audience size, posting cadence, engagement and bio, with a 0-100 score.",
         inputs: [.handle, .targetType, .notes], options: [InputSpec("days", .integer, default: 30, "How many days of posts to read")],
-        outputs: [OutputSpec("summary", .string, "One-paragraph verdict"), OutputSpec("health_score", .integer, "0-100"),
-                  OutputSpec("strengths", .array, "What works"), OutputSpec("weaknesses", .array, "What to fix"),
-                  OutputSpec("follower_count", .integer, "Followers at audit time"), OutputSpec("engagement_rate", .number, "Engagements per view")],
+        outputs: [
+            OutputSpec("summary", .string, "One-paragraph verdict"), OutputSpec("health_score", .integer, "0-100"),
+            OutputSpec("strengths", .array, "What works"), OutputSpec("weaknesses", .array, "What to fix"),
+            OutputSpec("follower_count", .integer, "Followers at audit time"),
+            OutputSpec("engagement_rate", .number, "Engagements per view"),
+        ],
         workflows: ["profile_audit"])
 
     struct Output: Codable, Sendable {
@@ -77,9 +82,11 @@ public struct ProfileAuditor: Agent {
                 Audit the profile's health for \(handle).
                 """,
             example: [
-                "summary": .string("\(handle) has a loyal core audience but posts irregularly. | \(handle) is growing fast on short tutorials."),
+                "summary": .string(
+                    "\(handle) has a loyal core audience but posts irregularly. | \(handle) is growing fast on short tutorials."),
                 "health_score": 72, "strengths": ["Consistent visual style", "High save rate on tutorials"],
-                "weaknesses": ["Irregular posting cadence", "Bio has no call to action"], "posting_cadence": "3 posts per week | 1 post per week | daily",
+                "weaknesses": ["Irregular posting cadence", "Bio has no call to action"],
+                "posting_cadence": "3 posts per week | 1 post per week | daily",
             ])
         output.followerCount = profile.followerCount
         output.engagementRate = engagementRate(videos)
@@ -95,8 +102,10 @@ public struct ContentAnalyzer: Agent {
         name: "content_analyzer", title: "Content Analyzer",
         description: "Reads recent videos and finds the formats, hooks, hashtags and posting hours that perform.",
         inputs: [.handle, .targetType, .notes], options: [InputSpec("days", .integer, default: 30, "How many days of posts to read")],
-        outputs: [OutputSpec("summary", .string, "What performs"), OutputSpec("top_formats", .array, "Best formats"),
-                  OutputSpec("best_hooks", .array, "Opening lines that work"), OutputSpec("top_hashtags", .array, "Hashtags of the best videos")],
+        outputs: [
+            OutputSpec("summary", .string, "What performs"), OutputSpec("top_formats", .array, "Best formats"),
+            OutputSpec("best_hooks", .array, "Opening lines that work"), OutputSpec("top_hashtags", .array, "Hashtags of the best videos"),
+        ],
         workflows: ["profile_audit"])
 
     struct Output: Codable, Sendable {
@@ -124,8 +133,10 @@ public struct ContentAnalyzer: Agent {
                 Explain what content performs for \(handle) and why.
                 """,
             example: [
-                "summary": "Short tutorials with a problem-first hook outperform everything else. | Behind-the-scenes clips drive the most shares.",
-                "top_formats": ["60-second tutorial", "Before/after reveal"], "best_hooks": ["Stop doing this with your skin", "POV: you finally found it"],
+                "summary":
+                    "Short tutorials with a problem-first hook outperform everything else. | Behind-the-scenes clips drive the most shares.",
+                "top_formats": ["60-second tutorial", "Before/after reveal"],
+                "best_hooks": ["Stop doing this with your skin", "POV: you finally found it"],
                 "best_posting_hours": ["18:00-20:00", "12:00-13:00"],
             ])
         output.topHashtags = tagViews.sorted { $0.value > $1.value }.prefix(5).map { "#" + $0.key }
@@ -141,8 +152,10 @@ public struct AudienceAnalyst: Agent {
         name: "audience_analyst", title: "Audience Analyst",
         description: "Describes the audience by age, gender and country and names the segment to build for.",
         inputs: [.handle, .targetType, .notes],
-        outputs: [OutputSpec("summary", .string, "Who the audience is"), OutputSpec("primary_segment", .string, "The segment to build for"),
-                  OutputSpec("recommendations", .array, "How to serve it"), OutputSpec("ages", .object, "Age shares")],
+        outputs: [
+            OutputSpec("summary", .string, "Who the audience is"), OutputSpec("primary_segment", .string, "The segment to build for"),
+            OutputSpec("recommendations", .array, "How to serve it"), OutputSpec("ages", .object, "Age shares"),
+        ],
         workflows: ["profile_audit", "campaign_launch"])
 
     struct Output: Codable, Sendable {
@@ -162,7 +175,8 @@ public struct AudienceAnalyst: Agent {
             Output.self, role: "You are a TikTok audience analyst.", brand: try await context.brandContext(handle: handle),
             task: "\(input.briefContext)\nAudience insights: \(json(audience))\nDescribe \(handle)'s audience and who to build for.",
             example: [
-                "summary": "Mostly women aged 18-34 in the US and UK, watching in the evening. | A broad audience with a strong 25-34 core.",
+                "summary":
+                    "Mostly women aged 18-34 in the US and UK, watching in the evening. | A broad audience with a strong 25-34 core.",
                 "primary_segment": "Women 18-24 interested in routines | Young professionals 25-34",
                 "recommendations": ["Lead with routines under 60 seconds", "Subtitle every video for silent viewing"],
             ])
@@ -179,8 +193,10 @@ public struct CompetitorBenchmarker: Agent {
         name: "competitor_benchmarker", title: "Competitor Benchmarker",
         description: "Benchmarks the account against competitors on followers, engagement and formats, and names the gaps.",
         inputs: [.handle, .targetType, .notes, InputSpec("competitors", .array, "Competitor handles; defaults to three in the niche")],
-        outputs: [OutputSpec("summary", .string, "Where the account stands"), OutputSpec("competitors", .array, "One row per competitor"),
-                  OutputSpec("gaps", .array, "What competitors do that the account does not")],
+        outputs: [
+            OutputSpec("summary", .string, "Where the account stands"), OutputSpec("competitors", .array, "One row per competitor"),
+            OutputSpec("gaps", .array, "What competitors do that the account does not"),
+        ],
         workflows: ["profile_audit"])
 
     struct Row: Codable, Sendable {
@@ -198,7 +214,11 @@ public struct CompetitorBenchmarker: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let now = context.environment.clock.now()
-        let names = input["competitors"]?.arrayValue?.compactMap(\.stringValue) ?? ["\(handle)_rival", "the_\(handle.dropFirst())_alt", "\(handle.dropFirst())hq"].map { "@" + $0.replacingOccurrences(of: "@", with: "") }
+        let names =
+            input["competitors"]?.arrayValue?.compactMap(\.stringValue)
+            ?? ["\(handle)_rival", "the_\(handle.dropFirst())_alt", "\(handle.dropFirst())hq"].map {
+                "@" + $0.replacingOccurrences(of: "@", with: "")
+            }
         var rows: [Row] = []
         for name in names.prefix(5) {
             let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(name)]) {
@@ -212,9 +232,12 @@ public struct CompetitorBenchmarker: Agent {
         let brand = try await context.brandContext(handle: handle)
         var output = try await context.claudeJSON(
             Output.self, role: "You are a competitive analyst for TikTok brands.", brand: brand,
-            task: "\(input.briefContext)\nCompetitors: \(json(rows))\nBenchmark \(handle), whose account is the brand context, against them.",
+            task:
+                "\(input.briefContext)\nCompetitors: \(json(rows))\nBenchmark \(handle), whose account is the brand context, against them.",
             example: [
-                "summary": .string("\(handle) trails the leader on reach but beats two of three on engagement. | \(handle) leads on followers but posts half as often."),
+                "summary": .string(
+                    "\(handle) trails the leader on reach but beats two of three on engagement. | \(handle) leads on followers but posts half as often."
+                ),
                 "gaps": ["Competitors post daily tutorials", "Competitors use trending sounds within 48 hours"],
             ])
         output.competitors = rows
@@ -250,17 +273,27 @@ public struct TrendScout: Agent {
         var seeds = input["hashtags"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if seeds.isEmpty { seeds = Array(Set(brand.videos.prefix(10).flatMap(\.hashtags))).sorted().prefix(5).map { $0 } }
         let tags = seeds
-        let videos = try await context.traceStep(.providerCall, "tiktok.research.hashtag_videos", request: ["hashtags": .array(tags.map { .string($0) })]) {
+        let videos = try await context.traceStep(
+            .providerCall, "tiktok.research.hashtag_videos", request: ["hashtags": .array(tags.map { .string($0) })]
+        ) {
             try await context.providers.research.hashtagVideos(tags, days: 7, until: now, limit: 20)
         }
         let output = try await context.claudeJSON(
             Output.self, role: "You are a TikTok trend scout.", brand: brand,
-            task: "\(input.briefContext)\nSeed hashtags: \(tags.joined(separator: ", "))\nRecent videos on them: \(json(videos))\nFind the trends \(handle) should ride this week.",
+            task:
+                "\(input.briefContext)\nSeed hashtags: \(tags.joined(separator: ", "))\nRecent videos on them: \(json(videos))\nFind the trends \(handle) should ride this week.",
             example: [
-                "summary": "Routine and reveal formats are rising; two hashtags doubled their views this week. | Duets are back in the niche.",
+                "summary":
+                    "Routine and reveal formats are rising; two hashtags doubled their views this week. | Duets are back in the niche.",
                 "trends": [
-                    ["hashtag": "#grwm", "momentum": "rising | peaking | steady", "idea": "A 30-second get-ready-with-me using the hero product"],
-                    ["hashtag": "#skincareroutine", "momentum": "rising | steady", "idea": "Night routine in five steps with on-screen timers"],
+                    [
+                        "hashtag": "#grwm", "momentum": "rising | peaking | steady",
+                        "idea": "A 30-second get-ready-with-me using the hero product",
+                    ],
+                    [
+                        "hashtag": "#skincareroutine", "momentum": "rising | steady",
+                        "idea": "Night routine in five steps with on-screen timers",
+                    ],
                 ],
             ])
         return try JSONValue.from(output)
@@ -274,8 +307,10 @@ public struct PerformanceAnalyst: Agent {
         name: "performance_analyst", title: "Performance Analyst",
         description: "Measures how recent posts performed against the account's baseline and says what to change.",
         inputs: [.handle, .targetType, .notes], options: [InputSpec("days", .integer, default: 14, "Window to measure")],
-        outputs: [OutputSpec("summary", .string, "How the posts did"), OutputSpec("views", .integer, "Views in the window"),
-                  OutputSpec("engagement_rate", .number, "Engagements per view"), OutputSpec("recommendations", .array, "What to change")],
+        outputs: [
+            OutputSpec("summary", .string, "How the posts did"), OutputSpec("views", .integer, "Views in the window"),
+            OutputSpec("engagement_rate", .number, "Engagements per view"), OutputSpec("recommendations", .array, "What to change"),
+        ],
         workflows: ["post_launch_loop"])
 
     struct Output: Codable, Sendable {
@@ -294,9 +329,11 @@ public struct PerformanceAnalyst: Agent {
         let videos = try await recentVideos(days: days, brand: brand, context: context)
         var output = try await context.claudeJSON(
             Output.self, role: "You are a TikTok performance analyst.", brand: brand,
-            task: "\(input.briefContext)\nPost ids in the last \(days) days: \(videos.map(\.id).joined(separator: ", "))\nJudge how \(handle)'s recent posts performed.",
+            task:
+                "\(input.briefContext)\nPost ids in the last \(days) days: \(videos.map(\.id).joined(separator: ", "))\nJudge how \(handle)'s recent posts performed.",
             example: [
-                "summary": "Views are up week over week, carried by two tutorial posts. | Reach dipped; the last three posts missed the evening window.",
+                "summary":
+                    "Views are up week over week, carried by two tutorial posts. | Reach dipped; the last three posts missed the evening window.",
                 "recommendations": ["Repost the top tutorial as a duet", "Move posting to 18:00"],
                 "budget_change": "increase 20% | hold | decrease 10%",
             ])

@@ -33,8 +33,9 @@ struct RemoteArmy: Army {
         let response = try await transport.send(request)
         let json = response.json ?? .null
         guard (200..<300).contains(response.status) else {
-            throw AppError(code: json["error"]?["code"]?.stringValue ?? "http_\(response.status)",
-                           message: json["error"]?["message"]?.stringValue ?? "HTTP \(response.status)", status: response.status)
+            throw AppError(
+                code: json["error"]?["code"]?.stringValue ?? "http_\(response.status)",
+                message: json["error"]?["message"]?.stringValue ?? "HTTP \(response.status)", status: response.status)
         }
         return json
     }
@@ -52,8 +53,10 @@ struct RemoteArmy: Army {
 enum Console {
     static func army(_ options: ConsoleOptions) async throws -> (any Army, (@Sendable () async -> Void)) {
         let settings = Bootstrap.settings(dataDir: options.data.dataDir)
-        let key = options.apiKey ?? ProcessInfo.processInfo.environment["TIKTOK_ARMY_API_KEY"]
-            ?? (try? String(contentsOfFile: settings.dataDir + "/dev-api-key", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key =
+            options.apiKey ?? ProcessInfo.processInfo.environment["TIKTOK_ARMY_API_KEY"]
+            ?? (try? String(contentsOfFile: settings.dataDir + "/dev-api-key", encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
         if let server = options.server {
             guard let key else { Bootstrap.fail("--api-key is required with --server (or set TIKTOK_ARMY_API_KEY)") }
             return (RemoteArmy(base: server.hasSuffix("/") ? String(server.dropLast()) : server, key: key), {})
@@ -61,13 +64,18 @@ enum Console {
         let logger = Bootstrap.logger(settings)
         let runtime = try await Runtime.make(settings: settings, logger: logger)
         let devKey = try await DevWorkspace.key(database: runtime.database, dataDir: settings.dataDir)
-        let dependencies = ServerDependencies(settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers, logger: logger)
+        let dependencies = ServerDependencies(
+            settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers,
+            logger: logger)
         // The in-process application runs the orchestrator as one of its services.
         let server = try await InProcessServer.start(dependencies)
-        return (RemoteArmy(base: server.base, key: options.apiKey ?? devKey), {
-            await server.stop()
-            await runtime.shutdown()
-        })
+        return (
+            RemoteArmy(base: server.base, key: options.apiKey ?? devKey),
+            {
+                await server.stop()
+                await runtime.shutdown()
+            }
+        )
     }
 
     /// Runs `body` on the army, then stops the in-process server, engine and database before the
@@ -90,7 +98,9 @@ enum Console {
         while true {
             let detail = try await army.get("/api/dashboard/workflows/runs/\(run)")
             for step in detail["steps"]?.arrayValue ?? [] {
-                guard let key = step["step_key"]?.stringValue, let status = step["status"]?.stringValue, seen[key] != status else { continue }
+                guard let key = step["step_key"]?.stringValue, let status = step["status"]?.stringValue, seen[key] != status else {
+                    continue
+                }
                 seen[key] = status
                 var line = "  \(symbol(status)) \(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(status)"
                 if status == "succeeded" {

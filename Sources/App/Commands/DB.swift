@@ -1,5 +1,5 @@
-import Core
 import ArgumentParser
+import Core
 import Persistence
 
 struct DB: AsyncParsableCommand {
@@ -54,7 +54,9 @@ struct DB: AsyncParsableCommand {
 
     static func embedded(_ data: DataOptions) throws -> EmbeddedPostgres {
         let settings = Bootstrap.settings(dataDir: data.dataDir)
-        do { return try EmbeddedPostgres(dataDir: settings.dataDir, logger: Bootstrap.logger(settings)) } catch { Bootstrap.fail("\(error)") }
+        do { return try EmbeddedPostgres(dataDir: settings.dataDir, logger: Bootstrap.logger(settings)) } catch {
+            Bootstrap.fail("\(error)")
+        }
     }
 
     static func start(_ data: DataOptions, migrate: Bool) async throws -> EmbeddedPostgres.Cluster {

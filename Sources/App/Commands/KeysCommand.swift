@@ -6,7 +6,8 @@ import Persistence
 /// `tiktok-army keys create|list|revoke`: a workspace's API keys, against its database directly.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage a workspace's API keys (roles: admin, operator, viewer).", subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "keys", abstract: "Manage a workspace's API keys (roles: admin, operator, viewer).",
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Target: ParsableArguments {
         @Option(help: "The workspace id (default: the dev workspace of the data folder).")
@@ -52,7 +53,9 @@ struct KeysCommand: AsyncParsableCommand {
             do {
                 let (database, workspace) = try await target.open()
                 let (name, role) = (self.name, KeyRole(rawValue: role)!)
-                let issued = try await database.withWorkspace(workspace) { try WorkspaceRepository.issueKey(workspace: workspace, name: name, role: role, on: $0) }
+                let issued = try await database.withWorkspace(workspace) {
+                    try WorkspaceRepository.issueKey(workspace: workspace, name: name, role: role, on: $0)
+                }
                 await database.shutdown()
                 print("key \(name) (\(role.rawValue)) \(issued.id)")
                 print("api key (shown once): \(issued.plaintext)")
@@ -76,7 +79,9 @@ struct KeysCommand: AsyncParsableCommand {
                 await database.shutdown()
                 for key in keys {
                     let state = key.revokedAt.map { "revoked \(Timestamp.format($0).prefix(10))" } ?? "active"
-                    print("\(key.id)  \(key.keyPrefix)…  \(key.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(state.padding(toLength: 18, withPad: " ", startingAt: 0))  \(key.name)")
+                    print(
+                        "\(key.id)  \(key.keyPrefix)…  \(key.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(state.padding(toLength: 18, withPad: " ", startingAt: 0))  \(key.name)"
+                    )
                 }
             } catch {
                 Bootstrap.fail("\(error)")

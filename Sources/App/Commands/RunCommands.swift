@@ -27,7 +27,8 @@ struct RunWorkflow: AsyncParsableCommand {
             var body: JSONValue = ["handle": .string(handle), "target_type": .string(targetType)]
             if let notes { body = body.merging(["notes": .string(notes)]) }
             let brief = try await army.post("/api/dashboard/briefs", body)
-            let started = try await army.post("/api/dashboard/workflows/run", ["brief_id": brief["id"] ?? .null, "workflow_slug": .string(workflow)])
+            let started = try await army.post(
+                "/api/dashboard/workflows/run", ["brief_id": brief["id"] ?? .null, "workflow_slug": .string(workflow)])
             let run = started["workflow_run_id"]?.stringValue ?? ""
             print("run \(run): \(workflow) for \(brief["handle"]?.stringValue ?? handle)")
             let detail = try await Console.follow(army, run: run)
@@ -35,10 +36,15 @@ struct RunWorkflow: AsyncParsableCommand {
             if status == "awaiting_approval" {
                 let pending = try await army.get("/api/dashboard/approvals")
                 for approval in pending["items"]?.arrayValue ?? [] where approval["run_id"] == .string(run) {
-                    print("\nwaiting for approval \(approval["id"]?.stringValue ?? ""): tiktok-army approve \(approval["id"]?.stringValue ?? "")")
+                    print(
+                        "\nwaiting for approval \(approval["id"]?.stringValue ?? ""): tiktok-army approve \(approval["id"]?.stringValue ?? "")"
+                    )
                 }
             } else {
-                print(String(format: "\n%@ — $%.4f, %d ms", status, detail["total_cost_usd"]?.doubleValue ?? 0, detail["total_latency_ms"]?.intValue ?? 0))
+                print(
+                    String(
+                        format: "\n%@ — $%.4f, %d ms", status, detail["total_cost_usd"]?.doubleValue ?? 0,
+                        detail["total_latency_ms"]?.intValue ?? 0))
                 if let report = detail["report_md"]?.stringValue { print("\n" + report) }
             }
             if status == "failed" || status == "rejected" { throw ExitCode(1) }
@@ -55,9 +61,13 @@ struct Runs: AsyncParsableCommand {
         try await Console.session(console) { army in
             let runs = try await army.get("/api/dashboard/workflows/runs?limit=20" + (status.map { "&status=\($0)" } ?? ""))
             for run in runs["items"]?.arrayValue ?? [] {
-                print([run["id"]?.stringValue ?? "", (run["workflow_slug"]?.stringValue ?? "").padding(toLength: 17, withPad: " ", startingAt: 0),
-                       (run["status"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0),
-                       String(format: "$%.4f", run["total_cost_usd"]?.doubleValue ?? 0), run["brief"]?["handle"]?.stringValue ?? ""].joined(separator: "  "))
+                print(
+                    [
+                        run["id"]?.stringValue ?? "",
+                        (run["workflow_slug"]?.stringValue ?? "").padding(toLength: 17, withPad: " ", startingAt: 0),
+                        (run["status"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0),
+                        String(format: "$%.4f", run["total_cost_usd"]?.doubleValue ?? 0), run["brief"]?["handle"]?.stringValue ?? "",
+                    ].joined(separator: "  "))
             }
         }
     }
@@ -72,7 +82,9 @@ struct Approvals: AsyncParsableCommand {
             let items = try await army.get("/api/dashboard/approvals")["items"]?.arrayValue ?? []
             if items.isEmpty { print("nothing is waiting for approval") }
             for approval in items {
-                print("\(approval["id"]?.stringValue ?? "")  \(approval["payload"]?["title"]?.stringValue ?? approval["step_key"]?.stringValue ?? "")  run \(approval["run_id"]?.stringValue ?? "")")
+                print(
+                    "\(approval["id"]?.stringValue ?? "")  \(approval["payload"]?["title"]?.stringValue ?? approval["step_key"]?.stringValue ?? "")  run \(approval["run_id"]?.stringValue ?? "")"
+                )
             }
         }
     }
@@ -87,7 +99,8 @@ struct Approve: AsyncParsableCommand {
 
     func run() async throws {
         try await Console.session(console) { army in
-            let decided = try await army.post("/api/dashboard/approvals/\(id)/\(reject ? "reject" : "approve")", note.map { ["note": .string($0)] } ?? [:])
+            let decided = try await army.post(
+                "/api/dashboard/approvals/\(id)/\(reject ? "reject" : "approve")", note.map { ["note": .string($0)] } ?? [:])
             print("\(decided["status"]?.stringValue ?? "") \(id)")
             if let run = decided["run_id"]?.stringValue {
                 let detail = try await Console.follow(army, run: run)

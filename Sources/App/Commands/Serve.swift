@@ -22,14 +22,17 @@ struct Serve: AsyncParsableCommand {
         let location = runtime.location
         let devKey = location.embedded == nil ? nil : try await DevWorkspace.key(database: runtime.database, dataDir: settings.dataDir)
         let dependencies = ServerDependencies(
-            settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers, logger: logger)
+            settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers,
+            logger: logger)
         let app = buildApplication(dependencies) { port in
             let host = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
             var lines = ["tiktok-army listening on http://\(host):\(port)"]
             lines.append("  dashboard: http://\(host):\(port)/")
             if let devKey { lines.append("  api key:   \(devKey)") }
             if let cluster = location.cluster { lines.append("  database:  embedded (\(cluster.root))") }
-            lines.append("  modes:     CLAUDE_MODE=\(settings.claudeMode.rawValue) TIKTOK_PROVIDER_MODE=\(settings.providerMode.rawValue) EXECUTION_MODE=\(settings.executionMode.rawValue)")
+            lines.append(
+                "  modes:     CLAUDE_MODE=\(settings.claudeMode.rawValue) TIKTOK_PROVIDER_MODE=\(settings.providerMode.rawValue) EXECUTION_MODE=\(settings.executionMode.rawValue)"
+            )
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         do {

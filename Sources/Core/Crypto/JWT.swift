@@ -24,7 +24,9 @@ public enum JWT {
     public static func sign(claims: JSONValue, key: RSAKey, kid: String? = nil) throws -> String {
         var header: [String: JSONValue] = ["alg": "RS256", "typ": "JWT"]
         if let kid { header["kid"] = .string(kid) }
-        let signingInput = Crypto.base64URLEncode(Array(JSONValue.object(header).jsonString.utf8)) + "." + Crypto.base64URLEncode(Array(claims.jsonString.utf8))
+        let signingInput =
+            Crypto.base64URLEncode(Array(JSONValue.object(header).jsonString.utf8)) + "."
+            + Crypto.base64URLEncode(Array(claims.jsonString.utf8))
         let signature = try key.signSHA256(Array(signingInput.utf8))
         return signingInput + "." + Crypto.base64URLEncode(signature)
     }
@@ -65,7 +67,8 @@ public enum JWT {
     }
 
     private static func decodeSegment(_ segment: Substring, _ name: String) throws(JWTError) -> JSONValue {
-        guard let bytes = Crypto.base64URLDecode(String(segment)), let value = try? JSONValue.parse(Data(bytes)), value.objectValue != nil else {
+        guard let bytes = Crypto.base64URLDecode(String(segment)), let value = try? JSONValue.parse(Data(bytes)), value.objectValue != nil
+        else {
             throw JWTError("malformed token \(name)")
         }
         return value

@@ -102,11 +102,17 @@ public final class RSAKey: @unchecked Sendable {
         guard isPrivate else { throw CryptoError("a public key cannot sign") }
         guard let context = EVP_MD_CTX_new() else { throw CryptoError("out of memory") }
         defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestSignInit(context, nil, EVP_sha256(), nil, pkey) == 1 else { throw CryptoError(OpenSSL.lastError("sign init failed")) }
+        guard EVP_DigestSignInit(context, nil, EVP_sha256(), nil, pkey) == 1 else {
+            throw CryptoError(OpenSSL.lastError("sign init failed"))
+        }
         var length = 0
-        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else { throw CryptoError(OpenSSL.lastError("sign failed")) }
+        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else {
+            throw CryptoError(OpenSSL.lastError("sign failed"))
+        }
         var signature = [UInt8](repeating: 0, count: length)
-        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else { throw CryptoError(OpenSSL.lastError("sign failed")) }
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else {
+            throw CryptoError(OpenSSL.lastError("sign failed"))
+        }
         return Array(signature.prefix(length))
     }
 

@@ -17,7 +17,11 @@ public struct AgentRun: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var completedAt: Date?
 
-    public init(id: AgentRunID, workspaceId: WorkspaceID, agentName: String, workflowRunId: WorkflowRunID? = nil, workflowStepId: WorkflowStepID? = nil, status: Status, input: JSONValue, output: JSONValue? = nil, error: String? = nil, costUsd: Double, latencyMs: Int, startedAt: Date, completedAt: Date? = nil) {
+    public init(
+        id: AgentRunID, workspaceId: WorkspaceID, agentName: String, workflowRunId: WorkflowRunID? = nil,
+        workflowStepId: WorkflowStepID? = nil, status: Status, input: JSONValue, output: JSONValue? = nil, error: String? = nil,
+        costUsd: Double, latencyMs: Int, startedAt: Date, completedAt: Date? = nil
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.agentName = agentName
@@ -65,7 +69,12 @@ public struct AgentStep: Codable, Sendable, Equatable {
     public var error: String?
     public var createdAt: Date
 
-    public init(id: AgentStepID, workspaceId: WorkspaceID, agentRunId: AgentRunID, stepIndex: Int, kind: Kind, name: String, model: String? = nil, systemPrompt: String? = nil, userPrompt: String? = nil, responseText: String? = nil, promptHash: String? = nil, inputTokens: Int, outputTokens: Int, cacheCreationInputTokens: Int, cacheReadInputTokens: Int, costUsd: Double, latencyMs: Int, cacheHit: Bool, request: JSONValue? = nil, response: JSONValue? = nil, error: String? = nil, createdAt: Date) {
+    public init(
+        id: AgentStepID, workspaceId: WorkspaceID, agentRunId: AgentRunID, stepIndex: Int, kind: Kind, name: String, model: String? = nil,
+        systemPrompt: String? = nil, userPrompt: String? = nil, responseText: String? = nil, promptHash: String? = nil, inputTokens: Int,
+        outputTokens: Int, cacheCreationInputTokens: Int, cacheReadInputTokens: Int, costUsd: Double, latencyMs: Int, cacheHit: Bool,
+        request: JSONValue? = nil, response: JSONValue? = nil, error: String? = nil, createdAt: Date
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.agentRunId = agentRunId

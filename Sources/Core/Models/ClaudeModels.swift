@@ -107,13 +107,23 @@ public struct ModelCatalog: Sendable, Equatable {
         ClaudeModel(id: "claude-opus-4-8", input: 5, output: 25, minimumCacheableTokens: 1024),
         ClaudeModel(id: "claude-opus-4-7", input: 5, output: 25, minimumCacheableTokens: 2048),
         ClaudeModel(id: "claude-opus-4-6", input: 5, output: 25, minimumCacheableTokens: 4096),
-        ClaudeModel(id: "claude-opus-4-5", aliases: ["claude-opus-4-5-20251101"], input: 5, output: 25, minimumCacheableTokens: 4096, retires: "2027-01-22"),
+        ClaudeModel(
+            id: "claude-opus-4-5", aliases: ["claude-opus-4-5-20251101"], input: 5, output: 25, minimumCacheableTokens: 4096,
+            retires: "2027-01-22"),
         ClaudeModel(id: "claude-sonnet-4-6", input: 3, output: 15, minimumCacheableTokens: 1024),
-        ClaudeModel(id: "claude-sonnet-4-5", aliases: ["claude-sonnet-4-5-20250929"], input: 3, output: 15, minimumCacheableTokens: 1024, retires: "2026-11-30"),
+        ClaudeModel(
+            id: "claude-sonnet-4-5", aliases: ["claude-sonnet-4-5-20250929"], input: 3, output: 15, minimumCacheableTokens: 1024,
+            retires: "2026-11-30"),
         ClaudeModel(id: "claude-haiku-4-5", aliases: ["claude-haiku-4-5-20251001"], input: 1, output: 5, minimumCacheableTokens: 4096),
-        ClaudeModel(id: "claude-opus-4-1", aliases: ["claude-opus-4-1-20250805"], input: 15, output: 75, minimumCacheableTokens: 1024, retires: "2026-06-15"),
-        ClaudeModel(id: "claude-opus-4-0", aliases: ["claude-opus-4-20250514"], input: 15, output: 75, minimumCacheableTokens: 1024, retires: "2026-06-15"),
-        ClaudeModel(id: "claude-sonnet-4-0", aliases: ["claude-sonnet-4-20250514"], input: 3, output: 15, minimumCacheableTokens: 1024, retires: "2026-06-15"),
+        ClaudeModel(
+            id: "claude-opus-4-1", aliases: ["claude-opus-4-1-20250805"], input: 15, output: 75, minimumCacheableTokens: 1024,
+            retires: "2026-06-15"),
+        ClaudeModel(
+            id: "claude-opus-4-0", aliases: ["claude-opus-4-20250514"], input: 15, output: 75, minimumCacheableTokens: 1024,
+            retires: "2026-06-15"),
+        ClaudeModel(
+            id: "claude-sonnet-4-0", aliases: ["claude-sonnet-4-20250514"], input: 3, output: 15, minimumCacheableTokens: 1024,
+            retires: "2026-06-15"),
         ClaudeModel(id: "claude-mythos-preview", input: 0, output: 0, minimumCacheableTokens: 2048, retires: "2026-06-30"),
     ])
 
@@ -157,8 +167,13 @@ public struct ModelCatalog: Sendable, Equatable {
                 }
                 model.price = TokenPrice(input: input, output: output)
             } else if let fields = entry.objectValue {
-                let known: Set = ["input", "output", "cache_read", "cache_write_5m", "cache_write_1h", "min_cacheable_tokens", "retires", "aliases", "long_context"]
-                if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) { throw problem("\(id) has an unknown field \(unknown)") }
+                let known: Set = [
+                    "input", "output", "cache_read", "cache_write_5m", "cache_write_1h", "min_cacheable_tokens", "retires", "aliases",
+                    "long_context",
+                ]
+                if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw problem("\(id) has an unknown field \(unknown)")
+                }
                 func number(_ key: String, in source: [String: JSONValue] = fields) throws(SettingsError) -> Double? {
                     guard let value = source[key] else { return nil }
                     guard let number = value.doubleValue, number >= 0 else { throw problem("\(id).\(key) must be a number >= 0") }
@@ -171,8 +186,12 @@ public struct ModelCatalog: Sendable, Equatable {
                 if let write = try number("cache_write_1h") { model.cacheWrite1hMultiplier = write }
                 if let minimum = try number("min_cacheable_tokens") { model.minimumCacheableTokens = Int(minimum) }
                 if let retires = fields["retires"] {
-                    if retires.isNull { model.retires = nil } else {
-                        guard let day = retires.stringValue.flatMap(ClaudeModel.day) else { throw problem("\(id).retires must be a yyyy-mm-dd date") }
+                    if retires.isNull {
+                        model.retires = nil
+                    } else {
+                        guard let day = retires.stringValue.flatMap(ClaudeModel.day) else {
+                            throw problem("\(id).retires must be a yyyy-mm-dd date")
+                        }
                         model.retires = day
                     }
                 }
@@ -183,7 +202,8 @@ public struct ModelCatalog: Sendable, Equatable {
                     model.aliases = list
                 }
                 if let tier = fields["long_context"] {
-                    guard let tier = tier.objectValue, let above = try number("above_tokens", in: tier), let input = try number("input", in: tier),
+                    guard let tier = tier.objectValue, let above = try number("above_tokens", in: tier),
+                        let input = try number("input", in: tier),
                         let output = try number("output", in: tier)
                     else { throw problem("\(id).long_context must be {\"above_tokens\", \"input\", \"output\"}") }
                     model.longContext = (Int(above), TokenPrice(input: input, output: output))
@@ -191,7 +211,9 @@ public struct ModelCatalog: Sendable, Equatable {
             } else {
                 throw problem("\(id) must be an object or [input, output]")
             }
-            guard model.price.input >= 0, model.price.output >= 0 else { throw problem("\(id) is a new model: give its input and output prices") }
+            guard model.price.input >= 0, model.price.output >= 0 else {
+                throw problem("\(id) is a new model: give its input and output prices")
+            }
             if let existing { catalog.models[existing] = model } else { catalog.models.append(model) }
         }
         return catalog

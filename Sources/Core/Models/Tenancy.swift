@@ -37,7 +37,8 @@ public struct APIKey: Codable, Sendable, Equatable {
     public var lastUsedAt: Date?
     public var revokedAt: Date?
     public init(
-        id: APIKeyID, workspaceId: WorkspaceID, name: String, role: KeyRole, keyPrefix: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+        id: APIKeyID, workspaceId: WorkspaceID, name: String, role: KeyRole, keyPrefix: String, createdAt: Date, lastUsedAt: Date? = nil,
+        revokedAt: Date? = nil
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -50,7 +51,6 @@ public struct APIKey: Codable, Sendable, Equatable {
     }
 }
 
-
 /// One charge against a daily cap. `reference` makes a charge idempotent.
 public struct SpendLedgerEntry: Codable, Sendable, Equatable {
     public enum Category: String, Codable, Sendable, CaseIterable { case claude, ads }
@@ -62,7 +62,8 @@ public struct SpendLedgerEntry: Codable, Sendable, Equatable {
     public var reference: String
     public var createdAt: Date
 
-    public init(id: UUID, workspaceId: WorkspaceID, day: String, category: Category, amountUsd: Double, reference: String, createdAt: Date) {
+    public init(id: UUID, workspaceId: WorkspaceID, day: String, category: Category, amountUsd: Double, reference: String, createdAt: Date)
+    {
         self.id = id
         self.workspaceId = workspaceId
         self.day = day

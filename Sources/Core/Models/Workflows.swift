@@ -12,7 +12,10 @@ public struct Workflow: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: WorkflowID, workspaceId: WorkspaceID, slug: String, name: String, description: String, definition: JSONValue, version: Int, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: WorkflowID, workspaceId: WorkspaceID, slug: String, name: String, description: String, definition: JSONValue, version: Int,
+        createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.slug = slug
@@ -53,7 +56,11 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
     public var completedAt: Date?
     public var updatedAt: Date
 
-    public init(id: WorkflowRunID, workspaceId: WorkspaceID, workflowId: WorkflowID? = nil, workflowSlug: String, briefId: BriefID? = nil, status: RunStatus, input: JSONValue, reportMd: String? = nil, error: String? = nil, totalCostUsd: Double, totalLatencyMs: Int, createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date) {
+    public init(
+        id: WorkflowRunID, workspaceId: WorkspaceID, workflowId: WorkflowID? = nil, workflowSlug: String, briefId: BriefID? = nil,
+        status: RunStatus, input: JSONValue, reportMd: String? = nil, error: String? = nil, totalCostUsd: Double, totalLatencyMs: Int,
+        createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.workflowId = workflowId
@@ -110,7 +117,12 @@ public struct WorkflowStep: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: WorkflowStepID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepKey: String, kind: StepKind, agentName: String? = nil, dependsOn: [String], status: StepStatus, input: JSONValue, output: JSONValue? = nil, error: String? = nil, attempt: Int, maxAttempts: Int, agentRunId: AgentRunID? = nil, costUsd: Double, latencyMs: Int, leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: WorkflowStepID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepKey: String, kind: StepKind, agentName: String? = nil,
+        dependsOn: [String], status: StepStatus, input: JSONValue, output: JSONValue? = nil, error: String? = nil, attempt: Int,
+        maxAttempts: Int, agentRunId: AgentRunID? = nil, costUsd: Double, latencyMs: Int, leaseOwner: String? = nil,
+        leaseExpiresAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil, createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.runId = runId
@@ -152,7 +164,10 @@ public struct Approval: Codable, Sendable, Equatable {
     public var decidedAt: Date?
     public var createdAt: Date
 
-    public init(id: ApprovalID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepId: WorkflowStepID, stepKey: String, status: Status, payload: JSONValue, decisionNote: String? = nil, decidedByKeyId: APIKeyID? = nil, decidedAt: Date? = nil, createdAt: Date) {
+    public init(
+        id: ApprovalID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepId: WorkflowStepID, stepKey: String, status: Status,
+        payload: JSONValue, decisionNote: String? = nil, decidedByKeyId: APIKeyID? = nil, decidedAt: Date? = nil, createdAt: Date
+    ) {
         self.id = id
         self.workspaceId = workspaceId
         self.runId = runId

@@ -11,7 +11,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible, Expressib
     /// A number whose text has already been checked against JSON's grammar.
     init(validated text: String) {
         self.text = text == "-0" ? "0" : text
-        self.isInteger = text != "null" && !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        self.isInteger =
+            text != "null" && !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
     }
 
     public init<I: BinaryInteger>(_ value: I) { self.init(validated: String(value)) }

@@ -112,7 +112,8 @@ public struct Settings: Sendable {
         dataDir = reader.string("DATA_DIR") ?? ".data"
         dbPoolSize = try reader.int("DB_POOL_SIZE", default: 10, range: 1...500)
         dbAcquireTimeoutSeconds = try reader.double("DB_ACQUIRE_TIMEOUT_SECONDS", default: 10, range: 0.01...600)
-        logLevel = try reader.choice("LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        logLevel = try reader.choice(
+            "LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         claudeMode = try reader.enumeration("CLAUDE_MODE", default: .mock)
         anthropicAPIKey = reader.string("ANTHROPIC_API_KEY")
         anthropicBaseURL = try reader.url("ANTHROPIC_BASE_URL", schemes: ["http", "https"]) ?? "https://api.anthropic.com"
@@ -143,13 +144,15 @@ public struct Settings: Sendable {
             throw SettingsError(variable: "METRICS_TOKEN", problem: "must be at least 16 characters")
         }
         if providerMode == .live {
-            for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)] where value == nil {
+            for (name, value) in [("TIKTOK_CLIENT_KEY", providers.tiktokClientKey), ("TIKTOK_CLIENT_SECRET", providers.tiktokClientSecret)]
+            where value == nil {
                 throw SettingsError(variable: name, problem: "required when TIKTOK_PROVIDER_MODE=live")
             }
         }
         // A Google-token route without its expected sender would accept any service account.
         if providers.pubsubPushAudience != nil, providers.pubsubPushServiceAccount == nil {
-            throw SettingsError(variable: "PUBSUB_PUSH_SERVICE_ACCOUNT", problem: "required when PUBSUB_PUSH_AUDIENCE is set (the only sender accepted)")
+            throw SettingsError(
+                variable: "PUBSUB_PUSH_SERVICE_ACCOUNT", problem: "required when PUBSUB_PUSH_AUDIENCE is set (the only sender accepted)")
         }
         if executionMode == .cloudTasks {
             for (name, value) in [
@@ -165,48 +168,61 @@ public struct Settings: Sendable {
         for (variable, model) in modelSettings {
             if let refusal = models.refusal(of: model, at: now) { throw SettingsError(variable: variable, problem: refusal) }
             if let days = models.retiresSoon(model, at: now) {
-                warnings.append("\(variable)=\(model) retires in \(days) day\(days == 1 ? "" : "s"); move to a current model (docs/MODELS.md)")
+                warnings.append(
+                    "\(variable)=\(model) retires in \(days) day\(days == 1 ? "" : "s"); move to a current model (docs/MODELS.md)")
             }
         }
     }
 
     /// The model of each tier when no setting names one.
-    public static let defaultModels: [ModelTier: String] = [.fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5"]
+    public static let defaultModels: [ModelTier: String] = [
+        .fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5",
+    ]
 
     /// One row per variable: name, default, meaning. The README's settings table lists the same.
-    public static let documentation: [(name: String, default: String, meaning: String)] = [
-        ("DATABASE_URL", "(embedded cluster)", "Postgres URL for the application role; unset starts the embedded cluster"),
-        ("DATABASE_OWNER_URL", "DATABASE_URL", "Postgres URL for the owner role that runs migrations"),
-        ("DATABASE_LISTEN_URL", "DATABASE_URL", "Postgres URL of the LISTEN connection: straight to Postgres or a session-mode pool when DATABASE_URL is a transaction pool"),
-        ("DATABASE_STATEMENTS", "prepared", "prepared or unnamed (behind a transaction-pooling proxy); prepared falls back to unnamed for good on the first lost statement"),
-        ("HOST", "127.0.0.1", "Address the HTTP server binds"),
-        ("PORT", "8080", "HTTP port"),
-        ("DATA_DIR", ".data", "Where the embedded cluster lives"),
-        ("DB_POOL_SIZE", "10", "Connections in the pool"),
-        ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
-        ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
-        ("CLAUDE_MODE", "mock", "mock, live or replay"),
-        ("ANTHROPIC_API_KEY", "", "Required when CLAUDE_MODE=live"),
-        ("ANTHROPIC_BASE_URL", "https://api.anthropic.com", "Anthropic API base URL"),
-        ("CLAUDE_MODEL", "claude-sonnet-5-5", "Model of standard-tier agents (analysis, writing)"),
-        ("CLAUDE_MODEL_FAST", "claude-haiku-5-5", "Model of fast-tier agents (triage)"),
-        ("CLAUDE_MODEL_STRONG", "claude-opus-5-5", "Model of strong-tier agents and the synthesis"),
-        ("ANTHROPIC_VERSION", "2026-10-21", "anthropic-version header of live Claude calls"),
-        ("CLAUDE_RETRY_AFTER_MAX_SECONDS", "120", "Longest retry-after a Claude call waits in-process; longer advice reschedules the step"),
-        ("CLAUDE_MOCK_LATENCY_MS", "0", "Simulated latency of a mock Claude call"),
-        ("TIKTOK_PROVIDER_MODE", "mock", "mock or live"),
-        ("EXECUTION_MODE", "inline", "inline or cloud_tasks"),
-        ("CLAUDE_PRICES", "", "JSON object of model id -> price entry (docs/MODELS.md), on top of the built-in table"),
-        ("CLAUDE_DAILY_CAP_USD", "25", "Default daily Claude spend cap per workspace"),
-        ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
-        ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
-        ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
-        ("ENGINE_STALL_SECONDS", "30", "After this long failing to claim or record steps, /ready answers 503 with the reason"),
-        ("FORWARDED_HOPS", "0", "Trusted proxies in front (Cloud Run: 1): client addresses come from X-Forwarded-For"),
-        ("RATE_LIMIT_PER_KEY", "50", "Requests per second per API key (bursts of 4x); over it: 429 with Retry-After"),
-        ("RATE_LIMIT_PER_ADDRESS", "100", "Requests per second per client address (bursts of 4x); failed logins: 10, then one per 6 s"),
-        ("METRICS_TOKEN", "", "Bearer token /metrics requires (it shows totals across workspaces); unset turns /metrics off"),
-    ] + ProviderSettings.documentation
+    public static let documentation: [(name: String, default: String, meaning: String)] =
+        [
+            ("DATABASE_URL", "(embedded cluster)", "Postgres URL for the application role; unset starts the embedded cluster"),
+            ("DATABASE_OWNER_URL", "DATABASE_URL", "Postgres URL for the owner role that runs migrations"),
+            (
+                "DATABASE_LISTEN_URL", "DATABASE_URL",
+                "Postgres URL of the LISTEN connection: straight to Postgres or a session-mode pool when DATABASE_URL is a transaction pool"
+            ),
+            (
+                "DATABASE_STATEMENTS", "prepared",
+                "prepared or unnamed (behind a transaction-pooling proxy); prepared falls back to unnamed for good on the first lost statement"
+            ),
+            ("HOST", "127.0.0.1", "Address the HTTP server binds"),
+            ("PORT", "8080", "HTTP port"),
+            ("DATA_DIR", ".data", "Where the embedded cluster lives"),
+            ("DB_POOL_SIZE", "10", "Connections in the pool"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
+            ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
+            ("CLAUDE_MODE", "mock", "mock, live or replay"),
+            ("ANTHROPIC_API_KEY", "", "Required when CLAUDE_MODE=live"),
+            ("ANTHROPIC_BASE_URL", "https://api.anthropic.com", "Anthropic API base URL"),
+            ("CLAUDE_MODEL", "claude-sonnet-5-5", "Model of standard-tier agents (analysis, writing)"),
+            ("CLAUDE_MODEL_FAST", "claude-haiku-5-5", "Model of fast-tier agents (triage)"),
+            ("CLAUDE_MODEL_STRONG", "claude-opus-5-5", "Model of strong-tier agents and the synthesis"),
+            ("ANTHROPIC_VERSION", "2026-10-21", "anthropic-version header of live Claude calls"),
+            (
+                "CLAUDE_RETRY_AFTER_MAX_SECONDS", "120",
+                "Longest retry-after a Claude call waits in-process; longer advice reschedules the step"
+            ),
+            ("CLAUDE_MOCK_LATENCY_MS", "0", "Simulated latency of a mock Claude call"),
+            ("TIKTOK_PROVIDER_MODE", "mock", "mock or live"),
+            ("EXECUTION_MODE", "inline", "inline or cloud_tasks"),
+            ("CLAUDE_PRICES", "", "JSON object of model id -> price entry (docs/MODELS.md), on top of the built-in table"),
+            ("CLAUDE_DAILY_CAP_USD", "25", "Default daily Claude spend cap per workspace"),
+            ("ADS_DAILY_CAP_USD", "500", "Default daily ads budget cap per workspace"),
+            ("STEP_LEASE_SECONDS", "30", "Lease of a claimed step; a crashed process's steps are taken over after it"),
+            ("MAX_CONCURRENT_STEPS", "16", "Steps one process runs at once"),
+            ("ENGINE_STALL_SECONDS", "30", "After this long failing to claim or record steps, /ready answers 503 with the reason"),
+            ("FORWARDED_HOPS", "0", "Trusted proxies in front (Cloud Run: 1): client addresses come from X-Forwarded-For"),
+            ("RATE_LIMIT_PER_KEY", "50", "Requests per second per API key (bursts of 4x); over it: 429 with Retry-After"),
+            ("RATE_LIMIT_PER_ADDRESS", "100", "Requests per second per client address (bursts of 4x); failed logins: 10, then one per 6 s"),
+            ("METRICS_TOKEN", "", "Bearer token /metrics requires (it shows totals across workspaces); unset turns /metrics off"),
+        ] + ProviderSettings.documentation
 }
 
 /// Parses environment values, producing a `SettingsError` that names the variable.
@@ -242,7 +258,8 @@ struct Reader {
         return text
     }
 
-    func enumeration<E: RawRepresentable & CaseIterable>(_ name: String, default fallback: E) throws(SettingsError) -> E where E.RawValue == String {
+    func enumeration<E: RawRepresentable & CaseIterable>(_ name: String, default fallback: E) throws(SettingsError) -> E
+    where E.RawValue == String {
         let text = try choice(name, default: fallback.rawValue, from: E.allCases.map(\.rawValue))
         return E(rawValue: text)!
     }
@@ -250,9 +267,12 @@ struct Reader {
     func url(_ name: String, schemes: [String]) throws(SettingsError) -> String? {
         guard let text = string(name) else { return nil }
         let problem = SettingsError(variable: name, problem: "not a \(schemes.joined(separator: "/")) URL with a host")
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), schemes.contains(scheme) else { throw problem }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), schemes.contains(scheme) else {
+            throw problem
+        }
         // A Postgres URL may name a socket folder in its query instead (`?host=/cloudsql/...`).
-        let socketFolder = scheme.hasPrefix("postgres") && components.queryItems?.contains { $0.name == "host" && $0.value?.isEmpty == false } == true
+        let socketFolder =
+            scheme.hasPrefix("postgres") && components.queryItems?.contains { $0.name == "host" && $0.value?.isEmpty == false } == true
         guard components.host?.isEmpty == false || socketFolder else { throw problem }
         return text
     }
@@ -304,13 +324,15 @@ public struct ProviderSettings: Sendable {
         tiktokClientSecret = reader.string("TIKTOK_CLIENT_SECRET")
         tiktokBusinessAppSecret = reader.string("TIKTOK_BUSINESS_APP_SECRET")
         tiktokOpenAPIBaseURL = try reader.url("TIKTOK_OPEN_API_BASE_URL", schemes: web) ?? "https://open.tiktokapis.com"
-        tiktokBusinessBaseURL = try reader.url("TIKTOK_BUSINESS_API_BASE_URL", schemes: web) ?? "https://business-api.tiktok.com/open_api/v1.3"
+        tiktokBusinessBaseURL =
+            try reader.url("TIKTOK_BUSINESS_API_BASE_URL", schemes: web) ?? "https://business-api.tiktok.com/open_api/v1.3"
         tiktokBusinessAccessToken = reader.string("TIKTOK_BUSINESS_ACCESS_TOKEN")
         tiktokBusinessID = reader.string("TIKTOK_BUSINESS_ID")
         tiktokAdvertiserID = reader.string("TIKTOK_ADVERTISER_ID")
         tiktokUserAccessToken = reader.string("TIKTOK_USER_ACCESS_TOKEN")
         tiktokPrivacyLevel = try reader.choice(
-            "TIKTOK_PRIVACY_LEVEL", default: "SELF_ONLY", from: ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "PUBLIC_TO_EVERYONE"])
+            "TIKTOK_PRIVACY_LEVEL", default: "SELF_ONLY",
+            from: ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "PUBLIC_TO_EVERYONE"])
         tiktokShopBaseURL = try reader.url("TIKTOK_SHOP_BASE_URL", schemes: web) ?? "https://open-api.tiktokglobalshop.com"
         tiktokShopAppKey = reader.string("TIKTOK_SHOP_APP_KEY")
         tiktokShopAppSecret = reader.string("TIKTOK_SHOP_APP_SECRET")

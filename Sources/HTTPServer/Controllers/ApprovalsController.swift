@@ -17,13 +17,17 @@ struct ApprovalsController: Sendable {
                 if raw == "all" {
                     status = nil
                 } else {
-                    guard let parsed = Approval.Status(rawValue: raw) else { throw AppError.invalidInput("status must be pending, approved, rejected or all") }
+                    guard let parsed = Approval.Status(rawValue: raw) else {
+                        throw AppError.invalidInput("status must be pending, approved, rejected or all")
+                    }
                     status = parsed
                 }
             }
             let limit = try request.limit(default: 50)
             let filter = status
-            let items = try await database.withWorkspace(principal.workspaceId) { try ApprovalRepository.list(status: filter, limit: limit, on: $0) }
+            let items = try await database.withWorkspace(principal.workspaceId) {
+                try ApprovalRepository.list(status: filter, limit: limit, on: $0)
+            }
             return HTTPJSON.response(["items": try JSONValue.from(items)])
         }
         group.get("approvals/{id}") { _, context in
@@ -47,7 +51,8 @@ struct ApprovalsController: Sendable {
             try HTTPJSON.rejectUnknown(body, allowed: ["note"])
             note = try HTTPJSON.optionalString(body, "note", max: 2000)
         }
-        let decided = try await service.decide(id, approve: approve, note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
+        let decided = try await service.decide(
+            id, approve: approve, note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
         return try HTTPJSON.response(encoding: decided)
     }
 }

@@ -47,13 +47,18 @@ struct BriefsController: Sendable {
         var inputs: JSONValue = [:]
         if let value = body["inputs"], !value.isNull {
             guard let object = value.objectValue else { throw AppError.invalidInput("inputs must be an object") }
-            let known = Dictionary(Catalog.specs.flatMap { $0.inputs + $0.options }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let known = Dictionary(
+                Catalog.specs.flatMap { $0.inputs + $0.options }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             var extra = ["budget_usd": InputSpec("budget_usd", .number, "Daily ads budget")]
             extra.merge(known) { _, catalog in catalog }
             for (key, item) in object {
                 guard let spec = extra[key] else { throw AppError.invalidInput("inputs.\(key) is not an input any agent takes") }
                 if item.isNull { continue }
-                guard (try? AgentSpec(name: "brief", title: "", description: "", inputs: [spec], outputs: [], workflows: []).validate([key: item])) != nil else {
+                guard
+                    (try? AgentSpec(name: "brief", title: "", description: "", inputs: [spec], outputs: [], workflows: []).validate([
+                        key: item
+                    ])) != nil
+                else {
                     throw AppError.invalidInput("inputs.\(key) must be \(spec.type.rawValue)")
                 }
             }
@@ -66,7 +71,9 @@ struct BriefsController: Sendable {
     func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let brief = try Self.parse(try await HTTPJSON.object(request))
-        let created = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0) }
+        let created = try await database.withWorkspace(principal.workspaceId) {
+            try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
+        }
         return try HTTPJSON.response(encoding: created, status: .created)
     }
 
@@ -74,7 +81,9 @@ struct BriefsController: Sendable {
         let principal = try context.requirePrincipal()
         let limit = try request.limit()
         let cursor = request.query("cursor")
-        let page = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: limit, cursor: cursor, on: $0) }
+        let page = try await database.withWorkspace(principal.workspaceId) {
+            try BriefRepository.list(limit: limit, cursor: cursor, on: $0)
+        }
         return HTTPJSON.response(["items": try JSONValue.from(page.items), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
     }
 }

@@ -32,14 +32,18 @@ struct CatalogController: Sendable {
             let name = try context.parameter("name")
             guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
             let (recent, stats, chosen) = try await database.withWorkspace(principal.workspaceId) { c in
-                (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
-                 try InsightRepository.agentStats(name, on: c),
-                 try AgentModelRepository.model(for: name, on: c))
+                (
+                    try AgentRunRepository.recent(agent: name, limit: 20, on: c),
+                    try InsightRepository.agentStats(name, on: c),
+                    try AgentModelRepository.model(for: name, on: c)
+                )
             }
             return HTTPJSON.response([
                 "spec": try JSONValue.from(spec), "model": models.describe(name, chosen: chosen), "recent_runs": try JSONValue.from(recent),
-                "stats": ["runs": .number(stats.runs), "failed": .number(stats.failed),
-                          "average_cost_usd": .number(stats.averageCostUsd), "average_latency_ms": .number(stats.averageLatencyMs)],
+                "stats": [
+                    "runs": .number(stats.runs), "failed": .number(stats.failed),
+                    "average_cost_usd": .number(stats.averageCostUsd), "average_latency_ms": .number(stats.averageLatencyMs),
+                ],
             ])
         }
         group.get("overview") { _, context in
@@ -57,7 +61,9 @@ struct CatalogController: Sendable {
             let failed = try RunRepository.list(RunFilter(status: .failed), limit: 5, cursor: nil, on: c).items
             let pending = try ApprovalRepository.list(status: .pending, limit: 10, on: c)
             let cost = try InsightRepository.spend(on: c)
-            let perDay = try InsightRepository.costPerDay(on: c).map { ["day": .string($0.label), "cost_usd": .number($0.costUsd)] as JSONValue }
+            let perDay = try InsightRepository.costPerDay(on: c).map {
+                ["day": .string($0.label), "cost_usd": .number($0.costUsd)] as JSONValue
+            }
             let perAgent = try InsightRepository.costPerAgent(on: c).map {
                 ["agent_name": .string($0.label), "cost_usd": .number($0.costUsd), "runs": .number($0.runs)] as JSONValue
             }
@@ -66,7 +72,8 @@ struct CatalogController: Sendable {
             }
             return [
                 "model_notices": .array(notices.map { .string($0) }), "cost_per_model": .array(perModel),
-                "recent_runs": .array(recent.map(WorkflowsController.listedRunJSON)), "failed_runs": .array(failed.map(WorkflowsController.listedRunJSON)),
+                "recent_runs": .array(recent.map(WorkflowsController.listedRunJSON)),
+                "failed_runs": .array(failed.map(WorkflowsController.listedRunJSON)),
                 "pending_approvals": try JSONValue.from(pending), "pending_approval_count": .number(pending.count),
                 "cost_today_usd": .number(cost.todayUsd), "cost_week_usd": .number(cost.weekUsd),
                 "cost_per_day": .array(perDay), "cost_per_agent": .array(perAgent),

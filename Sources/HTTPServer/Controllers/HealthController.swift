@@ -21,7 +21,8 @@ struct HealthController: Sendable {
                 try await database.ping()
                 if let stall = engine.stall() {
                     return HTTPJSON.response(
-                        ["status": "unavailable", "db": "ok", "engine": "stalled", "reason": .string(stall.reason(at: Date()))], status: .serviceUnavailable)
+                        ["status": "unavailable", "db": "ok", "engine": "stalled", "reason": .string(stall.reason(at: Date()))],
+                        status: .serviceUnavailable)
                 }
                 return HTTPJSON.response(["status": "ok", "db": "ok", "engine": "ok"])
             } catch {
@@ -42,13 +43,15 @@ struct HealthController: Sendable {
                 for (metric, label, value) in rows {
                     switch metric {
                     case "runs": metrics.set("tiktok_workflow_runs", value, labels: [("status", label)], help: "Workflow runs by status")
-                    case "claude_tokens": metrics.set("tiktok_claude_tokens", value, labels: [("kind", label)], help: "Claude tokens traced")
+                    case "claude_tokens":
+                        metrics.set("tiktok_claude_tokens", value, labels: [("kind", label)], help: "Claude tokens traced")
                     default: metrics.set("tiktok_claude_cost_usd", value, help: "Claude cost traced (USD)")
                     }
                 }
             }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: .init(bytes: metrics.registry.emitToBuffer())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: .init(bytes: metrics.registry.emitToBuffer())))
         }
     }
 }

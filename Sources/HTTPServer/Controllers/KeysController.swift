@@ -23,7 +23,10 @@ struct KeysController: Sendable {
                 try WorkspaceRepository.issueKey(workspace: principal.workspaceId, name: name, role: role, on: $0)
             }
             return HTTPJSON.response(
-                ["id": .string(issued.id.description), "name": .string(name), "role": .string(role.rawValue), "api_key": .string(issued.plaintext)], status: .created)
+                [
+                    "id": .string(issued.id.description), "name": .string(name), "role": .string(role.rawValue),
+                    "api_key": .string(issued.plaintext),
+                ], status: .created)
         }
         group.post("keys/{id}/revoke") { _, context in
             let principal = try context.requirePrincipal()
@@ -47,8 +50,10 @@ struct KeysController: Sendable {
 
     static func json(_ key: APIKey) -> JSONValue {
         [
-            "id": .string(key.id.description), "name": .string(key.name), "role": .string(key.role.rawValue), "key_prefix": .string(key.keyPrefix),
-            "created_at": .string(Timestamp.format(key.createdAt)), "last_used_at": key.lastUsedAt.map { .string(Timestamp.format($0)) } ?? .null,
+            "id": .string(key.id.description), "name": .string(key.name), "role": .string(key.role.rawValue),
+            "key_prefix": .string(key.keyPrefix),
+            "created_at": .string(Timestamp.format(key.createdAt)),
+            "last_used_at": key.lastUsedAt.map { .string(Timestamp.format($0)) } ?? .null,
             "revoked_at": key.revokedAt.map { .string(Timestamp.format($0)) } ?? .null,
         ]
     }

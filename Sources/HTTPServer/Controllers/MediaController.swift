@@ -15,7 +15,9 @@ struct MediaController: Sendable {
             let id = file.hasSuffix(".mp4") ? String(file.dropLast(4)) : file
             guard MediaAsset.isValid(id) else { throw AppError.notFound("no media \(file)") }
             let path = MediaAsset.path(id, in: mediaDir + "/" + principal.workspaceId.description)
-            guard let data = try await Blocking.run({ FileManager.default.contents(atPath: path) }) else { throw AppError.notFound("no media \(file)") }
+            guard let data = try await Blocking.run({ FileManager.default.contents(atPath: path) }) else {
+                throw AppError.notFound("no media \(file)")
+            }
             return Response(
                 status: .ok, headers: [.contentType: "video/mp4", .cacheControl: "private, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))

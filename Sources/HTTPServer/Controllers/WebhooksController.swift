@@ -84,7 +84,8 @@ struct WebhooksController: Sendable {
     /// The body after its `TikTok-Signature` checked out, parsed.
     func verifiedEvent(_ request: Request, secret: String) async throws -> (TikTokWebhookEvent, Data) {
         let body = try await Self.body(request)
-        try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
+        try TikTokWebhookVerifier(clientSecret: secret, clock: dependencies.clock).verify(
+            header: request.headers[HTTPField.Name("tiktok-signature")!], body: body)
         return (try TikTokWebhookEvent.parse(body), body)
     }
 
@@ -127,17 +128,23 @@ struct WebhooksController: Sendable {
 
     func pubsub(_ request: Request) async throws -> Response {
         try await verifiedToken(
-            request, audience: settings.pubsubPushAudience, email: settings.pubsubPushServiceAccount, audienceSetting: "PUBSUB_PUSH_AUDIENCE",
+            request, audience: settings.pubsubPushAudience, email: settings.pubsubPushServiceAccount,
+            audienceSetting: "PUBSUB_PUSH_AUDIENCE",
             emailSetting: "PUBSUB_PUSH_SERVICE_ACCOUNT")
         let body = try await Self.body(request)
-        guard let json = try? JSONValue.parse(body), let message = json["message"], let messageId = message["messageId"]?.stringValue ?? message["message_id"]?.stringValue else {
+        guard let json = try? JSONValue.parse(body), let message = json["message"],
+            let messageId = message["messageId"]?.stringValue ?? message["message_id"]?.stringValue
+        else {
             throw AppError.invalidInput("the body needs message.messageId")
         }
         // The tenant comes from the subscription's stored mapping, never from the message.
         guard let subscription = json["subscription"]?.stringValue else { throw AppError.invalidInput("the body needs subscription") }
-        guard let workspace = try await database.withConnection({ try WorkspaceRepository.workspace(forSubscription: subscription, on: $0) }) else {
+        guard
+            let workspace = try await database.withConnection({ try WorkspaceRepository.workspace(forSubscription: subscription, on: $0) })
+        else {
             throw AppError(
-                code: "unknown_subscription", message: "subscription \(subscription.prefix(200)) is not mapped to a workspace (tiktok-army workspace subscribe)",
+                code: "unknown_subscription",
+                message: "subscription \(subscription.prefix(200)) is not mapped to a workspace (tiktok-army workspace subscribe)",
                 status: 403)
         }
         guard let encoded = message["data"]?.stringValue, let data = Data(base64Encoded: encoded) else {
@@ -147,7 +154,8 @@ struct WebhooksController: Sendable {
         let stored = try await database.withWorkspace(workspace) { c in
             guard try WorkspaceRepository.current(on: c) != nil else { throw AppError.invalidInput("unknown workspace \(workspace)") }
             let stored: JSONValue = [
-                "message_id": .string(messageId), "attributes": message["attributes"] ?? [:], "data": payload, "subscription": json["subscription"] ?? .null,
+                "message_id": .string(messageId), "attributes": message["attributes"] ?? [:], "data": payload,
+                "subscription": json["subscription"] ?? .null,
             ]
             return try WebhookRepository.recordDelivery(source: "pubsub", key: messageId, payload: stored, workspace: workspace, on: c)
         }

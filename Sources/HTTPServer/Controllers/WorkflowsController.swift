@@ -24,18 +24,22 @@ struct WorkflowsController: Sendable {
         group.get("workflows/runs/{id}/stream") { request, context in try await stream(request, context) }
         group.post("workflows/runs/{id}/cancel") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await service.cancel(try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
+            let run = try await service.cancel(
+                try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
             return HTTPJSON.response(Self.runJSON(run))
         }
         group.post("workflows/runs/{id}/steps/{step_key}/retry") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await service.retry(try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), by: principal.keyName, workspace: principal.workspaceId)
+            let run = try await service.retry(
+                try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), by: principal.keyName,
+                workspace: principal.workspaceId)
             return HTTPJSON.response(Self.runJSON(run), status: .accepted)
         }
         group.post("workflows/run") { request, context in try await startRun(request, context) }
         group.get("workflows/{slug}") { _, context in
             let principal = try context.requirePrincipal()
-            return HTTPJSON.response(try Self.definitionJSON(try await service.definition(try context.parameter("slug"), workspace: principal.workspaceId)))
+            return HTTPJSON.response(
+                try Self.definitionJSON(try await service.definition(try context.parameter("slug"), workspace: principal.workspaceId)))
         }
         group.get("agent-runs/{id}/steps") { _, context in
             let principal = try context.requirePrincipal()
@@ -86,7 +90,8 @@ struct WorkflowsController: Sendable {
         guard let briefId = BriefID(raw) else { throw AppError.invalidInput("brief_id must be a UUID") }
         guard let slug = body["workflow_slug"]?.stringValue, !slug.isEmpty else { throw AppError.invalidInput("workflow_slug is required") }
         let started = try await service.start(briefId: briefId, workflowSlug: slug, workspace: principal.workspaceId)
-        return HTTPJSON.response(["workflow_run_id": .string(started.run.id.description), "stream_url": .string(started.streamPath)], status: .accepted)
+        return HTTPJSON.response(
+            ["workflow_run_id": .string(started.run.id.description), "stream_url": .string(started.streamPath)], status: .accepted)
     }
 
     func listRuns(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -106,23 +111,34 @@ struct WorkflowsController: Sendable {
         let limit = try request.limit()
         let cursor = request.query("cursor")
         let filterValue = filter
-        let page = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(filterValue, limit: limit, cursor: cursor, on: $0) }
-        return HTTPJSON.response(["items": .array(page.items.map(Self.listedRunJSON)), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
+        let page = try await database.withWorkspace(principal.workspaceId) {
+            try RunRepository.list(filterValue, limit: limit, cursor: cursor, on: $0)
+        }
+        return HTTPJSON.response([
+            "items": .array(page.items.map(Self.listedRunJSON)), "next_cursor": page.nextCursor.map { .string($0) } ?? .null,
+        ])
     }
 
     func runDetail(_ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try context.id("id", as: WorkflowRun.self)
-        guard let (run, steps) = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep])? in
-            guard let run = try RunRepository.find(id, on: c) else { return nil }
-            return (run, try StepRepository.list(run: id, on: c))
-        }) else { throw AppError.notFound("run \(id) not found") }
+        guard
+            let (run, steps) = try await database.withWorkspace(
+                principal.workspaceId,
+                { c -> (WorkflowRun, [WorkflowStep])? in
+                    guard let run = try RunRepository.find(id, on: c) else { return nil }
+                    return (run, try StepRepository.list(run: id, on: c))
+                })
+        else { throw AppError.notFound("run \(id) not found") }
         let levels = (try? run.input["definition"]?.decode(WorkflowDef.self))?.levels() ?? [:]
-        return HTTPJSON.response(Self.runJSON(run).merging([
-            "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number($0) }),
-            "totals": ["cost_usd": .number(run.totalCostUsd), "latency_ms": .number(run.totalLatencyMs),
-                       "steps": .number(steps.count), "succeeded": .number(steps.filter { $0.status == .succeeded }.count)],
-        ]))
+        return HTTPJSON.response(
+            Self.runJSON(run).merging([
+                "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number($0) }),
+                "totals": [
+                    "cost_usd": .number(run.totalCostUsd), "latency_ms": .number(run.totalLatencyMs),
+                    "steps": .number(steps.count), "succeeded": .number(steps.filter { $0.status == .succeeded }.count),
+                ],
+            ]))
     }
 
     /// Server-sent events: each event with `id:` (its sequence), history first, `Last-Event-ID` (or
@@ -143,7 +159,9 @@ struct WorkflowsController: Sendable {
         let gauge = dependencies.metrics.sseClients
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("x-accel-buffering")!: "no"],
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("x-accel-buffering")!: "no",
+            ],
             body: .init { writer in
                 gauge.increment()
                 defer { gauge.decrement() }
@@ -159,8 +177,10 @@ struct WorkflowsController: Sendable {
     }
 
     static func sse(_ event: RunEvent) -> String {
-        let data = JSONValue.object(["seq": .number(event.seq), "run_id": .string(event.runId.description), "event": .string(event.event.rawValue),
-                                     "data": event.data, "created_at": .string(Timestamp.format(event.createdAt))])
+        let data = JSONValue.object([
+            "seq": .number(event.seq), "run_id": .string(event.runId.description), "event": .string(event.event.rawValue),
+            "data": event.data, "created_at": .string(Timestamp.format(event.createdAt)),
+        ])
         return "id: \(event.seq)\nevent: \(event.event.rawValue)\ndata: \(data.jsonString)\n\n"
     }
 }

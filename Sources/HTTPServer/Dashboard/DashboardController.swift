@@ -33,16 +33,24 @@ struct DashboardController: Sendable {
             return Self.redirect("/login", cookies: [SessionCookie.clear])
         }
         router.get("/") { request, _ in try await page(request) { principal, csrf in try await overview(principal) } }
-        router.get("/briefs") { request, _ in try await page(request) { principal, csrf in try await briefs(principal, csrf: csrf, values: [:], errors: [:]) } }
+        router.get("/briefs") { request, _ in
+            try await page(request) { principal, csrf in try await briefs(principal, csrf: csrf, values: [:], errors: [:]) }
+        }
         router.post("/briefs") { request, _ in try await createBrief(request) }
         router.get("/workflows") { request, _ in try await page(request) { principal, _ in try await workflows(principal) } }
-        router.get("/workflows/run") { request, _ in try await page(request) { principal, csrf in try await runForm(request, principal, csrf) } }
+        router.get("/workflows/run") { request, _ in
+            try await page(request) { principal, csrf in try await runForm(request, principal, csrf) }
+        }
         router.post("/workflows/run") { request, _ in try await startRun(request) }
         router.get("/runs") { request, _ in try await page(request) { principal, _ in try await runs(request, principal) } }
-        router.get("/runs/{id}") { request, context in try await page(request) { principal, csrf in try await run(context, principal, csrf) } }
+        router.get("/runs/{id}") { request, context in
+            try await page(request) { principal, csrf in try await run(context, principal, csrf) }
+        }
         router.get("/runs/{id}/report") { request, context in try await reportFragment(request, context) }
         router.post("/runs/{id}/cancel") { request, context in
-            try await runAction(request, context) { service, run, principal in _ = try await service.cancel(run, by: principal.keyName, workspace: principal.workspaceId) }
+            try await runAction(request, context) { service, run, principal in
+                _ = try await service.cancel(run, by: principal.keyName, workspace: principal.workspaceId)
+            }
         }
         router.post("/runs/{id}/steps/{key}/retry") { request, context in
             let key = try context.parameter("key")
@@ -53,7 +61,9 @@ struct DashboardController: Sendable {
         router.get("/approvals") { request, _ in try await page(request) { principal, csrf in try await approvals(principal, csrf) } }
         router.post("/approvals/{id}/decide") { request, context in try await decide(request, context) }
         router.get("/agents") { request, _ in try await page(request) { _, _ in Self.agents() } }
-        router.get("/agents/{name}") { request, context in try await page(request) { principal, csrf in try await agent(context, principal, csrf) } }
+        router.get("/agents/{name}") { request, context in
+            try await page(request) { principal, csrf in try await agent(context, principal, csrf) }
+        }
         router.post("/agents/{name}/model") { request, context in try await chooseModel(request, context) }
         router.get("/keys") { request, _ in try await page(request) { principal, csrf in try await keys(principal, csrf) } }
         router.post("/keys") { request, _ in try await createKey(request) }
@@ -69,7 +79,9 @@ struct DashboardController: Sendable {
     }
 
     static func asset(_ text: String, _ type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "\(type); charset=utf-8", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok, headers: [.contentType: "\(type); charset=utf-8", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func redirect(_ location: String, cookies: [String] = []) -> Response {
@@ -116,7 +128,8 @@ struct DashboardController: Sendable {
         do {
             return Self.html(try await build(principal, csrf), csrf: csrf, signedIn: true, cookies: setCookie.map { [$0] } ?? [])
         } catch let error as AppError where error.status == 404 {
-            return Self.html(Page(title: "Not found", body: "<p>\(HTMLSafety.escape(error.message))</p>"), csrf: csrf, signedIn: true, status: .notFound)
+            return Self.html(
+                Page(title: "Not found", body: "<p>\(HTMLSafety.escape(error.message))</p>"), csrf: csrf, signedIn: true, status: .notFound)
         }
     }
 
@@ -138,13 +151,16 @@ struct DashboardController: Sendable {
             form[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         if let field = form.keys.sorted().first(where: { $0.utf8.contains(0) || form[$0]!.utf8.contains(0) }) {
-            throw AppError.invalidInput("form field \(field.replacingOccurrences(of: "\u{0}", with: "")) contains a NUL character, which cannot be stored")
+            throw AppError.invalidInput(
+                "form field \(field.replacingOccurrences(of: "\u{0}", with: "")) contains a NUL character, which cannot be stored")
         }
         if let session = SessionCookie.token(request) {
             try CSRF.check(request, session: session, sent: form["csrf"] ?? "")
             return form
         }
-        guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"], Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8)) else {
+        guard let token = Self.cookie(request, Self.csrfCookie), let sent = form["csrf"],
+            Crypto.constantTimeEqual(Array(token.utf8), Array(sent.utf8))
+        else {
             throw AppError(code: "csrf", message: "the form's CSRF token is missing or wrong; reload the page and try again", status: 403)
         }
         return form
@@ -162,8 +178,10 @@ struct DashboardController: Sendable {
 
     func loginPage(_ request: Request, flash: String?, status: HTTPResponse.Status = .ok) -> Response {
         let (csrf, setCookie) = Self.csrf(request)
-        return Self.html(Page(title: "Log in", body: Templates.render("login", ["csrf": csrf]), flash: flash), csrf: csrf, signedIn: false, status: status,
-                         cookies: setCookie.map { [$0] } ?? [])
+        return Self.html(
+            Page(title: "Log in", body: Templates.render("login", ["csrf": csrf]), flash: flash), csrf: csrf, signedIn: false,
+            status: status,
+            cookies: setCookie.map { [$0] } ?? [])
     }
 
     /// Exchanges a key for a session: the cookie holds a random session token, never the key.
@@ -188,34 +206,50 @@ struct DashboardController: Sendable {
     static func when(_ date: Date) -> String { String(Timestamp.format(date).prefix(19)).replacingOccurrences(of: "T", with: " ") }
 
     static func runRow(_ run: WorkflowRun) -> [String: Any] {
-        ["id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": run.workflowSlug,
-         "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
-         "statusLabel": run.status.rawValue.replacingOccurrences(of: "_", with: " "), "cost": money(run.totalCostUsd),
-         "duration": run.completedAt == nil ? "…" : duration(run.totalLatencyMs), "created": when(run.createdAt), "error": run.error ?? false]
+        [
+            "id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": run.workflowSlug,
+            "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
+            "statusLabel": run.status.rawValue.replacingOccurrences(of: "_", with: " "), "cost": money(run.totalCostUsd),
+            "duration": run.completedAt == nil ? "…" : duration(run.totalLatencyMs), "created": when(run.createdAt),
+            "error": run.error ?? false,
+        ]
     }
 
     func overview(_ principal: Principal) async throws -> Page {
         let data = try await CatalogController.overview(database, dependencies.models, principal.workspaceId)
-        let recent = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: $0).items }
+        let recent = try await database.withWorkspace(principal.workspaceId) {
+            try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: $0).items
+        }
         let failed = recent.filter { $0.status == .failed }
-        let perDay = (data["cost_per_day"]?.arrayValue ?? []).map { (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0) }
-        let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map { ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
+        let perDay = (data["cost_per_day"]?.arrayValue ?? []).map {
+            (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0)
+        }
+        let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map {
+            ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0)
+        }
         let perModel = (data["cost_per_model"]?.arrayValue ?? []).map { ($0["model"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
         var notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
         if let stall = dependencies.orchestration.engine.health.stall() {
-            notices.insert("Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
+            notices.insert(
+                "Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
         }
-        let body = Templates.render("overview", [
-            "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0), "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
-            "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow), "failed": failed.map(Self.runRow),
-            "perDay": Charts.bars(perDay, format: Self.money), "perAgent": Charts.bars(perAgent, format: Self.money),
-            "perModel": Charts.bars(perModel, format: Self.money), "notices": notices,
-        ])
+        let body = Templates.render(
+            "overview",
+            [
+                "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0),
+                "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
+                "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow),
+                "failed": failed.map(Self.runRow),
+                "perDay": Charts.bars(perDay, format: Self.money), "perAgent": Charts.bars(perAgent, format: Self.money),
+                "perModel": Charts.bars(perModel, format: Self.money), "notices": notices,
+            ])
         return Page(title: "Overview", body: body)
     }
 
     func briefs(_ principal: Principal, csrf: String, values: [String: String], errors: [String: String]) async throws -> Page {
-        let list = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: 50, cursor: nil, on: $0).items }
+        let list = try await database.withWorkspace(principal.workspaceId) {
+            try BriefRepository.list(limit: 50, cursor: nil, on: $0).items
+        }
         let fields: [[String: Any]] = Catalog.briefInputs.map { spec in
             let value = values[spec.name] ?? spec.defaultValue?.stringValue ?? spec.defaultValue.map { $0.jsonString } ?? ""
             var field: [String: Any] = [
@@ -232,7 +266,12 @@ struct DashboardController: Sendable {
             }
             return field
         }.filter { $0["isChoice"] != nil || $0["isText"] != nil }
-        let rows: [[String: Any]] = list.map { ["id": $0.id.description, "handle": $0.handle, "targetType": $0.targetType.rawValue, "notes": $0.notes ?? "", "status": $0.status.rawValue] }
+        let rows: [[String: Any]] = list.map {
+            [
+                "id": $0.id.description, "handle": $0.handle, "targetType": $0.targetType.rawValue, "notes": $0.notes ?? "",
+                "status": $0.status.rawValue,
+            ]
+        }
         return Page(title: "Briefs", body: Templates.render("briefs", ["csrf": csrf, "fields": fields, "briefs": rows]))
     }
 
@@ -242,16 +281,26 @@ struct DashboardController: Sendable {
         var inputs: [String: JSONValue] = [:]
         for spec in Catalog.briefInputs {
             guard let raw = form[spec.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
-            let value: JSONValue = spec.type == .integer ? (Int(raw).map { .number($0) } ?? .string(raw)) : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
-            if ["handle", "target_type", "notes", "brand_id"].contains(spec.name) { body[spec.name] = value } else { inputs[spec.name] = value }
+            let value: JSONValue =
+                spec.type == .integer
+                ? (Int(raw).map { .number($0) } ?? .string(raw))
+                : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
+            if ["handle", "target_type", "notes", "brand_id"].contains(spec.name) {
+                body[spec.name] = value
+            } else {
+                inputs[spec.name] = value
+            }
         }
         if !inputs.isEmpty { body["inputs"] = .object(inputs) }
         do {
             let brief = try BriefsController.parse(body)
-            _ = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0) }
+            _ = try await database.withWorkspace(principal.workspaceId) {
+                try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
+            }
             return Self.redirect("/briefs")
         } catch let error as AppError where error.status == 400 {
-            let field = Catalog.briefInputs.map(\.name).first { error.message.hasPrefix($0) || error.message.hasPrefix("inputs.\($0)") } ?? "handle"
+            let field =
+                Catalog.briefInputs.map(\.name).first { error.message.hasPrefix($0) || error.message.hasPrefix("inputs.\($0)") } ?? "handle"
             let (csrf, _) = Self.csrf(request)
             var page = try await briefs(principal, csrf: csrf, values: form, errors: [field: error.message])
             page.flash = "The brief was not created: \(error.message)"
@@ -262,30 +311,51 @@ struct DashboardController: Sendable {
     func workflows(_ principal: Principal) async throws -> Page {
         let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
         let items: [[String: Any]] = definitions.map { definition in
-            let nodes = Dictionary(uniqueKeysWithValues: definition.steps.map { step in
-                (step.key, Charts.Node(key: step.key, label: step.key, status: "pending", detail: step.kind == .agent ? step.agent : step.agent.lowercased(), agentRunId: nil))
-            })
-            return ["name": definition.name, "slug": definition.slug, "description": definition.description, "dag": Charts.dag(definition: definition, nodes: nodes)]
+            let nodes = Dictionary(
+                uniqueKeysWithValues: definition.steps.map { step in
+                    (
+                        step.key,
+                        Charts.Node(
+                            key: step.key, label: step.key, status: "pending",
+                            detail: step.kind == .agent ? step.agent : step.agent.lowercased(), agentRunId: nil)
+                    )
+                })
+            return [
+                "name": definition.name, "slug": definition.slug, "description": definition.description,
+                "dag": Charts.dag(definition: definition, nodes: nodes),
+            ]
         }
         return Page(title: "Workflows", body: Templates.render("workflows", ["workflows": items]))
     }
 
     func runForm(_ request: Request, _ principal: Principal, _ csrf: String) async throws -> Page {
-        let list = try await database.withWorkspace(principal.workspaceId) { try BriefRepository.list(limit: 50, cursor: nil, on: $0).items }
+        let list = try await database.withWorkspace(principal.workspaceId) {
+            try BriefRepository.list(limit: 50, cursor: nil, on: $0).items
+        }
         let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
         let chosenBrief = request.query("brief_id")
         let chosenWorkflow = request.query("workflow") ?? "profile_audit"
-        return Page(title: "Start a run", body: Templates.render("runForm", [
-            "csrf": csrf,
-            "briefs": list.map { ["id": $0.id.description, "handle": $0.handle, "created": Self.when($0.createdAt), "selected": $0.id.description == chosenBrief] },
-            "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "selected": $0.slug == chosenWorkflow] },
-        ]), flash: list.isEmpty ? "Create a brief first." : nil)
+        return Page(
+            title: "Start a run",
+            body: Templates.render(
+                "runForm",
+                [
+                    "csrf": csrf,
+                    "briefs": list.map {
+                        [
+                            "id": $0.id.description, "handle": $0.handle, "created": Self.when($0.createdAt),
+                            "selected": $0.id.description == chosenBrief,
+                        ]
+                    },
+                    "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "selected": $0.slug == chosenWorkflow] },
+                ]), flash: list.isEmpty ? "Create a brief first." : nil)
     }
 
     func startRun(_ request: Request) async throws -> Response {
         let (principal, form) = try await signedInForm(request)
         guard let brief = form["brief_id"].flatMap(BriefID.init) else { throw AppError.invalidInput("choose a brief") }
-        let started = try await dependencies.service.start(briefId: brief, workflowSlug: form["workflow_slug"] ?? "", workspace: principal.workspaceId)
+        let started = try await dependencies.service.start(
+            briefId: brief, workflowSlug: form["workflow_slug"] ?? "", workspace: principal.workspaceId)
         return Self.redirect("/runs/\(started.run.id)")
     }
 
@@ -294,36 +364,49 @@ struct DashboardController: Sendable {
         filter.status = request.query("status").flatMap(RunStatus.init)
         filter.workflowSlug = request.query("workflow")
         let chosen = filter
-        let list = try await database.withWorkspace(principal.workspaceId) { try RunRepository.list(chosen, limit: 100, cursor: nil, on: $0).items }
-        return Page(title: "Runs", body: Templates.render("runs", [
-            "runs": list.map(Self.runRow),
-            "statuses": RunStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == chosen.status] },
-            "workflows": SeededWorkflows.all.map { ["value": $0.slug, "selected": $0.slug == chosen.workflowSlug] },
-        ]))
+        let list = try await database.withWorkspace(principal.workspaceId) {
+            try RunRepository.list(chosen, limit: 100, cursor: nil, on: $0).items
+        }
+        return Page(
+            title: "Runs",
+            body: Templates.render(
+                "runs",
+                [
+                    "runs": list.map(Self.runRow),
+                    "statuses": RunStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == chosen.status] },
+                    "workflows": SeededWorkflows.all.map { ["value": $0.slug, "selected": $0.slug == chosen.workflowSlug] },
+                ]))
     }
 
     /// The run, its steps, its last event and — with `decisions` — who decided, cancelled or
     /// retried what.
-    func loadRun(_ context: AppContext, _ principal: Principal, decisions withDecisions: Bool = false) async throws -> (WorkflowRun, [WorkflowStep], Int, [String]) {
+    func loadRun(_ context: AppContext, _ principal: Principal, decisions withDecisions: Bool = false) async throws -> (
+        WorkflowRun, [WorkflowStep], Int, [String]
+    ) {
         let id = try context.id("id", as: WorkflowRun.self)
-        guard let loaded = try await database.withWorkspace(principal.workspaceId, { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
-            guard let run = try RunRepository.find(id, on: c) else { return nil }
-            let last = try RunEventRepository.lastSeq(run: id, on: c)
-            guard withDecisions else { return (run, try StepRepository.list(run: id, on: c), last, []) }
-            let decisions = try RunEventRepository.decisions(run: id, on: c).map { event -> String in
-                let data = event.data
-                let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
-                let when = Self.when(event.createdAt)
-                switch event.event {
-                case .approvalDecided:
-                    let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
-                    return "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
-                case .runCancelled: return "\(when) · cancelled by \(who)"
-                default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
-                }
-            }
-            return (run, try StepRepository.list(run: id, on: c), last, decisions)
-        }) else { throw AppError.notFound("run \(id) not found") }
+        guard
+            let loaded = try await database.withWorkspace(
+                principal.workspaceId,
+                { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
+                    guard let run = try RunRepository.find(id, on: c) else { return nil }
+                    let last = try RunEventRepository.lastSeq(run: id, on: c)
+                    guard withDecisions else { return (run, try StepRepository.list(run: id, on: c), last, []) }
+                    let decisions = try RunEventRepository.decisions(run: id, on: c).map { event -> String in
+                        let data = event.data
+                        let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
+                        let when = Self.when(event.createdAt)
+                        switch event.event {
+                        case .approvalDecided:
+                            let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
+                            return
+                                "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
+                        case .runCancelled: return "\(when) · cancelled by \(who)"
+                        default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
+                        }
+                    }
+                    return (run, try StepRepository.list(run: id, on: c), last, decisions)
+                })
+        else { throw AppError.notFound("run \(id) not found") }
         return loaded
     }
 
@@ -333,12 +416,15 @@ struct DashboardController: Sendable {
         var nodes: [String: Charts.Node] = [:]
         for step in steps {
             let detail = step.status == .succeeded ? "\(Self.money(step.costUsd)) · \(step.latencyMs) ms" : ""
-            nodes[step.stepKey] = Charts.Node(key: step.stepKey, label: step.stepKey, status: step.status.rawValue, detail: detail, agentRunId: step.agentRunId?.description)
+            nodes[step.stepKey] = Charts.Node(
+                key: step.stepKey, label: step.stepKey, status: step.status.rawValue, detail: detail,
+                agentRunId: step.agentRunId?.description)
         }
         var row = Self.runRow(run)
         row["csrf"] = csrf
         row["lastSeq"] = lastSeq
-        row["stepEvents"] = [RunEvent.Name.stepStarted, .stepSucceeded, .stepFailed, .stepAwaitingApproval].map(\.rawValue).joined(separator: " ")
+        row["stepEvents"] = [RunEvent.Name.stepStarted, .stepSucceeded, .stepFailed, .stepAwaitingApproval].map(\.rawValue).joined(
+            separator: " ")
         row["completedEvent"] = RunEvent.Name.runCompleted.rawValue
         row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
         row["canCancel"] = !run.status.isTerminal
@@ -358,7 +444,9 @@ struct DashboardController: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, Principal) async throws -> Void) async throws -> Response {
+    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, Principal) async throws -> Void)
+        async throws -> Response
+    {
         let (principal, _) = try await signedInForm(request)
         let id = try context.id("id", as: WorkflowRun.self)
         try await action(dependencies.service, id, principal)
@@ -366,20 +454,49 @@ struct DashboardController: Sendable {
     }
 
     func approvals(_ principal: Principal, _ csrf: String) async throws -> Page {
-        let pending = try await database.withWorkspace(principal.workspaceId) { try ApprovalRepository.list(status: .pending, limit: 50, on: $0) }
+        let pending = try await database.withWorkspace(principal.workspaceId) {
+            try ApprovalRepository.list(status: .pending, limit: 50, on: $0)
+        }
         let items: [[String: Any]] = pending.map { approval in
             let payload = approval.payload
             var sections: [[String: Any]] = []
-            func section(_ heading: String, _ lines: [String]) { if !lines.isEmpty { sections.append(["heading": heading, "lines": lines]) } }
-            section("Scripts", payload["scripts"]?["scripts"]?.arrayValue?.map { "\($0["title"]?.stringValue ?? ""): \($0["hook"]?.stringValue ?? "") \($0["body"]?.stringValue ?? "") \($0["cta"]?.stringValue ?? "")" } ?? [])
-            section("Captions", payload["captions"]?["captions"]?.arrayValue?.map { "\($0["caption"]?.stringValue ?? "") \(($0["hashtags"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " "))" } ?? [])
-            section("Creatives", payload["assets"]?["assets"]?.arrayValue?.map { "\($0["script_title"]?.stringValue ?? ""): \($0["width"]?.intValue ?? 0)x\($0["height"]?.intValue ?? 0), \($0["duration_seconds"]?.doubleValue ?? 0) s" } ?? [])
-            section("Compliance", (payload["compliance"]?["summary"]?.stringValue.map { [$0] } ?? []) + (payload["compliance"]?["issues"]?.arrayValue?.map { "\($0["severity"]?.stringValue ?? ""): \($0["text"]?.stringValue ?? "")" } ?? []))
-            section("Replies", payload["replies"]?["replies"]?.arrayValue?.map { "[\($0["classification"]?.stringValue ?? "")] \($0["reply"]?.stringValue ?? "")" } ?? [])
+            func section(_ heading: String, _ lines: [String]) {
+                if !lines.isEmpty { sections.append(["heading": heading, "lines": lines]) }
+            }
+            section(
+                "Scripts",
+                payload["scripts"]?["scripts"]?.arrayValue?.map {
+                    "\($0["title"]?.stringValue ?? ""): \($0["hook"]?.stringValue ?? "") \($0["body"]?.stringValue ?? "") \($0["cta"]?.stringValue ?? "")"
+                } ?? [])
+            section(
+                "Captions",
+                payload["captions"]?["captions"]?.arrayValue?.map {
+                    "\($0["caption"]?.stringValue ?? "") \(($0["hashtags"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " "))"
+                } ?? [])
+            section(
+                "Creatives",
+                payload["assets"]?["assets"]?.arrayValue?.map {
+                    "\($0["script_title"]?.stringValue ?? ""): \($0["width"]?.intValue ?? 0)x\($0["height"]?.intValue ?? 0), \($0["duration_seconds"]?.doubleValue ?? 0) s"
+                } ?? [])
+            section(
+                "Compliance",
+                (payload["compliance"]?["summary"]?.stringValue.map { [$0] } ?? [])
+                    + (payload["compliance"]?["issues"]?.arrayValue?.map {
+                        "\($0["severity"]?.stringValue ?? ""): \($0["text"]?.stringValue ?? "")"
+                    } ?? []))
+            section(
+                "Replies",
+                payload["replies"]?["replies"]?.arrayValue?.map {
+                    "[\($0["classification"]?.stringValue ?? "")] \($0["reply"]?.stringValue ?? "")"
+                } ?? [])
             section("Budget change", payload["budget_change"]?.stringValue.map { [$0] } ?? [])
-            var item: [String: Any] = ["id": approval.id.description, "title": payload["title"]?.stringValue ?? approval.stepKey, "runId": approval.runId.description,
-                    "shortRun": String(approval.runId.description.prefix(8)), "stepKey": approval.stepKey, "created": Self.when(approval.createdAt),
-                    "items": sections, "csrf": csrf]
+            var item: [String: Any] = [
+                "id": approval.id.description, "title": payload["title"]?.stringValue ?? approval.stepKey,
+                "runId": approval.runId.description,
+                "shortRun": String(approval.runId.description.prefix(8)), "stepKey": approval.stepKey,
+                "created": Self.when(approval.createdAt),
+                "items": sections, "csrf": csrf,
+            ]
             if let budget = payload["budget_usd"]?.doubleValue { item["budget"] = String(format: "$%.2f", budget) }
             return item
         }
@@ -389,51 +506,89 @@ struct DashboardController: Sendable {
     func decide(_ request: Request, _ context: AppContext) async throws -> Response {
         let (principal, form) = try await signedInForm(request)
         let id = try context.id("id", as: Approval.self)
-        guard let decision = form["decision"], decision == "approve" || decision == "reject" else { throw AppError.invalidInput("decision must be approve or reject") }
+        guard let decision = form["decision"], decision == "approve" || decision == "reject" else {
+            throw AppError.invalidInput("decision must be approve or reject")
+        }
         let note = form["note"].flatMap { $0.isEmpty ? nil : String($0.prefix(2000)) }
         let decided = try await dependencies.service.decide(
-            id, approve: decision == "approve", note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
+            id, approve: decision == "approve", note: note, by: principal.apiKeyId, byName: principal.keyName,
+            workspace: principal.workspaceId)
         return Self.redirect("/runs/\(decided.runId)")
     }
 
     static func agents() -> Page {
-        Page(title: "Agents", body: Templates.render("agents", ["agents": Catalog.specs.map {
-            ["name": $0.name, "title": $0.title, "description": $0.description, "workflows": $0.workflows.joined(separator: ", ")]
-        }]))
+        Page(
+            title: "Agents",
+            body: Templates.render(
+                "agents",
+                [
+                    "agents": Catalog.specs.map {
+                        [
+                            "name": $0.name, "title": $0.title, "description": $0.description,
+                            "workflows": $0.workflows.joined(separator: ", "),
+                        ]
+                    }
+                ]))
     }
 
     func agent(_ context: AppContext, _ principal: Principal, _ csrf: String, flash: String? = nil) async throws -> Page {
         let name = try context.parameter("name")
         guard let spec = Catalog.spec(name) else { throw AppError.notFound("no agent \(name)") }
         let (recent, stats, chosen) = try await database.withWorkspace(principal.workspaceId) { c in
-            (try AgentRunRepository.recent(agent: name, limit: 20, on: c),
-             try InsightRepository.agentStats(name, on: c),
-             try AgentModelRepository.model(for: name, on: c))
+            (
+                try AgentRunRepository.recent(agent: name, limit: 20, on: c),
+                try InsightRepository.agentStats(name, on: c),
+                try AgentModelRepository.model(for: name, on: c)
+            )
         }
         let model = dependencies.models.describe(name, chosen: chosen)
         let current = dependencies.providers.models.current(at: dependencies.clock.now())
-        return Page(title: spec.title, body: Templates.render("agent", [
-            "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model["default"]?.stringValue ?? "",
-            "effectiveModel": model["effective"]?.stringValue ?? "", "chosen": chosen != nil,
-            "modelOptions": current.map { ["id": $0.id, "selected": $0.id == chosen, "price": String(format: "$%g / $%g per M tokens", $0.price.input, $0.price.output)] },
-            "description": spec.description, "runs": stats.succeeded, "avgCost": Self.money(stats.averageCostUsd), "avgLatency": Self.duration(Int(stats.averageLatencyMs)),
-            "inputs": (spec.inputs + spec.options).map { ["name": $0.name, "type": $0.type.rawValue, "required": $0.required, "description": $0.description] },
-            "outputs": spec.outputs.map { ["name": $0.name, "type": $0.type.rawValue, "description": $0.description] },
-            "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,
-            "recent": recent.map { ["when": Self.when($0.startedAt), "status": $0.status.rawValue, "cost": Self.money($0.costUsd), "latency": Self.duration($0.latencyMs)] },
-        ]), flash: flash)
+        return Page(
+            title: spec.title,
+            body: Templates.render(
+                "agent",
+                [
+                    "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model["default"]?.stringValue ?? "",
+                    "effectiveModel": model["effective"]?.stringValue ?? "", "chosen": chosen != nil,
+                    "modelOptions": current.map {
+                        [
+                            "id": $0.id, "selected": $0.id == chosen,
+                            "price": String(format: "$%g / $%g per M tokens", $0.price.input, $0.price.output),
+                        ]
+                    },
+                    "description": spec.description, "runs": stats.succeeded, "avgCost": Self.money(stats.averageCostUsd),
+                    "avgLatency": Self.duration(Int(stats.averageLatencyMs)),
+                    "inputs": (spec.inputs + spec.options).map {
+                        ["name": $0.name, "type": $0.type.rawValue, "required": $0.required, "description": $0.description]
+                    },
+                    "outputs": spec.outputs.map { ["name": $0.name, "type": $0.type.rawValue, "description": $0.description] },
+                    "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,
+                    "recent": recent.map {
+                        [
+                            "when": Self.when($0.startedAt), "status": $0.status.rawValue, "cost": Self.money($0.costUsd),
+                            "latency": Self.duration($0.latencyMs),
+                        ]
+                    },
+                ]), flash: flash)
     }
 
     func keys(_ principal: Principal, _ csrf: String, flash: String? = nil) async throws -> Page {
         guard principal.may(.admin) else { throw AppError.notFound("keys are managed with an admin key") }
         let keys = try await database.withWorkspace(principal.workspaceId) { try WorkspaceRepository.keys(on: $0) }
-        return Page(title: "API keys", body: Templates.render("keys", [
-            "csrf": csrf, "roles": KeyRole.allCases.reversed().map { ["value": $0.rawValue, "selected": $0 == .operator] },
-            "keys": keys.map { key -> [String: Any] in
-                ["id": key.id.description, "name": key.name, "role": key.role.rawValue, "prefix": key.keyPrefix, "created": Self.when(key.createdAt),
-                 "revoked": key.revokedAt.map(Self.when) ?? false, "isSelf": key.id == principal.apiKeyId, "csrf": csrf]
-            },
-        ]), flash: flash)
+        return Page(
+            title: "API keys",
+            body: Templates.render(
+                "keys",
+                [
+                    "csrf": csrf, "roles": KeyRole.allCases.reversed().map { ["value": $0.rawValue, "selected": $0 == .operator] },
+                    "keys": keys.map { key -> [String: Any] in
+                        [
+                            "id": key.id.description, "name": key.name, "role": key.role.rawValue, "prefix": key.keyPrefix,
+                            "created": Self.when(key.createdAt),
+                            "revoked": key.revokedAt.map(Self.when) ?? false, "isSelf": key.id == principal.apiKeyId, "csrf": csrf,
+                        ]
+                    },
+                ]), flash: flash)
     }
 
     func createKey(_ request: Request) async throws -> Response {
@@ -444,9 +599,15 @@ struct DashboardController: Sendable {
             let issued = try await database.withWorkspace(principal.workspaceId) {
                 try WorkspaceRepository.issueKey(workspace: principal.workspaceId, name: name, role: role, on: $0)
             }
-            return Self.html(try await keys(principal, csrf, flash: "Key \(name) (\(role.rawValue)) created. Copy it now, it is shown only once: \(issued.plaintext)"), csrf: csrf, signedIn: true)
+            return Self.html(
+                try await keys(
+                    principal, csrf,
+                    flash: "Key \(name) (\(role.rawValue)) created. Copy it now, it is shown only once: \(issued.plaintext)"), csrf: csrf,
+                signedIn: true)
         } catch let error as AppError where error.status == 400 {
-            return Self.html(try await keys(principal, csrf, flash: "The key was not created: \(error.message)"), csrf: csrf, signedIn: true, status: .badRequest)
+            return Self.html(
+                try await keys(principal, csrf, flash: "The key was not created: \(error.message)"), csrf: csrf, signedIn: true,
+                status: .badRequest)
         }
     }
 
@@ -467,7 +628,9 @@ struct DashboardController: Sendable {
             return Self.redirect("/agents/\(name)")
         } catch let error as AppError where error.status == 400 {
             let (csrf, _) = Self.csrf(request)
-            return Self.html(try await agent(context, principal, csrf, flash: "The model was not changed: \(error.message)"), csrf: csrf, signedIn: true, status: .badRequest)
+            return Self.html(
+                try await agent(context, principal, csrf, flash: "The model was not changed: \(error.message)"), csrf: csrf, signedIn: true,
+                status: .badRequest)
         }
     }
 }

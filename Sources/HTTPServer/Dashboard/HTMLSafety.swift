@@ -34,11 +34,14 @@ enum HTMLSafety {
     /// `raw` as a link target: whitespace and control characters removed; a scheme other than
     /// http, https or mailto (also spelled with entities or mixed case) gives `#`.
     static func safeURL(_ raw: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(raw.unicodeScalars.filter {
-            !$0.properties.isWhitespace && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
-        }))
+        let cleaned = String(
+            String.UnicodeScalarView(
+                raw.unicodeScalars.filter {
+                    !$0.properties.isWhitespace && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
+                }))
         // What a browser would see after decoding entities, for the scheme check only.
-        let decoded = cleaned.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+        let decoded = cleaned.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&quot;", with: "\"")
         guard let colon = decoded.firstIndex(of: ":") else { return cleaned }
         let head = decoded[..<colon]
         if head.contains(where: { "/?#".contains($0) }) { return cleaned }

@@ -6,8 +6,9 @@ enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         for name in BundledFiles.names(in: "templates", extension: "mustache") {
-            do { try library.register(BundledFiles.text("templates/\(name).mustache"), named: name) }
-            catch { fatalError("the template \(name).mustache does not parse: \(error)") }
+            do { try library.register(BundledFiles.text("templates/\(name).mustache"), named: name) } catch {
+                fatalError("the template \(name).mustache does not parse: \(error)")
+            }
         }
         return library
     }()

@@ -40,9 +40,11 @@ struct RequestMiddleware: RouterMiddleware {
         SecurityHeaders.apply(to: &response)
         let route = context.endpointPath ?? "unmatched"
         metrics.record(route: route, method: request.method.rawValue, status: response.status.code, duration: ContinuousClock.now - started)
-        context.logger.debug("request", metadata: [
-            "http.method": "\(request.method)", "http.route": "\(route)", "http.status": "\(response.status.code)",
-        ])
+        context.logger.debug(
+            "request",
+            metadata: [
+                "http.method": "\(request.method)", "http.route": "\(route)", "http.status": "\(response.status.code)",
+            ])
         return response
     }
 
@@ -61,7 +63,10 @@ struct RequestMiddleware: RouterMiddleware {
         case let error as AppError: return error
         case let error as DatabaseError: return error.appError
         case let error as HTTPError:
-            let code = error.status.code == 404 ? "not_found" : error.status.code == 405 ? "method_not_allowed" : error.status.code == 413 ? "payload_too_large" : "bad_request"
+            let code =
+                error.status.code == 404
+                ? "not_found"
+                : error.status.code == 405 ? "method_not_allowed" : error.status.code == 413 ? "payload_too_large" : "bad_request"
             return AppError(code: code, message: error.body ?? error.status.reasonPhrase, status: error.status.code)
         case let error as JWTError: return .unauthorized("token refused: \(error.description)")
         case let error as WebhookSignatureError: return .unauthorized("signature refused: \(error.description)")
@@ -76,7 +81,8 @@ struct RequestMiddleware: RouterMiddleware {
 /// only the app's own scripts, styles and media (no inline script, no framing), a referrer policy
 /// and `no-store` (pages are signed in).
 enum SecurityHeaders {
-    static let policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+    static let policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     static func apply(to response: inout Response) {
@@ -105,7 +111,9 @@ struct AuthMiddleware: RouterMiddleware {
         if let key = Self.bearer(request) {
             principal = try await verified(context, "the API key is not valid") { try await credentials.principal(forKey: key) }
         } else if let token = SessionCookie.token(request) {
-            principal = try await verified(context, "the session has ended: log in again") { try await credentials.principal(forSession: token) }
+            principal = try await verified(context, "the session has ended: log in again") {
+                try await credentials.principal(forSession: token)
+            }
             if !AccessRules.isSafe(request.method) { try CSRF.check(request, session: token) }
         } else {
             throw AppError.unauthorized("missing API key: send Authorization: Bearer <key>")
@@ -143,7 +151,10 @@ enum AccessRules {
     /// 403 naming the role needed unless `principal` has it.
     static func require(_ role: KeyRole, of principal: Principal) throws {
         guard !principal.may(role) else { return }
-        throw AppError(code: "forbidden", message: "this needs a key with the \(role.rawValue) role; this key (\(principal.keyName)) is \(principal.role.rawValue)", status: 403)
+        throw AppError(
+            code: "forbidden",
+            message: "this needs a key with the \(role.rawValue) role; this key (\(principal.keyName)) is \(principal.role.rawValue)",
+            status: 403)
     }
 
     static func role(_ method: HTTPRequest.Method, _ path: String) -> KeyRole {

@@ -19,8 +19,9 @@ enum HTTPJSON {
     static func error(_ error: AppError, requestId: String) -> Response {
         var headers: HTTPFields = [:]
         if let wait = error.retryAfter { headers[.retryAfter] = String(wait) }
-        return response(["error": ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestId)]],
-                        status: HTTPResponse.Status(code: error.status), headers: headers)
+        return response(
+            ["error": ["code": .string(error.code), "message": .string(error.message), "request_id": .string(requestId)]],
+            status: HTTPResponse.Status(code: error.status), headers: headers)
     }
 
     /// Reads a JSON object body: 415 for another content type, 413 over `limit`, 400 when it is
@@ -39,7 +40,9 @@ enum HTTPJSON {
         guard let value = try? JSONValue.parse(bytes), let object = value.objectValue else {
             throw AppError.invalidInput("the body is not a JSON object")
         }
-        if let field = nulField(value) { throw AppError.invalidInput("\(field.isEmpty ? "the body" : field) contains a NUL character (\\u0000), which cannot be stored") }
+        if let field = nulField(value) {
+            throw AppError.invalidInput("\(field.isEmpty ? "the body" : field) contains a NUL character (\\u0000), which cannot be stored")
+        }
         return object
     }
 
@@ -99,7 +102,9 @@ extension AppContext {
 extension Request {
     func limit(default fallback: Int = 20, max: Int = 100) throws -> Int {
         guard let raw = uri.queryParameters.get("limit") else { return fallback }
-        guard let value = Int(raw), (1...max).contains(value) else { throw AppError.invalidInput("limit must be an integer from 1 to \(max)") }
+        guard let value = Int(raw), (1...max).contains(value) else {
+            throw AppError.invalidInput("limit must be an integer from 1 to \(max)")
+        }
         return value
     }
 

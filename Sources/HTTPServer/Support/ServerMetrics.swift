@@ -11,12 +11,17 @@ public final class ServerMetrics: Sendable {
         sseClients = registry.makeGauge(name: "tiktok_sse_clients", labels: [], help: "Open SSE streams")
     }
 
-    static let latencyBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                                             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
 
     func record(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(name: "tiktok_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))], help: "HTTP requests")
-            .increment()
+        registry.makeCounter(
+            name: "tiktok_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
+            help: "HTTP requests"
+        )
+        .increment()
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(metricName: "tiktok_http_request_duration_seconds", helpText: "HTTP request latency"),
             labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets

@@ -23,49 +23,70 @@ public enum SeededWorkflows {
 
     public static let campaignLaunch = WorkflowDef(
         slug: "campaign_launch", name: "Campaign Launch",
-        description: "Research, strategy, scripts, production, captions and compliance; a person approves creative and budget; then shop, publish and ads.",
+        description:
+            "Research, strategy, scripts, production, captions and compliance; a person approves creative and budget; then shop, publish and ads.",
         steps: [
             WorkflowStepDef("trend_scout", agent: "trend_scout"),
             WorkflowStepDef("audience_analyst", agent: "audience_analyst"),
-            WorkflowStepDef("content_strategist", agent: "content_strategist", dependsOn: ["trend_scout", "audience_analyst"],
-                            inputMap: ["trends": "steps.trend_scout", "audience": "steps.audience_analyst"]),
-            WorkflowStepDef("script_writer", agent: "script_writer", dependsOn: ["content_strategist"], inputMap: ["strategy": "steps.content_strategist"]),
-            WorkflowStepDef("content_producer", agent: "content_producer", dependsOn: ["script_writer"], inputMap: ["scripts": "steps.script_writer"]),
-            WorkflowStepDef("caption_writer", agent: "caption_writer", dependsOn: ["content_producer"],
-                            inputMap: ["scripts": "steps.script_writer", "assets": "steps.content_producer"]),
-            WorkflowStepDef("compliance_reviewer", agent: "compliance_reviewer", dependsOn: ["caption_writer"],
-                            inputMap: ["scripts": "steps.script_writer", "captions": "steps.caption_writer"]),
+            WorkflowStepDef(
+                "content_strategist", agent: "content_strategist", dependsOn: ["trend_scout", "audience_analyst"],
+                inputMap: ["trends": "steps.trend_scout", "audience": "steps.audience_analyst"]),
+            WorkflowStepDef(
+                "script_writer", agent: "script_writer", dependsOn: ["content_strategist"],
+                inputMap: ["strategy": "steps.content_strategist"]),
+            WorkflowStepDef(
+                "content_producer", agent: "content_producer", dependsOn: ["script_writer"], inputMap: ["scripts": "steps.script_writer"]),
+            WorkflowStepDef(
+                "caption_writer", agent: "caption_writer", dependsOn: ["content_producer"],
+                inputMap: ["scripts": "steps.script_writer", "assets": "steps.content_producer"]),
+            WorkflowStepDef(
+                "compliance_reviewer", agent: "compliance_reviewer", dependsOn: ["caption_writer"],
+                inputMap: ["scripts": "steps.script_writer", "captions": "steps.caption_writer"]),
             WorkflowStepDef(
                 "approval", agent: WorkflowStepDef.approvalNode, dependsOn: ["compliance_reviewer"],
-                inputMap: ["scripts": "steps.script_writer", "assets": "steps.content_producer", "captions": "steps.caption_writer",
-                           "compliance": "steps.compliance_reviewer", "budget_usd": "brief.inputs.budget_usd"],
+                inputMap: [
+                    "scripts": "steps.script_writer", "assets": "steps.content_producer", "captions": "steps.caption_writer",
+                    "compliance": "steps.compliance_reviewer", "budget_usd": "brief.inputs.budget_usd",
+                ],
                 options: ["title": "Approve creative and budget", "default_budget_usd": 50], retry: .once, timeoutSeconds: nil),
-            WorkflowStepDef("shop_catalog_manager", agent: "shop_catalog_manager", dependsOn: ["approval"],
-                            inputMap: ["approved": "steps.approval.approved", "captions": "steps.caption_writer"]),
-            WorkflowStepDef("publisher", agent: "publisher", dependsOn: ["shop_catalog_manager"],
-                            inputMap: ["approved": "steps.approval.approved", "assets": "steps.content_producer", "captions": "steps.caption_writer"]),
-            WorkflowStepDef("ads_campaign_manager", agent: "ads_campaign_manager", dependsOn: ["shop_catalog_manager"],
-                            inputMap: ["approved": "steps.approval.approved", "budget_usd": "steps.approval.budget_usd",
-                                       "captions": "steps.caption_writer", "products": "steps.shop_catalog_manager"]),
-            WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher", "ads_campaign_manager"],
-                            options: ["title": "Campaign Launch"]),
+            WorkflowStepDef(
+                "shop_catalog_manager", agent: "shop_catalog_manager", dependsOn: ["approval"],
+                inputMap: ["approved": "steps.approval.approved", "captions": "steps.caption_writer"]),
+            WorkflowStepDef(
+                "publisher", agent: "publisher", dependsOn: ["shop_catalog_manager"],
+                inputMap: ["approved": "steps.approval.approved", "assets": "steps.content_producer", "captions": "steps.caption_writer"]),
+            WorkflowStepDef(
+                "ads_campaign_manager", agent: "ads_campaign_manager", dependsOn: ["shop_catalog_manager"],
+                inputMap: [
+                    "approved": "steps.approval.approved", "budget_usd": "steps.approval.budget_usd",
+                    "captions": "steps.caption_writer", "products": "steps.shop_catalog_manager",
+                ]),
+            WorkflowStepDef(
+                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher", "ads_campaign_manager"],
+                options: ["title": "Campaign Launch"]),
         ])
 
     public static let postLaunchLoop = WorkflowDef(
         slug: "post_launch_loop", name: "Post-Launch Loop",
-        description: "Measure performance and triage comments; adjust the strategy; a person approves replies and budget changes; publish; report.",
+        description:
+            "Measure performance and triage comments; adjust the strategy; a person approves replies and budget changes; publish; report.",
         steps: [
             WorkflowStepDef("performance_analyst", agent: "performance_analyst"),
             WorkflowStepDef("comment_triage", agent: "comment_triage"),
-            WorkflowStepDef("content_strategist", agent: "content_strategist", dependsOn: ["performance_analyst", "comment_triage"],
-                            inputMap: ["performance": "steps.performance_analyst", "comments": "steps.comment_triage"]),
+            WorkflowStepDef(
+                "content_strategist", agent: "content_strategist", dependsOn: ["performance_analyst", "comment_triage"],
+                inputMap: ["performance": "steps.performance_analyst", "comments": "steps.comment_triage"]),
             WorkflowStepDef(
                 "approval", agent: WorkflowStepDef.approvalNode, dependsOn: ["content_strategist"],
-                inputMap: ["replies": "steps.comment_triage", "budget_change": "steps.performance_analyst.budget_change",
-                           "strategy": "steps.content_strategist"],
+                inputMap: [
+                    "replies": "steps.comment_triage", "budget_change": "steps.performance_analyst.budget_change",
+                    "strategy": "steps.content_strategist",
+                ],
                 options: ["title": "Approve replies and budget changes"], retry: .once, timeoutSeconds: nil),
-            WorkflowStepDef("publisher", agent: "publisher", dependsOn: ["approval"],
-                            inputMap: ["approved": "steps.approval.approved", "replies": "steps.comment_triage"]),
-            WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher"], options: ["title": "Post-Launch Loop"]),
+            WorkflowStepDef(
+                "publisher", agent: "publisher", dependsOn: ["approval"],
+                inputMap: ["approved": "steps.approval.approved", "replies": "steps.comment_triage"]),
+            WorkflowStepDef(
+                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher"], options: ["title": "Post-Launch Loop"]),
         ])
 }

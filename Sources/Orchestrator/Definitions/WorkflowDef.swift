@@ -89,7 +89,9 @@ public struct WorkflowDef: Codable, Sendable, Equatable {
             for dependency in step.dependsOn where !keys.contains(dependency) {
                 throw AppError.invalidInput("workflow \(slug): step \(step.key) depends on unknown step \(dependency)")
             }
-            guard step.retry.maxAttempts >= 1 else { throw AppError.invalidInput("workflow \(slug): step \(step.key) needs at least one attempt") }
+            guard step.retry.maxAttempts >= 1 else {
+                throw AppError.invalidInput("workflow \(slug): step \(step.key) needs at least one attempt")
+            }
         }
         let order = try topologicalOrder()
         let ancestors = self.ancestors(order: order)
@@ -99,17 +101,22 @@ public struct WorkflowDef: Codable, Sendable, Equatable {
                 switch parts.first {
                 case "brief":
                     guard parts.count == 2 && Self.briefFields.contains(parts[1]) || parts.count == 3 && parts[1] == "inputs" else {
-                        throw AppError.invalidInput("workflow \(slug): step \(step.key) input \(input) points at unknown brief field \(source)")
+                        throw AppError.invalidInput(
+                            "workflow \(slug): step \(step.key) input \(input) points at unknown brief field \(source)")
                     }
                 case "steps":
                     guard parts.count >= 2, keys.contains(parts[1]) else {
-                        throw AppError.invalidInput("workflow \(slug): step \(step.key) input \(input) points at unknown step \(parts.count >= 2 ? parts[1] : source)")
+                        throw AppError.invalidInput(
+                            "workflow \(slug): step \(step.key) input \(input) points at unknown step \(parts.count >= 2 ? parts[1] : source)"
+                        )
                     }
                     guard ancestors[step.key, default: []].contains(parts[1]) else {
-                        throw AppError.invalidInput("workflow \(slug): step \(step.key) input \(input) reads step \(parts[1]), which it does not depend on")
+                        throw AppError.invalidInput(
+                            "workflow \(slug): step \(step.key) input \(input) reads step \(parts[1]), which it does not depend on")
                     }
                 default:
-                    throw AppError.invalidInput("workflow \(slug): step \(step.key) input \(input) has source \(source); expected brief.<field> or steps.<key>")
+                    throw AppError.invalidInput(
+                        "workflow \(slug): step \(step.key) input \(input) has source \(source); expected brief.<field> or steps.<key>")
                 }
             }
         }

@@ -22,7 +22,8 @@ public struct EngineConfiguration: Sendable {
     public var stallSeconds: Double
 
     public init(
-        owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30, pollInterval: Duration = .seconds(1),
+        owner: String = EngineConfiguration.defaultOwner(), maxConcurrentSteps: Int = 16, leaseSeconds: Int = 30,
+        pollInterval: Duration = .seconds(1),
         executionMode: ExecutionMode = .inline, publicBaseURL: String? = nil, drainTimeout: Duration = .seconds(10),
         outcomeRetryWindow: Duration = .seconds(300), stallSeconds: Double = 30
     ) {

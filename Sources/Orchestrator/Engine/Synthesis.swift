@@ -3,7 +3,9 @@ import Foundation
 
 /// The synthesis node's prompt: every succeeded step's output in `<step key="...">` blocks.
 enum Synthesis {
-    static func prompt(definition: WorkflowDef, stepDef: WorkflowStepDef, run: WorkflowRun, steps: [WorkflowStep], handle: String?) -> (system: String, user: String) {
+    static func prompt(definition: WorkflowDef, stepDef: WorkflowStepDef, run: WorkflowRun, steps: [WorkflowStep], handle: String?) -> (
+        system: String, user: String
+    ) {
         let title = stepDef.options["title"]?.stringValue ?? definition.name
         let system = """
             You are the lead strategist of a TikTok growth team. Write the \(title) report as Markdown: a title line naming the account, \

@@ -53,7 +53,8 @@ public final class WorkflowEngine: Sendable {
                 let parts = note.payload.split(separator: ":").map(String.init)
                 guard parts.count == 3, let run = WorkflowRunID(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }
                 // A late notice must not cancel work of a run that was retried since.
-                let ended = (try? await database.withWorkspace(workspace) { try RunRepository.find(run, on: $0)?.status.isTerminal }) ?? true
+                let ended =
+                    (try? await database.withWorkspace(workspace) { try RunRepository.find(run, on: $0)?.status.isTerminal }) ?? true
                 if ended != false { await state.cancel(run) }
             }
         }
@@ -70,7 +71,7 @@ public final class WorkflowEngine: Sendable {
                 do {
                     claimed = try await claim(limit: capacity)
                     health.succeeded()
-                } catch where !Task.isCancelled {
+                } catch  where !Task.isCancelled {
                     health.failed("claiming steps", error)
                     logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
                 } catch {}
@@ -146,11 +147,15 @@ public final class WorkflowEngine: Sendable {
     func commit<T: Sendable>(
         _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
     ) async throws -> T? {
-        guard let (value, events) = try await database.withWorkspace(workspace, { c -> (T, [RunEvent])? in
-            guard let result = try body(c) else { return nil }
-            if readies { try RunTransitions.notifyWork(c) }
-            return result
-        }) else { return nil }
+        guard
+            let (value, events) = try await database.withWorkspace(
+                workspace,
+                { c -> (T, [RunEvent])? in
+                    guard let result = try body(c) else { return nil }
+                    if readies { try RunTransitions.notifyWork(c) }
+                    return result
+                })
+        else { return nil }
         await bus.publish(events)
         if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
         return value
@@ -183,33 +188,47 @@ public final class WorkflowEngine: Sendable {
         // One transaction: load the run, resolve the step's input from its dependencies' outputs,
         // mark it started and start its agent run (or fail it when its definition is gone).
         let outcome: Prepared?? = try await commit(claim.workspace, readies: false) { c -> (Prepared?, [RunEvent])? in
-            guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else { return nil }
-            guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
-                return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map { (nil, $0) }
+            guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else {
+                return nil
             }
-            let outputs = Dictionary(uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
+            guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
+                return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map
+                { (nil, $0) }
+            }
+            let outputs = Dictionary(
+                uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
             let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
             guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
             var agentRun: AgentRunStart?
             if stepDef.kind != .approval {
                 let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
-                agentRun = AgentRunStart(id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run, workflowStep: claim.step)
+                agentRun = AgentRunStart(
+                    id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
+                    workflowStep: claim.step)
                 try agentRun?.record(on: c)
             }
-            return (Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun), [started])
+            return (
+                Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun),
+                [started]
+            )
         }
         guard case let prepared?? = outcome else { return }
-        let (run, steps, step, definition, stepDef, input) = (prepared.run, prepared.steps, prepared.step, prepared.definition, prepared.stepDef, prepared.input)
+        let (run, steps, step, definition, stepDef, input) = (
+            prepared.run, prepared.steps, prepared.step, prepared.definition, prepared.stepDef, prepared.input
+        )
         let agentRun = prepared.agentRun
 
         switch stepDef.kind {
         case .approval:
             let budget = input["budget_usd"] == nil ? stepDef.options["default_budget_usd"] : nil
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
-            _ = try await commit(claim.workspace, readies: false) { c in try RunTransitions.park(step, payload: payload, owner: owner, c).map { ((), $0.1) } }
+            _ = try await commit(claim.workspace, readies: false) { c in
+                try RunTransitions.park(step, payload: payload, owner: owner, c).map { ((), $0.1) }
+            }
         case .agent, .synthesis:
             guard let agentRun else { return }
-            await runWork(step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
+            await runWork(
+                step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
         }
     }
 
@@ -228,7 +247,8 @@ public final class WorkflowEngine: Sendable {
                     if let handle { brand = try await context.brandContext(handle: handle.hasPrefix("@") ? handle : "@" + handle) }
                     let prompt = Synthesis.prompt(definition: definition, stepDef: stepDef, run: run, steps: steps, handle: handle)
                     let call = try await context.gateway.callClaudeCached(
-                        system: PromptLayout.system(brand: brand, instructions: prompt.system), user: prompt.user, maxTokens: 4096, isSynthesis: true,
+                        system: PromptLayout.system(brand: brand, instructions: prompt.system), user: prompt.user, maxTokens: 4096,
+                        isSynthesis: true,
                         workflowSlug: definition.slug, model: context.model)
                     return ["report_md": .string(call.text)]
                 }
@@ -241,8 +261,14 @@ public final class WorkflowEngine: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(1, configuration.leaseSeconds / 3)))
                 if Task.isCancelled { return }
-                let alive = (try? await database.withWorkspace(claim.workspace) { try RunTransitions.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0) }) ?? true
-                if !alive { work.cancel(); return }
+                let alive =
+                    (try? await database.withWorkspace(claim.workspace) {
+                        try RunTransitions.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0)
+                    }) ?? true
+                if !alive {
+                    work.cancel()
+                    return
+                }
             }
         }
         let expired = Flag()
@@ -271,12 +297,18 @@ public final class WorkflowEngine: Sendable {
                     }
                     let outcome = try finish.record(on: c)
                     if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
-                    return try RunTransitions.complete(step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId, owner: owner, c).map { ((), $0) }
+                    return try RunTransitions.complete(
+                        step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
+                        owner: owner, c
+                    ).map { ((), $0) }
                 }
             case .failure(let error):
                 let timedOut = expired.isSet
                 let agentError = error as? AgentError
-                let message = timedOut ? "timed out after \(Int(stepDef.timeoutSeconds ?? 0)) s" : (agentError?.message ?? (error is CancellationError ? "cancelled" : "\(error)"))
+                let message =
+                    timedOut
+                    ? "timed out after \(Int(stepDef.timeoutSeconds ?? 0)) s"
+                    : (agentError?.message ?? (error is CancellationError ? "cancelled" : "\(error)"))
                 // An unreachable database (before the agent run could even start) is worth another attempt too.
                 let transient = timedOut || (agentError?.isTransient ?? false) || ((error as? DatabaseError)?.isUnavailable ?? false)
                 let agentRunId = agentError?.agentRunId
@@ -291,9 +323,15 @@ public final class WorkflowEngine: Sendable {
                     // At least as long as the failing service advised (a long retry-after).
                     let delay = max(stepDef.retry.backoffSeconds * pow(2, Double(claim.attempt - 1)), agentError?.retryAfter ?? 0)
                     let at = environment.clock.now().addingTimeInterval(delay)
-                    try await recordOutcome(claim.workspace) { c in try RunTransitions.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await recordOutcome(claim.workspace) { c in
+                        try RunTransitions.scheduleRetry(step, error: message, at: at, agentRunId: agentRunId, owner: owner, c).map {
+                            ((), $0)
+                        }
+                    }
                 } else {
-                    try await recordOutcome(claim.workspace, readies: false) { c in try RunTransitions.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) } }
+                    try await recordOutcome(claim.workspace, readies: false) { c in
+                        try RunTransitions.fail(step, error: message, agentRunId: agentRunId, owner: owner, c).map { ((), $0) }
+                    }
                 }
             }
         } catch {
@@ -333,7 +371,8 @@ public final class WorkflowEngine: Sendable {
         }
         for (step, attempt, notBefore) in ready {
             _ = try await queue.enqueue(
-                taskId: "\(step)-\(attempt + 1)", url: base + "/internal/steps/run", body: ["step_id": .string(step.description)], audience: base, notBefore: notBefore)
+                taskId: "\(step)-\(attempt + 1)", url: base + "/internal/steps/run", body: ["step_id": .string(step.description)],
+                audience: base, notBefore: notBefore)
         }
     }
 }

@@ -35,7 +35,9 @@ public struct WorkflowService: Sendable {
         let stored = try await database.withWorkspace(workspace) { try WorkflowRepository.list(on: $0) }
         var all = Dictionary(uniqueKeysWithValues: SeededWorkflows.all.map { ($0.slug, $0) })
         for row in stored where row.definition["steps"] != nil {
-            if let definition = try? row.definition.decode(WorkflowDef.self), (try? definition.validate()) != nil { all[definition.slug] = definition }
+            if let definition = try? row.definition.decode(WorkflowDef.self), (try? definition.validate()) != nil {
+                all[definition.slug] = definition
+            }
         }
         return all.values.sorted { $0.slug < $1.slug }
     }
@@ -46,7 +48,9 @@ public struct WorkflowService: Sendable {
         try definition.validate()
         let json = try JSONValue.from(definition)
         return try await database.withWorkspace(workspace) { c in
-            try WorkflowRepository.upsert(slug: definition.slug, name: definition.name, description: definition.description, definition: json, workspace: workspace, on: c)
+            try WorkflowRepository.upsert(
+                slug: definition.slug, name: definition.name, description: definition.description, definition: json, workspace: workspace,
+                on: c)
         }
     }
 
@@ -57,10 +61,14 @@ public struct WorkflowService: Sendable {
         let definitionJSON = try JSONValue.from(definition)
         let run: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let brief = try BriefRepository.find(briefId, on: c) else { throw AppError.notFound("brief \(briefId) not found") }
-            let workflow = try WorkflowRepository.find(slug: definition.slug, on: c)
-                ?? WorkflowRepository.upsert(slug: definition.slug, name: definition.name, description: definition.description, definition: ["seeded": true], workspace: workspace, on: c)
+            let workflow =
+                try WorkflowRepository.find(slug: definition.slug, on: c)
+                ?? WorkflowRepository.upsert(
+                    slug: definition.slug, name: definition.name, description: definition.description, definition: ["seeded": true],
+                    workspace: workspace, on: c)
             let snapshot: JSONValue = [
-                "handle": .string(brief.handle), "target_type": .string(brief.targetType.rawValue), "notes": brief.notes.map { .string($0) } ?? .null,
+                "handle": .string(brief.handle), "target_type": .string(brief.targetType.rawValue),
+                "notes": brief.notes.map { .string($0) } ?? .null,
                 "brand_id": brief.brandId.map { .string($0) } ?? .null, "inputs": brief.inputs,
             ]
             let run = try RunRepository.create(
@@ -68,13 +76,19 @@ public struct WorkflowService: Sendable {
                 input: ["brief": snapshot, "definition": definitionJSON], on: c)
             let order = try definition.topologicalOrder()
             _ = try StepRepository.createAll(
-                order.map { NewStep(stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: $0.retry.maxAttempts) },
+                order.map {
+                    NewStep(
+                        stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
+                        maxAttempts: $0.retry.maxAttempts)
+                },
                 run: run.id, workspace: workspace, on: c)
             try BriefRepository.setStatus(brief.id, .dispatched, on: c)
-            let event = try RunTransitions.event(c, run.id, .runStarted, [
-                "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
-                "steps": .array(order.map { .string($0.key) }),
-            ], workspace)
+            let event = try RunTransitions.event(
+                c, run.id, .runStarted,
+                [
+                    "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
+                    "steps": .array(order.map { .string($0.key) }),
+                ], workspace)
             return (run, [event])
         }
         guard let run else { throw AppError.internal("run was not created") }
@@ -102,13 +116,18 @@ public struct WorkflowService: Sendable {
     public func retry(_ run: WorkflowRunID, stepKey: String, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
         let reopened: WorkflowRun? = try await engine.commit(workspace) { c in
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
-            guard let step = try StepRepository.find(run: run, key: stepKey, on: c) else { throw AppError.notFound("run \(run) has no step \(stepKey)") }
+            guard let step = try StepRepository.find(run: run, key: stepKey, on: c) else {
+                throw AppError.notFound("run \(run) has no step \(stepKey)")
+            }
             guard current.status == .failed, step.status == .failed else {
-                throw AppError.conflict("step \(stepKey) is \(step.status.rawValue) in a \(current.status.rawValue) run; only a failed step of a failed run can be retried")
+                throw AppError.conflict(
+                    "step \(stepKey) is \(step.status.rawValue) in a \(current.status.rawValue) run; only a failed step of a failed run can be retried"
+                )
             }
             try RunTransitions.reopen(run, at: step.id, c)
             if let brief = current.briefId { try BriefRepository.setStatus(brief, .dispatched, on: c) }
-            let event = try RunTransitions.event(c, run, .runStarted, ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
+            let event = try RunTransitions.event(
+                c, run, .runStarted, ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
             return (try RunRepository.find(run, on: c)!, [event])
         }
         engine.wake()
@@ -118,14 +137,21 @@ public struct WorkflowService: Sendable {
     /// Records an approval decision: approve resumes the run; reject ends it `rejected` with the
     /// note as reason. A second decision is a conflict.
     /// `byName` (the key's name) is recorded in the run's events and the approval step's output.
-    public func decide(_ approval: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID) async throws -> Approval {
+    public func decide(
+        _ approval: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID
+    ) async throws -> Approval {
         let decided: Approval? = try await engine.commit(workspace) { c in
             let decided = try ApprovalRepository.decide(approval, approve: approve, note: note, by: key, on: c)
             guard let step = try StepRepository.find(decided.stepId, on: c) else { throw AppError.notFound("approval step is gone") }
-            var events = [try RunTransitions.event(c, decided.runId, .approvalDecided, [
-                "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey), "status": .string(decided.status.rawValue),
-                "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
-            ], workspace)]
+            var events = [
+                try RunTransitions.event(
+                    c, decided.runId, .approvalDecided,
+                    [
+                        "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey),
+                        "status": .string(decided.status.rawValue),
+                        "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
+                    ], workspace)
+            ]
             if approve {
                 let output: JSONValue = decided.payload.merging([
                     "approved": true, "note": note.map { .string($0) } ?? .null, "decided_by": key.map { .string($0.description) } ?? .null,
@@ -134,7 +160,8 @@ public struct WorkflowService: Sendable {
                 try RunRepository.setStatus(decided.runId, .running, on: c)
                 events += try RunTransitions.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
             } else {
-                events += try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []
+                events +=
+                    try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []
             }
             return (decided, events)
         }

@@ -48,7 +48,8 @@ public actor EventBus {
             switch item {
             case .notification(let note):
                 let parts = note.payload.split(separator: ":").map(String.init)
-                guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }
+                guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2])
+                else { continue }
                 if let ring = rings[run], ring.lastSeq >= seq { continue }
                 guard rings[run] != nil || waiters[run] != nil else { continue }
                 await catchUp(run, workspace: workspace)
@@ -96,7 +97,9 @@ public actor EventBus {
 
     /// A pull-based subscription from `seq` on: history first, then live events, each once and in
     /// order, with keep-alives while idle; it ends after `workflow_run.completed`.
-    public nonisolated func subscribe(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, keepAlive: Duration = .seconds(15)) -> RunSubscription {
+    public nonisolated func subscribe(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, keepAlive: Duration = .seconds(15))
+        -> RunSubscription
+    {
         RunSubscription(bus: self, run: run, workspace: workspace, after: seq, keepAlive: keepAlive)
     }
 

@@ -52,7 +52,8 @@ public struct EmbeddedPostgres: Sendable {
         self.logger = logger
         asRoot = geteuid() == 0
         binDirectory = try Self.findBinaries()
-        let absolute = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardized.path
+        let absolute = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardized.path
         var root = absolute + "/postgres"
         if asRoot {
             try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
@@ -147,8 +148,10 @@ public struct EmbeddedPostgres: Sendable {
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
         if asRoot { try Self.shell(["chown", "postgres:postgres", passwordFile]) }
         logger.info("initialising embedded Postgres cluster", metadata: ["path": "\(clusterDirectory)"])
-        try asPostgres([binDirectory + "/initdb", "-D", clusterDirectory, "-U", "postgres", "--pwfile=" + passwordFile,
-                        "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions"])
+        try asPostgres([
+            binDirectory + "/initdb", "-D", clusterDirectory, "-U", "postgres", "--pwfile=" + passwordFile,
+            "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions",
+        ])
         let settings = """
 
             # tiktok-army embedded cluster
@@ -169,7 +172,9 @@ public struct EmbeddedPostgres: Sendable {
     /// out before a restart keep working.
     private func launch() throws -> Int {
         let portFile = root + "/port"
-        let previous = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let previous = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         let port = try previous.flatMap { FreePort.isFree($0) ? $0 : nil } ?? FreePort.find()
         try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
         try pgctl(["start", "-D", clusterDirectory, "-l", logPath, "-w", "-t", "60", "-o", "-p \(port)"])
@@ -178,7 +183,8 @@ public struct EmbeddedPostgres: Sendable {
 
     private func bootstrap(_ cluster: Cluster, _ credentials: Credentials) throws {
         let superuser = try Connection(url: cluster.superuserURL)
-        try superuser.execute("""
+        try superuser.execute(
+            """
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(Self.ownerRole)') THEN
                     CREATE ROLE \(Self.ownerRole) LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB;
@@ -222,7 +228,10 @@ public struct EmbeddedPostgres: Sendable {
         let outcome = try Subprocess.run(command)
         guard outcome.succeeded else {
             let program = command[0] == "runuser" && command.count > 3 ? command[3] : command[0]
-            throw LaunchError(description: "\(URL(fileURLWithPath: program).lastPathComponent) failed: \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw LaunchError(
+                description:
+                    "\(URL(fileURLWithPath: program).lastPathComponent) failed: \(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return outcome.output
     }
@@ -236,7 +245,9 @@ public struct EmbeddedPostgres: Sendable {
             return "\(base)/\(version)/bin"
         }
         for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-        where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb") && FileManager.default.isExecutableFile(atPath: "\(folder)/pg_ctl") {
+        where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb")
+            && FileManager.default.isExecutableFile(atPath: "\(folder)/pg_ctl")
+        {
             return String(folder)
         }
         throw LaunchError(description: "no Postgres server binaries found (install the postgresql package or set PG_BIN_DIR)")

@@ -63,19 +63,21 @@ public final class Connection: @unchecked Sendable {
         if statements.mode == .prepared {
             do {
                 if let name = try statementName(sql, parameterCount: texts.count) {
-                    return try consume(withCStrings(texts) { pointers in
-                        PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
-                    })
+                    return try consume(
+                        withCStrings(texts) { pointers in
+                            PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+                        })
                 }
-            } catch where StatementPolicy.isLostStatement(error) {
+            } catch  where StatementPolicy.isLostStatement(error) {
                 statements.fallBack(because: error)
                 prepared.removeAll()
                 if inTransaction { throw error }
             }
         }
-        return try consume(withCStrings(texts) { pointers in
-            PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
-        })
+        return try consume(
+            withCStrings(texts) { pointers in
+                PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+            })
     }
 
     /// The prepared statement for `sql`, preparing it first when new; `nil` past `preparedLimit`.
@@ -174,6 +176,6 @@ public struct PGNotification: Sendable, Equatable {
 
 private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
-    defer { owned.forEach { free($0) } }
+    defer { for pointer in owned { free(pointer) } }
     return body(owned.map { $0.map { UnsafePointer($0) } })
 }

@@ -102,7 +102,8 @@ public struct Row: Sendable {
         self[column] == nil ? nil : try json(column)
     }
 
-    public func enumeration<E: RawRepresentable>(_ column: String, as _: E.Type = E.self) throws(DatabaseError) -> E where E.RawValue == String {
+    public func enumeration<E: RawRepresentable>(_ column: String, as _: E.Type = E.self) throws(DatabaseError) -> E
+    where E.RawValue == String {
         guard let value = E(rawValue: try required(column)) else { throw failure(column, "a known \(E.self)") }
         return value
     }

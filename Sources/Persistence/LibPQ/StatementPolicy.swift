@@ -38,8 +38,9 @@ public final class StatementPolicy: @unchecked Sendable {
         current = .unnamed
         lock.unlock()
         if first {
-            onFallback("prepared statements do not survive on this database connection (\(error)); "
-                + "every statement is sent unnamed from now on: set DATABASE_STATEMENTS=unnamed behind a transaction-pooling proxy")
+            onFallback(
+                "prepared statements do not survive on this database connection (\(error)); "
+                    + "every statement is sent unnamed from now on: set DATABASE_STATEMENTS=unnamed behind a transaction-pooling proxy")
         }
     }
 }

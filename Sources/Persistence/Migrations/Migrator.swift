@@ -67,7 +67,8 @@ public struct Migrator: Sendable {
     public func migrate(on connection: Connection) throws -> [Migration] {
         try connection.execute("SELECT pg_advisory_lock(7263519900)")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(7263519900)") }
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE SCHEMA IF NOT EXISTS tiktok_meta;
             CREATE TABLE IF NOT EXISTS tiktok_meta.schema_migrations (
                 version integer PRIMARY KEY,
@@ -82,7 +83,10 @@ public struct Migrator: Sendable {
         for migration in migrations {
             guard let recorded = applied[migration.version] else { continue }
             guard recorded.checksum == migration.checksum else {
-                throw MigrationError(description: "migration \(migration.name) changed after it was applied (recorded checksum \(recorded.checksum.prefix(12)), file \(migration.checksum.prefix(12))); add a new migration instead")
+                throw MigrationError(
+                    description:
+                        "migration \(migration.name) changed after it was applied (recorded checksum \(recorded.checksum.prefix(12)), file \(migration.checksum.prefix(12))); add a new migration instead"
+                )
             }
         }
         var done: [Migration] = []

@@ -91,8 +91,9 @@ public actor ConnectionPool {
     private func expire(_ id: UInt64) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
         let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(throwing: DatabaseError(
-            kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)"))
+        waiter.continuation.resume(
+            throwing: DatabaseError(
+                kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)"))
     }
 
     /// Opens a connection for a slot already counted in `open`.

@@ -66,7 +66,8 @@ public final class Database: Sendable {
 
     /// Runs `body` in a transaction whose row-level security is scoped to `workspace`:
     /// `app.workspace_id` is set locally, so the session sees and writes that workspace only.
-    public func withWorkspace<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func withWorkspace<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    {
         try await withConnection { connection in
             // The id is a typed UUID (hex and dashes only), so it is safe to inline; doing so
             // sends BEGIN and the setting in one round trip.
@@ -123,6 +124,7 @@ extension Database {
     static func roleProblem(role: String, superuser: Bool, bypassesRLS: Bool) -> String? {
         guard superuser || bypassesRLS else { return nil }
         let what = superuser ? "a superuser" : "a BYPASSRLS role"
-        return "DATABASE_URL connects as \(role), \(what), which would ignore row-level security; connect as the application role (tiktok_app)"
+        return
+            "DATABASE_URL connects as \(role), \(what), which would ignore row-level security; connect as the application role (tiktok_app)"
     }
 }

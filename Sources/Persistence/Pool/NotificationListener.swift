@@ -43,7 +43,7 @@ public final class NotificationListener: @unchecked Sendable {
             defer { subscribers.removeAll() }
             return Array(subscribers.values)
         }
-        streams.forEach { $0.finish() }
+        for stream in streams { stream.finish() }
     }
 
     /// A stream of events from now on; ends when the caller stops iterating or the listener stops.

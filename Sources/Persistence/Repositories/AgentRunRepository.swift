@@ -13,12 +13,13 @@ public enum AgentRunRepository {
         id: AgentRunID, agentName: String, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
         input: JSONValue, on connection: Connection
     ) throws -> AgentRun {
-        try decode(connection.query(
-            """
-            INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
-            """, id, workspace, agentName, workflowRun, workflowStep, input
-        ).first!)
+        try decode(
+            connection.query(
+                """
+                INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
+                """, id, workspace, agentName, workflowRun, workflowStep, input
+            ).first!)
     }
 
     /// Closes an agent run as succeeded or failed with its output and latency; its cost is the
@@ -92,17 +93,20 @@ public enum AgentStepRepository {
 
     /// The trace of one agent run, in call order.
     public static func list(agentRun: AgentRunID, on connection: Connection) throws -> [AgentStep] {
-        try connection.query("SELECT \(columns) FROM tiktok_agent_steps WHERE agent_run_id = $1 ORDER BY step_index", agentRun).rows.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_agent_steps WHERE agent_run_id = $1 ORDER BY step_index", agentRun).rows.map(
+            decode)
     }
 
     static func decode(_ row: Row) throws -> AgentStep {
         AgentStep(
             id: try row.id("id"), workspaceId: try row.id("workspace_id"), agentRunId: try row.id("agent_run_id"),
             stepIndex: try row.int("step_index"), kind: try row.enumeration("kind"), name: try row.string("name"),
-            model: row.optionalString("model"), systemPrompt: row.optionalString("system_prompt"), userPrompt: row.optionalString("user_prompt"),
+            model: row.optionalString("model"), systemPrompt: row.optionalString("system_prompt"),
+            userPrompt: row.optionalString("user_prompt"),
             responseText: row.optionalString("response_text"), promptHash: row.optionalString("prompt_hash"),
             inputTokens: try row.int("input_tokens"), outputTokens: try row.int("output_tokens"),
-            cacheCreationInputTokens: try row.int("cache_creation_input_tokens"), cacheReadInputTokens: try row.int("cache_read_input_tokens"),
+            cacheCreationInputTokens: try row.int("cache_creation_input_tokens"),
+            cacheReadInputTokens: try row.int("cache_read_input_tokens"),
             costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"), cacheHit: try row.bool("cache_hit"),
             request: try row.optionalJSON("request"), response: try row.optionalJSON("response"), error: row.optionalString("error"),
             createdAt: try row.date("created_at"))

@@ -3,18 +3,20 @@ import Foundation
 
 /// Approval gates of the session's workspace.
 public enum ApprovalRepository {
-    static let columns = "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_at, created_at"
+    static let columns =
+        "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_at, created_at"
 
     /// Opens the gate for a step; a second call for the same step returns the existing gate.
     public static func open(
         run: WorkflowRunID, step: WorkflowStepID, stepKey: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection
     ) throws -> Approval {
-        try decode(connection.query(
-            """
-            INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key, payload) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (step_id) DO UPDATE SET step_key = EXCLUDED.step_key RETURNING \(columns)
-            """, workspace, run, step, stepKey, payload
-        ).first!)
+        try decode(
+            connection.query(
+                """
+                INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key, payload) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (step_id) DO UPDATE SET step_key = EXCLUDED.step_key RETURNING \(columns)
+                """, workspace, run, step, stepKey, payload
+            ).first!)
     }
 
     public static func find(_ id: ApprovalID, on connection: Connection) throws -> Approval? {

@@ -8,7 +8,8 @@ public struct NewBrief: Sendable, Equatable {
     public var notes: String?
     public var brandId: String?
     public var inputs: JSONValue
-    public init(handle: String, targetType: TargetType = .ownAccount, notes: String? = nil, brandId: String? = nil, inputs: JSONValue = [:]) {
+    public init(handle: String, targetType: TargetType = .ownAccount, notes: String? = nil, brandId: String? = nil, inputs: JSONValue = [:])
+    {
         self.handle = handle
         self.targetType = targetType
         self.notes = notes

@@ -5,7 +5,9 @@ import Foundation
 public enum CommentRepository {
     /// Up to 50 new public comments, oldest first.
     public static func newComments(on connection: Connection) throws -> [(id: String, text: String)] {
-        try connection.query("SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50").rows.map {
+        try connection.query(
+            "SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50"
+        ).rows.map {
             (try $0.string("external_id"), try $0.string("text"))
         }
     }
@@ -25,7 +27,8 @@ public enum CommentRepository {
     /// Queues an approved reply to a public comment; false when it was queued before or is hidden.
     public static func queueReply(id: String, text: String, on connection: Connection) throws -> Bool {
         try connection.query(
-            "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'", id, text
+            "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'",
+            id, text
         ).affectedRows == 1
     }
 
@@ -43,7 +46,9 @@ public enum CommentRepository {
 
     /// A comment's new visibility. A change may overtake the insert it refers to: a placeholder
     /// keeps the visibility, so the late insert cannot bring a deleted comment back.
-    public static func setVisibility(id: String, video: String?, visibility: String, workspace: WorkspaceID, on connection: Connection) throws {
+    public static func setVisibility(id: String, video: String?, visibility: String, workspace: WorkspaceID, on connection: Connection)
+        throws
+    {
         try connection.query(
             """
             INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, visibility)

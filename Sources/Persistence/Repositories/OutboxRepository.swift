@@ -9,9 +9,12 @@ public enum OutboxRepository {
     }
 
     public static func list(on connection: Connection) throws -> [OutboxEvent] {
-        try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY created_at, id").rows.map { row in
-            OutboxEvent(id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"), payload: try row.json("payload"),
-                        createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
-        }
+        try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY created_at, id")
+            .rows.map { row in
+                OutboxEvent(
+                    id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"),
+                    payload: try row.json("payload"),
+                    createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
+            }
     }
 }

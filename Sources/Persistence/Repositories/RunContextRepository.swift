@@ -19,7 +19,8 @@ public struct StoredRunContext: Sendable, Equatable {
 public enum RunContextRepository {
     /// The context of `run`, if one was stored.
     public static func find(run: WorkflowRunID, on connection: Connection) throws -> StoredRunContext? {
-        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = $1", run).first.map(decode)
+        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = $1", run).first.map(
+            decode)
     }
 
     /// The newest context of `handle` built after `since`, in any run of the workspace.
@@ -33,7 +34,9 @@ public enum RunContextRepository {
     }
 
     /// Stores `context` for `run` unless the run has one already; returns the one that is stored.
-    public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws -> StoredRunContext {
+    public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws
+        -> StoredRunContext
+    {
         try connection.query(
             """
             INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -43,6 +46,7 @@ public enum RunContextRepository {
     }
 
     static func decode(_ row: Row) throws -> StoredRunContext {
-        StoredRunContext(handle: try row.string("handle"), data: try row.json("data"), text: try row.string("text"), builtAt: try row.date("built_at"))
+        StoredRunContext(
+            handle: try row.string("handle"), data: try row.json("data"), text: try row.string("text"), builtAt: try row.date("built_at"))
     }
 }

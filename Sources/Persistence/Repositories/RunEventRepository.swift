@@ -9,7 +9,9 @@ public enum RunEventRepository {
     /// Appends an event with the run's next sequence number and announces it with `NOTIFY`
     /// (delivered when the surrounding transaction commits). The run row lock makes `seq` gap-free.
     @discardableResult
-    public static func append(run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> RunEvent {
+    public static func append(run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID, on connection: Connection)
+        throws -> RunEvent
+    {
         // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
         let row = try connection.query(
             """
@@ -53,7 +55,8 @@ public enum RunEventRepository {
 
     static func decode(_ row: Row) throws -> RunEvent {
         RunEvent(
-            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"), event: try row.enumeration("event"),
+            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"),
+            event: try row.enumeration("event"),
             data: try row.json("data"), createdAt: try row.date("created_at"))
     }
 }

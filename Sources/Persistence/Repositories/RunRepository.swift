@@ -39,7 +39,8 @@ public enum RunRepository {
 
     /// The columns of a listed run: its input holds the brief only, not the definition snapshot,
     /// and its report is left out (an empty `reportMd` says there is one).
-    static let listColumns = columns
+    static let listColumns =
+        columns
         .replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
         .replacingOccurrences(of: " report_md,", with: " CASE WHEN report_md IS NOT NULL THEN '' END AS report_md,")
 

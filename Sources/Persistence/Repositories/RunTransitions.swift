@@ -15,7 +15,9 @@ public enum RunTransitions {
         try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
     }
 
-    public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID) throws -> RunEvent {
+    public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
+        throws -> RunEvent
+    {
         try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
     }
 
@@ -28,9 +30,12 @@ public enum RunTransitions {
 
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
     public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
-        guard try c.query(
-            "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'", step.id, owner, input
-        ).affectedRows == 1 else { return nil }
+        guard
+            try c.query(
+                "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                step.id, owner, input
+            ).affectedRows == 1
+        else { return nil }
         return try event(c, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
@@ -39,66 +44,105 @@ public enum RunTransitions {
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
     ) throws -> [RunEvent]? {
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $7 AND status = 'running'"
-        var parameters: [SQLValue] = [step.id.sqlValue, output.sqlValue, costUsd.sqlValue, latencyMs.sqlValue, agentRunId.sqlValue, SQLValue.null]
+        var parameters: [SQLValue] = [
+            step.id.sqlValue, output.sqlValue, costUsd.sqlValue, latencyMs.sqlValue, agentRunId.sqlValue, SQLValue.null,
+        ]
         if let owner { parameters.append(owner.sqlValue) }
-        guard try c.query(
-            """
-            UPDATE tiktok_workflow_steps SET status = 'succeeded', output = $2, cost_usd = $3, latency_ms = $4,
-                agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_expires_at = NULL, completed_at = now(), updated_at = now()
-            WHERE id = $1 AND \(fence)
-            """, parameters
-        ).affectedRows == 1 else { return nil }
-        var events = [try event(c, step.runId, .stepSucceeded, stepData(step, [
-            "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
-        ]), step.workspaceId)]
+        guard
+            try c.query(
+                """
+                UPDATE tiktok_workflow_steps SET status = 'succeeded', output = $2, cost_usd = $3, latency_ms = $4,
+                    agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+                WHERE id = $1 AND \(fence)
+                """, parameters
+            ).affectedRows == 1
+        else { return nil }
+        var events = [
+            try event(
+                c, step.runId, .stepSucceeded,
+                stepData(
+                    step,
+                    [
+                        "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs),
+                        "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
+                    ]), step.workspaceId)
+        ]
         events += try finalizeIfDone(step.runId, step.workspaceId, c)
         return events
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
-    public static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection) throws -> [RunEvent]? {
-        guard try c.query(
-            """
-            UPDATE tiktok_workflow_steps SET status = 'pending', error = $3, next_attempt_at = $4, agent_run_id = COALESCE($5, agent_run_id),
-                lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-            """, step.id, owner, error, at, agentRunId
-        ).affectedRows == 1 else { return nil }
-        return [try event(c, step.runId, .stepFailed, stepData(step, [
-            "error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at)),
-        ]), step.workspaceId)]
+    public static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection)
+        throws -> [RunEvent]?
+    {
+        guard
+            try c.query(
+                """
+                UPDATE tiktok_workflow_steps SET status = 'pending', error = $3, next_attempt_at = $4, agent_run_id = COALESCE($5, agent_run_id),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+                """, step.id, owner, error, at, agentRunId
+            ).affectedRows == 1
+        else { return nil }
+        return [
+            try event(
+                c, step.runId, .stepFailed,
+                stepData(
+                    step,
+                    [
+                        "error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at)),
+                    ]), step.workspaceId)
+        ]
     }
 
     /// Fails the step and with it the run: nothing new starts (pending steps are skipped), steps
     /// already running finish and are recorded, and the run ends when the last of them does.
-    public static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws -> [RunEvent]? {
+    public static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws
+        -> [RunEvent]?
+    {
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
         var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
         if let owner { parameters.append(owner.sqlValue) }
-        guard try c.query(
-            """
-            UPDATE tiktok_workflow_steps SET status = 'failed', error = $2, agent_run_id = COALESCE($3, agent_run_id),
-                lease_expires_at = NULL, completed_at = now(), updated_at = now()
-            WHERE id = $1 AND \(fence)
-            """, parameters
-        ).affectedRows == 1 else { return nil }
-        try c.query("UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')", step.runId)
-        var events = [try event(c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)]
+        guard
+            try c.query(
+                """
+                UPDATE tiktok_workflow_steps SET status = 'failed', error = $2, agent_run_id = COALESCE($3, agent_run_id),
+                    lease_expires_at = NULL, completed_at = now(), updated_at = now()
+                WHERE id = $1 AND \(fence)
+                """, parameters
+            ).affectedRows == 1
+        else { return nil }
+        try c.query(
+            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')",
+            step.runId)
+        var events = [
+            try event(c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)
+        ]
         events += try finalizeIfDone(step.runId, step.workspaceId, c)
         return events
     }
 
     /// Ends a run that is not yet terminal: open steps become skipped or cancelled, pending
     /// approvals are closed, totals and `completed_at` are written, `workflow_run.completed` appended.
-    public static func endRun(_ run: WorkflowRunID, _ workspace: WorkspaceID, status: RunStatus, error: String?, _ c: Connection) throws -> [RunEvent] {
-        guard try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first.map({ try $0.enumeration("status", as: RunStatus.self) })?.isTerminal == false else {
+    public static func endRun(_ run: WorkflowRunID, _ workspace: WorkspaceID, status: RunStatus, error: String?, _ c: Connection) throws
+        -> [RunEvent]
+    {
+        guard
+            try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first.map({
+                try $0.enumeration("status", as: RunStatus.self)
+            })?.isTerminal == false
+        else {
             return []
         }
-        try c.query("UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')", run)
         try c.query(
-            "UPDATE tiktok_workflow_steps SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'", run)
+            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')",
+            run)
         try c.query(
-            "UPDATE tiktok_approvals SET status = 'rejected', decision_note = $2, decided_at = now() WHERE run_id = $1 AND status = 'pending'", run,
+            "UPDATE tiktok_workflow_steps SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'",
+            run)
+        try c.query(
+            "UPDATE tiktok_approvals SET status = 'rejected', decision_note = $2, decided_at = now() WHERE run_id = $1 AND status = 'pending'",
+            run,
             "run \(status.rawValue)")
         guard let finished = try RunRepository.finalize(run, status: status, error: error, on: c) else { return [] }
         if let brief = finished.briefId {
@@ -109,8 +153,11 @@ public enum RunTransitions {
     }
 
     public static func completionData(_ run: WorkflowRun) -> JSONValue {
-        ["status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd), "total_latency_ms": .number(run.totalLatencyMs),
-         "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil)]
+        [
+            "status": .string(run.status.rawValue), "total_cost_usd": .number(run.totalCostUsd),
+            "total_latency_ms": .number(run.totalLatencyMs),
+            "error": run.error.map { .string($0) } ?? .null, "has_report": .bool(run.reportMd != nil),
+        ]
     }
 
     /// Ends the run once no step is pending, running or awaiting approval (under the run row's
@@ -121,11 +168,13 @@ public enum RunTransitions {
             status == "running" || status == "awaiting_approval"
         else { return [] }
         let open = try c.query(
-            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status IN ('pending', 'running', 'awaiting_approval')", run
+            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status IN ('pending', 'running', 'awaiting_approval')",
+            run
         ).first!.int("n")
         guard open == 0 else { return [] }
         if let failed = try c.query(
-            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = $1 AND status = 'failed' ORDER BY completed_at LIMIT 1", run
+            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = $1 AND status = 'failed' ORDER BY completed_at LIMIT 1",
+            run
         ).first {
             let error = failed["error"] ?? "failed"
             if failed["kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
@@ -138,15 +187,19 @@ public enum RunTransitions {
 
     /// Parks the run on an approval gate holding `payload`.
     public static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
-        guard try c.query(
-            """
-            UPDATE tiktok_workflow_steps SET status = 'awaiting_approval', output = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-            """, step.id, owner
-        ).affectedRows == 1 else { return nil }
-        let approval = try ApprovalRepository.open(run: step.runId, step: step.id, stepKey: step.stepKey, payload: payload, workspace: step.workspaceId, on: c)
+        guard
+            try c.query(
+                """
+                UPDATE tiktok_workflow_steps SET status = 'awaiting_approval', output = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+                """, step.id, owner
+            ).affectedRows == 1
+        else { return nil }
+        let approval = try ApprovalRepository.open(
+            run: step.runId, step: step.id, stepKey: step.stepKey, payload: payload, workspace: step.workspaceId, on: c)
         try RunRepository.setStatus(step.runId, .awaitingApproval, on: c)
-        let event = try event(c, step.runId, .stepAwaitingApproval, stepData(step, ["approval_id": .string(approval.id.description)]), step.workspaceId)
+        let event = try event(
+            c, step.runId, .stepAwaitingApproval, stepData(step, ["approval_id": .string(approval.id.description)]), step.workspaceId)
         return (approval, [event])
     }
 
@@ -167,7 +220,8 @@ public enum RunTransitions {
 
     /// Whether `owner` still holds the running step; locks the step's row for the transaction.
     public static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
-        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE", step, owner).first != nil
+        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE", step, owner)
+            .first != nil
     }
 
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
@@ -184,20 +238,29 @@ public enum RunTransitions {
         owner: String, leaseSeconds: Int, limit: Int, step: WorkflowStepID?, held: [String], _ c: Connection
     ) throws -> [(step: WorkflowStepID, run: WorkflowRunID, workspace: WorkspaceID, attempt: Int)] {
         try c.query(
-            "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, leaseSeconds, limit, step, held
-        ).rows.map { (step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt")) }
+            "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, leaseSeconds, limit,
+            step, held
+        ).rows.map {
+            (step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt"))
+        }
     }
 
     /// The pending steps of a running run whose dependencies all succeeded, with their attempt
     /// and earliest start.
-    public static func readySteps(_ run: WorkflowRunID, _ c: Connection) throws -> [(step: WorkflowStepID, attempt: Int, notBefore: Date?)] {
+    public static func readySteps(_ run: WorkflowRunID, _ c: Connection) throws -> [(step: WorkflowStepID, attempt: Int, notBefore: Date?)]
+    {
         try c.query(
             """
             SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
             WHERE s.run_id = $1 AND r.status = 'running' AND s.status = 'pending'
               AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
             """, run
-        ).rows.map { (step: try $0.id("id", as: WorkflowStep.self), attempt: try $0.int("attempt"), notBefore: try $0.optionalDate("next_attempt_at")) }
+        ).rows.map {
+            (
+                step: try $0.id("id", as: WorkflowStep.self), attempt: try $0.int("attempt"),
+                notBefore: try $0.optionalDate("next_attempt_at")
+            )
+        }
     }
 
     /// The synthesis's report on the run.
@@ -214,6 +277,7 @@ public enum RunTransitions {
                 lease_expires_at = NULL, completed_at = NULL, updated_at = now()
             WHERE run_id = $1 AND (id = $2 OR status IN ('skipped', 'cancelled'))
             """, run, step)
-        try c.query("UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
+        try c.query(
+            "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
     }
 }

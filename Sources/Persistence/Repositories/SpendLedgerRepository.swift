@@ -9,8 +9,9 @@ public struct SpendCapExceeded: Error, Sendable, Equatable, CustomStringConverti
     public var requestedUsd: Double
 
     public var description: String {
-        String(format: "%@ daily spend cap exceeded: limit $%.2f, already spent $%.4f, this charge $%.4f",
-               category == .claude ? "Claude" : "Ads", limitUsd, spentUsd, requestedUsd)
+        String(
+            format: "%@ daily spend cap exceeded: limit $%.2f, already spent $%.4f, this charge $%.4f",
+            category == .claude ? "Claude" : "Ads", limitUsd, spentUsd, requestedUsd)
     }
 }
 
@@ -40,7 +41,8 @@ public enum SpendLedgerRepository {
         } catch {
             guard error.sqlState == "TA001" else { throw error }
             let figures = (error.detail ?? "").split(separator: " ").compactMap { Double($0) }
-            throw SpendCapExceeded(category: category, limitUsd: figures.count == 2 ? figures[1] : 0, spentUsd: figures.first ?? 0, requestedUsd: amount)
+            throw SpendCapExceeded(
+                category: category, limitUsd: figures.count == 2 ? figures[1] : 0, spentUsd: figures.first ?? 0, requestedUsd: amount)
         }
     }
 

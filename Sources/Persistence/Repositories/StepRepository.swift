@@ -25,13 +25,17 @@ public enum StepRepository {
         """
 
     /// Inserts every step of a run as `pending`, in one statement.
-    public static func createAll(_ steps: [NewStep], run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws -> [WorkflowStep] {
+    public static func createAll(_ steps: [NewStep], run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws
+        -> [WorkflowStep]
+    {
         guard !steps.isEmpty else { return [] }
         var values: [String] = []
         var parameters: [SQLValue] = [workspace.sqlValue, run.sqlValue]
         for step in steps {
             let base = parameters.count
-            parameters += [step.stepKey.sqlValue, step.kind.sqlValue, step.agentName.sqlValue, step.dependsOn.sqlValue, step.maxAttempts.sqlValue]
+            parameters += [
+                step.stepKey.sqlValue, step.kind.sqlValue, step.agentName.sqlValue, step.dependsOn.sqlValue, step.maxAttempts.sqlValue,
+            ]
             values.append("($1, $2, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::text[], $\(base + 5)::int)")
         }
         return try connection.query(
@@ -45,7 +49,8 @@ public enum StepRepository {
     }
 
     public static func list(run: WorkflowRunID, on connection: Connection) throws -> [WorkflowStep] {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 ORDER BY created_at, step_key", run).rows.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 ORDER BY created_at, step_key", run).rows.map(
+            decode)
     }
 
     public static func find(run: WorkflowRunID, key: String, on connection: Connection) throws -> WorkflowStep? {

@@ -5,7 +5,9 @@ import Foundation
 /// account an event's `open_id` belongs to.
 public enum WebhookRepository {
     /// Stores a delivery; false when one with the same source and key was stored before.
-    public static func recordDelivery(source: String, key: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection) throws -> Bool {
+    public static func recordDelivery(source: String, key: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection)
+        throws -> Bool
+    {
         try connection.query(
             "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             workspace, source, key, payload

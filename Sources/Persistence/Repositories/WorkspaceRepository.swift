@@ -8,7 +8,6 @@ public struct IssuedAPIKey: Sendable, Equatable {
     public var plaintext: String
 }
 
-
 /// Who a request acts for, resolved from its API key or dashboard session.
 public struct Principal: Sendable, Equatable {
     public var workspaceId: WorkspaceID
@@ -31,7 +30,8 @@ public struct Principal: Sendable, Equatable {
 
     init(row: Row, session: Bool = false) throws {
         self.init(
-            workspaceId: try row.id("workspace_id"), apiKeyId: try row.id("api_key_id"), role: try row.enumeration("role"), keyName: try row.string("name"),
+            workspaceId: try row.id("workspace_id"), apiKeyId: try row.id("api_key_id"), role: try row.enumeration("role"),
+            keyName: try row.string("name"),
             sessionId: session ? try row.uuid("session_id") : nil)
     }
 }
@@ -66,8 +66,10 @@ public enum WorkspaceRepository {
             "SELECT id, workspace_id, name, role, key_prefix, created_at, last_used_at, revoked_at FROM tiktok_api_keys ORDER BY created_at DESC, id"
         ).rows.map { row in
             APIKey(
-                id: try row.id("id"), workspaceId: try row.id("workspace_id"), name: try row.string("name"), role: try row.enumeration("role"),
-                keyPrefix: try row.string("key_prefix"), createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"),
+                id: try row.id("id"), workspaceId: try row.id("workspace_id"), name: try row.string("name"),
+                role: try row.enumeration("role"),
+                keyPrefix: try row.string("key_prefix"), createdAt: try row.date("created_at"),
+                lastUsedAt: try row.optionalDate("last_used_at"),
                 revokedAt: try row.optionalDate("revoked_at"))
         }
     }
@@ -80,7 +82,11 @@ public enum WorkspaceRepository {
     /// Resolves a plaintext key through the `SECURITY DEFINER` lookup; `nil` when unknown or revoked.
     public static func principal(forKey plaintext: String, on connection: Connection) throws -> Principal? {
         guard plaintext.hasPrefix(keyPrefix), plaintext.count < 200 else { return nil }
-        guard let row = try connection.query("SELECT api_key_id, workspace_id, role, name FROM tiktok_lookup_api_key($1)", Crypto.sha256Hex(plaintext)).first else {
+        guard
+            let row = try connection.query(
+                "SELECT api_key_id, workspace_id, role, name FROM tiktok_lookup_api_key($1)", Crypto.sha256Hex(plaintext)
+            ).first
+        else {
             return nil
         }
         return try Principal(row: row)
@@ -102,9 +108,11 @@ public enum WorkspaceRepository {
     /// The principal of a live session token, through the `SECURITY DEFINER` lookup.
     public static func principal(forSession token: String, on connection: Connection) throws -> Principal? {
         guard token.hasPrefix(sessionPrefix), token.count < 200 else { return nil }
-        guard let row = try connection.query(
-            "SELECT session_id, api_key_id, workspace_id, role, name FROM tiktok_lookup_session($1)", Crypto.sha256Hex(token)
-        ).first else { return nil }
+        guard
+            let row = try connection.query(
+                "SELECT session_id, api_key_id, workspace_id, role, name FROM tiktok_lookup_session($1)", Crypto.sha256Hex(token)
+            ).first
+        else { return nil }
         return try Principal(row: row, session: true)
     }
 
@@ -116,7 +124,8 @@ public enum WorkspaceRepository {
     /// Delivers Pub/Sub pushes of `subscription` to this workspace (run in its scope).
     public static func mapSubscription(_ subscription: String, workspace: WorkspaceID, on connection: Connection) throws {
         try connection.query(
-            "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ($1, $2) ON CONFLICT (subscription) DO NOTHING", subscription, workspace)
+            "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ($1, $2) ON CONFLICT (subscription) DO NOTHING",
+            subscription, workspace)
     }
 
     /// The workspace a push subscription delivers for, through the `SECURITY DEFINER` lookup.

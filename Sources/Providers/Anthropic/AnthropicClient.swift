@@ -30,7 +30,8 @@ public struct AnthropicClient: ClaudeClient {
 
     public func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
         var http = HTTPRequest.json(
-            "POST", baseURL + "/v1/messages", request.body, headers: [HTTPHeader("x-api-key", apiKey), HTTPHeader("anthropic-version", version)])
+            "POST", baseURL + "/v1/messages", request.body,
+            headers: [HTTPHeader("x-api-key", apiKey), HTTPHeader("anthropic-version", version)])
         http.timeout = timeout
         let response: HTTPResponse
         let retry = self.retry

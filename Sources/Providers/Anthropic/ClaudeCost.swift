@@ -7,8 +7,10 @@ extension ModelCatalog {
     public func cost(model id: String, usage: ClaudeUsage) -> Double? {
         guard let model = model(id) else { return nil }
         let price = model.price(forInput: usage.totalInputTokens)
-        let inputUnits = Double(usage.inputTokens) + model.cacheWrite5mMultiplier * Double(usage.cacheCreation5mInputTokens)
-            + model.cacheWrite1hMultiplier * Double(usage.cacheCreation1hInputTokens) + model.cacheReadMultiplier * Double(usage.cacheReadInputTokens)
+        let inputUnits =
+            Double(usage.inputTokens) + model.cacheWrite5mMultiplier * Double(usage.cacheCreation5mInputTokens)
+            + model.cacheWrite1hMultiplier * Double(usage.cacheCreation1hInputTokens) + model.cacheReadMultiplier
+            * Double(usage.cacheReadInputTokens)
         return (inputUnits * price.input + Double(usage.outputTokens) * price.output) / 1_000_000
     }
 
@@ -16,7 +18,9 @@ extension ModelCatalog {
     /// cache, and `max_tokens` of output. What is reserved against the spend cap before sending.
     public func ceiling(of request: ClaudeRequest) -> Double? {
         let bytes = request.system.reduce(0) { $0 + $1.text.utf8.count } + request.userText.utf8.count + 64
-        return cost(model: request.model, usage: ClaudeUsage(outputTokens: request.maxTokens, cacheCreationInputTokens: bytes, cacheCreation1hInputTokens: bytes))
+        return cost(
+            model: request.model,
+            usage: ClaudeUsage(outputTokens: request.maxTokens, cacheCreationInputTokens: bytes, cacheCreation1hInputTokens: bytes))
     }
 }
 

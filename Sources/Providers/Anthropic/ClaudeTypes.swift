@@ -55,7 +55,8 @@ public struct ClaudeRequest: Sendable, Equatable {
     public var purpose: String?
 
     public init(
-        model: String, maxTokens: Int = 4096, system: [SystemBlock] = [], messages: [ClaudeMessage], tools: [ClaudeTool] = [], purpose: String? = nil
+        model: String, maxTokens: Int = 4096, system: [SystemBlock] = [], messages: [ClaudeMessage], tools: [ClaudeTool] = [],
+        purpose: String? = nil
     ) {
         self.model = model
         self.maxTokens = maxTokens
@@ -83,16 +84,18 @@ public struct ClaudeRequest: Sendable, Equatable {
             "messages": .array(messages.map { ["role": .string($0.role.rawValue), "content": $0.content] }),
         ]
         if !system.isEmpty {
-            object["system"] = .array(system.map { block in
-                var entry: [String: JSONValue] = ["type": "text", "text": .string(block.text)]
-                if let ttl = block.cache {
-                    entry["cache_control"] = ttl == .oneHour ? ["type": "ephemeral", "ttl": "1h"] : ["type": "ephemeral"]
-                }
-                return .object(entry)
-            })
+            object["system"] = .array(
+                system.map { block in
+                    var entry: [String: JSONValue] = ["type": "text", "text": .string(block.text)]
+                    if let ttl = block.cache {
+                        entry["cache_control"] = ttl == .oneHour ? ["type": "ephemeral", "ttl": "1h"] : ["type": "ephemeral"]
+                    }
+                    return .object(entry)
+                })
         }
         if !tools.isEmpty {
-            object["tools"] = .array(tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema] })
+            object["tools"] = .array(
+                tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema] })
         }
         return .object(object)
     }
@@ -109,7 +112,10 @@ public struct ClaudeUsage: Sendable, Equatable, Codable {
     /// The 1-hour share of `cacheCreationInputTokens`; the rest were 5-minute writes.
     public var cacheCreation1hInputTokens: Int
 
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0, cacheCreation1hInputTokens: Int = 0) {
+    public init(
+        inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0,
+        cacheCreation1hInputTokens: Int = 0
+    ) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cacheCreationInputTokens = cacheCreationInputTokens

@@ -51,7 +51,8 @@ public struct MockClaude: ClaudeClient {
             return report(request, random: &random)
         }
         let handle = firstHandle(in: request.userText) ?? "the account"
-        return "Based on the data provided, \(handle) should \(random.pick(["double down on short educational hooks", "post consistently in the evening window", "lean into trending sounds within its niche"]))."
+        return
+            "Based on the data provided, \(handle) should \(random.pick(["double down on short educational hooks", "post consistently in the evening window", "lean into trending sounds within its niche"]))."
     }
 
     /// The first fenced JSON block of the prompt.
@@ -90,11 +91,12 @@ public struct MockClaude: ClaudeClient {
     static func report(_ request: ClaudeRequest, random: inout SeededRandom) -> String {
         let handle = firstHandle(in: request.userText) ?? "the account"
         var lines = ["# Report for \(handle)", ""]
-        lines.append(random.pick([
-            "\(handle) has a solid base to grow from: engagement is healthy, and the biggest gains are in posting cadence and trend timing.",
-            "\(handle) is under-using its strongest format; the data points to a clear, low-risk plan for the next 30 days.",
-            "\(handle) is growing, but competitors are moving faster on trends; the findings below show where to catch up.",
-        ]))
+        lines.append(
+            random.pick([
+                "\(handle) has a solid base to grow from: engagement is healthy, and the biggest gains are in posting cadence and trend timing.",
+                "\(handle) is under-using its strongest format; the data points to a clear, low-risk plan for the next 30 days.",
+                "\(handle) is growing, but competitors are moving faster on trends; the findings below show where to catch up.",
+            ]))
         lines.append("")
         if let notes = request.userText.components(separatedBy: "\n").first(where: { $0.hasPrefix("Brief notes: ") }) {
             lines.append("> Brief: " + notes.dropFirst("Brief notes: ".count))
@@ -114,7 +116,9 @@ public struct MockClaude: ClaudeClient {
                     case .number(let n): lines.append("- **\(label)**: \(n.text)")
                     case .bool(let b): lines.append("- **\(label)**: \(b ? "yes" : "no")")
                     case .array(let items):
-                        let shown = items.prefix(3).map { $0.stringValue ?? $0.objectValue?.values.compactMap(\.stringValue).first ?? $0.jsonString }
+                        let shown = items.prefix(3).map {
+                            $0.stringValue ?? $0.objectValue?.values.compactMap(\.stringValue).first ?? $0.jsonString
+                        }
                         lines.append("- **\(label)**: " + shown.joined(separator: "; "))
                     default: continue
                     }
@@ -125,8 +129,18 @@ public struct MockClaude: ClaudeClient {
         }
         lines.append("## Next steps")
         lines.append("")
-        lines.append("1. " + random.pick(["Post five times a week, weighted to the evening window.", "Commit to three trend-led posts a week.", "Turn the best-performing hook into a recurring series."]))
-        lines.append("2. " + random.pick(["Reply to comments within the first hour after posting.", "Pin a comment that drives to the shop link.", "Test two thumbnails per post for a month."]))
+        lines.append(
+            "1. "
+                + random.pick([
+                    "Post five times a week, weighted to the evening window.", "Commit to three trend-led posts a week.",
+                    "Turn the best-performing hook into a recurring series.",
+                ]))
+        lines.append(
+            "2. "
+                + random.pick([
+                    "Reply to comments within the first hour after posting.", "Pin a comment that drives to the shop link.",
+                    "Test two thumbnails per post for a month.",
+                ]))
         return lines.joined(separator: "\n")
     }
 }

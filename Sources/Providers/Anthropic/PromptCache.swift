@@ -33,7 +33,10 @@ public final class PromptCache: @unchecked Sendable {
     /// Decides the cache counters of `request`, given `tokens` to count a text.
     public func plan(_ request: ClaudeRequest, tokens: (String) -> Int) -> Plan {
         let minimum = models.model(request.model)?.minimumCacheableTokens ?? Int.max
-        var prefix = request.model + "\u{0}" + (request.tools.isEmpty ? "" : JSONValue.array(request.tools.map { ["name": .string($0.name), "input_schema": $0.inputSchema] }).jsonString)
+        var prefix =
+            request.model + "\u{0}"
+            + (request.tools.isEmpty
+                ? "" : JSONValue.array(request.tools.map { ["name": .string($0.name), "input_schema": $0.inputSchema] }).jsonString)
         var length = request.tools.isEmpty ? 0 : tokens(prefix)
         var breakpoints: [(key: String, tokens: Int, ttl: CacheTTL)] = []
         for block in request.system {

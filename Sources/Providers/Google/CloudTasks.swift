@@ -17,7 +17,10 @@ public struct CloudTasksClient: TaskQueue {
     public var tokens: any GoogleTokenSource
     public var transport: any HTTPTransport
 
-    public init(baseURL: String, project: String, location: String, queue: String, serviceAccountEmail: String, tokens: any GoogleTokenSource, transport: any HTTPTransport) {
+    public init(
+        baseURL: String, project: String, location: String, queue: String, serviceAccountEmail: String, tokens: any GoogleTokenSource,
+        transport: any HTTPTransport
+    ) {
         self.baseURL = baseURL
         self.queuePath = "projects/\(project)/locations/\(location)/queues/\(queue)"
         self.serviceAccountEmail = serviceAccountEmail
@@ -41,14 +44,17 @@ public struct CloudTasksClient: TaskQueue {
             inner["scheduleTime"] = .string(Timestamp.format(notBefore))
             task = ["task": .object(inner)]
         }
-        let request = HTTPRequest.json("POST", "\(baseURL)/v2/\(queuePath)/tasks", task, headers: [HTTPHeader("authorization", "Bearer \(token)")])
+        let request = HTTPRequest.json(
+            "POST", "\(baseURL)/v2/\(queuePath)/tasks", task, headers: [HTTPHeader("authorization", "Bearer \(token)")])
         let response = try await perform(request, provider: "cloud_tasks", transport: transport, retry: RetryPolicy()) { response in
             response.status != 409 && RetryPolicy.shouldRetry(response)
         }
         if response.status == 409 { return false }
         guard (200..<300).contains(response.status) else {
-            throw ProviderError(provider: "cloud_tasks", status: response.status, code: response.json?["error"]?["status"]?.stringValue ?? "http_\(response.status)",
-                                message: response.json?["error"]?["message"]?.stringValue ?? "task was not created")
+            throw ProviderError(
+                provider: "cloud_tasks", status: response.status,
+                code: response.json?["error"]?["status"]?.stringValue ?? "http_\(response.status)",
+                message: response.json?["error"]?["message"]?.stringValue ?? "task was not created")
         }
         return true
     }
@@ -75,12 +81,19 @@ public struct PubSubPublisher: MessagePublisher {
 
     public func publish(topic: String, data: Data, attributes: [String: String]) async throws -> String {
         var headers: [HTTPHeader] = []
-        if let tokens { headers.append(HTTPHeader("authorization", "Bearer \(try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/pubsub"]))")) }
-        let message: JSONValue = ["messages": [["data": .string(data.base64EncodedString()), "attributes": .object(attributes.mapValues { .string($0) })]]]
+        if let tokens {
+            headers.append(
+                HTTPHeader("authorization", "Bearer \(try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/pubsub"]))"))
+        }
+        let message: JSONValue = [
+            "messages": [["data": .string(data.base64EncodedString()), "attributes": .object(attributes.mapValues { .string($0) })]]
+        ]
         let request = HTTPRequest.json("POST", "\(baseURL)/v1/projects/\(project)/topics/\(topic):publish", message, headers: headers)
         let response = try await perform(request, provider: "pubsub", transport: transport, retry: RetryPolicy())
         guard response.status == 200, let id = response.json?["messageIds"]?.arrayValue?.first?.stringValue else {
-            throw ProviderError(provider: "pubsub", status: response.status, code: "publish_failed", message: response.json?["error"]?["message"]?.stringValue ?? "no message id")
+            throw ProviderError(
+                provider: "pubsub", status: response.status, code: "publish_failed",
+                message: response.json?["error"]?["message"]?.stringValue ?? "no message id")
         }
         return id
     }

@@ -17,7 +17,10 @@ public struct ServiceAccountKey: Sendable, Decodable {
     public var tokenUri: String
 
     enum CodingKeys: String, CodingKey {
-        case clientEmail = "client_email", privateKey = "private_key", privateKeyId = "private_key_id", tokenUri = "token_uri"
+        case clientEmail = "client_email"
+        case privateKey = "private_key"
+        case privateKeyId = "private_key_id"
+        case tokenUri = "token_uri"
     }
 
     public init(clientEmail: String, privateKey: String, privateKeyId: String?, tokenUri: String = "https://oauth2.googleapis.com/token") {
@@ -28,7 +31,9 @@ public struct ServiceAccountKey: Sendable, Decodable {
     }
 
     public static func load(path: String) throws -> ServiceAccountKey {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ProviderError.notConfigured("google", "a readable GOOGLE_APPLICATION_CREDENTIALS file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProviderError.notConfigured("google", "a readable GOOGLE_APPLICATION_CREDENTIALS file")
+        }
         return try JSONDecoder().decode(ServiceAccountKey.self, from: data)
     }
 }
@@ -78,13 +83,18 @@ public struct ServiceAccountTokenSource: GoogleTokenSource {
         claims[claim.0] = .string(claim.1)
         let assertion = try JWT.sign(claims: .object(claims), key: signer, kid: key.privateKeyId)
         let form = "grant_type=\(queryEscape("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(assertion)"
-        let request = HTTPRequest(method: "POST", url: key.tokenUri, headers: [HTTPHeader("content-type", "application/x-www-form-urlencoded")], body: Data(form.utf8))
+        let request = HTTPRequest(
+            method: "POST", url: key.tokenUri, headers: [HTTPHeader("content-type", "application/x-www-form-urlencoded")],
+            body: Data(form.utf8))
         let response = try await perform(request, provider: "google", transport: transport, retry: RetryPolicy())
         guard response.status == 200, let token = response.json?[field]?.stringValue else {
-            throw ProviderError(provider: "google", status: response.status, code: response.json?["error"]?.stringValue ?? "token_failed",
-                                message: response.json?["error_description"]?.stringValue ?? "no \(field) in token response")
+            throw ProviderError(
+                provider: "google", status: response.status, code: response.json?["error"]?.stringValue ?? "token_failed",
+                message: response.json?["error_description"]?.stringValue ?? "no \(field) in token response")
         }
-        let expires = response.json?["expires_in"]?.doubleValue.map { now.addingTimeInterval($0) } ?? Self.expiry(ofJWT: token) ?? now.addingTimeInterval(3600)
+        let expires =
+            response.json?["expires_in"]?.doubleValue.map { now.addingTimeInterval($0) } ?? Self.expiry(ofJWT: token)
+            ?? now.addingTimeInterval(3600)
         await cache.put(cacheKey, token, expires: expires)
         return token
     }
@@ -97,7 +107,6 @@ public struct ServiceAccountTokenSource: GoogleTokenSource {
         return Date(timeIntervalSince1970: exp)
     }
 }
-
 
 /// Tokens from the metadata server on Google Cloud (Cloud Run, GCE).
 public struct MetadataServerTokenSource: GoogleTokenSource {
@@ -113,10 +122,14 @@ public struct MetadataServerTokenSource: GoogleTokenSource {
     }
 
     func get(_ path: String) async throws -> HTTPResponse {
-        let request = HTTPRequest(url: baseURL + "/computeMetadata/v1/instance/service-accounts/default/" + path, headers: [HTTPHeader("Metadata-Flavor", "Google")], timeout: .seconds(10))
+        let request = HTTPRequest(
+            url: baseURL + "/computeMetadata/v1/instance/service-accounts/default/" + path,
+            headers: [HTTPHeader("Metadata-Flavor", "Google")], timeout: .seconds(10))
         let response = try await perform(request, provider: "google_metadata", transport: transport, retry: RetryPolicy())
         guard response.status == 200 else {
-            throw ProviderError(provider: "google_metadata", status: response.status, code: "http_\(response.status)", message: response.text.prefix(200).description)
+            throw ProviderError(
+                provider: "google_metadata", status: response.status, code: "http_\(response.status)",
+                message: response.text.prefix(200).description)
         }
         return response
     }
@@ -124,7 +137,8 @@ public struct MetadataServerTokenSource: GoogleTokenSource {
     public func idToken(audience: String) async throws -> String {
         let now = clock.now()
         if let cached = await cache.get("id:" + audience, now: now) { return cached }
-        let token = try await get("identity?audience=\(queryEscape(audience))&format=full").text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await get("identity?audience=\(queryEscape(audience))&format=full").text.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         await cache.put("id:" + audience, token, expires: ServiceAccountTokenSource.expiry(ofJWT: token) ?? now.addingTimeInterval(3600))
         return token
     }

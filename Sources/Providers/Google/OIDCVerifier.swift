@@ -22,7 +22,9 @@ public actor OIDCVerifier {
     }
 
     /// Returns the verified claims or throws `JWTError` naming the failed check.
-    public func verify(_ token: String, audience: String, email: String?, issuers: Set<String> = OIDCVerifier.googleIssuers) async throws -> JSONValue {
+    public func verify(_ token: String, audience: String, email: String?, issuers: Set<String> = OIDCVerifier.googleIssuers) async throws
+        -> JSONValue
+    {
         let kid = try JWT.header(of: token)["kid"]?.stringValue
         let now = clock.now()
         let unknownKid = kid.map { self.keys[$0] == nil } ?? false
@@ -30,7 +32,8 @@ public actor OIDCVerifier {
             try await refresh(now: now)
         }
         let known = self.keys
-        let claims = try JWT.verify(token, keys: { $0.flatMap { known[$0] } }, expect: .init(issuers: issuers, audience: audience), now: now)
+        let claims = try JWT.verify(
+            token, keys: { $0.flatMap { known[$0] } }, expect: .init(issuers: issuers, audience: audience), now: now)
         if let email {
             guard claims["email"]?.stringValue == email else { throw JWTError("email does not match the expected service account") }
             guard claims["email_verified"]?.boolValue == true else { throw JWTError("email is not verified") }
@@ -40,9 +43,11 @@ public actor OIDCVerifier {
 
     private func refresh(now: Date) async throws {
         lastRefresh = now
-        let response = try await perform(HTTPRequest(url: certsURL, timeout: .seconds(10)), provider: "google_certs", transport: transport, retry: RetryPolicy())
+        let response = try await perform(
+            HTTPRequest(url: certsURL, timeout: .seconds(10)), provider: "google_certs", transport: transport, retry: RetryPolicy())
         guard response.status == 200, let json = response.json?.objectValue else {
-            throw ProviderError(provider: "google_certs", status: response.status, code: "fetch_failed", message: "could not fetch signing keys")
+            throw ProviderError(
+                provider: "google_certs", status: response.status, code: "fetch_failed", message: "could not fetch signing keys")
         }
         var fresh: [String: RSAKey] = [:]
         if let jwks = json["keys"]?.arrayValue {
@@ -56,10 +61,11 @@ public actor OIDCVerifier {
             for (kid, pem) in json { if let pem = pem.stringValue { fresh[kid] = try? RSAKey(publicKeyPEM: pem) } }
         }
         keys = fresh
-        let maxAge = response.header("cache-control")?.split(separator: ",").compactMap { part -> Double? in
-            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=")
-            return pair.count == 2 && pair[0] == "max-age" ? Double(pair[1]) : nil
-        }.first ?? 300
+        let maxAge =
+            response.header("cache-control")?.split(separator: ",").compactMap { part -> Double? in
+                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=")
+                return pair.count == 2 && pair[0] == "max-age" ? Double(pair[1]) : nil
+            }.first ?? 300
         expires = now.addingTimeInterval(maxAge)
     }
 }

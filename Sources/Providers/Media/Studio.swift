@@ -35,25 +35,30 @@ public struct LiveStudio: StudioAPI {
     public func render(_ request: RenderRequest, into directory: String) async throws -> String {
         let token = try await tokens.idToken(audience: baseURL)
         let auth = HTTPHeader("authorization", "Bearer \(token)")
-        var post = HTTPRequest.json("POST", baseURL + "/v1/renders", try JSONValue.from(request).merging(["aspect_ratio": "9:16"]), headers: [auth])
+        var post = HTTPRequest.json(
+            "POST", baseURL + "/v1/renders", try JSONValue.from(request).merging(["aspect_ratio": "9:16"]), headers: [auth])
         post.timeout = .seconds(900)
         let response = try await perform(post, provider: "studio", transport: transport, retry: RetryPolicy())
         guard (200..<300).contains(response.status), let url = response.json?["video_url"]?.stringValue else {
-            throw ProviderError(provider: "studio", status: response.status, code: response.json?["error"]?["code"]?.stringValue ?? "render_failed",
-                                message: response.json?["error"]?["message"]?.stringValue ?? "no video_url in response")
+            throw ProviderError(
+                provider: "studio", status: response.status, code: response.json?["error"]?["code"]?.stringValue ?? "render_failed",
+                message: response.json?["error"]?["message"]?.stringValue ?? "no video_url in response")
         }
         // The video must come from the Studio itself: a URL elsewhere could point the server at
         // internal addresses (and would receive the Studio's token).
         guard let video = URL(string: url), video.host?.lowercased() == URL(string: baseURL)?.host?.lowercased(),
             video.scheme?.lowercased() == URL(string: baseURL)?.scheme?.lowercased()
         else {
-            throw ProviderError(provider: "studio", status: response.status, code: "foreign_video_url", message: "video_url is not on the Studio host: \(url.prefix(200))")
+            throw ProviderError(
+                provider: "studio", status: response.status, code: "foreign_video_url",
+                message: "video_url is not on the Studio host: \(url.prefix(200))")
         }
         let download = try await perform(
             HTTPRequest(url: url, headers: [auth], timeout: .seconds(300), maxResponseBytes: 1 << 30),
             provider: "studio", transport: transport, retry: RetryPolicy())
         guard download.status == 200, !download.body.isEmpty else {
-            throw ProviderError(provider: "studio", status: download.status, code: "download_failed", message: "could not download the rendered video")
+            throw ProviderError(
+                provider: "studio", status: download.status, code: "download_failed", message: "could not download the rendered video")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/studio-" + Crypto.sha256Hex(request.script).prefix(16) + ".mp4"
@@ -73,7 +78,8 @@ public struct MockStudio: StudioAPI {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/studio-mock-" + Crypto.sha256Hex(request.script + request.style).prefix(16) + ".mp4"
         if !FileManager.default.fileExists(atPath: path) {
-            try await transcoder.testClip(output: path, width: 640, height: 360, seconds: Double(min(max(request.durationSeconds, 1), 3)), label: request.script)
+            try await transcoder.testClip(
+                output: path, width: 640, height: 360, seconds: Double(min(max(request.durationSeconds, 1), 3)), label: request.script)
         }
         return path
     }

@@ -42,16 +42,19 @@ public struct Transcoder: Sendable {
     /// the result with ffprobe.
     @discardableResult
     public func toTikTok(input: String, output: String, mode: Mode = .fit, maxSeconds: Double? = nil) async throws -> VideoInfo {
-        let geometry = mode == .fit
+        let geometry =
+            mode == .fit
             ? "scale=1080:1920:force_original_aspect_ratio=decrease,pad=1080:1920:(ow-iw)/2:(oh-ih)/2:color=black"
             : "scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920"
         // Local files only: no network, pipe or concat protocol can be smuggled in through the input.
-        var arguments = [ffmpeg, "-y", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file", "-i", input,
-                         "-vf", geometry + ",setsar=1,fps=30,format=yuv420p",
-                         "-map", "0:v:0", "-map", "0:a:0?",
-                         "-c:v", "libx264", "-profile:v", "high", "-level:v", "4.1", "-preset", "veryfast", "-crf", "20",
-                         "-maxrate", "12M", "-bufsize", "24M", "-g", "60",
-                         "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2", "-movflags", "+faststart"]
+        var arguments = [
+            ffmpeg, "-y", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file", "-i", input,
+            "-vf", geometry + ",setsar=1,fps=30,format=yuv420p",
+            "-map", "0:v:0", "-map", "0:a:0?",
+            "-c:v", "libx264", "-profile:v", "high", "-level:v", "4.1", "-preset", "veryfast", "-crf", "20",
+            "-maxrate", "12M", "-bufsize", "24M", "-g", "60",
+            "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2", "-movflags", "+faststart",
+        ]
         if let maxSeconds { arguments += ["-t", String(maxSeconds)] }
         return try await Self.replacing(output) { partial in
             try await run(arguments + [partial], what: "transcoding \(URL(fileURLWithPath: input).lastPathComponent)")
@@ -81,14 +84,17 @@ public struct Transcoder: Sendable {
 
     /// Reads dimensions, codecs and duration with ffprobe.
     public func probe(_ path: String) async throws -> VideoInfo {
-        let output = try await run([ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json", "-show_streams", "-show_format", path], what: "probing \(path)")
+        let output = try await run(
+            [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json", "-show_streams", "-show_format", path],
+            what: "probing \(path)")
         guard let json = try? JSONValue.parse(output), let streams = json["streams"]?.arrayValue else {
             throw MediaError("ffprobe printed no stream information for \(path)")
         }
         guard let video = streams.first(where: { $0["codec_type"] == "video" }) else { throw MediaError("\(path) has no video stream") }
         let audio = streams.first { $0["codec_type"] == "audio" }
         return VideoInfo(
-            width: video["width"]?.intValue ?? 0, height: video["height"]?.intValue ?? 0, videoCodec: video["codec_name"]?.stringValue ?? "",
+            width: video["width"]?.intValue ?? 0, height: video["height"]?.intValue ?? 0,
+            videoCodec: video["codec_name"]?.stringValue ?? "",
             audioCodec: audio?["codec_name"]?.stringValue, durationSeconds: Double(json["format"]?["duration"]?.stringValue ?? "") ?? 0,
             formatName: json["format"]?["format_name"]?.stringValue ?? "")
     }
@@ -97,11 +103,15 @@ public struct Transcoder: Sendable {
     public func testClip(output: String, width: Int, height: Int, seconds: Double, label: String = "") async throws {
         let hue = label.isEmpty ? 0 : Int(Crypto.sha256(Array(label.utf8))[0]) * 360 / 256
         try await Self.replacing(output) { partial in
-            try await run([ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
-                           "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=30:duration=\(seconds)",
-                           "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
-                           "-vf", "hue=h=\(hue)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", partial],
-                          what: "making a test clip")
+            try await run(
+                [
+                    ffmpeg, "-y", "-hide_banner", "-loglevel", "error",
+                    "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=30:duration=\(seconds)",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
+                    "-vf", "hue=h=\(hue)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                    partial,
+                ],
+                what: "making a test clip")
         }
     }
 

@@ -31,7 +31,8 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         let followers = random.int(in: 8_000...2_400_000)
         return TikTokProfile(
             handle: "@" + name, displayName: name.replacingOccurrences(of: "_", with: " ").capitalized,
-            bio: "\(niche.topic.capitalized) tips, drops and behind the scenes. New videos \(random.pick(["daily", "Mon/Wed/Fri", "every weekend"])).",
+            bio:
+                "\(niche.topic.capitalized) tips, drops and behind the scenes. New videos \(random.pick(["daily", "Mon/Wed/Fri", "every weekend"])).",
             isVerified: followers > 1_000_000, followerCount: followers, followingCount: random.int(in: 40...900),
             likesCount: followers * random.int(in: 6...30), videoCount: random.int(in: 60...900))
     }
@@ -49,7 +50,8 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
                 id: String(7_300_000_000_000_000_000 + Int(random.next() % 100_000_000_000)),
                 description: "\(random.pick(hooks)) \(niche.topic) " + tags.map { "#\($0)" }.joined(separator: " "),
                 createTime: Int(until.timeIntervalSince1970) - (index + 1) * (days * 86_400 / max(count, 1)),
-                views: views, likes: Int(Double(views) * (0.04 + random.unit() * 0.08)), comments: Int(Double(views) * (0.002 + random.unit() * 0.01)),
+                views: views, likes: Int(Double(views) * (0.04 + random.unit() * 0.08)),
+                comments: Int(Double(views) * (0.002 + random.unit() * 0.01)),
                 shares: Int(Double(views) * (0.001 + random.unit() * 0.02)), hashtags: Array(Set(tags)).sorted())
         }
     }
@@ -60,9 +62,11 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
             let tag = hashtags.isEmpty ? "fyp" : random.pick(hashtags)
             let views = random.int(in: 50_000...9_000_000)
             return TikTokVideo(
-                id: String(7_310_000_000_000_000_000 + Int(random.next() % 100_000_000_000)), description: "#\(tag) \(random.pick(["trend", "challenge", "tutorial", "duet"]))",
+                id: String(7_310_000_000_000_000_000 + Int(random.next() % 100_000_000_000)),
+                description: "#\(tag) \(random.pick(["trend", "challenge", "tutorial", "duet"]))",
                 createTime: Int(until.timeIntervalSince1970) - index * 3600 * random.int(in: 1...24), views: views,
-                likes: views / random.int(in: 8...20), comments: views / random.int(in: 150...400), shares: views / random.int(in: 60...200), hashtags: [tag])
+                likes: views / random.int(in: 8...20), comments: views / random.int(in: 150...400),
+                shares: views / random.int(in: 60...200), hashtags: [tag])
         }
     }
 
@@ -103,7 +107,9 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         var random = Self.random("shop")
         let products = ["Hydrating Serum", "Daily SPF 50", "Cleansing Balm", "Overnight Mask", "Vitamin C Drops", "Lip Oil"]
         return products.prefix(pageSize).enumerated().map { index, title in
-            ShopProduct(id: "mock-prod-\(index + 1)", title: title, status: "ACTIVATE", priceUsd: Double(random.int(in: 1200...4900)) / 100, inventory: random.int(in: 0...800))
+            ShopProduct(
+                id: "mock-prod-\(index + 1)", title: title, status: "ACTIVATE", priceUsd: Double(random.int(in: 1200...4900)) / 100,
+                inventory: random.int(in: 0...800))
         }
     }
 

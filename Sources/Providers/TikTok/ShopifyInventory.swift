@@ -36,18 +36,22 @@ public struct LiveShopifyInventory: ShopifyInventoryAPI {
             RetryPolicy.shouldRetry(response) || Self.isThrottled(response)
         }
         guard response.status == 200, let json = response.json else {
-            throw ProviderError(provider: "shopify", status: response.status, code: "http_\(response.status)", message: response.text.prefix(200).description)
+            throw ProviderError(
+                provider: "shopify", status: response.status, code: "http_\(response.status)",
+                message: response.text.prefix(200).description)
         }
         if let errors = json["errors"]?.arrayValue, let first = errors.first {
             let message = first["message"]?.stringValue ?? "GraphQL error"
-            throw ProviderError(provider: "shopify", status: 200, code: message == "Throttled" ? "rate_limit_exceeded" : "graphql_error", message: message)
+            throw ProviderError(
+                provider: "shopify", status: 200, code: message == "Throttled" ? "rate_limit_exceeded" : "graphql_error", message: message)
         }
         let edges = json["data"]?["inventoryItem"]?["inventoryLevels"]?["edges"]?.arrayValue ?? []
         return edges.map { edge in
             let node = edge["node"] ?? [:]
             let quantities = node["quantities"]?.arrayValue ?? []
             func quantity(_ name: String) -> Int { quantities.first { $0["name"]?.stringValue == name }?["quantity"]?.intValue ?? 0 }
-            return InventoryLevel(locationId: node["location"]?["id"]?.stringValue ?? "", available: quantity("available"), onHand: quantity("on_hand"))
+            return InventoryLevel(
+                locationId: node["location"]?["id"]?.stringValue ?? "", available: quantity("available"), onHand: quantity("on_hand"))
         }
     }
 

@@ -26,7 +26,8 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     public var clock: Clock
 
     public init(
-        baseURL: String, accessToken: String?, businessID: String?, advertiserID: String?, transport: any HTTPTransport, retry: RetryPolicy = RetryPolicy(),
+        baseURL: String, accessToken: String?, businessID: String?, advertiserID: String?, transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy(),
         clock: Clock = .system
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -40,11 +41,14 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
 
     static func unwrap(_ response: HTTPResponse) throws -> JSONValue {
         guard let json = response.json else {
-            throw ProviderError(provider: "tiktok_business", status: response.status, code: "malformed_response", message: "response is not JSON")
+            throw ProviderError(
+                provider: "tiktok_business", status: response.status, code: "malformed_response", message: "response is not JSON")
         }
         let code = json["code"]?.intValue ?? -1
         guard response.status == 200, code == 0 else {
-            throw ProviderError(provider: "tiktok_business", status: response.status, code: String(code), message: json["message"]?.stringValue ?? "request failed", logId: json["request_id"]?.stringValue)
+            throw ProviderError(
+                provider: "tiktok_business", status: response.status, code: String(code),
+                message: json["message"]?.stringValue ?? "request failed", logId: json["request_id"]?.stringValue)
         }
         return json["data"] ?? [:]
     }
@@ -62,9 +66,11 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
 
     public func audience(handle: String) async throws -> AudienceInsights {
         guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
-        let data = try await call("GET", "/business/get/", query: [
-            ("business_id", businessID), ("fields", #"["audience_ages","audience_genders","audience_countries"]"#),
-        ])
+        let data = try await call(
+            "GET", "/business/get/",
+            query: [
+                ("business_id", businessID), ("fields", #"["audience_ages","audience_genders","audience_countries"]"#),
+            ])
         func shares(_ key: String, _ label: String) -> [String: Double] {
             var out: [String: Double] = [:]
             for entry in data[key]?.arrayValue ?? [] {
@@ -72,18 +78,23 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
             }
             return out
         }
-        return AudienceInsights(ages: shares("audience_ages", "age"), genders: shares("audience_genders", "gender"), countries: shares("audience_countries", "country"))
+        return AudienceInsights(
+            ages: shares("audience_ages", "age"), genders: shares("audience_genders", "gender"),
+            countries: shares("audience_countries", "country"))
     }
 
     public func recentVideos(handle: String, limit: Int) async throws -> [TikTokVideo] {
         guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
-        let data = try await call("GET", "/business/video/list/", query: [
-            ("business_id", businessID), ("max_count", String(min(limit, 20))),
-            ("fields", #"["item_id","caption","create_time","video_views","likes","comments","shares"]"#),
-        ])
+        let data = try await call(
+            "GET", "/business/video/list/",
+            query: [
+                ("business_id", businessID), ("max_count", String(min(limit, 20))),
+                ("fields", #"["item_id","caption","create_time","video_views","likes","comments","shares"]"#),
+            ])
         return (data["videos"]?.arrayValue ?? []).prefix(limit).map { item in
             TikTokVideo(
-                id: item["item_id"]?.stringValue ?? "", description: item["caption"]?.stringValue ?? "", createTime: item["create_time"]?.intValue ?? 0,
+                id: item["item_id"]?.stringValue ?? "", description: item["caption"]?.stringValue ?? "",
+                createTime: item["create_time"]?.intValue ?? 0,
                 views: item["video_views"]?.intValue ?? 0, likes: item["likes"]?.intValue ?? 0, comments: item["comments"]?.intValue ?? 0,
                 shares: item["shares"]?.intValue ?? 0, hashtags: [])
         }
@@ -91,24 +102,34 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
 
     public func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
         guard let advertiserID else { throw ProviderError.notConfigured("tiktok_ads", "TIKTOK_ADVERTISER_ID") }
-        let created = try await call("POST", "/campaign/create/", body: [
-            "advertiser_id": .string(advertiserID), "campaign_name": .string(campaign.name), "objective_type": .string(campaign.objective),
-            "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "request_id": .string(idempotencyKey),
-        ])
+        let created = try await call(
+            "POST", "/campaign/create/",
+            body: [
+                "advertiser_id": .string(advertiserID), "campaign_name": .string(campaign.name),
+                "objective_type": .string(campaign.objective),
+                "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "request_id": .string(idempotencyKey),
+            ])
         let campaignId = try Self.id(created["campaign_id"], "campaign_id", of: "/campaign/create/")
         // The SDK marks schedule_start_time and pacing required even with SCHEDULE_FROM_NOW.
-        let group = try await call("POST", "/adgroup/create/", body: [
-            "advertiser_id": .string(advertiserID), "campaign_id": .string(campaignId), "adgroup_name": .string(campaign.name + " / group"),
-            "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
-            "billing_event": "CPC", "optimization_goal": "CLICK", "schedule_type": "SCHEDULE_FROM_NOW",
-            "schedule_start_time": .string(Self.scheduleTime(clock.now())), "pacing": "PACING_MODE_SMOOTH",
-        ])
+        let group = try await call(
+            "POST", "/adgroup/create/",
+            body: [
+                "advertiser_id": .string(advertiserID), "campaign_id": .string(campaignId),
+                "adgroup_name": .string(campaign.name + " / group"),
+                "budget_mode": "BUDGET_MODE_DAY", "budget": .number(campaign.dailyBudgetUsd), "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
+                "billing_event": "CPC", "optimization_goal": "CLICK", "schedule_type": "SCHEDULE_FROM_NOW",
+                "schedule_start_time": .string(Self.scheduleTime(clock.now())), "pacing": "PACING_MODE_SMOOTH",
+            ])
         let adGroupId = try Self.id(group["adgroup_id"], "adgroup_id", of: "/adgroup/create/")
-        var creative: [String: JSONValue] = ["ad_name": .string(campaign.name + " / ad"), "ad_text": .string(campaign.adText), "ad_format": "SINGLE_VIDEO"]
+        var creative: [String: JSONValue] = [
+            "ad_name": .string(campaign.name + " / ad"), "ad_text": .string(campaign.adText), "ad_format": "SINGLE_VIDEO",
+        ]
         if let videoId = campaign.videoId { creative["tiktok_item_id"] = .string(videoId) }
-        let ad = try await call("POST", "/ad/create/", body: [
-            "advertiser_id": .string(advertiserID), "adgroup_id": .string(adGroupId), "creatives": [.object(creative)],
-        ])
+        let ad = try await call(
+            "POST", "/ad/create/",
+            body: [
+                "advertiser_id": .string(advertiserID), "adgroup_id": .string(adGroupId), "creatives": [.object(creative)],
+            ])
         let adId = try Self.id(ad["ad_ids"]?.arrayValue?.first, "ad_ids", of: "/ad/create/")
         return LaunchedCampaign(campaignId: campaignId, adGroupId: adGroupId, adId: adId)
     }

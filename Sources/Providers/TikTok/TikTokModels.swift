@@ -11,7 +11,10 @@ public struct TikTokProfile: Codable, Sendable, Equatable {
     public var followingCount: Int
     public var likesCount: Int
     public var videoCount: Int
-    public init(handle: String, displayName: String, bio: String, isVerified: Bool, followerCount: Int, followingCount: Int, likesCount: Int, videoCount: Int) {
+    public init(
+        handle: String, displayName: String, bio: String, isVerified: Bool, followerCount: Int, followingCount: Int, likesCount: Int,
+        videoCount: Int
+    ) {
         self.handle = handle
         self.displayName = displayName
         self.bio = bio

@@ -52,35 +52,45 @@ public struct LiveTikTokPublisher: VideoPublisher {
             throw ProviderError(provider: "tiktok_publish", code: "missing_file", message: "no video at \(videoPath)")
         }
         let plan = Self.chunks(size: video.count, chunkSize: chunkSize, singleChunkLimit: singleChunkLimit)
-        let initialised = try await api("/v2/post/publish/video/init/", [
-            "post_info": [
-                "title": .string(String(caption.prefix(2200))), "privacy_level": .string(privacyLevel),
-                "disable_duet": false, "disable_comment": false, "disable_stitch": false,
-            ],
-            "source_info": [
-                "source": "FILE_UPLOAD", "video_size": .number(video.count),
-                "chunk_size": .number(plan[0].count), "total_chunk_count": .number(plan.count),
-            ],
-        ], token: token)
+        let initialised = try await api(
+            "/v2/post/publish/video/init/",
+            [
+                "post_info": [
+                    "title": .string(String(caption.prefix(2200))), "privacy_level": .string(privacyLevel),
+                    "disable_duet": false, "disable_comment": false, "disable_stitch": false,
+                ],
+                "source_info": [
+                    "source": "FILE_UPLOAD", "video_size": .number(video.count),
+                    "chunk_size": .number(plan[0].count), "total_chunk_count": .number(plan.count),
+                ],
+            ], token: token)
         guard let publishId = initialised["publish_id"]?.stringValue, let uploadURL = initialised["upload_url"]?.stringValue else {
-            throw ProviderError(provider: "tiktok_publish", code: "malformed_response", message: "init returned no publish_id or upload_url")
+            throw ProviderError(
+                provider: "tiktok_publish", code: "malformed_response", message: "init returned no publish_id or upload_url")
         }
         for range in plan {
             let request = HTTPRequest(
                 method: "PUT", url: uploadURL,
-                headers: [HTTPHeader("content-type", "video/mp4"), HTTPHeader("content-range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(video.count)")],
+                headers: [
+                    HTTPHeader("content-type", "video/mp4"),
+                    HTTPHeader("content-range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(video.count)"),
+                ],
                 body: video.subdata(in: range), timeout: .seconds(300))
             let response = try await perform(request, provider: "tiktok_publish", transport: transport, retry: retry)
             guard (200..<300).contains(response.status) else {
-                throw ProviderError(provider: "tiktok_publish", status: response.status, code: "upload_failed", message: "chunk \(range) was refused")
+                throw ProviderError(
+                    provider: "tiktok_publish", status: response.status, code: "upload_failed", message: "chunk \(range) was refused")
             }
         }
         for attempt in 0..<pollAttempts {
             let status = try await api("/v2/post/publish/status/fetch/", ["publish_id": .string(publishId)], token: token)
             switch status["status"]?.stringValue {
-            case "PUBLISH_COMPLETE", "SEND_TO_USER_INBOX": return PublishResult(publishId: publishId, status: status["status"]!.stringValue!)
+            case "PUBLISH_COMPLETE", "SEND_TO_USER_INBOX":
+                return PublishResult(publishId: publishId, status: status["status"]!.stringValue!)
             case "FAILED":
-                throw ProviderError(provider: "tiktok_publish", code: status["fail_reason"]?.stringValue ?? "failed", message: "TikTok could not publish the video")
+                throw ProviderError(
+                    provider: "tiktok_publish", code: status["fail_reason"]?.stringValue ?? "failed",
+                    message: "TikTok could not publish the video")
             default: try await retry.sleep(retry.delay(retry: min(attempt, 4), response: nil))
             }
         }
@@ -95,6 +105,7 @@ public struct MockPublisher: VideoPublisher {
         guard let video = FileManager.default.contents(atPath: videoPath) else {
             throw ProviderError(provider: "tiktok_publish", code: "missing_file", message: "no video at \(videoPath)")
         }
-        return PublishResult(publishId: "mock-pub-" + Crypto.hex(Crypto.sha256(Array(video) + Array(caption.utf8)).prefix(8)), status: "PUBLISH_COMPLETE")
+        return PublishResult(
+            publishId: "mock-pub-" + Crypto.hex(Crypto.sha256(Array(video) + Array(caption.utf8)).prefix(8)), status: "PUBLISH_COMPLETE")
     }
 }

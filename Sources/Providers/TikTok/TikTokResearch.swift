@@ -37,8 +37,10 @@ public actor TikTokAppToken {
             body: Data(form.utf8))
         let response = try await perform(request, provider: "tiktok", transport: transport, retry: RetryPolicy())
         guard response.status == 200, let json = response.json, let token = json["access_token"]?.stringValue else {
-            throw ProviderError(provider: "tiktok", status: response.status, code: response.json?["error"]?.stringValue ?? "oauth_failed",
-                                message: response.json?["error_description"]?.stringValue ?? "could not obtain an access token", logId: response.json?["log_id"]?.stringValue)
+            throw ProviderError(
+                provider: "tiktok", status: response.status, code: response.json?["error"]?.stringValue ?? "oauth_failed",
+                message: response.json?["error_description"]?.stringValue ?? "could not obtain an access token",
+                logId: response.json?["log_id"]?.stringValue)
         }
         let lifetime = json["expires_in"]?.doubleValue ?? 3600
         cached = (token, clock.now().addingTimeInterval(max(0, lifetime - 60)))
@@ -53,8 +55,10 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
     public var transport: any HTTPTransport
     public var retry: RetryPolicy
 
-    static let videoFields = "id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username"
-    static let userFields = "display_name,bio_description,avatar_url,is_verified,follower_count,following_count,likes_count,video_count,bio_url"
+    static let videoFields =
+        "id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,music_id,hashtag_names,username"
+    static let userFields =
+        "display_name,bio_description,avatar_url,is_verified,follower_count,following_count,likes_count,video_count,bio_url"
 
     public init(baseURL: String, appToken: TikTokAppToken, transport: any HTTPTransport, retry: RetryPolicy = RetryPolicy()) {
         self.baseURL = baseURL
@@ -71,14 +75,17 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
         let error = json["error"]
         let code = error?["code"]?.stringValue ?? (response.status == 200 ? "ok" : "http_\(response.status)")
         guard code == "ok", response.status == 200 else {
-            throw ProviderError(provider: "tiktok", status: response.status, code: code, message: error?["message"]?.stringValue ?? "request failed", logId: error?["log_id"]?.stringValue)
+            throw ProviderError(
+                provider: "tiktok", status: response.status, code: code, message: error?["message"]?.stringValue ?? "request failed",
+                logId: error?["log_id"]?.stringValue)
         }
         return json["data"] ?? [:]
     }
 
     func post(_ path: String, fields: String, body: JSONValue) async throws -> JSONValue {
         let token = try await appToken.token()
-        let request = HTTPRequest.json("POST", baseURL + path + "?fields=" + fields, body, headers: [HTTPHeader("authorization", "Bearer \(token)")])
+        let request = HTTPRequest.json(
+            "POST", baseURL + path + "?fields=" + fields, body, headers: [HTTPHeader("authorization", "Bearer \(token)")])
         return try Self.unwrap(try await perform(request, provider: "tiktok", transport: transport, retry: retry))
     }
 
@@ -86,7 +93,8 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
         let username = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
         let data = try await post("/v2/research/user/info/", fields: Self.userFields, body: ["username": .string(username)])
         return TikTokProfile(
-            handle: "@" + username, displayName: data["display_name"]?.stringValue ?? username, bio: data["bio_description"]?.stringValue ?? "",
+            handle: "@" + username, displayName: data["display_name"]?.stringValue ?? username,
+            bio: data["bio_description"]?.stringValue ?? "",
             isVerified: data["is_verified"]?.boolValue ?? false, followerCount: data["follower_count"]?.intValue ?? 0,
             followingCount: data["following_count"]?.intValue ?? 0, likesCount: data["likes_count"]?.intValue ?? 0,
             videoCount: data["video_count"]?.intValue ?? 0)
@@ -94,19 +102,26 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
 
     public func videos(handle: String, days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] {
         let username = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
-        return try await query(["and": [["operation": "EQ", "field_name": "username", "field_values": [.string(username)]]]], days: days, until: until, limit: limit)
+        return try await query(
+            ["and": [["operation": "EQ", "field_name": "username", "field_values": [.string(username)]]]], days: days, until: until,
+            limit: limit)
     }
 
     public func hashtagVideos(_ hashtags: [String], days: Int, until: Date, limit: Int) async throws -> [TikTokVideo] {
         let names = hashtags.map { JSONValue.string($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
-        return try await query(["or": [["operation": "IN", "field_name": "hashtag_name", "field_values": .array(names)]]], days: days, until: until, limit: limit)
+        return try await query(
+            ["or": [["operation": "IN", "field_name": "hashtag_name", "field_values": .array(names)]]], days: days, until: until,
+            limit: limit)
     }
 
     public func comments(videoId: String, limit: Int) async throws -> [TikTokComment] {
-        let data = try await post("/v2/research/video/comment/list/", fields: "id,video_id,text,like_count,create_time",
-                                  body: ["video_id": .string(videoId), "max_count": .number(min(limit, 100))])
+        let data = try await post(
+            "/v2/research/video/comment/list/", fields: "id,video_id,text,like_count,create_time",
+            body: ["video_id": .string(videoId), "max_count": .number(min(limit, 100))])
         return (data["comments"]?.arrayValue ?? []).prefix(limit).map { item in
-            TikTokComment(id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "", videoId: videoId, text: item["text"]?.stringValue ?? "", likes: item["like_count"]?.intValue ?? 0)
+            TikTokComment(
+                id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "", videoId: videoId, text: item["text"]?.stringValue ?? "",
+                likes: item["like_count"]?.intValue ?? 0)
         }
     }
 
@@ -124,11 +139,14 @@ public struct LiveTikTokResearch: TikTokResearchAPI {
         while videos.count < limit {
             let data = try await post("/v2/research/video/query/", fields: Self.videoFields, body: .object(body))
             for item in data["videos"]?.arrayValue ?? [] {
-                videos.append(TikTokVideo(
-                    id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "", description: item["video_description"]?.stringValue ?? "",
-                    createTime: item["create_time"]?.intValue ?? 0, views: item["view_count"]?.intValue ?? 0, likes: item["like_count"]?.intValue ?? 0,
-                    comments: item["comment_count"]?.intValue ?? 0, shares: item["share_count"]?.intValue ?? 0,
-                    hashtags: item["hashtag_names"]?.arrayValue?.compactMap(\.stringValue) ?? []))
+                videos.append(
+                    TikTokVideo(
+                        id: item["id"].map { $0.stringValue ?? $0.jsonString } ?? "",
+                        description: item["video_description"]?.stringValue ?? "",
+                        createTime: item["create_time"]?.intValue ?? 0, views: item["view_count"]?.intValue ?? 0,
+                        likes: item["like_count"]?.intValue ?? 0,
+                        comments: item["comment_count"]?.intValue ?? 0, shares: item["share_count"]?.intValue ?? 0,
+                        hashtags: item["hashtag_names"]?.arrayValue?.compactMap(\.stringValue) ?? []))
             }
             guard data["has_more"]?.boolValue == true, let cursor = data["cursor"] else { break }
             body["cursor"] = cursor

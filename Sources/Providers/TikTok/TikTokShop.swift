@@ -48,7 +48,9 @@ public struct LiveTikTokShop: TikTokShopAPI {
         guard let appSecret else { throw ProviderError.notConfigured("tiktok_shop", "TIKTOK_SHOP_APP_SECRET") }
         guard let accessToken else { throw ProviderError.notConfigured("tiktok_shop", "TIKTOK_SHOP_ACCESS_TOKEN") }
         let path = "/product/202309/products/search"
-        var query = ["app_key": appKey, "timestamp": String(Int(clock.now().timeIntervalSince1970)), "page_size": String(min(pageSize, 100))]
+        var query = [
+            "app_key": appKey, "timestamp": String(Int(clock.now().timeIntervalSince1970)), "page_size": String(min(pageSize, 100)),
+        ]
         if let shopCipher { query["shop_cipher"] = shopCipher }
         let body = Data(JSONValue.object(["status": "ACTIVATE"]).jsonString.utf8)
         query["sign"] = Self.sign(path: path, query: query, body: body, appSecret: appSecret)
@@ -58,11 +60,14 @@ public struct LiveTikTokShop: TikTokShopAPI {
             headers: [HTTPHeader("x-tts-access-token", accessToken), HTTPHeader("content-type", "application/json")], body: body)
         let response = try await perform(request, provider: "tiktok_shop", transport: transport, retry: retry)
         guard let json = response.json else {
-            throw ProviderError(provider: "tiktok_shop", status: response.status, code: "malformed_response", message: "response is not JSON")
+            throw ProviderError(
+                provider: "tiktok_shop", status: response.status, code: "malformed_response", message: "response is not JSON")
         }
         let code = json["code"]?.intValue ?? -1
         guard response.status == 200, code == 0 else {
-            throw ProviderError(provider: "tiktok_shop", status: response.status, code: String(code), message: json["message"]?.stringValue ?? "request failed", logId: json["request_id"]?.stringValue)
+            throw ProviderError(
+                provider: "tiktok_shop", status: response.status, code: String(code),
+                message: json["message"]?.stringValue ?? "request failed", logId: json["request_id"]?.stringValue)
         }
         return (json["data"]?["products"]?.arrayValue ?? []).map { item in
             let sku = item["skus"]?.arrayValue?.first

@@ -43,9 +43,13 @@ public struct TikTokWebhookEvent: Sendable, Equatable {
 
     /// Parses the envelope; throws `AppError.invalidInput` naming what is missing.
     public static func parse(_ body: Data) throws -> TikTokWebhookEvent {
-        guard let json = try? JSONValue.parse(body), case .object = json else { throw AppError.invalidInput("the event body is not a JSON object") }
+        guard let json = try? JSONValue.parse(body), case .object = json else {
+            throw AppError.invalidInput("the event body is not a JSON object")
+        }
         guard let event = json["event"]?.stringValue, !event.isEmpty else { throw AppError.invalidInput("the event needs event") }
-        guard let openId = json["user_openid"]?.stringValue, !openId.isEmpty else { throw AppError.invalidInput("the event needs user_openid") }
+        guard let openId = json["user_openid"]?.stringValue, !openId.isEmpty else {
+            throw AppError.invalidInput("the event needs user_openid")
+        }
         let content: JSONValue
         switch json["content"] {
         case .string(let text)?:
@@ -65,10 +69,13 @@ public struct TikTokWebhookEvent: Sendable, Equatable {
     /// `AppError.invalidInput` for a `comment.update` without an action or a comment id.
     public func commentUpdate() throws -> CommentUpdate? {
         guard event == "comment.update" else { return nil }
-        guard let name = content["comment_action"]?.stringValue else { throw AppError.invalidInput("comment.update needs content.comment_action") }
+        guard let name = content["comment_action"]?.stringValue else {
+            throw AppError.invalidInput("comment.update needs content.comment_action")
+        }
         guard let commentId = id("comment_id") else { throw AppError.invalidInput("comment.update needs content.comment_id") }
         return CommentUpdate(
-            action: CommentAction(rawValue: name), actionName: name, commentId: commentId, videoId: id("video_id"), parentCommentId: id("parent_comment_id"),
+            action: CommentAction(rawValue: name), actionName: name, commentId: commentId, videoId: id("video_id"),
+            parentCommentId: id("parent_comment_id"),
             text: content["text"]?.stringValue.map { String($0.prefix(4000)) },
             author: (content["unique_identifier"] ?? content["username"])?.stringValue)
     }

@@ -124,7 +124,9 @@ private final class Driver: @unchecked Sendable {
             curl_multi_perform(multi, &running)
             var queued: Int32 = 0
             while let message = curl_multi_info_read(multi, &queued) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle, let transfer = active.removeValue(forKey: easy) else {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                    let transfer = active.removeValue(forKey: easy)
+                else {
                     continue
                 }
                 let code = message.pointee.data.result
@@ -151,7 +153,9 @@ private final class Transfer: @unchecked Sendable {
     private var done = false
 
     init(_ request: HTTPRequest) throws {
-        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host != nil
+        else {
             throw HTTPTransportError.invalidRequest("not an http(s) URL: \(request.url)")
         }
         guard let easy = curl_easy_init() else { throw HTTPTransportError.failed(code: -1, message: "curl_easy_init failed") }

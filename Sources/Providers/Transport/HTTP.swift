@@ -41,7 +41,8 @@ public struct HTTPRequest: Sendable {
 
     /// A JSON request: body encoded, `content-type` set.
     public static func json(_ method: String, _ url: String, _ body: JSONValue, headers: [HTTPHeader] = []) -> HTTPRequest {
-        HTTPRequest(method: method, url: url, headers: headers + [HTTPHeader("content-type", "application/json")], body: Data(body.jsonString.utf8))
+        HTTPRequest(
+            method: method, url: url, headers: headers + [HTTPHeader("content-type", "application/json")], body: Data(body.jsonString.utf8))
     }
 }
 
