@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Core",
             dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
 
         // MARK: - Outside world
         .target(
@@ -50,21 +50,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Core"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Core", "TestSupport"]),
 
         .target(
             name: "Providers",
             dependencies: ["Core", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "ProvidersTests",
-            dependencies: ["Providers", "Core", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["Providers", "Core", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
 
         // MARK: - Application
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Core", "Persistence", "Providers"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Core", "Persistence", "Providers", "TestSupport"]),
 
         .target(name: "Orchestrator", dependencies: ["Agents"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Core", "Persistence", "Providers"]),
+        .testTarget(
+            name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport"]),
 
         .target(
             name: "HTTPServer",
@@ -80,9 +81,21 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Orchestrator", "Agents", "Core", "Persistence", "Providers",
+                "HTTPServer", "Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+
+        // MARK: - Test helpers
+        /// What every test target shares: the embedded test database, the loopback fake server,
+        /// waiting without sleeps, and `openssl` as an independent reference.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Core", "Persistence", "Providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/Support"),
 
         // MARK: - Executable
         .executableTarget(

@@ -22,7 +22,10 @@ LAYERS = {
     "HTTPServer": {"Core", "Persistence", "Providers", "Agents", "Orchestrator"},
     "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
     "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
+    # Shared test helpers (Tests/Support): only test targets may depend on it.
+    "TestSupport": {"Core", "Persistence", "Providers"},
 }
+TEST_ONLY = {"TestSupport"}
 # Targets whose queries all go through Persistence's repositories. The benchmark keeps the one
 # statement of its pgbench baseline (the table pgbench inserts into).
 SQL_FREE = ["Agents", "Orchestrator", "HTTPServer", "App"]
@@ -45,14 +48,16 @@ def main() -> int:
         deps = set(target.get("target_dependencies", []))
         if target["type"] == "test":
             tested = name.removesuffix("Tests")
-            allowed = {tested} | LAYERS.get(tested, set())
+            allowed = {tested} | LAYERS.get(tested, set()) | TEST_ONLY
             if deps - allowed:
                 problems.append(f"{name} depends on {sorted(deps - allowed)}; a test target depends on its target and what that may import")
             continue
+        for dep in sorted(deps & TEST_ONLY):
+            problems.append(f"{name} -> {dep}: only test targets may use the test helpers")
         for dep in sorted(deps - LAYERS.get(name, set())):
             problems.append(f"{name} -> {dep} goes against the dependency direction")
     tests = {n.removesuffix("Tests") for n, t in targets.items() if t["type"] == "test"}
-    for library in sorted(set(LAYERS) - {"CLibPQ", "CCurl", "COpenSSL", "App", "Benchmark"} - tests):
+    for library in sorted(set(LAYERS) - {"CLibPQ", "CCurl", "COpenSSL", "App", "Benchmark"} - TEST_ONLY - tests):
         problems.append(f"{library} has no test target")
     for shim, wrapper in SHIM_WRAPPERS.items():
         importers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "Sources").rglob("*.swift")

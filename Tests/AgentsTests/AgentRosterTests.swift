@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Persistence
 import Providers
+import TestSupport
 import Testing
 
 @testable import Agents

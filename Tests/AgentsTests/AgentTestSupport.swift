@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Persistence
 import Providers
+import TestSupport
 
 @testable import Agents
 

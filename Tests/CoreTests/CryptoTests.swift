@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestSupport
 import Testing
 
 /// Vectors from RFC 4231 (HMAC-SHA256) and FIPS 180-2 (SHA-256); RSA material made by the

@@ -9,6 +9,7 @@ import NIOCore
 import Orchestrator
 import Persistence
 import Providers
+import TestSupport
 
 @testable import HTTPServer
 

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import Orchestrator
 import Persistence
+import TestSupport
 import Testing
 
 @testable import HTTPServer

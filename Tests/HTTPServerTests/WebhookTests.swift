@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Persistence
 import Providers
+import TestSupport
 import Testing
 
 @testable import HTTPServer

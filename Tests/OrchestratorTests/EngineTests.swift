@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Persistence
 import Providers
+import TestSupport
 import Testing
 
 @testable import Orchestrator

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Persistence
+import TestSupport
 import Testing
 
 @Suite struct MigratorTests {

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import Persistence
+import TestSupport
 import Testing
 
 @Suite struct RepositoryTests {

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Persistence
+import TestSupport
 import Testing
 
 /// Every tenant table hides and protects other workspaces' rows.

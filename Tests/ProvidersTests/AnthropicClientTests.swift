@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Providers
+import TestSupport
 import Testing
 
 @Suite struct AnthropicClientTests {

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestSupport
 
 /// The Marketing API's create endpoints as the facts sheet documents them (the official SDK's
 /// "[required]" markers and enum values): the `{code, message, request_id, data}` envelope,

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Providers
+import TestSupport
 import Testing
 
 let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })

@@ -7,24 +7,31 @@ import NIOCore
 import Providers
 
 /// A request as the fake server received it.
-struct ReceivedRequest: Sendable {
-    var method: String
-    var path: String
-    var query: String
-    var headers: [String: String]
-    var body: Data
-    var json: JSONValue? { try? JSONValue.parse(body) }
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
+public struct ReceivedRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String
+    public var headers: [String: String]
+    public var body: Data
+    public var json: JSONValue? { try? JSONValue.parse(body) }
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
 /// What the fake answers.
-struct FakeReply: Sendable {
-    var status: Int = 200
-    var headers: [String: String] = [:]
-    var body: Data = Data()
-    var delay: Duration = .zero
+public struct FakeReply: Sendable {
+    public var status: Int = 200
+    public var headers: [String: String] = [:]
+    public var body: Data = Data()
+    public var delay: Duration = .zero
 
-    static func json(_ value: JSONValue, status: Int = 200, headers: [String: String] = [:]) -> FakeReply {
+    public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), delay: Duration = .zero) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delay = delay
+    }
+
+    public static func json(_ value: JSONValue, status: Int = 200, headers: [String: String] = [:]) -> FakeReply {
         FakeReply(
             status: status, headers: headers.merging(["content-type": "application/json"]) { a, _ in a }, body: Data(value.jsonString.utf8))
     }
@@ -32,19 +39,19 @@ struct FakeReply: Sendable {
 
 /// A real HTTP server on 127.0.0.1 (Hummingbird, a random port) that records every request and
 /// answers with a scripted handler, so live clients are tested over real libcurl.
-final class FakeServer: @unchecked Sendable {
+public final class FakeServer: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [ReceivedRequest] = []
-    let handler: @Sendable (ReceivedRequest, Int) async -> FakeReply
+    public let handler: @Sendable (ReceivedRequest, Int) async -> FakeReply
 
-    init(_ handler: @escaping @Sendable (ReceivedRequest, Int) async -> FakeReply) {
+    public init(_ handler: @escaping @Sendable (ReceivedRequest, Int) async -> FakeReply) {
         self.handler = handler
     }
 
-    var requests: [ReceivedRequest] { lock.withLock { received } }
+    public var requests: [ReceivedRequest] { lock.withLock { received } }
 
     /// Runs `body` with the server's base URL (`http://127.0.0.1:PORT`).
-    func run(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
+    public func run(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
         let responder = CallbackResponder<BasicRequestContext> { [self] request, context in
             let bytes = try await request.body.collect(upTo: 64 << 20)
             var headers: [String: String] = [:]

@@ -2,13 +2,13 @@ import Core
 import Foundation
 
 /// An RSA key pair made by the `openssl` command line, and CLI sign/verify.
-struct OpenSSLKeys {
-    let folder: String
-    let privatePEM: String
-    let publicPEM: String
-    let modulus: [UInt8]
+public struct OpenSSLKeys: Sendable {
+    public let folder: String
+    public let privatePEM: String
+    public let publicPEM: String
+    public let modulus: [UInt8]
 
-    static func make() throws -> OpenSSLKeys {
+    public static func make() throws -> OpenSSLKeys {
         let folder = NSTemporaryDirectory() + "jwt-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try cli(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", folder + "/private.pem"])
@@ -22,14 +22,14 @@ struct OpenSSLKeys {
             modulus: Crypto.unhex(hex)!)
     }
 
-    func signWithCLI(message: [UInt8]) throws -> [UInt8] {
+    public func signWithCLI(message: [UInt8]) throws -> [UInt8] {
         let input = folder + "/message-\(UUID().uuidString)"
         try Data(message).write(to: URL(fileURLWithPath: input))
         try Self.cli(["openssl", "dgst", "-sha256", "-sign", folder + "/private.pem", "-out", input + ".sig", input])
         return Array(try Data(contentsOf: URL(fileURLWithPath: input + ".sig")))
     }
 
-    func verifyWithCLI(message: [UInt8], signature: [UInt8]) throws -> Bool {
+    public func verifyWithCLI(message: [UInt8], signature: [UInt8]) throws -> Bool {
         let input = folder + "/message-\(UUID().uuidString)"
         try Data(message).write(to: URL(fileURLWithPath: input))
         try Data(signature).write(to: URL(fileURLWithPath: input + ".sig"))
@@ -38,7 +38,7 @@ struct OpenSSLKeys {
     }
 
     @discardableResult
-    static func cli(_ arguments: [String]) throws -> String {
+    public static func cli(_ arguments: [String]) throws -> String {
         let outcome = try Subprocess.run(arguments)
         guard outcome.succeeded else { throw CryptoError("\(arguments.joined(separator: " ")): \(outcome.output)") }
         return outcome.output
@@ -47,7 +47,7 @@ struct OpenSSLKeys {
 
 /// HMAC-SHA256 computed by the `openssl` command line, lowercase hex — an independent check of
 /// signatures the code under test makes or verifies.
-func opensslHMAC(key: String, message: Data) throws -> String {
+public func opensslHMAC(key: String, message: Data) throws -> String {
     let path = NSTemporaryDirectory() + "hmac-" + UUID().uuidString
     try message.write(to: URL(fileURLWithPath: path))
     defer { try? FileManager.default.removeItem(atPath: path) }

@@ -5,30 +5,30 @@ import Persistence
 
 /// The tests' Postgres: the project's own embedded launcher on a data folder of its own,
 /// started once per test process and shared (every test works in workspaces it creates).
-enum TestDatabase {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TestDatabase {
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    static let dataDir = ProcessInfo.processInfo.environment["TEST_DATA_DIR"] ?? repositoryRoot + "/.data/test"
+    public static let dataDir = ProcessInfo.processInfo.environment["TEST_DATA_DIR"] ?? repositoryRoot + "/.data/test"
 
-    static let migrator: Migrator = try! Migrator(directory: repositoryRoot + "/migrations")
+    public static let migrator: Migrator = try! Migrator(directory: repositoryRoot + "/migrations")
 
-    static let launcher: EmbeddedPostgres = try! EmbeddedPostgres(dataDir: dataDir, logger: Logger(label: "test-db"))
+    public static let launcher: EmbeddedPostgres = try! EmbeddedPostgres(dataDir: dataDir, logger: Logger(label: "test-db"))
 
     /// The running, migrated cluster.
-    static let cluster: EmbeddedPostgres.Cluster = {
+    public static let cluster: EmbeddedPostgres.Cluster = {
         do { return try launcher.start(migrator: migrator) } catch { fatalError("test database: \(error)") }
     }()
 
     /// How long a test waits for a pooled connection: the product's default, so a test that
     /// holds connections too long fails the way production would.
-    static let acquireTimeout: Duration = .seconds(10)
+    public static let acquireTimeout: Duration = .seconds(10)
 
     /// A pool on the migrated database, as the application role.
-    static let database = Database(url: cluster.appURL, poolSize: 8, acquireTimeout: acquireTimeout)
+    public static let database = Database(url: cluster.appURL, poolSize: 8, acquireTimeout: acquireTimeout)
 
     /// A new, empty database of the cluster (for migration tests): returns its owner and app URLs.
-    static func freshDatabase(_ label: String) throws -> (owner: String, app: String) {
+    public static func freshDatabase(_ label: String) throws -> (owner: String, app: String) {
         let name = "t_\(label)_\(UUID().uuidString.prefix(8).lowercased())"
         try launcher.createDatabase(name, in: cluster)
         return cluster.urls(database: name)
@@ -36,7 +36,7 @@ enum TestDatabase {
 
     /// A fresh, migrated database of its own: for tests that run workflow engines, which claim
     /// ready steps of every workspace and so must not share a database with other suites.
-    static func isolated(_ label: String) -> Store {
+    public static func isolated(_ label: String) -> Store {
         do {
             let urls = try freshDatabase(label)
             try migrator.migrate(on: try Connection(url: urls.owner))
@@ -47,13 +47,15 @@ enum TestDatabase {
     }
 
     /// A database and the URL it was opened with.
-    struct Store: Sendable {
-        let database: Database
-        let appURL: String
+    public struct Store: Sendable {
+        public let database: Database
+        public let appURL: String
     }
 
     /// Creates a workspace with a key and returns both.
-    static func workspace(_ name: String = "test", in database: Database = database) async throws -> (id: WorkspaceID, key: IssuedAPIKey) {
+    public static func workspace(_ name: String = "test", in database: Database = database) async throws -> (
+        id: WorkspaceID, key: IssuedAPIKey
+    ) {
         let id = WorkspaceID(UUID())
         let (_, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }
         return (id, key)

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A condition a test waited for that never held.
-struct NeverHappened: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "never happened: \(what)" }
+public struct NeverHappened: Error, CustomStringConvertible {
+    public let what: String
+    public var description: String { "never happened: \(what)" }
 }
 
 /// Waits until `condition` holds, checking every `every`; throws `NeverHappened` after `within`,
 /// so a missed signal fails the test instead of hanging it.
-func eventually(
+public func eventually(
     _ what: String, within: Duration = .seconds(30), every: Duration = .milliseconds(10), _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + within
@@ -21,25 +21,27 @@ func eventually(
 /// A one-way signal. `wait` is for code already on a blocking thread (a pooled connection's
 /// closure) and returns once `open` was called, or false after `seconds`; async code polls
 /// `isOpen` with `eventually` and never blocks a cooperative thread.
-final class Latch: @unchecked Sendable {
+public final class Latch: @unchecked Sendable {
     private let condition = NSCondition()
     private var opened = false
 
-    func open() {
+    public init() {}
+
+    public func open() {
         condition.lock()
         opened = true
         condition.broadcast()
         condition.unlock()
     }
 
-    var isOpen: Bool {
+    public var isOpen: Bool {
         condition.lock()
         defer { condition.unlock() }
         return opened
     }
 
     @discardableResult
-    func wait(seconds: Double = 30) -> Bool {
+    public func wait(seconds: Double = 30) -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
@@ -49,15 +51,15 @@ final class Latch: @unchecked Sendable {
 }
 
 /// A value shared between a test and the tasks or handlers it watches.
-final class Locked<Value: Sendable>: @unchecked Sendable {
+public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
+    public init(_ value: Value) { stored = value }
+    public var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
     /// Changes the value under the lock (a read-modify-write that concurrent callers cannot interleave).
     @discardableResult
-    func mutate<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
+    public func mutate<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }
