@@ -31,6 +31,22 @@ enum Bootstrap {
         exit(1)
     }
 
+    /// The key that seals account tokens: `TOKEN_ENCRYPTION_KEY`, or with the embedded database
+    /// a key generated once into the data dir (`token-key`, mode 0600). An external database
+    /// without the setting is refused: a key lost with a container would strand every token.
+    static func tokenCipher(_ settings: Settings, _ location: DatabaseLocation) throws -> TokenCipher {
+        let previous = settings.providers.tokenEncryptionPreviousKeys
+        if let key = settings.providers.tokenEncryptionKey { return try TokenCipher(base64: key, previous: previous) }
+        guard location.embedded != nil else {
+            throw SettingsError(variable: "TOKEN_ENCRYPTION_KEY", problem: "is required with DATABASE_URL (openssl rand -base64 32)")
+        }
+        let path = settings.dataDir + "/token-key"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return try TokenCipher(base64: text, previous: previous) }
+        let key = TokenCipher.generateKey()
+        FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        return try TokenCipher(base64: key, previous: previous)
+    }
+
     /// Where the database is and how to reach it as each role.
     struct DatabaseLocation {
         var appURL: String

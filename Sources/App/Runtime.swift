@@ -22,7 +22,8 @@ struct Runtime {
         let database = Bootstrap.pool(settings, location, size: settings.dbPoolSize, logger: logger)
         try await database.verifyApplicationRole()
         let providers = try ProviderSuite.make(settings: settings, transport: CurlTransport())
-        let environment = AgentEnvironment(settings: settings, database: database, providers: providers, logger: logger)
+        let cipher = try Bootstrap.tokenCipher(settings, location)
+        let environment = AgentEnvironment(settings: settings, database: database, providers: providers, cipher: cipher, logger: logger)
         let configuration = EngineConfiguration(
             owner: owner ?? EngineConfiguration.defaultOwner(), maxConcurrentSteps: settings.maxConcurrentSteps,
             leaseSeconds: settings.stepLeaseSeconds,

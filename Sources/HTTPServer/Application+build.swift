@@ -43,6 +43,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
     KeysController(database: dependencies.database).addRoutes(to: api)
+    AccountsController(accounts: dependencies.accounts).addRoutes(to: api)
     MediaController(mediaDir: dependencies.orchestration.engine.environment.mediaDir).addRoutes(to: api)
     return router
 }

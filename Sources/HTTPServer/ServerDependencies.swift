@@ -30,6 +30,8 @@ public struct ServerDependencies: Sendable {
 
     public var service: WorkflowService { orchestration.service }
     public var bus: EventBus { orchestration.bus }
+    /// The workspaces' connected accounts.
+    public var accounts: AccountService { orchestration.accounts }
     /// Which model each agent of a workspace uses.
     public var models: ModelChoices { ModelChoices(environment: orchestration.engine.environment) }
 }

@@ -11,12 +11,15 @@ public final class Orchestration: Sendable {
     public let service: WorkflowService
     public let bus: EventBus
     let listener: NotificationListener
+    /// The workspaces' connected accounts; their tokens are refreshed before they expire.
+    public let accounts: AccountService
 
     /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's).
     public init(environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String) {
         bus = EventBus(database: environment.database, logger: environment.logger)
         engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
         service = WorkflowService(engine: engine)
+        accounts = environment.accounts
         listener = NotificationListener(
             url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel],
             logger: environment.logger)
@@ -39,6 +42,13 @@ public final class Orchestration: Sendable {
             group.addTask {
                 await self.engine.run()
                 self.listener.stop()
+            }
+            group.addTask {
+                // Tokens live 2 to 24 hours: a sweep a minute refreshes each before its margin.
+                while !Task.isCancelled {
+                    await self.accounts.refreshDue()
+                    try? await Task.sleep(for: .seconds(60))
+                }
             }
             await group.waitForAll()
         }

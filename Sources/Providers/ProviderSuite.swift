@@ -20,12 +20,17 @@ public struct ProviderSuite: Sendable {
     /// Set when `EXECUTION_MODE=cloud_tasks`.
     public var tasks: (any TaskQueue)?
     public var oidc: OIDCVerifier
+    /// Connects a brand's accounts (the OAuth flows).
+    public var authorizer: any AccountAuthorizer
+    /// Live mode: the TikTok clients for one workspace's connected accounts.
+    public var connect: (@Sendable (any AccountDirectory) -> ConnectedTikTok)?
 
     public init(
         claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
         ads: any TikTokAdsAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
         studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil,
-        oidc: OIDCVerifier
+        oidc: OIDCVerifier, authorizer: any AccountAuthorizer = MockAccountAuthorizer(consentURL: "/accounts/mock-consent"),
+        connect: (@Sendable (any AccountDirectory) -> ConnectedTikTok)? = nil
     ) {
         self.claude = claude
         self.models = models
@@ -40,6 +45,21 @@ public struct ProviderSuite: Sendable {
         self.messages = messages
         self.tasks = tasks
         self.oidc = oidc
+        self.authorizer = authorizer
+        self.connect = connect
+    }
+
+    /// The suite as one workspace sees it: in live mode every TikTok call uses that workspace's
+    /// connected accounts; the mocks serve any handle.
+    public func bound(to accounts: any AccountDirectory) -> ProviderSuite {
+        guard let connect else { return self }
+        var suite = self
+        let tiktok = connect(accounts)
+        suite.research = tiktok
+        suite.business = tiktok
+        suite.ads = tiktok
+        suite.publisher = tiktok
+        return suite
     }
 
     /// The deterministic suite: mock Claude and mock providers; nothing touches the network.
@@ -74,22 +94,22 @@ public struct ProviderSuite: Sendable {
                 retry: RetryPolicy(maxAdvisedDelay: settings.claudeRetryAfterMaxSeconds))
         }
         if settings.providerMode == .live {
-            let token = TikTokAppToken(
-                baseURL: p.tiktokOpenAPIBaseURL, clientKey: p.tiktokClientKey ?? "", clientSecret: p.tiktokClientSecret ?? "",
-                transport: transport, clock: clock)
-            let business = LiveTikTokBusiness(
-                baseURL: p.tiktokBusinessBaseURL, accessToken: p.tiktokBusinessAccessToken, businessID: p.tiktokBusinessID,
-                advertiserID: p.tiktokAdvertiserID, transport: transport)
-            suite.research = LiveTikTokResearch(baseURL: p.tiktokOpenAPIBaseURL, appToken: token, transport: transport)
-            suite.business = business
-            suite.ads = business
+            let apps = OAuthApps(
+                tiktokAuthURL: p.tiktokAuthURL, tiktokOpenAPIBaseURL: p.tiktokOpenAPIBaseURL, tiktokClientKey: p.tiktokClientKey ?? "",
+                tiktokClientSecret: p.tiktokClientSecret ?? "", businessAuthURL: p.tiktokBusinessAuthURL ?? "",
+                adsAuthURL: p.tiktokAdsAuthURL,
+                businessAPIBaseURL: p.tiktokBusinessBaseURL, businessAppId: p.tiktokBusinessAppId ?? "",
+                businessAppSecret: p.tiktokBusinessAppSecret ?? "")
+            suite.authorizer = LiveAccountAuthorizer(apps: apps, transport: transport)
+            let (openAPI, businessAPI, privacy) = (p.tiktokOpenAPIBaseURL, p.tiktokBusinessBaseURL, p.tiktokPrivacyLevel)
+            suite.connect = { accounts in
+                ConnectedTikTok(
+                    accounts: accounts, openAPIBaseURL: openAPI, businessBaseURL: businessAPI, privacyLevel: privacy, transport: transport)
+            }
             suite.shop = LiveTikTokShop(
                 baseURL: p.tiktokShopBaseURL, appKey: p.tiktokShopAppKey, appSecret: p.tiktokShopAppSecret,
                 accessToken: p.tiktokShopAccessToken, shopCipher: p.tiktokShopCipher, transport: transport, clock: clock)
             suite.shopify = LiveShopifyInventory(graphQLURL: p.shopifyGraphQLURL, accessToken: p.shopifyAccessToken, transport: transport)
-            suite.publisher = LiveTikTokPublisher(
-                baseURL: p.tiktokOpenAPIBaseURL, accessToken: p.tiktokUserAccessToken, privacyLevel: p.tiktokPrivacyLevel,
-                transport: transport)
             suite.studio = p.studioURL.map { LiveStudio(baseURL: $0, tokens: google, transport: transport) } ?? UnconfiguredStudio()
         }
         if let project = p.pubsubProject {

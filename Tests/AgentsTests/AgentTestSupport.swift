@@ -69,7 +69,7 @@ struct FailingResearch: TikTokResearchAPI {
 /// Publishing that counts real posts.
 struct CountingPublisher: VideoPublisher {
     let posts = Counter()
-    func publish(videoPath: String, caption: String) async throws -> PublishResult {
+    func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult {
         PublishResult(publishId: "pub-\(posts.next())", status: "PUBLISH_COMPLETE")
     }
 }

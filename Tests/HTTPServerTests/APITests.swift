@@ -102,7 +102,8 @@ import Testing
             #expect(chosen.status == 200 && chosen.json["effective"] == "claude-haiku-5-5" && chosen.json["chosen"] == "claude-haiku-5-5")
         }
         let brief = try await harness.store.database.withWorkspace(workspace) { c in
-            try BriefRepository.create(NewBrief(handle: "@modelchoice", notes: nil), workspace: workspace, on: c)
+            try BriefRepository.create(
+                NewBrief(handle: "@modelchoice", notes: nil, inputs: ["competitors": ["@rival_brand"]]), workspace: workspace, on: c)
         }
         let run = try await harness.dependencies.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
             .id
@@ -223,7 +224,8 @@ import Testing
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco"])
+            let brief = try await client.call(
+                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["competitors": ["@rival_brand"]]])
             let briefId = try #require(brief.json["id"]?.stringValue)
             let refusals: [(JSONValue, Int)] = [
                 (["workflow_slug": "profile_audit"], 400), (["brief_id": "nope", "workflow_slug": "profile_audit"], 400),

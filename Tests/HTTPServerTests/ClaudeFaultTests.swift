@@ -174,7 +174,8 @@ import Testing
     static func startAudit(_ harness: APIHarness, handle: String) async throws -> (WorkspaceID, WorkflowRunID) {
         let (workspace, _) = try await APIHarness.workspace(in: store)
         let brief = try await Self.store.database.withWorkspace(workspace) { c in
-            try BriefRepository.create(NewBrief(handle: handle, notes: "faults"), workspace: workspace, on: c)
+            try BriefRepository.create(
+                NewBrief(handle: handle, notes: "faults", inputs: ["competitors": ["@rival_brand"]]), workspace: workspace, on: c)
         }
         let run = try await harness.dependencies.orchestration.service.start(
             briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace

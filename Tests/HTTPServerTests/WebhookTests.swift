@@ -42,9 +42,13 @@ import Testing
     }
 
     static func account(_ workspace: WorkspaceID) async throws -> String {
-        let openId = "open-\(UUID().uuidString.prefix(8))"
+        let openId = "7" + (0..<18).map { _ in String(Int.random(in: 0...9)) }.joined()
         try await APIHarness.store.database.withWorkspace(workspace) { c in
-            try c.query("INSERT INTO tiktok_accounts (workspace_id, handle, open_id) VALUES ($1, '@glowco', $2)", workspace, openId)
+            let details = AccountRepository.Connect(
+                kind: .tiktok, externalId: openId, handle: "@glowco", displayName: nil, scopes: [], expiresAt: nil, refreshExpiresAt: nil)
+            _ = try AccountRepository.connect(
+                id: UUID(), details, tokens: .init(access: Array(repeating: 1, count: 40), refresh: nil, keyId: "test"),
+                workspace: workspace, on: c)
         }
         return openId
     }
@@ -139,6 +143,24 @@ import Testing
         let comments = try await Self.count("tiktok_comments", workspace)
         let runs = try await Self.count("tiktok_workflow_runs", workspace)
         #expect(comments == 0 && runs == 0)
+        await harness.stop()
+    }
+
+    @Test func authorizationRemovedMarksTheAccountForReconnection() async throws {
+        let harness = try APIHarness(environment: ["TIKTOK_CLIENT_SECRET": Self.secret])
+        let (workspace, key) = try await APIHarness.workspace()
+        let openId = try await Self.account(workspace)
+        let removed = Self.envelope("authorization.removed", openId: openId, content: #"{"reason":1}"#)
+        try await harness.withClient { client in
+            let response = try await client.call(.post, "/webhooks/tiktok", raw: removed, headers: try Self.signed(removed))
+            #expect(response.status == 200 && response.json["accounts_marked"] == 1)
+            let again = try await client.call(.post, "/webhooks/tiktok", raw: removed, headers: try Self.signed(removed))
+            #expect(again.json["status"] == "duplicate")
+            let listed = try await client.call(.get, "/api/dashboard/accounts", key: key)
+            let account = try #require(listed.json["items"]?.arrayValue?.first)
+            #expect(account["status"] == "needs_reauth" && account["last_error"] == "authorization removed on TikTok (1)")
+            #expect(account["external_id"] == .string(openId), "the 19-digit open_id is answered exactly, as a string")
+        }
         await harness.stop()
     }
 

@@ -45,7 +45,9 @@ final class Harness: @unchecked Sendable {
     var database: Database { store.database }
 
     /// Creates a workspace and a brief.
-    func brief(_ handle: String = "@glowco", inputs: JSONValue = [:]) async throws -> (WorkspaceID, Brief) {
+    /// A brief naming one competitor, so every Profile Audit analyst (the benchmarker included)
+    /// calls Claude: competitors are never invented.
+    func brief(_ handle: String = "@glowco", inputs: JSONValue = ["competitors": ["@rival_brand"]]) async throws -> (WorkspaceID, Brief) {
         let (workspace, _) = try await TestDatabase.workspace(in: database)
         let brief = try await database.withWorkspace(workspace) { c in
             try BriefRepository.create(NewBrief(handle: handle, notes: "Spring launch", inputs: inputs), workspace: workspace, on: c)
@@ -141,6 +143,7 @@ final class WorkerProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = store.appURL
         environment["DATABASE_OWNER_URL"] = nil
+        environment["TOKEN_ENCRYPTION_KEY"] = Data(repeating: 7, count: 32).base64EncodedString()
         environment["LOG_LEVEL"] = "error"
         environment["MEDIA_DIR"] = NSTemporaryDirectory() + "orchestrator-media"
         for (key, value) in extra { environment[key] = value }

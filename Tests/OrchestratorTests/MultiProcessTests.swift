@@ -61,7 +61,8 @@ import Testing
         var runs: [WorkflowRunID] = []
         for i in 0..<50 {
             let brief = try await Self.store.database.withWorkspace(workspace) { c in
-                try BriefRepository.create(NewBrief(handle: "@shared_\(i)"), workspace: workspace, on: c)
+                try BriefRepository.create(
+                    NewBrief(handle: "@shared_\(i)", inputs: ["competitors": ["@rival_brand"]]), workspace: workspace, on: c)
             }
             runs.append(try await local.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id)
         }

@@ -31,6 +31,8 @@ import Testing
         "tiktok_run_events":
             "INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event) VALUES ($1, {run}, (random() * 1000000)::int + 1, 'x')",
         "tiktok_accounts": "INSERT INTO tiktok_accounts (workspace_id, handle) VALUES ($1, gen_random_uuid()::text)",
+        "tiktok_oauth_states":
+            "INSERT INTO tiktok_oauth_states (workspace_id, state_hash, session_hash, kind, expires_at) VALUES ($1, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'x', 'tiktok', now())",
         "tiktok_posts": "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text)",
         "tiktok_metrics": "INSERT INTO tiktok_metrics (workspace_id, post_id) VALUES ($1, {post})",
         "tiktok_comments": "INSERT INTO tiktok_comments (workspace_id, external_id, text) VALUES ($1, gen_random_uuid()::text, 'hi')",
@@ -83,7 +85,8 @@ import Testing
     /// Every table the migrations create in `public`, written out so a new or lost table is noticed.
     static let expectedTables: Set<String> = [
         "tiktok_accounts", "tiktok_ad_campaigns", "tiktok_agent_models", "tiktok_agent_runs", "tiktok_agent_steps", "tiktok_api_keys",
-        "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_outbox", "tiktok_posts", "tiktok_products",
+        "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_oauth_states", "tiktok_outbox", "tiktok_posts",
+        "tiktok_products",
         "tiktok_pubsub_subscriptions", "tiktok_run_contexts", "tiktok_run_events", "tiktok_sessions", "tiktok_spend_caps",
         "tiktok_spend_days",
         "tiktok_spend_ledger", "tiktok_webhook_deliveries", "tiktok_workflow_runs", "tiktok_workflow_steps", "tiktok_workflows",

@@ -167,12 +167,12 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         ])
         let suite = try ProviderSuite.make(settings: settings, transport: CountingTransport())
         #expect(suite.claude is AnthropicClient)
-        #expect(suite.research is LiveTikTokResearch)
+        #expect(suite.authorizer is LiveAccountAuthorizer && suite.connect != nil)
         #expect(suite.shop is LiveTikTokShop)
         #expect(suite.studio is LiveStudio)
         #expect(suite.models.model("claude-sonnet-5-5")?.price == TokenPrice(input: 4, output: 20))
         let mock = try ProviderSuite.make(settings: try Settings(environment: [:]), transport: CountingTransport())
-        #expect(mock.claude is MockClaude && mock.research is MockTikTok && mock.studio is MockStudio)
+        #expect(mock.claude is MockClaude && mock.research is MockTikTok && mock.studio is MockStudio && mock.connect == nil)
     }
 }
 

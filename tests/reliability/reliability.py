@@ -13,6 +13,7 @@ the first broken expectation; the exit code is non-zero when any suite failed.
 import argparse
 import concurrent.futures
 import http.client
+import base64
 import json
 import os
 import shutil
@@ -556,7 +557,9 @@ logfile = {self.directory}/pgbouncer.log
     def server_env(self, statements):
         """A server whose queries go through the pool; migrations and LISTEN go straight to Postgres."""
         return {"DATABASE_URL": self.url, "DATABASE_OWNER_URL": self.owner_url, "DATABASE_LISTEN_URL": self.app_url,
-                "DATABASE_STATEMENTS": statements}
+                "DATABASE_STATEMENTS": statements,
+                # Both servers open the same sealed account tokens.
+                "TOKEN_ENCRYPTION_KEY": base64.b64encode(bytes(range(32))).decode()}
 
 
 def steps_held(cluster, workspace, server):

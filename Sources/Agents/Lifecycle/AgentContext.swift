@@ -15,8 +15,14 @@ public struct AgentContext: Sendable {
     public let model: String
     public let gateway: ClaudeGateway
 
-    public var providers: ProviderSuite { environment.providers }
+    /// The providers as this workspace sees them: live TikTok calls use its connected accounts.
+    public var providers: ProviderSuite { environment.providers.bound(to: environment.accounts.directory(workspace)) }
     public var database: Database { environment.database }
+
+    /// The handles of this workspace's connected accounts of `kind`.
+    public func connectedHandles(_ kind: AccountKind) async throws -> [String] {
+        try await environment.accounts.directory(workspace).handles(kind)
+    }
 
     /// Runs `body` in this workspace's row-level-security scope.
     public func withDatabase<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {

@@ -16,12 +16,15 @@ public struct AgentEnvironment: Sendable {
     public var clock: Clock
     public var ids: UUIDSource
     public var logger: Logger
+    /// The workspaces' connected accounts and their tokens.
+    public var accounts: AccountService
 
+    /// `cipher` seals account tokens; tests may leave it out (a random key for the process).
     public init(
         database: Database, providers: ProviderSuite, claudeMode: ClaudeMode = .mock,
         tierModels: [ModelTier: String] = Settings.defaultModels,
         mediaDir: String = ".data/media", clock: Clock = .system,
-        ids: UUIDSource = .random, logger: Logger = Logger(label: "agents")
+        ids: UUIDSource = .random, logger: Logger = Logger(label: "agents"), cipher: TokenCipher? = nil
     ) {
         self.database = database
         self.providers = providers
@@ -31,15 +34,19 @@ public struct AgentEnvironment: Sendable {
         self.clock = clock
         self.ids = ids
         self.logger = logger
+        self.accounts = AccountService(
+            database: database, authorizer: providers.authorizer, cipher: cipher ?? (try! TokenCipher(key: Crypto.randomBytes(32))),
+            clock: clock,
+            logger: logger)
     }
 
     /// Built from settings.
-    public init(settings: Settings, database: Database, providers: ProviderSuite, logger: Logger) {
+    public init(settings: Settings, database: Database, providers: ProviderSuite, cipher: TokenCipher, logger: Logger) {
         self.init(
             database: database, providers: providers, claudeMode: settings.claudeMode,
             tierModels: Dictionary(uniqueKeysWithValues: ModelTier.allCases.map { ($0, settings.model(for: $0)) }),
             mediaDir: settings.providers.mediaDir,
-            logger: logger)
+            logger: logger, cipher: cipher)
     }
 
     /// The model `agent` uses unless its workspace chose another: its catalog tier's.

@@ -231,7 +231,7 @@ public struct Publisher: Agent {
                 let result = try await context.traceStep(
                     .providerCall, "tiktok.publish", request: ["asset": .string(assetId), "idempotency_key": .string(key)]
                 ) {
-                    try await context.providers.publisher.publish(videoPath: path, caption: text)
+                    try await context.providers.publisher.publish(videoPath: path, caption: text, handle: input.handle)
                 }
                 _ = try await context.withDatabase { c in
                     try CommerceRepository.postPublished(key: key, externalId: result.publishId, on: c)

@@ -192,10 +192,17 @@ public struct CompetitorBenchmarker: Agent {
     public static let spec = AgentSpec(
         name: "competitor_benchmarker", title: "Competitor Benchmarker",
         description: "Benchmarks the account against competitors on followers, engagement and formats, and names the gaps.",
-        inputs: [.handle, .targetType, .notes, InputSpec("competitors", .array, "Competitor handles; defaults to three in the niche")],
+        inputs: [
+            .handle, .targetType, .notes,
+            InputSpec(
+                "competitors", .array,
+                "Competitor handles, or {handle, follower_count, engagement_rate} figures; defaults to the workspace's other connected accounts"
+            ),
+        ],
         outputs: [
             OutputSpec("summary", .string, "Where the account stands"), OutputSpec("competitors", .array, "One row per competitor"),
             OutputSpec("gaps", .array, "What competitors do that the account does not"),
+            OutputSpec("unavailable", .array, "Named competitors whose data could not be read"),
         ],
         workflows: ["profile_audit"])
 
@@ -214,20 +221,38 @@ public struct CompetitorBenchmarker: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let now = context.environment.clock.now()
-        let names =
-            input["competitors"]?.arrayValue?.compactMap(\.stringValue)
-            ?? ["\(handle)_rival", "the_\(handle.dropFirst())_alt", "\(handle.dropFirst())hq"].map {
-                "@" + $0.replacingOccurrences(of: "@", with: "")
-            }
-        var rows: [Row] = []
+        // Competitors are the brief's (handles, or figures the user entered) or, when it names
+        // none, the workspace's other connected accounts. Never invented.
+        let given = input["competitors"]?.arrayValue ?? []
+        var rows: [Row] = given.compactMap { item in
+            guard let name = item["handle"]?.stringValue, let followers = item["follower_count"]?.intValue else { return nil }
+            return Row(handle: name, followerCount: followers, engagementRate: item["engagement_rate"]?.doubleValue ?? 0)
+        }
+        var names = given.compactMap(\.stringValue)
+        if given.isEmpty {
+            names = try await context.connectedHandles(.tiktok).filter { $0.lowercased() != handle.lowercased() }
+        }
+        var unavailable: [String] = []
         for name in names.prefix(5) {
-            let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(name)]) {
-                try await context.providers.research.userInfo(handle: name)
+            do {
+                let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(name)]) {
+                    try await context.providers.research.userInfo(handle: name)
+                }
+                let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(name)]) {
+                    try await context.providers.research.videos(handle: name, days: 30, until: now, limit: 10)
+                }
+                rows.append(Row(handle: profile.handle, followerCount: profile.followerCount, engagementRate: engagementRate(videos)))
+            } catch let error as ProviderError where error.code == "not_connected" {
+                unavailable.append(name)
             }
-            let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(name)]) {
-                try await context.providers.research.videos(handle: name, days: 30, until: now, limit: 10)
-            }
-            rows.append(Row(handle: profile.handle, followerCount: profile.followerCount, engagementRate: engagementRate(videos)))
+        }
+        let missing = unavailable.map { .string($0) } as [JSONValue]
+        guard !rows.isEmpty else {
+            let why =
+                names.isEmpty
+                ? "No competitors were named on the brief and no other account is connected in this workspace, so there is no benchmark."
+                : "No data was available for \(names.joined(separator: ", ")): only connected accounts can be read; enter their figures on the brief."
+            return ["summary": .string(why), "gaps": [], "competitors": [], "unavailable": .array(missing)]
         }
         let brand = try await context.brandContext(handle: handle)
         var output = try await context.claudeJSON(
@@ -241,7 +266,12 @@ public struct CompetitorBenchmarker: Agent {
                 "gaps": ["Competitors post daily tutorials", "Competitors use trending sounds within 48 hours"],
             ])
         output.competitors = rows
-        return try JSONValue.from(output)
+        var result = try JSONValue.from(output)
+        if case .object(var object) = result {
+            object["unavailable"] = .array(missing)
+            result = .object(object)
+        }
+        return result
     }
 }
 

@@ -143,3 +143,64 @@ extension OpenSSL {
         }
     }
 }
+
+extension OpenSSL {
+    /// AES-256-GCM: `ciphertext || tag` (16-byte tag) of `plaintext` under a 32-byte `key` and a
+    /// 12-byte `nonce`, authenticating `aad` too.
+    static func aes256GCMSeal(key: [UInt8], nonce: [UInt8], aad: [UInt8], plaintext: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard key.count == 32, nonce.count == 12 else { throw CryptoError("AES-256-GCM needs a 32-byte key and a 12-byte nonce") }
+        guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError("EVP_CIPHER_CTX_new failed") }
+        defer { EVP_CIPHER_CTX_free(context) }
+        var output = [UInt8](repeating: 0, count: plaintext.count + 16)
+        var length: Int32 = 0
+        var total = 0
+        guard EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), nil, key, nonce) == 1 else {
+            throw CryptoError(lastError("AES-GCM init failed"))
+        }
+        if !aad.isEmpty {
+            guard EVP_EncryptUpdate(context, nil, &length, aad, Int32(aad.count)) == 1 else { throw CryptoError(lastError("AES-GCM aad")) }
+        }
+        if !plaintext.isEmpty {
+            guard EVP_EncryptUpdate(context, &output, &length, plaintext, Int32(plaintext.count)) == 1 else {
+                throw CryptoError(lastError("AES-GCM encrypt failed"))
+            }
+            total = Int(length)
+        }
+        let finished = output.withUnsafeMutableBufferPointer { EVP_EncryptFinal_ex(context, $0.baseAddress! + total, &length) }
+        guard finished == 1 else { throw CryptoError(lastError("AES-GCM final failed")) }
+        total += Int(length)
+        var tag = [UInt8](repeating: 0, count: 16)
+        guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, 16, &tag) == 1 else { throw CryptoError(lastError("AES-GCM tag")) }
+        return Array(output.prefix(total)) + tag
+    }
+
+    /// Opens what `aes256GCMSeal` made; throws when the tag does not verify (wrong key, nonce,
+    /// aad, or altered bytes).
+    static func aes256GCMOpen(key: [UInt8], nonce: [UInt8], aad: [UInt8], sealed: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard key.count == 32, nonce.count == 12, sealed.count >= 16 else { throw CryptoError("AES-256-GCM input is malformed") }
+        guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError("EVP_CIPHER_CTX_new failed") }
+        defer { EVP_CIPHER_CTX_free(context) }
+        let ciphertext = Array(sealed.dropLast(16))
+        var tag = Array(sealed.suffix(16))
+        var output = [UInt8](repeating: 0, count: ciphertext.count + 16)
+        var length: Int32 = 0
+        var total = 0
+        guard EVP_DecryptInit_ex(context, EVP_aes_256_gcm(), nil, key, nonce) == 1 else {
+            throw CryptoError(lastError("AES-GCM init failed"))
+        }
+        if !aad.isEmpty {
+            guard EVP_DecryptUpdate(context, nil, &length, aad, Int32(aad.count)) == 1 else { throw CryptoError(lastError("AES-GCM aad")) }
+        }
+        if !ciphertext.isEmpty {
+            guard EVP_DecryptUpdate(context, &output, &length, ciphertext, Int32(ciphertext.count)) == 1 else {
+                throw CryptoError(lastError("AES-GCM decrypt failed"))
+            }
+            total = Int(length)
+        }
+        guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, 16, &tag) == 1 else { throw CryptoError(lastError("AES-GCM tag")) }
+        let finished = output.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(context, $0.baseAddress! + total, &length) }
+        ERR_clear_error()
+        guard finished == 1 else { throw CryptoError("the sealed token does not verify under this key") }
+        return Array(output.prefix(total + Int(length)))
+    }
+}

@@ -84,6 +84,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
     public var numberValue: JSONNumber? { if case .number(let n) = self { return n } else { return nil } }
+    /// An id as text: a string as is, a number exactly as written (a 19-digit id stays exact).
+    public var idText: String? { stringValue ?? numberValue?.text }
     public var doubleValue: Double? { numberValue?.double }
     public var intValue: Int? { numberValue?.int }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }

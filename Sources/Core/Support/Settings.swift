@@ -5,6 +5,10 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
     public var variable: String
     public var problem: String
     public var description: String { "invalid setting \(variable): \(problem)" }
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
 }
 
 /// How parameterised statements reach Postgres.
@@ -287,10 +291,14 @@ public struct ProviderSettings: Sendable {
     public var tiktokBusinessAppSecret: String?
     public var tiktokOpenAPIBaseURL: String
     public var tiktokBusinessBaseURL: String
-    public var tiktokBusinessAccessToken: String?
-    public var tiktokBusinessID: String?
-    public var tiktokAdvertiserID: String?
-    public var tiktokUserAccessToken: String?
+    public var tiktokAuthURL: String
+    public var tiktokBusinessAppId: String?
+    public var tiktokBusinessAuthURL: String?
+    public var tiktokAdsAuthURL: String
+    /// Base64 32 bytes sealing account tokens at rest; the embedded default generates one.
+    public var tokenEncryptionKey: String?
+    /// Earlier keys, comma-separated: they still open tokens sealed before a rotation.
+    public var tokenEncryptionPreviousKeys: [String]
     public var tiktokPrivacyLevel: String
     public var tiktokShopBaseURL: String
     public var tiktokShopAppKey: String?
@@ -326,10 +334,21 @@ public struct ProviderSettings: Sendable {
         tiktokOpenAPIBaseURL = try reader.url("TIKTOK_OPEN_API_BASE_URL", schemes: web) ?? "https://open.tiktokapis.com"
         tiktokBusinessBaseURL =
             try reader.url("TIKTOK_BUSINESS_API_BASE_URL", schemes: web) ?? "https://business-api.tiktok.com/open_api/v1.3"
-        tiktokBusinessAccessToken = reader.string("TIKTOK_BUSINESS_ACCESS_TOKEN")
-        tiktokBusinessID = reader.string("TIKTOK_BUSINESS_ID")
-        tiktokAdvertiserID = reader.string("TIKTOK_ADVERTISER_ID")
-        tiktokUserAccessToken = reader.string("TIKTOK_USER_ACCESS_TOKEN")
+        tiktokAuthURL = try reader.url("TIKTOK_AUTH_URL", schemes: web) ?? "https://www.tiktok.com/v2/auth/authorize/"
+        tiktokBusinessAppId = reader.string("TIKTOK_BUSINESS_APP_ID")
+        tiktokBusinessAuthURL = try reader.url("TIKTOK_BUSINESS_AUTH_URL", schemes: web)
+        tiktokAdsAuthURL = try reader.url("TIKTOK_ADS_AUTH_URL", schemes: web) ?? "https://business-api.tiktok.com/portal/auth"
+        tokenEncryptionKey = reader.string("TOKEN_ENCRYPTION_KEY")
+        tokenEncryptionPreviousKeys = (reader.string("TOKEN_ENCRYPTION_PREVIOUS_KEYS") ?? "").split(separator: ",").map {
+            String($0).trimmingCharacters(in: .whitespaces)
+        }
+        for (name, value) in [("TOKEN_ENCRYPTION_KEY", tokenEncryptionKey)]
+            + tokenEncryptionPreviousKeys.map({ ("TOKEN_ENCRYPTION_PREVIOUS_KEYS", Optional($0)) })
+        {
+            if let value, Data(base64Encoded: value)?.count != 32 {
+                throw SettingsError(variable: name, problem: "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+            }
+        }
         tiktokPrivacyLevel = try reader.choice(
             "TIKTOK_PRIVACY_LEVEL", default: "SELF_ONLY",
             from: ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "PUBLIC_TO_EVERYONE"])
@@ -363,13 +382,18 @@ public struct ProviderSettings: Sendable {
     public static let documentation: [(name: String, default: String, meaning: String)] = [
         ("TIKTOK_CLIENT_KEY", "", "TikTok app client key (required when TIKTOK_PROVIDER_MODE=live)"),
         ("TIKTOK_CLIENT_SECRET", "", "TikTok app client secret: OAuth, and the HMAC key of /webhooks/tiktok"),
-        ("TIKTOK_BUSINESS_APP_SECRET", "", "TikTok API for Business app secret: the HMAC key of /webhooks/tiktok-business (comments)"),
-        ("TIKTOK_OPEN_API_BASE_URL", "https://open.tiktokapis.com", "Research and Content Posting API"),
+        ("TIKTOK_BUSINESS_APP_SECRET", "", "TikTok API for Business app secret: OAuth, and the HMAC key of /webhooks/tiktok-business"),
+        ("TIKTOK_OPEN_API_BASE_URL", "https://open.tiktokapis.com", "Login Kit OAuth, Display and Content Posting APIs"),
+        ("TIKTOK_AUTH_URL", "https://www.tiktok.com/v2/auth/authorize/", "Login Kit consent page"),
+        ("TIKTOK_BUSINESS_APP_ID", "", "TikTok API for Business app id (client_id): Business account and advertiser flows"),
+        ("TIKTOK_BUSINESS_AUTH_URL", "", "The account-holder authorization URL the Business portal issues for the app"),
+        (
+            "TIKTOK_ADS_AUTH_URL", "https://business-api.tiktok.com/portal/auth",
+            "Advertiser authorization page (UNVERIFIED shape: configurable)"
+        ),
+        ("TOKEN_ENCRYPTION_KEY", "generated into the data dir", "Base64 32 bytes: AES-256-GCM key of account tokens at rest"),
+        ("TOKEN_ENCRYPTION_PREVIOUS_KEYS", "", "Comma-separated earlier keys, still opening tokens until `accounts rotate-key`"),
         ("TIKTOK_BUSINESS_API_BASE_URL", "https://business-api.tiktok.com/open_api/v1.3", "Business and Marketing API"),
-        ("TIKTOK_BUSINESS_ACCESS_TOKEN", "", "Access-Token for the Business/Marketing API"),
-        ("TIKTOK_BUSINESS_ID", "", "Business account id"),
-        ("TIKTOK_ADVERTISER_ID", "", "Advertiser id for campaigns"),
-        ("TIKTOK_USER_ACCESS_TOKEN", "", "Creator token for the Content Posting API"),
         ("TIKTOK_PRIVACY_LEVEL", "SELF_ONLY", "Privacy of published posts (unaudited apps may only post SELF_ONLY)"),
         ("TIKTOK_SHOP_BASE_URL", "https://open-api.tiktokglobalshop.com", "TikTok Shop API"),
         ("TIKTOK_SHOP_APP_KEY", "", "TikTok Shop app key"),

@@ -39,6 +39,13 @@ struct WebhooksController: Sendable {
         if event.event.hasPrefix("comment.") {
             return Self.ignored("comment events come from the TikTok API for Business webhook (/webhooks/tiktok-business)")
         }
+        if event.event == "authorization.removed" {
+            // The user revoked the app on TikTok; its token is already dead.
+            let reason = event.content["reason"]?.idText ?? "unknown"
+            let marked = try await dependencies.accounts.authorizationRemoved(
+                openId: event.openId, reason: reason, workspace: account.workspace)
+            return HTTPJSON.response(["status": "processed", "event": .string(event.event), "accounts_marked": .number(JSONNumber(marked))])
+        }
         return HTTPJSON.response(["status": "processed", "event": .string(event.event)])
     }
 

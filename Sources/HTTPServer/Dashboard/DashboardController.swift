@@ -68,6 +68,7 @@ struct DashboardController: Sendable {
         router.get("/keys") { request, _ in try await page(request) { principal, csrf in try await keys(principal, csrf) } }
         router.post("/keys") { request, _ in try await createKey(request) }
         router.post("/keys/{id}/revoke") { request, context in try await revokeKey(request, context) }
+        addAccountRoutes(to: router)
     }
 
     // MARK: - Plumbing

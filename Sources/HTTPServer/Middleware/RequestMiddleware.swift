@@ -143,8 +143,8 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Which role each route needs: reads are for every role, keys and settings (model choices) for
-/// admins, every other write for operators.
+/// Which role each route needs: reads are for every role, keys, connected accounts and settings
+/// (model choices) for admins, every other write for operators.
 enum AccessRules {
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head || method == .options }
 
@@ -159,7 +159,7 @@ enum AccessRules {
 
     static func role(_ method: HTTPRequest.Method, _ path: String) -> KeyRole {
         let path = path.hasPrefix("/api/dashboard") ? String(path.dropFirst("/api/dashboard".count)) : path
-        if path.hasPrefix("/keys") { return .admin }
+        if path.hasPrefix("/keys") || path.hasPrefix("/accounts") { return .admin }
         if isSafe(method) { return .viewer }
         if path.hasPrefix("/agents/"), path.hasSuffix("/model") { return .admin }
         return .operator

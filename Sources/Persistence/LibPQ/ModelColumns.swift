@@ -11,3 +11,6 @@ extension AgentRun.Status: SQLEncodable {}
 extension AgentStep.Kind: SQLEncodable {}
 extension KeyRole: SQLEncodable {}
 extension SpendLedgerEntry.Category: SQLEncodable {}
+extension AccountKind: SQLEncodable {}
+extension AccountStatus: SQLEncodable {}
+extension RunEvent.Name: SQLEncodable {}

@@ -54,7 +54,7 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     }
 
     func call(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) async throws -> JSONValue {
-        guard let accessToken else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ACCESS_TOKEN") }
+        guard let accessToken else { throw ProviderError.notConnected(.tiktokBusiness, nil) }
         let queryString = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(queryEscape($0.1))" }.joined(separator: "&")
         var request = HTTPRequest(method: method, url: baseURL + path + queryString, headers: [HTTPHeader("Access-Token", accessToken)])
         if let body {
@@ -65,7 +65,7 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     }
 
     public func audience(handle: String) async throws -> AudienceInsights {
-        guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
+        guard let businessID else { throw ProviderError.notConnected(.tiktokBusiness, nil) }
         let data = try await call(
             "GET", "/business/get/",
             query: [
@@ -84,7 +84,7 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     }
 
     public func recentVideos(handle: String, limit: Int) async throws -> [TikTokVideo] {
-        guard let businessID else { throw ProviderError.notConfigured("tiktok_business", "TIKTOK_BUSINESS_ID") }
+        guard let businessID else { throw ProviderError.notConnected(.tiktokBusiness, nil) }
         let data = try await call(
             "GET", "/business/video/list/",
             query: [
@@ -101,7 +101,7 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI {
     }
 
     public func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
-        guard let advertiserID else { throw ProviderError.notConfigured("tiktok_ads", "TIKTOK_ADVERTISER_ID") }
+        guard let advertiserID else { throw ProviderError.notConnected(.tiktokAds, nil) }
         let created = try await call(
             "POST", "/campaign/create/",
             body: [

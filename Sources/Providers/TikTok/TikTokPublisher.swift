@@ -3,8 +3,9 @@ import Foundation
 
 /// Posts a video to TikTok.
 public protocol VideoPublisher: Sendable {
-    /// Uploads the file at `videoPath` with `caption`; returns when TikTok has finished processing.
-    func publish(videoPath: String, caption: String) async throws -> PublishResult
+    /// Uploads the file at `videoPath` with `caption` to the account `handle` (nil: the
+    /// workspace's only one); returns when TikTok has finished processing.
+    func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult
 }
 
 /// The Content Posting API: init a `FILE_UPLOAD`, `PUT` the bytes in chunks with `Content-Range`,
@@ -43,11 +44,11 @@ public struct LiveTikTokPublisher: VideoPublisher {
 
     func api(_ path: String, _ body: JSONValue, token: String) async throws -> JSONValue {
         let request = HTTPRequest.json("POST", baseURL + path, body, headers: [HTTPHeader("authorization", "Bearer \(token)")])
-        return try LiveTikTokResearch.unwrap(try await perform(request, provider: "tiktok_publish", transport: transport, retry: retry))
+        return try LiveTikTokDisplay.unwrap(try await perform(request, provider: "tiktok_publish", transport: transport, retry: retry))
     }
 
-    public func publish(videoPath: String, caption: String) async throws -> PublishResult {
-        guard let token = accessToken else { throw ProviderError.notConfigured("tiktok_publish", "TIKTOK_USER_ACCESS_TOKEN") }
+    public func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult {
+        guard let token = accessToken else { throw ProviderError.notConnected(.tiktok, nil) }
         guard let video = FileManager.default.contents(atPath: videoPath) else {
             throw ProviderError(provider: "tiktok_publish", code: "missing_file", message: "no video at \(videoPath)")
         }
@@ -101,7 +102,7 @@ public struct LiveTikTokPublisher: VideoPublisher {
 /// Publishing in mock mode: checks the file exists and answers with a deterministic id.
 public struct MockPublisher: VideoPublisher {
     public init() {}
-    public func publish(videoPath: String, caption: String) async throws -> PublishResult {
+    public func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult {
         guard let video = FileManager.default.contents(atPath: videoPath) else {
             throw ProviderError(provider: "tiktok_publish", code: "missing_file", message: "no video at \(videoPath)")
         }

@@ -1,0 +1,254 @@
+import Core
+import Foundation
+
+/// A fake of TikTok's Login Kit OAuth, Display API and the Business account endpoints, written
+/// from the documented wire shapes: form bodies and flat JSON for `/v2/oauth/*`, `fields` and
+/// Bearer tokens on the Display API, `Access-Token` and the `{code, message, request_id, data}`
+/// envelope under `/open_api/v1.3`. Every request is checked against those shapes (a wrong one
+/// answers `invalid_request`/`invalid_params` as TikTok would); every answer depends on the token:
+/// each user sees only their own profile, videos and comments. Refresh tokens rotate: the old
+/// one stops working once used.
+public final class TikTokFake: @unchecked Sendable {
+    /// One TikTok user the fake knows.
+    public struct User: Sendable {
+        public var username: String
+        public var openId: String
+        public var followers: Int
+        public var videoIds: [String]
+        public var commentIds: [String]
+        public var grantedScopes: [String]
+        public init(
+            username: String, openId: String, followers: Int, videoIds: [String], commentIds: [String] = [], grantedScopes: [String]
+        ) {
+            self.username = username
+            self.openId = openId
+            self.followers = followers
+            self.videoIds = videoIds
+            self.commentIds = commentIds
+            self.grantedScopes = grantedScopes
+        }
+    }
+
+    public let clientKey = "fake-client-key"
+    public let clientSecret = "fake-client-secret"
+    public let appId = "fake-app-id"
+    public let appSecret = "fake-app-secret"
+    /// Seconds each access token lives.
+    public var accessLifetime = 7200
+    private let lock = NSLock()
+    private var users: [String: User] = [:]
+    private var codes: [String: (user: String, redirect: String?)] = [:]
+    private var access: [String: String] = [:]
+    private var refresh: [String: String] = [:]
+    private var refreshCalls = 0
+    private var revoked: [String] = []
+
+    public init(users: [User]) {
+        for user in users { self.users[user.username] = user }
+    }
+
+    /// Issues an authorization code for `username`, as the consent page would after "Authorize".
+    public func authorize(_ username: String, redirectURI: String?) -> String {
+        let code = "code-" + UUID().uuidString
+        lock.withLock { codes[code] = (username, redirectURI) }
+        return code
+    }
+
+    /// Makes every access token invalid, as an early expiry or revocation does.
+    public func expireAccessTokens() { lock.withLock { access.removeAll() } }
+    public var refreshes: Int { lock.withLock { refreshCalls } }
+    public func openId(of username: String) -> String? { lock.withLock { users[username]?.openId } }
+    public var revokedTokens: [String] { lock.withLock { revoked } }
+    /// The refresh tokens that still work.
+    public var liveRefreshTokens: [String] { lock.withLock { Array(refresh.keys) } }
+    public var liveAccessTokens: [String] { lock.withLock { Array(access.keys) } }
+
+    func issue(_ username: String) -> (String, String) {
+        let token = "act." + UUID().uuidString
+        let renewal = "rft." + UUID().uuidString
+        access[token] = username
+        refresh[renewal] = username
+        return (token, renewal)
+    }
+
+    static func form(_ body: Data) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+
+    static func oauthError(_ error: String, _ description: String, status: Int = 400) -> FakeReply {
+        .json(["error": .string(error), "error_description": .string(description), "log_id": "fake-log"], status: status)
+    }
+
+    static func displayError(_ code: String, _ message: String, status: Int) -> FakeReply {
+        .json(["data": [:], "error": ["code": .string(code), "message": .string(message), "log_id": "fake-log"]], status: status)
+    }
+
+    static func business(_ data: JSONValue, code: Int = 0, message: String = "OK") -> FakeReply {
+        .json(["code": .number(JSONNumber(code)), "message": .string(message), "request_id": "fake-request", "data": data])
+    }
+
+    /// The handler to run under `FakeServer`.
+    public func reply(_ request: ReceivedRequest) -> FakeReply {
+        lock.withLock { replyLocked(request) }
+    }
+
+    private func replyLocked(_ request: ReceivedRequest) -> FakeReply {
+        switch request.path {
+        case "/v2/oauth/token/":
+            guard request.method == "POST", request.header("content-type") == "application/x-www-form-urlencoded" else {
+                return Self.oauthError("invalid_request", "POST a form body")
+            }
+            let form = Self.form(request.body)
+            guard form["client_key"] == clientKey, form["client_secret"] == clientSecret else {
+                return Self.oauthError("invalid_client", "unknown client", status: 401)
+            }
+            let username: String
+            switch form["grant_type"] {
+            case "authorization_code":
+                guard let code = form["code"], let issued = codes.removeValue(forKey: code) else {
+                    return Self.oauthError("invalid_grant", "Authorization code is expired.")
+                }
+                guard form["redirect_uri"] == issued.redirect else {
+                    return Self.oauthError("invalid_request", "redirect_uri does not match")
+                }
+                username = issued.user
+            case "refresh_token":
+                refreshCalls += 1
+                guard let old = form["refresh_token"], let user = refresh.removeValue(forKey: old) else {
+                    return Self.oauthError("invalid_grant", "Refresh token is invalid or expired.")
+                }
+                username = user
+            default:
+                return Self.oauthError("unsupported_grant_type", "grant_type")
+            }
+            let user = users[username]!
+            let (token, renewal) = issue(username)
+            return .json([
+                "open_id": .string(user.openId), "scope": .string(user.grantedScopes.joined(separator: ",")),
+                "access_token": .string(token),
+                "expires_in": .number(JSONNumber(accessLifetime)), "refresh_token": .string(renewal), "refresh_expires_in": 15_552_000,
+                "token_type": "Bearer",
+            ])
+        case "/v2/oauth/revoke/":
+            let form = Self.form(request.body)
+            guard form["client_key"] == clientKey, form["client_secret"] == clientSecret, let token = form["token"] else {
+                return Self.oauthError("invalid_request", "client_key, client_secret and token are required")
+            }
+            revoked.append(token)
+            access.removeValue(forKey: token)
+            return .json([:])
+        case "/v2/user/info/", "/v2/video/list/":
+            guard let bearer = request.header("authorization"), bearer.hasPrefix("Bearer "),
+                let username = access[String(bearer.dropFirst(7))], let user = users[username]
+            else {
+                return Self.displayError("access_token_invalid", "The access token is invalid or not found in the request.", status: 401)
+            }
+            guard let fields = request.query.split(separator: "&").first(where: { $0.hasPrefix("fields=") }), fields.count > 7 else {
+                return Self.displayError("invalid_params", "fields is required", status: 400)
+            }
+            if request.path == "/v2/user/info/" {
+                guard request.method == "GET" else { return Self.displayError("invalid_params", "GET", status: 400) }
+                return .json([
+                    "data": [
+                        "user": [
+                            "open_id": .string(user.openId), "username": .string(user.username),
+                            "display_name": .string(user.username.capitalized),
+                            "follower_count": .number(JSONNumber(user.followers)), "following_count": 10, "likes_count": 1000,
+                            "video_count": .number(JSONNumber(user.videoIds.count)),
+                            "bio_description": .string("bio of \(user.username)"), "is_verified": false,
+                        ]
+                    ], "error": ["code": "ok", "message": "", "log_id": "fake-log"],
+                ])
+            }
+            guard user.grantedScopes.contains("video.list") else {
+                return Self.displayError("scope_not_authorized", "video.list", status: 401)
+            }
+            guard request.method == "POST", let body = request.json, let max = body["max_count"]?.intValue, (1...20).contains(max) else {
+                return Self.displayError("invalid_params", "max_count must be 1 to 20", status: 400)
+            }
+            let videos: [JSONValue] = user.videoIds.prefix(max).enumerated().map { index, id in
+                [
+                    "id": .string(id), "create_time": .number(JSONNumber(1_800_000_000 - index * 3600)),
+                    "video_description": .string("clip \(index) #\(user.username)"), "view_count": .number(JSONNumber(user.followers / 2)),
+                    "like_count": 100, "comment_count": 10, "share_count": 5,
+                ]
+            }
+            return .json([
+                "data": ["videos": .array(videos), "cursor": 1_799_000_000_000, "has_more": false],
+                "error": ["code": "ok", "message": "", "log_id": "fake-log"],
+            ])
+        case "/open_api/v1.3/tt_user/oauth2/token/", "/open_api/v1.3/tt_user/oauth2/refresh_token/":
+            guard request.method == "POST", request.header("content-type") == "application/json", let body = request.json,
+                body["client_id"]?.stringValue == appId, body["client_secret"]?.stringValue == appSecret
+            else { return Self.business([:], code: 40001, message: "client_id or client_secret is invalid") }
+            let username: String
+            if request.path.hasSuffix("/token/") {
+                guard body["grant_type"] == "authorization_code", let code = body["auth_code"]?.stringValue,
+                    let issued = codes.removeValue(forKey: code)
+                else { return Self.business([:], code: 40002, message: "auth_code is invalid") }
+                username = issued.user
+            } else {
+                refreshCalls += 1
+                guard body["grant_type"] == "refresh_token", let old = body["refresh_token"]?.stringValue,
+                    let user = refresh.removeValue(forKey: old)
+                else { return Self.business([:], code: 40002, message: "refresh_token is invalid") }
+                username = user
+            }
+            let user = users[username]!
+            let (token, renewal) = issue(username)
+            return Self.business([
+                "access_token": .string(token), "token_type": "Bearer", "scope": .string(user.grantedScopes.joined(separator: ",")),
+                "expires_in": .number(JSONNumber(accessLifetime)), "refresh_token": .string(renewal),
+                "refresh_token_expires_in": 31_536_000,
+                "open_id": .string(user.openId),
+            ])
+        case "/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/", "/open_api/v1.3/business/comment/list/":
+            guard let token = request.header("access-token"), let username = access[token], let user = users[username] else {
+                return Self.business([:], code: 40105, message: "Access token is invalid")
+            }
+            let query = Dictionary(
+                uniqueKeysWithValues: request.query.split(separator: "&").compactMap { pair -> (String, String)? in
+                    let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                    return parts.count == 2 ? (parts[0], parts[1]) : nil
+                })
+            guard query["business_id"] == user.openId else {
+                return Self.business([:], code: 40002, message: "business_id does not match the token")
+            }
+            if request.path.hasSuffix("/business/get/") {
+                guard let fields = query["fields"], (try? JSONValue.parse(Data(fields.utf8)))?.arrayValue != nil else {
+                    return Self.business([:], code: 40002, message: "fields must be a JSON array")
+                }
+                return Self.business([
+                    "username": .string(user.username), "display_name": .string(user.username.capitalized),
+                    "followers_count": .number(JSONNumber(user.followers)),
+                    "audience_ages": [["age": "18-24", "percentage": 0.5], ["age": "25-34", "percentage": 0.5]],
+                    "audience_genders": [["gender": "female", "percentage": 0.6]],
+                    "audience_countries": [["country": "US", "percentage": 1]],
+                ])
+            }
+            if request.path.hasSuffix("/business/comment/list/") {
+                guard let video = query["video_id"], user.videoIds.contains(video) else {
+                    return Self.business([:], code: 40002, message: "video_id is not one of the account's videos")
+                }
+                let comments: [JSONValue] = user.commentIds.map {
+                    ["comment_id": .string($0), "video_id": .string(video), "text": "Where can I buy this?", "likes": 3, "username": "fan"]
+                }
+                return Self.business(["comments": .array(comments), "cursor": 0, "has_more": false])
+            }
+            let videos: [JSONValue] = user.videoIds.map {
+                [
+                    "item_id": .string($0), "caption": "clip", "create_time": 1_800_000_000, "video_views": 10, "likes": 1, "comments": 0,
+                    "shares": 0,
+                ]
+            }
+            return Self.business(["videos": .array(videos), "cursor": 0, "has_more": false])
+        default:
+            return FakeReply(status: 404)
+        }
+    }
+}
