@@ -37,7 +37,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     DashboardController(dependencies: dependencies, credentials: credentials, limiter: limiter).addRoutes(to: router)
 
     let api = router.group("api/dashboard").add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
-    BriefsController(database: dependencies.database).addRoutes(to: api)
+    BriefsController(database: dependencies.database, live: dependencies.settings.providerMode == .live).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)

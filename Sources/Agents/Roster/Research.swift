@@ -228,23 +228,25 @@ public struct CompetitorBenchmarker: Agent {
             guard let name = item["handle"]?.stringValue, let followers = item["follower_count"]?.intValue else { return nil }
             return Row(handle: name, followerCount: followers, engagementRate: item["engagement_rate"]?.doubleValue ?? 0)
         }
-        var names = given.compactMap(\.stringValue)
-        if given.isEmpty {
-            names = try await context.connectedHandles(.tiktok).filter { $0.lowercased() != handle.lowercased() }
-        }
+        var names = given.compactMap(\.stringValue).map { $0.hasPrefix("@") ? $0 : "@" + $0 }
+        let connected = try await context.connectedHandles(.tiktok)
+        if given.isEmpty { names = connected.filter { $0.lowercased() != handle.lowercased() } }
+        // Live, only connected accounts can be read (the Display API serves its own user).
+        let readable = Set(connected.map { $0.lowercased() })
+        let live = context.providers.connect != nil
         var unavailable: [String] = []
         for name in names.prefix(5) {
-            do {
-                let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(name)]) {
-                    try await context.providers.research.userInfo(handle: name)
-                }
-                let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(name)]) {
-                    try await context.providers.research.videos(handle: name, days: 30, until: now, limit: 10)
-                }
-                rows.append(Row(handle: profile.handle, followerCount: profile.followerCount, engagementRate: engagementRate(videos)))
-            } catch let error as ProviderError where error.code == "not_connected" {
+            guard !live || readable.contains(name.lowercased()) else {
                 unavailable.append(name)
+                continue
             }
+            let profile = try await context.traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(name)]) {
+                try await context.providers.research.userInfo(handle: name)
+            }
+            let videos = try await context.traceStep(.providerCall, "tiktok.research.videos", request: ["handle": .string(name)]) {
+                try await context.providers.research.videos(handle: name, days: 30, until: now, limit: 10)
+            }
+            rows.append(Row(handle: profile.handle, followerCount: profile.followerCount, engagementRate: engagementRate(videos)))
         }
         let missing = unavailable.map { .string($0) } as [JSONValue]
         guard !rows.isEmpty else {

@@ -18,6 +18,8 @@ public struct Brief: Codable, Sendable, Equatable {
     public var targetType: TargetType
     public var notes: String?
     public var brandId: String?
+    /// The connected account the brief is about, when it names one.
+    public var accountId: UUID?
     /// Extra agent inputs captured by the intake form.
     public var inputs: JSONValue
     public var status: Status
@@ -25,7 +27,7 @@ public struct Brief: Codable, Sendable, Equatable {
     public var updatedAt: Date
     public init(
         id: BriefID, workspaceId: WorkspaceID, handle: String, targetType: TargetType, notes: String?, brandId: String?,
-        inputs: JSONValue = [:], status: Status = .pending, createdAt: Date, updatedAt: Date
+        accountId: UUID? = nil, inputs: JSONValue = [:], status: Status = .pending, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -33,6 +35,7 @@ public struct Brief: Codable, Sendable, Equatable {
         self.targetType = targetType
         self.notes = notes
         self.brandId = brandId
+        self.accountId = accountId
         self.inputs = inputs
         self.status = status
         self.createdAt = createdAt

@@ -1,11 +1,14 @@
 import Agents
 import Core
+import Foundation
 import Hummingbird
 import Persistence
 
 /// `POST/GET /api/dashboard/briefs`, `GET /api/dashboard/briefs/{id}`.
 struct BriefsController: Sendable {
     let database: Database
+    /// Live provider mode: own-account briefs must name a connected account.
+    var live = false
 
     /// TikTok usernames: 2-24 letters, digits, underscores or periods.
     static func isHandle(_ text: String) -> Bool {
@@ -28,9 +31,18 @@ struct BriefsController: Sendable {
 
     /// Validates a brief body: handle format, target type, notes length, unknown fields.
     static func parse(_ body: [String: JSONValue]) throws -> NewBrief {
-        try HTTPJSON.rejectUnknown(body, allowed: ["handle", "target_type", "notes", "brand_id", "inputs"])
-        guard let raw = body["handle"]?.stringValue?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
-            throw AppError.invalidInput("handle is required")
+        try HTTPJSON.rejectUnknown(body, allowed: ["handle", "target_type", "notes", "brand_id", "inputs", "account_id"])
+        var accountId: UUID?
+        if let value = body["account_id"], !value.isNull {
+            guard let text = value.stringValue, let id = UUID(uuidString: text) else {
+                throw AppError.invalidInput("account_id must be a UUID")
+            }
+            accountId = id
+        }
+        guard let raw = body["handle"]?.stringValue?.trimmingCharacters(in: .whitespaces) ?? (accountId != nil ? "@account" : nil),
+            !raw.isEmpty
+        else {
+            throw AppError.invalidInput("handle is required (or account_id)")
         }
         guard isHandle(raw) else {
             throw AppError.invalidInput("handle must be 2-24 letters, digits, underscores or periods, optionally starting with @")
@@ -65,12 +77,43 @@ struct BriefsController: Sendable {
             inputs = .object(object)
         }
         let handle = raw.hasPrefix("@") ? raw : "@" + raw
-        return NewBrief(handle: handle, targetType: targetType, notes: notes, brandId: brandId, inputs: inputs)
+        return NewBrief(handle: handle, targetType: targetType, notes: notes, brandId: brandId, accountId: accountId, inputs: inputs)
+    }
+
+    /// Ties the brief to the workspace's connected account: the one `account_id` names (its
+    /// handle becomes the brief's), else the TikTok account with the brief's handle. In live
+    /// provider mode an own-account brief needs one — data is read only through connected accounts.
+    static func bindAccount(_ brief: NewBrief, hadHandle: Bool, accounts: [ConnectedAccount], live: Bool) throws -> NewBrief {
+        var brief = brief
+        let connected = accounts.filter { $0.kind == .tiktok && $0.status != .disconnected }
+        if let id = brief.accountId {
+            guard let account = connected.first(where: { $0.id == id }) else {
+                throw AppError.invalidInput("account_id names no connected TikTok account in this workspace")
+            }
+            if hadHandle, account.handle.lowercased() != brief.handle.lowercased() {
+                throw AppError.invalidInput("handle \(brief.handle) is not the handle of account_id (\(account.handle))")
+            }
+            brief.handle = account.handle
+            return brief
+        }
+        if let account = connected.first(where: { $0.handle.lowercased() == brief.handle.lowercased() }) {
+            brief.accountId = account.id
+        } else if live, brief.targetType == .ownAccount {
+            throw AppError(
+                code: "account_not_connected",
+                message:
+                    "\(brief.handle) is not connected in this workspace: connect it on the Accounts page (live mode reads only connected accounts)",
+                status: 409)
+        }
+        return brief
     }
 
     func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let brief = try Self.parse(try await HTTPJSON.object(request))
+        let body = try await HTTPJSON.object(request)
+        let parsed = try Self.parse(body)
+        let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
+        let brief = try Self.bindAccount(parsed, hadHandle: body["handle"]?.stringValue != nil, accounts: accounts, live: live)
         let created = try await database.withWorkspace(principal.workspaceId) {
             try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
         }

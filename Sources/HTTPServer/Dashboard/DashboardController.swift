@@ -230,6 +230,19 @@ struct DashboardController: Sendable {
         }
         let perModel = (data["cost_per_model"]?.arrayValue ?? []).map { ($0["model"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
         var notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
+        for account in try await dependencies.accounts.list(workspace: principal.workspaceId) {
+            switch account.status {
+            case .needsReauth:
+                notices.insert(
+                    "Reconnect \(account.handle) (\(account.kind.title)) on the Accounts page: \(account.lastError ?? "its authorization stopped working"). Runs that need it fail until then.",
+                    at: 0)
+            case .expiring:
+                notices.append(
+                    "\(account.handle) (\(account.kind.title)) must be connected again before \(account.refreshExpiresAt.map(Self.when) ?? "its authorization ends")."
+                )
+            default: break
+            }
+        }
         if let stall = dependencies.orchestration.engine.health.stall() {
             notices.insert(
                 "Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
@@ -294,12 +307,14 @@ struct DashboardController: Sendable {
         }
         if !inputs.isEmpty { body["inputs"] = .object(inputs) }
         do {
-            let brief = try BriefsController.parse(body)
+            let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
+            let brief = try BriefsController.bindAccount(
+                try BriefsController.parse(body), hadHandle: true, accounts: accounts, live: dependencies.settings.providerMode == .live)
             _ = try await database.withWorkspace(principal.workspaceId) {
                 try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
             }
             return Self.redirect("/briefs")
-        } catch let error as AppError where error.status == 400 {
+        } catch let error as AppError where error.status == 400 || error.status == 409 {
             let field =
                 Catalog.briefInputs.map(\.name).first { error.message.hasPrefix($0) || error.message.hasPrefix("inputs.\($0)") } ?? "handle"
             let (csrf, _) = Self.csrf(request)

@@ -7,13 +7,17 @@ public struct NewBrief: Sendable, Equatable {
     public var targetType: TargetType
     public var notes: String?
     public var brandId: String?
+    public var accountId: UUID?
     public var inputs: JSONValue
-    public init(handle: String, targetType: TargetType = .ownAccount, notes: String? = nil, brandId: String? = nil, inputs: JSONValue = [:])
-    {
+    public init(
+        handle: String, targetType: TargetType = .ownAccount, notes: String? = nil, brandId: String? = nil, accountId: UUID? = nil,
+        inputs: JSONValue = [:]
+    ) {
         self.handle = handle
         self.targetType = targetType
         self.notes = notes
         self.brandId = brandId
+        self.accountId = accountId
         self.inputs = inputs
     }
 }
@@ -47,12 +51,12 @@ struct Cursor {
 
 /// Briefs of the session's workspace.
 public enum BriefRepository {
-    static let columns = "id, workspace_id, handle, target_type, notes, brand_id, inputs, status, created_at, updated_at"
+    static let columns = "id, workspace_id, handle, target_type, notes, brand_id, account_id, inputs, status, created_at, updated_at"
 
     public static func create(_ brief: NewBrief, workspace: WorkspaceID, on connection: Connection) throws -> Brief {
         let row = try connection.query(
-            "INSERT INTO tiktok_briefs (workspace_id, handle, target_type, notes, brand_id, inputs) VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)",
-            workspace, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.inputs
+            "INSERT INTO tiktok_briefs (workspace_id, handle, target_type, notes, brand_id, account_id, inputs) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(columns)",
+            workspace, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.accountId, brief.inputs
         ).first!
         return try decode(row)
     }
@@ -85,7 +89,8 @@ public enum BriefRepository {
         Brief(
             id: try row.id("id"), workspaceId: try row.id("workspace_id"), handle: try row.string("handle"),
             targetType: try row.enumeration("target_type"), notes: row.optionalString("notes"), brandId: row.optionalString("brand_id"),
-            inputs: try row.json("inputs"), status: try row.enumeration("status"), createdAt: try row.date("created_at"),
+            accountId: row.optionalString("account_id").flatMap(UUID.init(uuidString:)), inputs: try row.json("inputs"),
+            status: try row.enumeration("status"), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
     }
 }
