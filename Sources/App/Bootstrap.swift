@@ -41,10 +41,23 @@ enum Bootstrap {
             throw SettingsError(variable: "TOKEN_ENCRYPTION_KEY", problem: "is required with DATABASE_URL (openssl rand -base64 32)")
         }
         let path = settings.dataDir + "/token-key"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return try TokenCipher(base64: text, previous: previous) }
+        let retired = ((try? String(contentsOfFile: path + ".previous", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return try TokenCipher(base64: text, previous: previous + retired) }
         let key = TokenCipher.generateKey()
         FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        return try TokenCipher(base64: key, previous: previous)
+        return try TokenCipher(base64: key, previous: previous + retired)
+    }
+
+    /// The embedded default's rotation: a new key in `token-key`, the old one kept in
+    /// `token-key.previous` so values sealed under it still open until they are re-sealed.
+    static func replaceEmbeddedTokenKey(_ settings: Settings) throws {
+        let path = settings.dataDir + "/token-key"
+        let old = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let old {
+            let retired = ((try? String(contentsOfFile: path + ".previous", encoding: .utf8)) ?? "") + old + "\n"
+            FileManager.default.createFile(atPath: path + ".previous", contents: Data(retired.utf8), attributes: [.posixPermissions: 0o600])
+        }
+        FileManager.default.createFile(atPath: path, contents: Data((TokenCipher.generateKey() + "\n").utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// Where the database is and how to reach it as each role.

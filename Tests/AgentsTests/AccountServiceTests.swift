@@ -168,6 +168,28 @@ import Testing
         }
     }
 
+    @Test func rotatingTheKeyReSealsEveryTokenSoTheNewKeyAloneOpensThem() async throws {
+        let fake = TikTokFake(users: Self.users)
+        let server = FakeServer { request, _ in fake.reply(request) }
+        let (workspace, _) = try await TestDatabase.workspace()
+        try await server.run { base in
+            let old = Self.service(base, fake)
+            let account = try await Self.connect(old, fake, "glowco", session: "s", workspace: workspace)
+            let token = try await old.directory(workspace).credential(.tiktok, handle: "@glowco").accessToken
+            let newKey = Crypto.randomBytes(32)
+            var rotating = old
+            rotating.cipher = try TokenCipher(key: newKey, previous: [AccountFlows.cipherKey])
+            #expect(try await rotating.rotateKey(workspace: workspace) == .init(resealed: 1, unreadable: 0))
+            _ = try await rotating.rotateKey()
+            var fresh = old
+            fresh.cipher = try TokenCipher(key: newKey)
+            #expect(try await fresh.directory(workspace).credential(.tiktok, handle: "@glowco").accessToken == token)
+            let stale = await #expect(throws: (any Error).self) { try await old.directory(workspace).credential(.tiktok, handle: "@glowco") }
+            #expect("\(stale!)".contains("no token key with id"), "the old key alone no longer opens them")
+            _ = account
+        }
+    }
+
     @Test func anAccountBelongsToOneWorkspaceAndDisconnectRevokesIt() async throws {
         let fake = TikTokFake(users: Self.users)
         let server = FakeServer { request, _ in fake.reply(request) }
@@ -192,7 +214,8 @@ import Testing
 
 /// Shared pieces of the account tests.
 enum AccountFlows {
-    static let cipher = try! TokenCipher(key: Crypto.randomBytes(32))
+    static let cipherKey = Crypto.randomBytes(32)
+    static let cipher = try! TokenCipher(key: cipherKey)
 
     /// A random 19-digit id, as TikTok's exceed 2^53.
     static func openId() -> String { "7" + (0..<18).map { _ in String(Int.random(in: 0...9)) }.joined() }

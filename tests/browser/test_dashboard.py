@@ -113,6 +113,36 @@ class Dashboard(unittest.TestCase):
             print(self.driver.current_url, self.driver.page_source[:2000], file=sys.stderr)
             raise
 
+    def test_a_marketer_connects_a_tiktok_account_through_the_consent_page(self):
+        self.signed_in()
+        handle = "@shop_%d" % (time.time() * 1000 % 10**8)
+        self.driver.get(BASE + "/accounts")
+        self.driver.find_element(By.LINK_TEXT, "Connect TikTok account").click()
+        # Mock mode: the consent page is the app's own; the state rides along in the form.
+        self.wait.until(EC.presence_of_element_located((By.ID, "consent-form")))
+        self.assertIn("user.info.basic", self.driver.find_element(By.TAG_NAME, "main").text)
+        self.driver.find_element(By.ID, "consent-handle").send_keys(handle)
+        form = self.driver.find_element(By.ID, "consent-form")
+        form.find_element(By.CSS_SELECTOR, "button[value=allow]").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "Connected " + handle))
+        self.assertRegex(self.driver.current_url, r"/accounts/callback/tiktok\?code=mock\.")
+        row = self.driver.find_element(By.XPATH, "//table[@id='accounts']//tr[td/strong[text()='%s']]" % handle)
+        self.assertIn("active", row.text)
+        self.assertRegex(row.text, r"7\d{18}", "the account's 19-digit open_id is shown")
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "accounts-page.png"))
+        # The same callback again: the state was single-use, nothing more is stored.
+        rows = len(self.driver.find_elements(By.CSS_SELECTOR, "table#accounts tbody tr"))
+        self.driver.get(self.driver.current_url)
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "already used"))
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "table#accounts tbody tr")), rows)
+        # Declining on the consent page connects nothing and says why.
+        self.driver.get(BASE + "/accounts")
+        self.driver.find_element(By.LINK_TEXT, "Connect TikTok account").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "consent-form")))
+        self.driver.find_element(By.CSS_SELECTOR, "#consent-form button[value=deny]").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "you declined the authorization"))
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "table#accounts tbody tr")), rows)
+
     def test_a_wrong_key_is_refused(self):
         self.login("tta_not-a-key")
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "not valid"))

@@ -102,6 +102,18 @@ class ConsoleCommands(unittest.TestCase):
             self.assertEqual((result.returncode, error_line(result)), (1, message), args)
         self.assertEqual(briefs(), before, "a refused command stores no brief")
 
+    def test_accounts_list_and_key_rotation(self):
+        self.assertEqual(cli("accounts", "list").stdout.strip(), "no connected accounts: connect them on the dashboard's Accounts page")
+        key_file = os.path.join(DATA, "token-key")
+        before = open(key_file).read() if os.path.exists(key_file) else None
+        out = cli("accounts", "rotate-key").stdout.strip()
+        self.assertRegex(out, r"^re-sealed 0 accounts under key [0-9a-f]{16}$")
+        after = open(key_file).read()
+        self.assertNotEqual(before, after, "a new key was generated")
+        self.assertEqual(oct(os.stat(key_file).st_mode & 0o777), "0o600")
+        if before:
+            self.assertIn(before.strip(), open(key_file + ".previous").read(), "the old key still opens what it sealed")
+
     def test_a_refused_command_stops_the_cluster_it_started(self):
         subprocess.run([BIN, "db", "stop", "--data-dir", DATA], capture_output=True, check=True)
         for args in (("runs", "--status", "bogus"), ("approve", "not-a-uuid")):

@@ -296,25 +296,47 @@ public struct AccountService: Sendable {
         return refreshed
     }
 
-    /// Re-seals the workspace's tokens under the current key; returns how many rows changed.
-    public func rotateKey(workspace: WorkspaceID) async throws -> Int {
+    /// What a key rotation did.
+    public struct Rotation: Sendable, Equatable {
+        /// Accounts re-sealed under the current key.
+        public var resealed: Int
+        /// Accounts no configured key opens: they must be connected again.
+        public var unreadable: Int
+    }
+
+    /// Re-seals every workspace's tokens under the current key.
+    public func rotateKey() async throws -> Rotation {
+        let keyId = cipher.keyId
+        var total = Rotation(resealed: 0, unreadable: 0)
+        for workspace in try await database.withConnection({ try AccountRepository.workspacesWithStaleTokens(keyId: keyId, on: $0) }) {
+            let done = try await rotateKey(workspace: workspace)
+            total.resealed += done.resealed
+            total.unreadable += done.unreadable
+        }
+        return total
+    }
+
+    /// Re-seals the workspace's tokens under the current key.
+    public func rotateKey(workspace: WorkspaceID) async throws -> Rotation {
         let cipher = self.cipher
         return try await database.withWorkspace(workspace) { c in
-            var changed = 0
+            var done = Rotation(resealed: 0, unreadable: 0)
             for row in try AccountRepository.sealed(on: c) where cipher.isStale(row.tokens!.keyId) {
                 let tokens = row.tokens!
                 let binding = row.account.id.uuidString.lowercased()
+                guard let access = try? cipher.open(tokens.access, keyId: tokens.keyId, binding: binding) else {
+                    done.unreadable += 1
+                    continue
+                }
                 let grant = TokenGrant(
-                    externalId: row.account.externalId, accessToken: try cipher.open(tokens.access, keyId: tokens.keyId, binding: binding),
+                    externalId: row.account.externalId, accessToken: access,
                     refreshToken: try tokens.refresh.map { try cipher.open($0, keyId: tokens.keyId, binding: binding) }, expiresIn: nil,
                     refreshExpiresIn: nil, scopes: [])
-                if try AccountRepository.reseal(
-                    row.account.id, previous: tokens, with: try Self.seal(grant, id: row.account.id, cipher: cipher), on: c)
-                {
-                    changed += 1
+                if try AccountRepository.reseal(row.account.id, previous: tokens, with: try Self.seal(grant, id: row.account.id, cipher: cipher), on: c) {
+                    done.resealed += 1
                 }
             }
-            return changed
+            return done
         }
     }
 }
