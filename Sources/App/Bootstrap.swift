@@ -42,7 +42,9 @@ enum Bootstrap {
         }
         let path = settings.dataDir + "/token-key"
         let retired = ((try? String(contentsOfFile: path + ".previous", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return try TokenCipher(base64: text, previous: previous + retired) }
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            return try TokenCipher(base64: text, previous: previous + retired)
+        }
         let key = TokenCipher.generateKey()
         FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
         return try TokenCipher(base64: key, previous: previous + retired)
@@ -57,7 +59,8 @@ enum Bootstrap {
             let retired = ((try? String(contentsOfFile: path + ".previous", encoding: .utf8)) ?? "") + old + "\n"
             FileManager.default.createFile(atPath: path + ".previous", contents: Data(retired.utf8), attributes: [.posixPermissions: 0o600])
         }
-        FileManager.default.createFile(atPath: path, contents: Data((TokenCipher.generateKey() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: path, contents: Data((TokenCipher.generateKey() + "\n").utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// Where the database is and how to reach it as each role.

@@ -24,6 +24,8 @@ public struct ProviderSuite: Sendable {
     public var authorizer: any AccountAuthorizer
     /// Live mode: the TikTok clients for one workspace's connected accounts.
     public var connect: (@Sendable (any AccountDirectory) -> ConnectedTikTok)?
+    /// Live mode: the shops of one workspace's connected accounts.
+    public var connectShops: (@Sendable (any AccountDirectory) -> ConnectedShops)?
 
     public init(
         claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
@@ -59,6 +61,11 @@ public struct ProviderSuite: Sendable {
         suite.business = tiktok
         suite.ads = tiktok
         suite.publisher = tiktok
+        if let connectShops {
+            let shops = connectShops(accounts)
+            suite.shop = shops
+            suite.shopify = shops
+        }
         return suite
     }
 
@@ -106,10 +113,14 @@ public struct ProviderSuite: Sendable {
                 ConnectedTikTok(
                     accounts: accounts, openAPIBaseURL: openAPI, businessBaseURL: businessAPI, privacyLevel: privacy, transport: transport)
             }
-            suite.shop = LiveTikTokShop(
-                baseURL: p.tiktokShopBaseURL, appKey: p.tiktokShopAppKey, appSecret: p.tiktokShopAppSecret,
-                accessToken: p.tiktokShopAccessToken, shopCipher: p.tiktokShopCipher, transport: transport, clock: clock)
-            suite.shopify = LiveShopifyInventory(graphQLURL: p.shopifyGraphQLURL, accessToken: p.shopifyAccessToken, transport: transport)
+            let (shopBase, appKey, appSecret, shopify) = (
+                p.tiktokShopBaseURL, p.tiktokShopAppKey, p.tiktokShopAppSecret, p.shopifyGraphQLURL
+            )
+            suite.connectShops = { accounts in
+                ConnectedShops(
+                    accounts: accounts, tiktokShopBaseURL: shopBase, tiktokShopAppKey: appKey, tiktokShopAppSecret: appSecret,
+                    shopifyURLTemplate: shopify, transport: transport)
+            }
             suite.studio = p.studioURL.map { LiveStudio(baseURL: $0, tokens: google, transport: transport) } ?? UnconfiguredStudio()
         }
         if let project = p.pubsubProject {

@@ -184,7 +184,9 @@ import Testing
             var fresh = old
             fresh.cipher = try TokenCipher(key: newKey)
             #expect(try await fresh.directory(workspace).credential(.tiktok, handle: "@glowco").accessToken == token)
-            let stale = await #expect(throws: (any Error).self) { try await old.directory(workspace).credential(.tiktok, handle: "@glowco") }
+            let stale = await #expect(throws: (any Error).self) {
+                try await old.directory(workspace).credential(.tiktok, handle: "@glowco")
+            }
             #expect("\(stale!)".contains("no token key with id"), "the old key alone no longer opens them")
             _ = account
         }

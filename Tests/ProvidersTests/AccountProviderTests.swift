@@ -200,3 +200,43 @@ final class FixedDirectory: AccountDirectory, @unchecked Sendable {
         #expect(infos.count == 2 && infos[0].header("authorization") != infos[1].header("authorization"))
     }
 }
+
+@Suite struct ConnectedShopsTests {
+    @Test func theConnectedStoreIsCalledAtItsDomainWithItsOwnToken() async throws {
+        let server = FakeServer { request, _ in
+            guard request.header("x-shopify-access-token") == "shpat_glowco" else { return FakeReply(status: 401) }
+            return .json([
+                "data": [
+                    "inventoryItem": [
+                        "inventoryLevels": [
+                            "edges": [
+                                [
+                                    "node": [
+                                        "location": ["id": "gid://shopify/Location/1"],
+                                        "quantities": [["name": "available", "quantity": 3], ["name": "on_hand", "quantity": 4]],
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            ])
+        }
+        try await server.run { base in
+            let directory = FixedDirectory([
+                AccountCredential(
+                    accountId: UUID(), kind: .shopify, externalId: "glowco.myshopify.com", handle: "glowco.myshopify.com",
+                    accessToken: "shpat_glowco")
+            ])
+            let shops = ConnectedShops(
+                accounts: directory, tiktokShopBaseURL: base, tiktokShopAppKey: "k", tiktokShopAppSecret: "s",
+                shopifyURLTemplate: base + "/{shop}/admin/api/2026-10/graphql.json", transport: CurlTransport(),
+                retry: RetryPolicy(maxRetries: 0))
+            let levels = try await shops.levels(inventoryItemId: "gid://shopify/InventoryItem/5")
+            #expect(levels == [InventoryLevel(locationId: "gid://shopify/Location/1", available: 3, onHand: 4)])
+            let none = await #expect(throws: ProviderError.self) { try await shops.searchProducts(pageSize: 5) }
+            #expect(none?.code == "not_connected" && none?.message.contains("no TikTok Shop is connected") == true)
+        }
+        #expect(server.requests.map(\.path) == ["/glowco.myshopify.com/admin/api/2026-10/graphql.json"])
+    }
+}

@@ -168,7 +168,7 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         let suite = try ProviderSuite.make(settings: settings, transport: CountingTransport())
         #expect(suite.claude is AnthropicClient)
         #expect(suite.authorizer is LiveAccountAuthorizer && suite.connect != nil)
-        #expect(suite.shop is LiveTikTokShop)
+        #expect(suite.connectShops != nil, "shops are the connected accounts'")
         #expect(suite.studio is LiveStudio)
         #expect(suite.models.model("claude-sonnet-5-5")?.price == TokenPrice(input: 4, output: 20))
         let mock = try ProviderSuite.make(settings: try Settings(environment: [:]), transport: CountingTransport())

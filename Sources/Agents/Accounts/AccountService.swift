@@ -332,7 +332,9 @@ public struct AccountService: Sendable {
                     externalId: row.account.externalId, accessToken: access,
                     refreshToken: try tokens.refresh.map { try cipher.open($0, keyId: tokens.keyId, binding: binding) }, expiresIn: nil,
                     refreshExpiresIn: nil, scopes: [])
-                if try AccountRepository.reseal(row.account.id, previous: tokens, with: try Self.seal(grant, id: row.account.id, cipher: cipher), on: c) {
+                if try AccountRepository.reseal(
+                    row.account.id, previous: tokens, with: try Self.seal(grant, id: row.account.id, cipher: cipher), on: c)
+                {
                     done.resealed += 1
                 }
             }

@@ -25,7 +25,9 @@ struct AccountsCommand: AsyncParsableCommand {
                 if accounts.isEmpty { print("no connected accounts: connect them on the dashboard's Accounts page") }
                 for account in accounts {
                     let expiry = account.expiresAt.map { " · token until \(Timestamp.format($0))" } ?? ""
-                    print("\(account.id.uuidString.lowercased())  \(account.kind.rawValue)  \(account.handle)  \(account.status.rawValue)\(expiry)")
+                    print(
+                        "\(account.id.uuidString.lowercased())  \(account.kind.rawValue)  \(account.handle)  \(account.status.rawValue)\(expiry)"
+                    )
                 }
             } catch let error as ValidationError {
                 throw error
@@ -52,16 +54,21 @@ struct AccountsCommand: AsyncParsableCommand {
                 let settings = Bootstrap.settings(dataDir: data.dataDir)
                 let logger = Bootstrap.logger(settings)
                 let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
-                if settings.providers.tokenEncryptionKey == nil, location.embedded != nil { try Bootstrap.replaceEmbeddedTokenKey(settings) }
+                if settings.providers.tokenEncryptionKey == nil, location.embedded != nil {
+                    try Bootstrap.replaceEmbeddedTokenKey(settings)
+                }
                 let cipher = try Bootstrap.tokenCipher(settings, location)
                 let database = Bootstrap.pool(settings, location, size: 1, logger: logger)
                 let service = AccountService(
-                    database: database, authorizer: MockAccountAuthorizer(consentURL: "/accounts/mock-consent"), cipher: cipher, logger: logger)
+                    database: database, authorizer: MockAccountAuthorizer(consentURL: "/accounts/mock-consent"), cipher: cipher,
+                    logger: logger)
                 let done = try await service.rotateKey()
                 await database.shutdown()
                 print("re-sealed \(done.resealed) account\(done.resealed == 1 ? "" : "s") under key \(cipher.keyId)")
                 if done.unreadable > 0 {
-                    print("\(done.unreadable) account\(done.unreadable == 1 ? "" : "s") sealed under a key no longer configured: connect them again")
+                    print(
+                        "\(done.unreadable) account\(done.unreadable == 1 ? "" : "s") sealed under a key no longer configured: connect them again"
+                    )
                 }
             } catch {
                 Bootstrap.fail("\(error)")

@@ -303,10 +303,8 @@ public struct ProviderSettings: Sendable {
     public var tiktokShopBaseURL: String
     public var tiktokShopAppKey: String?
     public var tiktokShopAppSecret: String?
-    public var tiktokShopAccessToken: String?
-    public var tiktokShopCipher: String?
-    public var shopifyGraphQLURL: String?
-    public var shopifyAccessToken: String?
+    /// The GraphQL Admin URL, `{shop}` standing for the connected store's domain.
+    public var shopifyGraphQLURL: String
     public var studioURL: String?
     public var googleServiceAccountFile: String?
     public var googleOIDCCertsURL: String
@@ -355,10 +353,11 @@ public struct ProviderSettings: Sendable {
         tiktokShopBaseURL = try reader.url("TIKTOK_SHOP_BASE_URL", schemes: web) ?? "https://open-api.tiktokglobalshop.com"
         tiktokShopAppKey = reader.string("TIKTOK_SHOP_APP_KEY")
         tiktokShopAppSecret = reader.string("TIKTOK_SHOP_APP_SECRET")
-        tiktokShopAccessToken = reader.string("TIKTOK_SHOP_ACCESS_TOKEN")
-        tiktokShopCipher = reader.string("TIKTOK_SHOP_CIPHER")
-        shopifyGraphQLURL = try reader.url("SHOPIFY_GRAPHQL_URL", schemes: web)
-        shopifyAccessToken = reader.string("SHOPIFY_ACCESS_TOKEN")
+        shopifyGraphQLURL = reader.string("SHOPIFY_GRAPHQL_URL") ?? "https://{shop}/admin/api/2026-10/graphql.json"
+        guard shopifyGraphQLURL.contains("{shop}"), shopifyGraphQLURL.hasPrefix("https://") || shopifyGraphQLURL.hasPrefix("http://") else {
+            throw SettingsError(
+                variable: "SHOPIFY_GRAPHQL_URL", problem: "must be an http(s) URL with {shop} where the store's domain goes")
+        }
         studioURL = try reader.url("STUDIO_URL", schemes: web)
         googleServiceAccountFile = reader.string("GOOGLE_APPLICATION_CREDENTIALS")
         googleOIDCCertsURL = try reader.url("GOOGLE_OIDC_CERTS_URL", schemes: web) ?? "https://www.googleapis.com/oauth2/v3/certs"
@@ -398,10 +397,10 @@ public struct ProviderSettings: Sendable {
         ("TIKTOK_SHOP_BASE_URL", "https://open-api.tiktokglobalshop.com", "TikTok Shop API"),
         ("TIKTOK_SHOP_APP_KEY", "", "TikTok Shop app key"),
         ("TIKTOK_SHOP_APP_SECRET", "", "TikTok Shop app secret (request signing)"),
-        ("TIKTOK_SHOP_ACCESS_TOKEN", "", "TikTok Shop access token"),
-        ("TIKTOK_SHOP_CIPHER", "", "shop_cipher of the authorised shop"),
-        ("SHOPIFY_GRAPHQL_URL", "", "https://{shop}.myshopify.com/admin/api/{version}/graphql.json"),
-        ("SHOPIFY_ACCESS_TOKEN", "", "X-Shopify-Access-Token"),
+        (
+            "SHOPIFY_GRAPHQL_URL", "https://{shop}/admin/api/2026-10/graphql.json",
+            "GraphQL Admin URL; {shop} is the connected store's domain"
+        ),
         ("STUDIO_URL", "", "Studio service URL (also the ID-token audience)"),
         ("GOOGLE_APPLICATION_CREDENTIALS", "", "service-account key file; unset uses the metadata server"),
         ("GOOGLE_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v3/certs", "where Google's token signing keys are fetched"),

@@ -187,7 +187,9 @@ public enum AccountRepository {
 
     /// Workspaces holding tokens sealed under a key other than `keyId` (across workspaces).
     public static func workspacesWithStaleTokens(keyId: String, on connection: Connection) throws -> [WorkspaceID] {
-        try connection.query("SELECT workspace_id FROM tiktok_workspaces_with_stale_tokens($1)", keyId).rows.map { try $0.id("workspace_id") }
+        try connection.query("SELECT workspace_id FROM tiktok_workspaces_with_stale_tokens($1)", keyId).rows.map {
+            try $0.id("workspace_id")
+        }
     }
 
     /// The sealed rows of the workspace, for key rotation.

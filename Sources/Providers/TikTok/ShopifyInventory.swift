@@ -28,7 +28,7 @@ public struct LiveShopifyInventory: ShopifyInventoryAPI {
 
     public func levels(inventoryItemId: String) async throws -> [InventoryLevel] {
         guard let graphQLURL else { throw ProviderError.notConfigured("shopify", "SHOPIFY_GRAPHQL_URL") }
-        guard let accessToken else { throw ProviderError.notConfigured("shopify", "SHOPIFY_ACCESS_TOKEN") }
+        guard let accessToken else { throw ProviderError.notConnected(.shopify, nil) }
         let request = HTTPRequest.json(
             "POST", graphQLURL, ["query": .string(Self.query), "variables": ["id": .string(inventoryItemId)]],
             headers: [HTTPHeader("X-Shopify-Access-Token", accessToken)])

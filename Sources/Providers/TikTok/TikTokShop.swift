@@ -46,7 +46,7 @@ public struct LiveTikTokShop: TikTokShopAPI {
     public func searchProducts(pageSize: Int) async throws -> [ShopProduct] {
         guard let appKey else { throw ProviderError.notConfigured("tiktok_shop", "TIKTOK_SHOP_APP_KEY") }
         guard let appSecret else { throw ProviderError.notConfigured("tiktok_shop", "TIKTOK_SHOP_APP_SECRET") }
-        guard let accessToken else { throw ProviderError.notConfigured("tiktok_shop", "TIKTOK_SHOP_ACCESS_TOKEN") }
+        guard let accessToken else { throw ProviderError.notConnected(.tiktokShop, nil) }
         let path = "/product/202309/products/search"
         var query = [
             "app_key": appKey, "timestamp": String(Int(clock.now().timeIntervalSince1970)), "page_size": String(min(pageSize, 100)),
