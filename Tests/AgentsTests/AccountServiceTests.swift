@@ -213,20 +213,3 @@ import Testing
         }
     }
 }
-
-/// Shared pieces of the account tests.
-enum AccountFlows {
-    static let cipherKey = Crypto.randomBytes(32)
-    static let cipher = try! TokenCipher(key: cipherKey)
-
-    /// A random 19-digit id, as TikTok's exceed 2^53.
-    static func openId() -> String { "7" + (0..<18).map { _ in String(Int.random(in: 0...9)) }.joined() }
-
-    static func apps(_ base: String, _ fake: TikTokFake) -> OAuthApps {
-        OAuthApps(
-            tiktokAuthURL: base + "/v2/auth/authorize/", tiktokOpenAPIBaseURL: base, tiktokClientKey: fake.clientKey,
-            tiktokClientSecret: fake.clientSecret,
-            businessAuthURL: base + "/business/auth", adsAuthURL: base + "/ads/auth", businessAPIBaseURL: base + "/open_api/v1.3",
-            businessAppId: fake.appId, businessAppSecret: fake.appSecret)
-    }
-}

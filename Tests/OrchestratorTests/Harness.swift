@@ -20,14 +20,16 @@ final class Harness: @unchecked Sendable {
     init(
         _ store: TestDatabase.Store, claude: (any ClaudeClient)? = nil, owner: String = "test-\(UUID().uuidString.prefix(6))",
         lease: Int = 30,
-        concurrency: Int = 16, drain: Duration = .seconds(10), runLoop: Bool = true
+        concurrency: Int = 16, drain: Duration = .seconds(10), runLoop: Bool = true, cipher: TokenCipher? = nil,
+        providers adjust: (inout ProviderSuite) -> Void = { _ in }
     ) {
         self.store = store
         var providers = ProviderSuite.mock(transport: CurlTransport())
         if let claude { providers.claude = claude }
+        adjust(&providers)
         let environment = AgentEnvironment(
             database: store.database, providers: providers, mediaDir: NSTemporaryDirectory() + "orchestrator-media",
-            logger: Logger(label: "orchestrator-test"))
+            logger: Logger(label: "orchestrator-test"), cipher: cipher)
         orchestration = Orchestration(
             environment: environment,
             configuration: EngineConfiguration(

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Providers
 
 /// A fake of TikTok's Login Kit OAuth, Display API and the Business account endpoints, written
 /// from the documented wire shapes: form bodies and flat JSON for `/v2/oauth/*`, `fields` and
@@ -250,5 +251,22 @@ public final class TikTokFake: @unchecked Sendable {
         default:
             return FakeReply(status: 404)
         }
+    }
+}
+
+/// Shared pieces of the account tests.
+public enum AccountFlows {
+    public static let cipherKey = Crypto.randomBytes(32)
+    public static let cipher = try! TokenCipher(key: cipherKey)
+
+    /// A random 19-digit id, as TikTok's exceed 2^53.
+    public static func openId() -> String { "7" + (0..<18).map { _ in String(Int.random(in: 0...9)) }.joined() }
+
+    public static func apps(_ base: String, _ fake: TikTokFake) -> OAuthApps {
+        OAuthApps(
+            tiktokAuthURL: base + "/v2/auth/authorize/", tiktokOpenAPIBaseURL: base, tiktokClientKey: fake.clientKey,
+            tiktokClientSecret: fake.clientSecret,
+            businessAuthURL: base + "/business/auth", adsAuthURL: base + "/ads/auth", businessAPIBaseURL: base + "/open_api/v1.3",
+            businessAppId: fake.appId, businessAppSecret: fake.appSecret)
     }
 }

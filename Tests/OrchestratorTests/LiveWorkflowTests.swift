@@ -1,0 +1,98 @@
+import Agents
+import Core
+import Foundation
+import Persistence
+import Providers
+import TestSupport
+import Testing
+
+@testable import Orchestrator
+
+/// Whole workflows in live provider mode against the TikTok fake: each workspace's runs read
+/// only through the accounts it connected.
+@Suite(.serialized) struct LiveWorkflowTests {
+    static let store = TestDatabase.isolated("live")
+
+    static func harness(_ base: String, _ fake: TikTokFake) -> Harness {
+        Harness(Self.store, cipher: AccountFlows.cipher) { providers in
+            providers.authorizer = LiveAccountAuthorizer(
+                apps: AccountFlows.apps(base, fake), transport: CurlTransport(), retry: RetryPolicy(maxRetries: 0))
+            providers.connect = { accounts in
+                ConnectedTikTok(
+                    accounts: accounts, openAPIBaseURL: base, businessBaseURL: base + "/open_api/v1.3", privacyLevel: "SELF_ONLY",
+                    transport: CurlTransport(), retry: RetryPolicy(maxRetries: 0))
+            }
+        }
+    }
+
+    static func connect(_ accounts: AccountService, _ fake: TikTokFake, _ user: String, _ kind: AccountKind, _ workspace: WorkspaceID)
+        async throws
+    {
+        let redirect = "https://army.example/accounts/callback/x"
+        let url = try await accounts.start(kind, session: "s", redirectURI: redirect, workspace: workspace)
+        let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+        _ = try await accounts.finish(
+            state: state, code: fake.authorize(user, redirectURI: kind == .tiktok ? redirect : nil), error: nil, errorDescription: nil,
+            session: "s", redirectURI: redirect)
+    }
+
+    static func output(_ steps: [WorkflowStep], _ key: String) -> JSONValue? { steps.first { $0.stepKey == key }?.output }
+
+    @Test func profileAuditsOfTwoWorkspacesReadOnlyTheirOwnAccounts() async throws {
+        let users = [("glowco", 120_000), ("glowco_labs", 9_000), ("brewlab", 77_000), ("brewlab_cafe", 3_000)].map { name, followers in
+            TikTokFake.User(
+                username: name, openId: AccountFlows.openId(), followers: followers, videoIds: [AccountFlows.openId()],
+                commentIds: [AccountFlows.openId()], grantedScopes: ["user.info.basic", "user.info.stats", "video.list"])
+        }
+        let fake = TikTokFake(users: users)
+        let server = FakeServer { request, _ in fake.reply(request) }
+        try await server.run { base in
+            let harness = Self.harness(base, fake)
+            let accounts = harness.orchestration.accounts
+            var briefs: [(WorkspaceID, Brief)] = []
+            for (own, other) in [("glowco", "glowco_labs"), ("brewlab", "brewlab_cafe")] {
+                let (workspace, brief) = try await harness.brief("@" + own, inputs: [:])
+                for user in [own, other] { try await Self.connect(accounts, fake, user, .tiktok, workspace) }
+                try await Self.connect(accounts, fake, own, .tiktokBusiness, workspace)
+                briefs.append((workspace, brief))
+            }
+            for ((workspace, brief), (own, other, followers)) in zip(
+                briefs, [("@glowco", "@glowco_labs", 120_000), ("@brewlab", "@brewlab_cafe", 77_000)])
+            {
+                let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+                let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+                #expect(run.status == .succeeded, "\(steps.compactMap(\.error))")
+                #expect(Self.output(steps, "profile_auditor")?["follower_count"]?.intValue == followers)
+                let competitors = Self.output(steps, "competitor_benchmarker")?["competitors"]?.arrayValue?.compactMap {
+                    $0["handle"]?.stringValue
+                }
+                #expect(competitors == [other], "the benchmark is the workspace's other connected account, never invented")
+                #expect(run.reportMd?.contains(own) == true)
+            }
+            await harness.stop()
+        }
+        #expect(!server.requests.contains { $0.path.contains("/research/") }, "the Research API is never called")
+    }
+
+    @Test func aPostLaunchLoopTriagesTheAccountsOwnCommentsWithTheirExactIds() async throws {
+        let user = TikTokFake.User(
+            username: "glowco", openId: AccountFlows.openId(), followers: 50_000, videoIds: ["7306594312292453675"],
+            commentIds: ["7406594312292453675"], grantedScopes: ["user.info.basic", "video.list"])
+        let fake = TikTokFake(users: [user])
+        let server = FakeServer { request, _ in fake.reply(request) }
+        try await server.run { base in
+            let harness = Self.harness(base, fake)
+            let (workspace, brief) = try await harness.brief("@glowco", inputs: [:])
+            try await Self.connect(harness.orchestration.accounts, fake, "glowco", .tiktok, workspace)
+            try await Self.connect(harness.orchestration.accounts, fake, "glowco", .tiktokBusiness, workspace)
+            let started = try await harness.service.start(briefId: brief.id, workflowSlug: "post_launch_loop", workspace: workspace)
+            let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.awaitingApproval, .failed])
+            #expect(run.status == .awaitingApproval, "\(steps.compactMap(\.error))")
+            let replies = Self.output(steps, "comment_triage")?["replies"]?.arrayValue ?? []
+            #expect(replies.compactMap { $0["comment_id"]?.stringValue } == ["7406594312292453675"], "the 19-digit comment id is exact")
+            await harness.stop()
+        }
+        let comments = try #require(server.requests.first { $0.path.hasSuffix("/business/comment/list/") })
+        #expect(comments.query.contains("video_id=7306594312292453675"))
+    }
+}
