@@ -142,6 +142,10 @@ class Dashboard(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, "#consent-form button[value=deny]").click()
         self.wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "you declined the authorization"))
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "table#accounts tbody tr")), rows)
+        # The brief form offers the connected accounts.
+        self.driver.get(BASE + "/briefs")
+        offered = [o.get_attribute("value") for o in self.driver.find_elements(By.CSS_SELECTOR, "datalist#l-handle option")]
+        self.assertIn(handle, offered)
 
     def test_a_wrong_key_is_refused(self):
         self.login("tta_not-a-key")

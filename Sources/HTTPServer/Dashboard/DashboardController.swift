@@ -264,6 +264,9 @@ struct DashboardController: Sendable {
         let list = try await database.withWorkspace(principal.workspaceId) {
             try BriefRepository.list(limit: 50, cursor: nil, on: $0).items
         }
+        let connected = try await dependencies.accounts.list(workspace: principal.workspaceId).filter {
+            $0.kind == .tiktok && $0.status != .disconnected
+        }
         let fields: [[String: Any]] = Catalog.briefInputs.map { spec in
             let value = values[spec.name] ?? spec.defaultValue?.stringValue ?? spec.defaultValue.map { $0.jsonString } ?? ""
             var field: [String: Any] = [
@@ -272,6 +275,11 @@ struct DashboardController: Sendable {
                 "inputType": spec.type == .integer || spec.type == .number ? "number" : "text",
             ]
             if let error = errors[spec.name] { field["error"] = error }
+            if spec.name == "handle", !connected.isEmpty {
+                field["accounts"] = connected.map(\.handle)
+                field["hasAccounts"] = true
+                field["help"] = "\(spec.description). Connected accounts: \(connected.map(\.handle).joined(separator: ", "))"
+            }
             if let choices = spec.choices {
                 field["isChoice"] = true
                 field["choices"] = choices.map { ["value": $0, "selected": $0 == value] }
