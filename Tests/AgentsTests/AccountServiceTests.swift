@@ -24,9 +24,12 @@ import Testing
     }
     static let redirect = "https://army.example/accounts/callback/tiktok"
 
-    static func service(_ base: String, _ fake: TikTokFake, clock: Clock = .system, owner: String = "test-\(UUID())") -> AccountService {
+    static func service(
+        _ base: String, _ fake: TikTokFake, clock: Clock = .system, owner: String = "test-\(UUID())",
+        database: Database = TestDatabase.database
+    ) -> AccountService {
         AccountService(
-            database: TestDatabase.database,
+            database: database,
             authorizer: LiveAccountAuthorizer(
                 apps: AccountFlows.apps(base, fake), transport: CurlTransport(), retry: RetryPolicy(maxRetries: 0)),
             cipher: AccountFlows.cipher, clock: clock, logger: Logger(label: "accounts-test"), owner: owner)
@@ -168,27 +171,36 @@ import Testing
         }
     }
 
-    @Test func rotatingTheKeyReSealsEveryTokenSoTheNewKeyAloneOpensThem() async throws {
+    /// On a database of its own: rotation re-seals every workspace's tokens.
+    static let rotationStore = TestDatabase.isolated("rotation")
+
+    @Test func rotatingTheKeyReSealsEveryWorkspacesTokensSoTheNewKeyAloneOpensThem() async throws {
         let fake = TikTokFake(users: Self.users)
         let server = FakeServer { request, _ in fake.reply(request) }
-        let (workspace, _) = try await TestDatabase.workspace()
+        let database = Self.rotationStore.database
+        let (first, _) = try await TestDatabase.workspace(in: database)
+        let (second, _) = try await TestDatabase.workspace(in: database)
         try await server.run { base in
-            let old = Self.service(base, fake)
-            let account = try await Self.connect(old, fake, "glowco", session: "s", workspace: workspace)
-            let token = try await old.directory(workspace).credential(.tiktok, handle: "@glowco").accessToken
+            let old = Self.service(base, fake, database: database)
+            _ = try await Self.connect(old, fake, "glowco", session: "s", workspace: first)
+            _ = try await Self.connect(old, fake, "rival", session: "s", workspace: second)
+            let tokens = [
+                try await old.directory(first).credential(.tiktok, handle: "@glowco").accessToken,
+                try await old.directory(second).credential(.tiktok, handle: "@rival").accessToken,
+            ]
             let newKey = Crypto.randomBytes(32)
             var rotating = old
             rotating.cipher = try TokenCipher(key: newKey, previous: [AccountFlows.cipherKey])
-            #expect(try await rotating.rotateKey(workspace: workspace) == .init(resealed: 1, unreadable: 0))
-            _ = try await rotating.rotateKey()
+            #expect(try await rotating.rotateKey() == .init(resealed: 2, unreadable: 0))
+            #expect(try await rotating.rotateKey() == .init(resealed: 0, unreadable: 0), "a second rotation has nothing left to do")
             var fresh = old
             fresh.cipher = try TokenCipher(key: newKey)
-            #expect(try await fresh.directory(workspace).credential(.tiktok, handle: "@glowco").accessToken == token)
+            #expect(try await fresh.directory(first).credential(.tiktok, handle: "@glowco").accessToken == tokens[0])
+            #expect(try await fresh.directory(second).credential(.tiktok, handle: "@rival").accessToken == tokens[1])
             let stale = await #expect(throws: (any Error).self) {
-                try await old.directory(workspace).credential(.tiktok, handle: "@glowco")
+                try await old.directory(first).credential(.tiktok, handle: "@glowco")
             }
             #expect("\(stale!)".contains("no token key with id"), "the old key alone no longer opens them")
-            _ = account
         }
     }
 

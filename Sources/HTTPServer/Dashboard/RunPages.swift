@@ -1,0 +1,156 @@
+import Agents
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Orchestrator
+import Persistence
+
+/// The workflow list, the run form, the run list and the run page with its live DAG and report.
+extension DashboardController {
+    func workflows(_ principal: Principal) async throws -> Page {
+        let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
+        let items: [[String: Any]] = definitions.map { definition in
+            let nodes = Dictionary(
+                uniqueKeysWithValues: definition.steps.map { step in
+                    (
+                        step.key,
+                        Charts.Node(
+                            key: step.key, label: step.key, status: "pending",
+                            detail: step.kind == .agent ? step.agent : step.agent.lowercased(), agentRunId: nil)
+                    )
+                })
+            return [
+                "name": definition.name, "slug": definition.slug, "description": definition.description,
+                "dag": Charts.dag(definition: definition, nodes: nodes),
+            ]
+        }
+        return Page(title: "Workflows", body: Templates.render("workflows", ["workflows": items]))
+    }
+
+    func runForm(_ request: Request, _ principal: Principal, _ csrf: String) async throws -> Page {
+        let list = try await database.withWorkspace(principal.workspaceId) {
+            try BriefRepository.list(limit: 50, cursor: nil, on: $0).items
+        }
+        let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
+        let chosenBrief = request.query("brief_id")
+        let chosenWorkflow = request.query("workflow") ?? "profile_audit"
+        return Page(
+            title: "Start a run",
+            body: Templates.render(
+                "runForm",
+                [
+                    "csrf": csrf,
+                    "briefs": list.map {
+                        [
+                            "id": $0.id.description, "handle": $0.handle, "created": Self.when($0.createdAt),
+                            "selected": $0.id.description == chosenBrief,
+                        ]
+                    },
+                    "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "selected": $0.slug == chosenWorkflow] },
+                ]), flash: list.isEmpty ? "Create a brief first." : nil)
+    }
+
+    func startRun(_ request: Request) async throws -> Response {
+        let (principal, form) = try await signedInForm(request)
+        guard let brief = form["brief_id"].flatMap(BriefID.init) else { throw AppError.invalidInput("choose a brief") }
+        let started = try await dependencies.service.start(
+            briefId: brief, workflowSlug: form["workflow_slug"] ?? "", workspace: principal.workspaceId)
+        return Self.redirect("/runs/\(started.run.id)")
+    }
+
+    func runs(_ request: Request, _ principal: Principal) async throws -> Page {
+        var filter = RunFilter()
+        filter.status = request.query("status").flatMap(RunStatus.init)
+        filter.workflowSlug = request.query("workflow")
+        let chosen = filter
+        let list = try await database.withWorkspace(principal.workspaceId) {
+            try RunRepository.list(chosen, limit: 100, cursor: nil, on: $0).items
+        }
+        return Page(
+            title: "Runs",
+            body: Templates.render(
+                "runs",
+                [
+                    "runs": list.map(Self.runRow),
+                    "statuses": RunStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == chosen.status] },
+                    "workflows": SeededWorkflows.all.map { ["value": $0.slug, "selected": $0.slug == chosen.workflowSlug] },
+                ]))
+    }
+
+    /// The run, its steps, its last event and — with `decisions` — who decided, cancelled or
+    /// retried what.
+    func loadRun(_ context: AppContext, _ principal: Principal, decisions withDecisions: Bool = false) async throws -> (
+        WorkflowRun, [WorkflowStep], Int, [String]
+    ) {
+        let id = try context.id("id", as: WorkflowRun.self)
+        guard
+            let loaded = try await database.withWorkspace(
+                principal.workspaceId,
+                { c -> (WorkflowRun, [WorkflowStep], Int, [String])? in
+                    guard let run = try RunRepository.find(id, on: c) else { return nil }
+                    let last = try RunEventRepository.lastSeq(run: id, on: c)
+                    guard withDecisions else { return (run, try StepRepository.list(run: id, on: c), last, []) }
+                    let decisions = try RunEventRepository.decisions(run: id, on: c).map { event -> String in
+                        let data = event.data
+                        let who = data["by"]?.stringValue.map { "key \($0)" } ?? "an earlier key"
+                        let when = Self.when(event.createdAt)
+                        switch event.event {
+                        case .approvalDecided:
+                            let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
+                            return
+                                "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
+                        case .runCancelled: return "\(when) · cancelled by \(who)"
+                        default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
+                        }
+                    }
+                    return (run, try StepRepository.list(run: id, on: c), last, decisions)
+                })
+        else { throw AppError.notFound("run \(id) not found") }
+        return loaded
+    }
+
+    func run(_ context: AppContext, _ principal: Principal, _ csrf: String) async throws -> Page {
+        let (run, steps, lastSeq, decisions) = try await loadRun(context, principal, decisions: true)
+        let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
+        var nodes: [String: Charts.Node] = [:]
+        for step in steps {
+            let detail = step.status == .succeeded ? "\(Self.money(step.costUsd)) · \(step.latencyMs) ms" : ""
+            nodes[step.stepKey] = Charts.Node(
+                key: step.stepKey, label: step.stepKey, status: step.status.rawValue, detail: detail,
+                agentRunId: step.agentRunId?.description)
+        }
+        var row = Self.runRow(run)
+        row["csrf"] = csrf
+        row["lastSeq"] = lastSeq
+        row["stepEvents"] = [RunEvent.Name.stepStarted, .stepSucceeded, .stepFailed, .stepAwaitingApproval].map(\.rawValue).joined(
+            separator: " ")
+        row["completedEvent"] = RunEvent.Name.runCompleted.rawValue
+        row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
+        row["canCancel"] = !run.status.isTerminal
+        row["awaiting"] = run.status == .awaitingApproval
+        row["failedSteps"] = steps.filter { $0.status == .failed }.map { ["key": $0.stepKey, "id": run.id.description, "csrf": csrf] }
+        row["hasReport"] = run.reportMd != nil
+        row["decisions"] = decisions
+        row["hasDecisions"] = !decisions.isEmpty
+        row["reportHTML"] = run.reportMd.map(HTMLSafety.markdown) ?? ""
+        return Page(title: "Run \(row["shortId"] as? String ?? "")", body: Templates.render("run", row))
+    }
+
+    func reportFragment(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+        let (run, _, _, _) = try await loadRun(context, principal)
+        let html = run.reportMd.map { "<h2>Report</h2>" + HTMLSafety.markdown($0) } ?? ""
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, Principal) async throws -> Void)
+        async throws -> Response
+    {
+        let (principal, _) = try await signedInForm(request)
+        let id = try context.id("id", as: WorkflowRun.self)
+        try await action(dependencies.service, id, principal)
+        return Self.redirect("/runs/\(id)")
+    }
+}
