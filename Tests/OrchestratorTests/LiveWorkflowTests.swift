@@ -95,4 +95,39 @@ import Testing
         let comments = try #require(server.requests.first { $0.path.hasSuffix("/business/comment/list/") })
         #expect(comments.query.contains("video_id=7306594312292453675"))
     }
+
+    @Test func aCampaignLaunchPublishesAndLaunchesWithTheWorkspacesOwnAccounts() async throws {
+        let users = ["glowco", "brewlab"].map {
+            TikTokFake.User(
+                username: $0, openId: AccountFlows.openId(), followers: 40_000, videoIds: [AccountFlows.openId()],
+                grantedScopes: ["user.info.basic", "video.list", "video.publish"])
+        }
+        let fake = TikTokFake(users: users)
+        let server = FakeServer { request, _ in fake.reply(request) }
+        try await server.run { base in
+            let harness = Self.harness(base, fake)
+            let accounts = harness.orchestration.accounts
+            let (other, _) = try await harness.brief("@brewlab", inputs: [:])
+            try await Self.connect(accounts, fake, "brewlab", .tiktok, other)
+            try await Self.connect(accounts, fake, "brewlab", .tiktokAds, other)
+            let (workspace, brief) = try await harness.brief("@glowco", inputs: ["budget_usd": 40])
+            for kind in [AccountKind.tiktok, .tiktokBusiness, .tiktokAds] {
+                try await Self.connect(accounts, fake, "glowco", kind, workspace)
+            }
+            let started = try await harness.service.start(briefId: brief.id, workflowSlug: "campaign_launch", workspace: workspace)
+            let (gated, gateSteps) = try await harness.wait(
+                for: started.run.id, in: workspace, until: [.awaitingApproval, .failed], timeout: .seconds(120))
+            #expect(gated.status == .awaitingApproval, "\(gateSteps.compactMap(\.error))")
+            let approval = try #require(
+                try await harness.database.withWorkspace(workspace) { try ApprovalRepository.list(status: .pending, limit: 5, on: $0) }
+                    .first)
+            _ = try await harness.service.decide(approval.id, approve: true, note: "ship it", by: nil, workspace: workspace)
+            let (run, steps) = try await harness.wait(
+                for: started.run.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(120))
+            #expect(run.status == .succeeded, "\(steps.compactMap(\.error))")
+            await harness.stop()
+        }
+        #expect(!fake.published.isEmpty && fake.published.allSatisfy { $0.user == "glowco" }, "posts went out with the brand's own token")
+        #expect(fake.createdCampaigns.map(\.advertiser) == [users[0].openId], "one campaign, by the brand's own advertiser")
+    }
 }

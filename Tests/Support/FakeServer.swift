@@ -56,6 +56,7 @@ public final class FakeServer: @unchecked Sendable {
             let bytes = try await request.body.collect(upTo: 64 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
+            if let authority = request.head.authority { headers["host"] = authority }
             let recorded = ReceivedRequest(
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
                 body: Data(buffer: bytes))

@@ -43,6 +43,9 @@ public final class TikTokFake: @unchecked Sendable {
     private var refresh: [String: String] = [:]
     private var refreshCalls = 0
     private var revoked: [String] = []
+    private var advertiserTokens: [String: String] = [:]
+    private var posts: [(user: String, publishId: String)] = []
+    private var campaigns: [(advertiser: String, name: String)] = []
 
     public init(users: [User]) {
         for user in users { self.users[user.username] = user }
@@ -63,6 +66,10 @@ public final class TikTokFake: @unchecked Sendable {
     /// The refresh tokens that still work.
     public var liveRefreshTokens: [String] { lock.withLock { Array(refresh.keys) } }
     public var liveAccessTokens: [String] { lock.withLock { Array(access.keys) } }
+    /// Who published what: the username whose token initialised each post.
+    public var published: [(user: String, publishId: String)] { lock.withLock { posts } }
+    /// Campaigns created, by the advertiser whose token created them.
+    public var createdCampaigns: [(advertiser: String, name: String)] { lock.withLock { campaigns } }
 
     func issue(_ username: String) -> (String, String) {
         let token = "act." + UUID().uuidString
@@ -248,6 +255,68 @@ public final class TikTokFake: @unchecked Sendable {
                 ]
             }
             return Self.business(["videos": .array(videos), "cursor": 0, "has_more": false])
+        case "/v2/post/publish/video/init/", "/v2/post/publish/status/fetch/":
+            guard let bearer = request.header("authorization"), bearer.hasPrefix("Bearer "),
+                let username = access[String(bearer.dropFirst(7))]
+            else {
+                return Self.displayError("access_token_invalid", "The access token is invalid or not found in the request.", status: 401)
+            }
+            guard request.method == "POST", let body = request.json else {
+                return Self.displayError("invalid_params", "POST JSON", status: 400)
+            }
+            if request.path.hasSuffix("/status/fetch/") {
+                guard let id = body["publish_id"]?.stringValue, posts.contains(where: { $0.publishId == id }) else {
+                    return Self.displayError("invalid_params", "unknown publish_id", status: 400)
+                }
+                return .json(["data": ["status": "PUBLISH_COMPLETE"], "error": ["code": "ok", "message": "", "log_id": "fake-log"]])
+            }
+            guard body["source_info"]?["source"] == "FILE_UPLOAD", (body["source_info"]?["video_size"]?.intValue ?? 0) > 0,
+                body["post_info"]?["privacy_level"]?.stringValue != nil
+            else { return Self.displayError("invalid_params", "source_info and post_info.privacy_level are required", status: 400) }
+            let id = "v_pub_" + UUID().uuidString.prefix(8).lowercased()
+            posts.append((username, id))
+            let host = request.header("host") ?? "127.0.0.1"
+            return .json([
+                "data": ["publish_id": .string(id), "upload_url": .string("http://\(host)/upload/\(id)")],
+                "error": ["code": "ok", "message": "", "log_id": "fake-log"],
+            ])
+        case let path where path.hasPrefix("/upload/"):
+            guard request.method == "PUT", request.header("content-range")?.hasPrefix("bytes 0-") == true else {
+                return FakeReply(status: 400)
+            }
+            return FakeReply(status: 201)
+        case "/open_api/v1.3/oauth2/access_token/":
+            guard let body = request.json, body["app_id"]?.stringValue == appId, body["secret"]?.stringValue == appSecret,
+                let code = body["auth_code"]?.stringValue, let issued = codes.removeValue(forKey: code), let user = users[issued.user]
+            else { return Self.business([:], code: 40002, message: "app_id, secret or auth_code is invalid") }
+            let token = "adv." + UUID().uuidString
+            advertiserTokens[token] = user.openId
+            return Self.business(["access_token": .string(token), "advertiser_ids": [.string(user.openId)], "scope": [1, 2]])
+        case "/open_api/v1.3/campaign/create/", "/open_api/v1.3/adgroup/create/", "/open_api/v1.3/ad/create/":
+            guard let token = request.header("access-token"), let advertiser = advertiserTokens[token] else {
+                return Self.business([:], code: 40105, message: "Access token is invalid")
+            }
+            guard let body = request.json, body["advertiser_id"]?.stringValue == advertiser else {
+                return Self.business([:], code: 40002, message: "advertiser_id does not match the token")
+            }
+            let required: [String] =
+                request.path.hasSuffix("/campaign/create/")
+                ? ["campaign_name", "objective_type"]
+                : request.path.hasSuffix("/adgroup/create/")
+                    ? [
+                        "campaign_id", "adgroup_name", "budget_mode", "budget", "schedule_type", "schedule_start_time", "optimization_goal",
+                        "billing_event", "pacing",
+                    ]
+                    : ["adgroup_id", "creatives"]
+            if let missing = required.first(where: { body[$0] == nil }) {
+                return Self.business([:], code: 40002, message: "\(missing) is required")
+            }
+            let id = AccountFlows.openId()
+            if request.path.hasSuffix("/campaign/create/") {
+                campaigns.append((advertiser, body["campaign_name"]?.stringValue ?? ""))
+                return Self.business(["campaign_id": .string(id)])
+            }
+            return Self.business(request.path.hasSuffix("/adgroup/create/") ? ["adgroup_id": .string(id)] : ["ad_ids": [.string(id)]])
         default:
             return FakeReply(status: 404)
         }
