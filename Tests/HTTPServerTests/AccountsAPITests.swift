@@ -70,4 +70,24 @@ import Testing
         }
         await harness.stop()
     }
+
+    @Test func theMockConsentPageSendsTheBrowserOnlyToThisServersCallback() async throws {
+        let harness = try APIHarness()
+        try await harness.withClient { client in
+            let query = "kind=tiktok&state=s1&handle=glowco&decision=allow&redirect_uri="
+            let elsewhere = try await client.call(
+                .get, "/accounts/mock-consent/answer?" + query + "https%3A%2F%2Fevil.example%2Faccounts%2Fcallback%2Ftiktok")
+            #expect(elsewhere.status == 400 && elsewhere.headers[.location] == nil, "no open redirect")
+            let own = try await client.call(.get, "/accounts/mock-consent/answer?" + query + "%2Faccounts%2Fcallback%2Ftiktok")
+            #expect(own.status == 303)
+            #expect(own.headers[.location]?.hasPrefix("/accounts/callback/tiktok?code=mock.tiktok.") == true)
+            #expect(own.headers[.location]?.hasSuffix("&state=s1") == true)
+            let denied = try await client.call(
+                .get,
+                "/accounts/mock-consent/answer?" + query.replacingOccurrences(of: "allow", with: "deny") + "%2Faccounts%2Fcallback%2Ftiktok"
+            )
+            #expect(denied.headers[.location]?.contains("error=access_denied") == true)
+        }
+        await harness.stop()
+    }
 }

@@ -130,8 +130,14 @@ extension DashboardController {
         }
         let query = request.uri.queryParameters
         func value(_ name: String) -> String { query[name[...]].map(String.init) ?? "" }
+        // Only this server's callback: a path, or an absolute URL on PUBLIC_BASE_URL or the host the
+        // browser reached (never another site: that would be an open redirect).
+        let own = [dependencies.settings.providers.publicBaseURL, request.head.authority.map { "http://\($0)" }].compactMap { $0 }
+            .map { URLComponents(string: $0) }
         guard let target = URLComponents(string: value("redirect_uri")), target.path.hasPrefix("/accounts/callback/"),
-            target.query == nil, target.fragment == nil
+            target.query == nil, target.fragment == nil, target.user == nil, target.password == nil,
+            target.host == nil && target.scheme == nil
+                || own.contains(where: { $0?.scheme == target.scheme && $0?.host == target.host && $0?.port == target.port })
         else { throw AppError.invalidInput("redirect_uri must be this server's /accounts/callback/ path") }
         guard let kind = AccountKind(rawValue: value("kind")) else { throw AppError.invalidInput("kind is not an account kind") }
         let state = value("state")
