@@ -171,30 +171,28 @@ import Testing
         }
     }
 
-    /// On a database of its own: rotation re-seals every workspace's tokens.
-    static let rotationStore = TestDatabase.isolated("rotation")
-
+    /// Rotation re-seals every workspace's tokens: the test's own are sealed under a key of
+    /// their own and rotated onto the key every other test uses, so no other test is disturbed.
     @Test func rotatingTheKeyReSealsEveryWorkspacesTokensSoTheNewKeyAloneOpensThem() async throws {
         let fake = TikTokFake(users: Self.users)
         let server = FakeServer { request, _ in fake.reply(request) }
-        let database = Self.rotationStore.database
-        let (first, _) = try await TestDatabase.workspace(in: database)
-        let (second, _) = try await TestDatabase.workspace(in: database)
+        let (first, _) = try await TestDatabase.workspace()
+        let (second, _) = try await TestDatabase.workspace()
         try await server.run { base in
-            let old = Self.service(base, fake, database: database)
+            let oldKey = Crypto.randomBytes(32)
+            var old = Self.service(base, fake)
+            old.cipher = try TokenCipher(key: oldKey)
             _ = try await Self.connect(old, fake, "glowco", session: "s", workspace: first)
             _ = try await Self.connect(old, fake, "rival", session: "s", workspace: second)
             let tokens = [
                 try await old.directory(first).credential(.tiktok, handle: "@glowco").accessToken,
                 try await old.directory(second).credential(.tiktok, handle: "@rival").accessToken,
             ]
-            let newKey = Crypto.randomBytes(32)
             var rotating = old
-            rotating.cipher = try TokenCipher(key: newKey, previous: [AccountFlows.cipherKey])
-            #expect(try await rotating.rotateKey() == .init(resealed: 2, unreadable: 0))
-            #expect(try await rotating.rotateKey() == .init(resealed: 0, unreadable: 0), "a second rotation has nothing left to do")
-            var fresh = old
-            fresh.cipher = try TokenCipher(key: newKey)
+            rotating.cipher = try TokenCipher(key: AccountFlows.cipherKey, previous: [oldKey])
+            #expect(try await rotating.rotateKey().resealed == 2, "both workspaces' accounts were re-sealed")
+            #expect(try await rotating.rotateKey().resealed == 0, "a second rotation has nothing left to do")
+            let fresh = Self.service(base, fake)
             #expect(try await fresh.directory(first).credential(.tiktok, handle: "@glowco").accessToken == tokens[0])
             #expect(try await fresh.directory(second).credential(.tiktok, handle: "@rival").accessToken == tokens[1])
             let stale = await #expect(throws: (any Error).self) {

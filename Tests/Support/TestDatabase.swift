@@ -24,8 +24,9 @@ public enum TestDatabase {
     /// holds connections too long fails the way production would.
     public static let acquireTimeout: Duration = .seconds(10)
 
-    /// A pool on the migrated database, as the application role.
-    public static let database = Database(url: cluster.appURL, poolSize: 8, acquireTimeout: acquireTimeout)
+    /// A pool on the migrated database, as the application role, shared by every suite running
+    /// in parallel (sized for them; the acquire timeout stays the product's).
+    public static let database = Database(url: cluster.appURL, poolSize: 12, acquireTimeout: acquireTimeout)
 
     /// A new, empty database of the cluster (for migration tests): returns its owner and app URLs.
     public static func freshDatabase(_ label: String) throws -> (owner: String, app: String) {
