@@ -500,7 +500,9 @@ def suite_fuzz(binary, base, options):
         output = result.stdout + result.stderr
         summary = [line for line in output.splitlines() if "passed" in line or "failed" in line or "error" in line.lower()]
         if result.returncode != 0:
-            say(output[-6000:])
+            # The failures, not the warnings after them.
+            start = output.find("FAILURES")
+            say(output[start:start + 8000] if start >= 0 else output[-8000:])
         expect(result.returncode == 0, "schemathesis found failures")
         say(f"  schemathesis, {options.examples} examples per operation, in {time.time() - started:.0f} s: {summary[-1].strip() if summary else 'passed'}")
 
