@@ -143,7 +143,7 @@ extension DashboardController {
         let state = value("state")
         if value("decision") != "allow" {
             return Self.redirect(
-                LiveAccountAuthorizerURL.append(
+                LiveAccountAuthorizer.append(
                     [("error", "access_denied"), ("error_description", "The user denied"), ("state", state)], to: value("redirect_uri")))
         }
         let handle = value("handle").trimmingCharacters(in: .whitespaces)
@@ -151,7 +151,7 @@ extension DashboardController {
             throw AppError.invalidInput("handle must be 2 to 60 letters, digits, _ or .")
         }
         let code = MockAccountAuthorizer.code(kind: kind, handle: handle.hasPrefix("@") ? handle : "@" + handle)
-        return Self.redirect(LiveAccountAuthorizerURL.append([("code", code), ("state", state)], to: value("redirect_uri")))
+        return Self.redirect(LiveAccountAuthorizer.append([("code", code), ("state", state)], to: value("redirect_uri")))
     }
 
     func connectShop(_ request: Request) async throws -> Response {
@@ -184,15 +184,5 @@ extension DashboardController {
             throw AppError.notFound("no account \(id)")
         }
         return Self.redirect("/accounts")
-    }
-}
-
-/// Query strings appended the way the OAuth flows do.
-enum LiveAccountAuthorizerURL {
-    static func append(_ query: [(String, String)], to url: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let text = query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
-        return url + (url.contains("?") ? "&" : "?") + text
     }
 }

@@ -59,7 +59,8 @@ public struct LiveAccountAuthorizer: AccountAuthorizer {
         Data(fields.map { "\($0.0)=\(queryEscape($0.1))" }.joined(separator: "&").utf8)
     }
 
-    static func append(_ query: [(String, String)], to url: String) -> String {
+    /// `url` with `query` appended, each value percent-encoded.
+    public static func append(_ query: [(String, String)], to url: String) -> String {
         url + (url.contains("?") ? "&" : "?") + query.map { "\($0.0)=\(queryEscape($0.1))" }.joined(separator: "&")
     }
 
