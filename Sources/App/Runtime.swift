@@ -30,7 +30,8 @@ struct Runtime {
             executionMode: settings.executionMode, publicBaseURL: settings.providers.publicBaseURL,
             stallSeconds: settings.engineStallSeconds)
         let orchestration = Orchestration(
-            environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL)
+            environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL,
+            auditTopic: settings.providers.pubsubAuditTopic, publicBaseURL: settings.providers.publicBaseURL ?? "")
         return Runtime(
             settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
     }

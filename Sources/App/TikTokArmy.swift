@@ -7,7 +7,7 @@ struct TikTokArmy: AsyncParsableCommand {
         abstract: "Runs LLM agent armies for TikTok brands.",
         subcommands: [
             Serve.self, RunWorkflow.self, Runs.self, Approvals.self, Approve.self, Worker.self, Migrate.self, DB.self,
-            WorkspaceCommand.self, KeysCommand.self, AccountsCommand.self,
+            WorkspaceCommand.self, KeysCommand.self, AccountsCommand.self, SchedulesCommand.self,
         ])
 }
 

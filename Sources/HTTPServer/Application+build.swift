@@ -45,5 +45,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     KeysController(database: dependencies.database).addRoutes(to: api)
     AccountsController(accounts: dependencies.accounts).addRoutes(to: api)
     MediaController(mediaDir: dependencies.orchestration.engine.environment.mediaDir).addRoutes(to: api)
+    AlertsController(database: dependencies.database).addRoutes(to: api)
+    SchedulesController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     return router
 }

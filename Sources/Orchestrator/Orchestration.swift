@@ -13,9 +13,21 @@ public final class Orchestration: Sendable {
     let listener: NotificationListener
     /// The workspaces' connected accounts; their tokens are refreshed before they expire.
     public let accounts: AccountService
+    /// Daily account and video metrics of every Business account.
+    public let metrics: MetricsService
+    /// Publishes the audit outbox (when Pub/Sub is configured).
+    public let relay: AuditRelay?
+    /// Posts alerts to Slack.
+    public let notifier: AlertNotifier
 
     /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's).
-    public init(environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String) {
+    public init(
+        environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String, auditTopic: String = "audit-event",
+        publicBaseURL: String = ""
+    ) {
+        metrics = MetricsService(environment: environment)
+        relay = environment.providers.messages.map { AuditRelay(database: environment.database, publisher: $0, topic: auditTopic) }
+        notifier = AlertNotifier(database: environment.database, chat: environment.providers.chat, baseURL: publicBaseURL)
         bus = EventBus(database: environment.database, logger: environment.logger)
         engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
         service = WorkflowService(engine: engine)
@@ -50,6 +62,22 @@ public final class Orchestration: Sendable {
                     try? await Task.sleep(for: .seconds(60))
                 }
             }
+            group.addTask {
+                // Recurring runs: due occurrences are claimed every 15 s.
+                while !Task.isCancelled {
+                    _ = try? await self.service.fireDueSchedules()
+                    try? await Task.sleep(for: .seconds(15))
+                }
+            }
+            group.addTask {
+                // Metrics arrive daily (T+24-48 h); a pass every six hours keeps the last week current.
+                while !Task.isCancelled {
+                    _ = await self.metrics.ingestAll()
+                    try? await Task.sleep(for: .seconds(6 * 3600))
+                }
+            }
+            if let relay = self.relay { group.addTask { await relay.run() } }
+            group.addTask { await self.notifier.run() }
             await group.waitForAll()
         }
     }

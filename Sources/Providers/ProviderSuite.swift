@@ -10,6 +10,8 @@ public struct ProviderSuite: Sendable {
     public var research: any TikTokResearchAPI
     public var business: any TikTokBusinessAPI
     public var ads: any TikTokAdsAPI
+    /// Account metrics and comment replies (Business API).
+    public var engagement: any TikTokEngagementAPI
     public var shop: any TikTokShopAPI
     public var shopify: any ShopifyInventoryAPI
     public var publisher: any VideoPublisher
@@ -17,6 +19,8 @@ public struct ProviderSuite: Sendable {
     public var transcoder: Transcoder
     /// Set when `PUBSUB_PROJECT` is.
     public var messages: (any MessagePublisher)?
+    /// Delivers alerts to a workspace's Slack incoming webhook.
+    public var chat: any ChatNotifier
     /// Set when `EXECUTION_MODE=cloud_tasks`.
     public var tasks: (any TaskQueue)?
     public var oidc: OIDCVerifier
@@ -29,8 +33,9 @@ public struct ProviderSuite: Sendable {
 
     public init(
         claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
-        ads: any TikTokAdsAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
-        studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, tasks: (any TaskQueue)? = nil,
+        ads: any TikTokAdsAPI, engagement: any TikTokEngagementAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
+        studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, chat: any ChatNotifier,
+        tasks: (any TaskQueue)? = nil,
         oidc: OIDCVerifier, authorizer: any AccountAuthorizer = MockAccountAuthorizer(consentURL: "/accounts/mock-consent"),
         connect: (@Sendable (any AccountDirectory) -> ConnectedTikTok)? = nil
     ) {
@@ -39,12 +44,14 @@ public struct ProviderSuite: Sendable {
         self.research = research
         self.business = business
         self.ads = ads
+        self.engagement = engagement
         self.shop = shop
         self.shopify = shopify
         self.publisher = publisher
         self.studio = studio
         self.transcoder = transcoder
         self.messages = messages
+        self.chat = chat
         self.tasks = tasks
         self.oidc = oidc
         self.authorizer = authorizer
@@ -60,6 +67,7 @@ public struct ProviderSuite: Sendable {
         suite.research = tiktok
         suite.business = tiktok
         suite.ads = tiktok
+        suite.engagement = tiktok
         suite.publisher = tiktok
         if let connectShops {
             let shops = connectShops(accounts)
@@ -77,8 +85,9 @@ public struct ProviderSuite: Sendable {
         let tiktok = MockTikTok()
         return ProviderSuite(
             claude: MockClaude(latency: claudeLatency, cache: PromptCache(models: models)), models: models, research: tiktok,
-            business: tiktok, ads: tiktok, shop: tiktok, shopify: tiktok,
+            business: tiktok, ads: tiktok, engagement: tiktok, shop: tiktok, shopify: tiktok,
             publisher: MockPublisher(), studio: MockStudio(transcoder: transcoder), transcoder: transcoder,
+            chat: SlackWebhook(transport: transport),
             oidc: OIDCVerifier(certsURL: "https://www.googleapis.com/oauth2/v3/certs", transport: transport))
     }
 

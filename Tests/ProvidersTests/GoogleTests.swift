@@ -172,9 +172,10 @@ import Testing
         try await server.run { base in
             let host = base.replacingOccurrences(of: "http://", with: "")
             let publisher = PubSubPublisher(project: "p", emulatorHost: host, tokens: FixedTokens(), transport: CurlTransport())
-            let id = try await publisher.publish(
-                topic: "audit-event", data: Data(#"{"event":"agent_run.started"}"#.utf8), attributes: ["workspace_id": "w"])
-            #expect(id == "m-1")
+            let ids = try await publisher.publish(
+                topic: "audit-event",
+                messages: [OutgoingMessage(data: Data(#"{"event":"agent_run.started"}"#.utf8), attributes: ["workspace_id": "w"])])
+            #expect(ids == ["m-1"])
         }
         let sent = try #require(server.requests.first)
         #expect(sent.path == "/v1/projects/p/topics/audit-event:publish")

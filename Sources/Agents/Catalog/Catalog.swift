@@ -1,12 +1,12 @@
 import Core
 
-/// The 15 agents and their specs: the single source the dashboard, the brief form and input
+/// The 16 agents and their specs: the single source the dashboard, the brief form and input
 /// validation read.
 public enum Catalog {
     public static let agents: [any Agent.Type] = [
         ProfileAuditor.self, ContentAnalyzer.self, AudienceAnalyst.self, CompetitorBenchmarker.self, TrendScout.self,
         ContentStrategist.self, ScriptWriter.self, ContentProducer.self, CaptionWriter.self, ComplianceReviewer.self,
-        ShopCatalogManager.self, AdsCampaignManager.self, Publisher.self, CommentTriage.self, PerformanceAnalyst.self,
+        ShopCatalogManager.self, AdsCampaignManager.self, CampaignOperator.self, Publisher.self, CommentTriage.self, PerformanceAnalyst.self,
     ]
 
     /// Every spec, in roster order.

@@ -24,6 +24,9 @@ public struct CommentTriage: Agent {
         var commentId: String
         var classification: String
         var reply: String
+        /// The comment answered and its video, for the reviewer and the publisher.
+        var comment: String?
+        var videoId: String?
     }
 
     struct Output: Codable, Sendable {
@@ -36,10 +39,10 @@ public struct CommentTriage: Agent {
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let workspace = context.workspace
-        var comments: [(id: String, text: String)] =
+        var comments: [(id: String, videoId: String?, text: String)] =
             input["comments"]?.arrayValue?.compactMap { item in
                 guard let text = item["text"]?.stringValue else { return nil }
-                return (item["id"]?.stringValue ?? Crypto.sha256Hex(text).prefix(12).description, text)
+                return (item["id"]?.stringValue ?? Crypto.sha256Hex(text).prefix(12).description, item["video_id"]?.stringValue, text)
             } ?? []
         if comments.isEmpty {
             comments = try await context.withDatabase { c in
@@ -57,7 +60,7 @@ public struct CommentTriage: Agent {
                 ) {
                     try await context.providers.research.comments(videoId: video.id, limit: 5)
                 }
-                comments += fetched.map { ($0.id, $0.text) }
+                comments += fetched.map { ($0.id, $0.videoId, $0.text) }
             }
         }
         guard !comments.isEmpty else { return ["summary": "No new comments.", "replies": []] }
@@ -80,20 +83,23 @@ public struct CommentTriage: Agent {
                         ]
                     }),
             ])
-        let known = Set(comments.map(\.id))
-        output.replies = output.replies.filter { known.contains($0.commentId) }.map { reply in
+        let known = Dictionary(comments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        output.replies = output.replies.compactMap { reply in
+            guard let original = known[reply.commentId] else { return nil }
             var reply = reply
+            reply.comment = original.text
+            reply.videoId = original.videoId
             if !Self.classes.contains(reply.classification) { reply.classification = "question" }
             if reply.classification == "spam" { reply.reply = "" }
             return reply
         }
         let triaged = output.replies
-        let texts = Dictionary(comments.map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
+
         _ = try await context.traceStep(.dbWrite, "tiktok_comments.triage", request: ["count": .number(triaged.count)]) {
             try await context.withDatabase { c in
                 for reply in triaged {
                     try CommentRepository.triage(
-                        id: reply.commentId, text: texts[reply.commentId] ?? "", classification: reply.classification,
+                        id: reply.commentId, video: reply.videoId, text: reply.comment ?? "", classification: reply.classification,
                         replyDraft: reply.reply,
                         workspace: workspace, on: c)
                 }

@@ -161,13 +161,20 @@ public struct Approval: Codable, Sendable, Equatable {
     public var payload: JSONValue
     public var decisionNote: String?
     public var decidedByKeyId: APIKeyID?
+    /// The deciding key's name.
+    public var decidedByName: String?
+    /// Per-item decisions (drops and edits, with the text before and after).
+    public var decisions: JSONValue
     public var decidedAt: Date?
     public var createdAt: Date
 
     public init(
         id: ApprovalID, workspaceId: WorkspaceID, runId: WorkflowRunID, stepId: WorkflowStepID, stepKey: String, status: Status,
-        payload: JSONValue, decisionNote: String? = nil, decidedByKeyId: APIKeyID? = nil, decidedAt: Date? = nil, createdAt: Date
+        payload: JSONValue, decisionNote: String? = nil, decidedByKeyId: APIKeyID? = nil, decidedByName: String? = nil,
+        decisions: JSONValue = [], decidedAt: Date? = nil, createdAt: Date
     ) {
+        self.decidedByName = decidedByName
+        self.decisions = decisions
         self.id = id
         self.workspaceId = workspaceId
         self.runId = runId
@@ -179,6 +186,38 @@ public struct Approval: Codable, Sendable, Equatable {
         self.decidedByKeyId = decidedByKeyId
         self.decidedAt = decidedAt
         self.createdAt = createdAt
+    }
+}
+
+/// A reviewer's decision on one item of an approval: `video:<asset_id>` (its caption),
+/// `reply:<comment_id>` (its text) or `budget_change`.
+public struct ItemDecision: Codable, Sendable, Equatable {
+    public enum Action: String, Codable, Sendable { case approve, edit, drop }
+    public var id: String
+    public var action: Action
+    /// The new text for `edit`.
+    public var text: String?
+
+    public init(id: String, action: Action, text: String? = nil) {
+        self.id = id
+        self.action = action
+        self.text = text
+    }
+}
+
+/// A decision at a gate: approve (what is left after the item decisions) or reject.
+public struct ApprovalDecision: Sendable, Equatable {
+    public var approve: Bool
+    public var note: String?
+    /// A changed daily budget (Campaign Launch).
+    public var budgetUsd: Double?
+    public var items: [ItemDecision]
+
+    public init(approve: Bool, note: String? = nil, budgetUsd: Double? = nil, items: [ItemDecision] = []) {
+        self.approve = approve
+        self.note = note
+        self.budgetUsd = budgetUsd
+        self.items = items
     }
 }
 

@@ -115,6 +115,13 @@ extension JSONValue {
         for (key, value) in theirs { mine[key] = value }
         return .object(mine)
     }
+
+    /// An object without `key`.
+    public func removing(_ key: String) -> JSONValue {
+        guard case .object(var mine) = self else { return self }
+        mine[key] = nil
+        return .object(mine)
+    }
 }
 
 extension JSONValue {

@@ -45,14 +45,28 @@ struct ApprovalsController: Sendable {
     func decide(_ request: Request, _ context: AppContext, approve: Bool) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try context.id("id", as: Approval.self)
-        var note: String?
+        var decision = ApprovalDecision(approve: approve)
         if request.headers[.contentLength] != "0", request.headers[.contentType] != nil {
             let body = try await HTTPJSON.object(request)
-            try HTTPJSON.rejectUnknown(body, allowed: ["note"])
-            note = try HTTPJSON.optionalString(body, "note", max: 2000)
+            try HTTPJSON.rejectUnknown(body, allowed: approve ? ["note", "budget_usd", "items"] : ["note"])
+            decision.note = try HTTPJSON.optionalString(body, "note", max: 2000)
+            if let value = body["budget_usd"], !value.isNull {
+                guard let budget = value.doubleValue else { throw AppError.invalidInput("budget_usd must be a number of dollars") }
+                decision.budgetUsd = budget
+            }
+            if let value = body["items"], !value.isNull {
+                guard let list = value.arrayValue else { throw AppError.invalidInput("items must be an array") }
+                decision.items = try list.enumerated().map { index, entry in
+                    guard let id = entry["id"]?.stringValue else { throw AppError.invalidInput("items[\(index)].id is required") }
+                    guard let action = entry["action"]?.stringValue.flatMap(ItemDecision.Action.init(rawValue:)) else {
+                        throw AppError.invalidInput("items[\(index)].action must be approve, edit or drop")
+                    }
+                    return ItemDecision(id: id, action: action, text: entry["text"]?.stringValue)
+                }
+            }
         }
         let decided = try await service.decide(
-            id, approve: approve, note: note, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
+            id, decision, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
         return try HTTPJSON.response(encoding: decided)
     }
 }

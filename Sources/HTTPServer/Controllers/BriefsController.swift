@@ -114,10 +114,20 @@ struct BriefsController: Sendable {
         let parsed = try Self.parse(body)
         let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
         let brief = try Self.bindAccount(parsed, hadHandle: body["handle"]?.stringValue != nil, accounts: accounts, live: live)
-        let created = try await database.withWorkspace(principal.workspaceId) {
-            try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
-        }
+        let created = try await Self.store(brief, workspace: principal.workspaceId, database: database)
         return try HTTPJSON.response(encoding: created, status: .created)
+    }
+
+    /// Stores a brief whose money fits: `inputs.budget_usd` positive and at most the workspace's
+    /// daily ads cap (checked in the transaction that inserts it).
+    static func store(_ brief: NewBrief, workspace: WorkspaceID, database: Database) async throws -> Brief {
+        try await database.withWorkspace(workspace) { c in
+            if let budget = brief.inputs["budget_usd"], !budget.isNull {
+                let cap = try SpendLedgerRepository.headroom(.ads, on: c).capUsd
+                _ = try AdBudget.check(budget.doubleValue, field: "inputs.budget_usd", headroom: SpendHeadroom(capUsd: cap, spentUsd: 0))
+            }
+            return try BriefRepository.create(brief, workspace: workspace, on: c)
+        }
     }
 
     func list(_ request: Request, _ context: AppContext) async throws -> Response {

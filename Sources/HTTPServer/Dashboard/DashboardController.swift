@@ -22,6 +22,7 @@ struct DashboardController: Sendable {
         router.get("/assets/app.css") { _, _ in Self.asset(BundledFiles.css, "text/css") }
         router.get("/assets/run.js") { _, _ in Self.asset(BundledFiles.runJS, "text/javascript") }
         router.get("/assets/approvals.js") { _, _ in Self.asset(BundledFiles.approvalsJS, "text/javascript") }
+        router.get("/assets/nav.js") { _, _ in Self.asset(BundledFiles.navJS, "text/javascript") }
         router.get("/login") { request, _ in loginPage(request, flash: nil) }
         router.post("/login") { request, context in try await login(request, address: context.clientAddress) }
         router.post("/logout") { request, _ in
@@ -60,6 +61,17 @@ struct DashboardController: Sendable {
         }
         router.get("/approvals") { request, _ in try await page(request) { principal, csrf in try await approvals(principal, csrf) } }
         router.post("/approvals/{id}/decide") { request, context in try await decide(request, context) }
+        router.get("/media/{file}") { request, context in
+            guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+            return try await MediaController.serve(
+                try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId,
+                mediaDir: dependencies.orchestration.engine.environment.mediaDir)
+        }
+        router.get("/alerts") { request, _ in try await page(request) { principal, csrf in try await alertsPage(principal, csrf) } }
+        router.post("/alerts/settings") { request, _ in try await saveAlertSettings(request) }
+        router.get("/schedules") { request, _ in try await page(request) { principal, csrf in try await schedulesPage(principal, csrf) } }
+        router.post("/schedules") { request, _ in try await createSchedule(request) }
+        router.post("/schedules/{id}/delete") { request, context in try await deleteSchedule(request, context) }
         router.get("/agents") { request, _ in try await page(request) { _, _ in Self.agents() } }
         router.get("/agents/{name}") { request, context in
             try await page(request) { principal, csrf in try await agent(context, principal, csrf) }
@@ -318,9 +330,7 @@ struct DashboardController: Sendable {
             let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
             let brief = try BriefsController.bindAccount(
                 try BriefsController.parse(body), hadHandle: true, accounts: accounts, live: dependencies.settings.providerMode == .live)
-            _ = try await database.withWorkspace(principal.workspaceId) {
-                try BriefRepository.create(brief, workspace: principal.workspaceId, on: $0)
-            }
+            _ = try await BriefsController.store(brief, workspace: principal.workspaceId, database: database)
             return Self.redirect("/briefs")
         } catch let error as AppError where error.status == 400 || error.status == 409 {
             let field =

@@ -29,4 +29,5 @@ enum BundledFiles {
     static let runJS = text("assets/run.js")
     /// The approvals page's decision forms.
     static let approvalsJS = text("assets/approvals.js")
+    static let navJS = text("assets/nav.js")
 }

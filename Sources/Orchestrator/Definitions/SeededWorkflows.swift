@@ -21,10 +21,14 @@ public enum SeededWorkflows {
                 options: ["title": "Profile Audit"]),
         ])
 
+    /// Everything that will ship is prepared before the gate — videos, captions, products, ad
+    /// copy and the campaign created switched off — so the reviewer decides on what goes out.
+    /// After it the campaign is switched on first (a failure publishes nothing), then the videos
+    /// are posted and the ads attached to them.
     public static let campaignLaunch = WorkflowDef(
         slug: "campaign_launch", name: "Campaign Launch",
         description:
-            "Research, strategy, scripts, production, captions and compliance; a person approves creative and budget; then shop, publish and ads.",
+            "Research, strategy, scripts, production, captions, compliance, products and a campaign prepared switched off; a person reviews all of it; then the campaign goes live, the videos are posted and the ads attached.",
         steps: [
             WorkflowStepDef("trend_scout", agent: "trend_scout"),
             WorkflowStepDef("audience_analyst", agent: "audience_analyst"),
@@ -43,33 +47,45 @@ public enum SeededWorkflows {
                 "compliance_reviewer", agent: "compliance_reviewer", dependsOn: ["caption_writer"],
                 inputMap: ["scripts": "steps.script_writer", "captions": "steps.caption_writer"]),
             WorkflowStepDef(
-                "approval", agent: WorkflowStepDef.approvalNode, dependsOn: ["compliance_reviewer"],
+                "shop_catalog_manager", agent: "shop_catalog_manager", dependsOn: ["caption_writer"],
+                inputMap: ["captions": "steps.caption_writer"]),
+            WorkflowStepDef(
+                "ads_campaign_manager", agent: "ads_campaign_manager", dependsOn: ["compliance_reviewer", "shop_catalog_manager"],
+                inputMap: [
+                    "budget_usd": "brief.inputs.budget_usd", "captions": "steps.caption_writer", "products": "steps.shop_catalog_manager",
+                ]),
+            WorkflowStepDef(
+                "approval", agent: WorkflowStepDef.approvalNode, dependsOn: ["ads_campaign_manager"],
                 inputMap: [
                     "scripts": "steps.script_writer", "assets": "steps.content_producer", "captions": "steps.caption_writer",
-                    "compliance": "steps.compliance_reviewer", "budget_usd": "brief.inputs.budget_usd",
+                    "compliance": "steps.compliance_reviewer", "products": "steps.shop_catalog_manager",
+                    "campaign": "steps.ads_campaign_manager", "budget_usd": "steps.ads_campaign_manager.budget_usd",
                 ],
                 options: ["title": "Approve creative and budget", "default_budget_usd": 50], retry: .once, timeoutSeconds: nil),
             WorkflowStepDef(
-                "shop_catalog_manager", agent: "shop_catalog_manager", dependsOn: ["approval"],
-                inputMap: ["approved": "steps.approval.approved", "captions": "steps.caption_writer"]),
-            WorkflowStepDef(
-                "publisher", agent: "publisher", dependsOn: ["shop_catalog_manager"],
-                inputMap: ["approved": "steps.approval.approved", "assets": "steps.content_producer", "captions": "steps.caption_writer"]),
-            WorkflowStepDef(
-                "ads_campaign_manager", agent: "ads_campaign_manager", dependsOn: ["shop_catalog_manager"],
+                "ads_launch", agent: "campaign_operator", dependsOn: ["approval"],
                 inputMap: [
                     "approved": "steps.approval.approved", "budget_usd": "steps.approval.budget_usd",
-                    "captions": "steps.caption_writer", "products": "steps.shop_catalog_manager",
-                ]),
+                    "campaign": "steps.ads_campaign_manager",
+                ],
+                options: ["action": "launch"]),
             WorkflowStepDef(
-                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher", "ads_campaign_manager"],
-                options: ["title": "Campaign Launch"]),
+                "publisher", agent: "publisher", dependsOn: ["ads_launch"],
+                inputMap: ["approved": "steps.approval.approved", "assets": "steps.approval.assets", "captions": "steps.approval.captions"]),
+            WorkflowStepDef(
+                "ads_attach", agent: "campaign_operator", dependsOn: ["publisher"],
+                inputMap: [
+                    "approved": "steps.approval.approved", "published": "steps.publisher", "campaign": "steps.ads_campaign_manager",
+                ],
+                options: ["action": "attach"]),
+            WorkflowStepDef(
+                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["ads_attach"], options: ["title": "Campaign Launch"]),
         ])
 
     public static let postLaunchLoop = WorkflowDef(
         slug: "post_launch_loop", name: "Post-Launch Loop",
         description:
-            "Measure performance and triage comments; adjust the strategy; a person approves replies and budget changes; publish; report.",
+            "Measure performance against the stored baseline and triage comments; adjust the strategy; a person approves replies and the budget change; replies are posted and the budget applied; report.",
         steps: [
             WorkflowStepDef("performance_analyst", agent: "performance_analyst"),
             WorkflowStepDef("comment_triage", agent: "comment_triage"),
@@ -85,8 +101,13 @@ public enum SeededWorkflows {
                 options: ["title": "Approve replies and budget changes"], retry: .once, timeoutSeconds: nil),
             WorkflowStepDef(
                 "publisher", agent: "publisher", dependsOn: ["approval"],
-                inputMap: ["approved": "steps.approval.approved", "replies": "steps.comment_triage"]),
+                inputMap: ["approved": "steps.approval.approved", "replies": "steps.approval.replies"]),
             WorkflowStepDef(
-                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher"], options: ["title": "Post-Launch Loop"]),
+                "budget_change", agent: "campaign_operator", dependsOn: ["approval"],
+                inputMap: ["approved": "steps.approval.approved", "budget_change": "steps.approval.budget_change"],
+                options: ["action": "budget"]),
+            WorkflowStepDef(
+                "synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["publisher", "budget_change"],
+                options: ["title": "Post-Launch Loop"]),
         ])
 }

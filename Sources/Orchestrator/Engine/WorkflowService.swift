@@ -58,42 +58,126 @@ public struct WorkflowService: Sendable {
     /// row, insert the run and its steps, mark the brief dispatched, announce `workflow_run.started`.
     public func start(briefId: BriefID, workflowSlug: String, workspace: WorkspaceID) async throws -> StartedRun {
         let definition = try await definition(workflowSlug, workspace: workspace)
-        let definitionJSON = try JSONValue.from(definition)
         let run: WorkflowRun? = try await engine.commit(workspace) { c in
-            guard let brief = try BriefRepository.find(briefId, on: c) else { throw AppError.notFound("brief \(briefId) not found") }
-            let workflow =
-                try WorkflowRepository.find(slug: definition.slug, on: c)
-                ?? WorkflowRepository.upsert(
-                    slug: definition.slug, name: definition.name, description: definition.description, definition: ["seeded": true],
-                    workspace: workspace, on: c)
-            let snapshot: JSONValue = [
-                "handle": .string(brief.handle), "target_type": .string(brief.targetType.rawValue),
-                "notes": brief.notes.map { .string($0) } ?? .null,
-                "brand_id": brief.brandId.map { .string($0) } ?? .null, "inputs": brief.inputs,
-            ]
-            let run = try RunRepository.create(
-                workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id,
-                input: ["brief": snapshot, "definition": definitionJSON], on: c)
-            let order = try definition.topologicalOrder()
-            _ = try StepRepository.createAll(
-                order.map {
-                    NewStep(
-                        stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
-                        maxAttempts: $0.retry.maxAttempts)
-                },
-                run: run.id, workspace: workspace, on: c)
-            try BriefRepository.setStatus(brief.id, .dispatched, on: c)
-            let event = try RunTransitions.event(
-                c, run.id, .runStarted,
-                [
-                    "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
-                    "steps": .array(order.map { .string($0.key) }),
-                ], workspace)
+            let (run, event) = try Self.createRun(brief: briefId, definition: definition, schedule: nil, workspace: workspace, on: c)
             return (run, [event])
         }
         guard let run else { throw AppError.internal("run was not created") }
         engine.wake()
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
+    }
+
+    /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
+    static func createRun(
+        brief briefId: BriefID, definition: WorkflowDef, schedule: (id: UUID, occurrence: Date)?, workspace: WorkspaceID,
+        on c: Connection
+    ) throws -> (WorkflowRun, RunEvent) {
+        guard let brief = try BriefRepository.find(briefId, on: c) else { throw AppError.notFound("brief \(briefId) not found") }
+        let workflow =
+            try WorkflowRepository.find(slug: definition.slug, on: c)
+            ?? WorkflowRepository.upsert(
+                slug: definition.slug, name: definition.name, description: definition.description, definition: ["seeded": true],
+                workspace: workspace, on: c)
+        let snapshot: JSONValue = [
+            "handle": .string(brief.handle), "target_type": .string(brief.targetType.rawValue),
+            "notes": brief.notes.map { .string($0) } ?? .null,
+            "brand_id": brief.brandId.map { .string($0) } ?? .null, "inputs": brief.inputs,
+        ]
+        var input: JSONValue = ["brief": snapshot, "definition": try JSONValue.from(definition)]
+        if let schedule {
+            input = input.merging([
+                "scheduled": ["schedule_id": .string(schedule.id.uuidString), "for": .string(ISO8601DateFormatter().string(from: schedule.occurrence))]
+            ])
+        }
+        let run = try RunRepository.create(
+            workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input,
+            schedule: schedule?.id, scheduledFor: schedule?.occurrence, on: c)
+        let order = try definition.topologicalOrder()
+        _ = try StepRepository.createAll(
+            order.map {
+                NewStep(
+                    stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
+                    maxAttempts: $0.retry.maxAttempts)
+            },
+            run: run.id, workspace: workspace, on: c)
+        try BriefRepository.setStatus(brief.id, .dispatched, on: c)
+        var data: JSONValue = [
+            "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
+            "steps": .array(order.map { .string($0.key) }),
+        ]
+        if let schedule { data = data.merging(["schedule_id": .string(schedule.id.uuidString)]) }
+        return (run, try RunTransitions.event(c, run.id, .runStarted, data, workspace))
+    }
+
+    /// The definition of `slug` on the caller's connection: a stored one (with steps) overrides the seeded one.
+    static func definition(_ slug: String, on c: Connection) throws -> WorkflowDef {
+        if let stored = try WorkflowRepository.find(slug: slug, on: c), stored.definition["steps"] != nil {
+            let definition = try stored.definition.decode(WorkflowDef.self)
+            try definition.validate()
+            return definition
+        }
+        guard let seeded = SeededWorkflows.find(slug) else { throw AppError.notFound("no workflow \(slug)") }
+        return seeded
+    }
+
+    /// Adds a recurring run of `brief` through `workflowSlug`: `cron` (five fields, in `timeZone`)
+    /// or `intervalSeconds` (at least 60). The first occurrence is the next one after now.
+    public func schedule(
+        brief: BriefID, workflowSlug: String, cron: String?, intervalSeconds: Int?, timeZone: String, workspace: WorkspaceID
+    ) async throws -> Schedule {
+        guard (cron == nil) != (intervalSeconds == nil) else { throw AppError.invalidInput("give either cron or interval_seconds") }
+        if let intervalSeconds, intervalSeconds < 60 { throw AppError.invalidInput("interval_seconds must be at least 60") }
+        let recurrence: Recurrence =
+            try cron.map { .cron(try CronExpression($0), try Recurrence.zone(timeZone)) } ?? .interval(intervalSeconds!)
+        _ = try await definition(workflowSlug, workspace: workspace)
+        let first = recurrence.next(after: engine.environment.clock.now())
+        return try await database.withWorkspace(workspace) { c in
+            guard try BriefRepository.find(brief, on: c) != nil else { throw AppError.notFound("brief \(brief) not found") }
+            return try ScheduleRepository.create(
+                brief: brief, workflowSlug: workflowSlug, cron: cron.map { try CronExpression($0).description }, intervalSeconds: intervalSeconds,
+                timeZone: timeZone, nextRunAt: first, workspace: workspace, on: c)
+        }
+    }
+
+    /// Starts a run for every due occurrence of `workspace`'s schedules, each in the transaction
+    /// that advances its schedule; rows another process holds are skipped (`SKIP LOCKED`), so an
+    /// occurrence starts one run however many schedulers run. Catch-up rule: after downtime the
+    /// missed occurrences start one run (for the earliest), and the next is the first after now.
+    @discardableResult
+    public func fireDueSchedules(workspace: WorkspaceID) async throws -> [WorkflowRun] {
+        let now = engine.environment.clock.now()
+        let started: [WorkflowRun]? = try await engine.commit(workspace) { c in
+            var runs: [WorkflowRun] = []
+            var events: [RunEvent] = []
+            for schedule in try ScheduleRepository.claimDue(now: now, limit: 20, on: c) {
+                let next = try schedule.recurrence().next(after: max(now, schedule.nextRunAt))
+                do {
+                    let definition = try Self.definition(schedule.workflowSlug, on: c)
+                    let (run, event) = try Self.createRun(
+                        brief: schedule.briefId, definition: definition, schedule: (schedule.id, schedule.nextRunAt), workspace: workspace,
+                        on: c)
+                    try ScheduleRepository.advance(schedule.id, next: next, run: run.id, on: c)
+                    runs.append(run)
+                    events.append(event)
+                } catch let error as AppError where error.status == 404 {
+                    try ScheduleRepository.advance(schedule.id, next: next, run: nil, on: c)
+                }
+            }
+            return (runs, events)
+        }
+        if !(started ?? []).isEmpty { engine.wake() }
+        return started ?? []
+    }
+
+    /// Fires the due schedules of every workspace.
+    @discardableResult
+    public func fireDueSchedules() async throws -> Int {
+        let workspaces = try await database.withConnection { [now = engine.environment.clock.now()] c in
+            try ScheduleRepository.workspacesDue(now: now, on: c)
+        }
+        var count = 0
+        for workspace in workspaces { count += try await fireDueSchedules(workspace: workspace).count }
+        return count
     }
 
     /// Stops a run: open steps end, in-flight agent tasks (on any process) are cancelled, and the
@@ -134,14 +218,31 @@ public struct WorkflowService: Sendable {
         return reopened!
     }
 
-    /// Records an approval decision: approve resumes the run; reject ends it `rejected` with the
-    /// note as reason. A second decision is a conflict.
+    /// Records an approval decision: approve resumes the run with what is left after the item
+    /// decisions (drops and edits, recorded on the gate); reject ends it `rejected` with the note
+    /// as reason. Money is checked against what is left of today's ads cap before anything is
+    /// recorded. A second decision is a conflict.
     /// `byName` (the key's name) is recorded in the run's events and the approval step's output.
     public func decide(
         _ approval: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID
     ) async throws -> Approval {
+        try await decide(approval, ApprovalDecision(approve: approve, note: note), by: key, byName: byName, workspace: workspace)
+    }
+
+    public func decide(
+        _ approval: ApprovalID, _ decision: ApprovalDecision, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID
+    ) async throws -> Approval {
+        let note = decision.note
         let decided: Approval? = try await engine.commit(workspace) { c in
-            let decided = try ApprovalRepository.decide(approval, approve: approve, note: note, by: key, on: c)
+            guard let pending = try ApprovalRepository.find(approval, on: c) else { throw AppError.notFound("approval \(approval) not found") }
+            var output = pending.payload
+            var recorded: JSONValue = []
+            if decision.approve, pending.status == .pending {
+                (output, recorded) = try ApprovalReview.apply(decision.items, to: pending.payload)
+                output = try ApprovalReview.checkMoney(output, budgetOverride: decision.budgetUsd, on: c)
+            }
+            let decided = try ApprovalRepository.decide(
+                approval, approve: decision.approve, note: note, by: key, byName: byName, decisions: recorded, on: c)
             guard let step = try StepRepository.find(decided.stepId, on: c) else { throw AppError.notFound("approval step is gone") }
             var events = [
                 try RunTransitions.event(
@@ -150,15 +251,16 @@ public struct WorkflowService: Sendable {
                         "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey),
                         "status": .string(decided.status.rawValue),
                         "note": note.map { .string($0) } ?? .null, "by": byName.map { .string($0) } ?? .null,
+                        "decisions": recorded,
                     ], workspace)
             ]
-            if approve {
-                let output: JSONValue = decided.payload.merging([
+            if decision.approve {
+                let approved: JSONValue = output.merging([
                     "approved": true, "note": note.map { .string($0) } ?? .null, "decided_by": key.map { .string($0.description) } ?? .null,
-                    "decided_by_name": byName.map { .string($0) } ?? .null,
+                    "decided_by_name": byName.map { .string($0) } ?? .null, "decisions": recorded,
                 ])
                 try RunRepository.setStatus(decided.runId, .running, on: c)
-                events += try RunTransitions.complete(step, output: output, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
+                events += try RunTransitions.complete(step, output: approved, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
             } else {
                 events +=
                     try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []

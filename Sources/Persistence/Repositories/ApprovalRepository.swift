@@ -4,7 +4,7 @@ import Foundation
 /// Approval gates of the session's workspace.
 public enum ApprovalRepository {
     static let columns =
-        "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_at, created_at"
+        "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_by_name, decisions, decided_at, created_at"
 
     /// Opens the gate for a step; a second call for the same step returns the existing gate.
     public static func open(
@@ -17,6 +17,16 @@ public enum ApprovalRepository {
                 ON CONFLICT (step_id) DO UPDATE SET step_key = EXCLUDED.step_key RETURNING \(columns)
                 """, workspace, run, step, stepKey, payload
             ).first!)
+    }
+
+    /// The run's gates, oldest first.
+    public static func forRun(_ run: WorkflowRunID, on connection: Connection) throws -> [Approval] {
+        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE run_id = $1 ORDER BY created_at", run).rows.map(decode)
+    }
+
+    /// Pending gates (the navigation badge).
+    public static func pendingCount(on connection: Connection) throws -> Int {
+        try connection.query("SELECT count(*) AS n FROM tiktok_approvals WHERE status = 'pending'").first!.int("n")
     }
 
     public static func find(_ id: ApprovalID, on connection: Connection) throws -> Approval? {
@@ -34,13 +44,15 @@ public enum ApprovalRepository {
 
     /// Records a decision. Throws `AppError` 404 when absent and 409 when already decided.
     public static func decide(
-        _ id: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, on connection: Connection
+        _ id: ApprovalID, approve: Bool, note: String?, by key: APIKeyID?, byName: String? = nil, decisions: JSONValue = [],
+        on connection: Connection
     ) throws -> Approval {
         let decided = try connection.query(
             """
-            UPDATE tiktok_approvals SET status = $2, decision_note = $3, decided_by_key_id = $4, decided_at = now()
+            UPDATE tiktok_approvals SET status = $2, decision_note = $3, decided_by_key_id = $4, decided_by_name = $5, decisions = $6,
+                decided_at = now()
             WHERE id = $1 AND status = 'pending' RETURNING \(columns)
-            """, id, approve ? Approval.Status.approved : .rejected, note, key
+            """, id, approve ? Approval.Status.approved : .rejected, note, key, byName, decisions
         ).first
         if let decided { return try decode(decided) }
         guard let existing = try find(id, on: connection) else { throw AppError.notFound("approval \(id) not found") }
@@ -52,6 +64,7 @@ public enum ApprovalRepository {
             id: try row.id("id"), workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), stepId: try row.id("step_id"),
             stepKey: try row.string("step_key"), status: try row.enumeration("status"), payload: try row.json("payload"),
             decisionNote: row.optionalString("decision_note"), decidedByKeyId: try row.optionalID("decided_by_key_id"),
+            decidedByName: row["decided_by_name"], decisions: try row.json("decisions"),
             decidedAt: try row.optionalDate("decided_at"), createdAt: try row.date("created_at"))
     }
 }

@@ -4,32 +4,64 @@ import Foundation
 /// Comments: stored from webhooks, triaged and answered by the community agents.
 public enum CommentRepository {
     /// Up to 50 new public comments, oldest first.
-    public static func newComments(on connection: Connection) throws -> [(id: String, text: String)] {
+    public static func newComments(on connection: Connection) throws -> [(id: String, videoId: String?, text: String)] {
         try connection.query(
-            "SELECT external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50"
+            "SELECT external_id, video_external_id, text FROM tiktok_comments WHERE status = 'new' AND visibility = 'public' ORDER BY created_at LIMIT 50"
         ).rows.map {
-            (try $0.string("external_id"), try $0.string("text"))
+            (try $0.string("external_id"), $0["video_external_id"], try $0.string("text"))
         }
     }
 
     /// Stores a comment's triage (inserting the comment when it came from the provider).
     public static func triage(
-        id: String, text: String, classification: String, replyDraft: String, workspace: WorkspaceID, on connection: Connection
+        id: String, video: String?, text: String, classification: String, replyDraft: String, workspace: WorkspaceID,
+        on connection: Connection
     ) throws {
         try connection.query(
             """
-            INSERT INTO tiktok_comments (workspace_id, external_id, text, classification, reply_draft, status)
-            VALUES ($1, $2, $3, $4, $5, 'triaged')
-            ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $4, reply_draft = $5, status = 'triaged'
-            """, workspace, id, text, classification, replyDraft)
+            INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, classification, reply_draft, status)
+            VALUES ($1, $2, $3, $4, $5, $6, 'triaged')
+            ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $5, reply_draft = $6,
+                video_external_id = COALESCE(tiktok_comments.video_external_id, EXCLUDED.video_external_id),
+                status = CASE WHEN tiktok_comments.status IN ('replied', 'reply_sending') THEN tiktok_comments.status ELSE 'triaged' END
+            """, workspace, id, video, text, classification, replyDraft)
     }
 
-    /// Queues an approved reply to a public comment; false when it was queued before or is hidden.
-    public static func queueReply(id: String, text: String, on connection: Connection) throws -> Bool {
+    /// Where an approved reply stands before this attempt posts it.
+    public enum ReplyIntent: Sendable, Equatable {
+        /// Posted before, with this reply id.
+        case replied(String)
+        /// Recorded now: post it. `previousAttempts` > 0 means an earlier attempt may have
+        /// posted it without recording the answer, so reconcile before posting.
+        case send(videoId: String?, previousAttempts: Int)
+        /// Hidden, deleted or unknown: nothing to answer.
+        case skip
+    }
+
+    /// Records the intent to post `text` under comment `id` (counting the attempt) in its own
+    /// statement, before the provider call, so a crash or an error mid-call leaves a trace.
+    public static func beginReply(id: String, text: String, on connection: Connection) throws -> ReplyIntent {
+        if let done = try connection.query(
+            "SELECT reply_external_id FROM tiktok_comments WHERE external_id = $1 AND status = 'replied'", id
+        ).first {
+            return .replied(done["reply_external_id"] ?? "")
+        }
+        guard
+            let row = try connection.query(
+                """
+                UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_sending', reply_attempts = reply_attempts + 1
+                WHERE external_id = $1 AND visibility = 'public' AND status <> 'replied'
+                RETURNING video_external_id, reply_attempts
+                """, id, text
+            ).first
+        else { return .skip }
+        return .send(videoId: row["video_external_id"], previousAttempts: try row.int("reply_attempts") - 1)
+    }
+
+    /// Records a reply the provider holds (posted now or found when reconciling).
+    public static func replied(id: String, replyId: String, on connection: Connection) throws {
         try connection.query(
-            "UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_queued' WHERE external_id = $1 AND status <> 'reply_queued' AND visibility = 'public'",
-            id, text
-        ).affectedRows == 1
+            "UPDATE tiktok_comments SET status = 'replied', reply_external_id = $2, replied_at = now() WHERE external_id = $1", id, replyId)
     }
 
     /// A new comment; false when it is already known (or a placeholder of a later change holds its id).

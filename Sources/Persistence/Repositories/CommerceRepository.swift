@@ -15,27 +15,69 @@ public enum CommerceRepository {
             """, workspace, id, title, priceUsd, inventory)
     }
 
-    /// Records the campaign under `key` (once); the external id when an earlier attempt already launched it.
+    /// Records the campaign under `key` (once) and returns its row: a retried step finds what an
+    /// earlier attempt prepared.
     public static func openCampaign(
         key: String, run: WorkflowRunID?, name: String, objective: String, budgetUsd: Double, workspace: WorkspaceID,
         on connection: Connection
-    ) throws -> String? {
+    ) throws -> CampaignRecord {
+        try CampaignRecord(
+            connection.query(
+                """
+                INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
+                RETURNING \(CampaignRecord.columns)
+                """, workspace, run, name, objective, budgetUsd, key
+            ).first!)
+    }
+
+    /// The campaign recorded under `key`.
+    public static func campaign(key: String, on connection: Connection) throws -> CampaignRecord? {
+        try connection.query("SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE idempotency_key = $1", key).first.map(
+            CampaignRecord.init)
+    }
+
+    /// The most recent campaign that went live (the one a budget change applies to).
+    public static func latestLiveCampaign(on connection: Connection) throws -> CampaignRecord? {
+        try connection.query(
+            "SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE status IN ('live', 'launched') AND external_id IS NOT NULL ORDER BY created_at DESC LIMIT 1"
+        ).first.map(CampaignRecord.init)
+    }
+
+    /// Moves the campaign under `key` to `status`, recording ids the provider returned.
+    public static func setCampaign(
+        key: String, status: CampaignRecord.Status, externalId: String? = nil, adGroupId: String? = nil, adIds: [String]? = nil,
+        on connection: Connection
+    ) throws {
         try connection.query(
             """
-            INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
-            RETURNING external_id, status
-            """, workspace, run, name, objective, budgetUsd, key
-        ).first.flatMap { $0["status"] == "launched" ? $0["external_id"] : nil }
+            UPDATE tiktok_ad_campaigns SET status = $2, external_id = COALESCE($3, external_id),
+                adgroup_external_id = COALESCE($4, adgroup_external_id), ad_external_ids = COALESCE($5, ad_external_ids), updated_at = now()
+            WHERE idempotency_key = $1
+            """, key, status.rawValue, externalId, adGroupId, adIds.map { JSONValue.array($0.map { .string($0) }) })
     }
 
-    public static func campaignFailed(key: String, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_ad_campaigns SET status = 'failed' WHERE idempotency_key = $1", key)
-    }
-
-    public static func campaignLaunched(key: String, externalId: String, on connection: Connection) throws {
+    /// Records a budget change under `key` (once); its status says whether it was applied.
+    public static func openBudgetChange(
+        key: String, run: WorkflowRunID?, campaign: UUID, fromUsd: Double, toUsd: Double, workspace: WorkspaceID,
+        on connection: Connection
+    ) throws -> String {
         try connection.query(
-            "UPDATE tiktok_ad_campaigns SET external_id = $2, status = 'launched' WHERE idempotency_key = $1", key, externalId)
+            """
+            INSERT INTO tiktok_budget_changes (workspace_id, run_id, campaign_id, from_usd, to_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET to_usd = tiktok_budget_changes.to_usd RETURNING status
+            """, workspace, run, campaign, fromUsd, toUsd, key
+        ).first!.string("status")
+    }
+
+    /// Marks the change applied and the campaign's daily budget changed, in one transaction.
+    public static func budgetChangeApplied(key: String, on connection: Connection) throws {
+        try connection.query(
+            """
+            WITH change AS (
+                UPDATE tiktok_budget_changes SET status = 'applied', applied_at = now() WHERE idempotency_key = $1 RETURNING campaign_id, to_usd)
+            UPDATE tiktok_ad_campaigns c SET budget_usd = change.to_usd, updated_at = now() FROM change WHERE c.id = change.campaign_id
+            """, key)
     }
 
     /// How a publisher stands with the post under `key`, recorded first if new.
@@ -81,5 +123,33 @@ public enum CommerceRepository {
 
     public static func postFailed(key: String, on connection: Connection) throws {
         try connection.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = $1", key)
+    }
+}
+
+/// A paid campaign as recorded: prepared switched off before the approval gate, live after it.
+public struct CampaignRecord: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case pending, prepared, live, launched, disabled, failed
+    }
+    public var id: UUID
+    public var name: String
+    public var objective: String
+    public var budgetUsd: Double
+    public var status: Status
+    public var externalId: String?
+    public var adGroupId: String?
+    public var adIds: [String]
+
+    static let columns = "id, name, objective, budget_usd, status, external_id, adgroup_external_id, ad_external_ids"
+
+    init(_ row: Row) throws {
+        id = try row.uuid("id")
+        name = try row.string("name")
+        objective = try row.string("objective")
+        budgetUsd = try row.double("budget_usd")
+        status = Status(rawValue: try row.string("status")) ?? .pending
+        externalId = row["external_id"]
+        adGroupId = row["adgroup_external_id"]
+        adIds = (try row.json("ad_external_ids")).arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

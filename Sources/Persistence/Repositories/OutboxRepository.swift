@@ -10,11 +10,58 @@ public enum OutboxRepository {
 
     public static func list(on connection: Connection) throws -> [OutboxEvent] {
         try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY created_at, id")
-            .rows.map { row in
-                OutboxEvent(
-                    id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"),
-                    payload: try row.json("payload"),
-                    createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
-            }
+            .rows.map(decode)
+    }
+
+    /// Leases the oldest unpublished events of the connection's workspace to `owner` for 30 s,
+    /// in the order they were written — or nothing while another relay's lease in the workspace
+    /// is live. Claims of a workspace are serialised by a transaction-scoped advisory lock, so
+    /// one relay publishes a workspace at a time and a run's events never overtake each other.
+    public static func claimBatch(owner: String, limit: Int, on connection: Connection) throws -> [OutboxEvent] {
+        guard
+            try connection.query("SELECT pg_try_advisory_xact_lock(hashtext('tiktok_outbox:' || current_setting('app.workspace_id', true))) AS held")
+                .first?["held"] == "t"
+        else { return [] }
+        let busy = try connection.query(
+            "SELECT 1 FROM tiktok_outbox WHERE published_at IS NULL AND lease_until > now() AND lease_owner <> $1 LIMIT 1", owner
+        ).first
+        guard busy == nil else { return [] }
+        return try connection.query(
+            """
+            UPDATE tiktok_outbox SET lease_owner = $1, lease_until = now() + interval '30 seconds'
+            WHERE id IN (SELECT id FROM tiktok_outbox WHERE published_at IS NULL ORDER BY created_at, id LIMIT $2)
+            RETURNING id, workspace_id, topic, payload, created_at, published_at
+            """, owner, limit
+        ).rows.map(decode).sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+    }
+
+    public static func markPublished(_ ids: [UUID], owner: String, on connection: Connection) throws {
+        try connection.query(
+            """
+            UPDATE tiktok_outbox SET published_at = now(), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = NULL
+            WHERE id = ANY($1::uuid[]) AND lease_owner = $2
+            """, "{" + ids.map(\.uuidString).joined(separator: ",") + "}", owner)
+    }
+
+    /// Releases the lease after a failed publish, counting the attempt.
+    public static func markFailed(_ ids: [UUID], owner: String, error: String, on connection: Connection) throws {
+        try connection.query(
+            """
+            UPDATE tiktok_outbox SET attempts = attempts + 1, last_error = $3, lease_owner = NULL, lease_until = NULL
+            WHERE id = ANY($1::uuid[]) AND lease_owner = $2
+            """, "{" + ids.map(\.uuidString).joined(separator: ",") + "}", owner, String(error.prefix(500)))
+    }
+
+    /// Unpublished events per workspace (ids and counts only).
+    public static func backlog(on connection: Connection) throws -> [(workspace: WorkspaceID, count: Int)] {
+        try connection.query("SELECT workspace_id, backlog FROM tiktok_workspaces_with_unpublished_audit()").rows.map {
+            (try $0.id("workspace_id"), try $0.int("backlog"))
+        }
+    }
+
+    static func decode(_ row: Row) throws -> OutboxEvent {
+        OutboxEvent(
+            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"), payload: try row.json("payload"),
+            createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
     }
 }

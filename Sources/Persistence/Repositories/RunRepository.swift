@@ -22,13 +22,13 @@ public enum RunRepository {
 
     public static func create(
         workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
-        status: RunStatus = .running, on connection: Connection
+        status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, on connection: Connection
     ) throws -> WorkflowRun {
         let row = try connection.query(
             """
-            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at)
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END) RETURNING \(columns)
-            """, workspace, workflowId, workflowSlug, briefId, input, status
+            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id, scheduled_for)
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8) RETURNING \(columns)
+            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor
         ).first!
         return try decode(row)
     }

@@ -68,4 +68,22 @@ public enum SpendLedgerRepository {
             "SELECT COALESCE(sum(spent_usd), 0) AS spent FROM tiktok_spend_days WHERE category = $1 AND day = current_date", category
         ).first!.double("spent")
     }
+
+    /// Today's cap in `category` for the connection's workspace and what is left of it.
+    public static func headroom(_ category: SpendLedgerEntry.Category, on connection: Connection) throws -> SpendHeadroom {
+        let cap = try connection.query("SELECT tiktok_spend_cap($1) AS cap", category).first!.double("cap")
+        return SpendHeadroom(capUsd: cap, spentUsd: try spentToday(category, on: connection))
+    }
+}
+
+/// A daily cap and what was spent against it today.
+public struct SpendHeadroom: Sendable, Equatable, Codable {
+    public var capUsd: Double
+    public var spentUsd: Double
+    public var leftUsd: Double { max(0, capUsd - spentUsd) }
+
+    public init(capUsd: Double, spentUsd: Double) {
+        self.capUsd = capUsd
+        self.spentUsd = spentUsd
+    }
 }

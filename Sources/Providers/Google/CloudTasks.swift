@@ -60,9 +60,20 @@ public struct CloudTasksClient: TaskQueue {
     }
 }
 
+/// One message for a topic.
+public struct OutgoingMessage: Sendable, Equatable {
+    public var data: Data
+    public var attributes: [String: String]
+    public init(data: Data, attributes: [String: String]) {
+        self.data = data
+        self.attributes = attributes
+    }
+}
+
 /// Publishes messages to Pub/Sub topics.
 public protocol MessagePublisher: Sendable {
-    func publish(topic: String, data: Data, attributes: [String: String]) async throws -> String
+    /// Publishes `messages` in one request, in order; returns their message ids.
+    func publish(topic: String, messages: [OutgoingMessage]) async throws -> [String]
 }
 
 /// The Pub/Sub REST API, or the emulator at `PUBSUB_EMULATOR_HOST` (plain http, no auth).
@@ -71,30 +82,39 @@ public struct PubSubPublisher: MessagePublisher {
     public var baseURL: String
     public var tokens: (any GoogleTokenSource)?
     public var transport: any HTTPTransport
+    public var retry: RetryPolicy
 
-    public init(project: String, emulatorHost: String?, tokens: (any GoogleTokenSource)?, transport: any HTTPTransport) {
+    public init(
+        project: String, emulatorHost: String?, tokens: (any GoogleTokenSource)?, transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy()
+    ) {
         self.project = project
         self.baseURL = emulatorHost.map { "http://\($0)" } ?? "https://pubsub.googleapis.com"
         self.tokens = emulatorHost == nil ? tokens : nil
         self.transport = transport
+        self.retry = retry
     }
 
-    public func publish(topic: String, data: Data, attributes: [String: String]) async throws -> String {
+    public func publish(topic: String, messages: [OutgoingMessage]) async throws -> [String] {
         var headers: [HTTPHeader] = []
         if let tokens {
             headers.append(
                 HTTPHeader("authorization", "Bearer \(try await tokens.accessToken(scopes: ["https://www.googleapis.com/auth/pubsub"]))"))
         }
-        let message: JSONValue = [
-            "messages": [["data": .string(data.base64EncodedString()), "attributes": .object(attributes.mapValues { .string($0) })]]
+        let body: JSONValue = [
+            "messages": .array(
+                messages.map {
+                    ["data": .string($0.data.base64EncodedString()), "attributes": .object($0.attributes.mapValues { .string($0) })]
+                })
         ]
-        let request = HTTPRequest.json("POST", "\(baseURL)/v1/projects/\(project)/topics/\(topic):publish", message, headers: headers)
-        let response = try await perform(request, provider: "pubsub", transport: transport, retry: RetryPolicy())
-        guard response.status == 200, let id = response.json?["messageIds"]?.arrayValue?.first?.stringValue else {
+        let request = HTTPRequest.json("POST", "\(baseURL)/v1/projects/\(project)/topics/\(topic):publish", body, headers: headers)
+        let response = try await perform(request, provider: "pubsub", transport: transport, retry: retry)
+        let ids = response.json?["messageIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        guard response.status == 200, ids.count == messages.count else {
             throw ProviderError(
                 provider: "pubsub", status: response.status, code: "publish_failed",
-                message: response.json?["error"]?["message"]?.stringValue ?? "no message id")
+                message: response.json?["error"]?["message"]?.stringValue ?? "answered \(ids.count) message ids for \(messages.count) messages")
         }
-        return id
+        return ids
     }
 }

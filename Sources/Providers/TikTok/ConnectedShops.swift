@@ -35,10 +35,10 @@ public struct ConnectedShops: TikTokShopAPI, ShopifyInventoryAPI {
         ).searchProducts(pageSize: pageSize)
     }
 
-    public func levels(inventoryItemId: String) async throws -> [InventoryLevel] {
+    public func levels(sku: String) async throws -> [InventoryLevel] {
         let credential = try await accounts.credential(.shopify, handle: nil)
         let url = shopifyURLTemplate.replacingOccurrences(of: "{shop}", with: credential.externalId)
         return try await LiveShopifyInventory(graphQLURL: url, accessToken: credential.accessToken, transport: transport, retry: retry)
-            .levels(inventoryItemId: inventoryItemId)
+            .levels(sku: sku)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// `TIKTOK_PROVIDER_MODE=mock`: fixtures for every TikTok and Shopify surface. Deterministic —
 /// each handle seeds its own data, so two handles differ and one handle always looks the same —
 /// and it holds no transport, so it cannot touch the network.
-public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, TikTokShopAPI, ShopifyInventoryAPI {
+public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, TikTokEngagementAPI, TikTokShopAPI, ShopifyInventoryAPI {
     public init() {}
 
     static let niches: [(topic: String, tags: [String])] = [
@@ -98,9 +98,42 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         try await videos(handle: handle, days: 30, until: Date(timeIntervalSince1970: 1_800_000_000), limit: limit)
     }
 
-    public func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
+    public func prepare(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> PreparedCampaign {
         let id = Crypto.sha256Hex(idempotencyKey).prefix(12)
-        return LaunchedCampaign(campaignId: "mock-cmp-\(id)", adGroupId: "mock-adg-\(id)", adId: "mock-ad-\(id)")
+        return PreparedCampaign(campaignId: "mock-cmp-\(id)", adGroupId: "mock-adg-\(id)")
+    }
+
+    public func createAds(_ campaign: PreparedCampaign, spec: CampaignSpec, postIds: [String]) async throws -> [String] {
+        postIds.map { "mock-ad-" + Crypto.sha256Hex(campaign.adGroupId + $0).prefix(12) }
+    }
+
+    public func setStatus(campaignId: String, enabled: Bool) async throws {}
+
+    public func updateBudget(campaignId: String, dailyBudgetUsd: Double) async throws {}
+
+    /// Seven days of figures that grow with the handle's seed.
+    public func accountMetrics(handle: String?, from: Date, to: Date) async throws -> [AccountDayMetrics] {
+        var random = Self.random("metrics:" + (handle ?? "mock"))
+        var followers = random.int(in: 5_000...80_000)
+        var days: [AccountDayMetrics] = []
+        var day = from
+        while day <= to {
+            let gained = random.int(in: 0...400)
+            followers += gained
+            days.append(
+                AccountDayMetrics(
+                    date: AccountDayMetrics.day(day), followers: followers, newFollowers: gained, videoViews: random.int(in: 2_000...90_000),
+                    profileViews: random.int(in: 100...4_000), likes: random.int(in: 200...9_000), comments: random.int(in: 10...600),
+                    shares: random.int(in: 5...900)))
+            day = day.addingTimeInterval(86_400)
+        }
+        return days
+    }
+
+    public func replies(videoId: String, commentId: String) async throws -> [TikTokComment] { [] }
+
+    public func reply(videoId: String, commentId: String, text: String) async throws -> String {
+        "mock-reply-" + Crypto.sha256Hex(commentId + text).prefix(12)
     }
 
     public func searchProducts(pageSize: Int) async throws -> [ShopProduct] {
@@ -108,13 +141,13 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         let products = ["Hydrating Serum", "Daily SPF 50", "Cleansing Balm", "Overnight Mask", "Vitamin C Drops", "Lip Oil"]
         return products.prefix(pageSize).enumerated().map { index, title in
             ShopProduct(
-                id: "mock-prod-\(index + 1)", title: title, status: "ACTIVATE", priceUsd: Double(random.int(in: 1200...4900)) / 100,
+                id: "mock-prod-\(index + 1)", sku: "MOCK-\(index + 1)", title: title, status: "ACTIVATE", priceUsd: Double(random.int(in: 1200...4900)) / 100,
                 inventory: random.int(in: 0...800))
         }
     }
 
-    public func levels(inventoryItemId: String) async throws -> [InventoryLevel] {
-        var random = Self.random("inventory:" + inventoryItemId)
+    public func levels(sku: String) async throws -> [InventoryLevel] {
+        var random = Self.random("inventory:" + sku)
         return ["gid://shopify/Location/1", "gid://shopify/Location/2"].map { location in
             let onHand = random.int(in: 0...500)
             return InventoryLevel(locationId: location, available: max(0, onHand - random.int(in: 0...40)), onHand: onHand)

@@ -3,7 +3,9 @@ import Foundation
 
 /// Inventory of a brand on Shopify.
 public protocol ShopifyInventoryAPI: Sendable {
-    func levels(inventoryItemId: String) async throws -> [InventoryLevel]
+    /// Stock per location of the variant with `sku` (through its 1:1 `inventoryItem`); empty
+    /// when no variant has that SKU.
+    func levels(sku: String) async throws -> [InventoryLevel]
 }
 
 /// The live GraphQL Admin API. Throttling arrives either as HTTP 429 or as HTTP 200 with
@@ -21,16 +23,17 @@ public struct LiveShopifyInventory: ShopifyInventoryAPI {
         self.retry = retry
     }
 
+    /// The variant found by SKU, its inventory item and that item's level at each location.
     static let query = """
-        query Levels($id: ID!) { inventoryItem(id: $id) { inventoryLevels(first: 50) { edges { node { location { id } \
-        quantities(names: ["available", "on_hand"]) { name quantity } } } } } }
+        query Levels($sku: String!) { productVariants(first: 1, query: $sku) { nodes { id sku inventoryItem { id tracked \
+        inventoryLevels(first: 50) { nodes { location { id name } quantities(names: ["available", "on_hand"]) { name quantity } } } } } } }
         """
 
-    public func levels(inventoryItemId: String) async throws -> [InventoryLevel] {
+    public func levels(sku: String) async throws -> [InventoryLevel] {
         guard let graphQLURL else { throw ProviderError.notConfigured("shopify", "SHOPIFY_GRAPHQL_URL") }
         guard let accessToken else { throw ProviderError.notConnected(.shopify, nil) }
         let request = HTTPRequest.json(
-            "POST", graphQLURL, ["query": .string(Self.query), "variables": ["id": .string(inventoryItemId)]],
+            "POST", graphQLURL, ["query": .string(Self.query), "variables": ["sku": .string("sku:" + sku)]],
             headers: [HTTPHeader("X-Shopify-Access-Token", accessToken)])
         let response = try await perform(request, provider: "shopify", transport: transport, retry: retry) { response in
             RetryPolicy.shouldRetry(response) || Self.isThrottled(response)
@@ -45,9 +48,8 @@ public struct LiveShopifyInventory: ShopifyInventoryAPI {
             throw ProviderError(
                 provider: "shopify", status: 200, code: message == "Throttled" ? "rate_limit_exceeded" : "graphql_error", message: message)
         }
-        let edges = json["data"]?["inventoryItem"]?["inventoryLevels"]?["edges"]?.arrayValue ?? []
-        return edges.map { edge in
-            let node = edge["node"] ?? [:]
+        let variant = json["data"]?["productVariants"]?["nodes"]?.arrayValue?.first
+        return (variant?["inventoryItem"]?["inventoryLevels"]?["nodes"]?.arrayValue ?? []).map { node in
             let quantities = node["quantities"]?.arrayValue ?? []
             func quantity(_ name: String) -> Int { quantities.first { $0["name"]?.stringValue == name }?["quantity"]?.intValue ?? 0 }
             return InventoryLevel(

@@ -116,7 +116,7 @@ extension ProviderError {
 /// account — the Display API for profiles and videos, the Business API for audience, comments
 /// and replies, the Marketing API for campaigns, Content Posting for videos. Nothing is read for
 /// an account the workspace has not connected.
-public struct ConnectedTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, VideoPublisher {
+public struct ConnectedTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, TikTokEngagementAPI, VideoPublisher {
     public var accounts: any AccountDirectory
     public var display: LiveTikTokDisplay
     public var businessBaseURL: String
@@ -213,10 +213,37 @@ public struct ConnectedTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAP
         return handles.first { $0.lowercased() == handle.lowercased() } ?? (handles.count == 1 ? nil : handle)
     }
 
-    public func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
-        try await with(.tiktokAds, nil) { credential in
-            try await business(credential, advertiser: credential.externalId).launch(campaign, idempotencyKey: idempotencyKey)
-        }
+    /// The Marketing API with the workspace's advertiser account.
+    func ads<T: Sendable>(_ call: (LiveTikTokBusiness) async throws -> T) async throws -> T {
+        try await with(.tiktokAds, nil) { credential in try await call(business(credential, advertiser: credential.externalId)) }
+    }
+
+    public func prepare(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> PreparedCampaign {
+        try await ads { try await $0.prepare(campaign, idempotencyKey: idempotencyKey) }
+    }
+
+    public func createAds(_ campaign: PreparedCampaign, spec: CampaignSpec, postIds: [String]) async throws -> [String] {
+        try await ads { try await $0.createAds(campaign, spec: spec, postIds: postIds) }
+    }
+
+    public func setStatus(campaignId: String, enabled: Bool) async throws {
+        try await ads { try await $0.setStatus(campaignId: campaignId, enabled: enabled) }
+    }
+
+    public func updateBudget(campaignId: String, dailyBudgetUsd: Double) async throws {
+        try await ads { try await $0.updateBudget(campaignId: campaignId, dailyBudgetUsd: dailyBudgetUsd) }
+    }
+
+    public func accountMetrics(handle: String?, from: Date, to: Date) async throws -> [AccountDayMetrics] {
+        try await with(.tiktokBusiness, handle) { try await business($0).accountMetrics(handle: handle, from: from, to: to) }
+    }
+
+    public func replies(videoId: String, commentId: String) async throws -> [TikTokComment] {
+        try await with(.tiktokBusiness, nil) { try await business($0).replies(videoId: videoId, commentId: commentId) }
+    }
+
+    public func reply(videoId: String, commentId: String, text: String) async throws -> String {
+        try await with(.tiktokBusiness, nil) { try await business($0).reply(videoId: videoId, commentId: commentId, text: text) }
     }
 
     public func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult {

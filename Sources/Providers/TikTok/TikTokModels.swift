@@ -54,11 +54,14 @@ public struct TikTokComment: Codable, Sendable, Equatable {
     public var videoId: String
     public var text: String
     public var likes: Int
-    public init(id: String, videoId: String, text: String, likes: Int) {
+    /// Written by the account itself (a reply of ours).
+    public var isOwner: Bool
+    public init(id: String, videoId: String, text: String, likes: Int, isOwner: Bool = false) {
         self.id = id
         self.videoId = videoId
         self.text = text
         self.likes = likes
+        self.isOwner = isOwner
     }
 }
 
@@ -77,12 +80,15 @@ public struct AudienceInsights: Codable, Sendable, Equatable {
 /// A TikTok Shop product.
 public struct ShopProduct: Codable, Sendable, Equatable {
     public var id: String
+    /// The first SKU's `seller_sku`: the key Shopify's variant is found by.
+    public var sku: String?
     public var title: String
     public var status: String
     public var priceUsd: Double
     public var inventory: Int
-    public init(id: String, title: String, status: String, priceUsd: Double, inventory: Int) {
+    public init(id: String, sku: String? = nil, title: String, status: String, priceUsd: Double, inventory: Int) {
         self.id = id
+        self.sku = sku
         self.title = title
         self.status = status
         self.priceUsd = priceUsd
@@ -102,31 +108,78 @@ public struct InventoryLevel: Codable, Sendable, Equatable {
     }
 }
 
-/// What the Marketing API created for a campaign.
-public struct LaunchedCampaign: Codable, Sendable, Equatable {
+/// A campaign and its ad group, created switched off.
+public struct PreparedCampaign: Codable, Sendable, Equatable {
     public var campaignId: String
     public var adGroupId: String
-    public var adId: String
-    public init(campaignId: String, adGroupId: String, adId: String) {
+    public init(campaignId: String, adGroupId: String) {
         self.campaignId = campaignId
         self.adGroupId = adGroupId
-        self.adId = adId
     }
 }
 
-/// A campaign to launch.
+/// A campaign to prepare: what the reviewer sees at the gate is what is sent.
 public struct CampaignSpec: Codable, Sendable, Equatable {
     public var name: String
     public var objective: String
     public var dailyBudgetUsd: Double
-    public var videoId: String?
     public var adText: String
-    public init(name: String, objective: String, dailyBudgetUsd: Double, videoId: String?, adText: String) {
+    public var callToAction: String
+    public var optimizationGoal: String
+    public var billingEvent: String
+    public var locationIds: [String]
+    public var ageGroups: [String]
+    public var startTime: Date?
+
+    public init(
+        name: String, objective: String, dailyBudgetUsd: Double, adText: String, callToAction: String = "SHOP_NOW",
+        optimizationGoal: String = "CLICK", billingEvent: String = "CPC", locationIds: [String] = [], ageGroups: [String] = [],
+        startTime: Date? = nil
+    ) {
         self.name = name
         self.objective = objective
         self.dailyBudgetUsd = dailyBudgetUsd
-        self.videoId = videoId
         self.adText = adText
+        self.callToAction = callToAction
+        self.optimizationGoal = optimizationGoal
+        self.billingEvent = billingEvent
+        self.locationIds = locationIds
+        self.ageGroups = ageGroups
+        self.startTime = startTime
+    }
+}
+
+/// One day of a Business account's metrics (`/business/get/`).
+public struct AccountDayMetrics: Codable, Sendable, Equatable {
+    /// `YYYY-MM-DD` (UTC).
+    public var date: String
+    public var followers: Int
+    public var newFollowers: Int
+    public var videoViews: Int
+    public var profileViews: Int
+    public var likes: Int
+    public var comments: Int
+    public var shares: Int
+
+    public init(
+        date: String, followers: Int, newFollowers: Int, videoViews: Int, profileViews: Int, likes: Int, comments: Int, shares: Int
+    ) {
+        self.date = date
+        self.followers = followers
+        self.newFollowers = newFollowers
+        self.videoViews = videoViews
+        self.profileViews = profileViews
+        self.likes = likes
+        self.comments = comments
+        self.shares = shares
+    }
+
+    /// `YYYY-MM-DD` in UTC, the API's date format.
+    public static func day(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 }
 

@@ -1,0 +1,83 @@
+import Core
+import Foundation
+import Hummingbird
+import Persistence
+
+/// `GET /api/dashboard/alerts`, `GET/PUT /api/dashboard/notifications`: what needs a person's
+/// attention, and where alerts are sent.
+struct AlertsController: Sendable {
+    let database: Database
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("alerts") { _, context in
+            let principal = try context.requirePrincipal()
+            return HTTPJSON.response(["items": try JSONValue.from(try await Self.current(principal.workspaceId, database: database))])
+        }
+        group.get("notifications") { _, context in
+            let principal = try context.requirePrincipal()
+            return try HTTPJSON.response(
+                encoding: try await database.withWorkspace(principal.workspaceId) { try AlertRepository.settings(on: $0) })
+        }
+        group.put("notifications") { request, context in
+            let principal = try context.requirePrincipal()
+            try AccessRules.require(.admin, of: principal)
+            let body = try await HTTPJSON.object(request)
+            try HTTPJSON.rejectUnknown(body, allowed: ["slack_webhook_url", "approval_alert_minutes"])
+            let settings = try Self.parse(
+                url: body["slack_webhook_url"]?.stringValue, minutes: body["approval_alert_minutes"].flatMap { $0.isNull ? nil : $0 }?.intValue,
+                minutesGiven: body["approval_alert_minutes"].map { !$0.isNull } ?? false)
+            try await database.withWorkspace(principal.workspaceId) {
+                try AlertRepository.saveSettings(settings, workspace: principal.workspaceId, on: $0)
+            }
+            return try HTTPJSON.response(encoding: settings)
+        }
+    }
+
+    /// Notification settings from a form or body: an https Slack incoming-webhook URL (or none)
+    /// and a positive number of minutes.
+    static func parse(url: String?, minutes: Int?, minutesGiven: Bool) throws -> NotificationSettings {
+        let trimmed = url?.trimmingCharacters(in: .whitespaces)
+        if let trimmed, !trimmed.isEmpty {
+            guard let parsed = URL(string: trimmed), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
+                throw AppError.invalidInput("slack_webhook_url must be an https URL (a Slack incoming webhook)")
+            }
+        }
+        if minutesGiven, (minutes ?? 0) < 1 { throw AppError.invalidInput("approval_alert_minutes must be a positive whole number") }
+        return NotificationSettings(slackWebhookURL: (trimmed?.isEmpty ?? true) ? nil : trimmed, approvalAlertMinutes: minutes ?? 60)
+    }
+
+    /// Stored alerts (failed runs, ...) with the ones read from the current state: approvals
+    /// waiting past the workspace's threshold, spend past 80% of a daily cap, accounts to reconnect.
+    static func current(_ workspace: WorkspaceID, database: Database) async throws -> [Alert] {
+        try await database.withWorkspace(workspace) { c in
+            let now = Date()
+            var alerts: [Alert] = []
+            let settings = try AlertRepository.settings(on: c)
+            for waiting in try AlertRepository.staleApprovals(olderThanMinutes: settings.approvalAlertMinutes, on: c) {
+                alerts.append(
+                    Alert(
+                        id: waiting.approval.rawValue, kind: "approval_waiting", message: "An approval has waited \(waiting.minutes) minutes",
+                        link: "/approvals", createdAt: now, notifiedAt: nil))
+            }
+            for category in [SpendLedgerEntry.Category.claude, .ads] {
+                let headroom = try SpendLedgerRepository.headroom(category, on: c)
+                if headroom.capUsd > 0, headroom.spentUsd >= 0.8 * headroom.capUsd {
+                    alerts.append(
+                        Alert(
+                            id: UUID(), kind: "spend_near_cap",
+                            message: String(
+                                format: "%@ spend today is %.0f%% of the daily cap ($%.2f of $%.2f)", category == .claude ? "Claude" : "Ads",
+                                headroom.spentUsd / headroom.capUsd * 100, headroom.spentUsd, headroom.capUsd),
+                            link: "/", createdAt: now, notifiedAt: nil))
+                }
+            }
+            for account in try AccountRepository.list(on: c) where account.status == .needsReauth {
+                alerts.append(
+                    Alert(
+                        id: account.id, kind: "account_needs_reauth", message: "Reconnect \(account.handle): \(account.lastError ?? "access was lost")",
+                        link: "/accounts", createdAt: now, notifiedAt: nil))
+            }
+            return alerts + (try AlertRepository.list(limit: 50, on: c))
+        }
+    }
+}
