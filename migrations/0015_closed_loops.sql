@@ -88,7 +88,10 @@ ALTER TABLE tiktok_outbox
     ADD COLUMN attempts    integer NOT NULL DEFAULT 0,
     ADD COLUMN last_error  text,
     ADD COLUMN lease_owner text,
-    ADD COLUMN lease_until timestamptz;
+    ADD COLUMN lease_until timestamptz,
+    ADD COLUMN seq         bigserial;
+CREATE INDEX tiktok_outbox_pending ON tiktok_outbox (workspace_id, seq) WHERE published_at IS NULL;
+GRANT USAGE ON SEQUENCE tiktok_outbox_seq_seq TO tiktok_app;
 
 -- Alerts raised by the system, delivered to the workspace's Slack webhook when it has one.
 CREATE TABLE tiktok_alerts (

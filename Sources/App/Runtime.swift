@@ -31,7 +31,7 @@ struct Runtime {
             stallSeconds: settings.engineStallSeconds)
         let orchestration = Orchestration(
             environment: environment, configuration: configuration, listenURL: settings.databaseListenURL ?? location.appURL,
-            auditTopic: settings.providers.pubsubAuditTopic, publicBaseURL: settings.providers.publicBaseURL ?? "")
+            auditTopic: settings.providers.pubsubAuditTopic, publicBaseURL: settings.providers.publicBaseURL ?? "", background: true)
         return Runtime(
             settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
     }

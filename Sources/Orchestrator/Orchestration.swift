@@ -19,12 +19,16 @@ public final class Orchestration: Sendable {
     public let relay: AuditRelay?
     /// Posts alerts to Slack.
     public let notifier: AlertNotifier
+    /// Whether `run()` also drives the scheduler, metrics ingestion, the audit relay and the
+    /// alert notifier (a server does; tests drive them one pass at a time).
+    let background: Bool
 
     /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's).
     public init(
         environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String, auditTopic: String = "audit-event",
-        publicBaseURL: String = ""
+        publicBaseURL: String = "", background: Bool = false
     ) {
+        self.background = background
         metrics = MetricsService(environment: environment)
         relay = environment.providers.messages.map { AuditRelay(database: environment.database, publisher: $0, topic: auditTopic) }
         notifier = AlertNotifier(database: environment.database, chat: environment.providers.chat, baseURL: publicBaseURL)
@@ -61,6 +65,10 @@ public final class Orchestration: Sendable {
                     await self.accounts.refreshDue()
                     try? await Task.sleep(for: .seconds(60))
                 }
+            }
+            guard self.background else {
+                await group.waitForAll()
+                return
             }
             group.addTask {
                 // Recurring runs: due occurrences are claimed every 15 s.

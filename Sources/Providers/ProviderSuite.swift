@@ -33,7 +33,8 @@ public struct ProviderSuite: Sendable {
 
     public init(
         claude: any ClaudeClient, models: ModelCatalog = .standard, research: any TikTokResearchAPI, business: any TikTokBusinessAPI,
-        ads: any TikTokAdsAPI, engagement: any TikTokEngagementAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI, publisher: any VideoPublisher,
+        ads: any TikTokAdsAPI, engagement: any TikTokEngagementAPI, shop: any TikTokShopAPI, shopify: any ShopifyInventoryAPI,
+        publisher: any VideoPublisher,
         studio: any StudioAPI, transcoder: Transcoder, messages: (any MessagePublisher)? = nil, chat: any ChatNotifier,
         tasks: (any TaskQueue)? = nil,
         oidc: OIDCVerifier, authorizer: any AccountAuthorizer = MockAccountAuthorizer(consentURL: "/accounts/mock-consent"),

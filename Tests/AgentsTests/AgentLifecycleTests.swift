@@ -8,13 +8,13 @@ import Testing
 @testable import Agents
 
 @Suite struct CatalogTests {
-    @Test func theCatalogHoldsTheFifteenAgentsWithCompleteSpecs() {
+    @Test func theCatalogHoldsTheSixteenAgentsWithCompleteSpecs() {
         let names = Catalog.specs.map(\.name)
         #expect(
             names == [
                 "profile_auditor", "content_analyzer", "audience_analyst", "competitor_benchmarker", "trend_scout", "content_strategist",
                 "script_writer", "content_producer", "caption_writer", "compliance_reviewer", "shop_catalog_manager",
-                "ads_campaign_manager",
+                "ads_campaign_manager", "campaign_operator",
                 "publisher", "comment_triage", "performance_analyst",
             ])
         for spec in Catalog.specs {

@@ -33,7 +33,8 @@ import Testing
                 "approved": true, "assets": results["content_producer"]!.output, "captions": results["caption_writer"]!.output,
                 "replies": results["comment_triage"]!.output,
             ])
-        try await run("ads_campaign_manager", ["approved": true, "budget_usd": 40, "captions": results["caption_writer"]!.output])
+        try await run("ads_campaign_manager", ["budget_usd": 40, "captions": results["caption_writer"]!.output])
+        try await run("campaign_operator", ["approved": false, "action": "launch"])
         return results
     }
 
@@ -80,7 +81,7 @@ import Testing
         #expect(
             !results["content_producer"]!.output.jsonString.contains(folder) && !results["publisher"]!.output.jsonString.contains(folder))
         #expect(results["comment_triage"]!.output["replies"]?.arrayValue?.isEmpty == false)
-        #expect(results["ads_campaign_manager"]!.output["launched"] == true)
+        #expect(results["ads_campaign_manager"]!.output["prepared"] == true)
         let spent = try await TestDatabase.database.withWorkspace(workspace) { c in
             (try SpendLedgerRepository.spentToday(.claude, on: c), try SpendLedgerRepository.spentToday(.ads, on: c))
         }
@@ -88,7 +89,7 @@ import Testing
             try c.query("SELECT sum(cost_usd) AS s FROM tiktok_agent_steps").first!.double("s")
         }
         #expect(abs(spent.0 - traced) < 1e-6, "the Claude ledger holds exactly the traced cost")
-        #expect(spent.1 == 40)
+        #expect(spent.1 == 0, "preparing a campaign charges nothing; the launch after approval does")
     }
 
     @Test func replayReproducesARecordedRunWithoutCallingClaude() async throws {
@@ -170,21 +171,108 @@ import Testing
         #expect(claude.calls.next() == 1, "checked before the call")
     }
 
-    @Test func theAdsManagerHardStopsOnTheCapBeforeAnyLaunch() async throws {
+    @Test func theAdsManagerRefusesABudgetOverTheCapBeforeCreatingAnything() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let ads = CountingAds()
         try await TestDatabase.database.withWorkspace(workspace) {
             try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: 100, on: $0)
         }
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.ads = ads })
+        for budget in [150, 0, -5] {
+            let error = await #expect(throws: AgentError.self) {
+                try await runner.run("ads_campaign_manager", input: ["handle": "@a", "budget_usd": .number(budget)], workspace: workspace)
+            }
+            #expect(error?.kind == .invalidInput && error?.message.contains("budget_usd") == true, "\(String(describing: error))")
+        }
+        #expect(ads.launches.next() == 1, "no campaign was created")
+        let prepared = try await runner.run("ads_campaign_manager", input: ["handle": "@a", "budget_usd": 60], workspace: workspace)
+        #expect(
+            prepared.output["prepared"] == true && prepared.output["budget_usd"] == 60 && prepared.output["ad_text"]?.stringValue != nil)
+    }
+
+    /// A Campaign Launch run whose campaign the ads manager prepared, and the runner that did it.
+    static func preparedCampaign(_ ads: CountingAds, cap: Double = 100) async throws -> (WorkspaceID, AgentRunner, WorkflowRun) {
+        let (workspace, _) = try await TestDatabase.workspace()
+        try await TestDatabase.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: cap, on: $0)
+        }
+        let runner = AgentRunner(environment: AgentTestSupport.environment { $0.ads = ads })
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "campaign_launch", briefId: nil, input: [:], on: c)
+        }
+        _ = try await runner.run(
+            "ads_campaign_manager", input: ["handle": "@a", "budget_usd": 60], workspace: workspace, workflowRun: run.id)
+        return (workspace, runner, run)
+    }
+
+    @Test func aLaunchThatFailsAfterApprovalSwitchesTheCampaignOffAndReleasesTheCharge() async throws {
+        var ads = CountingAds()
+        ads.refuseEnable = true
+        let (workspace, runner, run) = try await Self.preparedCampaign(ads)
         let error = await #expect(throws: AgentError.self) {
             try await runner.run(
-                "ads_campaign_manager", input: ["handle": "@a", "approved": true, "budget_usd": 150], workspace: workspace)
+                "campaign_operator", input: ["handle": "@a", "approved": true, "budget_usd": 60, "action": "launch"], workspace: workspace,
+                workflowRun: run.id)
         }
-        #expect(error?.kind == .spendCap && error?.message.contains("Ads daily spend cap exceeded: limit $100.00") == true)
-        #expect(ads.launches.next() == 1, "no launch call was made")
-        let skipped = try await runner.run("ads_campaign_manager", input: ["handle": "@a", "approved": false], workspace: workspace)
-        #expect(skipped.output["launched"] == false)
+        #expect(error?.message.contains("was switched off; nothing was published") == true, "\(String(describing: error))")
+        #expect(ads.enables.next() == 2 && ads.disables.next() == 2, "one enable refused, one disable sent")
+        let (spent, campaign) = try await TestDatabase.database.withWorkspace(workspace) { c in
+            (try SpendLedgerRepository.spentToday(.ads, on: c), try CommerceRepository.campaign(key: "\(run.id):ads", on: c))
+        }
+        #expect(spent == 0 && campaign?.status == .disabled)
+    }
+
+    @Test func theLaunchChargesTheApprovedBudgetOnceAndRefusesOneOverWhatIsLeft() async throws {
+        let ads = CountingAds()
+        let (workspace, runner, run) = try await Self.preparedCampaign(ads, cap: 100)
+        try await TestDatabase.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.charge(.ads, amount: 50, reference: "other-campaign", on: $0)
+        }
+        let over = await #expect(throws: AgentError.self) {
+            try await runner.run(
+                "campaign_operator", input: ["handle": "@a", "approved": true, "budget_usd": 60, "action": "launch"], workspace: workspace,
+                workflowRun: run.id)
+        }
+        #expect(over?.message.contains("more than is left of today's ads cap ($50.00 of $100.00)") == true, "\(String(describing: over))")
+        #expect(ads.enables.next() == 1, "nothing was switched on")
+        for _ in 0..<2 {
+            let launched = try await runner.run(
+                "campaign_operator", input: ["handle": "@a", "approved": true, "budget_usd": 40, "action": "launch"], workspace: workspace,
+                workflowRun: run.id)
+            #expect(launched.output["status"] == "live")
+        }
+        let spent = try await TestDatabase.database.withWorkspace(workspace) { try SpendLedgerRepository.spentToday(.ads, on: $0) }
+        #expect(spent == 90 && ads.enables.next() == 3, "charged and enabled once")
+    }
+
+    @Test func anApprovedBudgetChangeIsAppliedOnce() async throws {
+        let ads = CountingAds()
+        let (workspace, runner, run) = try await Self.preparedCampaign(ads)
+        _ = try await runner.run(
+            "campaign_operator", input: ["handle": "@a", "approved": true, "budget_usd": 60, "action": "launch"], workspace: workspace,
+            workflowRun: run.id)
+        let campaign = try #require(
+            try await TestDatabase.database.withWorkspace(workspace) { try CommerceRepository.latestLiveCampaign(on: $0) })
+        let change: JSONValue = [
+            "campaign_id": .string(campaign.id.uuidString), "external_id": .string(campaign.externalId!), "from_usd": 60, "to_usd": 66,
+        ]
+        for _ in 0..<2 {
+            let applied = try await runner.run(
+                "campaign_operator", input: ["handle": "@a", "approved": true, "budget_change": change, "action": "budget"],
+                workspace: workspace, workflowRun: run.id)
+            #expect(applied.output["status"] == "applied")
+        }
+        #expect(ads.budgets.next() == 2, "one /campaign/update/ call")
+        let after = try await TestDatabase.database.withWorkspace(workspace) { try CommerceRepository.latestLiveCampaign(on: $0) }
+        #expect(after?.budgetUsd == 66)
+        let tooMuch = await #expect(throws: AgentError.self) {
+            try await runner.run(
+                "campaign_operator",
+                input: ["handle": "@a", "approved": true, "budget_change": change.merging(["to_usd": 500]), "action": "budget"],
+                workspace: workspace, workflowRun: run.id)
+        }
+        #expect(tooMuch?.message.contains("budget_change.to_usd") == true)
     }
 
     /// A workspace with a Campaign Launch run and one video in its media folder, and a runner whose

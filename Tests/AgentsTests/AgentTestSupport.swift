@@ -74,11 +74,27 @@ struct CountingPublisher: VideoPublisher {
     }
 }
 
-/// Ads that count launch calls.
+/// Ads that count their calls; `refuseEnable` makes switching a campaign on fail.
 struct CountingAds: TikTokAdsAPI {
     let launches = Counter()
-    func launch(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> LaunchedCampaign {
+    let enables = Counter()
+    let disables = Counter()
+    let budgets = Counter()
+    var refuseEnable = false
+    func prepare(_ campaign: CampaignSpec, idempotencyKey: String) async throws -> PreparedCampaign {
         let n = launches.next()
-        return LaunchedCampaign(campaignId: "c\(n)", adGroupId: "g\(n)", adId: "a\(n)")
+        return PreparedCampaign(campaignId: "c\(n)", adGroupId: "g\(n)")
     }
+    func createAds(_ campaign: PreparedCampaign, spec: CampaignSpec, postIds: [String]) async throws -> [String] {
+        postIds.map { "ad-" + $0 }
+    }
+    func setStatus(campaignId: String, enabled: Bool) async throws {
+        if enabled {
+            _ = enables.next()
+            if refuseEnable { throw ProviderError(provider: "tiktok_business", code: "40002", message: "balance is insufficient") }
+        } else {
+            _ = disables.next()
+        }
+    }
+    func updateBudget(campaignId: String, dailyBudgetUsd: Double) async throws { _ = budgets.next() }
 }

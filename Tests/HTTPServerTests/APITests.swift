@@ -280,7 +280,7 @@ import Testing
             #expect(try await client.call(.get, "/api/dashboard/workflows/campaign_launch", key: key).json["name"] == "Campaign Launch")
             #expect(try await client.call(.get, "/api/dashboard/workflows/nope", key: key).status == 404)
             let catalog = try await client.call(.get, "/api/dashboard/agents/catalog", key: key)
-            #expect(catalog.json["agents"]?.arrayValue?.count == 15)
+            #expect(catalog.json["agents"]?.arrayValue?.count == 16)
             let agent = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
             #expect(
                 agent.json["spec"]?["name"] == "trend_scout" && agent.json["stats"]?["runs"] == 1

@@ -49,6 +49,25 @@ import Testing
             "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ('projects/p/subscriptions/' || gen_random_uuid(), $1)",
         "tiktok_agent_models":
             "INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, translate(md5(random()::text), '0123456789', 'ghijklmnop'), 'claude-haiku-5-5')",
+        "tiktok_account_metrics": """
+        WITH a AS (INSERT INTO tiktok_accounts (workspace_id, handle) VALUES ($1, gen_random_uuid()::text) RETURNING id)
+        INSERT INTO tiktok_account_metrics (workspace_id, account_id, day) SELECT $1, id, current_date FROM a
+        """,
+        "tiktok_alerts":
+            "INSERT INTO tiktok_alerts (workspace_id, kind, dedupe_key, message) VALUES ($1, 'run_failed', gen_random_uuid()::text, 'm')",
+        "tiktok_budget_changes": """
+        WITH c AS (INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key)
+            VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text) RETURNING id)
+        INSERT INTO tiktok_budget_changes (workspace_id, campaign_id, from_usd, to_usd, idempotency_key) SELECT $1, id, 10, 12, gen_random_uuid()::text FROM c
+        """,
+        "tiktok_notification_settings": """
+        INSERT INTO tiktok_notification_settings (workspace_id, approval_alert_minutes) VALUES ($1, 30)
+        ON CONFLICT (workspace_id) DO UPDATE SET approval_alert_minutes = 31
+        """,
+        "tiktok_schedules": """
+        WITH b AS (INSERT INTO tiktok_briefs (workspace_id, handle) VALUES ($1, '@brand') RETURNING id)
+        INSERT INTO tiktok_schedules (workspace_id, brief_id, workflow_slug, interval_seconds, next_run_at) SELECT $1, id, 'profile_audit', 3600, now() + interval '1 day' FROM b
+        """,
         "tiktok_run_contexts": """
         WITH r AS (INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id)
         INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) SELECT id, $1, '@brand', '{}', 'context', now() FROM r
@@ -84,6 +103,7 @@ import Testing
 
     /// Every table the migrations create in `public`, written out so a new or lost table is noticed.
     static let expectedTables: Set<String> = [
+        "tiktok_account_metrics", "tiktok_alerts", "tiktok_budget_changes", "tiktok_notification_settings", "tiktok_schedules",
         "tiktok_accounts", "tiktok_ad_campaigns", "tiktok_agent_models", "tiktok_agent_runs", "tiktok_agent_steps", "tiktok_api_keys",
         "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_oauth_states", "tiktok_outbox", "tiktok_posts",
         "tiktok_products",

@@ -207,15 +207,20 @@ final class FixedDirectory: AccountDirectory, @unchecked Sendable {
             guard request.header("x-shopify-access-token") == "shpat_glowco" else { return FakeReply(status: 401) }
             return .json([
                 "data": [
-                    "inventoryItem": [
-                        "inventoryLevels": [
-                            "edges": [
-                                [
-                                    "node": [
-                                        "location": ["id": "gid://shopify/Location/1"],
-                                        "quantities": [["name": "available", "quantity": 3], ["name": "on_hand", "quantity": 4]],
+                    "productVariants": [
+                        "nodes": [
+                            [
+                                "sku": "GLOW-30",
+                                "inventoryItem": [
+                                    "inventoryLevels": [
+                                        "nodes": [
+                                            [
+                                                "location": ["id": "gid://shopify/Location/1"],
+                                                "quantities": [["name": "available", "quantity": 3], ["name": "on_hand", "quantity": 4]],
+                                            ]
+                                        ]
                                     ]
-                                ]
+                                ],
                             ]
                         ]
                     ]
@@ -232,7 +237,7 @@ final class FixedDirectory: AccountDirectory, @unchecked Sendable {
                 accounts: directory, tiktokShopBaseURL: base, tiktokShopAppKey: "k", tiktokShopAppSecret: "s",
                 shopifyURLTemplate: base + "/{shop}/admin/api/2026-10/graphql.json", transport: CurlTransport(),
                 retry: RetryPolicy(maxRetries: 0))
-            let levels = try await shops.levels(inventoryItemId: "gid://shopify/InventoryItem/5")
+            let levels = try await shops.levels(sku: "GLOW-30")
             #expect(levels == [InventoryLevel(locationId: "gid://shopify/Location/1", available: 3, onHand: 4)])
             let none = await #expect(throws: ProviderError.self) { try await shops.searchProducts(pageSize: 5) }
             #expect(none?.code == "not_connected" && none?.message.contains("no TikTok Shop is connected") == true)

@@ -14,6 +14,8 @@ final class MarketingAPIFake: @unchecked Sendable {
             "billing_event", "pacing",
         ],
         "/ad/create/": ["advertiser_id", "adgroup_id", "creatives"],
+        "/campaign/status/update/": ["advertiser_id", "campaign_ids", "operation_status"],
+        "/campaign/update/": ["advertiser_id", "campaign_id"],
     ]
     static let enums: [String: Set<String>] = [
         "objective_type": [
@@ -24,6 +26,7 @@ final class MarketingAPIFake: @unchecked Sendable {
         "pacing": ["PACING_MODE_SMOOTH", "PACING_MODE_FAST"],
         "billing_event": ["CPC", "CPM", "CPV", "OCPM", "GD"],
         "placement_type": ["PLACEMENT_TYPE_NORMAL", "PLACEMENT_TYPE_AUTOMATIC"],
+        "operation_status": ["ENABLE", "DISABLE", "DELETE"],
     ]
 
     private let lock = NSLock()
@@ -34,6 +37,9 @@ final class MarketingAPIFake: @unchecked Sendable {
     private(set) var created: [String: [String]] = [:]
     /// Leave the id out of this endpoint's answer (a malformed response).
     var omitIdOf: String?
+    /// Each campaign's operation status and daily budget.
+    private(set) var status: [String: String] = [:]
+    private(set) var budgets: [String: Double] = [:]
 
     func reply(_ request: ReceivedRequest) -> FakeReply {
         func refuse(_ code: Int, _ message: String) -> FakeReply {
@@ -62,8 +68,21 @@ final class MarketingAPIFake: @unchecked Sendable {
             next += 1
             let id = "17\(next)0000000000001"
             switch request.path {
+            case "/campaign/status/update/":
+                for campaign in fields["campaign_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                    guard campaigns.contains(campaign) else { return refuse(40002, "campaign_ids: campaign does not exist") }
+                    status[campaign] = fields["operation_status"]?.stringValue
+                }
+                return .json(["code": 0, "message": "OK", "request_id": "fake-req", "data": [:]])
+            case "/campaign/update/":
+                let campaign = fields["campaign_id"]!.stringValue!
+                guard campaigns.contains(campaign) else { return refuse(40002, "campaign_id: campaign does not exist") }
+                if let budget = fields["budget"]?.doubleValue { budgets[campaign] = budget }
+                return .json(["code": 0, "message": "OK", "request_id": "fake-req", "data": ["campaign_id": .string(campaign)]])
             case "/campaign/create/":
                 campaigns.insert(id)
+                status[id] = fields["operation_status"]?.stringValue ?? "ENABLE"
+                budgets[id] = fields["budget"]?.doubleValue
                 created["/campaign/create/", default: []].append(id)
                 return .json([
                     "code": 0, "message": "OK", "request_id": "fake-req",

@@ -137,20 +137,21 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         _ = try await suite.research.videos(handle: "@glowco", days: 7, until: until, limit: 5)
         _ = try await suite.research.hashtagVideos(["skincare"], days: 7, until: until, limit: 5)
         _ = try await suite.business.audience(handle: "@glowco")
-        _ = try await suite.ads.launch(
-            CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t"), idempotencyKey: "k")
+        _ = try await suite.ads.prepare(CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, adText: "t"), idempotencyKey: "k")
+        _ = try await suite.engagement.accountMetrics(handle: "@glowco", from: until.addingTimeInterval(-86_400 * 3), to: until)
+        _ = try await suite.engagement.reply(videoId: "v", commentId: "c", text: "thanks")
         _ = try await suite.shop.searchProducts(pageSize: 5)
-        _ = try await suite.shopify.levels(inventoryItemId: "i")
+        _ = try await suite.shopify.levels(sku: "i")
         _ = try await suite.claude.send(
             ClaudeRequest(model: "claude-sonnet-5-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
         #expect(transport.count == 0)
     }
 
     @Test func mockCampaignIdsFollowTheIdempotencyKey() async throws {
-        let spec = CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, videoId: nil, adText: "t")
-        let first = try await MockTikTok().launch(spec, idempotencyKey: "run-1:ads")
-        #expect(first == (try await MockTikTok().launch(spec, idempotencyKey: "run-1:ads")))
-        #expect(first != (try await MockTikTok().launch(spec, idempotencyKey: "run-2:ads")))
+        let spec = CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, adText: "t")
+        let first = try await MockTikTok().prepare(spec, idempotencyKey: "run-1:ads")
+        #expect(first == (try await MockTikTok().prepare(spec, idempotencyKey: "run-1:ads")))
+        #expect(first != (try await MockTikTok().prepare(spec, idempotencyKey: "run-2:ads")))
     }
 
     @Test func liveModeWithoutTikTokCredentialsFailsAtStartUpNamingThem() {

@@ -37,7 +37,7 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         #expect(first.query.contains("business_id=b-1"))
     }
 
-    static let launchSpec = CampaignSpec(name: "Spring", objective: "TRAFFIC", dailyBudgetUsd: 50, videoId: "v-1", adText: "Glow up")
+    static let launchSpec = CampaignSpec(name: "Spring", objective: "TRAFFIC", dailyBudgetUsd: 50, adText: "Glow up")
 
     func client(_ base: String) -> LiveTikTokBusiness {
         LiveTikTokBusiness(
@@ -45,24 +45,34 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
     }
 
-    @Test func launchingCreatesCampaignAdGroupAndAdInOrderWithEveryRequiredField() async throws {
+    @Test func preparingCreatesCampaignAndAdGroupSwitchedOffWithEveryRequiredFieldThenEnablingAndAdsFollow() async throws {
         let api = MarketingAPIFake()
         let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
-            let launched = try await client(base).launch(Self.launchSpec, idempotencyKey: "run-1:ads")
+            let prepared = try await client(base).prepare(Self.launchSpec, idempotencyKey: "run-1:ads")
             #expect(
-                launched
-                    == LaunchedCampaign(
-                        campaignId: api.created["/campaign/create/"]![0], adGroupId: api.created["/adgroup/create/"]![0],
-                        adId: api.created["/ad/create/"]![0]))
+                prepared
+                    == PreparedCampaign(campaignId: api.created["/campaign/create/"]![0], adGroupId: api.created["/adgroup/create/"]![0]))
+            #expect(api.status[prepared.campaignId] == "DISABLE", "nothing can spend before approval")
+            try await client(base).setStatus(campaignId: prepared.campaignId, enabled: true)
+            let ads = try await client(base).createAds(prepared, spec: Self.launchSpec, postIds: ["7106594312292453675"])
+            #expect(ads == api.created["/ad/create/"])
+            #expect(api.status[prepared.campaignId] == "ENABLE")
+            try await client(base).updateBudget(campaignId: prepared.campaignId, dailyBudgetUsd: 60)
+            #expect(api.budgets[prepared.campaignId] == 60)
         }
-        #expect(server.requests.map(\.path) == ["/campaign/create/", "/adgroup/create/", "/ad/create/"])
+        #expect(
+            server.requests.map(\.path) == [
+                "/campaign/create/", "/adgroup/create/", "/campaign/status/update/", "/ad/create/", "/campaign/update/",
+            ])
         let campaign = try #require(server.requests[0].json)
         #expect(
             campaign["advertiser_id"] == "adv-1" && campaign["budget"] == 50 && campaign["objective_type"] == "TRAFFIC"
-                && campaign["request_id"] == "run-1:ads")
+                && campaign["request_id"] == "run-1:ads" && campaign["operation_status"] == "DISABLE")
         let group = try #require(server.requests[1].json)
         #expect(group["schedule_start_time"] == "2027-01-15 08:00:00" && group["pacing"] == "PACING_MODE_SMOOTH")
+        let ad = try #require(server.requests[3].json?["creatives"]?.arrayValue?.first)
+        #expect(ad["tiktok_item_id"] == "7106594312292453675" && ad["call_to_action"] == "SHOP_NOW")
     }
 
     @Test func theFakeRefusesWhatTheSDKMarksRequired() async throws {
@@ -100,7 +110,10 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         api.omitIdOf = path
         let server = FakeServer { request, _ in api.reply(request) }
         try await server.run { base in
-            let error = await #expect(throws: ProviderError.self) { try await client(base).launch(Self.launchSpec, idempotencyKey: "k") }
+            let error = await #expect(throws: ProviderError.self) {
+                let prepared = try await client(base).prepare(Self.launchSpec, idempotencyKey: "k")
+                _ = try await client(base).createAds(prepared, spec: Self.launchSpec, postIds: ["1"])
+            }
             #expect(
                 error?.code == "malformed_response" && error?.message.hasPrefix("\(path) answered without") == true,
                 "\(String(describing: error))")
@@ -157,15 +170,21 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
             if index == 0 { return .json(["errors": [["message": "Throttled", "extensions": ["code": "THROTTLED"]]]]) }
             return .json([
                 "data": [
-                    "inventoryItem": [
-                        "inventoryLevels": [
-                            "edges": [
-                                [
-                                    "node": [
-                                        "location": ["id": "gid://shopify/Location/1"],
-                                        "quantities": [["name": "available", "quantity": 7], ["name": "on_hand", "quantity": 9]],
-                                    ]
-                                ]
+                    "productVariants": [
+                        "nodes": [
+                            [
+                                "id": "gid://shopify/ProductVariant/3", "sku": "GLOW-30",
+                                "inventoryItem": [
+                                    "id": "gid://shopify/InventoryItem/5", "tracked": true,
+                                    "inventoryLevels": [
+                                        "nodes": [
+                                            [
+                                                "location": ["id": "gid://shopify/Location/1", "name": "Main"],
+                                                "quantities": [["name": "available", "quantity": 7], ["name": "on_hand", "quantity": 9]],
+                                            ]
+                                        ]
+                                    ],
+                                ],
                             ]
                         ]
                     ]
@@ -175,12 +194,13 @@ let quickRetry = RetryPolicy(maxRetries: 2, random: { 0 }, sleep: { _ in })
         try await server.run { base in
             let shopify = LiveShopifyInventory(
                 graphQLURL: base + "/admin/api/2025-01/graphql.json", accessToken: "shpat", transport: CurlTransport(), retry: quickRetry)
-            let levels = try await shopify.levels(inventoryItemId: "gid://shopify/InventoryItem/5")
+            let levels = try await shopify.levels(sku: "GLOW-30")
             #expect(levels == [InventoryLevel(locationId: "gid://shopify/Location/1", available: 7, onHand: 9)])
         }
         #expect(server.requests.count == 2)
         #expect(server.requests[0].header("x-shopify-access-token") == "shpat")
-        #expect(server.requests[0].json?["variables"] == ["id": "gid://shopify/InventoryItem/5"])
+        #expect(server.requests[0].json?["variables"] == ["sku": "sku:GLOW-30"], "the variant is found by SKU, then its inventoryItem")
+        #expect(server.requests[0].json?["query"]?.stringValue?.contains("inventoryItem") == true)
     }
 }
 

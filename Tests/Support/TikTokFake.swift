@@ -46,6 +46,14 @@ public final class TikTokFake: @unchecked Sendable {
     private var advertiserTokens: [String: String] = [:]
     private var posts: [(user: String, publishId: String)] = []
     private var campaigns: [(advertiser: String, name: String)] = []
+    private var campaignStatus: [String: String] = [:]
+    private var budgetUpdates: [(campaign: String, budget: Double)] = []
+    private var replies: [String: [(id: String, text: String)]] = [:]
+    private var replyCreates = 0
+    /// The next reply is posted, then answered with HTTP 500 (a lost answer).
+    public var failReplyAfterPosting = false
+    /// `/campaign/status/update/` refuses to switch a campaign on.
+    public var refuseEnable = false
 
     public init(users: [User]) {
         for user in users { self.users[user.username] = user }
@@ -70,6 +78,12 @@ public final class TikTokFake: @unchecked Sendable {
     public var published: [(user: String, publishId: String)] { lock.withLock { posts } }
     /// Campaigns created, by the advertiser whose token created them.
     public var createdCampaigns: [(advertiser: String, name: String)] { lock.withLock { campaigns } }
+    /// Each campaign's operation status (`ENABLE`, `DISABLE`, `DELETE`).
+    public var campaignStatuses: [String: String] { lock.withLock { campaignStatus } }
+    public var budgetChanges: [(campaign: String, budget: Double)] { lock.withLock { budgetUpdates } }
+    /// Replies under each comment, and how many create calls arrived.
+    public func replies(to comment: String) -> [String] { lock.withLock { (replies[comment] ?? []).map(\.text) } }
+    public var replyCreateCalls: Int { lock.withLock { replyCreates } }
 
     func issue(_ username: String) -> (String, String) {
         let token = "act." + UUID().uuidString
@@ -215,15 +229,22 @@ public final class TikTokFake: @unchecked Sendable {
                 "refresh_token_expires_in": 31_536_000,
                 "open_id": .string(user.openId),
             ])
-        case "/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/", "/open_api/v1.3/business/comment/list/":
+        case "/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/", "/open_api/v1.3/business/comment/list/",
+            "/open_api/v1.3/business/comment/reply/list/", "/open_api/v1.3/business/comment/reply/create/":
             guard let token = request.header("access-token"), let username = access[token], let user = users[username] else {
                 return Self.business([:], code: 40105, message: "Access token is invalid")
             }
-            let query = Dictionary(
+            var query = Dictionary(
                 uniqueKeysWithValues: request.query.split(separator: "&").compactMap { pair -> (String, String)? in
                     let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
                     return parts.count == 2 ? (parts[0], parts[1]) : nil
                 })
+            if request.path.hasSuffix("/reply/create/") {
+                guard request.method == "POST", let body = request.json else {
+                    return Self.business([:], code: 40002, message: "POST JSON")
+                }
+                query["business_id"] = body["business_id"]?.stringValue
+            }
             guard query["business_id"] == user.openId else {
                 return Self.business([:], code: 40002, message: "business_id does not match the token")
             }
@@ -231,13 +252,56 @@ public final class TikTokFake: @unchecked Sendable {
                 guard let fields = query["fields"], (try? JSONValue.parse(Data(fields.utf8)))?.arrayValue != nil else {
                     return Self.business([:], code: 40002, message: "fields must be a JSON array")
                 }
+                var metrics: [JSONValue] = []
+                if let start = query["start_date"].flatMap(Self.date), let end = query["end_date"].flatMap(Self.date) {
+                    guard start <= end, end.timeIntervalSince(start) <= 60 * 86_400 else {
+                        return Self.business([:], code: 40002, message: "start_date and end_date must be at most 60 days apart")
+                    }
+                    var day = start
+                    var index = 0
+                    while day <= end {
+                        metrics.append([
+                            "date": .string(AccountDayMetrics.day(day)), "video_views": .number(JSONNumber(1000 + index * 10)),
+                            "profile_views": 40, "likes": .number(JSONNumber(100 + index)), "comments": 7, "shares": 3,
+                            "daily_new_followers": 12, "followers_count": .number(JSONNumber(user.followers + index * 12)),
+                        ])
+                        day = day.addingTimeInterval(86_400)
+                        index += 1
+                    }
+                }
                 return Self.business([
                     "username": .string(user.username), "display_name": .string(user.username.capitalized),
-                    "followers_count": .number(JSONNumber(user.followers)),
+                    "followers_count": .number(JSONNumber(user.followers)), "metrics": .array(metrics),
                     "audience_ages": [["age": "18-24", "percentage": 0.5], ["age": "25-34", "percentage": 0.5]],
                     "audience_genders": [["gender": "female", "percentage": 0.6]],
                     "audience_countries": [["country": "US", "percentage": 1]],
                 ])
+            }
+            if request.path.hasSuffix("/reply/create/") {
+                let body = request.json ?? [:]
+                guard let comment = body["comment_id"]?.stringValue, user.commentIds.contains(comment),
+                    let video = body["video_id"]?.stringValue, user.videoIds.contains(video)
+                else { return Self.business([:], code: 40002, message: "video_id and comment_id must name the account's comment") }
+                guard let text = body["text"]?.stringValue, !text.isEmpty, text.count <= 150 else {
+                    return Self.business([:], code: 40002, message: "text is required, at most 150 characters")
+                }
+                replyCreates += 1
+                let id = AccountFlows.openId()
+                replies[comment, default: []].append((id, text))
+                if failReplyAfterPosting {
+                    failReplyAfterPosting = false
+                    return FakeReply(status: 500)
+                }
+                return Self.business(["comment_id": .string(id), "video_id": .string(video), "text": .string(text)])
+            }
+            if request.path.hasSuffix("/reply/list/") {
+                guard let comment = query["comment_id"], user.commentIds.contains(comment) else {
+                    return Self.business([:], code: 40002, message: "comment_id is not the account's comment")
+                }
+                let listed: [JSONValue] = (replies[comment] ?? []).map {
+                    ["comment_id": .string($0.id), "text": .string($0.text), "owner": true, "parent_comment_id": .string(comment)]
+                }
+                return Self.business(["comments": .array(listed), "cursor": 0, "has_more": false])
             }
             if request.path.hasSuffix("/business/comment/list/") {
                 guard let video = query["video_id"], user.videoIds.contains(video) else {
@@ -292,12 +356,34 @@ public final class TikTokFake: @unchecked Sendable {
             let token = "adv." + UUID().uuidString
             advertiserTokens[token] = user.openId
             return Self.business(["access_token": .string(token), "advertiser_ids": [.string(user.openId)], "scope": [1, 2]])
-        case "/open_api/v1.3/campaign/create/", "/open_api/v1.3/adgroup/create/", "/open_api/v1.3/ad/create/":
+        case "/open_api/v1.3/campaign/create/", "/open_api/v1.3/adgroup/create/", "/open_api/v1.3/ad/create/",
+            "/open_api/v1.3/campaign/status/update/", "/open_api/v1.3/campaign/update/":
             guard let token = request.header("access-token"), let advertiser = advertiserTokens[token] else {
                 return Self.business([:], code: 40105, message: "Access token is invalid")
             }
             guard let body = request.json, body["advertiser_id"]?.stringValue == advertiser else {
                 return Self.business([:], code: 40002, message: "advertiser_id does not match the token")
+            }
+            if request.path.hasSuffix("/status/update/") {
+                guard let ids = body["campaign_ids"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty,
+                    let status = body["operation_status"]?.stringValue, ["ENABLE", "DISABLE", "DELETE"].contains(status)
+                else { return Self.business([:], code: 40002, message: "campaign_ids and operation_status are required") }
+                guard ids.allSatisfy({ campaignStatus[$0] != nil }) else {
+                    return Self.business([:], code: 40002, message: "campaign_ids: campaign does not exist")
+                }
+                if status == "ENABLE", refuseEnable {
+                    return Self.business(
+                        [:], code: 40002, message: "The campaign cannot be enabled: the advertiser's balance is insufficient")
+                }
+                for id in ids { campaignStatus[id] = status }
+                return Self.business([:])
+            }
+            if request.path.hasSuffix("/campaign/update/") {
+                guard let id = body["campaign_id"]?.stringValue, campaignStatus[id] != nil else {
+                    return Self.business([:], code: 40002, message: "campaign_id: campaign does not exist")
+                }
+                if let budget = body["budget"]?.doubleValue { budgetUpdates.append((id, budget)) }
+                return Self.business(["campaign_id": .string(id)])
             }
             let required: [String] =
                 request.path.hasSuffix("/campaign/create/")
@@ -314,12 +400,24 @@ public final class TikTokFake: @unchecked Sendable {
             let id = AccountFlows.openId()
             if request.path.hasSuffix("/campaign/create/") {
                 campaigns.append((advertiser, body["campaign_name"]?.stringValue ?? ""))
+                campaignStatus[id] = body["operation_status"]?.stringValue ?? "ENABLE"
                 return Self.business(["campaign_id": .string(id)])
             }
             return Self.business(request.path.hasSuffix("/adgroup/create/") ? ["adgroup_id": .string(id)] : ["ad_ids": [.string(id)]])
         default:
             return FakeReply(status: 404)
         }
+    }
+}
+
+extension TikTokFake {
+    /// A `YYYY-MM-DD` query date.
+    static func date(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
     }
 }
 

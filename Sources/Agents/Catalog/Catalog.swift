@@ -6,7 +6,8 @@ public enum Catalog {
     public static let agents: [any Agent.Type] = [
         ProfileAuditor.self, ContentAnalyzer.self, AudienceAnalyst.self, CompetitorBenchmarker.self, TrendScout.self,
         ContentStrategist.self, ScriptWriter.self, ContentProducer.self, CaptionWriter.self, ComplianceReviewer.self,
-        ShopCatalogManager.self, AdsCampaignManager.self, CampaignOperator.self, Publisher.self, CommentTriage.self, PerformanceAnalyst.self,
+        ShopCatalogManager.self, AdsCampaignManager.self, CampaignOperator.self, Publisher.self, CommentTriage.self,
+        PerformanceAnalyst.self,
     ]
 
     /// Every spec, in roster order.

@@ -103,7 +103,9 @@ public struct AdsCampaignManager: Agent {
             "prepared": true, "campaign_id": .string(prepared!.campaignId), "adgroup_id": .string(prepared!.adGroupId),
             "name": .string(spec.name), "objective": .string(spec.objective), "ad_text": .string(spec.adText),
             "call_to_action": .string(spec.callToAction), "budget_usd": .number(budget), "currency": .string(AdBudget.currency),
-            "targeting": ["locations": .array(spec.locationIds.map { .string($0) }), "age_groups": .array(spec.ageGroups.map { .string($0) })],
+            "targeting": [
+                "locations": .array(spec.locationIds.map { .string($0) }), "age_groups": .array(spec.ageGroups.map { .string($0) }),
+            ],
             "schedule": ["type": "SCHEDULE_FROM_NOW", "starts": "when approved"], "products": featured,
             "cap": ["cap_usd": .number(headroom.capUsd), "spent_usd": .number(headroom.spentUsd), "left_usd": .number(headroom.leftUsd)],
             "idempotency_key": .string(key),
@@ -167,7 +169,9 @@ public struct CampaignOperator: Agent {
         guard let record = try await context.withDatabase({ c in try CommerceRepository.campaign(key: key, on: c) }),
             let campaignId = record.externalId
         else { throw fail("no prepared campaign for this run: the Ads Campaign Manager step did not create one") }
-        if record.status == .live { return ["action": "launch", "status": "live", "campaign_id": .string(campaignId), "deduplicated": true] }
+        if record.status == .live {
+            return ["action": "launch", "status": "live", "campaign_id": .string(campaignId), "deduplicated": true]
+        }
         let budget = input.double("budget_usd") ?? record.budgetUsd
         do {
             // Hard stop: the approved budget is charged against today's cap before anything is switched on.
@@ -265,6 +269,9 @@ public struct CampaignOperator: Agent {
                     "campaign_id": .string(campaignId), "from_usd": .number(from), "to_usd": .number(target),
                 ], workspace: workspace, on: c)
         }
-        return ["action": "budget", "status": "applied", "campaign_id": .string(campaignId), "from_usd": .number(from), "to_usd": .number(target)]
+        return [
+            "action": "budget", "status": "applied", "campaign_id": .string(campaignId), "from_usd": .number(from),
+            "to_usd": .number(target),
+        ]
     }
 }

@@ -100,4 +100,3 @@ public struct ShopCatalogManager: Agent {
         var summary: String
     }
 }
-

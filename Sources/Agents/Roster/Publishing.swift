@@ -52,7 +52,8 @@ public struct Publisher: Agent {
     /// The caption a video goes out with: its own (matched by script title), text and hashtags.
     public static func caption(for asset: JSONValue, index: Int, captions: [JSONValue]) -> String {
         let title = asset["script_title"]?.stringValue ?? ""
-        let caption: JSONValue? = captions.first { $0["script_title"]?.stringValue == title } ?? (index < captions.count ? captions[index] : nil)
+        let caption: JSONValue? =
+            captions.first { $0["script_title"]?.stringValue == title } ?? (index < captions.count ? captions[index] : nil)
         return ([caption?["caption"]?.stringValue ?? title] + (caption?["hashtags"]?.arrayValue?.compactMap(\.stringValue) ?? []))
             .joined(separator: " ")
     }

@@ -52,7 +52,9 @@ struct SchedulesCommand: AsyncParsableCommand {
                 let (database, workspace) = try await target.open()
                 let (cron, every, timeZone, workflow) = (cron, every, timeZone, workflow)
                 let schedule = try await database.withWorkspace(workspace) { c -> Schedule in
-                    guard try BriefRepository.find(BriefID(briefId), on: c) != nil else { throw AppError.notFound("brief \(briefId) not found") }
+                    guard try BriefRepository.find(BriefID(briefId), on: c) != nil else {
+                        throw AppError.notFound("brief \(briefId) not found")
+                    }
                     guard try SeededWorkflows.find(workflow) != nil || WorkflowRepository.find(slug: workflow, on: c) != nil else {
                         throw AppError.notFound("no workflow \(workflow)")
                     }

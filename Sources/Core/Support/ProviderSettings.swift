@@ -123,7 +123,10 @@ public struct ProviderSettings: Sendable {
         ("GOOGLE_APPLICATION_CREDENTIALS", "", "service-account key file; unset uses the metadata server"),
         ("GOOGLE_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v3/certs", "where Google's token signing keys are fetched"),
         ("GOOGLE_METADATA_URL", "http://metadata.google.internal", "metadata server"),
-        ("PUBSUB_PROJECT", "", "project for Pub/Sub publishing: the audit relay sends tiktok_outbox to PUBSUB_AUDIT_TOPIC (unset: events stay in the outbox)"),
+        (
+            "PUBSUB_PROJECT", "",
+            "project for Pub/Sub publishing: the audit relay sends tiktok_outbox to PUBSUB_AUDIT_TOPIC (unset: events stay in the outbox)"
+        ),
         ("PUBSUB_AUDIT_TOPIC", "audit-event", "topic for audit events"),
         ("PUBSUB_EMULATOR_HOST", "", "host:port of a Pub/Sub emulator (plain http, no auth)"),
         ("PUBSUB_PUSH_AUDIENCE", "", "expected aud of Pub/Sub push tokens"),

@@ -24,7 +24,8 @@ struct AlertsController: Sendable {
             let body = try await HTTPJSON.object(request)
             try HTTPJSON.rejectUnknown(body, allowed: ["slack_webhook_url", "approval_alert_minutes"])
             let settings = try Self.parse(
-                url: body["slack_webhook_url"]?.stringValue, minutes: body["approval_alert_minutes"].flatMap { $0.isNull ? nil : $0 }?.intValue,
+                url: body["slack_webhook_url"]?.stringValue,
+                minutes: body["approval_alert_minutes"].flatMap { $0.isNull ? nil : $0 }?.intValue,
                 minutesGiven: body["approval_alert_minutes"].map { !$0.isNull } ?? false)
             try await database.withWorkspace(principal.workspaceId) {
                 try AlertRepository.saveSettings(settings, workspace: principal.workspaceId, on: $0)
@@ -56,7 +57,8 @@ struct AlertsController: Sendable {
             for waiting in try AlertRepository.staleApprovals(olderThanMinutes: settings.approvalAlertMinutes, on: c) {
                 alerts.append(
                     Alert(
-                        id: waiting.approval.rawValue, kind: "approval_waiting", message: "An approval has waited \(waiting.minutes) minutes",
+                        id: waiting.approval.rawValue, kind: "approval_waiting",
+                        message: "An approval has waited \(waiting.minutes) minutes",
                         link: "/approvals", createdAt: now, notifiedAt: nil))
             }
             for category in [SpendLedgerEntry.Category.claude, .ads] {
@@ -66,7 +68,8 @@ struct AlertsController: Sendable {
                         Alert(
                             id: UUID(), kind: "spend_near_cap",
                             message: String(
-                                format: "%@ spend today is %.0f%% of the daily cap ($%.2f of $%.2f)", category == .claude ? "Claude" : "Ads",
+                                format: "%@ spend today is %.0f%% of the daily cap ($%.2f of $%.2f)",
+                                category == .claude ? "Claude" : "Ads",
                                 headroom.spentUsd / headroom.capUsd * 100, headroom.spentUsd, headroom.capUsd),
                             link: "/", createdAt: now, notifiedAt: nil))
                 }
@@ -74,7 +77,8 @@ struct AlertsController: Sendable {
             for account in try AccountRepository.list(on: c) where account.status == .needsReauth {
                 alerts.append(
                     Alert(
-                        id: account.id, kind: "account_needs_reauth", message: "Reconnect \(account.handle): \(account.lastError ?? "access was lost")",
+                        id: account.id, kind: "account_needs_reauth",
+                        message: "Reconnect \(account.handle): \(account.lastError ?? "access was lost")",
                         link: "/accounts", createdAt: now, notifiedAt: nil))
             }
             return alerts + (try AlertRepository.list(limit: 50, on: c))

@@ -14,7 +14,8 @@ struct MediaController: Sendable {
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("media/{file}") { request, context in
             let principal = try context.requirePrincipal()
-            return try await Self.serve(try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId, mediaDir: mediaDir)
+            return try await Self.serve(
+                try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId, mediaDir: mediaDir)
         }
     }
 

@@ -23,14 +23,17 @@ struct SchedulesController: Sendable {
             guard let briefText = body["brief_id"]?.stringValue, let brief = UUID(uuidString: briefText) else {
                 throw AppError.invalidInput("brief_id must be a brief's UUID")
             }
-            guard let slug = body["workflow_slug"]?.stringValue, !slug.isEmpty else { throw AppError.invalidInput("workflow_slug is required") }
+            guard let slug = body["workflow_slug"]?.stringValue, !slug.isEmpty else {
+                throw AppError.invalidInput("workflow_slug is required")
+            }
             var interval: Int?
             if let value = body["interval_seconds"], !value.isNull {
                 guard let seconds = value.intValue else { throw AppError.invalidInput("interval_seconds must be a whole number") }
                 interval = seconds
             }
             let schedule = try await service.schedule(
-                brief: BriefID(brief), workflowSlug: slug, cron: try HTTPJSON.optionalString(body, "cron", max: 100), intervalSeconds: interval,
+                brief: BriefID(brief), workflowSlug: slug, cron: try HTTPJSON.optionalString(body, "cron", max: 100),
+                intervalSeconds: interval,
                 timeZone: try HTTPJSON.optionalString(body, "time_zone", max: 64) ?? "UTC", workspace: principal.workspaceId)
             return try HTTPJSON.response(encoding: schedule, status: .created)
         }

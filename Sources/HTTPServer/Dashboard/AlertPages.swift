@@ -46,7 +46,8 @@ extension DashboardController {
             [
                 "id": schedule.id.uuidString, "workflow": SeededWorkflows.find(schedule.workflowSlug)?.name ?? schedule.workflowSlug,
                 "handle": handles[schedule.briefId] ?? "brief",
-                "rule": schedule.cron.map { "cron \($0) (\(schedule.timeZone))" } ?? "every \((schedule.intervalSeconds ?? 0) / 60) minutes",
+                "rule": schedule.cron.map { "cron \($0) (\(schedule.timeZone))" }
+                    ?? "every \((schedule.intervalSeconds ?? 0) / 60) minutes",
                 "next": Self.when(schedule.nextRunAt), "last": schedule.lastRunId.map { $0.description } ?? "", "csrf": csrf,
             ]
         }

@@ -57,17 +57,18 @@ extension DashboardController {
         ]
         if let campaign = payload["campaign"] {
             let budget = payload["budget_usd"]?.doubleValue ?? campaign["budget_usd"]?.doubleValue
-            item["ad"] = [
-                "name": campaign["name"]?.stringValue ?? "", "text": campaign["ad_text"]?.stringValue ?? "",
-                "objective": campaign["objective"]?.stringValue ?? "", "cta": campaign["call_to_action"]?.stringValue ?? "",
-                "locations": (campaign["targeting"]?["locations"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "),
-                "ages": (campaign["targeting"]?["age_groups"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "),
-                "schedule": "Starts when approved, runs daily until switched off",
-                "budget": String(format: "%.2f", budget ?? 0), "max": String(format: "%.2f", headroom.leftUsd),
-                "products": (campaign["products"]?.arrayValue ?? payload["products"]?["featured"]?.arrayValue ?? []).map {
-                    "\($0["title"]?.stringValue ?? $0["product_id"]?.stringValue ?? "") (\(dollars($0["price_usd"]?.doubleValue)))"
-                },
-            ] as [String: Any]
+            item["ad"] =
+                [
+                    "name": campaign["name"]?.stringValue ?? "", "text": campaign["ad_text"]?.stringValue ?? "",
+                    "objective": campaign["objective"]?.stringValue ?? "", "cta": campaign["call_to_action"]?.stringValue ?? "",
+                    "locations": (campaign["targeting"]?["locations"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "),
+                    "ages": (campaign["targeting"]?["age_groups"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "),
+                    "schedule": "Starts when approved, runs daily until switched off",
+                    "budget": String(format: "%.2f", budget ?? 0), "max": String(format: "%.2f", headroom.leftUsd),
+                    "products": (campaign["products"]?.arrayValue ?? payload["products"]?["featured"]?.arrayValue ?? []).map {
+                        "\($0["title"]?.stringValue ?? $0["product_id"]?.stringValue ?? "") (\(dollars($0["price_usd"]?.doubleValue)))"
+                    },
+                ] as [String: Any]
             effects.append("The campaign “\(campaign["name"]?.stringValue ?? "")” goes live at \(dollars(budget)) per day (USD)")
         }
         if !videos.isEmpty { effects.append("\(videos.count) video\(videos.count == 1 ? "" : "s") posted to \(handle)") }
@@ -79,7 +80,8 @@ extension DashboardController {
                 "item": "budget_change", "name": change["name"]?.stringValue ?? "the live campaign",
                 "text": "\(dollars(from)) → \(dollars(to)) per day (\(String(format: "%+.0f%%", from > 0 ? (to / from - 1) * 100 : 0)))",
             ]
-            effects.append("Daily budget of “\(change["name"]?.stringValue ?? "the live campaign")” changes from \(dollars(from)) to \(dollars(to))")
+            effects.append(
+                "Daily budget of “\(change["name"]?.stringValue ?? "the live campaign")” changes from \(dollars(from)) to \(dollars(to))")
         }
         item["effects"] = effects.isEmpty ? ["The run continues"] : effects
         if let compliance = payload["compliance"] {
@@ -119,7 +121,9 @@ extension DashboardController {
         let approve = decision == "approve"
         do {
             let decided = try await dependencies.service.decide(
-                id, ApprovalDecision(approve: approve, note: note, budgetUsd: approve ? budget : nil, items: approve ? try Self.itemDecisions(form) : []),
+                id,
+                ApprovalDecision(
+                    approve: approve, note: note, budgetUsd: approve ? budget : nil, items: approve ? try Self.itemDecisions(form) : []),
                 by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
             return Self.redirect("/runs/\(decided.runId)")
         } catch let error as AppError where error.status == 400 {

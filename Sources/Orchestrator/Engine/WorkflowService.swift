@@ -86,7 +86,10 @@ public struct WorkflowService: Sendable {
         var input: JSONValue = ["brief": snapshot, "definition": try JSONValue.from(definition)]
         if let schedule {
             input = input.merging([
-                "scheduled": ["schedule_id": .string(schedule.id.uuidString), "for": .string(ISO8601DateFormatter().string(from: schedule.occurrence))]
+                "scheduled": [
+                    "schedule_id": .string(schedule.id.uuidString),
+                    "for": .string(ISO8601DateFormatter().string(from: schedule.occurrence)),
+                ]
             ])
         }
         let run = try RunRepository.create(
@@ -134,7 +137,8 @@ public struct WorkflowService: Sendable {
         return try await database.withWorkspace(workspace) { c in
             guard try BriefRepository.find(brief, on: c) != nil else { throw AppError.notFound("brief \(brief) not found") }
             return try ScheduleRepository.create(
-                brief: brief, workflowSlug: workflowSlug, cron: cron.map { try CronExpression($0).description }, intervalSeconds: intervalSeconds,
+                brief: brief, workflowSlug: workflowSlug, cron: cron.map { try CronExpression($0).description },
+                intervalSeconds: intervalSeconds,
                 timeZone: timeZone, nextRunAt: first, workspace: workspace, on: c)
         }
     }
@@ -234,7 +238,9 @@ public struct WorkflowService: Sendable {
     ) async throws -> Approval {
         let note = decision.note
         let decided: Approval? = try await engine.commit(workspace) { c in
-            guard let pending = try ApprovalRepository.find(approval, on: c) else { throw AppError.notFound("approval \(approval) not found") }
+            guard let pending = try ApprovalRepository.find(approval, on: c) else {
+                throw AppError.notFound("approval \(approval) not found")
+            }
             var output = pending.payload
             var recorded: JSONValue = []
             if decision.approve, pending.status == .pending {
@@ -260,7 +266,8 @@ public struct WorkflowService: Sendable {
                     "decided_by_name": byName.map { .string($0) } ?? .null, "decisions": recorded,
                 ])
                 try RunRepository.setStatus(decided.runId, .running, on: c)
-                events += try RunTransitions.complete(step, output: approved, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
+                events +=
+                    try RunTransitions.complete(step, output: approved, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
             } else {
                 events +=
                     try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []

@@ -9,7 +9,7 @@ public enum OutboxRepository {
     }
 
     public static func list(on connection: Connection) throws -> [OutboxEvent] {
-        try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY created_at, id")
+        try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY seq")
             .rows.map(decode)
     }
 
@@ -19,8 +19,10 @@ public enum OutboxRepository {
     /// one relay publishes a workspace at a time and a run's events never overtake each other.
     public static func claimBatch(owner: String, limit: Int, on connection: Connection) throws -> [OutboxEvent] {
         guard
-            try connection.query("SELECT pg_try_advisory_xact_lock(hashtext('tiktok_outbox:' || current_setting('app.workspace_id', true))) AS held")
-                .first?["held"] == "t"
+            try connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext('tiktok_outbox:' || current_setting('app.workspace_id', true))) AS held"
+            )
+            .first?["held"] == "t"
         else { return [] }
         let busy = try connection.query(
             "SELECT 1 FROM tiktok_outbox WHERE published_at IS NULL AND lease_until > now() AND lease_owner <> $1 LIMIT 1", owner
@@ -29,10 +31,10 @@ public enum OutboxRepository {
         return try connection.query(
             """
             UPDATE tiktok_outbox SET lease_owner = $1, lease_until = now() + interval '30 seconds'
-            WHERE id IN (SELECT id FROM tiktok_outbox WHERE published_at IS NULL ORDER BY created_at, id LIMIT $2)
-            RETURNING id, workspace_id, topic, payload, created_at, published_at
+            WHERE id IN (SELECT id FROM tiktok_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $2)
+            RETURNING id, workspace_id, topic, payload, created_at, published_at, seq
             """, owner, limit
-        ).rows.map(decode).sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+        ).rows.sorted { (Int($0["seq"] ?? "") ?? 0) < (Int($1["seq"] ?? "") ?? 0) }.map(decode)
     }
 
     public static func markPublished(_ ids: [UUID], owner: String, on connection: Connection) throws {
@@ -61,7 +63,8 @@ public enum OutboxRepository {
 
     static func decode(_ row: Row) throws -> OutboxEvent {
         OutboxEvent(
-            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"), payload: try row.json("payload"),
+            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"),
+            payload: try row.json("payload"),
             createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
     }
 }

@@ -152,14 +152,16 @@ public enum RunTransitions {
         try OutboxRepository.append(
             topic: "audit-event",
             payload: [
-                "event": "workflow_run.completed", "workflow_run_id": .string(run.description), "workflow_slug": .string(finished.workflowSlug),
+                "event": "workflow_run.completed", "workflow_run_id": .string(run.description),
+                "workflow_slug": .string(finished.workflowSlug),
                 "status": .string(status.rawValue), "total_cost_usd": .number(finished.totalCostUsd),
                 "error": error.map { .string($0) } ?? .null,
             ], workspace: workspace, on: c)
         if status == .failed {
             try AlertRepository.raise(
                 kind: "run_failed", key: "run_failed:\(run)",
-                message: "\(finished.workflowSlug.replacingOccurrences(of: "_", with: " ").capitalized) run failed: \(error ?? "no reason given")",
+                message:
+                    "\(finished.workflowSlug.replacingOccurrences(of: "_", with: " ").capitalized) run failed: \(error ?? "no reason given")",
                 link: "/runs/\(run)", workspace: workspace, on: c)
         }
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]

@@ -113,7 +113,8 @@ public struct PubSubPublisher: MessagePublisher {
         guard response.status == 200, ids.count == messages.count else {
             throw ProviderError(
                 provider: "pubsub", status: response.status, code: "publish_failed",
-                message: response.json?["error"]?["message"]?.stringValue ?? "answered \(ids.count) message ids for \(messages.count) messages")
+                message: response.json?["error"]?["message"]?.stringValue
+                    ?? "answered \(ids.count) message ids for \(messages.count) messages")
         }
         return ids
     }

@@ -18,9 +18,11 @@ public struct SlackWebhook: ChatNotifier {
     }
 
     public func post(_ text: String, to url: String) async throws {
-        let response = try await perform(HTTPRequest.json("POST", url, ["text": .string(text)]), provider: "slack", transport: transport, retry: retry)
+        let response = try await perform(
+            HTTPRequest.json("POST", url, ["text": .string(text)]), provider: "slack", transport: transport, retry: retry)
         guard (200..<300).contains(response.status) else {
-            throw ProviderError(provider: "slack", status: response.status, code: "http_\(response.status)", message: response.text.prefix(200).description)
+            throw ProviderError(
+                provider: "slack", status: response.status, code: "http_\(response.status)", message: response.text.prefix(200).description)
         }
     }
 }

@@ -122,7 +122,8 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
             followers += gained
             days.append(
                 AccountDayMetrics(
-                    date: AccountDayMetrics.day(day), followers: followers, newFollowers: gained, videoViews: random.int(in: 2_000...90_000),
+                    date: AccountDayMetrics.day(day), followers: followers, newFollowers: gained,
+                    videoViews: random.int(in: 2_000...90_000),
                     profileViews: random.int(in: 100...4_000), likes: random.int(in: 200...9_000), comments: random.int(in: 10...600),
                     shares: random.int(in: 5...900)))
             day = day.addingTimeInterval(86_400)
@@ -141,7 +142,8 @@ public struct MockTikTok: TikTokResearchAPI, TikTokBusinessAPI, TikTokAdsAPI, Ti
         let products = ["Hydrating Serum", "Daily SPF 50", "Cleansing Balm", "Overnight Mask", "Vitamin C Drops", "Lip Oil"]
         return products.prefix(pageSize).enumerated().map { index, title in
             ShopProduct(
-                id: "mock-prod-\(index + 1)", sku: "MOCK-\(index + 1)", title: title, status: "ACTIVATE", priceUsd: Double(random.int(in: 1200...4900)) / 100,
+                id: "mock-prod-\(index + 1)", sku: "MOCK-\(index + 1)", title: title, status: "ACTIVATE",
+                priceUsd: Double(random.int(in: 1200...4900)) / 100,
                 inventory: random.int(in: 0...800))
         }
     }

@@ -141,7 +141,8 @@ public struct LiveTikTokBusiness: TikTokBusinessAPI, TikTokAdsAPI, TikTokEngagem
         if !campaign.ageGroups.isEmpty { group["age_groups"] = .array(campaign.ageGroups.map { .string($0) }) }
         // The SDK marks schedule_start_time and pacing required even with SCHEDULE_FROM_NOW.
         let createdGroup = try await call("POST", "/adgroup/create/", body: .object(group))
-        return PreparedCampaign(campaignId: campaignId, adGroupId: try Self.id(createdGroup["adgroup_id"], "adgroup_id", of: "/adgroup/create/"))
+        return PreparedCampaign(
+            campaignId: campaignId, adGroupId: try Self.id(createdGroup["adgroup_id"], "adgroup_id", of: "/adgroup/create/"))
     }
 
     public func createAds(_ campaign: PreparedCampaign, spec: CampaignSpec, postIds: [String]) async throws -> [String] {

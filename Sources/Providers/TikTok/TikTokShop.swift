@@ -72,7 +72,8 @@ public struct LiveTikTokShop: TikTokShopAPI {
         return (json["data"]?["products"]?.arrayValue ?? []).map { item in
             let sku = item["skus"]?.arrayValue?.first
             return ShopProduct(
-                id: item["id"]?.stringValue ?? "", sku: sku?["seller_sku"]?.stringValue, title: item["title"]?.stringValue ?? "", status: item["status"]?.stringValue ?? "",
+                id: item["id"]?.stringValue ?? "", sku: sku?["seller_sku"]?.stringValue, title: item["title"]?.stringValue ?? "",
+                status: item["status"]?.stringValue ?? "",
                 priceUsd: Double(sku?["price"]?["sale_price"]?.stringValue ?? "") ?? 0,
                 inventory: sku?["inventory"]?.arrayValue?.compactMap { $0["quantity"]?.intValue }.reduce(0, +) ?? 0)
         }
