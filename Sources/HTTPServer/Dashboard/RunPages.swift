@@ -99,8 +99,13 @@ extension DashboardController {
                         switch event.event {
                         case .approvalDecided:
                             let note = data["note"]?.stringValue.map { ": \($0)" } ?? ""
+                            let items = (data["decisions"]?.arrayValue ?? []).map { item -> String in
+                                let id = item["id"]?.stringValue ?? "item"
+                                return item["action"] == "drop" ? "dropped \(id)" : "edited \(id) to “\(item["after"]?.stringValue ?? "")”"
+                            }
+                            let changes = items.isEmpty ? "" : " (" + items.joined(separator: "; ") + ")"
                             return
-                                "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)"
+                                "\(when) · \(data["step_key"]?.stringValue ?? "approval") \(data["status"]?.stringValue ?? "decided") by \(who)\(note)\(changes)"
                         case .runCancelled: return "\(when) · cancelled by \(who)"
                         default: return "\(when) · \(data["retry_of"]?.stringValue ?? "a step") retried by \(who)"
                         }
