@@ -26,7 +26,9 @@ import Testing
                 .post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 200]])
             #expect(accepted.status == 201)
         }
-        let briefs = try await APIHarness.store.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0) }
+        let briefs = try await APIHarness.store.database.withWorkspace(workspace) {
+            try BriefRepository.list(limit: 10, cursor: nil, on: $0)
+        }
         #expect(briefs.items.count == 1)
         await harness.stop()
     }
@@ -35,7 +37,8 @@ import Testing
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            let brief = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 40]])
+            let brief = try await client.call(
+                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["budget_usd": 40]])
             let started = try await client.call(
                 .post, "/api/dashboard/workflows/run", key: key,
                 json: ["brief_id": brief.json["id"]!, "workflow_slug": "campaign_launch"])
@@ -46,7 +49,8 @@ import Testing
             let id = try #require(approval["id"]?.stringValue)
             #expect(approval["payload"]?["campaign"]?["ad_text"]?.stringValue != nil, "the ad copy is reviewed before the gate")
             let over = try await client.call(.post, "/api/dashboard/approvals/\(id)/approve", key: key, json: ["budget_usd": 100_000])
-            #expect(over.status == 400 && over.json["error"]?["message"]?.stringValue?.hasPrefix("budget_usd $100000.00 is more than") == true)
+            #expect(
+                over.status == 400 && over.json["error"]?["message"]?.stringValue?.hasPrefix("budget_usd $100000.00 is more than") == true)
             let badItem = try await client.call(
                 .post, "/api/dashboard/approvals/\(id)/approve", key: key, json: ["items": [["id": "video:x", "action": "keep"]]])
             #expect(badItem.status == 400 && badItem.json["error"]?["message"] == "items[0].action must be approve, edit or drop")

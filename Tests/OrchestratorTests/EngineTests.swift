@@ -191,7 +191,6 @@ import Testing
         #expect(run.reportMd?.contains("@brewlab") == true)
     }
 
-
     @Test func cancellingStopsTheInFlightAgentAndEndsTheRun() async throws {
         let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(20)))
         let (workspace, brief) = try await harness.brief()

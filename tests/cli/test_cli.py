@@ -102,6 +102,20 @@ class ConsoleCommands(unittest.TestCase):
             self.assertEqual((result.returncode, error_line(result)), (1, message), args)
         self.assertEqual(briefs(), before, "a refused command stores no brief")
 
+    def test_schedules_are_added_listed_and_removed(self):
+        brief = sql("INSERT INTO tiktok_briefs (workspace_id, handle) VALUES (current_setting('app.workspace_id')::uuid, '@sched_brand') RETURNING id").splitlines()[0]
+        self.assertEqual(cli("schedules", "list").stdout.strip(), "no schedules: add one with `tiktok-army schedules add`")
+        bad = cli("schedules", "add", "--brief", brief, "--workflow", "profile_audit", "--cron", "0 9 * *", check=False)
+        self.assertEqual((bad.returncode, error_line(bad)), (1, 'error: cron must have five fields (minute hour day-of-month month day-of-week), got "0 9 * *"'))
+        added = cli("schedules", "add", "--brief", brief, "--workflow", "profile_audit", "--cron", "0 9 * * 1", "--time-zone", "Europe/Paris")
+        schedule = re.search(rf"^schedule ({UUID}): first run ", added.stdout, re.M).group(1)
+        listed = cli("schedules", "list").stdout.strip()
+        self.assertTrue(listed.startswith(f'{schedule}  profile_audit  cron "0 9 * * 1" Europe/Paris  next '), listed)
+        self.assertEqual(sql(f"SELECT to_char(next_run_at AT TIME ZONE 'Europe/Paris', 'ID HH24:MI') FROM tiktok_schedules WHERE id = '{schedule}'"), "1 09:00")
+        self.assertEqual(cli("schedules", "remove", schedule).stdout.strip(), f"removed schedule {schedule}")
+        gone = cli("schedules", "remove", schedule, check=False)
+        self.assertEqual((gone.returncode, error_line(gone)), (1, f"error: no schedule {schedule} in this workspace"))
+
     def test_accounts_list_and_key_rotation(self):
         self.assertEqual(cli("accounts", "list").stdout.strip(), "no connected accounts: connect them on the dashboard's Accounts page")
         key_file = os.path.join(DATA, "token-key")

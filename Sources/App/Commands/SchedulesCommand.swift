@@ -47,7 +47,7 @@ struct SchedulesCommand: AsyncParsableCommand {
             let recurrence: Recurrence
             do {
                 recurrence = try cron.map { .cron(try CronExpression($0), try Recurrence.zone(timeZone)) } ?? .interval(every!)
-            } catch let error as AppError { throw ValidationError(error.message) }
+            } catch let error as AppError { Bootstrap.fail(error.message) }
             do {
                 let (database, workspace) = try await target.open()
                 let (cron, every, timeZone, workflow) = (cron, every, timeZone, workflow)
@@ -79,7 +79,7 @@ struct SchedulesCommand: AsyncParsableCommand {
                 let (database, workspace) = try await target.open()
                 let removed = try await database.withWorkspace(workspace) { try ScheduleRepository.delete(scheduleId, on: $0) }
                 await database.shutdown()
-                guard removed else { Bootstrap.fail("no schedule \(scheduleId) in this workspace") }
+                guard removed else { Bootstrap.fail("no schedule \(scheduleId.uuidString.lowercased()) in this workspace") }
                 print("removed schedule \(scheduleId.uuidString.lowercased())")
             } catch let error as ValidationError { throw error } catch { Bootstrap.fail("\(error)") }
         }
