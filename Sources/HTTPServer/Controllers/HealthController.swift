@@ -39,6 +39,11 @@ struct HealthController: Sendable {
             metrics.set("tiktok_db_pool_connections", Double(stats.open), labels: [("state", "open")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_connections", Double(stats.idle), labels: [("state", "idle")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_waiting", Double(stats.waiting), help: "Requests waiting for a connection")
+            if let backlog = try? await database.withConnection({ try OutboxRepository.backlog(on: $0) }) {
+                metrics.set(
+                    "tiktok_outbox_backlog", Double(backlog.reduce(0) { $0 + $1.count }),
+                    help: "Audit events waiting for the relay")
+            }
             if let rows = try? await database.withUnscopedTransaction({ try InsightRepository.metricsSnapshot(on: $0) }) {
                 for (metric, label, value) in rows {
                     switch metric {
