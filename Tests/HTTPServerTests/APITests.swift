@@ -19,7 +19,9 @@ import Testing
             #expect(try await client.call(.get, "/health").json == ["status": "ok"])
             #expect(try await client.call(.get, "/ready").json == ["status": "ok", "db": "ok", "engine": "ok"])
             let metrics = try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-0123456789"])
-            #expect(metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections") && metrics.text.contains("tiktok_outbox_backlog"))
+            #expect(
+                metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections")
+                    && metrics.text.contains("tiktok_outbox_backlog"))
             #expect(try await client.call(.get, "/metrics").status == 401, "totals across workspaces need the token")
             #expect(try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-012345678X"]).status == 401)
             let spec = try await client.call(.get, "/openapi.yaml")

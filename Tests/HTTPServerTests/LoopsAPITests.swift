@@ -119,4 +119,31 @@ import Testing
         }
         await harness.stop()
     }
+
+    @Test func theOverviewChartsTheStoredAccountMetrics() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        let account = try await AccountsAPITests.connected(workspace)
+        try await APIHarness.store.database.withWorkspace(workspace) { c in
+            try MetricsRepository.upsertAccountDay(
+                account: account.id, day: AccountDayMetricsDay.today, followers: 900, newFollowers: 37, videoViews: 4321, profileViews: 5,
+                likes: 6, comments: 7, shares: 8, workspace: workspace, on: c)
+        }
+        try await harness.withClient { client in
+            let session = try await SecurityTests.login(client, key: key)
+            let overview = try await client.call(.get, "/", headers: [.cookie: session.cookie])
+            #expect(overview.status == 200 && overview.text.contains("id=\"account-metrics\""))
+            #expect(overview.text.contains("4321") && overview.text.contains("37"))
+        }
+        await harness.stop()
+    }
+}
+
+enum AccountDayMetricsDay {
+    static var today: String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date())
+    }
 }

@@ -259,9 +259,14 @@ struct DashboardController: Sendable {
             notices.insert(
                 "Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
         }
+        let days = try await database.withWorkspace(principal.workspaceId) { try MetricsRepository.workspaceDays(days: 14, on: $0) }
+        let count: (Double) -> String = { String(Int($0)) }
         let body = Templates.render(
             "overview",
             [
+                "hasMetrics": !days.isEmpty,
+                "viewsPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.videoViews)) }, format: count),
+                "followersPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.newFollowers)) }, format: count),
                 "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0),
                 "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
                 "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow),
