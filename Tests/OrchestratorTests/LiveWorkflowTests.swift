@@ -249,4 +249,30 @@ import Testing
         let get = try #require(server.requests.first { $0.path.hasSuffix("/business/get/") && $0.query.contains("start_date") })
         #expect(get.query.contains("end_date=") && get.query.contains("business_id=\(user.openId)"))
     }
+
+    @Test func aScheduledProfileAuditRunsLiveWithTheWorkspacesOwnAccount() async throws {
+        let user = TikTokFake.User(
+            username: "glowco", openId: AccountFlows.openId(), followers: 61_000, videoIds: [AccountFlows.openId()],
+            grantedScopes: ["user.info.basic", "user.info.stats", "video.list"])
+        let fake = TikTokFake(users: [user])
+        let server = FakeServer { request, _ in fake.reply(request) }
+        try await server.run { base in
+            let harness = Self.harness(base, fake)
+            let (workspace, brief) = try await harness.brief("@glowco", inputs: [:])
+            try await Self.connect(harness.orchestration.accounts, fake, "glowco", .tiktok, workspace)
+            try await Self.connect(harness.orchestration.accounts, fake, "glowco", .tiktokBusiness, workspace)
+            let schedule = try await harness.database.withWorkspace(workspace) { c in
+                try ScheduleRepository.create(
+                    brief: brief.id, workflowSlug: "profile_audit", cron: "0 9 * * *", intervalSeconds: nil, timeZone: "UTC",
+                    nextRunAt: Date().addingTimeInterval(-1), workspace: workspace, on: c)
+            }
+            let fired = try await harness.service.fireDueSchedules(workspace: workspace)
+            let scheduled = try #require(fired.first)
+            #expect(fired.count == 1 && scheduled.input["scheduled"]?["schedule_id"]?.stringValue == schedule.id.uuidString)
+            let (run, steps) = try await harness.wait(for: scheduled.id, in: workspace, until: [.succeeded, .failed])
+            #expect(run.status == .succeeded, "\(steps.compactMap(\.error))")
+            #expect(Self.output(steps, "profile_auditor")?["follower_count"]?.intValue == 61_000, "read with the connected account")
+            await harness.stop()
+        }
+    }
 }
