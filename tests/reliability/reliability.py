@@ -296,7 +296,7 @@ def check_launches_once(cluster, workspace, runs):
     calls = cluster.rows(workspace, f"""
         SELECT s.name || ' ' || coalesce(s.request->>'idempotency_key', r.workflow_run_id::text) || ' ' || count(*)
         FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id
-        WHERE r.workflow_run_id IN ({ids}) AND s.name IN ('tiktok.publish', 'tiktok.ads.launch') AND s.error IS NULL
+        WHERE r.workflow_run_id IN ({ids}) AND s.name IN ('tiktok.publish', 'tiktok.ads.enable') AND s.error IS NULL
         GROUP BY s.name, s.request->>'idempotency_key', r.workflow_run_id""")
     repeated = [c for c in calls if not c.endswith(" 1")]
     expect(not repeated, f"sent more than once: {repeated}")
@@ -306,11 +306,12 @@ def check_launches_once(cluster, workspace, runs):
         LEFT JOIN tiktok_agent_runs a ON a.id = p.claimed_by WHERE p.run_id IN ({ids})""")
     unexplained = [line for line in untraced if line and line.split()[0] not in traced and line.split()[1] != "true"]
     expect(not unexplained, f"published with no recorded call and no killed publisher: {unexplained}")
-    # A campaign launched by an attempt that was then killed has no recorded call either: the retry
-    # finds its external id and reports the launch as deduplicated instead of calling again.
-    launched = {c.split()[1].removesuffix(":ads") for c in calls if c.startswith("tiktok.ads.launch ")}
+    # The campaign was prepared switched off before the gate; after it, `ads_launch` switches it on.
+    # A campaign switched on by an attempt that was then killed has no recorded call either: the
+    # retry finds it live and reports the launch as deduplicated instead of calling again.
+    launched = {c.split()[1] for c in calls if c.startswith("tiktok.ads.enable ")}
     deduplicated = set(cluster.rows(workspace, f"""
-        SELECT run_id FROM tiktok_workflow_steps WHERE run_id IN ({ids}) AND step_key = 'ads_campaign_manager'
+        SELECT run_id FROM tiktok_workflow_steps WHERE run_id IN ({ids}) AND step_key = 'ads_launch'
           AND (output->>'deduplicated')::boolean"""))
     missing = [r for r in runs if str(r) not in launched and str(r) not in deduplicated]
     both = [r for r in runs if str(r) in launched and str(r) in deduplicated]
@@ -331,7 +332,7 @@ def suite_kill(binary, base, options):
         wait_for("audit steps and post-approval launch steps running", lambda: cluster.sql(workspace, f"""
             SELECT (SELECT count(*) FROM tiktok_workflow_steps WHERE status = 'running' AND run_id NOT IN ({launch_ids})) > 0
                AND (SELECT count(*) FROM tiktok_workflow_steps WHERE run_id IN ({launch_ids}) AND status IN ('running', 'succeeded')
-                    AND step_key IN ('publisher', 'ads_campaign_manager', 'synthesis')) > 0""") == "t")
+                    AND step_key IN ('ads_launch', 'publisher', 'ads_attach', 'synthesis')) > 0""") == "t")
         deployment.server.kill()
         killed_at = time.time()
         # The database as the killed process left it.
