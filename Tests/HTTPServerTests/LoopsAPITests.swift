@@ -2,6 +2,7 @@ import Core
 import Foundation
 import HTTPTypes
 import Persistence
+import Providers
 import TestSupport
 import Testing
 
@@ -126,7 +127,8 @@ import Testing
         let account = try await AccountsAPITests.connected(workspace)
         try await APIHarness.store.database.withWorkspace(workspace) { c in
             try MetricsRepository.upsertAccountDay(
-                account: account.id, day: AccountDayMetricsDay.today, followers: 900, newFollowers: 37, videoViews: 4321, profileViews: 5,
+                account: account.id, day: AccountDayMetrics.day(Date()), followers: 900, newFollowers: 37, videoViews: 4321,
+                profileViews: 5,
                 likes: 6, comments: 7, shares: 8, workspace: workspace, on: c)
         }
         try await harness.withClient { client in
@@ -136,14 +138,5 @@ import Testing
             #expect(overview.text.contains("4321") && overview.text.contains("37"))
         }
         await harness.stop()
-    }
-}
-
-enum AccountDayMetricsDay {
-    static var today: String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
     }
 }

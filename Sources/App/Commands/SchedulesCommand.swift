@@ -44,27 +44,22 @@ struct SchedulesCommand: AsyncParsableCommand {
             guard workflow.range(of: "^[a-z0-9_]{1,64}$", options: .regularExpression) != nil else {
                 throw ValidationError("--workflow must be a workflow slug")
             }
-            let recurrence: Recurrence
-            do {
-                recurrence = try cron.map { .cron(try CronExpression($0), try Recurrence.zone(timeZone)) } ?? .interval(every!)
-            } catch let error as AppError { Bootstrap.fail(error.message) }
             do {
                 let (database, workspace) = try await target.open()
                 let (cron, every, timeZone, workflow) = (cron, every, timeZone, workflow)
-                let schedule = try await database.withWorkspace(workspace) { c -> Schedule in
-                    guard try BriefRepository.find(BriefID(briefId), on: c) != nil else {
-                        throw AppError.notFound("brief \(briefId) not found")
-                    }
-                    guard try SeededWorkflows.find(workflow) != nil || WorkflowRepository.find(slug: workflow, on: c) != nil else {
-                        throw AppError.notFound("no workflow \(workflow)")
-                    }
-                    return try ScheduleRepository.create(
+                let schedule = try await database.withWorkspace(workspace) { c in
+                    try WorkflowService.schedule(
                         brief: BriefID(briefId), workflowSlug: workflow, cron: cron, intervalSeconds: every, timeZone: timeZone,
-                        nextRunAt: recurrence.next(after: Date()), workspace: workspace, on: c)
+                        now: Date(),
+                        workspace: workspace, on: c)
                 }
                 await database.shutdown()
                 print("schedule \(schedule.id.uuidString.lowercased()): first run \(Timestamp.format(schedule.nextRunAt))")
-            } catch let error as ValidationError { throw error } catch { Bootstrap.fail("\(error)") }
+            } catch let error as ValidationError {
+                throw error
+            } catch let error as AppError {
+                Bootstrap.fail(error.message)
+            } catch { Bootstrap.fail("\(error)") }
         }
     }
 

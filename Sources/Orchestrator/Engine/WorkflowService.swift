@@ -128,19 +128,29 @@ public struct WorkflowService: Sendable {
     public func schedule(
         brief: BriefID, workflowSlug: String, cron: String?, intervalSeconds: Int?, timeZone: String, workspace: WorkspaceID
     ) async throws -> Schedule {
+        let now = engine.environment.clock.now()
+        return try await database.withWorkspace(workspace) { c in
+            try Self.schedule(
+                brief: brief, workflowSlug: workflowSlug, cron: cron, intervalSeconds: intervalSeconds, timeZone: timeZone, now: now,
+                workspace: workspace, on: c)
+        }
+    }
+
+    /// The same on the caller's connection (the CLI's): the rule is checked (400 naming what is
+    /// wrong), the brief and the workflow must exist (404).
+    public static func schedule(
+        brief: BriefID, workflowSlug: String, cron: String?, intervalSeconds: Int?, timeZone: String, now: Date, workspace: WorkspaceID,
+        on c: Connection
+    ) throws -> Schedule {
         guard (cron == nil) != (intervalSeconds == nil) else { throw AppError.invalidInput("give either cron or interval_seconds") }
         if let intervalSeconds, intervalSeconds < 60 { throw AppError.invalidInput("interval_seconds must be at least 60") }
-        let recurrence: Recurrence =
-            try cron.map { .cron(try CronExpression($0), try Recurrence.zone(timeZone)) } ?? .interval(intervalSeconds!)
-        _ = try await definition(workflowSlug, workspace: workspace)
-        let first = recurrence.next(after: engine.environment.clock.now())
-        return try await database.withWorkspace(workspace) { c in
-            guard try BriefRepository.find(brief, on: c) != nil else { throw AppError.notFound("brief \(brief) not found") }
-            return try ScheduleRepository.create(
-                brief: brief, workflowSlug: workflowSlug, cron: cron.map { try CronExpression($0).description },
-                intervalSeconds: intervalSeconds,
-                timeZone: timeZone, nextRunAt: first, workspace: workspace, on: c)
-        }
+        let expression = try cron.map { try CronExpression($0) }
+        let recurrence: Recurrence = try expression.map { .cron($0, try Recurrence.zone(timeZone)) } ?? .interval(intervalSeconds!)
+        _ = try definition(workflowSlug, on: c)
+        guard try BriefRepository.find(brief, on: c) != nil else { throw AppError.notFound("brief \(brief) not found") }
+        return try ScheduleRepository.create(
+            brief: brief, workflowSlug: workflowSlug, cron: expression?.description, intervalSeconds: intervalSeconds, timeZone: timeZone,
+            nextRunAt: recurrence.next(after: now), workspace: workspace, on: c)
     }
 
     /// Starts a run for every due occurrence of `workspace`'s schedules, each in the transaction

@@ -5,7 +5,8 @@ import Persistence
 import Providers
 
 /// Posts each stored alert once to its workspace's Slack incoming webhook (workspaces without
-/// one are skipped); rows are locked while sent so two processes do not both post one.
+/// one are skipped). An alert is taken (marked sent) before it is posted, so two processes never
+/// both post it; one whose post fails is given back for the next pass.
 public struct AlertNotifier: Sendable {
     let database: Database
     let chat: any ChatNotifier
@@ -22,14 +23,20 @@ public struct AlertNotifier: Sendable {
     public func notifyOnce() async throws -> Int {
         var posted = 0
         for workspace in try await database.withConnection({ try AlertRepository.workspacesToNotify(on: $0) }) {
-            let (settings, alerts) = try await database.withWorkspace(workspace) { c in
-                (try AlertRepository.settings(on: c), try AlertRepository.list(limit: 50, on: c).filter { $0.notifiedAt == nil })
+            let taken = try await database.withWorkspace(workspace) { c -> (String, [Alert])? in
+                guard let url = try AlertRepository.settings(on: c).slackWebhookURL else { return nil }
+                return (url, try AlertRepository.takeUnnotified(limit: 50, on: c))
             }
-            guard let url = settings.slackWebhookURL else { continue }
-            for alert in alerts.reversed() {
+            guard let (url, alerts) = taken else { continue }
+            for (index, alert) in alerts.enumerated() {
                 let link = alert.link.map { " <\(baseURL)\($0)|Open>" } ?? ""
-                try await chat.post(":rotating_light: \(alert.message)\(link)", to: url)
-                try await database.withWorkspace(workspace) { try AlertRepository.markNotified(alert.id, on: $0) }
+                do {
+                    try await chat.post(":rotating_light: \(alert.message)\(link)", to: url)
+                } catch {
+                    let unsent = alerts[index...].map(\.id)
+                    try await database.withWorkspace(workspace) { c in for id in unsent { try AlertRepository.untake(id, on: c) } }
+                    throw error
+                }
                 posted += 1
             }
         }

@@ -21,15 +21,21 @@ public enum AlertRepository {
         try connection.query("SELECT \(columns) FROM tiktok_alerts ORDER BY created_at DESC LIMIT $1", limit).rows.map(decode)
     }
 
-    /// Alerts not yet delivered, oldest first, locked so two notifiers do not both send one.
-    public static func claimUnnotified(limit: Int, on connection: Connection) throws -> [Alert] {
+    /// Takes up to `limit` undelivered alerts, oldest first, for delivery: each is marked sent in
+    /// the statement that takes it, so of several notifiers only one gets it.
+    public static func takeUnnotified(limit: Int, on connection: Connection) throws -> [Alert] {
         try connection.query(
-            "SELECT \(columns) FROM tiktok_alerts WHERE notified_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", limit
-        ).rows.map(decode)
+            """
+            UPDATE tiktok_alerts SET notified_at = now()
+            WHERE id IN (SELECT id FROM tiktok_alerts WHERE notified_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING \(columns)
+            """, limit
+        ).rows.map(decode).sorted { $0.createdAt < $1.createdAt }
     }
 
-    public static func markNotified(_ id: UUID, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_alerts SET notified_at = now() WHERE id = $1", id)
+    /// Gives back an alert whose delivery failed, so the next pass tries it again.
+    public static func untake(_ id: UUID, on connection: Connection) throws {
+        try connection.query("UPDATE tiktok_alerts SET notified_at = NULL WHERE id = $1", id)
     }
 
     /// Workspaces with a Slack webhook and alerts it has not received.

@@ -42,7 +42,7 @@ public enum OutboxRepository {
             """
             UPDATE tiktok_outbox SET published_at = now(), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = NULL
             WHERE id = ANY($1::uuid[]) AND lease_owner = $2
-            """, "{" + ids.map(\.uuidString).joined(separator: ",") + "}", owner)
+            """, uuidArray(ids), owner)
     }
 
     /// Releases the lease after a failed publish, counting the attempt.
@@ -51,7 +51,12 @@ public enum OutboxRepository {
             """
             UPDATE tiktok_outbox SET attempts = attempts + 1, last_error = $3, lease_owner = NULL, lease_until = NULL
             WHERE id = ANY($1::uuid[]) AND lease_owner = $2
-            """, "{" + ids.map(\.uuidString).joined(separator: ",") + "}", owner, String(error.prefix(500)))
+            """, uuidArray(ids), owner, String(error.prefix(500)))
+    }
+
+    /// A `uuid[]` parameter's text form.
+    static func uuidArray(_ ids: [UUID]) -> String {
+        "{" + ids.map(\.uuidString).joined(separator: ",") + "}"
     }
 
     /// Unpublished events per workspace (ids and counts only).
