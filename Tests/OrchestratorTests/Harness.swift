@@ -62,14 +62,20 @@ final class Harness: @unchecked Sendable {
         for run: WorkflowRunID, in workspace: WorkspaceID, until statuses: Set<RunStatus>, timeout: Duration = .seconds(60)
     ) async throws -> (WorkflowRun, [WorkflowStep]) {
         let deadline = ContinuousClock.now + timeout
+        var last: (WorkflowRun, [WorkflowStep])?
         while ContinuousClock.now < deadline {
             let (current, steps) = try await database.withWorkspace(workspace) { c in
                 (try RunRepository.find(run, on: c)!, try StepRepository.list(run: run, on: c))
             }
             if statuses.contains(current.status) { return (current, steps) }
+            last = (current, steps)
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw AppError.internal("run \(run) did not reach \(statuses) in time")
+        let state = last.map { run, steps in
+            "it is \(run.status.rawValue); steps: "
+                + steps.map { "\($0.stepKey)=\($0.status.rawValue)\($0.error.map { " (\($0))" } ?? "")" }.joined(separator: ", ")
+        }
+        throw AppError.internal("run \(run) did not reach \(statuses) in \(timeout): \(state ?? "never read")")
     }
 
     /// Polls until `condition` holds over the run's steps.

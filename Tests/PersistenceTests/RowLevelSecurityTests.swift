@@ -5,7 +5,11 @@ import TestSupport
 import Testing
 
 /// Every tenant table hides and protects other workspaces' rows.
-@Suite struct RowLevelSecurityTests {
+@Suite(.serialized) struct RowLevelSecurityTests {
+    /// A database of its own, one test at a time: the suite writes a row into every table for
+    /// each check, and would otherwise crowd the pool every other suite shares.
+    static let database = TestDatabase.isolated("rls").database
+
     /// For each table: an INSERT of one row whose `workspace_id` is `$1`; `{run}`, `{agent_run}`,
     /// `{step}` and `{post}` stand for parent rows of the same workspace. A table added to the schema without an entry here fails the suite.
     static let inserts: [String: String] = [
@@ -85,7 +89,7 @@ import Testing
     }
 
     static func parents(in workspace: WorkspaceID) async throws -> Parents {
-        try await TestDatabase.database.withWorkspace(workspace) { c in
+        try await Self.database.withWorkspace(workspace) { c in
             let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'p') RETURNING id", workspace)
                 .first!.string("id")
             let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'a') RETURNING id", workspace)
@@ -114,7 +118,7 @@ import Testing
     ]
 
     static func tenantTables() async throws -> [String] {
-        try await TestDatabase.database.withConnection { c in
+        try await Self.database.withConnection { c in
             try c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").rows.map {
                 try $0.string("tablename")
             }
@@ -150,17 +154,17 @@ import Testing
     }
 
     @Test func aWorkspaceCannotSeeChangeOrDeleteAnotherWorkspacesRows() async throws {
-        let (a, _) = try await TestDatabase.workspace("a")
-        let (b, _) = try await TestDatabase.workspace("b")
+        let (a, _) = try await TestDatabase.workspace("a", in: Self.database)
+        let (b, _) = try await TestDatabase.workspace("b", in: Self.database)
         let parentsB = try await Self.parents(in: b)
         for table in try await Self.tenantTables() {
             guard let insert = Self.inserts[table] else { continue }
             if table != "tiktok_workspaces" {
-                try await TestDatabase.database.withWorkspace(b) { c in
+                try await Self.database.withWorkspace(b) { c in
                     try c.query(parentsB.fill(insert), b)
                 }
             }
-            let counts = try await TestDatabase.database.withWorkspace(a) { c in
+            let counts = try await Self.database.withWorkspace(a) { c in
                 (
                     seen: try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n"),
                     updated: try c.query(
@@ -173,7 +177,7 @@ import Testing
             #expect(counts.seen == 0, "\(table): A sees B's rows")
             #expect(counts.deleted == 0, "\(table): A deletes B's rows")
             #expect(counts.updated == 0, "\(table): A updates B's rows")
-            let stillThere = try await TestDatabase.database.withWorkspace(b) { c in
+            let stillThere = try await Self.database.withWorkspace(b) { c in
                 try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n")
             }
             #expect(stillThere >= 1, "\(table): B's row vanished")
@@ -181,14 +185,14 @@ import Testing
     }
 
     @Test func anInsertCarryingAnotherWorkspacesIdIsRejected() async throws {
-        let (a, _) = try await TestDatabase.workspace("a")
-        let (b, _) = try await TestDatabase.workspace("b")
+        let (a, _) = try await TestDatabase.workspace("a", in: Self.database)
+        let (b, _) = try await TestDatabase.workspace("b", in: Self.database)
         let parentsB = try await Self.parents(in: b)
         for table in try await Self.tenantTables() {
             guard let insert = Self.inserts[table] else { continue }
             let workspaceValue = table == "tiktok_workspaces" ? WorkspaceID(UUID()) : b
             do {
-                try await TestDatabase.database.withWorkspace(a) { c in
+                try await Self.database.withWorkspace(a) { c in
                     try c.query(parentsB.fill(insert), workspaceValue)
                 }
                 Issue.record("\(table): insert with another workspace's id was accepted")
@@ -199,14 +203,14 @@ import Testing
     }
 
     @Test func aWorkspaceCannotMoveItsOwnRowsIntoAnotherWorkspace() async throws {
-        let (a, _) = try await TestDatabase.workspace("a")
-        let (b, _) = try await TestDatabase.workspace("b")
+        let (a, _) = try await TestDatabase.workspace("a", in: Self.database)
+        let (b, _) = try await TestDatabase.workspace("b", in: Self.database)
         let parents = try await Self.parents(in: a)
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await TestDatabase.database.withWorkspace(a) { c in try c.query(parents.fill(insert), a) }
+            try await Self.database.withWorkspace(a) { c in try c.query(parents.fill(insert), a) }
             do {
-                try await TestDatabase.database.withWorkspace(a) { c in
+                try await Self.database.withWorkspace(a) { c in
                     let moved = try c.query("UPDATE \(table) SET workspace_id = $1", b).affectedRows
                     Issue.record("\(table): \(moved) rows moved into another workspace")
                 }
@@ -217,19 +221,19 @@ import Testing
     }
 
     @Test func aSessionWithNoWorkspaceSeesNoRows() async throws {
-        let (b, _) = try await TestDatabase.workspace("b")
+        let (b, _) = try await TestDatabase.workspace("b", in: Self.database)
         let parents = try await Self.parents(in: b)
         // A row in every table first, so a zero count means the policy hid it.
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await TestDatabase.database.withWorkspace(b) { c in try c.query(parents.fill(insert), b) }
-            let own = try await TestDatabase.database.withWorkspace(b) {
+            try await Self.database.withWorkspace(b) { c in try c.query(parents.fill(insert), b) }
+            let own = try await Self.database.withWorkspace(b) {
                 try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
             }
             #expect(own > 0, "\(table): the fixture row is visible to its own workspace")
         }
         for table in try await Self.tenantTables() {
-            let count = try await TestDatabase.database.withUnscopedTransaction { c in
+            let count = try await Self.database.withUnscopedTransaction { c in
                 try c.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
             }
             #expect(count == 0, "\(table): an unscoped session sees \(count) rows")
@@ -237,7 +241,7 @@ import Testing
     }
 
     @Test func theApplicationRoleIsNeitherSuperuserNorBypassRLS() async throws {
-        let role = try await TestDatabase.database.withConnection { c in
+        let role = try await Self.database.withConnection { c in
             try c.query("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").first!
         }
         #expect(try role.string("rolname") == EmbeddedPostgres.appRole)
@@ -247,24 +251,24 @@ import Testing
 
     @Test func theApplicationRoleCannotChangeTheSchema() async throws {
         await #expect(throws: DatabaseError.self) {
-            try await TestDatabase.database.withConnection { c in try c.query("ALTER TABLE tiktok_briefs DISABLE ROW LEVEL SECURITY") }
+            try await Self.database.withConnection { c in try c.query("ALTER TABLE tiktok_briefs DISABLE ROW LEVEL SECURITY") }
         }
         await #expect(throws: DatabaseError.self) {
-            try await TestDatabase.database.withConnection { c in try c.query("CREATE TABLE sneaky (id int)") }
+            try await Self.database.withConnection { c in try c.query("CREATE TABLE sneaky (id int)") }
         }
     }
 
     @Test func anAPIKeyResolvesToItsWorkspaceOnlyThroughTheDefinerFunction() async throws {
-        let (a, key) = try await TestDatabase.workspace("a")
-        let principal = try await TestDatabase.database.withUnscopedTransaction {
+        let (a, key) = try await TestDatabase.workspace("a", in: Self.database)
+        let principal = try await Self.database.withUnscopedTransaction {
             try WorkspaceRepository.principal(forKey: key.plaintext, on: $0)
         }
         #expect(principal?.workspaceId == a)
-        let wrong = try await TestDatabase.database.withUnscopedTransaction {
+        let wrong = try await Self.database.withUnscopedTransaction {
             try WorkspaceRepository.principal(forKey: key.plaintext + "x", on: $0)
         }
         #expect(wrong == nil)
-        let stored = try await TestDatabase.database.withWorkspace(a) { c in
+        let stored = try await Self.database.withWorkspace(a) { c in
             try c.query("SELECT key_hash FROM tiktok_api_keys").first!.string("key_hash")
         }
         #expect(stored == Crypto.sha256Hex(key.plaintext))

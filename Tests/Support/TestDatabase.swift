@@ -15,9 +15,18 @@ public enum TestDatabase {
 
     public static let launcher: EmbeddedPostgres = try! EmbeddedPostgres(dataDir: dataDir, logger: Logger(label: "test-db"))
 
-    /// The running, migrated cluster.
+    /// The running, migrated cluster. Its commits are not flushed to disk (a test cluster needs
+    /// no crash durability), so dozens of suites committing at once on a small machine do not
+    /// queue behind the disk.
     public static let cluster: EmbeddedPostgres.Cluster = {
-        do { return try launcher.start(migrator: migrator) } catch { fatalError("test database: \(error)") }
+        do {
+            let cluster = try launcher.start(migrator: migrator)
+            let superuser = try Connection(url: cluster.superuserURL)
+            try superuser.execute("ALTER SYSTEM SET fsync = off")
+            try superuser.execute("ALTER SYSTEM SET synchronous_commit = off")
+            try superuser.execute("SELECT pg_reload_conf()")
+            return cluster
+        } catch { fatalError("test database: \(error)") }
     }()
 
     /// How long a test waits for a pooled connection: the product's default, so a test that
