@@ -5,14 +5,14 @@ import ServiceLifecycle
 
 /// Builds the HTTP application: every controller mounted in one place.
 public func buildApplication(
-    _ dependencies: ServerDependencies, services: [any Service] = [],
+    _ dependencies: ServerDependencies, services: [any Service] = [], serverLogger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(dependencies.settings.host, port: dependencies.settings.port), serverName: "tiktok-army"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-        logger: dependencies.logger)
+        logger: serverLogger ?? dependencies.logger)
     app.addServices(OrchestrationService(orchestration: dependencies.orchestration))
     for service in services { app.addServices(service) }
     return app

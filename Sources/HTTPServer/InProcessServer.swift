@@ -1,5 +1,6 @@
 import Core
 import Hummingbird
+import Logging
 
 /// The HTTP application on a random loopback port inside this process, so in-process console
 /// commands use exactly the API a remote one does.
@@ -14,7 +15,10 @@ public struct InProcessServer: Sendable {
         dependencies.settings.host = "127.0.0.1"
         dependencies.settings.port = 0
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(dependencies) { port in continuation.yield(port) }
+        // The console prints what the API answers; the server's own start and stop lines are noise there.
+        var quiet = dependencies.logger
+        quiet.logLevel = .critical
+        let app = buildApplication(dependencies, serverLogger: quiet) { port in continuation.yield(port) }
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw AppError.internal("the in-process server did not start") }

@@ -24,7 +24,10 @@ enum HTMLSafety {
     /// is stripped of whitespace and control characters and kept only for http, https, mailto or a
     /// relative URL (anything else becomes `#`), and the targets in the output are checked again.
     static func markdown(_ source: String) -> String {
-        let escaped = escape(source)
+        // A quote marker at the start of a line is Markdown, not markup; an underscore inside a word
+        // (`@glow_co`) is a character, not emphasis (as CommonMark has it).
+        let quotes = replacing(escape(source), pattern: #"(?m)^( {0,3})(&gt;)"#, group: 2) { _ in ">" }
+        let escaped = replacing(quotes, pattern: #"(?<=[\p{L}\p{N}])(_)(?=[\p{L}\p{N}])"#) { _ in "&#95;" }
         let targets = replacing(escaped, pattern: #"\]\(([^)\n]*)\)"#) { safeURL($0) }
         let references = replacing(targets, pattern: #"(?m)^( {0,3}\[[^\]\n]+\]:[ \t]*)(\S+)"#, group: 2) { safeURL($0) }
         let html = MarkdownParser().html(from: references)

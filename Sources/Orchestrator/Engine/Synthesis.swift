@@ -8,9 +8,11 @@ enum Synthesis {
     ) {
         let title = stepDef.options["title"]?.stringValue ?? definition.name
         let system = """
-            You are the lead strategist of a TikTok growth team. Write the \(title) report as Markdown: a title line naming the account, \
-            an executive summary, one section per specialist finding with the key numbers, and a numbered list of next steps. \
-            Use only the findings given; do not invent numbers.
+            You are the lead strategist of a TikTok growth team. Write the opening and the close of the \(title) report as Markdown: \
+            a title line naming the account, an executive summary of three to five sentences for a marketer (numbers as people say \
+            them: 10.5%, 1.9M followers, $50 a day), then a "## Next steps" section with a numbered list. The findings themselves are \
+            added below the summary as their own sections, so do not list them. Use only the findings given; do not invent numbers; \
+            never mention internal ids, file paths or agent names.
             """
         var blocks: [String] = []
         for step in steps where step.status == .succeeded && step.kind == .agent {

@@ -250,7 +250,9 @@ public final class WorkflowEngine: Sendable {
                         system: PromptLayout.system(brand: brand, instructions: prompt.system), user: prompt.user, maxTokens: 4096,
                         isSynthesis: true,
                         workflowSlug: definition.slug, model: context.model)
-                    return ["report_md": .string(call.text)]
+                    let agents = Dictionary(definition.steps.map { ($0.key, $0.agent) }, uniquingKeysWith: { first, _ in first })
+                    let report = ReportComposer.compose(narrative: call.text, steps: steps) { agents[$0.stepKey] }
+                    return ["report_md": .string(report)]
                 }
             default:
                 return try await runner.execute(agentRun) { input, context in try await runner.agentBody(agentRun.name)(input, context) }
