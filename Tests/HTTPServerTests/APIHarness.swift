@@ -85,7 +85,7 @@ extension TestClientProtocol {
         _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: JSONValue? = nil, raw: String? = nil,
         contentType: String? = nil,
         headers extra: HTTPFields = [:]
-    ) async throws -> (status: Int, json: JSONValue, text: String, headers: HTTPFields) {
+    ) async throws -> (status: Int, json: JSONValue, text: String, headers: HTTPFields, error: PageError?) {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         var body: ByteBuffer?
@@ -98,7 +98,40 @@ extension TestClientProtocol {
         }
         return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
             let text = String(buffer: response.body)
-            return (response.status.code, (try? JSONValue.parse(text)) ?? .null, text, response.headers)
+            let json = (try? JSONValue.parse(text)) ?? .null
+            return (response.status.code, json, text, response.headers, PageError(json: json, html: text))
         }
+    }
+}
+
+/// The error a response reports: the API's JSON shape, or the code and message an error page
+/// carries for people (`data-error-code`, `data-error-message`).
+struct PageError: Equatable {
+    var code: String
+    var message: String
+    /// Whether it came as an HTML page.
+    var isPage: Bool
+
+    init(code: String, message: String = "", isPage: Bool) { (self.code, self.message, self.isPage) = (code, message, isPage) }
+
+    /// Codes compare, and where the message matters the test reads it.
+    static func == (a: PageError, b: PageError) -> Bool { a.code == b.code && a.isPage == b.isPage }
+
+    init?(json: JSONValue, html: String) {
+        if let code = json["error"]?["code"]?.stringValue {
+            (self.code, message, isPage) = (code, json["error"]?["message"]?.stringValue ?? "", false)
+            return
+        }
+        guard let code = Self.attribute("data-error-code", in: html) else { return nil }
+        (self.code, message, isPage) = (code, Self.attribute("data-error-message", in: html) ?? "", true)
+    }
+
+    static func attribute(_ name: String, in html: String) -> String? {
+        guard let start = html.range(of: name + "=\""), let end = html[start.upperBound...].firstIndex(of: "\"") else { return nil }
+        return String(html[start.upperBound..<end]).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(
+            of: "&#39;", with: "'"
+        )
+        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(
+            of: "&amp;", with: "&")
     }
 }

@@ -26,8 +26,12 @@ import Testing
             #expect(try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-012345678X"]).status == 401)
             let spec = try await client.call(.get, "/openapi.yaml")
             #expect(spec.status == 200 && spec.text.hasPrefix("openapi: 3.1.0"))
-            let missing = try await client.call(.get, "/nowhere")
+            let missing = try await client.call(.get, "/api/nowhere")
             #expect(missing.status == 404 && missing.json["error"]?["code"] == "not_found")
+            let page = try await client.call(.get, "/nowhere")
+            #expect(page.status == 404 && page.error?.code == "not_found" && page.error?.isPage == true)
+            #expect(
+                page.headers[.contentType]?.hasPrefix("text/html") == true && (page.text.contains("Go to") || page.text.contains("Log in")))
             #expect(missing.headers[HTTPField.Name("x-request-id")!] != nil)
         }
         await harness.stop()

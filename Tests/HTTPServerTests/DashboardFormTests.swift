@@ -15,7 +15,7 @@ import Testing
             for path in ["/login", "/briefs", "/workflows/run", "/logout"] {
                 let response = try await client.call(.post, path, raw: body, contentType: "application/x-www-form-urlencoded")
                 #expect(
-                    response.status == 403 && response.json["error"]?["code"] == "csrf",
+                    response.status == 403 && response.error == PageError(code: "csrf", isPage: true),
                     "\(path) with \(body.prefix(20)): \(response.status)")
             }
         }
@@ -26,7 +26,7 @@ import Testing
         let harness = try APIHarness()
         try await harness.withClient { client in
             let response = try await client.call(.post, "/login", raw: "{}", contentType: "application/json")
-            #expect(response.status == 415 && response.json["error"]?["code"] == "unsupported_media_type")
+            #expect(response.status == 415 && response.error?.code == "unsupported_media_type" && response.error?.isPage == true)
         }
         await harness.stop()
     }

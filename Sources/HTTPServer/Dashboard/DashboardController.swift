@@ -138,12 +138,7 @@ struct DashboardController: Sendable {
     func page(_ request: Request, _ build: (Principal, String) async throws -> Page) async throws -> Response {
         let (csrf, setCookie) = Self.csrf(request)
         guard let principal = try await principal(request) else { return Self.redirect("/login", cookies: setCookie.map { [$0] } ?? []) }
-        do {
-            return Self.html(try await build(principal, csrf), csrf: csrf, signedIn: true, cookies: setCookie.map { [$0] } ?? [])
-        } catch let error as AppError where error.status == 404 {
-            return Self.html(
-                Page(title: "Not found", body: "<p>\(HTMLSafety.escape(error.message))</p>"), csrf: csrf, signedIn: true, status: .notFound)
-        }
+        return Self.html(try await build(principal, csrf), csrf: csrf, signedIn: true, cookies: setCookie.map { [$0] } ?? [])
     }
 
     /// A posted form whose CSRF token matches the browser's cookie (403 otherwise).

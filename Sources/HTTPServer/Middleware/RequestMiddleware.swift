@@ -34,7 +34,10 @@ struct RequestMiddleware: RouterMiddleware {
             if appError.status >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])
             }
-            response = HTTPJSON.error(appError, requestId: context.requestId)
+            response =
+                ErrorPages.isForPeople(request)
+                ? ErrorPages.response(appError, request: request, requestId: context.requestId)
+                : HTTPJSON.error(appError, requestId: context.requestId)
         }
         response.headers[Self.requestIdHeader] = context.requestId
         SecurityHeaders.apply(to: &response)
