@@ -270,3 +270,25 @@ extension WorkflowRun {
         return .object(object)
     }
 }
+
+/// A read-only link to a run's report (the token itself is shown once, at creation).
+public struct ReportShare: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var runId: WorkflowRunID
+    public var createdBy: String?
+    public var expiresAt: Date
+    public var revokedAt: Date?
+    public var createdAt: Date
+
+    public init(id: UUID, runId: WorkflowRunID, createdBy: String?, expiresAt: Date, revokedAt: Date?, createdAt: Date) {
+        self.id = id
+        self.runId = runId
+        self.createdBy = createdBy
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.createdAt = createdAt
+    }
+
+    /// Unexpired and not revoked at `now`.
+    public func isLive(at now: Date) -> Bool { revokedAt == nil && expiresAt > now }
+}

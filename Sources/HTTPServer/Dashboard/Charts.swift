@@ -12,44 +12,108 @@ enum Charts {
         var agentRunId: String?
     }
 
-    /// The DAG laid out by dependency level, parallel branches side by side.
+    /// The DAG laid out top to bottom by dependency level, parallel branches side by side, so a
+    /// long workflow grows down the page rather than off its side.
     static func dag(definition: WorkflowDef, nodes: [String: Node]) -> String {
         let levels = definition.levels()
-        let columns = Dictionary(grouping: definition.steps, by: { levels[$0.key] ?? 0 })
-        let width = 220
-        let height = 62
-        let gapX = 50
-        let gapY = 22
+        let rows = Dictionary(grouping: definition.steps, by: { levels[$0.key] ?? 0 })
+        let (width, height, gapX, gapY) = (200, 56, 24, 34)
+        let widest = rows.values.map(\.count).max() ?? 1
+        let totalWidth = 40 + widest * (width + gapX) - gapX
         var position: [String: (x: Int, y: Int)] = [:]
-        let tallest = columns.values.map(\.count).max() ?? 1
-        for (level, steps) in columns {
-            let offset = (tallest - steps.count) * (height + gapY) / 2
+        for (level, steps) in rows {
+            let offset = (totalWidth - 40 - (steps.count * (width + gapX) - gapX)) / 2
             for (index, step) in steps.enumerated() {
-                position[step.key] = (20 + level * (width + gapX), 20 + offset + index * (height + gapY))
+                position[step.key] = (20 + offset + index * (width + gapX), 16 + level * (height + gapY))
             }
         }
-        let totalWidth = 40 + ((levels.values.max() ?? 0) + 1) * (width + gapX) - gapX
-        let totalHeight = 40 + tallest * (height + gapY) - gapY
+        let totalHeight = 32 + ((levels.values.max() ?? 0) + 1) * (height + gapY) - gapY
         var svg =
             "<svg class=\"dag\" viewBox=\"0 0 \(totalWidth) \(totalHeight)\" width=\"\(totalWidth)\" role=\"img\" aria-label=\"Workflow steps\">"
         for step in definition.steps {
             guard let to = position[step.key] else { continue }
             for dependency in step.dependsOn {
                 guard let from = position[dependency] else { continue }
-                svg +=
-                    "<path class=\"edge\" d=\"M\(from.x + width) \(from.y + height / 2) C\(from.x + width + gapX / 2) \(from.y + height / 2), \(to.x - gapX / 2) \(to.y + height / 2), \(to.x) \(to.y + height / 2)\"/>"
+                let (x1, y1, x2, y2) = (from.x + width / 2, from.y + height, to.x + width / 2, to.y)
+                svg += "<path class=\"edge\" d=\"M\(x1) \(y1) C\(x1) \(y1 + gapY / 2), \(x2) \(y2 - gapY / 2), \(x2) \(y2)\"/>"
             }
         }
         for step in definition.steps {
             guard let at = position[step.key] else { continue }
             let node = nodes[step.key] ?? Node(key: step.key, label: step.key, status: "pending", detail: "", agentRunId: nil)
             let run = node.agentRunId.map { " data-agent-run=\"\(HTMLSafety.escape($0))\"" } ?? ""
+            let status = node.status.replacingOccurrences(of: "_", with: " ")
             svg +=
-                "<g class=\"node status-\(HTMLSafety.escape(node.status))\" data-step=\"\(HTMLSafety.escape(step.key))\"\(run) tabindex=\"0\" role=\"button\" aria-label=\"\(HTMLSafety.escape(step.key)) \(HTMLSafety.escape(node.status))\" transform=\"translate(\(at.x),\(at.y))\">"
+                "<g class=\"node status-\(HTMLSafety.escape(node.status))\" data-step=\"\(HTMLSafety.escape(step.key))\"\(run) tabindex=\"0\" role=\"button\" aria-label=\"\(HTMLSafety.escape(step.key)) \(HTMLSafety.escape(status))\" transform=\"translate(\(at.x),\(at.y))\">"
             svg += "<rect width=\"\(width)\" height=\"\(height)\" rx=\"10\"/>"
             svg += "<text x=\"12\" y=\"22\" class=\"label\">\(HTMLSafety.escape(String(node.label.prefix(24))))</text>"
             svg +=
-                "<text x=\"12\" y=\"42\" class=\"detail\"><tspan class=\"state\">\(HTMLSafety.escape(node.status.replacingOccurrences(of: "_", with: " ")))</tspan><tspan class=\"cost\" dx=\"8\">\(HTMLSafety.escape(node.detail))</tspan></text>"
+                "<text x=\"12\" y=\"42\" class=\"detail\"><tspan class=\"state\">\(HTMLSafety.escape(status))</tspan><tspan class=\"cost\" dx=\"8\">\(HTMLSafety.escape(node.detail))</tspan></text>"
+            svg += "</g>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// One try of a step on the timeline.
+    struct Attempt {
+        var start: Date
+        var end: Date?
+        /// `succeeded`, `failed`, `retrying`, `running` or `awaiting_approval`.
+        var outcome: String
+    }
+
+    /// The steps' attempts from their run events: a `step.started` opens one, the step's next
+    /// outcome closes it; an approval waits from its request to its decision.
+    static func attempts(_ events: [RunEvent]) -> [String: [Attempt]] {
+        var byStep: [String: [Attempt]] = [:]
+        for event in events {
+            guard let key = event.data["step_key"]?.stringValue else { continue }
+            var list = byStep[key] ?? []
+            let open = list.last.map { $0.end == nil } ?? false
+            switch event.event {
+            case .stepStarted: list.append(Attempt(start: event.createdAt, end: nil, outcome: "running"))
+            case .stepAwaitingApproval: list.append(Attempt(start: event.createdAt, end: nil, outcome: "awaiting_approval"))
+            case .stepSucceeded, .stepFailed:
+                let outcome = event.event == .stepSucceeded ? "succeeded" : event.data["will_retry"] == true ? "retrying" : "failed"
+                if open {
+                    list[list.count - 1].end = event.createdAt
+                    list[list.count - 1].outcome = outcome
+                } else {
+                    list.append(Attempt(start: event.createdAt, end: event.createdAt, outcome: outcome))
+                }
+            default: continue
+            }
+            byStep[key] = list
+        }
+        return byStep
+    }
+
+    /// A Gantt of the steps' attempts against the run's wall clock, one row per step.
+    static func timeline(order: [String], attempts: [String: [Attempt]], start: Date, end: Date) -> String {
+        let rows = order.filter { attempts[$0]?.isEmpty == false }
+        guard !rows.isEmpty else { return "<p class=\"muted\">No step has started yet.</p>" }
+        let span = max(end.timeIntervalSince(start), 0.001)
+        let (labelWidth, plot, rowHeight) = (170.0, 620.0, 26)
+        let height = rows.count * rowHeight + 30
+        var svg =
+            "<svg class=\"timeline\" viewBox=\"0 0 \(Int(labelWidth + plot + 20)) \(height)\" role=\"img\" aria-label=\"Timeline of the steps and their attempts\">"
+        for tick in 0...4 {
+            let x = labelWidth + plot * Double(tick) / 4
+            svg += "<line class=\"tick\" x1=\"\(Int(x))\" x2=\"\(Int(x))\" y1=\"0\" y2=\"\(height - 18)\"/>"
+            let label = DisplayFormat.duration(milliseconds: Int(span * 1000 * Double(tick) / 4))
+            svg += "<text class=\"axis\" x=\"\(Int(x))\" y=\"\(height - 4)\" text-anchor=\"middle\">\(HTMLSafety.escape(label))</text>"
+        }
+        for (index, key) in rows.enumerated() {
+            let y = index * rowHeight
+            svg += "<g class=\"lane\" data-step=\"\(HTMLSafety.escape(key))\">"
+            svg += "<text class=\"axis\" x=\"0\" y=\"\(y + 17)\">\(HTMLSafety.escape(String(key.prefix(22))))</text>"
+            for (number, attempt) in (attempts[key] ?? []).enumerated() {
+                let from = labelWidth + plot * max(0, attempt.start.timeIntervalSince(start)) / span
+                let to = labelWidth + plot * max(0, (attempt.end ?? end).timeIntervalSince(start)) / span
+                let took = DisplayFormat.duration(milliseconds: Int(((attempt.end ?? end).timeIntervalSince(attempt.start)) * 1000))
+                svg +=
+                    "<rect class=\"bar status-\(attempt.outcome)\" x=\"\(String(format: "%.1f", from))\" y=\"\(y + 5)\" width=\"\(String(format: "%.1f", max(to - from, 2)))\" height=\"16\" rx=\"3\"><title>\(HTMLSafety.escape("\(key) attempt \(number + 1): \(attempt.outcome.replacingOccurrences(of: "_", with: " ")), \(took)"))</title></rect>"
+            }
             svg += "</g>"
         }
         return svg + "</svg>"

@@ -19,10 +19,12 @@ struct DashboardController: Sendable {
     static let csrfCookie = "tta_csrf"
 
     func addRoutes(to router: Router<AppContext>) {
-        router.get("/assets/app.css") { _, _ in Self.asset(BundledFiles.css, "text/css") }
-        router.get("/assets/run.js") { _, _ in Self.asset(BundledFiles.runJS, "text/javascript") }
-        router.get("/assets/approvals.js") { _, _ in Self.asset(BundledFiles.approvalsJS, "text/javascript") }
-        router.get("/assets/nav.js") { _, _ in Self.asset(BundledFiles.navJS, "text/javascript") }
+        router.get("/assets/{file}") { _, context in
+            let name = try context.parameter("file")
+            guard let asset = BundledFiles.assets[name] else { throw AppError.notFound("there is no file \(name)") }
+            return Self.asset(asset.text, asset.type)
+        }
+        router.get("/favicon.ico") { _, _ in Self.redirect("/assets/favicon.svg") }
         router.get("/login") { request, _ in loginPage(request, flash: nil) }
         router.post("/login") { request, context in try await login(request, address: context.clientAddress) }
         router.post("/logout") { request, _ in
@@ -81,6 +83,7 @@ struct DashboardController: Sendable {
         router.post("/keys") { request, _ in try await createKey(request) }
         router.post("/keys/{id}/revoke") { request, context in try await revokeKey(request, context) }
         addAccountRoutes(to: router)
+        addReportRoutes(to: router)
     }
 
     // MARK: - Plumbing
@@ -209,16 +212,26 @@ struct DashboardController: Sendable {
 
     // MARK: - Pages
 
-    static func money(_ value: Double) -> String { String(format: "$%.4f", value) }
-    static func duration(_ ms: Int) -> String { ms >= 1000 ? String(format: "%.1f s", Double(ms) / 1000) : "\(ms) ms" }
-    static func when(_ date: Date) -> String { String(Timestamp.format(date).prefix(19)).replacingOccurrences(of: "T", with: " ") }
+    static func money(_ value: Double) -> String { DisplayFormat.money(value) }
+    static func duration(_ ms: Int) -> String { DisplayFormat.duration(milliseconds: ms) }
+    static func when(_ date: Date) -> String { String(Timestamp.format(date).prefix(16)).replacingOccurrences(of: "T", with: " ") }
+
+    /// Wall-clock time from the run's start to its end (or to now while it runs).
+    static func elapsedMs(_ run: WorkflowRun, now: Date = Date()) -> Int {
+        max(0, Int(((run.completedAt ?? now).timeIntervalSince(run.startedAt ?? run.createdAt) * 1000).rounded()))
+    }
+
+    /// A workflow's name as people read it.
+    static func workflowName(_ slug: String) -> String {
+        SeededWorkflows.find(slug)?.name ?? slug.replacingOccurrences(of: "_", with: " ").capitalized
+    }
 
     static func runRow(_ run: WorkflowRun) -> [String: Any] {
         [
-            "id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": run.workflowSlug,
-            "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
+            "id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": workflowName(run.workflowSlug),
+            "slug": run.workflowSlug, "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
             "statusLabel": run.status.rawValue.replacingOccurrences(of: "_", with: " "), "cost": money(run.totalCostUsd),
-            "duration": run.completedAt == nil ? "…" : duration(run.totalLatencyMs), "created": when(run.createdAt),
+            "duration": run.completedAt == nil ? "running" : duration(elapsedMs(run)), "created": when(run.createdAt),
             "error": run.error ?? false,
         ]
     }

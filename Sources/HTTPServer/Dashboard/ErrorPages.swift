@@ -15,6 +15,10 @@ enum ErrorPages {
     }
 
     static func response(_ error: AppError, request: Request, requestId: String) -> Response {
+        var error = error
+        if request.method == .get, error.code == "invalid_input", error.message.hasSuffix("must be a UUID") {
+            error = .notFound("there is nothing at \(request.uri.path): the link is incomplete or mistyped")
+        }
         let signedIn = SessionCookie.token(request) != nil
         let (title, advice, links) = wording(error, signedIn: signedIn, method: request.method, back: back(request))
         let body = Templates.render(

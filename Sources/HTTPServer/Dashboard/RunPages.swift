@@ -118,29 +118,73 @@ extension DashboardController {
 
     func run(_ context: AppContext, _ principal: Principal, _ csrf: String) async throws -> Page {
         let (run, steps, lastSeq, decisions) = try await loadRun(context, principal, decisions: true)
+        let (events, shares) = try await database.withWorkspace(principal.workspaceId) { c in
+            (try RunEventRepository.list(run: run.id, after: 0, on: c), try ReportShareRepository.list(run: run.id, on: c))
+        }
         let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
         var nodes: [String: Charts.Node] = [:]
         for step in steps {
-            let detail = step.status == .succeeded ? "\(Self.money(step.costUsd)) · \(step.latencyMs) ms" : ""
             nodes[step.stepKey] = Charts.Node(
-                key: step.stepKey, label: step.stepKey, status: step.status.rawValue, detail: detail,
+                key: step.stepKey, label: step.stepKey, status: Self.shownStatus(step, run: run), detail: Self.stepDetail(step),
                 agentRunId: step.agentRunId?.description)
         }
+        let order = definition?.steps.map(\.key) ?? steps.map(\.stepKey)
         var row = Self.runRow(run)
+        let handle = row["handle"] as? String ?? ""
+        let title = [row["workflow"] as? String ?? run.workflowSlug, handle.isEmpty ? nil : handle, Self.when(run.createdAt)]
+            .compactMap { $0 }.joined(separator: " · ")
+        let liveCost = run.status.isTerminal ? run.totalCostUsd : steps.reduce(0) { $0 + $1.costUsd }
         row["csrf"] = csrf
         row["lastSeq"] = lastSeq
         row["stepEvents"] = [RunEvent.Name.stepStarted, .stepSucceeded, .stepFailed, .stepAwaitingApproval].map(\.rawValue).joined(
             separator: " ")
         row["completedEvent"] = RunEvent.Name.runCompleted.rawValue
+        row["cost"] = Self.money(liveCost)
+        row["costValue"] = liveCost
+        row["startedMs"] = Int(((run.startedAt ?? run.createdAt).timeIntervalSince1970 * 1000).rounded())
+        row["completedMs"] = run.completedAt.map { Int(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0
+        row["elapsed"] = Self.duration(Self.elapsedMs(run))
         row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
+        row["stepList"] = order.map { key -> [String: Any] in
+            let node = nodes[key]
+            return [
+                "key": key, "status": node?.status ?? "pending",
+                "statusLabel": (node?.status ?? "pending").replacingOccurrences(of: "_", with: " "),
+                "detail": node?.detail ?? "", "agentRun": node?.agentRunId ?? "",
+            ]
+        }
+        row["timeline"] = Charts.timeline(
+            order: order, attempts: Charts.attempts(events), start: run.startedAt ?? run.createdAt, end: run.completedAt ?? Date())
         row["canCancel"] = !run.status.isTerminal
         row["awaiting"] = run.status == .awaitingApproval
-        row["failedSteps"] = steps.filter { $0.status == .failed }.map { ["key": $0.stepKey, "id": run.id.description, "csrf": csrf] }
+        row["failedSteps"] = steps.filter { $0.status == .failed && $0.kind != .approval }.map {
+            ["key": $0.stepKey, "id": run.id.description, "csrf": csrf, "message": $0.error ?? "it failed without a message"]
+        }
+        row["runAgain"] = run.briefId.map { "/workflows/run?brief_id=\($0)&workflow=\(run.workflowSlug)" } ?? false
         row["hasReport"] = run.reportMd != nil
         row["decisions"] = decisions
         row["hasDecisions"] = !decisions.isEmpty
         row["reportHTML"] = run.reportMd.map(HTMLSafety.markdown) ?? ""
-        return Page(title: "Run \(row["shortId"] as? String ?? "")", body: Templates.render("run", row))
+        let now = Date()
+        row["shares"] = shares.filter { $0.isLive(at: now) }.map {
+            [
+                "id": $0.id.uuidString.lowercased(), "expires": Self.when($0.expiresAt), "by": $0.createdBy ?? "a key",
+                "run": run.id.description, "csrf": csrf,
+            ]
+        }
+        row["hasShares"] = !(row["shares"] as? [Any] ?? []).isEmpty
+        return Page(title: title, body: Templates.render("run", row))
+    }
+
+    /// What a step shows as: a rejected approval reads "rejected", not "failed".
+    static func shownStatus(_ step: WorkflowStep, run: WorkflowRun) -> String {
+        if step.kind == .approval, step.status == .failed, run.status == .rejected { return "rejected" }
+        return step.status.rawValue
+    }
+
+    static func stepDetail(_ step: WorkflowStep) -> String {
+        guard step.status == .succeeded else { return step.attempt > 1 ? "attempt \(step.attempt)" : "" }
+        return "\(money(step.costUsd)) · \(duration(step.latencyMs))"
     }
 
     func reportFragment(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -148,6 +192,18 @@ extension DashboardController {
         let (run, _, _, _) = try await loadRun(context, principal)
         let html = run.reportMd.map { "<h2>Report</h2>" + HTMLSafety.markdown($0) } ?? ""
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The timeline alone, redrawn by the page as steps move.
+    func timelineFragment(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
+        let (run, steps, _, _) = try await loadRun(context, principal)
+        let events = try await database.withWorkspace(principal.workspaceId) { try RunEventRepository.list(run: run.id, after: 0, on: $0) }
+        let definition = (try? run.input["definition"]?.decode(WorkflowDef.self)) ?? SeededWorkflows.find(run.workflowSlug)
+        let svg = Charts.timeline(
+            order: definition?.steps.map(\.key) ?? steps.map(\.stepKey), attempts: Charts.attempts(events),
+            start: run.startedAt ?? run.createdAt, end: run.completedAt ?? Date())
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
 
     func runAction(_ request: Request, _ context: AppContext, _ action: (WorkflowService, WorkflowRunID, Principal) async throws -> Void)

@@ -23,11 +23,13 @@ enum BundledFiles {
 
     /// The OpenAPI 3.1 description of every route, served at `/openapi.yaml`.
     static let openAPI = text("openapi.yaml")
-    /// The dashboard's stylesheet.
-    static let css = text("assets/app.css")
-    /// The run page's live view.
-    static let runJS = text("assets/run.js")
-    /// The approvals page's decision forms.
-    static let approvalsJS = text("assets/approvals.js")
-    static let navJS = text("assets/nav.js")
+    /// The dashboard's stylesheet, scripts and icon (`assets/`), by file name, with their types.
+    static let assets: [String: (text: String, type: String)] = {
+        let types = ["css": "text/css", "js": "text/javascript", "svg": "image/svg+xml"]
+        var assets: [String: (text: String, type: String)] = [:]
+        for (ext, type) in types {
+            for name in names(in: "assets", extension: ext) { assets["\(name).\(ext)"] = (text("assets/\(name).\(ext)"), type) }
+        }
+        return assets
+    }()
 }

@@ -93,6 +93,11 @@ extension AppContext {
         return id
     }
 
+    func uuid(_ name: String) throws -> UUID {
+        guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
+        return id
+    }
+
     func parameter(_ name: String) throws -> String {
         guard let value = parameters.get(name) else { throw AppError.invalidInput("missing \(name)") }
         return value

@@ -9,3 +9,10 @@ async function refresh() {
   badge.setAttribute('aria-label', `${count} waiting`);
 }
 if (badge) { refresh(); setInterval(refresh, 5000); }
+
+// On a narrow screen the navigation folds behind a Menu button.
+const toggle = document.getElementById('menu-toggle');
+toggle?.addEventListener('click', () => {
+  const open = document.getElementById('top').classList.toggle('nav-open');
+  toggle.setAttribute('aria-expanded', String(open));
+});

@@ -1,0 +1,52 @@
+import Core
+import Foundation
+
+/// Read-only report links of the session's workspace; a link is opened by its token's hash alone.
+public enum ReportShareRepository {
+    static let columns = "id, run_id, created_by, expires_at, revoked_at, created_at"
+
+    /// Stores a link to `run`'s report that lives `days` days; returns it with the token to hand out.
+    public static func create(run: WorkflowRunID, days: Int, by: String?, workspace: WorkspaceID, on connection: Connection) throws -> (
+        ReportShare, token: String
+    ) {
+        let token = Crypto.hex(Crypto.randomBytes(32))
+        let row = try connection.query(
+            """
+            INSERT INTO tiktok_report_shares (workspace_id, run_id, token_hash, created_by, expires_at)
+            VALUES ($1, $2, $3, $4, now() + make_interval(days => $5)) RETURNING \(columns)
+            """, workspace, run, Crypto.sha256Hex(token), by, days
+        ).first!
+        return (try decode(row), token)
+    }
+
+    public static func list(run: WorkflowRunID, on connection: Connection) throws -> [ReportShare] {
+        try connection.query("SELECT \(columns) FROM tiktok_report_shares WHERE run_id = $1 ORDER BY created_at DESC", run).rows.map(decode)
+    }
+
+    /// Revokes a link of `run`; false when there is no such live link.
+    public static func revoke(_ id: UUID, run: WorkflowRunID, on connection: Connection) throws -> Bool {
+        try connection.query(
+            "UPDATE tiktok_report_shares SET revoked_at = now() WHERE id = $1 AND run_id = $2 AND revoked_at IS NULL", id, run
+        ).affectedRows == 1
+    }
+
+    /// The workspace of the live link with `token` (no workspace need be scoped).
+    public static func workspace(token: String, on connection: Connection) throws -> WorkspaceID? {
+        guard token.count == 64, token.allSatisfy(\.isHexDigit) else { return nil }
+        return try connection.query("SELECT tiktok_report_share_workspace($1) AS w", Crypto.sha256Hex(token)).first?.optionalID("w")
+    }
+
+    /// The run of the live link with `token`, in the scoped workspace.
+    public static func run(token: String, on connection: Connection) throws -> WorkflowRunID? {
+        try connection.query(
+            "SELECT run_id FROM tiktok_report_shares WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
+            Crypto.sha256Hex(token)
+        ).first.map { try $0.id("run_id") }
+    }
+
+    static func decode(_ row: Row) throws -> ReportShare {
+        ReportShare(
+            id: try row.uuid("id"), runId: try row.id("run_id"), createdBy: row["created_by"], expiresAt: try row.date("expires_at"),
+            revokedAt: try row.optionalDate("revoked_at"), createdAt: try row.date("created_at"))
+    }
+}
