@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Persistence
 
-/// `POST/GET /api/dashboard/briefs`, `GET /api/dashboard/briefs/{id}`.
+/// `POST/GET /api/dashboard/briefs`, `GET/PATCH/DELETE /api/dashboard/briefs/{id}`.
 struct BriefsController: Sendable {
     let database: Database
     /// Live provider mode: own-account briefs must name a connected account.
@@ -26,6 +26,71 @@ struct BriefsController: Sendable {
                 throw AppError.notFound("brief \(id) not found")
             }
             return try HTTPJSON.response(encoding: brief)
+        }
+        group.patch("briefs/{id}") { request, context in
+            let principal = try context.requirePrincipal()
+            let patch = try await HTTPJSON.object(request)
+            let brief = try await Self.update(
+                try context.id("id", as: Brief.self), patch: patch, workspace: principal.workspaceId, database: database, live: live)
+            return try HTTPJSON.response(encoding: brief)
+        }
+        group.delete("briefs/{id}") { _, context in
+            let principal = try context.requirePrincipal()
+            try await Self.delete(try context.id("id", as: Brief.self), workspace: principal.workspaceId, database: database)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// The brief with `patch` applied (fields given replace the stored ones; `inputs` keys given
+    /// replace those keys, `null` removes one), validated like a new brief and stored whole.
+    static func update(_ id: BriefID, patch: [String: JSONValue], workspace: WorkspaceID, database: Database, live: Bool) async throws
+        -> Brief
+    {
+        try HTTPJSON.rejectUnknown(patch, allowed: ["handle", "target_type", "notes", "brand_id", "inputs", "account_id"])
+        let (current, accounts) = try await database.withWorkspace(workspace) { c in
+            (try BriefRepository.find(id, on: c), try AccountRepository.list(on: c))
+        }
+        guard let current else { throw AppError.notFound("brief \(id) not found") }
+        var body: [String: JSONValue] = [
+            "handle": .string(current.handle), "target_type": .string(current.targetType.rawValue),
+            "notes": current.notes.map { .string($0) } ?? .null, "brand_id": current.brandId.map { .string($0) } ?? .null,
+        ]
+        var inputs = current.inputs.objectValue ?? [:]
+        for (key, value) in patch where key != "inputs" { body[key] = value }
+        if let given = patch["inputs"] {
+            guard let object = given.objectValue else { throw AppError.invalidInput("inputs must be an object") }
+            for (key, value) in object {
+                if value.isNull { inputs.removeValue(forKey: key) } else { inputs[key] = value }
+            }
+        }
+        body["inputs"] = .object(inputs)
+        if patch["handle"] != nil, patch["account_id"] == nil {
+            body.removeValue(forKey: "account_id")
+        } else if body["account_id"] == nil {
+            body["account_id"] = current.accountId.map { .string($0.uuidString) } ?? .null
+        }
+        let brief = try bindAccount(try parse(body), hadHandle: true, accounts: accounts, live: live)
+        return try await database.withWorkspace(workspace) { c in
+            try checkBudget(brief, on: c)
+            guard let stored = try BriefRepository.replace(id, with: brief, on: c) else { throw AppError.notFound("brief \(id) not found") }
+            return stored
+        }
+    }
+
+    /// Deletes the brief, or says what still uses it (409).
+    static func delete(_ id: BriefID, workspace: WorkspaceID, database: Database) async throws {
+        switch try await database.withWorkspace(workspace, { try BriefRepository.delete(id, on: $0) }) {
+        case .deleted: return
+        case .notFound: throw AppError.notFound("brief \(id) not found")
+        case .inUse(let runs, let schedules):
+            let uses = [
+                runs > 0 ? "\(runs) \(runs == 1 ? "run" : "runs") still in progress" : nil,
+                schedules > 0 ? "\(schedules) \(schedules == 1 ? "schedule" : "schedules")" : nil,
+            ].compactMap { $0 }.joined(separator: " and ")
+            throw AppError(
+                code: "brief_in_use",
+                message: "the brief is used by \(uses); let the runs finish or cancel them, and remove the schedules, then delete it",
+                status: 409)
         }
     }
 
@@ -122,12 +187,15 @@ struct BriefsController: Sendable {
     /// daily ads cap (checked in the transaction that inserts it).
     static func store(_ brief: NewBrief, workspace: WorkspaceID, database: Database) async throws -> Brief {
         try await database.withWorkspace(workspace) { c in
-            if let budget = brief.inputs["budget_usd"], !budget.isNull {
-                let cap = try SpendLedgerRepository.headroom(.ads, on: c).capUsd
-                _ = try AdBudget.check(budget.doubleValue, field: "inputs.budget_usd", headroom: SpendHeadroom(capUsd: cap, spentUsd: 0))
-            }
+            try checkBudget(brief, on: c)
             return try BriefRepository.create(brief, workspace: workspace, on: c)
         }
+    }
+
+    static func checkBudget(_ brief: NewBrief, on c: Connection) throws {
+        guard let budget = brief.inputs["budget_usd"], !budget.isNull else { return }
+        let cap = try SpendLedgerRepository.headroom(.ads, on: c).capUsd
+        _ = try AdBudget.check(budget.doubleValue, field: "inputs.budget_usd", headroom: SpendHeadroom(capUsd: cap, spentUsd: 0))
     }
 
     func list(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -36,10 +36,7 @@ struct DashboardController: Sendable {
             return Self.redirect("/login", cookies: [SessionCookie.clear])
         }
         router.get("/") { request, _ in try await page(request) { principal, csrf in try await overview(principal) } }
-        router.get("/briefs") { request, _ in
-            try await page(request) { principal, csrf in try await briefs(principal, csrf: csrf, values: [:], errors: [:]) }
-        }
-        router.post("/briefs") { request, _ in try await createBrief(request) }
+        addBriefRoutes(to: router)
         router.get("/workflows") { request, _ in try await page(request) { principal, _ in try await workflows(principal) } }
         router.get("/workflows/run") { request, _ in
             try await page(request) { principal, csrf in try await runForm(request, principal, csrf) }
@@ -284,75 +281,4 @@ struct DashboardController: Sendable {
             ])
         return Page(title: "Overview", body: body)
     }
-
-    func briefs(_ principal: Principal, csrf: String, values: [String: String], errors: [String: String]) async throws -> Page {
-        let list = try await database.withWorkspace(principal.workspaceId) {
-            try BriefRepository.list(limit: 50, cursor: nil, on: $0).items
-        }
-        let connected = try await dependencies.accounts.list(workspace: principal.workspaceId).filter {
-            $0.kind == .tiktok && $0.status != .disconnected
-        }
-        let fields: [[String: Any]] = Catalog.briefInputs.map { spec in
-            let value = values[spec.name] ?? spec.defaultValue?.stringValue ?? spec.defaultValue.map { $0.jsonString } ?? ""
-            var field: [String: Any] = [
-                "name": spec.name, "label": spec.name.replacingOccurrences(of: "_", with: " ").capitalized, "required": spec.required,
-                "help": spec.description, "value": value,
-                "inputType": spec.type == .integer || spec.type == .number ? "number" : "text",
-            ]
-            if let error = errors[spec.name] { field["error"] = error }
-            if spec.name == "handle", !connected.isEmpty {
-                field["accounts"] = connected.map(\.handle)
-                field["hasAccounts"] = true
-                field["help"] = "\(spec.description). Connected accounts: \(connected.map(\.handle).joined(separator: ", "))"
-            }
-            if let choices = spec.choices {
-                field["isChoice"] = true
-                field["choices"] = choices.map { ["value": $0, "selected": $0 == value] }
-            } else if spec.type != .array && spec.type != .boolean {
-                field["isText"] = true
-            }
-            return field
-        }.filter { $0["isChoice"] != nil || $0["isText"] != nil }
-        let rows: [[String: Any]] = list.map {
-            [
-                "id": $0.id.description, "handle": $0.handle, "targetType": $0.targetType.rawValue, "notes": $0.notes ?? "",
-                "status": $0.status.rawValue,
-            ]
-        }
-        return Page(title: "Briefs", body: Templates.render("briefs", ["csrf": csrf, "fields": fields, "briefs": rows]))
-    }
-
-    func createBrief(_ request: Request) async throws -> Response {
-        let (principal, form) = try await signedInForm(request)
-        var body: [String: JSONValue] = [:]
-        var inputs: [String: JSONValue] = [:]
-        for spec in Catalog.briefInputs {
-            guard let raw = form[spec.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
-            let value: JSONValue =
-                spec.type == .integer
-                ? (Int(raw).map { .number($0) } ?? .string(raw))
-                : spec.type == .number ? (Double(raw).map { .number($0) } ?? .string(raw)) : .string(raw)
-            if ["handle", "target_type", "notes", "brand_id"].contains(spec.name) {
-                body[spec.name] = value
-            } else {
-                inputs[spec.name] = value
-            }
-        }
-        if !inputs.isEmpty { body["inputs"] = .object(inputs) }
-        do {
-            let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
-            let brief = try BriefsController.bindAccount(
-                try BriefsController.parse(body), hadHandle: true, accounts: accounts, live: dependencies.settings.providerMode == .live)
-            _ = try await BriefsController.store(brief, workspace: principal.workspaceId, database: database)
-            return Self.redirect("/briefs")
-        } catch let error as AppError where error.status == 400 || error.status == 409 {
-            let field =
-                Catalog.briefInputs.map(\.name).first { error.message.hasPrefix($0) || error.message.hasPrefix("inputs.\($0)") } ?? "handle"
-            let (csrf, _) = Self.csrf(request)
-            var page = try await briefs(principal, csrf: csrf, values: form, errors: [field: error.message])
-            page.flash = "The brief was not created: \(error.message)"
-            return Self.html(page, csrf: csrf, signedIn: true, status: .badRequest)
-        }
-    }
-
 }

@@ -41,15 +41,20 @@ extension DashboardController {
             body: Templates.render(
                 "runForm",
                 [
-                    "csrf": csrf,
-                    "briefs": list.map {
-                        [
-                            "id": $0.id.description, "handle": $0.handle, "created": Self.when($0.createdAt),
-                            "selected": $0.id.description == chosenBrief,
+                    "csrf": csrf, "empty": list.isEmpty,
+                    "briefs": list.map { brief -> [String: Any] in
+                        let about = [
+                            Self.targetLabel(brief.targetType), brief.notes.map { String($0.prefix(40)) }, Self.when(brief.createdAt),
+                        ]
+                        return [
+                            "id": brief.id.description, "label": ([brief.handle] + about.compactMap { $0 }).joined(separator: " · "),
+                            "selected": brief.id.description == chosenBrief,
                         ]
                     },
-                    "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "selected": $0.slug == chosenWorkflow] },
-                ]), flash: list.isEmpty ? "Create a brief first." : nil)
+                    "workflows": definitions.map {
+                        ["slug": $0.slug, "name": $0.name, "description": $0.description, "selected": $0.slug == chosenWorkflow]
+                    },
+                ]))
     }
 
     func startRun(_ request: Request) async throws -> Response {

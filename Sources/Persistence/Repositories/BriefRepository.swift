@@ -81,6 +81,41 @@ public enum BriefRepository {
         return Page(items: items, nextCursor: next)
     }
 
+    /// Replaces the brief's editable fields; nil when there is no such brief.
+    public static func replace(_ id: BriefID, with brief: NewBrief, on connection: Connection) throws -> Brief? {
+        try connection.query(
+            """
+            UPDATE tiktok_briefs SET handle = $2, target_type = $3, notes = $4, brand_id = $5, account_id = $6, inputs = $7, updated_at = now()
+            WHERE id = $1 RETURNING \(columns)
+            """, id, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.accountId, brief.inputs
+        ).first.map(decode)
+    }
+
+    /// Why a brief cannot be deleted.
+    public enum Deletion: Sendable, Equatable {
+        case deleted
+        case notFound
+        /// Runs still in progress, or schedules, use it.
+        case inUse(activeRuns: Int, schedules: Int)
+    }
+
+    /// Deletes the brief unless a run in progress or a schedule uses it (finished runs keep
+    /// their copy of the brief and lose only the link).
+    public static func delete(_ id: BriefID, on connection: Connection) throws -> Deletion {
+        guard try connection.query("SELECT 1 FROM tiktok_briefs WHERE id = $1 FOR UPDATE", id).first != nil else { return .notFound }
+        let row = try connection.query(
+            """
+            SELECT (SELECT count(*) FROM tiktok_workflow_runs WHERE brief_id = $1
+                    AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected'))::int AS runs,
+                   (SELECT count(*) FROM tiktok_schedules WHERE brief_id = $1)::int AS schedules
+            """, id
+        ).first!
+        let (runs, schedules) = (try row.int("runs"), try row.int("schedules"))
+        if runs > 0 || schedules > 0 { return .inUse(activeRuns: runs, schedules: schedules) }
+        try connection.query("DELETE FROM tiktok_briefs WHERE id = $1", id)
+        return .deleted
+    }
+
     public static func setStatus(_ id: BriefID, _ status: Brief.Status, on connection: Connection) throws {
         try connection.query("UPDATE tiktok_briefs SET status = $2, updated_at = now() WHERE id = $1", id, status)
     }

@@ -46,6 +46,17 @@ public enum RunRepository {
 
     /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
     /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
+    /// How many runs each brief has started.
+    public static func countsByBrief(on connection: Connection) throws -> [BriefID: Int] {
+        var counts: [BriefID: Int] = [:]
+        for row in try connection.query(
+            "SELECT brief_id, count(*)::int AS n FROM tiktok_workflow_runs WHERE brief_id IS NOT NULL GROUP BY brief_id"
+        ).rows {
+            counts[try row.id("brief_id")] = try row.int("n")
+        }
+        return counts
+    }
+
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
         var conditions: [String] = []
         var parameters: [SQLValue] = []
