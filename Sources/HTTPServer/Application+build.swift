@@ -40,6 +40,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     BriefsController(database: dependencies.database, live: dependencies.settings.providerMode == .live).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     ReportsController(dependencies: dependencies).addRoutes(to: api)
+    SpendCapsController(database: dependencies.database).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)

@@ -96,18 +96,8 @@ struct WorkflowsController: Sendable {
 
     func listRuns(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var filter = RunFilter()
-        if let status = request.query("status") {
-            guard let parsed = RunStatus(rawValue: status) else {
-                throw AppError.invalidInput("status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            filter.status = parsed
-        }
-        filter.workflowSlug = request.query("workflow")
-        if let brief = request.query("brief_id") {
-            guard let id = BriefID(brief) else { throw AppError.invalidInput("brief_id must be a UUID") }
-            filter.briefId = id
-        }
+        let slugs = try await service.definitions(workspace: principal.workspaceId).map(\.slug)
+        let filter = try RunQuery.filter(request, workflows: slugs)
         let limit = try request.limit()
         let cursor = request.query("cursor")
         let filterValue = filter

@@ -43,6 +43,7 @@ struct DashboardController: Sendable {
         }
         router.post("/workflows/run") { request, _ in try await startRun(request) }
         router.get("/runs") { request, _ in try await page(request) { principal, _ in try await runs(request, principal) } }
+        router.get("/runs/compare") { request, _ in try await page(request) { principal, _ in try await compare(request, principal) } }
         router.get("/runs/{id}") { request, context in
             try await page(request) { principal, csrf in try await run(context, principal, csrf) }
         }
@@ -81,6 +82,7 @@ struct DashboardController: Sendable {
         router.post("/keys/{id}/revoke") { request, context in try await revokeKey(request, context) }
         addAccountRoutes(to: router)
         addReportRoutes(to: router)
+        addSpendRoutes(to: router)
     }
 
     // MARK: - Plumbing
@@ -264,12 +266,35 @@ struct DashboardController: Sendable {
             notices.insert(
                 "Runs are not advancing on this server: \(stall.reason(at: Date())). /ready answers 503 until it recovers.", at: 0)
         }
-        let days = try await database.withWorkspace(principal.workspaceId) { try MetricsRepository.workspaceDays(days: 14, on: $0) }
+        let (days, claude, ads, adsPerDay, briefCount, auditCount) = try await database.withWorkspace(principal.workspaceId) { c in
+            (
+                try MetricsRepository.workspaceDays(days: 14, on: c), try SpendLedgerRepository.headroom(.claude, on: c),
+                try SpendLedgerRepository.headroom(.ads, on: c), try SpendLedgerRepository.perDay(.ads, days: 14, on: c),
+                try BriefRepository.list(limit: 1, cursor: nil, on: c).items.count,
+                try RunRepository.list(RunFilter(status: .succeeded, workflowSlug: "profile_audit"), limit: 1, cursor: nil, on: c).items
+                    .count
+            )
+        }
+        let accounts = try await dependencies.accounts.list(workspace: principal.workspaceId).filter { $0.status != .disconnected }
+        let checklist: [[String: Any]] = [
+            ["done": !accounts.isEmpty, "text": "Connect your TikTok account", "href": "/accounts"],
+            ["done": briefCount > 0, "text": "Create a brief: which account, and what for", "href": "/briefs"],
+            ["done": auditCount > 0, "text": "Run a Profile Audit and read its report", "href": "/workflows/run?workflow=profile_audit"],
+        ]
+        let byStatus = Dictionary(grouping: recent, by: \.status).map {
+            ($0.key.rawValue.replacingOccurrences(of: "_", with: " "), Double($0.value.count))
+        }
+        .sorted { $0.0 < $1.0 }
         let count: (Double) -> String = { String(Int($0)) }
         let body = Templates.render(
             "overview",
             [
-                "hasMetrics": !days.isEmpty,
+                "hasMetrics": !days.isEmpty, "checklist": checklist,
+                "gettingStarted": checklist.contains { $0["done"] as? Bool == false },
+                "claudeToday": "\(Self.money(claude.spentUsd)) of \(Self.money(claude.capUsd))",
+                "adsToday": "\(Self.money(ads.spentUsd)) of \(Self.money(ads.capUsd))",
+                "adsPerDay": Charts.bars(adsPerDay.map { (String($0.day.suffix(5)), $0.usd) }, format: Self.money),
+                "byStatus": Charts.bars(byStatus, format: { String(Int($0)) }),
                 "viewsPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.videoViews)) }, format: count),
                 "followersPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.newFollowers)) }, format: count),
                 "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0),

@@ -66,21 +66,26 @@ extension DashboardController {
     }
 
     func runs(_ request: Request, _ principal: Principal) async throws -> Page {
-        var filter = RunFilter()
-        filter.status = request.query("status").flatMap(RunStatus.init)
-        filter.workflowSlug = request.query("workflow")
-        let chosen = filter
+        let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
+        let chosen = try RunQuery.filter(request, workflows: definitions.map(\.slug))
         let list = try await database.withWorkspace(principal.workspaceId) {
             try RunRepository.list(chosen, limit: 100, cursor: nil, on: $0).items
         }
+        let filtered = chosen != RunFilter()
         return Page(
             title: "Runs",
             body: Templates.render(
                 "runs",
                 [
-                    "runs": list.map(Self.runRow),
-                    "statuses": RunStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == chosen.status] },
-                    "workflows": SeededWorkflows.all.map { ["value": $0.slug, "selected": $0.slug == chosen.workflowSlug] },
+                    "runs": list.map(Self.runRow), "filtered": filtered, "compare": true,
+                    "statuses": RunStatus.allCases.map {
+                        [
+                            "value": $0.rawValue, "label": $0.rawValue.replacingOccurrences(of: "_", with: " "),
+                            "selected": $0 == chosen.status,
+                        ]
+                    },
+                    "workflows": definitions.map { ["value": $0.slug, "label": $0.name, "selected": $0.slug == chosen.workflowSlug] },
+                    "handle": chosen.handle ?? "", "from": request.query("from") ?? "", "to": request.query("to") ?? "",
                 ]))
     }
 

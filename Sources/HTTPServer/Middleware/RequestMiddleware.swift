@@ -165,6 +165,7 @@ enum AccessRules {
         if path.hasPrefix("/keys") || path.hasPrefix("/accounts") { return .admin }
         if isSafe(method) { return .viewer }
         if path.hasPrefix("/agents/"), path.hasSuffix("/model") { return .admin }
+        if path.hasPrefix("/spend-caps") { return .admin }
         return .operator
     }
 }

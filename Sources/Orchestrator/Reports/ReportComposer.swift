@@ -4,7 +4,7 @@ import Foundation
 /// A run's report as a marketer reads it: the synthesis's narrative (title, summary, next steps)
 /// around the findings, in the order of the questions asked — how the account is doing, what to
 /// post, what went live, what it cost — with numbers formatted and internal ids and paths left out.
-enum ReportComposer {
+public enum ReportComposer {
     /// The sections, in the order they are written, and the agents whose findings each holds.
     static let sections: [(title: String, agents: [String])] = [
         (
@@ -77,8 +77,8 @@ enum ReportComposer {
         }
     }
 
-    /// The findings of one agent as Markdown lines.
-    static func render(agent: String, output: JSONValue) -> [String] {
+    /// The findings of one agent as Markdown lines (also for comparing runs).
+    public static func render(agent: String, output: JSONValue) -> [String] {
         switch agent {
         case "campaign_operator": return operatorLines(output)
         case "content_producer":

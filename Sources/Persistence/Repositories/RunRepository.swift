@@ -6,10 +6,21 @@ public struct RunFilter: Sendable, Equatable {
     public var status: RunStatus?
     public var workflowSlug: String?
     public var briefId: BriefID?
-    public init(status: RunStatus? = nil, workflowSlug: String? = nil, briefId: BriefID? = nil) {
+    /// Part of the brief's handle, any case.
+    public var handle: String?
+    /// Runs created at or after `from` and before `until`.
+    public var from: Date?
+    public var until: Date?
+    public init(
+        status: RunStatus? = nil, workflowSlug: String? = nil, briefId: BriefID? = nil, handle: String? = nil, from: Date? = nil,
+        until: Date? = nil
+    ) {
         self.status = status
         self.workflowSlug = workflowSlug
         self.briefId = briefId
+        self.handle = handle
+        self.from = from
+        self.until = until
     }
 }
 
@@ -44,8 +55,6 @@ public enum RunRepository {
         .replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
         .replacingOccurrences(of: " report_md,", with: " CASE WHEN report_md IS NOT NULL THEN '' END AS report_md,")
 
-    /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
-    /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
     /// How many runs each brief has started.
     public static func countsByBrief(on connection: Connection) throws -> [BriefID: Int] {
         var counts: [BriefID: Int] = [:]
@@ -57,6 +66,8 @@ public enum RunRepository {
         return counts
     }
 
+    /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
+    /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
         var conditions: [String] = []
         var parameters: [SQLValue] = []
@@ -67,6 +78,12 @@ public enum RunRepository {
         if let status = filter.status { conditions.append("status = \(bind(status))") }
         if let slug = filter.workflowSlug { conditions.append("workflow_slug = \(bind(slug))") }
         if let brief = filter.briefId { conditions.append("brief_id = \(bind(brief))") }
+        if let handle = filter.handle {
+            let pattern = "%" + handle.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
+            conditions.append("input -> 'brief' ->> 'handle' ILIKE \(bind(pattern))")
+        }
+        if let from = filter.from { conditions.append("created_at >= \(bind(from))") }
+        if let until = filter.until { conditions.append("created_at < \(bind(until))") }
         if let cursor {
             guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
             conditions.append("(created_at, id) < (\(bind(position.createdAt))::timestamptz, \(bind(position.id))::uuid)")

@@ -70,6 +70,26 @@ public enum SpendLedgerRepository {
     }
 
     /// Today's cap in `category` for the connection's workspace and what is left of it.
+    /// The workspace's own caps (nil where it uses the deployment's default).
+    public static func ownCaps(on connection: Connection) throws -> (claude: Double?, ads: Double?) {
+        guard
+            let row = try connection.query("SELECT claude_daily_usd::float8 AS c, ads_daily_usd::float8 AS a FROM tiktok_spend_caps").first
+        else { return (nil, nil) }
+        return (try row.optionalDouble("c"), try row.optionalDouble("a"))
+    }
+
+    /// Spend per day of the last `days` days in `category`, oldest first (days with none left out).
+    public static func perDay(_ category: SpendLedgerEntry.Category, days: Int, on connection: Connection) throws -> [(
+        day: String, usd: Double
+    )] {
+        try connection.query(
+            """
+            SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(spent_usd)::float8 AS usd FROM tiktok_spend_days
+            WHERE category = $1 AND day > current_date - $2::int GROUP BY day ORDER BY day
+            """, category, days
+        ).rows.map { (try $0.string("day"), try $0.double("usd")) }
+    }
+
     public static func headroom(_ category: SpendLedgerEntry.Category, on connection: Connection) throws -> SpendHeadroom {
         let cap = try connection.query("SELECT tiktok_spend_cap($1) AS cap", category).first!.double("cap")
         return SpendHeadroom(capUsd: cap, spentUsd: try spentToday(category, on: connection))

@@ -1,0 +1,59 @@
+import Core
+import Foundation
+import Hummingbird
+import Persistence
+
+/// `GET/PUT /api/dashboard/spend-caps`: the workspace's daily Claude and ads caps (admin to
+/// change; empty means the deployment's default) with today's use.
+struct SpendCapsController: Sendable {
+    let database: Database
+
+    /// The largest cap a workspace may set, per category (a typo of extra zeros is refused).
+    static let ceilingUsd = 1_000_000.0
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("spend-caps") { _, context in
+            HTTPJSON.response(try await Self.current(try context.requirePrincipal().workspaceId, database))
+        }
+        group.put("spend-caps") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await HTTPJSON.object(request)
+            try HTTPJSON.rejectUnknown(body, allowed: ["claude_daily_usd", "ads_daily_usd"])
+            let claude = try Self.cap(body["claude_daily_usd"], "claude_daily_usd")
+            let ads = try Self.cap(body["ads_daily_usd"], "ads_daily_usd")
+            try await Self.save(claude: claude, ads: ads, principal.workspaceId, database)
+            return HTTPJSON.response(try await Self.current(principal.workspaceId, database))
+        }
+    }
+
+    /// A cap from JSON: null or absent for the default, else 0 to the ceiling.
+    static func cap(_ value: JSONValue?, _ field: String) throws -> Double? {
+        guard let value, !value.isNull else { return nil }
+        guard let usd = value.doubleValue, usd.isFinite, usd >= 0, usd <= ceilingUsd else {
+            throw AppError.invalidInput("\(field) must be a number of dollars from 0 to \(Int(ceilingUsd)), or null for the default")
+        }
+        return usd
+    }
+
+    static func save(claude: Double?, ads: Double?, _ workspace: WorkspaceID, _ database: Database) async throws {
+        try await database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: claude, adsDailyUsd: ads, on: $0)
+        }
+    }
+
+    static func current(_ workspace: WorkspaceID, _ database: Database) async throws -> JSONValue {
+        let (claude, ads, own) = try await database.withWorkspace(workspace) { c in
+            (
+                try SpendLedgerRepository.headroom(.claude, on: c), try SpendLedgerRepository.headroom(.ads, on: c),
+                try SpendLedgerRepository.ownCaps(on: c)
+            )
+        }
+        func item(_ headroom: SpendHeadroom, _ own: Double?) -> JSONValue {
+            [
+                "cap_usd": .number(JSONNumber(headroom.capUsd)), "spent_today_usd": .number(JSONNumber(headroom.spentUsd)),
+                "workspace_cap_usd": own.map { .number(JSONNumber($0)) } ?? .null,
+            ]
+        }
+        return ["claude": item(claude, own.claude), "ads": item(ads, own.ads)]
+    }
+}

@@ -1,0 +1,74 @@
+import Core
+import Foundation
+import HTTPTypes
+import Persistence
+import TestSupport
+import Testing
+
+@testable import HTTPServer
+
+/// The run list's search and filters (bad values answered), two runs compared, and the spend caps.
+@Suite struct RunsAndSpendTests {
+    @Test func runsAreSearchedByHandleAndDateAndBadFiltersAreAnswered() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        let runs = try await harness.store.database.withWorkspace(workspace) { c in
+            try ["@glow_co", "@brewlab"].map { handle in
+                try c.query(
+                    "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES ($1, 'profile_audit', $2, 'succeeded') RETURNING id",
+                    workspace, JSONValue.object(["brief": ["handle": .string(handle)]])
+                ).first!.string("id")
+            }
+        }
+        try await harness.withClient { client in
+            let found = try await client.call(.get, "/api/dashboard/workflows/runs?handle=GLOW_", key: key)
+            #expect(found.json["items"]?.arrayValue?.map { $0["id"]?.stringValue } == [runs[0]], "\(found.text)")
+            let today = String(Timestamp.format(Date()).prefix(10))
+            let dated = try await client.call(.get, "/api/dashboard/workflows/runs?from=\(today)&to=\(today)", key: key)
+            #expect(dated.json["items"]?.arrayValue?.count == 2)
+            let past = try await client.call(.get, "/api/dashboard/workflows/runs?to=2020-01-01", key: key)
+            #expect(past.json["items"]?.arrayValue?.isEmpty == true)
+            for (query, named) in [
+                ("status=finished", "status"), ("workflow=nope", "workflow"), ("from=yesterday", "from"),
+                ("from=2026-02-02&to=2026-01-01", "from"),
+            ] {
+                let refused = try await client.call(.get, "/api/dashboard/workflows/runs?\(query)", key: key)
+                #expect(refused.status == 400 && refused.error?.message.contains(named) == true, "\(query): \(refused.text)")
+            }
+            let session = try await SecurityTests.login(client, key: key)
+            let page = try await client.call(.get, "/runs?status=finished", headers: [.cookie: session.cookie])
+            #expect(page.status == 400 && page.error?.isPage == true && page.error?.message.contains("status must be one of") == true)
+            let compared = try await client.call(.get, "/runs/compare?run=\(runs[0])&run=\(runs[1])", headers: [.cookie: session.cookie])
+            #expect(compared.status == 200 && compared.text.contains("@glow_co") && compared.text.contains("@brewlab"))
+            let one = try await client.call(.get, "/runs/compare?run=\(runs[0])", headers: [.cookie: session.cookie])
+            #expect(one.status == 400 && one.error?.message.contains("exactly two") == true)
+        }
+        await harness.stop()
+    }
+
+    @Test func anAdminSetsTheDailyCapsAndSeesTodaysUse() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.store.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.charge(.ads, amount: 30, reference: "x", on: $0)
+        }
+        try await harness.withClient { client in
+            let saved = try await client.call(
+                .put, "/api/dashboard/spend-caps", key: key, json: ["claude_daily_usd": 12.5, "ads_daily_usd": 200])
+            #expect(
+                saved.status == 200 && saved.json["ads"]?["cap_usd"] == 200 && saved.json["ads"]?["spent_today_usd"] == 30, "\(saved.text)")
+            #expect(saved.json["claude"]?["workspace_cap_usd"] == 12.5)
+            for body in [["ads_daily_usd": -1], ["claude_daily_usd": "lots"], ["ads_daily_usd": 1e12]] as [JSONValue] {
+                let refused = try await client.call(.put, "/api/dashboard/spend-caps", key: key, json: body)
+                #expect(refused.status == 400, "\(body.jsonString)")
+            }
+            let defaulted = try await client.call(
+                .put, "/api/dashboard/spend-caps", key: key, json: ["claude_daily_usd": .null, "ads_daily_usd": 200])
+            #expect(defaulted.json["claude"]?["workspace_cap_usd"] == .null)
+            let session = try await SecurityTests.login(client, key: key)
+            let page = try await client.call(.get, "/spend", headers: [.cookie: session.cookie])
+            #expect(page.text.contains("$30.00") && page.text.contains("of $200.00") && page.text.contains("Save caps"))
+        }
+        await harness.stop()
+    }
+}
