@@ -2,6 +2,7 @@
 
 Run by scripts/test.sh after the Swift suites: python3 tests/browser/test_dashboard.py
 """
+import json
 import os
 import re
 import subprocess
@@ -98,7 +99,32 @@ class Dashboard(unittest.TestCase):
         form = self.driver.find_element(By.ID, "brief-form")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         self.wait.until(replaced(form))
-        self.assertIn(handle, self.driver.find_element(By.CSS_SELECTOR, "table").text)
+        self.assertIn("The brief was created", self.driver.find_element(By.CSS_SELECTOR, ".flash").text)
+        self.assertIn(handle, self.driver.find_element(By.TAG_NAME, "h1").text)
+        return self.driver.current_url.split("?")[0]
+
+    def api(self, method, path, body=None):
+        request = urllib.request.Request(
+            BASE + path, method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": "Bearer " + self.key, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def finished(self, statuses=("succeeded",)):
+        self.wait.until(lambda d: d.find_element(By.ID, "run-status").text in statuses)
+
+    def shot(self, name):
+        """A screenshot of the current page at 1400 px and at 390 px, and no sideways scroll on a phone."""
+        self.driver.set_window_size(1400, 1000)
+        time.sleep(0.2)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, name + "-1400.png"))
+        self.driver.set_window_size(390, 844)
+        time.sleep(0.3)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, name + "-390.png"))
+        width, inner = self.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        self.driver.set_window_size(1280, 1000)
+        self.assertLessEqual(width, inner, name + " overflows sideways at 390 px")
 
     def start(self, handle, workflow):
         self.driver.get(BASE + "/workflows/run?workflow=" + workflow)
@@ -166,8 +192,8 @@ class Dashboard(unittest.TestCase):
         self.assertIsNone(self.driver.execute_script("return window.__xss"))
         self.start("@selenium_brand", "profile_audit")
         self.driver.execute_script("window.__sameDocument = true")
-        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#dag .node")) == 6
-                        and all("status-succeeded" in n.get_attribute("class") for n in d.find_elements(By.CSS_SELECTOR, "#dag .node")))
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#dag .dag-graph .node")) == 6
+                        and all("status-succeeded" in n.get_attribute("class") for n in d.find_elements(By.CSS_SELECTOR, "#dag .dag-graph .node")))
         self.assertTrue(self.driver.execute_script("return window.__sameDocument === true"), "the DAG updated without a reload")
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "report"), "@selenium_brand"))
         self.assertIn("<script>", self.driver.find_element(By.ID, "report").text, "the note in the report is shown as text")
@@ -175,7 +201,7 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(self.driver.execute_script("return document.querySelectorAll('#report [onerror], #report script').length"), 0)
         hrefs = self.driver.execute_script("return [...document.querySelectorAll('#report a')].map(a => a.href)")
         self.assertTrue(hrefs and all(not h.lower().startswith("javascript") for h in hrefs), hrefs)
-        self.driver.find_element(By.CSS_SELECTOR, '#dag .node[data-step="trend_scout"]').click()
+        self.driver.find_element(By.CSS_SELECTOR, '#dag .dag-graph .node[data-step="trend_scout"]').click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "trace"), "System prompt"))
         trace = self.driver.find_element(By.ID, "trace").text
         self.assertIn("llm_call", trace)
@@ -252,6 +278,206 @@ class Dashboard(unittest.TestCase):
         self.driver.get(BASE + "/")
         self.assertIn("Cost per model", self.driver.page_source)
         self.driver.save_screenshot(os.path.join(ARTIFACTS, "overview.png"))
+
+    def test_the_run_page_counts_cost_and_time_live_and_draws_a_timeline(self):
+        self.signed_in()
+        self.create_brief("@live_counts", "Counting")
+        self.start("@live_counts", "profile_audit")
+        self.driver.execute_script("window.__sameDocument = true")
+        title = self.driver.find_element(By.TAG_NAME, "h1").text
+        self.assertRegex(title, r"^Profile Audit · @live_counts · \d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+        first = self.driver.find_element(By.ID, "run-elapsed").text
+        self.wait.until(lambda d: d.find_element(By.ID, "run-elapsed").text != first)
+        self.wait.until(lambda d: d.find_element(By.ID, "run-cost").text not in ("$0.00", ""))
+        self.finished()
+        self.assertTrue(self.driver.execute_script("return window.__sameDocument === true"), "cost and time moved without a reload")
+        elapsed = self.driver.find_element(By.ID, "run-elapsed").text
+        time.sleep(1.5)
+        self.assertEqual(self.driver.find_element(By.ID, "run-elapsed").text, elapsed, "the clock stops when the run ends")
+        self.assertRegex(elapsed, r"^\d+(\.\d)? s$|^\d+ ms$")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#timeline svg rect.bar")) >= 6)
+        lanes = [e.get_attribute("data-step") for e in self.driver.find_elements(By.CSS_SELECTOR, "#timeline .lane")]
+        self.assertIn("synthesis", lanes)
+        # The selected step is in the address, so a trace can be linked.
+        self.driver.find_element(By.CSS_SELECTOR, '#dag .dag-graph .node[data-step="audience_analyst"]').click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "trace"), "System prompt"))
+        self.assertTrue(self.driver.current_url.endswith("#step=audience_analyst"))
+        linked = self.driver.current_url
+        self.driver.get(BASE + "/")
+        self.driver.get(linked)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "trace"), "Trace · audience_analyst"))
+        self.shot("run-page")
+
+    def test_a_failure_shows_live_with_retry_and_the_retried_step_finishes(self):
+        self.signed_in()
+        self.create_brief("@capped_brand")
+        try:
+            self.driver.get(BASE + "/spend")
+            field = self.driver.find_element(By.ID, "cap-claude_daily_usd")
+            field.clear()
+            field.send_keys("0")
+            self.driver.find_element(By.CSS_SELECTOR, "#caps-form button[type=submit]").click()
+            self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "The caps were saved"))
+            self.shot("spend-page")
+            self.start("@capped_brand", "profile_audit")
+            self.driver.execute_script("window.__sameDocument = true")
+            self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#failures .failure button")))
+            failure = self.driver.find_element(By.CSS_SELECTOR, "#failures .failure")
+            self.assertIn("failed:", failure.text)
+            self.assertIn("cap", failure.text.lower(), "the message says why")
+            self.finished(("failed",))
+            self.assertTrue(self.driver.execute_script("return window.__sameDocument === true"), "the failure arrived without a reload")
+            step = failure.get_attribute("data-step")
+        finally:
+            self.api("PUT", "/api/dashboard/spend-caps", {"claude_daily_usd": None, "ads_daily_usd": None})
+        failure.find_element(By.TAG_NAME, "button").click()
+        self.wait.until(replaced(failure))
+        node = '#dag .dag-graph .node[data-step="%s"]' % step
+        self.wait.until(lambda d: "status-succeeded" in d.find_element(By.CSS_SELECTOR, node).get_attribute("class"))
+
+    def test_review_approval_leads_to_the_review_screen(self):
+        self.signed_in()
+        self.create_brief("@review_me")
+        self.start("@review_me", "campaign_launch")
+        review = self.driver.find_element(By.ID, "review-approval")
+        self.assertFalse(review.is_displayed(), "nothing to review while the run works")
+        self.wait.until(lambda d: review.is_displayed())
+        self.assertIn("awaiting approval", self.driver.find_element(By.ID, "run-status").text)
+        self.driver.set_window_size(1400, 1000)
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "run-awaiting-1400.png"))
+        self.driver.set_window_size(1280, 1000)
+        review.click()
+        self.wait.until(EC.url_to_be(BASE + "/approvals"))
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-approval]")))
+        self.assertIn("@review_me", self.driver.find_element(By.TAG_NAME, "main").text)
+        self.shot("review-screen")
+
+    def test_no_dashboard_route_answers_json_even_with_bad_ids(self):
+        self.signed_in()
+        bogus = "00000000-0000-4000-8000-000000000000"
+        routes = ["/runs/garbage", "/runs/" + bogus, "/runs/%s/report.md" % bogus, "/runs/garbage/timeline", "/briefs/garbage",
+                  "/briefs/" + bogus, "/agents/nobody", "/nowhere/at/all", "/runs/compare?run=x", "/runs?status=finished",
+                  "/runs?from=yesterday", "/shared/garbage", "/media/nothing.mp4", "/assets/none.js"]
+        for route in routes:
+            self.driver.get(BASE + route)
+            text = self.driver.find_element(By.TAG_NAME, "body").text.strip()
+            self.assertFalse(text.startswith("{") or '"error"' in text, route + " answered JSON: " + text[:120])
+            self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, ".error-page a.button"), route + " offers no next step")
+        self.driver.get(BASE + "/runs/garbage")
+        self.shot("error-page")
+        # A form action that fails answers a page too.
+        self.driver.get(BASE + "/briefs")
+        self.driver.execute_script("document.querySelector('#brief-form').action = '/runs/%s/cancel'" % bogus)
+        form = self.driver.find_element(By.ID, "brief-form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(replaced(form))
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, ".error-page"))
+
+    def test_the_report_reads_well_and_a_share_link_works_logged_out_until_revoked(self):
+        self.signed_in()
+        self.create_brief("@glow_co_shop", "Spring launch")
+        self.start("@glow_co_shop", "profile_audit")
+        self.finished()
+        self.wait.until(lambda d: d.find_element(By.ID, "report").is_displayed())
+        report = self.driver.find_element(By.ID, "report-body")
+        text = report.text
+        self.assertIn("@glow_co_shop", text, "underscores in a handle stay")
+        self.assertEqual(report.find_elements(By.CSS_SELECTOR, "em"), [], "no handle turned into italics")
+        self.assertTrue(report.find_elements(By.TAG_NAME, "blockquote"), "the brief renders as a quote, not a literal >")
+        self.assertNotIn("&gt;", text)
+        self.assertRegex(text, r"\d+/100")
+        self.assertRegex(text, r"\d+(\.\d)?%")
+        headings = [h.text for h in report.find_elements(By.TAG_NAME, "h2")][1:]
+        self.assertEqual(headings[0], "How the account is doing")
+        self.assertEqual(headings[-1], "What it cost")
+        for leak in [".mp4", ".data/", "_id", "idempotency", "mock-"]:
+            self.assertNotIn(leak, text)
+        self.assertIsNone(re.search(r"\d{15,}", text), "no raw ids")
+        self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, "a[href$='/report.md']").is_displayed())
+        run_url = self.driver.current_url
+        Select(self.driver.find_element(By.ID, "share-days")).select_by_value("1")
+        self.driver.find_element(By.CSS_SELECTOR, ".share-form button").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "share-url")))
+        url = self.driver.find_element(By.ID, "share-url").get_attribute("value")
+        self.assertRegex(url, r"/shared/[0-9a-f]{64}$")
+        self.shot("share-created")
+        self.driver.delete_all_cookies()
+        self.driver.get(url)
+        self.assertIn("@glow_co_shop", self.driver.find_element(By.TAG_NAME, "main").text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "header nav"), [], "read-only: no navigation")
+        self.shot("shared-report")
+        self.signed_in()
+        self.driver.get(run_url.split("#")[0])
+        form = self.driver.find_element(By.CSS_SELECTOR, ".shares form")
+        form.find_element(By.TAG_NAME, "button").click()
+        self.wait.until(replaced(form))
+        self.driver.delete_all_cookies()
+        self.driver.get(url)
+        self.assertIn("expired or was revoked", self.driver.find_element(By.TAG_NAME, "main").text)
+
+    def test_a_brief_is_edited_and_deleted(self):
+        self.signed_in()
+        page = self.create_brief("@edit_me", "First draft")
+        self.driver.find_element(By.NAME, "competitors[0]").send_keys("@rival_one")
+        self.driver.find_element(By.NAME, "competitors[1]").send_keys("@rival_two")
+        notes = self.driver.find_element(By.ID, "f-notes")
+        notes.clear()
+        notes.send_keys("Second draft")
+        form = self.driver.find_element(By.ID, "brief-form")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait.until(replaced(form))
+        main = self.driver.find_element(By.TAG_NAME, "main").text
+        self.assertIn("Your changes to the brief were saved", main)
+        self.assertIn("Second draft", main)
+        self.assertIn("@rival_one, @rival_two", main)
+        self.shot("brief-page")
+        self.driver.get(BASE + "/briefs")
+        self.assertIn("Daily ads budget (USD)", self.driver.find_element(By.ID, "brief-form").text)
+        self.shot("briefs-page")
+        self.driver.get(page)
+        self.driver.find_element(By.CSS_SELECTOR, "#delete-brief summary").click()
+        form = self.driver.find_element(By.CSS_SELECTOR, "#delete-brief form")
+        form.find_element(By.TAG_NAME, "button").click()
+        self.wait.until(replaced(form))
+        self.assertIn("The brief was deleted", self.driver.find_element(By.CSS_SELECTOR, ".flash").text)
+        self.driver.get(page)
+        self.assertIn("Not found", self.driver.find_element(By.TAG_NAME, "h1").text)
+
+    def test_two_runs_are_compared_and_every_page_fits_a_phone(self):
+        self.signed_in()
+        self.create_brief("@compare_me")
+        for _ in range(2):
+            self.start("@compare_me", "profile_audit")
+            self.finished()
+        self.driver.get(BASE + "/runs?handle=compare_me")
+        boxes = self.driver.find_elements(By.CSS_SELECTOR, "input[name=run]")[:2]
+        self.assertEqual(len(boxes), 2)
+        for box in boxes:
+            box.click()
+        self.shot("runs-page")
+        self.driver.find_element(By.CSS_SELECTOR, "#compare-form button[type=submit]").click()
+        self.wait.until(EC.url_contains("/runs/compare"))
+        main = self.driver.find_element(By.TAG_NAME, "main").text
+        self.assertIn("steps differ", main)
+        self.assertEqual(main.count("Profile Audit · @compare_me"), 2)
+        self.shot("compare-page")
+        for path, name in [("/", "overview"), ("/workflows", "workflows"), ("/workflows/run", "run-form"), ("/approvals", "approvals"),
+                           ("/schedules", "schedules"), ("/alerts", "alerts"), ("/agents", "agents"), ("/agents/trend_scout", "agent"),
+                           ("/accounts", "accounts"), ("/keys", "keys"), ("/spend", "spend")]:
+            self.driver.get(BASE + path)
+            self.shot(name)
+        self.driver.set_window_size(390, 844)
+        self.driver.get(BASE + "/")
+        toggle = self.driver.find_element(By.ID, "menu-toggle")
+        link = self.driver.find_element(By.CSS_SELECTOR, "#main-nav a[href='/briefs']")
+        self.assertFalse(link.is_displayed(), "the navigation folds on a phone")
+        toggle.click()
+        self.wait.until(lambda d: link.is_displayed())
+        link.click()
+        self.wait.until(EC.url_to_be(BASE + "/briefs"))
+        self.driver.set_window_size(1280, 1000)
+        icon = urllib.request.urlopen(BASE + "/favicon.ico")
+        self.assertEqual(icon.headers["Content-Type"].split(";")[0], "image/svg+xml")
 
 
 if __name__ == "__main__":

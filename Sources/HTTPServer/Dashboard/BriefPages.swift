@@ -91,7 +91,7 @@ extension DashboardController {
     }
 
     /// The form's fields with `values` (as posted) or the brief's own, and any errors.
-    func formFields(_ values: [String: String], errors: [String: String]) -> [[String: Any]] {
+    func formFields(_ values: [String: String], errors: [String: String], accounts: [String] = []) -> [[String: Any]] {
         BriefField.all.map { field in
             let value = values[field.name] ?? ""
             var item: [String: Any] = [
@@ -114,6 +114,10 @@ extension DashboardController {
                 }
             }
             if let error = errors[field.name] { item["error"] = error }
+            if field.name == "handle", !accounts.isEmpty {
+                (item["accounts"], item["hasAccounts"]) = (accounts, true)
+                item["help"] = field.help + " Connected: " + accounts.joined(separator: ", ") + "."
+            }
             return item
         }
     }
@@ -159,6 +163,12 @@ extension DashboardController {
         return body
     }
 
+    /// Handles of the workspace's connected TikTok accounts, offered in the handle field.
+    func connectedHandles(_ principal: Principal) async throws -> [String] {
+        try await dependencies.accounts.list(workspace: principal.workspaceId).filter { $0.kind == .tiktok && $0.status != .disconnected }
+            .map(\.handle)
+    }
+
     func briefsPage(_ principal: Principal, csrf: String, values: [String: String], errors: [String: String]) async throws -> Page {
         let (list, counts) = try await database.withWorkspace(principal.workspaceId) { c in
             let list = try BriefRepository.list(limit: 100, cursor: nil, on: c).items
@@ -174,7 +184,7 @@ extension DashboardController {
         let body = Templates.render(
             "briefs",
             [
-                "csrf": csrf, "fields": formFields(values, errors: errors), "briefs": rows, "empty": rows.isEmpty, "action": "/briefs",
+                "csrf": csrf, "fields": formFields(values, errors: errors, accounts: try await connectedHandles(principal)), "briefs": rows, "empty": rows.isEmpty, "action": "/briefs",
                 "submit": "Create brief",
             ])
         return Page(title: "Briefs", body: body)
@@ -194,7 +204,7 @@ extension DashboardController {
             [
                 "csrf": csrf, "id": id.description, "handle": brief.handle, "type": Self.targetLabel(brief.targetType),
                 "notes": brief.notes ?? "", "created": Self.when(brief.createdAt), "summary": Self.inputsSummary(brief),
-                "fields": formFields(values ?? Self.values(of: brief), errors: errors), "action": "/briefs/\(id)", "submit": "Save changes",
+                "fields": formFields(values ?? Self.values(of: brief), errors: errors, accounts: try await connectedHandles(principal)), "action": "/briefs/\(id)", "submit": "Save changes",
                 "runs": runs.map(Self.runRow), "hasRuns": !runs.isEmpty,
                 "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "brief": id.description] },
             ])
