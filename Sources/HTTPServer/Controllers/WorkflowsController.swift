@@ -36,6 +36,33 @@ struct WorkflowsController: Sendable {
             return HTTPJSON.response(Self.runJSON(run), status: .accepted)
         }
         group.post("workflows/run") { request, context in try await startRun(request, context) }
+        group.post("workflows") { request, context in
+            let principal = try context.requirePrincipal()
+            let definition = try WorkflowService.editorDefinition(.object(try await HTTPJSON.object(request)))
+            let stored = try await service.create(definition, workspace: principal.workspaceId)
+            return HTTPJSON.response(try Self.definitionJSON(definition).merging(["version": .number(stored.version)]), status: .created)
+        }
+        group.post("workflows/preview") { request, context in
+            _ = try context.requirePrincipal()
+            let body = JSONValue.object(try await HTTPJSON.object(request))
+            do {
+                let definition = try WorkflowService.editorDefinition(body)
+                return HTTPJSON.response(["valid": true, "error": .null, "dag": .string(Self.previewDAG(definition))])
+            } catch let error as AppError where error.status == 400 {
+                return HTTPJSON.response(["valid": false, "error": .string(error.message), "dag": .null])
+            }
+        }
+        group.put("workflows/{slug}") { request, context in
+            let principal = try context.requirePrincipal()
+            let definition = try WorkflowService.editorDefinition(.object(try await HTTPJSON.object(request)))
+            let stored = try await service.update(try context.parameter("slug"), with: definition, workspace: principal.workspaceId)
+            return HTTPJSON.response(try Self.definitionJSON(definition).merging(["version": .number(stored.version)]))
+        }
+        group.delete("workflows/{slug}") { _, context in
+            let principal = try context.requirePrincipal()
+            try await service.delete(try context.parameter("slug"), workspace: principal.workspaceId)
+            return Response(status: .noContent)
+        }
         group.get("workflows/{slug}") { _, context in
             let principal = try context.requirePrincipal()
             return HTTPJSON.response(
@@ -50,6 +77,20 @@ struct WorkflowsController: Sendable {
             guard let run else { throw AppError.notFound("agent run \(id) not found") }
             return HTTPJSON.response(["agent_run": try JSONValue.from(run), "steps": try JSONValue.from(steps)])
         }
+    }
+
+    /// The DAG of a definition being edited, every step drawn as what it is.
+    static func previewDAG(_ definition: WorkflowDef) -> String {
+        let nodes = Dictionary(
+            definition.steps.map { step in
+                (
+                    step.key,
+                    Charts.Node(
+                        key: step.key, label: step.key, status: step.kind.rawValue, detail: step.kind == .agent ? step.agent : "",
+                        agentRunId: nil)
+                )
+            }, uniquingKeysWith: { first, _ in first })
+        return Charts.dag(definition: definition, nodes: nodes)
     }
 
     static func definitionJSON(_ definition: WorkflowDef) throws -> JSONValue {

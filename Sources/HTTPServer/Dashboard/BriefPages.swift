@@ -184,7 +184,8 @@ extension DashboardController {
         let body = Templates.render(
             "briefs",
             [
-                "csrf": csrf, "fields": formFields(values, errors: errors, accounts: try await connectedHandles(principal)), "briefs": rows, "empty": rows.isEmpty, "action": "/briefs",
+                "csrf": csrf, "fields": formFields(values, errors: errors, accounts: try await connectedHandles(principal)), "briefs": rows,
+                "empty": rows.isEmpty, "action": "/briefs",
                 "submit": "Create brief",
             ])
         return Page(title: "Briefs", body: body)
@@ -204,7 +205,8 @@ extension DashboardController {
             [
                 "csrf": csrf, "id": id.description, "handle": brief.handle, "type": Self.targetLabel(brief.targetType),
                 "notes": brief.notes ?? "", "created": Self.when(brief.createdAt), "summary": Self.inputsSummary(brief),
-                "fields": formFields(values ?? Self.values(of: brief), errors: errors, accounts: try await connectedHandles(principal)), "action": "/briefs/\(id)", "submit": "Save changes",
+                "fields": formFields(values ?? Self.values(of: brief), errors: errors, accounts: try await connectedHandles(principal)),
+                "action": "/briefs/\(id)", "submit": "Save changes",
                 "runs": runs.map(Self.runRow), "hasRuns": !runs.isEmpty,
                 "workflows": definitions.map { ["slug": $0.slug, "name": $0.name, "brief": id.description] },
             ])

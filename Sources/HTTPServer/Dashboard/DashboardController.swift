@@ -37,7 +37,22 @@ struct DashboardController: Sendable {
         }
         router.get("/") { request, _ in try await page(request) { principal, csrf in try await overview(principal) } }
         addBriefRoutes(to: router)
-        router.get("/workflows") { request, _ in try await page(request) { principal, _ in try await workflows(principal) } }
+        router.get("/workflows") { request, _ in try await page(request) { principal, _ in try await workflows(request, principal) } }
+        router.get("/workflows/new") { request, _ in
+            try await page(request) { principal, csrf in
+                try await workflowEditor(principal, csrf: csrf, from: request.query("from"), editing: nil)
+            }
+        }
+        router.get("/workflows/{slug}/edit") { request, context in
+            try await page(request) { principal, csrf in
+                try await workflowEditor(principal, csrf: csrf, from: nil, editing: try context.parameter("slug"))
+            }
+        }
+        router.post("/workflows/{slug}/delete") { request, context in
+            let (principal, _) = try await signedInForm(request)
+            try await dependencies.service.delete(try context.parameter("slug"), workspace: principal.workspaceId)
+            return Self.redirect("/workflows?done=deleted")
+        }
         router.get("/workflows/run") { request, _ in
             try await page(request) { principal, csrf in try await runForm(request, principal, csrf) }
         }

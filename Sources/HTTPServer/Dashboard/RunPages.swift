@@ -9,24 +9,62 @@ import Persistence
 
 /// The workflow list, the run form, the run list and the run page with its live DAG and report.
 extension DashboardController {
-    func workflows(_ principal: Principal) async throws -> Page {
+    func workflows(_ request: Request, _ principal: Principal) async throws -> Page {
         let definitions = try await dependencies.service.definitions(workspace: principal.workspaceId)
-        let items: [[String: Any]] = definitions.map { definition in
-            let nodes = Dictionary(
-                uniqueKeysWithValues: definition.steps.map { step in
-                    (
-                        step.key,
-                        Charts.Node(
-                            key: step.key, label: step.key, status: "pending",
-                            detail: step.kind == .agent ? step.agent : step.agent.lowercased(), agentRunId: nil)
-                    )
-                })
-            return [
+        var items: [[String: Any]] = []
+        for definition in definitions {
+            let template = WorkflowService.isTemplate(definition.slug)
+            items.append([
                 "name": definition.name, "slug": definition.slug, "description": definition.description,
-                "dag": Charts.dag(definition: definition, nodes: nodes),
-            ]
+                "dag": WorkflowsController.previewDAG(definition), "template": template,
+                "version": try await dependencies.service.version(definition.slug, workspace: principal.workspaceId) ?? 1,
+            ])
         }
-        return Page(title: "Workflows", body: Templates.render("workflows", ["workflows": items]))
+        let flash: String? =
+            switch request.query("done") {
+            case "saved": "The workflow was saved."
+            case "deleted": "The workflow was deleted."
+            default: nil
+            }
+        return Page(
+            title: "Workflows",
+            body: Templates.render(
+                "workflows",
+                [
+                    "templates": items.filter { $0["template"] as? Bool == true },
+                    "custom": items.filter { $0["template"] as? Bool == false },
+                ]),
+            flash: flash)
+    }
+
+    /// The editor, on a copy of `from` (a template or a workspace workflow), on `slug` to edit it,
+    /// or empty.
+    func workflowEditor(_ principal: Principal, csrf: String, from: String?, editing slug: String?) async throws -> Page {
+        var initial: JSONValue = ["slug": "", "name": "", "description": "", "steps": [["key": "first_step", "agent": "profile_auditor"]]]
+        if let source = slug ?? from {
+            let definition = try await dependencies.service.definition(source, workspace: principal.workspaceId)
+            initial = try JSONValue.from(definition)
+            if slug == nil {
+                initial = initial.merging(["slug": .string(definition.slug + "_copy"), "name": .string(definition.name + " (copy)")])
+            }
+        }
+        if let slug, WorkflowService.isTemplate(slug) {
+            throw AppError.conflict("\(slug) is a read-only template; copy it to a new workflow to change it")
+        }
+        let agents: [JSONValue] =
+            Catalog.specs.map { ["value": .string($0.name), "label": .string($0.title)] }
+            + [
+                ["value": .string(WorkflowStepDef.approvalNode), "label": "Human approval"],
+                ["value": .string(WorkflowStepDef.synthesisNode), "label": "Report (synthesis)"],
+            ]
+        return Page(
+            title: slug.map { "Edit workflow \($0)" } ?? "New workflow",
+            body: Templates.render(
+                "workflowEditor",
+                [
+                    "csrf": csrf, "initial": initial.jsonString, "agents": JSONValue.array(agents).jsonString, "editing": slug ?? "",
+                    "isEditing": slug != nil,
+                ]))
     }
 
     func runForm(_ request: Request, _ principal: Principal, _ csrf: String) async throws -> Page {
@@ -141,6 +179,7 @@ extension DashboardController {
         let order = definition?.steps.map(\.key) ?? steps.map(\.stepKey)
         var row = Self.runRow(run)
         let handle = row["handle"] as? String ?? ""
+        if let definition { row["workflow"] = definition.name }
         let title = [row["workflow"] as? String ?? run.workflowSlug, handle.isEmpty ? nil : handle, Self.when(run.createdAt)]
             .compactMap { $0 }.joined(separator: " · ")
         let liveCost = run.status.isTerminal ? run.totalCostUsd : steps.reduce(0) { $0 + $1.costUsd }

@@ -90,7 +90,8 @@ public enum ReportComposer {
             ]
         default:
             guard let object = output.objectValue else { return [] }
-            let ordered = object.keys.sorted { order($0) < order($1) || (order($0) == order($1) && $0 < $1) }
+            let rank = { (key: String) in order(key) + (object[key]?.arrayValue == nil ? 0 : 10) }
+            let ordered = object.keys.sorted { rank($0) < rank($1) || (rank($0) == rank($1) && $0 < $1) }
             return ordered.compactMap { key in field(key, object[key]!) }
         }
     }
@@ -131,7 +132,8 @@ public enum ReportComposer {
         case .array(let items):
             let lines = items.compactMap { item(key, $0) }
             guard !lines.isEmpty else { return nil }
-            return "- **\(label)**:\n" + lines.map { "    - " + $0 }.joined(separator: "\n")
+            // A list is a paragraph of its own (nested lists do not survive every renderer).
+            return "\n**\(label)**\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n"
         case .object(let object):
             let parts = object.keys.sorted().compactMap { inner in
                 inline(inner, object[inner]!, percent: key == "ages" || key == "genders").map { "\(self.label(inner)) \($0)" }

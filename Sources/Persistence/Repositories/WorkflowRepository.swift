@@ -29,6 +29,11 @@ public enum WorkflowRepository {
         try connection.query("SELECT \(columns) FROM tiktok_workflows ORDER BY slug").rows.map(decode)
     }
 
+    /// Deletes the stored definition of `slug`; false when there was none.
+    public static func delete(slug: String, on connection: Connection) throws -> Bool {
+        try connection.query("DELETE FROM tiktok_workflows WHERE slug = $1", slug).affectedRows == 1
+    }
+
     static func decode(_ row: Row) throws -> Workflow {
         Workflow(
             id: try row.id("id"), workspaceId: try row.id("workspace_id"), slug: try row.string("slug"), name: try row.string("name"),
