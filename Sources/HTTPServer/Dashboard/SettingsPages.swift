@@ -58,11 +58,20 @@ extension DashboardController {
                     "touchpoints": spec.humanTouchpoints.isEmpty ? false : ["items": spec.humanTouchpoints] as Any,
                     "recent": recent.map {
                         [
-                            "when": Self.when($0.startedAt), "status": $0.status.rawValue, "cost": Self.money($0.costUsd),
-                            "latency": Self.duration($0.latencyMs),
+                            "when": Self.when($0.startedAt), "status": Self.agentRunStatus($0), "cost": Self.money($0.costUsd),
+                            "latency": Self.duration($0.latencyMs), "run": $0.workflowRunId?.description ?? "",
                         ]
                     },
                 ]), flash: flash)
+    }
+
+    /// An agent run's outcome as people read it: a run stopped by a cancel reads "cancelled", one
+    /// whose work passed to another worker "superseded", not "failed".
+    static func agentRunStatus(_ run: AgentRun) -> String {
+        guard run.status == .failed, let error = run.error else { return run.status.rawValue }
+        if error.hasPrefix("cancelled") { return "cancelled" }
+        if error.hasPrefix("superseded") { return "superseded" }
+        return "failed"
     }
 
     func keys(_ principal: Principal, _ csrf: String, flash: String? = nil) async throws -> Page {
