@@ -106,7 +106,7 @@ import Testing
         #expect(error?.kind == .claude && error?.isTransient == true)
         let failedRun = try #require(error?.agentRunId)
         let trace = try await AgentTestSupport.trace(failedRun, workspace: workspace)
-        #expect(
+        try #require(
             trace.map(\.kind) == [.providerCall, .providerCall, .providerCall, .llmCall],
             "the brand context's profile and posts, the audience, the call")
         let call = trace[3]

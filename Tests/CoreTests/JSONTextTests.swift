@@ -73,7 +73,7 @@ import Testing
             id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowId: WorkflowID(UUID()), workflowSlug: "profile_audit",
             briefId: BriefID(UUID()), status: .succeeded, input: ["brief": ["handle": "@glowco"]], reportMd: "# Report", error: "none",
             totalCostUsd: 0.0221, totalLatencyMs: 1234, createdAt: now, startedAt: now, completedAt: now.addingTimeInterval(1.5),
-            updatedAt: now)
+            updatedAt: now, replayOf: WorkflowRunID(UUID()))
         #expect(full.json == (try JSONValue.from(full)))
         let bare = WorkflowRun(
             id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowSlug: "campaign_launch", status: .running, input: [:],

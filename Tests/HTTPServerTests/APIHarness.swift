@@ -69,8 +69,8 @@ final class APIHarness: @unchecked Sendable {
 
     func waitForRun(_ run: String, workspace: WorkspaceID, until statuses: Set<RunStatus>) async throws -> WorkflowRun {
         let id = WorkflowRunID(run)!
-        // Up to 90 s: suites run in parallel on small CI machines.
-        for _ in 0..<1800 {
+        // Up to 240 s: suites run in parallel on small CI machines (a deadline, not a speed check).
+        for _ in 0..<4800 {
             let current = try await store.database.withWorkspace(workspace) { try RunRepository.find(id, on: $0) }
             if let current, statuses.contains(current.status) { return current }
             try await Task.sleep(for: .milliseconds(50))

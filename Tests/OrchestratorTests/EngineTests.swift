@@ -300,8 +300,10 @@ import Testing
         }
         let subscription = harness.orchestration.bus.subscribe(run.id, workspace: workspace, after: 0, keepAlive: .seconds(5))
         let received = Locked<[Int]>([])
+        let ended = Locked(false)
         let collector = Task { () -> [Int] in
             for try await item in subscription { if case .event(let event) = item { received.mutate { $0.append(event.seq) } } }
+            ended.mutate { $0 = true }
             return received.value
         }
         try await eventually("the history delivered") { received.value.count == 10 }
@@ -313,6 +315,7 @@ import Testing
         _ = try await Self.store.database.withWorkspace(workspace) { c in
             try RunEventRepository.append(run: run.id, event: .runCompleted, data: [:], workspace: workspace, on: c)
         }
+        try await eventually("the stream ends at the run's completion", within: .seconds(120)) { ended.value }
         let seqs = try await collector.value
         await harness.stop()
         #expect(seqs == Array(1...15))

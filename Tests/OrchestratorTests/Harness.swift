@@ -57,9 +57,11 @@ final class Harness: @unchecked Sendable {
         return (workspace, brief)
     }
 
-    /// Polls until the run reaches one of `statuses`.
+    /// Polls until the run reaches one of `statuses`: a deadline for a hung run, not a speed
+    /// check — a Campaign Launch renders and transcodes real video while every suite runs at
+    /// once on a small machine.
     func wait(
-        for run: WorkflowRunID, in workspace: WorkspaceID, until statuses: Set<RunStatus>, timeout: Duration = .seconds(60)
+        for run: WorkflowRunID, in workspace: WorkspaceID, until statuses: Set<RunStatus>, timeout: Duration = .seconds(240)
     ) async throws -> (WorkflowRun, [WorkflowStep]) {
         let deadline = ContinuousClock.now + timeout
         var last: (WorkflowRun, [WorkflowStep])?

@@ -63,10 +63,14 @@ public struct AgentSpec: Sendable, Codable, Equatable {
     public var workflows: [String]
     /// How strong a model the agent needs by default (a workspace may choose another).
     public var tier: ModelTier
+    /// Whether the agent changes something outside its run: posts, replies, ads, budgets, or the
+    /// workspace's stored products and comments. A replay restores such a step's recorded output
+    /// instead of running it, so replaying never acts twice.
+    public var actsOnTheWorld: Bool
 
     public init(
         name: String, title: String, description: String, inputs: [InputSpec], options: [InputSpec] = [], outputs: [OutputSpec],
-        humanTouchpoints: [String] = [], workflows: [String], tier: ModelTier = .standard
+        humanTouchpoints: [String] = [], workflows: [String], tier: ModelTier = .standard, actsOnTheWorld: Bool = false
     ) {
         self.name = name
         self.title = title
@@ -77,6 +81,7 @@ public struct AgentSpec: Sendable, Codable, Equatable {
         self.humanTouchpoints = humanTouchpoints
         self.workflows = workflows
         self.tier = tier
+        self.actsOnTheWorld = actsOnTheWorld
     }
 
     /// Checks `input` against the inputs and options: a missing required input or a value of the

@@ -35,10 +35,16 @@ public struct AgentContext: Sendable {
     }
 
     /// Runs a provider, skill or database action and writes its trace row (also when it fails).
-    public func traceStep<T: Encodable & Sendable>(
+    public func traceStep<T: Codable & Sendable>(
         _ kind: AgentStep.Kind, _ name: String, request: JSONValue = [:], _ body: () async throws -> T
     ) async throws -> T {
         try await gateway.traceStep(kind, name, request: request, body)
+    }
+
+    /// Reads stored state a decision rests on (a baseline, the live campaign) in this workspace's
+    /// scope, traced as a `db_read` row so a replay reads what the original read.
+    public func read<T: Codable & Sendable>(_ name: String, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await traceStep(.dbRead, name) { try await withDatabase(body) }
     }
 
     /// Asks Claude for JSON shaped like `example`, decodes it into `T`, and — when the answer does

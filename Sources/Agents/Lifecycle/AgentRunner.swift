@@ -77,10 +77,13 @@ public struct AgentRunner: Sendable {
     {
         let started = ContinuousClock.now
         let (id, name, workspace, workflowRun) = (run.id, run.name, run.workspace, run.workflowRun)
+        // A replay's agents see the original run's start as now.
+        var agentEnvironment = environment
+        if let recording = run.recording { agentEnvironment.clock = .fixed(recording.now) }
         let context = AgentContext(
-            environment: environment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name,
-            model: run.chosenModel ?? environment.defaultModel(for: name), gateway: gateway)
-        let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name)
+            environment: agentEnvironment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name,
+            model: run.chosenModel ?? environment.defaultModel(for: name), gateway: ClaudeGateway(environment: agentEnvironment))
+        let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name, recording: run.recording)
         do {
             let output = try await TraceContext.$current.withValue(trace) { try await body(run.input, context) }
             return AgentRunFinish(start: run, output: output, latencyMs: started.millisecondsElapsed, trace: trace)
@@ -128,6 +131,8 @@ public struct AgentRunStart: Sendable {
     public let workflowStep: WorkflowStepID?
     /// The workspace's choice of model for this agent, read when the run is recorded.
     public private(set) var chosenModel: String?
+    /// Set in a replay: the original agent run's trace, which answers its calls.
+    public var recording: Recording?
 
     public init(
         id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?

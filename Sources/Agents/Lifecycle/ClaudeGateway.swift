@@ -18,6 +18,9 @@ public struct ClaudeCall: Sendable, Equatable {
     public var stopReason: String? = nil
 }
 
+/// A call that failed in the recorded run, failing the same way in its replay.
+struct ReplayedFailure: Error, Sendable { var message: String }
+
 /// A tool call the model asked for.
 public struct ToolUse: Sendable, Equatable {
     public var name: String
@@ -85,7 +88,10 @@ public struct ClaudeGateway: Sendable {
         let call: ClaudeCall
         var settlement: (reference: String, amount: Double)?
         do {
-            if environment.claudeMode == .replay {
+            if let recording = trace.recording {
+                call = try Self.answer(from: recording, name: name, system: system, user: user, stepIndex: stepIndex)
+                step.request = step.request?.merging(["mode": "replay"])
+            } else if environment.claudeMode == .replay {
                 call = try await replay(trace: trace, hash: hash, model: request.model, stepIndex: stepIndex)
             } else {
                 if let refusal = environment.providers.models.refusal(of: request.model, at: environment.clock.now()) {
@@ -142,10 +148,32 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    /// Runs `body` and records a `provider_call`, `skill_call` or `db_write` trace row with its
-    /// result or error and latency. The row travels with the agent run's next database write (its
-    /// next Claude call, or its outcome, failed ones included) rather than costing a commit alone.
-    public func traceStep<T: Encodable & Sendable>(
+    /// A replayed Claude call: the recording's next call of the same name, when its prompts are
+    /// the ones recorded; otherwise the step fails showing how they differ.
+    static func answer(from recording: Recording, name: String, system: String, user: String, stepIndex: Int) throws -> ClaudeCall {
+        guard let recorded = recording.take(.llmCall, name) else {
+            throw ReplayMismatch("the recording has no further Claude call \(name) (it recorded: \(recording.outline))")
+        }
+        if let problem = recorded.error {
+            throw ReplayMismatch("the recorded Claude call \(name) failed: \(problem)")
+        }
+        for (part, old, new) in [("system prompt", recorded.systemPrompt ?? "", system), ("user prompt", recorded.userPrompt ?? "", user)]
+        where old != new {
+            throw ReplayMismatch(
+                "the \(part) of Claude call \(name) differs from the recording (- recorded, + now):\n\(TextDiff.lines(old, new))")
+        }
+        let stop = recorded.response?["stop_reason"]?.stringValue ?? "end_turn"
+        return ClaudeCall(
+            text: recorded.responseText ?? "", model: recorded.model ?? "", usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex,
+            cacheHit: false, stopReason: stop)
+    }
+
+    /// Runs `body` and records a `provider_call`, `skill_call`, `db_read` or `db_write` trace row
+    /// with its result or error and latency. The row travels with the agent run's next database
+    /// write (its next Claude call, or its outcome, failed ones included) rather than costing a
+    /// commit alone. In a replay every kind but `db_write` is answered from the recording (its
+    /// request must be the recorded one) and `body` does not run.
+    public func traceStep<T: Codable & Sendable>(
         _ kind: AgentStep.Kind, _ name: String, request: JSONValue = [:], _ body: () async throws -> T
     ) async throws -> T {
         guard let trace = TraceContext.current else {
@@ -161,7 +189,12 @@ public struct ClaudeGateway: Sendable {
             response: nil,
             error: nil, createdAt: environment.clock.now())
         do {
-            let result = try await body()
+            let result: T
+            if let recording = trace.recording, kind != .dbWrite {
+                result = try Self.answer(from: recording, kind, name, request: request, as: T.self)
+            } else {
+                result = try await body()
+            }
             step.response = try? JSONValue.from(result)
             step.latencyMs = started.millisecondsElapsed
             trace.pending.append(step)
@@ -172,6 +205,32 @@ public struct ClaudeGateway: Sendable {
             trace.pending.append(step)
             throw Self.agentError(error, agent: trace.agentName)
         }
+    }
+
+    /// A replayed provider, skill or read call: the recorded result (or the recorded failure again).
+    static func answer<T: Decodable>(from recording: Recording, _ kind: AgentStep.Kind, _ name: String, request: JSONValue, as: T.Type)
+        throws -> T
+    {
+        guard let recorded = recording.take(kind, name) else {
+            throw ReplayMismatch("the recording has no further \(kind.rawValue) \(name) (it recorded: \(recording.outline))")
+        }
+        let was = recorded.request ?? [:]
+        guard was == request else {
+            throw ReplayMismatch(
+                "the request of \(kind.rawValue) \(name) differs from the recording (- recorded, + now):\n"
+                    + TextDiff.lines(keyLines(was), keyLines(request)))
+        }
+        if let problem = recorded.error { throw ReplayedFailure(message: problem) }
+        guard let response = recorded.response else { throw ReplayMismatch("the recorded \(kind.rawValue) \(name) has no result") }
+        do { return try response.decode(T.self) } catch {
+            throw ReplayMismatch("the recorded result of \(kind.rawValue) \(name) no longer decodes: \(error)")
+        }
+    }
+
+    /// One line per top-level key, so a request's diff names the field that changed.
+    static func keyLines(_ value: JSONValue) -> String {
+        guard let object = value.objectValue else { return value.jsonString }
+        return object.keys.sorted().map { "\($0): \(object[$0]!.jsonString)" }.joined(separator: "\n")
     }
 
     /// Sends `request` against a reservation; returns the call and the settlement its trace row
@@ -273,6 +332,8 @@ public struct ClaudeGateway: Sendable {
         case let error as MediaError: AgentError(kind: .provider, agent: agent, message: error.description)
         case let error as DatabaseError:
             AgentError(kind: .failed, agent: agent, message: "database: \(error)", isTransient: error.isUnavailable)
+        case let error as ReplayMismatch: AgentError(kind: .failed, agent: agent, message: "replay: \(error.message)")
+        case let error as ReplayedFailure: AgentError(kind: .provider, agent: agent, message: error.message)
         case is CancellationError: error
         default: AgentError(kind: .failed, agent: agent, message: "\(error)")
         }

@@ -39,7 +39,7 @@ public struct AdsCampaignManager: Agent {
             OutputSpec("objective", .string, "Campaign objective"),
         ],
         humanTouchpoints: ["The reviewer approves the prepared campaign", "Spend is capped per workspace per day"],
-        workflows: ["campaign_launch"])
+        workflows: ["campaign_launch"], actsOnTheWorld: true)
 
     struct Copy: Codable, Sendable {
         var name: String
@@ -137,7 +137,7 @@ public struct CampaignOperator: Agent {
         options: [InputSpec("action", .string, default: "launch", "launch, attach or budget")],
         outputs: [OutputSpec("action", .string, "What was done"), OutputSpec("status", .string, "live, applied, skipped")],
         humanTouchpoints: ["Runs only after approval", "Spend is capped per workspace per day"],
-        workflows: ["campaign_launch", "post_launch_loop"])
+        workflows: ["campaign_launch", "post_launch_loop"], actsOnTheWorld: true)
 
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let action = input["action"]?.stringValue ?? "launch"

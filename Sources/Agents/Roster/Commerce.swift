@@ -18,7 +18,7 @@ public struct ShopCatalogManager: Agent {
             OutputSpec("products", .array, "Synced products"), OutputSpec("featured", .array, "Products to feature"),
             OutputSpec("low_stock", .array, "Products below the threshold"),
         ],
-        workflows: ["campaign_launch"], tier: .fast)
+        workflows: ["campaign_launch"], tier: .fast, actsOnTheWorld: true)
 
     struct Product: Codable, Sendable {
         var id: String

@@ -18,7 +18,7 @@ public struct CommentTriage: Agent {
             OutputSpec("replies", .array, "Classification and draft reply per comment"),
         ],
         humanTouchpoints: ["Replies are approved before they are posted"],
-        workflows: ["post_launch_loop"], tier: .fast)
+        workflows: ["post_launch_loop"], tier: .fast, actsOnTheWorld: true)
 
     struct Reply: Codable, Sendable {
         var commentId: String

@@ -30,9 +30,8 @@ public struct PerformanceAnalyst: Agent {
         let days = input.int("days") ?? 14
         let brand = try await context.brandContext(handle: handle)
         let videos = try await recentVideos(days: days, brand: brand, context: context)
-        let (baseline, campaign) = try await context.withDatabase { c in
-            (try MetricsRepository.videoBaseline(on: c), try CommerceRepository.latestLiveCampaign(on: c))
-        }
+        let baseline = try await context.read("tiktok_metrics.video_baseline") { try MetricsRepository.videoBaseline(on: $0) }
+        let campaign = try await context.read("tiktok_campaigns.latest_live") { try CommerceRepository.latestLiveCampaign(on: $0) }
         let views = videos.reduce(0) { $0 + $1.views }
         let rate = engagementRate(videos)
         let average = videos.isEmpty ? 0 : Double(views) / Double(videos.count)

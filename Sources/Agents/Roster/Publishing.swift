@@ -21,7 +21,7 @@ public struct Publisher: Agent {
             OutputSpec("replies_posted", .integer, "Comment replies posted or already posted"),
         ],
         humanTouchpoints: ["Nothing is published without approval"],
-        workflows: ["campaign_launch", "post_launch_loop"])
+        workflows: ["campaign_launch", "post_launch_loop"], actsOnTheWorld: true)
 
     struct Posted: Codable, Sendable {
         var idempotencyKey: String

@@ -110,3 +110,39 @@ struct Approve: AsyncParsableCommand {
         }
     }
 }
+
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay an ended run exactly from its recording (no Claude or TikTok calls, no cost) and say whether it matched.")
+    @Argument(help: "The id of the run to replay.") var id: String
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        try await Console.session(console) { army in
+            let started = try await army.post("/api/dashboard/workflows/runs/\(id)/replay", [:])
+            let replay = started["run"]?["id"]?.stringValue ?? ""
+            let original = started["run"]?["replay_of"]?.stringValue ?? id
+            print("replay \(replay) of run \(original)")
+            let detail = try await Console.follow(army, run: replay)
+            let recorded = try await army.get("/api/dashboard/workflows/runs/\(original)")
+            let status = detail["status"]?.stringValue ?? ""
+            print(
+                String(
+                    format: "\n%@ — $%.4f (the recorded run: %@)", status, detail["total_cost_usd"]?.doubleValue ?? 0,
+                    recorded["status"]?.stringValue ?? "?"))
+            let outputs = { (run: JSONValue) -> [String: JSONValue] in
+                Dictionary(
+                    (run["steps"]?.arrayValue ?? []).compactMap { step in
+                        step["step_key"]?.stringValue.map { ($0, step["output"] ?? .null) }
+                    },
+                    uniquingKeysWith: { first, _ in first })
+            }
+            let (mine, theirs) = (outputs(detail), outputs(recorded))
+            let differing = theirs.keys.sorted().filter { mine[$0] != theirs[$0] }
+            print(differing.isEmpty ? "every step's output matches the recording" : "outputs differ: \(differing.joined(separator: ", "))")
+            print(
+                detail["report_md"] == recorded["report_md"] ? "the report matches the recording" : "the report differs from the recording")
+            if status != recorded["status"]?.stringValue || !differing.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

@@ -45,6 +45,9 @@ public struct AgentStep: Codable, Sendable, Equatable {
         case providerCall = "provider_call"
         case skillCall = "skill_call"
         case dbWrite = "db_write"
+        /// Stored state an agent's decision rests on (a baseline, the live campaign): recorded so a
+        /// replay reads what the original read.
+        case dbRead = "db_read"
     }
     public var id: AgentStepID
     public var workspaceId: WorkspaceID

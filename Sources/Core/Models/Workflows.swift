@@ -55,11 +55,13 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var completedAt: Date?
     public var updatedAt: Date
+    /// The run this one replays: its Claude and provider calls are answered from that run's trace.
+    public var replayOf: WorkflowRunID?
 
     public init(
         id: WorkflowRunID, workspaceId: WorkspaceID, workflowId: WorkflowID? = nil, workflowSlug: String, briefId: BriefID? = nil,
         status: RunStatus, input: JSONValue, reportMd: String? = nil, error: String? = nil, totalCostUsd: Double, totalLatencyMs: Int,
-        createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date
+        createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date, replayOf: WorkflowRunID? = nil
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -76,6 +78,7 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.completedAt = completedAt
         self.updatedAt = updatedAt
+        self.replayOf = replayOf
     }
 }
 
@@ -267,6 +270,7 @@ extension WorkflowRun {
         if let error { object["error"] = .string(error) }
         if let startedAt { object["started_at"] = .string(Timestamp.format(startedAt)) }
         if let completedAt { object["completed_at"] = .string(Timestamp.format(completedAt)) }
+        if let replayOf { object["replay_of"] = .string(replayOf.description) }
         return .object(object)
     }
 }

@@ -11,13 +11,17 @@ public struct TraceContext: Sendable {
     /// Provider, skill and database trace rows waiting to travel with the agent run's next
     /// database write (a Claude call's charge or trace row, or the run's outcome).
     public let pending: PendingTrace
+    /// Set in a replay: the original agent run's trace, which answers every Claude, provider,
+    /// skill and read call instead of the services.
+    public let recording: Recording?
 
-    public init(agentRunID: AgentRunID, workspaceID: WorkspaceID, agentName: String) {
+    public init(agentRunID: AgentRunID, workspaceID: WorkspaceID, agentName: String, recording: Recording? = nil) {
         self.agentRunID = agentRunID
         self.workspaceID = workspaceID
         self.agentName = agentName
         self.stepCounter = Counter()
         self.pending = PendingTrace()
+        self.recording = recording
     }
 
     /// The context of the current task, if an agent is running.

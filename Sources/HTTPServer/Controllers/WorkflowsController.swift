@@ -28,6 +28,13 @@ struct WorkflowsController: Sendable {
                 try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
             return HTTPJSON.response(Self.runJSON(run))
         }
+        group.post("workflows/runs/{id}/replay") { _, context in
+            let principal = try context.requirePrincipal()
+            let started = try await service.replay(
+                try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
+            return HTTPJSON.response(
+                ["run": Self.runJSON(started.run), "stream_url": .string(started.streamPath)], status: .created)
+        }
         group.post("workflows/runs/{id}/steps/{step_key}/retry") { _, context in
             let principal = try context.requirePrincipal()
             let run = try await service.retry(

@@ -68,6 +68,12 @@ struct DashboardController: Sendable {
                 _ = try await service.cancel(run, by: principal.keyName, workspace: principal.workspaceId)
             }
         }
+        router.post("/runs/{id}/replay") { request, context in
+            let (principal, _) = try await signedInForm(request)
+            let started = try await dependencies.service.replay(
+                try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
+            return Self.redirect("/runs/\(started.run.id)")
+        }
         router.post("/runs/{id}/steps/{key}/retry") { request, context in
             let key = try context.parameter("key")
             return try await runAction(request, context) { service, run, principal in

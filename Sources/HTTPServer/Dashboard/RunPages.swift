@@ -210,6 +210,8 @@ extension DashboardController {
             ["key": $0.stepKey, "id": run.id.description, "csrf": csrf, "message": $0.error ?? "it failed without a message"]
         }
         row["runAgain"] = run.briefId.map { "/workflows/run?brief_id=\($0)&workflow=\(run.workflowSlug)" } ?? false
+        row["canReplay"] = run.status.isTerminal
+        row["replayOf"] = run.replayOf.map { $0.description } ?? false
         row["hasReport"] = run.reportMd != nil
         row["decisions"] = decisions
         row["hasDecisions"] = !decisions.isEmpty

@@ -179,6 +179,8 @@ public final class WorkflowEngine: Sendable {
         var input: JSONValue
         /// The agent run an agent or synthesis step starts, recorded in the same transaction.
         var agentRun: AgentRunStart?
+        /// In a replay: how the recorded run answers this step.
+        var replay: ReplayPlan?
     }
 
     private func executeClaimed(_ claim: Claim) async throws {
@@ -199,16 +201,31 @@ public final class WorkflowEngine: Sendable {
                 uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
             let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
             guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
+            let replay = try run.replayOf.map { try ReplayPlan.plan(for: step, definition: stepDef, original: $0, on: c) }
             var agentRun: AgentRunStart?
-            if stepDef.kind != .approval {
+            if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
                 let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
                 agentRun = AgentRunStart(
                     id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
                     workflowStep: claim.step)
+                agentRun?.recording = replay?.recording
                 try agentRun?.record(on: c)
             }
+            // A replay's report tells what the recorded work cost, as the recorded report did.
+            var shown = steps
+            if stepDef.kind == .synthesis, let original = run.replayOf {
+                let recorded = Dictionary(
+                    try StepRepository.list(run: original, on: c).map { ($0.stepKey, $0.costUsd) }, uniquingKeysWith: { first, _ in first })
+                shown = steps.map { other in
+                    var other = other
+                    if other.id != step.id { other.costUsd = recorded[other.stepKey] ?? other.costUsd }
+                    return other
+                }
+            }
             return (
-                Prepared(run: run, steps: steps, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun),
+                Prepared(
+                    run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
+                    replay: replay),
                 [started]
             )
         }
@@ -218,18 +235,56 @@ public final class WorkflowEngine: Sendable {
         )
         let agentRun = prepared.agentRun
 
+        switch prepared.replay {
+        case .missing(let message)?:
+            _ = try await commit(claim.workspace) { c in
+                try RunTransitions.fail(step, error: "replay: " + message, agentRunId: nil, owner: owner, c).map { ((), $0) }
+            }
+            return
+        case .restore(let recorded)?:
+            _ = try await commit(claim.workspace) { c in try ReplayPlan.end(step, like: recorded, owner: owner, c).map { ((), $0) } }
+            return
+        default: break
+        }
+
         switch stepDef.kind {
         case .approval:
             let budget = input["budget_usd"] == nil ? stepDef.options["default_budget_usd"] : nil
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
-            _ = try await commit(claim.workspace, readies: false) { c in
-                try RunTransitions.park(step, payload: payload, owner: owner, c).map { ((), $0.1) }
+            let decision: (Approval, WorkflowStep)? =
+                if case .decide(let gate, let recorded)? = prepared.replay { (gate, recorded) } else { nil }
+            _ = try await commit(claim.workspace, readies: decision != nil) { c -> ((), [RunEvent])? in
+                guard let (approval, parked) = try RunTransitions.park(step, payload: payload, owner: owner, c) else { return nil }
+                guard let (gate, recorded) = decision else { return ((), parked) }
+                return ((), parked + (try Self.decideAsRecorded(approval, like: gate, step: step, recorded: recorded, c)))
             }
         case .agent, .synthesis:
             guard let agentRun else { return }
             await runWork(
                 step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
         }
+    }
+
+    /// A replay's gate, decided as the recorded gate was: the same decision, note, decider and
+    /// item decisions, and the step's recorded output.
+    static func decideAsRecorded(_ approval: Approval, like gate: Approval, step: WorkflowStep, recorded: WorkflowStep, _ c: Connection)
+        throws -> [RunEvent]
+    {
+        let approve = gate.status == .approved
+        let decided = try ApprovalRepository.decide(
+            approval.id, approve: approve, note: gate.decisionNote, by: nil, byName: gate.decidedByName, decisions: gate.decisions, on: c)
+        var events = [
+            try RunTransitions.event(
+                c, decided.runId, .approvalDecided,
+                [
+                    "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey),
+                    "status": .string(decided.status.rawValue), "note": gate.decisionNote.map { .string($0) } ?? .null,
+                    "by": gate.decidedByName.map { .string($0) } ?? .null, "decisions": gate.decisions, "replayed": true,
+                ], step.workspaceId)
+        ]
+        if approve { _ = try RunRepository.setStatus(decided.runId, .running, on: c) }
+        events += try ReplayPlan.end(step, like: recorded, owner: nil, c) ?? []
+        return events
     }
 
     private func runWork(

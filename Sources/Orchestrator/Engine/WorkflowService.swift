@@ -67,6 +67,46 @@ public struct WorkflowService: Sendable {
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
     }
 
+    /// Starts an exact replay of the ended run `original`: a new run, marked as its replay, with
+    /// the recorded brief and definition, whose agents' Claude, provider, skill and read calls are
+    /// answered from the recorded trace (matched by step, agent and call order) with the recorded
+    /// run's start as now, whose acting agents' outputs and gate decisions are restored from the
+    /// record, and which calls no service and costs nothing. Replaying a replay replays its original.
+    public func replay(_ original: WorkflowRunID, by: String? = nil, workspace: WorkspaceID) async throws -> StartedRun {
+        let run: WorkflowRun? = try await engine.commit(workspace) { c in
+            guard let found = try RunRepository.find(original, on: c) else { throw AppError.notFound("run \(original) not found") }
+            let source = try found.replayOf.flatMap { try RunRepository.find($0, on: c) } ?? found
+            guard source.status.isTerminal, found.status.isTerminal else {
+                throw AppError.conflict("run \(original) is still \(found.status.rawValue); a run can be replayed once it has ended")
+            }
+            let definition =
+                try source.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? Self.definition(source.workflowSlug, on: c)
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
+                input: source.input, replayOf: source.id, on: c)
+            let order = try definition.topologicalOrder()
+            _ = try StepRepository.createAll(
+                order.map {
+                    NewStep(
+                        stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
+                        maxAttempts: 1)
+                },
+                run: run.id, workspace: workspace, on: c)
+            if let context = try RunContextRepository.find(run: source.id, on: c) {
+                _ = try RunContextRepository.store(context, run: run.id, workspace: workspace, on: c)
+            }
+            let data: JSONValue = [
+                "workflow_slug": .string(definition.slug), "brief_id": source.briefId.map { .string($0.description) } ?? .null,
+                "handle": source.input["brief"]?["handle"] ?? .null, "steps": .array(order.map { .string($0.key) }),
+                "replay_of": .string(source.id.description), "by": by.map { .string($0) } ?? .null,
+            ]
+            return (run, [try RunTransitions.event(c, run.id, .runStarted, data, workspace)])
+        }
+        guard let run else { throw AppError.internal("replay was not created") }
+        engine.wake()
+        return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
+    }
+
     /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
     static func createRun(
         brief briefId: BriefID, definition: WorkflowDef, schedule: (id: UUID, occurrence: Date)?, workspace: WorkspaceID,

@@ -127,8 +127,8 @@ public enum CommerceRepository {
 }
 
 /// A paid campaign as recorded: prepared switched off before the approval gate, live after it.
-public struct CampaignRecord: Sendable, Equatable {
-    public enum Status: String, Sendable {
+public struct CampaignRecord: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
         case pending, prepared, live, launched, disabled, failed
     }
     public var id: UUID

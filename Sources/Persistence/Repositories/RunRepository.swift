@@ -28,18 +28,20 @@ public struct RunFilter: Sendable, Equatable {
 public enum RunRepository {
     static let columns = """
         id, workspace_id, workflow_id, workflow_slug, brief_id, status, input, report_md, error, total_cost_usd,
-        total_latency_ms, created_at, started_at, completed_at, updated_at
+        total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of
         """
 
     public static func create(
         workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
-        status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, on connection: Connection
+        status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, replayOf: WorkflowRunID? = nil,
+        on connection: Connection
     ) throws -> WorkflowRun {
         let row = try connection.query(
             """
-            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id, scheduled_for)
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8) RETURNING \(columns)
-            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor
+            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id,
+                scheduled_for, replay_of)
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8, $9) RETURNING \(columns)
+            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor, replayOf
         ).first!
         return try decode(row)
     }
@@ -131,7 +133,8 @@ public enum RunRepository {
             input: try row.json("input"), reportMd: row.optionalString("report_md"), error: row.optionalString("error"),
             totalCostUsd: try row.double("total_cost_usd"), totalLatencyMs: try row.int("total_latency_ms"),
             createdAt: try row.date("created_at"), startedAt: try row.optionalDate("started_at"),
-            completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"))
+            completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"),
+            replayOf: try row.optionalID("replay_of"))
     }
 
     /// Whether a run of `workflow` for a brief on `handle` is still open (pending, running or

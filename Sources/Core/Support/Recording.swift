@@ -1,0 +1,61 @@
+import Foundation
+
+/// The trace of an earlier agent run that a replay answers from. Each Claude, provider, skill or
+/// read call of the replaying agent takes the next recorded row of the same kind and name, in
+/// call order; rows passed over on the way are calls the replay does not make again (the brand
+/// context the original built is already stored for the replay).
+public final class Recording: @unchecked Sendable {
+    /// The original run's start: "now" for the replaying agents.
+    public let now: Date
+    private let rows: [AgentStep]
+    private let lock = NSLock()
+    private var cursor = 0
+
+    public init(rows: [AgentStep], now: Date) {
+        self.rows = rows.sorted { $0.stepIndex < $1.stepIndex }
+        self.now = now
+    }
+
+    /// The next recorded row of `kind` named `name`, or nil when the recording has no more.
+    public func take(_ kind: AgentStep.Kind, _ name: String) -> AgentStep? {
+        lock.withLock {
+            guard let index = rows[cursor...].firstIndex(where: { $0.kind == kind && $0.name == name }) else { return nil }
+            cursor = index + 1
+            return rows[index]
+        }
+    }
+
+    /// The recorded calls, in order, as `kind name` lines (for a message naming what there was).
+    public var outline: String { rows.map { "\($0.kind.rawValue) \($0.name)" }.joined(separator: ", ") }
+}
+
+/// A call a replay could not answer from its recording: what differs, in words and as a diff.
+public struct ReplayMismatch: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Line differences between two texts, for a person to read.
+public enum TextDiff {
+    /// The lines of `new` that differ from `old`, `-` for a line only in `old` and `+` for one only
+    /// in `new`, each with its line number; at most `limit` lines, then how many more there are.
+    /// Empty when the texts are equal.
+    public static func lines(_ old: String, _ new: String, limit: Int = 12) -> String {
+        guard old != new else { return "" }
+        let before = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let after = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var changes: [(line: Int, text: String)] = []
+        for change in after.difference(from: before) {
+            switch change {
+            case .remove(let offset, let line, _): changes.append((offset, "- \(offset + 1): \(clip(line))"))
+            case .insert(let offset, let line, _): changes.append((offset, "+ \(offset + 1): \(clip(line))"))
+            }
+        }
+        let shown = changes.prefix(limit).map(\.text)
+        let more = changes.count - shown.count
+        return (shown + (more > 0 ? ["… \(more) more changed lines"] : [])).joined(separator: "\n")
+    }
+
+    static func clip(_ line: String) -> String { line.count > 160 ? String(line.prefix(157)) + "..." : line }
+}

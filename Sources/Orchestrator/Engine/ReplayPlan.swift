@@ -1,0 +1,59 @@
+import Agents
+import Core
+import Foundation
+import Persistence
+
+/// How a replay runs one of its steps, read from the recorded run in the transaction that marks
+/// the step started.
+enum ReplayPlan: Sendable {
+    /// Run the agent with every Claude, provider, skill and read call answered from the recording.
+    case answer(Recording)
+    /// Do not run the agent (it acts on the world): the step ends as the recorded one ended.
+    case restore(WorkflowStep)
+    /// An approval gate: decided as the recorded gate was.
+    case decide(Approval, WorkflowStep)
+    /// The recording cannot answer: the step fails with this message.
+    case missing(String)
+
+    /// The plan for `step` of a replay of `original`.
+    static func plan(for step: WorkflowStep, definition stepDef: WorkflowStepDef, original: WorkflowRunID, on c: Connection) throws
+        -> ReplayPlan
+    {
+        guard let source = try RunRepository.find(original, on: c) else { return .missing("the recorded run is gone") }
+        guard let recorded = try StepRepository.find(run: original, key: step.stepKey, on: c), recorded.status.isTerminal,
+            recorded.status != .skipped, recorded.status != .cancelled
+        else {
+            return .missing("step \(step.stepKey) did not run in the recorded run, so there is nothing to replay it from")
+        }
+        switch stepDef.kind {
+        case .approval:
+            guard let gate = try ApprovalRepository.forRun(original, on: c).last(where: { $0.stepKey == step.stepKey }),
+                gate.status != .pending
+            else { return .missing("the recorded run's approval \(step.stepKey) was never decided") }
+            return .decide(gate, recorded)
+        case .agent where Catalog.spec(stepDef.agent)?.actsOnTheWorld == true:
+            return .restore(recorded)
+        case .agent, .synthesis:
+            guard let agentRun = recorded.agentRunId else {
+                return .missing("step \(step.stepKey) has no recorded agent run")
+            }
+            let rows = try AgentStepRepository.list(agentRun: agentRun, on: c)
+            return .answer(Recording(rows: rows, now: source.startedAt ?? source.createdAt))
+        }
+    }
+
+    /// Ends a restored or decided step as its recorded counterpart ended, inside the caller's
+    /// transaction. `owner` fences a running step; nil, a parked gate.
+    static func end(_ step: WorkflowStep, like recorded: WorkflowStep, owner: String?, _ c: Connection) throws -> [RunEvent]? {
+        if recorded.status == .succeeded {
+            return try RunTransitions.complete(
+                step, output: recorded.output ?? [:], costUsd: 0, latencyMs: 0, agentRunId: nil, owner: owner, c)
+        }
+        return try RunTransitions.fail(step, error: recorded.error ?? "failed in the recorded run", agentRunId: nil, owner: owner, c)
+    }
+}
+
+extension ReplayPlan {
+    /// The recording an agent step answers from, when the plan runs the agent.
+    var recording: Recording? { if case .answer(let recording) = self { recording } else { nil } }
+}
