@@ -152,9 +152,9 @@ import Testing
 final class Refusing: ClaudeClient, TikTokResearchAPI, TikTokBusinessAPI, TikTokEngagementAPI, TikTokAdsAPI, TikTokShopAPI,
     ShopifyInventoryAPI, VideoPublisher, StudioAPI, @unchecked Sendable
 {
-    private let calls_ = Locked<[String]>([])
-    var calls: Int { calls_.value.count }
-    var log: [String] { calls_.value }
+    private let recorded = Locked<[String]>([])
+    var calls: Int { recorded.value.count }
+    var log: [String] { recorded.value }
 
     func suite(from mock: ProviderSuite) -> ProviderSuite {
         var suite = mock
@@ -164,7 +164,7 @@ final class Refusing: ClaudeClient, TikTokResearchAPI, TikTokBusinessAPI, TikTok
     }
 
     private func refuse(_ name: String) -> ProviderError {
-        calls_.mutate { $0.append(name) }
+        recorded.mutate { $0.append(name) }
         return ProviderError(provider: "refusing", code: "called", message: "\(name) was called during a replay")
     }
 
