@@ -208,6 +208,27 @@ class Dashboard(unittest.TestCase):
         self.assertRegex(trace, r"input \d+ · output \d+ · cache write \d+ · cache read \d+")
         self.driver.save_screenshot(os.path.join(ARTIFACTS, "run-page.png"))
 
+    def test_a_finished_run_is_replayed_exactly_and_links_to_its_recording(self):
+        self.signed_in()
+        self.create_brief("@replay_brand", "Replay me")
+        self.start("@replay_brand", "profile_audit")
+        self.finished()
+        original = self.driver.current_url.split("#")[0]
+        recorded = self.driver.find_element(By.ID, "report-body").text
+        self.assertNotEqual(self.driver.find_element(By.ID, "run-cost").text, "$0.00")
+        button = self.driver.find_element(By.CSS_SELECTOR, "#replay button")
+        self.assertEqual(button.text, "Replay")
+        button.click()
+        self.wait.until(lambda d: d.current_url.split("#")[0] != original and re.search(r"/runs/[0-9a-f-]{36}$", d.current_url))
+        self.finished()
+        note = self.driver.find_element(By.ID, "replay-of")
+        self.assertIn("A replay of", note.text)
+        self.assertEqual(note.find_element(By.TAG_NAME, "a").get_attribute("href"), original)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "report-body"), "@replay_brand"))
+        self.assertEqual(self.driver.find_element(By.ID, "report-body").text, recorded, "the replay's report is the recorded one")
+        self.assertEqual(self.driver.find_element(By.ID, "run-cost").text, "$0.00")
+        self.shot("replay")
+
     def test_campaign_launch_is_approved_on_the_approvals_page(self):
         self.signed_in()
         self.create_brief("@approve_me")

@@ -1,6 +1,6 @@
 """The operator's console commands against the embedded cluster, as a shell user runs them:
-migrate, run (a finished run and one that waits for approval), runs, approvals, approve, and
-the one-line errors for bad input."""
+migrate, run (a finished run and one that waits for approval), runs, approvals, approve, replay,
+and the one-line errors for bad input."""
 
 import os
 import re
@@ -87,6 +87,16 @@ class ConsoleCommands(unittest.TestCase):
 
         again = cli("approve", approval_id, check=False)
         self.assertEqual((again.returncode, error_line(again)), (1, f"error: approval {approval_id} was already approved"))
+
+        replay = cli("replay", launch_id)
+        replay_id = re.search(rf"^replay ({UUID}) of run {launch_id}$", replay.stdout, re.M).group(1)
+        self.assertRegex(replay.stdout, r"✓ approval\s+succeeded")
+        self.assertIn("\nsucceeded — $0.0000 (the recorded run: succeeded)\n", replay.stdout)
+        self.assertIn("every step's output matches the recording\nthe report matches the recording", replay.stdout)
+        self.assertEqual(sql(f"SELECT replay_of FROM tiktok_workflow_runs WHERE id = '{replay_id}'"), launch_id)
+        self.assertEqual(sql(f"SELECT count(*) FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id WHERE r.workflow_run_id = '{replay_id}' AND s.cost_usd > 0"), "0")
+        missing = cli("replay", "00000000-0000-0000-0000-000000000000", check=False)
+        self.assertEqual((missing.returncode, error_line(missing)), (1, "error: run 00000000-0000-0000-0000-000000000000 not found"))
 
     def test_bad_input_is_one_clear_line_and_writes_nothing(self):
         briefs = lambda: sql("SELECT count(*) FROM tiktok_briefs")
