@@ -9,6 +9,8 @@ import Persistence
 public final class Orchestration: Sendable {
     public let engine: WorkflowEngine
     public let service: WorkflowService
+    /// Evaluations of recorded runs under a change.
+    public let evaluations: EvaluationService
     public let bus: EventBus
     let listener: NotificationListener
     /// The workspaces' connected accounts; their tokens are refreshed before they expire.
@@ -35,6 +37,7 @@ public final class Orchestration: Sendable {
         bus = EventBus(database: environment.database, logger: environment.logger)
         engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
         service = WorkflowService(engine: engine)
+        evaluations = EvaluationService(engine: engine)
         accounts = environment.accounts
         listener = NotificationListener(
             url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel],

@@ -136,6 +136,67 @@ import Testing
         #expect(refusing.calls == 0)
     }
 
+    @Test func anEvaluationOfFiveRunsOnASecondModelReportsBothCostsFromThePriceTableAndTheDiffs() async throws {
+        var recorded: [WorkflowRun] = []
+        let harness = Harness(Self.store)
+        let (space, brief) = try await harness.brief("@evalbrand")
+        for _ in 0..<5 {
+            let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: space)
+            recorded.append(try await harness.wait(for: started.run.id, in: space, until: [.succeeded]).0)
+        }
+        await harness.stop()
+        let refusing = Refusing()
+        let claude = CountingClaude()
+        let evaluator = Harness(Self.store, claude: claude) {
+            $0 = refusing.suite(from: $0)
+            $0.claude = claude
+        }
+        let bad = await #expect(throws: AppError.self) {
+            try await evaluator.orchestration.evaluations.start(
+                EvaluationRequest(handle: "@evalbrand", models: ["synthesis": "claude-nonexistent"]), by: nil, workspace: space)
+        }
+        #expect(bad?.status == 400 && bad?.message.contains("models.synthesis") == true)
+        let evaluation = try await evaluator.orchestration.evaluations.start(
+            EvaluationRequest(handle: "@evalbrand", limit: 5, models: ["synthesis": "claude-sonnet-5-5"]), by: "ops", workspace: space)
+        #expect(evaluation.name == "synthesis on claude-sonnet-5-5")
+        var report = try await evaluator.orchestration.evaluations.report(evaluation.id, workspace: space)
+        try await eventually("the five re-runs end", within: .seconds(240)) {
+            report = try await evaluator.orchestration.evaluations.report(evaluation.id, workspace: space)
+            return report.ended == 5
+        }
+        await evaluator.stop()
+        #expect(report.evaluation.status == .finished)
+        #expect(Set(report.pairs.map(\.source.id)) == Set(recorded.map(\.id)))
+        #expect(refusing.calls == 0, "providers answered from the recordings: \(refusing.log)")
+        #expect(claude.calls == report.after.calls && claude.calls == 30, "every Claude call asked again")
+        #expect(abs(report.before.costUsd - recorded.reduce(0) { $0 + $1.totalCostUsd }) < 0.000001)
+        for pair in report.pairs {
+            #expect(pair.run.status == .succeeded && pair.valid, "\(pair.steps.compactMap(\.error))")
+            for call in pair.calls {
+                let after = try #require(call.after)
+                let usage = ClaudeUsage(json: after.response?["usage"] ?? [:])
+                let priced = try #require(ModelCatalog.standard.cost(model: after.model ?? "", usage: usage))
+                #expect(abs(after.costUsd - priced) < 0.000001, "\(call.agent) costs what the price table says")
+                #expect(after.promptVersion != nil && after.promptVersion == call.before?.promptVersion)
+                #expect(after.model == (call.agent == "synthesis" ? "claude-sonnet-5-5" : call.before?.model))
+            }
+            #expect(pair.calls.first { $0.agent == "synthesis" }?.before?.model == "claude-opus-5-5")
+            #expect(pair.reportDiff.isEmpty == (pair.source.reportMd == pair.run.reportMd))
+            #expect(pair.changedSteps.map(\.key) == (pair.reportDiff.isEmpty ? [] : ["synthesis"]), "only the synthesis changed model")
+        }
+        // The mock writes by model and prompt, so across five briefs Sonnet's reports differ somewhere.
+        let changed = try #require(report.pairs.first { !$0.reportDiff.isEmpty })
+        #expect(changed.reportDiff.contains("\n+ ") || changed.reportDiff.hasPrefix("+ "))
+        #expect(changed.reportDiff.contains("\n- ") || changed.reportDiff.hasPrefix("- "))
+        #expect(report.after.costUsd < report.before.costUsd)
+        #expect(report.json["totals"]?["before"]?["cost_usd"]?.doubleValue == report.before.costUsd)
+        #expect(report.json["runs"]?.arrayValue?.count == 5)
+        let again = await #expect(throws: AppError.self) {
+            try await evaluator.orchestration.evaluations.cancel(evaluation.id, by: nil, workspace: space)
+        }
+        #expect(again?.status == 409)
+    }
+
     @Test func aRunStillGoingCannotBeReplayed() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief()
@@ -190,4 +251,16 @@ final class Refusing: ClaudeClient, TikTokResearchAPI, TikTokBusinessAPI, TikTok
     func levels(sku: String) async throws -> [InventoryLevel] { throw refuse("levels") }
     func publish(videoPath: String, caption: String, handle: String?) async throws -> PublishResult { throw refuse("publish") }
     func render(_ request: RenderRequest, into directory: String) async throws -> String { throw refuse("render") }
+}
+
+/// The mock Claude, counting the calls it answers.
+final class CountingClaude: ClaudeClient, @unchecked Sendable {
+    private let inner = MockClaude()
+    private let count = Locked(0)
+    var calls: Int { count.value }
+
+    func send(_ request: ClaudeRequest) async throws -> ClaudeResponse {
+        count.mutate { $0 += 1 }
+        return try await inner.send(request)
+    }
 }

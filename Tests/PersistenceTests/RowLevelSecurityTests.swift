@@ -46,6 +46,7 @@ import Testing
             "INSERT INTO tiktok_ad_campaigns (workspace_id, name, objective, budget_usd, idempotency_key) VALUES ($1, 'c', 'reach', 10, gen_random_uuid()::text)",
         "tiktok_report_shares":
             "INSERT INTO tiktok_report_shares (workspace_id, run_id, token_hash, expires_at) VALUES ($1, {run}, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '1 day')",
+        "tiktok_evaluations": "INSERT INTO tiktok_evaluations (workspace_id, name) VALUES ($1, 'e')",
         "tiktok_outbox": "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, 'audit-event', '{}')",
         "tiktok_webhook_deliveries":
             "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key) VALUES ($1, 'tiktok', gen_random_uuid()::text)",
@@ -112,7 +113,7 @@ import Testing
         "tiktok_account_metrics", "tiktok_alerts", "tiktok_budget_changes", "tiktok_notification_settings", "tiktok_schedules",
         "tiktok_accounts", "tiktok_ad_campaigns", "tiktok_agent_models", "tiktok_agent_runs", "tiktok_agent_steps", "tiktok_api_keys",
         "tiktok_approvals", "tiktok_briefs", "tiktok_comments", "tiktok_metrics", "tiktok_oauth_states", "tiktok_outbox", "tiktok_posts",
-        "tiktok_products", "tiktok_report_shares",
+        "tiktok_products", "tiktok_report_shares", "tiktok_evaluations",
         "tiktok_pubsub_subscriptions", "tiktok_run_contexts", "tiktok_run_events", "tiktok_sessions", "tiktok_spend_caps",
         "tiktok_spend_days",
         "tiktok_spend_ledger", "tiktok_webhook_deliveries", "tiktok_workflow_runs", "tiktok_workflow_steps", "tiktok_workflows",

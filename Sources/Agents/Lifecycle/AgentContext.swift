@@ -47,6 +47,9 @@ public struct AgentContext: Sendable {
         try await traceStep(.dbRead, name) { try await withDatabase(body) }
     }
 
+    /// How a repair request starts its explanation (an evaluation counts repairs by it).
+    public static let repairMarker = "Your previous answer could not be used"
+
     /// Asks Claude for JSON shaped like `example`, decodes it into `T`, and — when the answer does
     /// not parse or validate — asks once more with the problem spelled out. The prompt follows
     /// `PromptLayout`: the house guide and `brand` first (cached), then `role` and the example, then `task`.
@@ -68,7 +71,7 @@ public struct AgentContext: Sendable {
             let repair = """
                 \(task)
 
-                Your previous answer could not be used: \(problem.message).
+                \(Self.repairMarker): \(problem.message).
                 Previous answer:
                 \(first.text.prefix(4000))
 

@@ -82,7 +82,8 @@ public struct AgentRunner: Sendable {
         if let recording = run.recording { agentEnvironment.clock = .fixed(recording.now) }
         let context = AgentContext(
             environment: agentEnvironment, workspace: workspace, agentRunId: id, workflowRunId: workflowRun, agentName: name,
-            model: run.chosenModel ?? environment.defaultModel(for: name), gateway: ClaudeGateway(environment: agentEnvironment))
+            model: run.model ?? run.chosenModel ?? environment.defaultModel(for: name),
+            gateway: ClaudeGateway(environment: agentEnvironment))
         let trace = TraceContext(agentRunID: id, workspaceID: workspace, agentName: name, recording: run.recording)
         do {
             let output = try await TraceContext.$current.withValue(trace) { try await body(run.input, context) }
@@ -133,6 +134,8 @@ public struct AgentRunStart: Sendable {
     public private(set) var chosenModel: String?
     /// Set in a replay: the original agent run's trace, which answers its calls.
     public var recording: Recording?
+    /// Set in an evaluation: the model this run calls instead of the workspace's choice.
+    public var model: String?
 
     public init(
         id: AgentRunID, name: String, input: JSONValue, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?

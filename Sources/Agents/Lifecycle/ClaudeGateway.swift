@@ -39,6 +39,12 @@ public struct ClaudeGateway: Sendable {
 
     public init(environment: AgentEnvironment) { self.environment = environment }
 
+    /// The version of a prompt's template: a hash of its system blocks without the brand's data
+    /// (the brand context block), so every call of one agent's template shares it across runs.
+    public static func promptVersion(_ system: [SystemBlock]) -> String {
+        String(Crypto.sha256Hex(system.map(\.text).filter { !$0.hasPrefix(BrandContext.openingTag) }.joined(separator: "\u{0}")).prefix(12))
+    }
+
     /// The hash replay matches on: system and user prompt, not the model.
     public static func promptHash(system: String, user: String) -> String { Crypto.sha256Hex(system + "\u{0}" + user) }
 
@@ -75,6 +81,7 @@ public struct ClaudeGateway: Sendable {
         let system = request.systemText
         let user = request.userText
         let hash = Self.promptHash(system: system, user: user)
+        let version = Self.promptVersion(request.system)
         let started = ContinuousClock.now
         var step = AgentStep(
             id: AgentStepID(environment.ids.next()), workspaceId: trace.workspaceID, agentRunId: trace.agentRunID, stepIndex: stepIndex,
@@ -84,11 +91,11 @@ public struct ClaudeGateway: Sendable {
             request: [
                 "max_tokens": .number(request.maxTokens), "mode": .string(environment.claudeMode.rawValue),
                 "cache": .array(request.system.map { $0.cache.map { .string($0.rawValue) } ?? .null }),
-            ], response: nil, error: nil, createdAt: environment.clock.now())
+            ], response: nil, error: nil, createdAt: environment.clock.now(), promptVersion: version)
         let call: ClaudeCall
         var settlement: (reference: String, amount: Double)?
         do {
-            if let recording = trace.recording {
+            if let recording = trace.recording, recording.mode == .replay {
                 call = try Self.answer(from: recording, name: name, system: system, user: user, stepIndex: stepIndex)
                 step.request = step.request?.merging(["mode": "replay"])
             } else if environment.claudeMode == .replay {
@@ -190,7 +197,11 @@ public struct ClaudeGateway: Sendable {
         do {
             let result: T
             if let recording = trace.recording, kind != .dbWrite {
-                result = try Self.answer(from: recording, kind, name, request: request, as: T.self)
+                do {
+                    result = try Self.answer(from: recording, kind, name, request: request, as: T.self)
+                } catch is ReplayMismatch where recording.mode == .evaluate {
+                    result = try await body()
+                }
             } else {
                 result = try await body()
             }

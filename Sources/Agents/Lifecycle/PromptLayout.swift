@@ -82,6 +82,8 @@ public struct BrandContext: Sendable, Equatable {
     public static let reuseWindow: TimeInterval = 50 * 60
     /// How many days of posts a context holds.
     public static let days = 30
+    /// How the context's system block starts.
+    public static let openingTag = "<brand_context "
 
     /// What is stored as `data` beside the text.
     struct Data: Codable {
@@ -95,7 +97,7 @@ public struct BrandContext: Sendable, Equatable {
         self.videos = videos
         self.builtAt = builtAt
         self.text = """
-            <brand_context handle="\(handle)" built_at="\(Timestamp.format(builtAt))">
+            \(Self.openingTag)handle="\(handle)" built_at="\(Timestamp.format(builtAt))">
             Account profile: \((try? JSONValue.from(profile).jsonString) ?? "{}")
             Posts in the last \(Self.days) days (\(videos.count), newest first): \((try? JSONValue.from(videos).jsonString) ?? "[]")
             </brand_context>

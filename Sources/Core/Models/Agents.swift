@@ -71,12 +71,14 @@ public struct AgentStep: Codable, Sendable, Equatable {
     public var response: JSONValue?
     public var error: String?
     public var createdAt: Date
+    /// A Claude call's prompt template version: a hash of its system prompt without the brand's data.
+    public var promptVersion: String?
 
     public init(
         id: AgentStepID, workspaceId: WorkspaceID, agentRunId: AgentRunID, stepIndex: Int, kind: Kind, name: String, model: String? = nil,
         systemPrompt: String? = nil, userPrompt: String? = nil, responseText: String? = nil, promptHash: String? = nil, inputTokens: Int,
         outputTokens: Int, cacheCreationInputTokens: Int, cacheReadInputTokens: Int, costUsd: Double, latencyMs: Int, cacheHit: Bool,
-        request: JSONValue? = nil, response: JSONValue? = nil, error: String? = nil, createdAt: Date
+        request: JSONValue? = nil, response: JSONValue? = nil, error: String? = nil, createdAt: Date, promptVersion: String? = nil
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -100,5 +102,6 @@ public struct AgentStep: Codable, Sendable, Equatable {
         self.response = response
         self.error = error
         self.createdAt = createdAt
+        self.promptVersion = promptVersion
     }
 }

@@ -57,11 +57,14 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
     public var updatedAt: Date
     /// The run this one replays: its Claude and provider calls are answered from that run's trace.
     public var replayOf: WorkflowRunID?
+    /// The evaluation this run belongs to: a replay whose Claude calls are asked again under a change.
+    public var evaluationId: EvaluationID?
 
     public init(
         id: WorkflowRunID, workspaceId: WorkspaceID, workflowId: WorkflowID? = nil, workflowSlug: String, briefId: BriefID? = nil,
         status: RunStatus, input: JSONValue, reportMd: String? = nil, error: String? = nil, totalCostUsd: Double, totalLatencyMs: Int,
-        createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date, replayOf: WorkflowRunID? = nil
+        createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil, updatedAt: Date, replayOf: WorkflowRunID? = nil,
+        evaluationId: EvaluationID? = nil
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -79,6 +82,7 @@ public struct WorkflowRun: Codable, Sendable, Equatable {
         self.completedAt = completedAt
         self.updatedAt = updatedAt
         self.replayOf = replayOf
+        self.evaluationId = evaluationId
     }
 }
 
@@ -271,6 +275,7 @@ extension WorkflowRun {
         if let startedAt { object["started_at"] = .string(Timestamp.format(startedAt)) }
         if let completedAt { object["completed_at"] = .string(Timestamp.format(completedAt)) }
         if let replayOf { object["replay_of"] = .string(replayOf.description) }
+        if let evaluationId { object["evaluation_id"] = .string(evaluationId.description) }
         return .object(object)
     }
 }
@@ -295,4 +300,33 @@ public struct ReportShare: Codable, Sendable, Equatable {
 
     /// Unexpired and not revoked at `now`.
     public func isLive(at now: Date) -> Bool { revokedAt == nil && expiresAt > now }
+}
+
+/// Recorded runs re-run with their services answered from the recording and Claude asked again
+/// under a change (a model per agent; the prompts of the current build), compared run by run.
+public struct Evaluation: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable, CaseIterable { case running, finished, cancelled }
+    public var id: EvaluationID
+    public var workspaceId: WorkspaceID
+    public var name: String
+    /// The model each named agent uses in the re-runs (others keep theirs).
+    public var models: [String: String]
+    public var status: Status
+    public var createdBy: String?
+    public var createdAt: Date
+    public var completedAt: Date?
+
+    public init(
+        id: EvaluationID, workspaceId: WorkspaceID, name: String, models: [String: String], status: Status, createdBy: String?,
+        createdAt: Date, completedAt: Date?
+    ) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.name = name
+        self.models = models
+        self.status = status
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+    }
 }

@@ -34,6 +34,7 @@ public typealias APIKeyID = ID<APIKey>
 public typealias BriefID = ID<Brief>
 public typealias WorkflowID = ID<Workflow>
 public typealias WorkflowRunID = ID<WorkflowRun>
+public typealias EvaluationID = ID<Evaluation>
 public typealias WorkflowStepID = ID<WorkflowStep>
 public typealias AgentRunID = ID<AgentRun>
 public typealias AgentStepID = ID<AgentStep>

@@ -5,15 +5,25 @@ import Foundation
 /// call order; rows passed over on the way are calls the replay does not make again (the brand
 /// context the original built is already stored for the replay).
 public final class Recording: @unchecked Sendable {
+    /// What the recording answers.
+    public enum Mode: Sendable {
+        /// Everything: an exact replay, where a call the recording lacks fails the step.
+        case replay
+        /// Provider, skill and read calls, with Claude asked again (an evaluation); a call the
+        /// recording lacks goes to the service.
+        case evaluate
+    }
     /// The original run's start: "now" for the replaying agents.
     public let now: Date
+    public let mode: Mode
     private let rows: [AgentStep]
     private let lock = NSLock()
     private var cursor = 0
 
-    public init(rows: [AgentStep], now: Date) {
+    public init(rows: [AgentStep], now: Date, mode: Mode = .replay) {
         self.rows = rows.sorted { $0.stepIndex < $1.stepIndex }
         self.now = now
+        self.mode = mode
     }
 
     /// The next recorded row of `kind` named `name`, or nil when the recording has no more.

@@ -15,10 +15,10 @@ enum ReplayPlan: Sendable {
     /// The recording cannot answer: the step fails with this message.
     case missing(String)
 
-    /// The plan for `step` of a replay of `original`.
-    static func plan(for step: WorkflowStep, definition stepDef: WorkflowStepDef, original: WorkflowRunID, on c: Connection) throws
-        -> ReplayPlan
-    {
+    /// The plan for `step` of a replay of `original` (in `mode`: an exact replay or an evaluation).
+    static func plan(
+        for step: WorkflowStep, definition stepDef: WorkflowStepDef, original: WorkflowRunID, mode: Recording.Mode, on c: Connection
+    ) throws -> ReplayPlan {
         guard let source = try RunRepository.find(original, on: c) else { return .missing("the recorded run is gone") }
         guard let recorded = try StepRepository.find(run: original, key: step.stepKey, on: c), recorded.status.isTerminal,
             recorded.status != .skipped, recorded.status != .cancelled
@@ -38,7 +38,7 @@ enum ReplayPlan: Sendable {
                 return .missing("step \(step.stepKey) has no recorded agent run")
             }
             let rows = try AgentStepRepository.list(agentRun: agentRun, on: c)
-            return .answer(Recording(rows: rows, now: source.startedAt ?? source.createdAt))
+            return .answer(Recording(rows: rows, now: source.startedAt ?? source.createdAt, mode: mode))
         }
     }
 

@@ -201,7 +201,10 @@ public final class WorkflowEngine: Sendable {
                 uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
             let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
             guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
-            let replay = try run.replayOf.map { try ReplayPlan.plan(for: step, definition: stepDef, original: $0, on: c) }
+            let replay = try run.replayOf.map {
+                try ReplayPlan.plan(
+                    for: step, definition: stepDef, original: $0, mode: run.evaluationId == nil ? .replay : .evaluate, on: c)
+            }
             var agentRun: AgentRunStart?
             if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
                 let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
@@ -209,11 +212,12 @@ public final class WorkflowEngine: Sendable {
                     id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
                     workflowStep: claim.step)
                 agentRun?.recording = replay?.recording
+                if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
                 try agentRun?.record(on: c)
             }
             // A replay's report tells what the recorded work cost, as the recorded report did.
             var shown = steps
-            if stepDef.kind == .synthesis, let original = run.replayOf {
+            if stepDef.kind == .synthesis, let original = run.replayOf, run.evaluationId == nil {
                 let recorded = Dictionary(
                     try StepRepository.list(run: original, on: c).map { ($0.stepKey, $0.costUsd) }, uniquingKeysWith: { first, _ in first })
                 shown = steps.map { other in

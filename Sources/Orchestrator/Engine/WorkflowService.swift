@@ -79,32 +79,42 @@ public struct WorkflowService: Sendable {
             guard source.status.isTerminal, found.status.isTerminal else {
                 throw AppError.conflict("run \(original) is still \(found.status.rawValue); a run can be replayed once it has ended")
             }
-            let definition =
-                try source.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? Self.definition(source.workflowSlug, on: c)
-            let run = try RunRepository.create(
-                workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
-                input: source.input, replayOf: source.id, on: c)
-            let order = try definition.topologicalOrder()
-            _ = try StepRepository.createAll(
-                order.map {
-                    NewStep(
-                        stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
-                        maxAttempts: 1)
-                },
-                run: run.id, workspace: workspace, on: c)
-            if let context = try RunContextRepository.find(run: source.id, on: c) {
-                _ = try RunContextRepository.store(context, run: run.id, workspace: workspace, on: c)
-            }
-            let data: JSONValue = [
-                "workflow_slug": .string(definition.slug), "brief_id": source.briefId.map { .string($0.description) } ?? .null,
-                "handle": source.input["brief"]?["handle"] ?? .null, "steps": .array(order.map { .string($0.key) }),
-                "replay_of": .string(source.id.description), "by": by.map { .string($0) } ?? .null,
-            ]
-            return (run, [try RunTransitions.event(c, run.id, .runStarted, data, workspace)])
+            let (run, event) = try Self.createReplay(of: source, evaluation: nil, by: by, workspace: workspace, on: c)
+            return (run, [event])
         }
         guard let run else { throw AppError.internal("replay was not created") }
         engine.wake()
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
+    }
+
+    /// A replay of the ended, recorded run `source` and its steps, in the caller's transaction:
+    /// its input and stored brand context copied, marked as a replay (and, for `evaluation`, as
+    /// one of its re-runs).
+    static func createReplay(of source: WorkflowRun, evaluation: EvaluationID?, by: String?, workspace: WorkspaceID, on c: Connection)
+        throws -> (WorkflowRun, RunEvent)
+    {
+        let definition =
+            try source.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? Self.definition(source.workflowSlug, on: c)
+        let run = try RunRepository.create(
+            workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
+            input: source.input, replayOf: source.id, evaluation: evaluation, on: c)
+        let order = try definition.topologicalOrder()
+        _ = try StepRepository.createAll(
+            order.map {
+                NewStep(
+                    stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: 1)
+            },
+            run: run.id, workspace: workspace, on: c)
+        if let context = try RunContextRepository.find(run: source.id, on: c) {
+            _ = try RunContextRepository.store(context, run: run.id, workspace: workspace, on: c)
+        }
+        var data: JSONValue = [
+            "workflow_slug": .string(definition.slug), "brief_id": source.briefId.map { .string($0.description) } ?? .null,
+            "handle": source.input["brief"]?["handle"] ?? .null, "steps": .array(order.map { .string($0.key) }),
+            "replay_of": .string(source.id.description), "by": by.map { .string($0) } ?? .null,
+        ]
+        if let evaluation { data = data.merging(["evaluation_id": .string(evaluation.description)]) }
+        return (run, try RunTransitions.event(c, run.id, .runStarted, data, workspace))
     }
 
     /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.

@@ -14,3 +14,4 @@ extension SpendLedgerEntry.Category: SQLEncodable {}
 extension AccountKind: SQLEncodable {}
 extension AccountStatus: SQLEncodable {}
 extension RunEvent.Name: SQLEncodable {}
+extension Evaluation.Status: SQLEncodable {}

@@ -62,7 +62,7 @@ public enum AgentStepRepository {
     static let columns = """
         id, workspace_id, agent_run_id, step_index, kind, name, model, system_prompt, user_prompt, response_text, prompt_hash,
         input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms, cache_hit,
-        request, response, error, created_at
+        request, response, error, created_at, prompt_version
         """
 
     /// Writes one trace row.
@@ -71,13 +71,13 @@ public enum AgentStepRepository {
             """
             INSERT INTO tiktok_agent_steps (id, workspace_id, agent_run_id, agent_name, step_index, kind, name, model, system_prompt,
                 user_prompt, response_text, prompt_hash, input_tokens, output_tokens, cache_creation_input_tokens,
-                cache_read_input_tokens, cost_usd, latency_ms, cache_hit, request, response, error, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+                cache_read_input_tokens, cost_usd, latency_ms, cache_hit, request, response, error, created_at, prompt_version)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
             """,
             step.id, step.workspaceId, step.agentRunId, agentName, step.stepIndex, step.kind, step.name, step.model,
             step.systemPrompt, step.userPrompt, step.responseText, step.promptHash, step.inputTokens, step.outputTokens,
             step.cacheCreationInputTokens, step.cacheReadInputTokens, step.costUsd, step.latencyMs, step.cacheHit,
-            step.request, step.response, step.error, step.createdAt)
+            step.request, step.response, step.error, step.createdAt, step.promptVersion)
     }
 
     /// The most recent successful recorded Claude answer for `agent` and `promptHash` (replay mode).
@@ -109,6 +109,17 @@ public enum AgentStepRepository {
             cacheReadInputTokens: try row.int("cache_read_input_tokens"),
             costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"), cacheHit: try row.bool("cache_hit"),
             request: try row.optionalJSON("request"), response: try row.optionalJSON("response"), error: row.optionalString("error"),
-            createdAt: try row.date("created_at"))
+            createdAt: try row.date("created_at"), promptVersion: row.optionalString("prompt_version"))
+    }
+
+    /// Every Claude call of a workflow run's agent runs (retried attempts included), in order.
+    public static func claudeCalls(run: WorkflowRunID, on connection: Connection) throws -> [(agent: String, step: AgentStep)] {
+        try connection.query(
+            """
+            SELECT s.agent_name, \(columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+            FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id
+            WHERE r.workflow_run_id = $1 AND s.kind = 'llm_call' ORDER BY r.started_at, s.step_index
+            """, run
+        ).rows.map { (try $0.string("agent_name"), try decode($0)) }
     }
 }

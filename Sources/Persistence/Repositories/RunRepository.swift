@@ -11,9 +11,13 @@ public struct RunFilter: Sendable, Equatable {
     /// Runs created at or after `from` and before `until`.
     public var from: Date?
     public var until: Date?
+    /// Only runs made from live or mock calls: no replays, no evaluation runs.
+    public var recordedOnly: Bool
+    /// Only the runs of this evaluation.
+    public var evaluation: EvaluationID?
     public init(
         status: RunStatus? = nil, workflowSlug: String? = nil, briefId: BriefID? = nil, handle: String? = nil, from: Date? = nil,
-        until: Date? = nil
+        until: Date? = nil, recordedOnly: Bool = false, evaluation: EvaluationID? = nil
     ) {
         self.status = status
         self.workflowSlug = workflowSlug
@@ -21,6 +25,8 @@ public struct RunFilter: Sendable, Equatable {
         self.handle = handle
         self.from = from
         self.until = until
+        self.recordedOnly = recordedOnly
+        self.evaluation = evaluation
     }
 }
 
@@ -28,20 +34,20 @@ public struct RunFilter: Sendable, Equatable {
 public enum RunRepository {
     static let columns = """
         id, workspace_id, workflow_id, workflow_slug, brief_id, status, input, report_md, error, total_cost_usd,
-        total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of
+        total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of, evaluation_id
         """
 
     public static func create(
         workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
         status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, replayOf: WorkflowRunID? = nil,
-        on connection: Connection
+        evaluation: EvaluationID? = nil, on connection: Connection
     ) throws -> WorkflowRun {
         let row = try connection.query(
             """
             INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id,
-                scheduled_for, replay_of)
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8, $9) RETURNING \(columns)
-            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor, replayOf
+                scheduled_for, replay_of, evaluation_id)
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8, $9, $10) RETURNING \(columns)
+            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor, replayOf, evaluation
         ).first!
         return try decode(row)
     }
@@ -86,6 +92,8 @@ public enum RunRepository {
         }
         if let from = filter.from { conditions.append("created_at >= \(bind(from))") }
         if let until = filter.until { conditions.append("created_at < \(bind(until))") }
+        if filter.recordedOnly { conditions.append("replay_of IS NULL AND evaluation_id IS NULL") }
+        if let evaluation = filter.evaluation { conditions.append("evaluation_id = \(bind(evaluation))") }
         if let cursor {
             guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
             conditions.append("(created_at, id) < (\(bind(position.createdAt))::timestamptz, \(bind(position.id))::uuid)")
@@ -134,7 +142,7 @@ public enum RunRepository {
             totalCostUsd: try row.double("total_cost_usd"), totalLatencyMs: try row.int("total_latency_ms"),
             createdAt: try row.date("created_at"), startedAt: try row.optionalDate("started_at"),
             completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"),
-            replayOf: try row.optionalID("replay_of"))
+            replayOf: try row.optionalID("replay_of"), evaluationId: try row.optionalID("evaluation_id"))
     }
 
     /// Whether a run of `workflow` for a brief on `handle` is still open (pending, running or
