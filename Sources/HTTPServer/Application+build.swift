@@ -39,6 +39,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     let api = router.group("api/dashboard").add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
     BriefsController(database: dependencies.database, live: dependencies.settings.providerMode == .live).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
+    EvaluationsController(evaluations: dependencies.evaluations).addRoutes(to: api)
     ReportsController(dependencies: dependencies).addRoutes(to: api)
     SpendCapsController(database: dependencies.database).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)

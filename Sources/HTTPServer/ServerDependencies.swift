@@ -29,6 +29,7 @@ public struct ServerDependencies: Sendable {
     }
 
     public var service: WorkflowService { orchestration.service }
+    public var evaluations: EvaluationService { orchestration.evaluations }
     public var bus: EventBus { orchestration.bus }
     /// The workspaces' connected accounts.
     public var accounts: AccountService { orchestration.accounts }

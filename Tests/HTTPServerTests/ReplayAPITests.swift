@@ -56,4 +56,71 @@ import Testing
             #expect(button.status == 303 && button.headers[.location]?.hasPrefix("/runs/") == true, "\(button.text)")
         }
     }
+
+    @Test func anEvaluationIsStartedFollowedAndReadOnItsPage() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        try await harness.withClient { client in
+            let brief = try await client.call(
+                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@evalpage", "inputs": ["competitors": ["@rival_brand"]]])
+            let started = try await client.call(
+                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
+            let runId = try #require(started.json["workflow_run_id"]?.stringValue)
+            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+
+            let refusals: [(JSONValue, Int, String)] = [
+                (["run_ids": [.string(runId)], "models": ["synthesis": "claude-nope"]], 400, "models.synthesis"),
+                (["run_ids": [.string(runId)], "models": ["nobody": "claude-sonnet-5-5"]], 400, "no agent named nobody"),
+                (["run_ids": [.string(runId)], "colour": "red"], 400, "unknown field colour"),
+                (["handle": "@nobody_here"], 400, "no succeeded recorded run"),
+                (["run_ids": [.string(UUID().uuidString)]], 404, "not found"),
+                (["handle": "@evalpage", "limit": 50], 400, "limit must be between 1 and 20"),
+                (["from": "yesterday"], 400, "from must be a date"),
+            ]
+            for (body, status, named) in refusals {
+                let refused = try await client.call(.post, "/api/dashboard/evaluations", key: key, json: body)
+                #expect(refused.status == status && refused.error?.message.contains(named) == true, "\(body.jsonString): \(refused.text)")
+            }
+            #expect(try await client.call(.get, "/api/dashboard/evaluations", key: key).json["items"]?.arrayValue?.isEmpty == true)
+
+            let created = try await client.call(
+                .post, "/api/dashboard/evaluations", key: key,
+                json: ["handle": "@evalpage", "limit": 5, "models": ["synthesis": "claude-sonnet-5-5"]])
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.json["evaluation"]?["id"]?.stringValue)
+            #expect(created.json["progress"]?["runs"] == 1)
+            var report = created.json
+            try await eventually("the re-run ends", within: .seconds(240)) {
+                report = try await client.call(.get, "/api/dashboard/evaluations/\(id)", key: key).json
+                return report["evaluation"]?["status"] == "finished"
+            }
+            let pair = report["runs"]?.arrayValue?.first
+            #expect(pair?["source_run_id"] == .string(runId) && pair?["valid"] == true)
+            let before = try #require(report["totals"]?["before"]?["cost_usd"]?.doubleValue)
+            let after = try #require(report["totals"]?["after"]?["cost_usd"]?.doubleValue)
+            #expect(before > 0 && after > 0 && after < before, "Sonnet writes the synthesis for less than Opus")
+            let synthesis = pair?["calls"]?.arrayValue?.first { $0["agent"] == "synthesis" }
+            #expect(synthesis?["before"]?["model"] == "claude-opus-5-5" && synthesis?["after"]?["model"] == "claude-sonnet-5-5")
+            let ended = try await client.call(.post, "/api/dashboard/evaluations/\(id)/cancel", key: key)
+            #expect(ended.status == 409)
+
+            let session = try await SecurityTests.login(client, key: key)
+            let page = try await client.call(.get, "/evaluations/\(id)", headers: [.cookie: session.cookie])
+            #expect(page.status == 200 && page.text.contains("synthesis on claude-sonnet-5-5") && page.text.contains("Claude cost"))
+            #expect(page.text.contains("/runs/compare?run=\(runId)&amp;run="), "a marketer compares the two reports side by side")
+            #expect(page.text.contains("claude-opus-5-5") && page.text.contains("claude-sonnet-5-5"), "an engineer sees the model per call")
+            let runPage = try await client.call(.get, "/runs/\(runId)", headers: [.cookie: session.cookie])
+            #expect(runPage.text.contains("action=\"/runs/\(runId)/evaluate\""))
+            let form = try await client.call(
+                .post, "/runs/\(runId)/evaluate", raw: "csrf=\(session.csrf)&agent=synthesis&model=claude-haiku-5-5",
+                contentType: "application/x-www-form-urlencoded", headers: [.cookie: session.cookie])
+            #expect(form.status == 303 && form.headers[.location]?.hasPrefix("/evaluations/") == true, "\(form.text)")
+            let half = try await client.call(
+                .post, "/runs/\(runId)/evaluate", raw: "csrf=\(session.csrf)&agent=synthesis&model=",
+                contentType: "application/x-www-form-urlencoded", headers: [.cookie: session.cookie])
+            #expect(half.status == 400 && half.error?.isPage == true && half.error?.message.contains("both an agent and the model") == true)
+            let list = try await client.call(.get, "/evaluations", headers: [.cookie: session.cookie])
+            #expect(list.text.contains("synthesis on claude-haiku-5-5") && list.text.contains("synthesis on claude-sonnet-5-5"))
+        }
+    }
 }

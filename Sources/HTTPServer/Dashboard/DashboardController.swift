@@ -104,6 +104,7 @@ struct DashboardController: Sendable {
         addAccountRoutes(to: router)
         addReportRoutes(to: router)
         addSpendRoutes(to: router)
+        addEvaluationRoutes(to: router)
     }
 
     // MARK: - Plumbing

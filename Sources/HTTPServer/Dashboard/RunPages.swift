@@ -211,7 +211,18 @@ extension DashboardController {
         }
         row["runAgain"] = run.briefId.map { "/workflows/run?brief_id=\($0)&workflow=\(run.workflowSlug)" } ?? false
         row["canReplay"] = run.status.isTerminal
-        row["replayOf"] = run.replayOf.map { $0.description } ?? false
+        row["canEvaluate"] = run.status.isTerminal && run.replayOf == nil && run.evaluationId == nil
+        var agents: [String] = []
+        for step in definition?.steps ?? [] where step.kind != .approval {
+            let name = step.kind == .synthesis ? "synthesis" : step.agent
+            if !agents.contains(name) { agents.append(name) }
+        }
+        row["evalAgents"] = agents.reversed() as [String]
+        row["evalModels"] = modelPickers()["models"] ?? []
+        row["replayOf"] = run.evaluationId == nil ? (run.replayOf.map { $0.description } ?? false) : false
+        row["evaluationOf"] =
+            run.evaluationId.flatMap { evaluation in run.replayOf.map { ["evaluation": evaluation.description, "source": $0.description] } }
+            ?? false
         row["hasReport"] = run.reportMd != nil
         row["decisions"] = decisions
         row["hasDecisions"] = !decisions.isEmpty

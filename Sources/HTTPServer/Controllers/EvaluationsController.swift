@@ -1,0 +1,80 @@
+import Core
+import Foundation
+import Hummingbird
+import Orchestrator
+
+/// Evaluations (`/api/dashboard/evaluations`): start one on recorded runs with a change, follow
+/// its comparison, cancel it.
+struct EvaluationsController: Sendable {
+    let evaluations: EvaluationService
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("evaluations") { _, context in
+            let principal = try context.requirePrincipal()
+            let items = try await evaluations.list(workspace: principal.workspaceId)
+            return HTTPJSON.response(["items": .array(items.map(EvaluationReport.json))])
+        }
+        group.post("evaluations") { request, context in
+            let principal = try context.requirePrincipal()
+            let wanted = try Self.request(try await HTTPJSON.object(request))
+            let evaluation = try await evaluations.start(wanted, by: principal.keyName, workspace: principal.workspaceId)
+            let report = try await evaluations.report(evaluation.id, workspace: principal.workspaceId)
+            return HTTPJSON.response(report.json, status: .created)
+        }
+        group.get("evaluations/{id}") { _, context in
+            let principal = try context.requirePrincipal()
+            let report = try await evaluations.report(try context.id("id", as: Evaluation.self), workspace: principal.workspaceId)
+            return HTTPJSON.response(report.json)
+        }
+        group.post("evaluations/{id}/cancel") { _, context in
+            let principal = try context.requirePrincipal()
+            let ended = try await evaluations.cancel(
+                try context.id("id", as: Evaluation.self), by: principal.keyName, workspace: principal.workspaceId)
+            return HTTPJSON.response(EvaluationReport.json(ended))
+        }
+    }
+
+    /// An evaluation request from a JSON body (or a form turned into one): `run_ids`, or
+    /// `workflow`, `handle`, `from`, `to` (YYYY-MM-DD) and `limit`; `models` (agent to model) and
+    /// `name`. Each bad value is named.
+    static func request(_ body: [String: JSONValue]) throws -> EvaluationRequest {
+        try HTTPJSON.rejectUnknown(body, allowed: ["run_ids", "workflow", "handle", "from", "to", "limit", "models", "name"])
+        var request = EvaluationRequest()
+        if let ids = body["run_ids"] {
+            guard let items = ids.arrayValue else { throw AppError.invalidInput("run_ids must be a list of run ids") }
+            request.runs = try items.map {
+                guard let text = $0.stringValue, let id = WorkflowRunID(text) else {
+                    throw AppError.invalidInput("run_ids must hold UUIDs")
+                }
+                return id
+            }
+        }
+        func text(_ key: String) throws -> String? {
+            guard let value = body[key], value != .null else { return nil }
+            guard let text = value.stringValue else { throw AppError.invalidInput("\(key) must be a string") }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        request.workflowSlug = try text("workflow")
+        request.handle = try text("handle")
+        request.from = try text("from").map { try RunQuery.day($0, "from") }
+        request.until = try text("to").map { try RunQuery.day($0, "to").addingTimeInterval(86_400) }
+        if let from = request.from, let until = request.until, from >= until { throw AppError.invalidInput("from must be on or before to") }
+        if let limit = body["limit"], limit != .null {
+            guard let value = limit.intValue else { throw AppError.invalidInput("limit must be a whole number") }
+            request.limit = value
+        }
+        if let models = body["models"], models != .null {
+            guard let object = models.objectValue else { throw AppError.invalidInput("models must map agent names to model ids") }
+            request.models = try object.mapValues {
+                guard let model = $0.stringValue, !model.isEmpty else {
+                    throw AppError.invalidInput("models must map agent names to model ids")
+                }
+                return model
+            }
+        }
+        request.name = try text("name")
+        if let name = request.name, name.count > 120 { throw AppError.invalidInput("name must be at most 120 characters") }
+        return request
+    }
+}
