@@ -6,7 +6,8 @@ struct TikTokArmy: AsyncParsableCommand {
         commandName: "tiktok-army",
         abstract: "Runs LLM agent armies for TikTok brands.",
         subcommands: [
-            Serve.self, RunWorkflow.self, Runs.self, Replay.self, Approvals.self, Approve.self, Worker.self, Migrate.self, DB.self,
+            Serve.self, RunWorkflow.self, Runs.self, Replay.self, Evaluate.self, Approvals.self, Approve.self, Worker.self, Migrate.self,
+            DB.self,
             WorkspaceCommand.self, KeysCommand.self, AccountsCommand.self, SchedulesCommand.self,
         ])
 }

@@ -208,7 +208,7 @@ class Dashboard(unittest.TestCase):
         self.assertRegex(trace, r"input \d+ · output \d+ · cache write \d+ · cache read \d+")
         self.driver.save_screenshot(os.path.join(ARTIFACTS, "run-page.png"))
 
-    def test_a_finished_run_is_replayed_exactly_and_links_to_its_recording(self):
+    def test_a_finished_run_is_replayed_exactly_then_evaluated_on_another_model(self):
         self.signed_in()
         self.create_brief("@replay_brand", "Replay me")
         self.start("@replay_brand", "profile_audit")
@@ -228,6 +228,29 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(self.driver.find_element(By.ID, "report-body").text, recorded, "the replay's report is the recorded one")
         self.assertEqual(self.driver.find_element(By.ID, "run-cost").text, "$0.00")
         self.shot("replay")
+
+        self.driver.get(original)
+        self.driver.find_element(By.CSS_SELECTOR, "#evaluate summary").click()
+        Select(self.driver.find_element(By.ID, "evaluate-agent")).select_by_visible_text("synthesis")
+        Select(self.driver.find_element(By.ID, "evaluate-model")).select_by_visible_text("claude-sonnet-5-5")
+        self.driver.find_element(By.CSS_SELECTOR, "#evaluate button[type=submit]").click()
+        self.wait.until(EC.url_matches(r"/evaluations/[0-9a-f-]{36}$"))
+        self.wait.until(lambda d: d.find_element(By.ID, "evaluation-status").text == "finished")
+        self.assertIn("synthesis on claude-sonnet-5-5", self.driver.find_element(By.TAG_NAME, "h1").text)
+        self.assertEqual(self.driver.find_element(By.ID, "evaluation-progress").text, "1 of 1")
+        totals = {row.find_elements(By.TAG_NAME, "td")[0].text: [c.text for c in row.find_elements(By.TAG_NAME, "td")[1:]]
+                  for row in self.driver.find_elements(By.CSS_SELECTOR, "#evaluation-totals tbody tr")}
+        self.assertEqual(set(totals), {"Claude calls", "Repairs", "Failed calls", "Input tokens", "Output tokens", "Claude cost", "Claude time (s)"})
+        self.assertEqual(totals["Claude calls"][0], totals["Claude calls"][1])
+        self.assertRegex(totals["Claude cost"][2], r"^-\d", "Sonnet writes the synthesis for less than Opus")
+        card = self.driver.find_element(By.CSS_SELECTOR, ".evaluation-run")
+        self.assertIn("@replay_brand", card.text)
+        self.assertTrue(card.find_elements(By.CSS_SELECTOR, ".report-diff, .report-unchanged"))
+        self.assertTrue(card.find_element(By.LINK_TEXT, "Compare side by side").get_attribute("href").startswith(BASE + "/runs/compare?run="))
+        card.find_element(By.CSS_SELECTOR, "details.calls summary").click()
+        self.assertIn("claude-sonnet-5-5", card.find_element(By.CSS_SELECTOR, "details.calls").text)
+        self.shot("evaluation")
+        self.driver.save_screenshot(os.path.join(ARTIFACTS, "evaluation.png"))
 
     def test_campaign_launch_is_approved_on_the_approvals_page(self):
         self.signed_in()

@@ -1,5 +1,5 @@
 """The operator's console commands against the embedded cluster, as a shell user runs them:
-migrate, run (a finished run and one that waits for approval), runs, approvals, approve, replay,
+migrate, run (a finished run and one that waits for approval), runs, approvals, approve, replay, evaluate,
 and the one-line errors for bad input."""
 
 import os
@@ -95,6 +95,17 @@ class ConsoleCommands(unittest.TestCase):
         self.assertIn("every step's output matches the recording\nthe report matches the recording", replay.stdout)
         self.assertEqual(sql(f"SELECT replay_of FROM tiktok_workflow_runs WHERE id = '{replay_id}'"), launch_id)
         self.assertEqual(sql(f"SELECT count(*) FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id WHERE r.workflow_run_id = '{replay_id}' AND s.cost_usd > 0"), "0")
+        evaluated = cli("evaluate", run_id, "--model", "synthesis=claude-sonnet-5-5")
+        evaluation_id = re.search(rf"^evaluation ({UUID}): synthesis on claude-sonnet-5-5$", evaluated.stdout, re.M).group(1)
+        self.assertRegex(evaluated.stdout, rf"\n  {run_id}  @cli_brand  succeeded  \$0\.\d{{4}} -> \$0\.\d{{4}}  report (un)?changed\n")
+        self.assertRegex(evaluated.stdout, r"\nfinished: Claude \$0\.\d{4} -> \$0\.\d{4}, (\d+) -> \1 calls, ")
+        self.assertEqual(sql(f"SELECT count(*) FROM tiktok_workflow_runs WHERE evaluation_id = '{evaluation_id}' AND replay_of = '{run_id}'"), "1")
+        bad_model = cli("evaluate", run_id, "--model", "synthesis", check=False)
+        self.assertEqual(bad_model.returncode, 64, bad_model.stderr)
+        self.assertIn('--model takes AGENT=MODEL, got "synthesis"', bad_model.stderr)
+        unknown = cli("evaluate", run_id, "--model", "synthesis=claude-nope", check=False)
+        self.assertEqual((unknown.returncode, error_line(unknown)), (1, "error: models.synthesis: claude-nope is not a model with a price"))
+
         missing = cli("replay", "00000000-0000-0000-0000-000000000000", check=False)
         self.assertEqual((missing.returncode, error_line(missing)), (1, "error: run 00000000-0000-0000-0000-000000000000 not found"))
 

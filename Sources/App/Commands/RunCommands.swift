@@ -146,3 +146,72 @@ struct Replay: AsyncParsableCommand {
         }
     }
 }
+
+struct Evaluate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run recorded runs with a changed model (their TikTok data from the recording, Claude asked again) and compare.",
+        discussion: """
+            Choose runs by id, or the latest succeeded ones by --workflow, --handle, --from and --to (--limit, default 5). \
+            --model AGENT=MODEL (repeatable) sets the change; without it the runs are re-run with this build's prompts and models.
+            """)
+    @Argument(help: "Ids of recorded runs (optional).") var runs: [String] = []
+    @Option(help: "Only runs of this workflow.") var workflow: String?
+    @Option(help: "Only runs of this brand handle.") var handle: String?
+    @Option(help: "Runs created on or after this day (YYYY-MM-DD).") var from: String?
+    @Option(help: "Runs created on or before this day (YYYY-MM-DD).") var to: String?
+    @Option(help: "How many of the latest matching runs (1-20).") var limit: Int?
+    @Option(name: .customLong("model"), help: "AGENT=MODEL, e.g. synthesis=claude-sonnet-5-5.") var models: [String] = []
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        var change: [String: JSONValue] = [:]
+        for pair in models {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--model takes AGENT=MODEL, got \"\(pair)\"")
+            }
+            change[parts[0]] = .string(parts[1])
+        }
+        var body: [String: JSONValue] = ["models": .object(change)]
+        if !runs.isEmpty { body["run_ids"] = .array(runs.map { .string($0) }) }
+        for (key, value) in [("workflow", workflow), ("handle", handle), ("from", from), ("to", to)] {
+            if let value { body[key] = .string(value) }
+        }
+        if let limit { body["limit"] = .number(limit) }
+        let request = body
+        try await Console.session(console) { army in
+            var report = try await army.post("/api/dashboard/evaluations", .object(request))
+            let id = report["evaluation"]?["id"]?.stringValue ?? ""
+            print("evaluation \(id): \(report["evaluation"]?["name"]?.stringValue ?? "")")
+            var shown = -1
+            while report["evaluation"]?["status"] == "running" {
+                let ended = report["progress"]?["ended"]?.intValue ?? 0
+                if ended != shown {
+                    print("  \(ended)/\(report["progress"]?["runs"]?.intValue ?? 0) re-runs ended")
+                    shown = ended
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                report = try await army.get("/api/dashboard/evaluations/\(id)")
+            }
+            for run in report["runs"]?.arrayValue ?? [] {
+                let changed = run["report_diff"]?.stringValue?.isEmpty == false
+                print(
+                    String(
+                        format: "  %@  %@  %@  $%.4f -> $%.4f  %@", run["source_run_id"]?.stringValue ?? "",
+                        run["handle"]?.stringValue ?? "", run["status"]?.stringValue ?? "", run["before"]?["cost_usd"]?.doubleValue ?? 0,
+                        run["after"]?["cost_usd"]?.doubleValue ?? 0, changed ? "report changed" : "report unchanged"))
+            }
+            let (before, after) = (report["totals"]?["before"] ?? [:], report["totals"]?["after"] ?? [:])
+            print(
+                String(
+                    format:
+                        "\n%@: Claude $%.4f -> $%.4f, %d -> %d calls, %d -> %d repairs, %d -> %d output tokens; %d reports changed, %d invalid",
+                    report["evaluation"]?["status"]?.stringValue ?? "", before["cost_usd"]?.doubleValue ?? 0,
+                    after["cost_usd"]?.doubleValue ?? 0, before["calls"]?.intValue ?? 0, after["calls"]?.intValue ?? 0,
+                    before["repairs"]?.intValue ?? 0, after["repairs"]?.intValue ?? 0, before["output_tokens"]?.intValue ?? 0,
+                    after["output_tokens"]?.intValue ?? 0, report["totals"]?["changed_reports"]?.intValue ?? 0,
+                    report["totals"]?["invalid_runs"]?.intValue ?? 0))
+            print("the comparison: /evaluations/\(id)")
+        }
+    }
+}

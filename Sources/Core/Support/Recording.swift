@@ -55,13 +55,15 @@ public enum TextDiff {
         guard old != new else { return "" }
         let before = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let after = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var changes: [(line: Int, text: String)] = []
+        var changes: [(line: Int, added: Bool, text: String)] = []
         for change in after.difference(from: before) {
             switch change {
-            case .remove(let offset, let line, _): changes.append((offset, "- \(offset + 1): \(clip(line))"))
-            case .insert(let offset, let line, _): changes.append((offset, "+ \(offset + 1): \(clip(line))"))
+            case .remove(let offset, let line, _): changes.append((offset, false, "- \(offset + 1): \(clip(line))"))
+            case .insert(let offset, let line, _): changes.append((offset, true, "+ \(offset + 1): \(clip(line))"))
             }
         }
+        // In reading order, each removed line before the line that replaced it.
+        changes.sort { ($0.line, $0.added ? 1 : 0) < ($1.line, $1.added ? 1 : 0) }
         let shown = changes.prefix(limit).map(\.text)
         let more = changes.count - shown.count
         return (shown + (more > 0 ? ["… \(more) more changed lines"] : [])).joined(separator: "\n")

@@ -79,7 +79,7 @@ extension DashboardController {
         let (before, after) = (report.before, report.after)
         func line(_ label: String, _ a: Double, _ b: Double, money: Bool = false) -> [String: Any] {
             let show = { (value: Double) in money ? Self.money(value) : DisplayFormat.count(value) }
-            let delta = a == 0 ? (b == 0 ? "no change" : "new") : (b >= a ? "+" : "") + DisplayFormat.percent((b - a) / a)
+            let delta = a == b ? "no change" : a == 0 ? "new" : (b > a ? "+" : "") + DisplayFormat.percent((b - a) / a)
             return ["label": label, "before": show(a), "after": show(b), "delta": delta]
         }
         let totals = [

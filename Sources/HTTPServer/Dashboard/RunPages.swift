@@ -180,7 +180,8 @@ extension DashboardController {
         var row = Self.runRow(run)
         let handle = row["handle"] as? String ?? ""
         if let definition { row["workflow"] = definition.name }
-        let title = [row["workflow"] as? String ?? run.workflowSlug, handle.isEmpty ? nil : handle, Self.when(run.createdAt)]
+        let kind = run.replayOf == nil ? nil : run.evaluationId == nil ? "Replay" : "Evaluation re-run"
+        let title = [kind, row["workflow"] as? String ?? run.workflowSlug, handle.isEmpty ? nil : handle, Self.when(run.createdAt)]
             .compactMap { $0 }.joined(separator: " · ")
         let liveCost = run.status.isTerminal ? run.totalCostUsd : steps.reduce(0) { $0 + $1.costUsd }
         row["csrf"] = csrf
@@ -211,7 +212,9 @@ extension DashboardController {
         }
         row["runAgain"] = run.briefId.map { "/workflows/run?brief_id=\($0)&workflow=\(run.workflowSlug)" } ?? false
         row["canReplay"] = run.status.isTerminal
-        row["canEvaluate"] = run.status.isTerminal && run.replayOf == nil && run.evaluationId == nil
+        // Offered once the run ends (shown live when it does): a recorded run only, not a replay.
+        row["canEvaluate"] = run.replayOf == nil && run.evaluationId == nil
+        row["ended"] = run.status.isTerminal
         var agents: [String] = []
         for step in definition?.steps ?? [] where step.kind != .approval {
             let name = step.kind == .synthesis ? "synthesis" : step.agent

@@ -92,6 +92,7 @@ source.addEventListener(dag.dataset.completedEvent, async (e) => {
   cost = Number(msg.data.total_cost_usd || cost); costEl.textContent = money(cost);
   completed = Date.now(); if (clock) clearInterval(clock); tick();
   document.getElementById('cancel')?.remove();
+  for (const id of ['replay', 'evaluate']) { const action = document.getElementById(id); if (action) action.hidden = false; }
   document.getElementById('review-approval').hidden = true;
   if (msg.data.error && !failures.querySelector('.run-error')) failures.prepend(el('p', msg.data.error, 'error run-error'));
   refreshTimeline();
