@@ -218,3 +218,39 @@ struct CallingClaude: ClaudeClient {
         return try await inner.send(request)
     }
 }
+
+@Suite struct RecordingTests {
+    @Test func aResultOverTheLimitIsRecordedAsItsSizeAndAReplayOfItSaysSo() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment(claude: MockClaude()))
+        let big = String(repeating: "x", count: ClaudeGateway.recordedResultLimit + 1)
+        let result = try await runner.run(name: "probe", input: [:], workspace: workspace, workflowRun: nil, workflowStep: nil) {
+            _, context in
+            let small = try await context.traceStep(.providerCall, "small") { "kept" }
+            let large = try await context.traceStep(.providerCall, "large") { big }
+            return ["small": .string(small), "large": .number(large.count)]
+        }
+        let rows = try await AgentTestSupport.trace(result.agentRunId, workspace: workspace)
+        #expect(rows.map(\.response) == [.string("kept"), ["too_large_to_record": .number(big.count + 2)]])
+        let recording = Recording(rows: rows, now: Date())
+        #expect(try ClaudeGateway.answer(from: recording, .providerCall, "small", request: [:], as: String.self) == "kept")
+        let refused = #expect(throws: ReplayMismatch.self) {
+            try ClaudeGateway.answer(from: recording, .providerCall, "large", request: [:], as: String.self)
+        }
+        #expect(refused?.message.contains("over the 1048576-byte limit") == true)
+    }
+
+    @Test func aRequestThatChangedIsNamedFieldByField() throws {
+        let row = AgentStep(
+            id: AgentStepID(UUID()), workspaceId: WorkspaceID(UUID()), agentRunId: AgentRunID(UUID()), stepIndex: 0, kind: .providerCall,
+            name: "tiktok.research.videos", inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0,
+            costUsd: 0, latencyMs: 0, cacheHit: false, request: ["handle": "@glowco", "days": 30], response: [], createdAt: Date())
+        let refused = #expect(throws: ReplayMismatch.self) {
+            try ClaudeGateway.answer(
+                from: Recording(rows: [row], now: Date()), .providerCall, "tiktok.research.videos",
+                request: ["handle": "@glowco", "days": 14],
+                as: [String].self)
+        }
+        #expect(refused?.message.contains("- 1: days: 30\n+ 1: days: 14") == true, "\(refused?.message ?? "")")
+    }
+}

@@ -320,6 +320,27 @@ def check_launches_once(cluster, workspace, runs):
     return posts
 
 
+def check_retaken_runs_replay(cluster, workspace, port, key, launch_ids):
+    """Replays up to five audits with a step the kill interrupted: each must match its recording."""
+    retaken = [r for r in cluster.rows(workspace, f"""SELECT DISTINCT run_id FROM tiktok_workflow_steps
+        WHERE attempt > 1 AND run_id NOT IN ({launch_ids}) LIMIT 5""") if r]
+    expect(retaken, "no audit had a step taken again after the kill")
+    replays = {}
+    for run in retaken:
+        status, body, _ = request(port, "POST", f"/api/dashboard/workflows/runs/{run}/replay", key)
+        expect(status == 201, f"replaying {run}: {status} {body}")
+        replays[run] = body["run"]["id"]
+    wait_terminal(cluster, workspace, list(replays.values()), timeout=120)
+    for run, replay in replays.items():
+        _, original, _ = request(port, "GET", f"/api/dashboard/workflows/runs/{run}", key)
+        _, copy, _ = request(port, "GET", f"/api/dashboard/workflows/runs/{replay}", key)
+        outputs = lambda detail: {s["step_key"]: s.get("output") for s in detail["steps"]}
+        expect(copy["status"] == "succeeded", f"the replay of {run} ended {copy['status']}: {[s.get('error') for s in copy['steps']]}")
+        expect(outputs(copy) == outputs(original) and copy["report_md"] == original["report_md"], f"the replay of {run} differs")
+        expect(copy["total_cost_usd"] == 0, f"the replay of {run} cost {copy['total_cost_usd']}")
+    return len(replays)
+
+
 def suite_kill(binary, base, options):
     """SIGKILL the server while runs are in flight; a restarted server finishes every run."""
     env = {"CLAUDE_MOCK_LATENCY_MS": "300", "STEP_LEASE_SECONDS": "3"}
@@ -352,12 +373,15 @@ def suite_kill(binary, base, options):
         expect(int(everywhere) == running, f"{running} steps were in flight at the kill, {everywhere} ran a second attempt")
         expect(int(closed) == agents_running, f"{agents_running} agent runs were open at the kill, {closed} closed as abandoned")
         posts = check_launches_once(cluster, workspace, launches)
+        replayed = check_retaken_runs_replay(cluster, workspace, port, key, launch_ids)
         say(f"  40 Profile Audit runs and 6 approved Campaign Launches; SIGKILL with {running} steps running "
             f"({agents_running} agent runs open) and {done_before} of 240 audit steps done")
         say(f"  restarted: every run succeeded {recovered:.1f} s after the kill; each of the {running} steps in flight ran one second attempt "
             f"after its lease (3 s) and each of the {agents_running} open agent runs closed as abandoned ({retaken} and {abandoned} of them in the audits); "
             f"no step succeeded twice; no agent run left running; all 40 streams complete and in order; the launches made {posts} posts "
             "and 6 ad campaigns, each published or launched once")
+        say(f"  {replayed} audits whose steps the kill interrupted replay exactly from their recordings (same outputs and report, $0): "
+            "no recording was left half-written")
 
 
 def suite_postgres(binary, base, options):

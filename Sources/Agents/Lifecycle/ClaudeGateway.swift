@@ -205,7 +205,7 @@ public struct ClaudeGateway: Sendable {
             } else {
                 result = try await body()
             }
-            step.response = try? JSONValue.from(result)
+            step.response = Self.recorded(try? JSONValue.from(result))
             step.latencyMs = started.millisecondsElapsed
             trace.pending.append(step)
             return result
@@ -215,6 +215,17 @@ public struct ClaudeGateway: Sendable {
             trace.pending.append(step)
             throw Self.agentError(error, agent: trace.agentName)
         }
+    }
+
+    /// The most JSON text a provider, skill or read result keeps in its trace row; a larger result
+    /// is recorded as its size only (Postgres compresses every kept value above about 2 kB).
+    public static let recordedResultLimit = 1 << 20
+
+    /// `result` as its trace row keeps it: whole up to `recordedResultLimit`, else its size.
+    static func recorded(_ result: JSONValue?) -> JSONValue? {
+        guard let result else { return nil }
+        let bytes = result.jsonString.utf8.count
+        return bytes <= recordedResultLimit ? result : ["too_large_to_record": .number(bytes)]
     }
 
     /// A replayed provider, skill or read call: the recorded result (or the recorded failure again).
@@ -232,6 +243,11 @@ public struct ClaudeGateway: Sendable {
         }
         if let problem = recorded.error { throw ReplayedFailure(message: problem) }
         guard let response = recorded.response else { throw ReplayMismatch("the recorded \(kind.rawValue) \(name) has no result") }
+        if let bytes = response["too_large_to_record"]?.intValue {
+            throw ReplayMismatch(
+                "the result of \(kind.rawValue) \(name) was \(bytes) bytes, over the \(recordedResultLimit)-byte limit, and was not recorded"
+            )
+        }
         do { return try response.decode(T.self) } catch {
             throw ReplayMismatch("the recorded result of \(kind.rawValue) \(name) no longer decodes: \(error)")
         }
