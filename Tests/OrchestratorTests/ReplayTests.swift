@@ -197,6 +197,44 @@ import Testing
         #expect(again?.status == 409)
     }
 
+    @Test func anEvaluationIsBilledToTheClaudeCapAndCanBeCancelled() async throws {
+        let (workspace, original, _) = try await record("profile_audit", handle: "@capbrand")
+        try await Self.store.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 0, adsDailyUsd: nil, on: $0)
+        }
+        let capped = Harness(Self.store)
+        let refused = try await capped.orchestration.evaluations.start(
+            EvaluationRequest(runs: [original.id]), by: nil, workspace: workspace)
+        var report = try await capped.orchestration.evaluations.report(refused.id, workspace: workspace)
+        try await eventually("the capped re-run ends", within: .seconds(120)) {
+            report = try await capped.orchestration.evaluations.report(refused.id, workspace: workspace)
+            return report.ended == 1
+        }
+        await capped.stop()
+        let pair = try #require(report.pairs.first)
+        #expect(pair.run.status == .failed && !pair.valid)
+        #expect(pair.steps.contains { $0.error?.contains("cap") == true }, "\(pair.steps.compactMap(\.error))")
+        #expect(report.after.costUsd == 0 && report.json["totals"]?["invalid_runs"] == 1)
+
+        try await Self.store.database.withWorkspace(workspace) {
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: nil, adsDailyUsd: nil, on: $0)
+        }
+        let slow = Harness(Self.store, claude: MockClaude(latency: .seconds(30)))
+        let evaluation = try await slow.orchestration.evaluations.start(
+            EvaluationRequest(runs: [original.id]), by: nil, workspace: workspace)
+        try await eventually("a re-run step is running") {
+            try await Self.store.database.withWorkspace(workspace) { c in
+                guard let run = try EvaluationRepository.runs(evaluation.id, on: c).first else { return false }
+                return try StepRepository.list(run: run.id, on: c).contains { $0.status == .running }
+            }
+        }
+        let cancelled = try await slow.orchestration.evaluations.cancel(evaluation.id, by: "ops", workspace: workspace)
+        let rerun = try await Self.store.database.withWorkspace(workspace) { try EvaluationRepository.runs(evaluation.id, on: $0) }.first!
+        let (ended, _) = try await slow.wait(for: rerun.id, in: workspace, until: [.cancelled])
+        await slow.stop()
+        #expect(cancelled.status == .cancelled && cancelled.completedAt != nil && ended.status == .cancelled)
+    }
+
     @Test func aRunStillGoingCannotBeReplayed() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief()
