@@ -3,7 +3,7 @@
 # Start the system: embedded Postgres, mock Claude and providers; prints the dashboard URL and API key.
 run:
 	scripts/install-deps.sh
-	swift build
+	swift build --product tiktok-army
 	.build/debug/tiktok-army serve
 
 # Run every test.
