@@ -33,6 +33,14 @@ import Testing
         try await starter.waitForSteps(started.run.id, in: workspace) { steps in
             steps.contains { $0.status == .running && $0.leaseOwner == worker.owner }
         }
+        // Killed once an agent run is open (a step claimed but killed before its agent run began has none to close).
+        try await eventually("the worker's agent runs opened") {
+            try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query(
+                    "SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", started.run.id
+                ).first!.int("n") > 0
+            }
+        }
         worker.kill()
         let survivor = Harness(Self.store, lease: 3)
         let (run, steps) = try await survivor.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(90))

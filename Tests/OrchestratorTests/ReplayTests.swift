@@ -188,7 +188,9 @@ import Testing
         let changed = try #require(report.pairs.first { !$0.reportDiff.isEmpty })
         #expect(changed.reportDiff.contains("\n+ ") || changed.reportDiff.hasPrefix("+ "))
         #expect(changed.reportDiff.contains("\n- ") || changed.reportDiff.hasPrefix("- "))
-        #expect(report.after.costUsd < report.before.costUsd)
+        let synthesis = report.pairs.flatMap(\.calls).filter { $0.agent == "synthesis" }
+        let (opus, sonnet) = (synthesis.reduce(0) { $0 + ($1.before?.costUsd ?? 0) }, synthesis.reduce(0) { $0 + ($1.after?.costUsd ?? 0) })
+        #expect(sonnet > 0 && sonnet < opus, "Sonnet writes the five syntheses for less than Opus: \(sonnet) vs \(opus)")
         #expect(report.json["totals"]?["before"]?["cost_usd"]?.doubleValue == report.before.costUsd)
         #expect(report.json["runs"]?.arrayValue?.count == 5)
         let again = await #expect(throws: AppError.self) {

@@ -56,4 +56,60 @@ enum ReplayPlan: Sendable {
 extension ReplayPlan {
     /// The recording an agent step answers from, when the plan runs the agent.
     var recording: Recording? { if case .answer(let recording) = self { recording } else { nil } }
+
+    /// A replay's gate, decided as the recorded gate was: the same decision, note, decider and
+    /// item decisions, and the step's recorded output.
+    static func decide(_ approval: Approval, like gate: Approval, step: WorkflowStep, recorded: WorkflowStep, _ c: Connection)
+        throws -> [RunEvent]
+    {
+        let approve = gate.status == .approved
+        let decided = try ApprovalRepository.decide(
+            approval.id, approve: approve, note: gate.decisionNote, by: nil, byName: gate.decidedByName, decisions: gate.decisions, on: c)
+        var events = [
+            try RunTransitions.event(
+                c, decided.runId, .approvalDecided,
+                [
+                    "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey),
+                    "status": .string(decided.status.rawValue), "note": gate.decisionNote.map { .string($0) } ?? .null,
+                    "by": gate.decidedByName.map { .string($0) } ?? .null, "decisions": gate.decisions, "replayed": true,
+                ], step.workspaceId)
+        ]
+        if approve { _ = try RunRepository.setStatus(decided.runId, .running, on: c) }
+        events += try ReplayPlan.end(step, like: recorded, owner: nil, c) ?? []
+        return events
+    }
+
+    /// The steps a replay's synthesis reports on, with the recorded costs (but `step`'s own), so
+    /// its report tells what the recorded work cost, as the recorded report did. An evaluation's
+    /// re-run reports its own costs.
+    static func costsAsRecorded(_ steps: [WorkflowStep], run: WorkflowRun, except step: WorkflowStep, _ c: Connection) throws
+        -> [WorkflowStep]
+    {
+        guard let original = run.replayOf, run.evaluationId == nil else { return steps }
+        let recorded = Dictionary(
+            try StepRepository.list(run: original, on: c).map { ($0.stepKey, $0.costUsd) }, uniquingKeysWith: { first, _ in first })
+        return steps.map { other in
+            var other = other
+            if other.id != step.id { other.costUsd = recorded[other.stepKey] ?? other.costUsd }
+            return other
+        }
+    }
+}
+
+extension WorkflowEngine {
+    /// Ends a replay's step that the plan does not run: failed when the recording cannot answer
+    /// it, or as recorded when its agent acts on the world. False when the step is to run.
+    func endWithoutRunning(_ step: WorkflowStep, _ plan: ReplayPlan, _ claim: Claim) async throws -> Bool {
+        let owner = configuration.owner
+        switch plan {
+        case .missing(let message):
+            _ = try await commit(claim.workspace) { c in
+                try RunTransitions.fail(step, error: "replay: " + message, agentRunId: nil, owner: owner, c).map { ((), $0) }
+            }
+        case .restore(let recorded):
+            _ = try await commit(claim.workspace) { c in try ReplayPlan.end(step, like: recorded, owner: owner, c).map { ((), $0) } }
+        case .answer, .decide: return false
+        }
+        return true
+    }
 }

@@ -215,17 +215,7 @@ public final class WorkflowEngine: Sendable {
                 if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
                 try agentRun?.record(on: c)
             }
-            // A replay's report tells what the recorded work cost, as the recorded report did.
-            var shown = steps
-            if stepDef.kind == .synthesis, let original = run.replayOf, run.evaluationId == nil {
-                let recorded = Dictionary(
-                    try StepRepository.list(run: original, on: c).map { ($0.stepKey, $0.costUsd) }, uniquingKeysWith: { first, _ in first })
-                shown = steps.map { other in
-                    var other = other
-                    if other.id != step.id { other.costUsd = recorded[other.stepKey] ?? other.costUsd }
-                    return other
-                }
-            }
+            let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
             return (
                 Prepared(
                     run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
@@ -239,17 +229,7 @@ public final class WorkflowEngine: Sendable {
         )
         let agentRun = prepared.agentRun
 
-        switch prepared.replay {
-        case .missing(let message)?:
-            _ = try await commit(claim.workspace) { c in
-                try RunTransitions.fail(step, error: "replay: " + message, agentRunId: nil, owner: owner, c).map { ((), $0) }
-            }
-            return
-        case .restore(let recorded)?:
-            _ = try await commit(claim.workspace) { c in try ReplayPlan.end(step, like: recorded, owner: owner, c).map { ((), $0) } }
-            return
-        default: break
-        }
+        if let plan = prepared.replay, try await endWithoutRunning(step, plan, claim) { return }
 
         switch stepDef.kind {
         case .approval:
@@ -260,35 +240,13 @@ public final class WorkflowEngine: Sendable {
             _ = try await commit(claim.workspace, readies: decision != nil) { c -> ((), [RunEvent])? in
                 guard let (approval, parked) = try RunTransitions.park(step, payload: payload, owner: owner, c) else { return nil }
                 guard let (gate, recorded) = decision else { return ((), parked) }
-                return ((), parked + (try Self.decideAsRecorded(approval, like: gate, step: step, recorded: recorded, c)))
+                return ((), parked + (try ReplayPlan.decide(approval, like: gate, step: step, recorded: recorded, c)))
             }
         case .agent, .synthesis:
             guard let agentRun else { return }
             await runWork(
                 step, stepDef: stepDef, definition: definition, run: run, steps: steps, input: input, agentRun: agentRun, claim: claim)
         }
-    }
-
-    /// A replay's gate, decided as the recorded gate was: the same decision, note, decider and
-    /// item decisions, and the step's recorded output.
-    static func decideAsRecorded(_ approval: Approval, like gate: Approval, step: WorkflowStep, recorded: WorkflowStep, _ c: Connection)
-        throws -> [RunEvent]
-    {
-        let approve = gate.status == .approved
-        let decided = try ApprovalRepository.decide(
-            approval.id, approve: approve, note: gate.decisionNote, by: nil, byName: gate.decidedByName, decisions: gate.decisions, on: c)
-        var events = [
-            try RunTransitions.event(
-                c, decided.runId, .approvalDecided,
-                [
-                    "approval_id": .string(decided.id.description), "step_key": .string(decided.stepKey),
-                    "status": .string(decided.status.rawValue), "note": gate.decisionNote.map { .string($0) } ?? .null,
-                    "by": gate.decidedByName.map { .string($0) } ?? .null, "decisions": gate.decisions, "replayed": true,
-                ], step.workspaceId)
-        ]
-        if approve { _ = try RunRepository.setStatus(decided.runId, .running, on: c) }
-        events += try ReplayPlan.end(step, like: recorded, owner: nil, c) ?? []
-        return events
     }
 
     private func runWork(
@@ -352,6 +310,7 @@ public final class WorkflowEngine: Sendable {
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
                 // The agent run closes in the transaction that records the step.
                 try await recordOutcome(claim.workspace) { c in
+                    try RunTransitions.lockRun(step.runId, c)
                     guard try RunTransitions.holds(step.id, owner: owner, c) else {
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
                         return nil

@@ -249,6 +249,7 @@ public struct WorkflowService: Sendable {
     /// `by` (the key's name) is recorded in the run's events.
     public func cancel(_ run: WorkflowRunID, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
         let ended: WorkflowRun? = try await engine.commit(workspace) { c in
+            try RunTransitions.lockRun(run, c)
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard !current.status.isTerminal else { throw AppError.conflict("run \(run) already ended \(current.status.rawValue)") }
             let requested = try RunTransitions.event(c, run, .runCancelled, ["by": by.map { .string($0) } ?? .null], workspace)
@@ -263,6 +264,7 @@ public struct WorkflowService: Sendable {
     /// `by` (the key's name) is recorded in the run's events.
     public func retry(_ run: WorkflowRunID, stepKey: String, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
         let reopened: WorkflowRun? = try await engine.commit(workspace) { c in
+            try RunTransitions.lockRun(run, c)
             guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
             guard let step = try StepRepository.find(run: run, key: stepKey, on: c) else {
                 throw AppError.notFound("run \(run) has no step \(stepKey)")
@@ -301,6 +303,7 @@ public struct WorkflowService: Sendable {
             guard let pending = try ApprovalRepository.find(approval, on: c) else {
                 throw AppError.notFound("approval \(approval) not found")
             }
+            try RunTransitions.lockRun(pending.runId, c)
             var output = pending.payload
             var recorded: JSONValue = []
             if decision.approve, pending.status == .pending {

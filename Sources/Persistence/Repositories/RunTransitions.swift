@@ -15,6 +15,13 @@ public enum RunTransitions {
         try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
     }
 
+    /// Takes the run's row lock before a transition touches its steps: every transition of a run
+    /// locks the run row first, so a step starting or ending and the run being cancelled or
+    /// decided never wait on each other in opposite orders (a deadlock).
+    public static func lockRun(_ run: WorkflowRunID, _ c: Connection) throws {
+        try c.query("SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", run)
+    }
+
     public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
         throws -> RunEvent
     {
@@ -30,6 +37,7 @@ public enum RunTransitions {
 
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
     public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
+        try lockRun(step.runId, c)
         guard
             try c.query(
                 "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
@@ -43,6 +51,7 @@ public enum RunTransitions {
     public static func complete(
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
     ) throws -> [RunEvent]? {
+        try lockRun(step.runId, c)
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $7 AND status = 'running'"
         var parameters: [SQLValue] = [
             step.id.sqlValue, output.sqlValue, costUsd.sqlValue, latencyMs.sqlValue, agentRunId.sqlValue, SQLValue.null,
@@ -75,6 +84,7 @@ public enum RunTransitions {
     public static func scheduleRetry(_ step: WorkflowStep, error: String, at: Date, agentRunId: AgentRunID?, owner: String, _ c: Connection)
         throws -> [RunEvent]?
     {
+        try lockRun(step.runId, c)
         guard
             try c.query(
                 """
@@ -100,6 +110,7 @@ public enum RunTransitions {
     public static func fail(_ step: WorkflowStep, error: String, agentRunId: AgentRunID?, owner: String?, _ c: Connection) throws
         -> [RunEvent]?
     {
+        try lockRun(step.runId, c)
         let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
         var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
         if let owner { parameters.append(owner.sqlValue) }
@@ -202,6 +213,7 @@ public enum RunTransitions {
 
     /// Parks the run on an approval gate holding `payload`.
     public static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
+        try lockRun(step.runId, c)
         guard
             try c.query(
                 """
@@ -220,7 +232,8 @@ public enum RunTransitions {
 
     /// Hands a step this process holds back to pending, its attempt not counted (used at shutdown).
     public static func release(_ step: WorkflowStep, owner: String, _ c: Connection) throws -> Void? {
-        try c.query(
+        try lockRun(step.runId, c)
+        return try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE id = $1 AND lease_owner = $2 AND status = 'running'
