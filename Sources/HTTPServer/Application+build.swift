@@ -47,7 +47,10 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     CopilotController(dependencies: dependencies).addRoutes(to: api)
     KeysController(database: dependencies.database).addRoutes(to: api)
     AccountsController(accounts: dependencies.accounts).addRoutes(to: api)
-    MediaController(mediaDir: dependencies.orchestration.engine.environment.mediaDir).addRoutes(to: api)
+    MediaController(
+        mediaDir: dependencies.orchestration.engine.environment.mediaDir,
+        media: dependencies.orchestration.engine.environment.providers.media
+    ).addRoutes(to: api)
     AlertsController(database: dependencies.database).addRoutes(to: api)
     SchedulesController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     return router

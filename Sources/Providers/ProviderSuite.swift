@@ -17,6 +17,8 @@ public struct ProviderSuite: Sendable {
     public var publisher: any VideoPublisher
     public var studio: any StudioAPI
     public var transcoder: Transcoder
+    /// Where produced videos are kept for every process (the media directory unless `MEDIA_BUCKET`).
+    public var media: any MediaStore = LocalMediaStore()
     /// Set when `PUBSUB_PROJECT` is.
     public var messages: (any MessagePublisher)?
     /// Delivers alerts to a workspace's Slack incoming webhook.
@@ -132,6 +134,9 @@ public struct ProviderSuite: Sendable {
                     shopifyURLTemplate: shopify, transport: transport)
             }
             suite.studio = p.studioURL.map { LiveStudio(baseURL: $0, tokens: google, transport: transport) } ?? UnconfiguredStudio()
+        }
+        if let bucket = p.mediaBucket {
+            suite.media = GCSMediaStore(baseURL: p.gcsBaseURL, bucket: bucket, tokens: google, transport: transport)
         }
         if let project = p.pubsubProject {
             suite.messages = PubSubPublisher(project: project, emulatorHost: p.pubsubEmulatorHost, tokens: google, transport: transport)

@@ -50,6 +50,14 @@ import Testing
         #expect(error?.variable == "CLOUD_TASKS_QUEUE")
     }
 
+    @Test func aMediaBucketIsABucketName() throws {
+        let error = #expect(throws: SettingsError.self) { try Settings(environment: ["MEDIA_BUCKET": "gs://Army Media"]) }
+        #expect(error?.variable == "MEDIA_BUCKET" && error?.problem.contains("not a Cloud Storage bucket name") == true)
+        let settings = try Settings(environment: ["MEDIA_BUCKET": "army-media", "GCS_BASE_URL": "http://127.0.0.1:9000"])
+        #expect(settings.providers.mediaBucket == "army-media" && settings.providers.gcsBaseURL == "http://127.0.0.1:9000")
+        #expect(try Settings(environment: [:]).providers.mediaBucket == nil)
+    }
+
     @Test func liveClaudeNeedsAnAPIKey() {
         let error = #expect(throws: SettingsError.self) { try Settings(environment: ["CLAUDE_MODE": "live"]) }
         #expect(error?.variable == "ANTHROPIC_API_KEY")

@@ -11,6 +11,9 @@ public enum MediaAsset {
     /// The file of `id` in a workspace's media `folder`.
     public static func path(_ id: String, in folder: String) -> String { folder + "/" + id + ".mp4" }
 
+    /// The name of `id` in the media store (`MediaStore`): `{workspace}/{id}.mp4`.
+    public static func storedName(_ id: String, workspace: String) -> String { workspace + "/" + id + ".mp4" }
+
     /// Where the API serves `id`.
     public static func url(_ id: String) -> String { "/api/dashboard/media/" + id + ".mp4" }
 }

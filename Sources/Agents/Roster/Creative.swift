@@ -160,6 +160,12 @@ public struct ContentProducer: Agent {
                 return ["width": .number(info.width), "height": .number(info.height), "duration": .number(info.durationSeconds)]
                     as JSONValue
             }
+            // Kept where every instance finds it (a publisher elsewhere, after a long approval).
+            let stored = MediaAsset.storedName(assetId, workspace: context.workspace.description)
+            _ = try await context.traceStep(.providerCall, "media.store", request: ["name": .string(stored)]) {
+                try await context.providers.media.store(MediaAsset.path(assetId, in: folder), as: stored, contentType: "video/mp4")
+                return stored
+            }
             assets.append(
                 Asset(
                     scriptTitle: title, assetId: assetId, url: MediaAsset.url(assetId), width: info["width"]?.intValue ?? 0,

@@ -83,6 +83,13 @@ public struct Publisher: Agent {
                     kind: .failed, agent: Self.spec.name, message: "post \(key) is being published by another worker", isTransient: true)
             }
             do {
+                // Produced on this instance or another one: fetched from the media store when it is not here.
+                let stored = MediaAsset.storedName(assetId, workspace: workspace.description)
+                guard try await context.providers.media.ensureLocal(stored, at: path) else {
+                    throw AgentError(
+                        kind: .failed, agent: Self.spec.name,
+                        message: "the video \(assetId) is not in the media store (MEDIA_BUCKET or MEDIA_DIR)")
+                }
                 let result = try await context.traceStep(
                     .providerCall, "tiktok.publish", request: ["asset": .string(assetId), "idempotency_key": .string(key)]
                 ) {

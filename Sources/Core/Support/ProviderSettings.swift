@@ -41,6 +41,9 @@ public struct ProviderSettings: Sendable {
     public var ffmpegPath: String
     public var ffprobePath: String
     public var mediaDir: String
+    /// A Cloud Storage bucket every instance keeps produced videos in (unset: the media directory).
+    public var mediaBucket: String?
+    public var gcsBaseURL: String
 
     init(_ reader: Reader) throws(SettingsError) {
         let web = ["http", "https"]
@@ -94,6 +97,15 @@ public struct ProviderSettings: Sendable {
         ffmpegPath = reader.string("FFMPEG_PATH") ?? "ffmpeg"
         ffprobePath = reader.string("FFPROBE_PATH") ?? "ffprobe"
         mediaDir = reader.string("MEDIA_DIR") ?? ".data/media"
+        mediaBucket = reader.string("MEDIA_BUCKET")
+        if let bucket = mediaBucket,
+            !bucket.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.".contains($0) }) || !(3...222).contains(bucket.count)
+        {
+            throw SettingsError(
+                variable: "MEDIA_BUCKET",
+                problem: "'\(bucket)' is not a Cloud Storage bucket name (3-222 lowercase letters, digits, -, _ and .)")
+        }
+        gcsBaseURL = try reader.url("GCS_BASE_URL", schemes: web) ?? "https://storage.googleapis.com"
     }
 
     public static let documentation: [(name: String, default: String, meaning: String)] = [
@@ -138,6 +150,11 @@ public struct ProviderSettings: Sendable {
         ("CLOUD_TASKS_SERVICE_ACCOUNT", "", "service account whose OIDC token Cloud Tasks attaches"),
         ("PUBLIC_BASE_URL", "", "this service's public URL (task targets and token audience)"),
         ("FFMPEG_PATH", "ffmpeg", "ffmpeg executable"),
+        (
+            "MEDIA_BUCKET", "",
+            "Cloud Storage bucket for produced videos, shared by every instance (service-account token; unset: MEDIA_DIR only)"
+        ),
+        ("GCS_BASE_URL", "https://storage.googleapis.com", "Cloud Storage JSON API"),
         ("FFPROBE_PATH", "ffprobe", "ffprobe executable"),
         ("MEDIA_DIR", ".data/media", "where produced videos are stored"),
     ]

@@ -4,26 +4,35 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Providers
 
 /// `GET /api/dashboard/media/{id}.mp4` (and `/media/{id}.mp4` for the signed-in dashboard): a
 /// produced video of the caller's workspace, by asset id, with single-range requests
 /// (`Range: bytes=a-b`, `206 Partial Content`) so a browser's player can seek.
 struct MediaController: Sendable {
     let mediaDir: String
+    let media: any MediaStore
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("media/{file}") { request, context in
             let principal = try context.requirePrincipal()
             return try await Self.serve(
-                try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId, mediaDir: mediaDir)
+                try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId, mediaDir: mediaDir,
+                media: media)
         }
     }
 
     /// The file's bytes (or the asked range) with the headers a video element needs.
-    static func serve(_ file: String, range: String?, workspace: WorkspaceID, mediaDir: String) async throws -> Response {
+    /// A file this instance does not have is fetched from the media store first.
+    static func serve(_ file: String, range: String?, workspace: WorkspaceID, mediaDir: String, media: any MediaStore) async throws
+        -> Response
+    {
         let id = file.hasSuffix(".mp4") ? String(file.dropLast(4)) : file
         guard MediaAsset.isValid(id) else { throw AppError.notFound("no media \(file)") }
         let path = MediaAsset.path(id, in: mediaDir + "/" + workspace.description)
+        guard try await media.ensureLocal(MediaAsset.storedName(id, workspace: workspace.description), at: path) else {
+            throw AppError.notFound("no media \(file)")
+        }
         guard let data = try await Blocking.run({ FileManager.default.contents(atPath: path) }) else {
             throw AppError.notFound("no media \(file)")
         }

@@ -86,7 +86,8 @@ struct DashboardController: Sendable {
             guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
             return try await MediaController.serve(
                 try context.parameter("file"), range: request.headers[.range], workspace: principal.workspaceId,
-                mediaDir: dependencies.orchestration.engine.environment.mediaDir)
+                mediaDir: dependencies.orchestration.engine.environment.mediaDir,
+                media: dependencies.orchestration.engine.environment.providers.media)
         }
         router.get("/alerts") { request, _ in try await page(request) { principal, csrf in try await alertsPage(principal, csrf) } }
         router.post("/alerts/settings") { request, _ in try await saveAlertSettings(request) }
