@@ -17,4 +17,11 @@ import Testing
         let diff = TextDiff.lines(old, "", limit: 3)
         #expect(diff.split(separator: "\n").count == 4 && diff.hasSuffix("… 28 more changed lines"), "\(diff)")
     }
+
+    @Test func aLongLineIsShownFromWhereItDiffers() {
+        let prefix = String(repeating: "a", count: 300)
+        let diff = TextDiff.lines(prefix + "[1, 2]" + prefix, prefix + "[2, 1]" + prefix)
+        let lines = diff.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2 && lines[0].hasPrefix("- 1: …") && lines[0].contains("[1, 2]") && lines[1].contains("[2, 1]"), "\(diff)")
+    }
 }

@@ -138,7 +138,8 @@ extension AgentContext {
         ) {
             try await providers.research.videos(handle: handle, days: BrandContext.days, until: now, limit: 30)
         }
-        let built = BrandContext(handle: handle, profile: profile, videos: videos.sorted { $0.createTime > $1.createTime }, builtAt: now)
+        let built = BrandContext(
+            handle: handle, profile: profile, videos: videos.sorted { ($0.createTime, $1.id) > ($1.createTime, $0.id) }, builtAt: now)
         guard let run else { return built }
         let stored = try await withDatabase { try RunContextRepository.store(built.stored, run: run, workspace: workspace, on: $0) }
         return BrandContext(stored) ?? built

@@ -123,7 +123,7 @@ public struct ContentAnalyzer: Agent {
         let days = input.int("days") ?? 30
         let brand = try await context.brandContext(handle: handle)
         let videos = try await recentVideos(days: days, brand: brand, context: context)
-        let ranked = videos.sorted { $0.views > $1.views }
+        let ranked = videos.sorted { ($0.views, $1.id) > ($1.views, $0.id) }
         var tagViews: [String: Int] = [:]
         for video in ranked.prefix(5) { for tag in video.hashtags { tagViews[tag, default: 0] += video.views } }
         var output = try await context.claudeJSON(
@@ -140,7 +140,8 @@ public struct ContentAnalyzer: Agent {
                 "best_hooks": ["Stop doing this with your skin", "POV: you finally found it"],
                 "best_posting_hours": ["18:00-20:00", "12:00-13:00"],
             ])
-        output.topHashtags = tagViews.sorted { $0.value > $1.value }.prefix(5).map { "#" + $0.key }
+        // Ties broken by name: a dictionary's order differs from process to process, and a replay must match.
+        output.topHashtags = tagViews.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { "#" + $0.key }
         output.averageEngagementRate = engagementRate(videos)
         return try JSONValue.from(output)
     }
@@ -182,7 +183,7 @@ public struct AudienceAnalyst: Agent {
                 "recommendations": ["Lead with routines under 60 seconds", "Subtitle every video for silent viewing"],
             ])
         output.ages = audience.ages
-        output.topCountries = audience.countries.sorted { $0.value > $1.value }.map(\.key)
+        output.topCountries = audience.countries.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
         return try JSONValue.from(output)
     }
 }

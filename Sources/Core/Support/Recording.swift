@@ -58,16 +58,28 @@ public enum TextDiff {
         var changes: [(line: Int, added: Bool, text: String)] = []
         for change in after.difference(from: before) {
             switch change {
-            case .remove(let offset, let line, _): changes.append((offset, false, "- \(offset + 1): \(clip(line))"))
-            case .insert(let offset, let line, _): changes.append((offset, true, "+ \(offset + 1): \(clip(line))"))
+            case .remove(let offset, let line, _): changes.append((offset, false, line))
+            case .insert(let offset, let line, _): changes.append((offset, true, line))
             }
         }
         // In reading order, each removed line before the line that replaced it.
         changes.sort { ($0.line, $0.added ? 1 : 0) < ($1.line, $1.added ? 1 : 0) }
-        let shown = changes.prefix(limit).map(\.text)
+        // A long line replaced by another is shown from a little before where the two part.
+        var starts = Array(repeating: 0, count: changes.count)
+        for i in changes.indices.dropLast() where !changes[i].added && changes[i + 1].added && changes[i].line == changes[i + 1].line {
+            let common = zip(changes[i].text, changes[i + 1].text).prefix { $0 == $1 }.count
+            starts[i] = max(0, common - 40)
+            starts[i + 1] = starts[i]
+        }
+        let shown = changes.indices.prefix(limit).map { i in
+            "\(changes[i].added ? "+" : "-") \(changes[i].line + 1): \(clip(changes[i].text, from: starts[i]))"
+        }
         let more = changes.count - shown.count
         return (shown + (more > 0 ? ["… \(more) more changed lines"] : [])).joined(separator: "\n")
     }
 
-    static func clip(_ line: String) -> String { line.count > 160 ? String(line.prefix(157)) + "..." : line }
+    static func clip(_ line: String, from start: Int = 0) -> String {
+        let tail = start > 0 ? "…" + line.dropFirst(start) : Substring(line)
+        return tail.count > 160 ? String(tail.prefix(157)) + "..." : String(tail)
+    }
 }
