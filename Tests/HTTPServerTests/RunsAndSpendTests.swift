@@ -46,6 +46,51 @@ import Testing
         await harness.stop()
     }
 
+    @Test func theListPostgresBuildsIsTheRunsOwnJSONPageByPage() async throws {
+        let harness = try APIHarness()
+        let (workspace, key) = try await APIHarness.workspace()
+        let ids = try await harness.store.database.withWorkspace(workspace) { c -> [String] in
+            let plain = try c.query(
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES ($1, 'profile_audit', '{}', 'pending') RETURNING id",
+                workspace
+            ).first!.string("id")
+            let done = try c.query(
+                """
+                INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, error, report_md, total_cost_usd, total_latency_ms,
+                    started_at, completed_at, created_at)
+                VALUES ($1, 'campaign_launch', $2, 'failed', 'ads_launch failed: "quoted"', '# R', 0.0221, 1234,
+                    now() - interval '2 minutes', now() - interval '1 minute', now() - interval '3 minutes') RETURNING id
+                """, workspace,
+                JSONValue.object(["brief": ["handle": "@glow_co", "notes": .null, "inputs": ["id": 7_106_594_312_292_453_675]]])
+            ).first!.string("id")
+            let replay = try c.query(
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, replay_of, started_at) VALUES ($1, 'profile_audit', '{\"brief\": {\"handle\": \"@b\"}}', 'running', $2::uuid, now()) RETURNING id",
+                workspace, done
+            ).first!.string("id")
+            return [plain, done, replay]
+        }
+        try await harness.withClient { client in
+            var seen: [JSONValue] = []
+            var cursor: String?
+            repeat {
+                let page = try await client.call(
+                    .get, "/api/dashboard/workflows/runs?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                #expect(page.status == 200, "\(page.text)")
+                seen += page.json["items"]?.arrayValue ?? []
+                cursor = page.json["next_cursor"]?.stringValue
+            } while cursor != nil
+            #expect(Set(seen.compactMap { $0["id"]?.stringValue }) == Set(ids) && seen.count == 3)
+            for item in seen {
+                let id = try #require(item["id"]?.stringValue.flatMap(WorkflowRunID.init))
+                let run = try #require(try await harness.store.database.withWorkspace(workspace) { try RunRepository.find(id, on: $0) })
+                #expect(
+                    item == WorkflowsController.listedRunJSON(run),
+                    "\(item.jsonString)\n\(WorkflowsController.listedRunJSON(run).jsonString)")
+            }
+            #expect(seen.first { $0["status"] == "failed" }?["brief"]?["inputs"]?["id"]?.numberValue?.text == "7106594312292453675")
+        }
+    }
+
     @Test func anAdminSetsTheDailyCapsAndSeesTodaysUse() async throws {
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()

@@ -12,6 +12,12 @@ enum HTTPJSON {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString)))
     }
 
+    /// JSON text made elsewhere (by Postgres), sent as it is.
+    static func response(raw json: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
     static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         response(try JSONValue.from(value), status: status)
     }

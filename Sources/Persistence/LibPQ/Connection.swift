@@ -117,6 +117,58 @@ public final class Connection: @unchecked Sendable {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `sql` in a read-only transaction whose row-level security is scoped to `workspace`,
+    /// sending `BEGIN`, the setting, the statement and `COMMIT` in one round trip (libpq pipeline
+    /// mode) instead of three. A failure rolls the transaction back and is thrown.
+    public func readInWorkspace(_ workspace: String, _ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
+        let texts = parameters.map(\.text)
+        // Prepared (once per connection) before the pipeline starts.
+        let name = statements.mode == .prepared ? try statementName(sql, parameterCount: texts.count) : nil
+        guard PQenterPipelineMode(handle) == 1 else { throw DatabaseError(kind: .connection, message: errorText()) }
+        var sent = PQsendQueryParams(handle, "BEGIN READ ONLY", 0, nil, nil, nil, nil, 0) == 1
+        sent =
+            sent
+            && withCStrings([workspace]) {
+                PQsendQueryParams(handle, "SELECT set_config('app.workspace_id', $1, true)", 1, nil, $0, nil, nil, 0)
+            }
+                == 1
+        sent =
+            sent
+            && withCStrings(texts) { pointers in
+                if let name { return PQsendQueryPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0) }
+                return PQsendQueryParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+            } == 1
+        sent = sent && PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1 && PQpipelineSync(handle) == 1
+        guard sent else { throw DatabaseError(kind: .connection, message: errorText()) }
+        var answer: QueryResult?
+        var failure: DatabaseError?
+        for index in 0..<4 {
+            while let result = PQgetResult(handle) {
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_TUPLES_OK where index == 2: answer = read(result)
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK: break
+                case PGRES_PIPELINE_ABORTED:
+                    if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
+                default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
+                }
+            }
+        }
+        if let sync = PQgetResult(handle) { PQclear(sync) }
+        _ = PQexitPipelineMode(handle)
+        if let failure {
+            if !isBroken, inTransaction { _ = try? execute("ROLLBACK") }
+            if StatementPolicy.isLostStatement(failure) {
+                statements.fallBack(because: failure)
+                prepared.removeAll()
+            }
+            throw failure
+        }
+        completedStatements += 4
+        guard let answer else { throw DatabaseError(kind: .query, message: "the statement returned no rows") }
+        return answer
+    }
+
     @discardableResult
     private func consume(_ result: OpaquePointer?) throws(DatabaseError) -> QueryResult {
         guard let result else {
@@ -127,16 +179,20 @@ public final class Connection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             completedStatements += 1
             return read(result)
-        default:
-            let field = { (code: Int32) -> String? in
-                guard let value = PQresultErrorField(result, code) else { return nil }
-                return String(cString: value)
-            }
-            let message = field(Int32(UInt8(ascii: "M"))) ?? errorText()
-            let sqlState = field(Int32(UInt8(ascii: "C")))
-            let kind: DatabaseError.Kind = (isBroken || sqlState?.hasPrefix("08") == true || sqlState == "57P01") ? .connection : .query
-            throw DatabaseError(kind: kind, message: message, sqlState: sqlState, detail: field(Int32(UInt8(ascii: "D"))))
+        default: throw error(of: result)
         }
+    }
+
+    /// The error a failed result reports, with its SQLSTATE and detail.
+    private func error(of result: OpaquePointer) -> DatabaseError {
+        let field = { (code: Int32) -> String? in
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let message = field(Int32(UInt8(ascii: "M"))) ?? errorText()
+        let sqlState = field(Int32(UInt8(ascii: "C")))
+        let kind: DatabaseError.Kind = (isBroken || sqlState?.hasPrefix("08") == true || sqlState == "57P01") ? .connection : .query
+        return DatabaseError(kind: kind, message: message, sqlState: sqlState, detail: field(Int32(UInt8(ascii: "D"))))
     }
 
     private func read(_ result: OpaquePointer) -> QueryResult {

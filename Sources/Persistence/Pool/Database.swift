@@ -75,6 +75,19 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs one read-only statement scoped to `workspace` in a single round trip (see
+    /// `Connection.readInWorkspace`); a prepared statement the server lost is sent once more unnamed.
+    public func read(in workspace: WorkspaceID, _ sql: String, _ parameters: [SQLValue]) async throws -> QueryResult {
+        let id = workspace.description
+        return try await withConnection { connection in
+            do {
+                return try connection.readInWorkspace(id, sql, parameters)
+            } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
+                return try connection.readInWorkspace(id, sql, parameters)
+            }
+        }
+    }
+
     /// Runs `body` in a transaction with no workspace set: row-level security shows no tenant rows,
     /// so only `SECURITY DEFINER` functions can reach across workspaces. For the rare admin path.
     public func withUnscopedTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {

@@ -77,6 +77,57 @@ public enum RunRepository {
     /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
     /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
+        let (whereClause, parameters) = try conditions(filter, cursor: cursor)
+        let rows = try connection.query(
+            "SELECT \(listColumns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
+        ).rows
+        let items = try rows.prefix(limit).map(decode)
+        let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// A page of the run list as JSON text built by Postgres, in one round trip (the API's hot
+    /// path: no row is decoded into Swift): `items` is a JSON array of each run's summary — the
+    /// fields of `WorkflowRun.json` without `input` and `report_md`, with `brief` and
+    /// `has_report` — and `nextCursor` continues after it.
+    public static func listJSON(_ filter: RunFilter, limit: Int, cursor: String?, workspace: WorkspaceID, in database: Database)
+        async throws -> (items: String, nextCursor: String?)
+    {
+        let (whereClause, parameters) = try conditions(filter, cursor: cursor)
+        func at(_ column: String) -> String { "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" }
+        let row = try await database.read(
+            in: workspace,
+            """
+            WITH page AS (
+                SELECT * FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
+            ), shown AS (
+                SELECT * FROM page ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            )
+            SELECT coalesce((
+                SELECT json_agg(
+                    jsonb_strip_nulls(jsonb_build_object(
+                        'id', id, 'workspace_id', workspace_id, 'workflow_slug', workflow_slug, 'status', status,
+                        'total_cost_usd', total_cost_usd::float8, 'total_latency_ms', total_latency_ms,
+                        'created_at', \(at("created_at")), 'updated_at', \(at("updated_at")), 'started_at', \(at("started_at")),
+                        'completed_at', \(at("completed_at")), 'workflow_id', workflow_id, 'brief_id', brief_id, 'error', error,
+                        'replay_of', replay_of, 'evaluation_id', evaluation_id))
+                    || jsonb_build_object('brief', input -> 'brief', 'has_report', report_md IS NOT NULL)
+                    ORDER BY created_at DESC, id DESC)
+                FROM shown), '[]') AS items,
+                (SELECT count(*) FROM page) > \(limit) AS more,
+                (SELECT created_at::text || '|' || id::text FROM shown ORDER BY created_at, id LIMIT 1) AS last
+            """, parameters
+        ).first!
+        var next: String?
+        if try row.bool("more"), let last = row["last"] {
+            let parts = last.split(separator: "|", maxSplits: 1).map(String.init)
+            next = Cursor(createdAt: parts[0], id: parts[1]).encoded
+        }
+        return (try row.string("items"), next)
+    }
+
+    /// The list's `WHERE` clause and its parameters, for `filter` after `cursor`.
+    static func conditions(_ filter: RunFilter, cursor: String?) throws -> (String, [SQLValue]) {
         var conditions: [String] = []
         var parameters: [SQLValue] = []
         func bind(_ value: some SQLEncodable) -> String {
@@ -98,13 +149,7 @@ public enum RunRepository {
             guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
             conditions.append("(created_at, id) < (\(bind(position.createdAt))::timestamptz, \(bind(position.id))::uuid)")
         }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let rows = try connection.query(
-            "SELECT \(listColumns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
-        ).rows
-        let items = try rows.prefix(limit).map(decode)
-        let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
-        return Page(items: items, nextCursor: next)
+        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), parameters)
     }
 
     /// Moves a run to `status` unless it is already terminal; returns whether it moved.
