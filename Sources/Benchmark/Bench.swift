@@ -27,6 +27,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Skip the measurements through PgBouncer (they need pgbouncer).")
     var noPooler = false
 
+    @Option(name: .customLong("seed-peer"), help: "The seed stack's server script (seedpeer.py): its list route is measured too.")
+    var seedPeer: String?
+
+    @Option(help: "Where the figures are written as JSON.")
+    var summary = "artifacts/bench.json"
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -45,6 +51,7 @@ struct Bench: AsyncParsableCommand {
             try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1_000_000, adsDailyUsd: nil, on: c)
             return created
         }
+        let figures = Summary()
         say("tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root)")
         say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
 
@@ -62,17 +69,22 @@ struct Bench: AsyncParsableCommand {
                     "per step %8.0f µs   baseline: %.0f bare single-row commits on the same pool take %.0f µs per step's share (%.0f µs each)",
                 sequential.perRun * 1e6 / 6, commitsPerRun, bare * commitsPerRun * 1e6 / 6, bare * 1e6))
         say(String(format: "overhead beyond the bare commits: %.0f µs per step", (sequential.perRun - bare * commitsPerRun) * 1e6 / 6))
+        figures.record("per_step_us", sequential.perRun * 1e6 / 6)
+        figures.record("commits_per_run", commitsPerRun)
+        figures.record("bare_commit_us", bare * 1e6)
 
         // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.
         say("\n## Throughput")
         let pgbench = try await Self.pgbench(cluster, seconds: max(seconds, 3))
         say(String(format: "baseline: pgbench single-row inserts, 8 clients: %.0f tps", pgbench))
+        figures.record("pgbench_insert_tps", pgbench)
         var direct: [Int: Double] = [:]
         for concurrency in Self.concurrencies {
             let before = database.completedUnits.current
             let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
             let writes = Double(database.completedUnits.current - before) / result.elapsed
             direct[concurrency] = result.runsPerSecond
+            figures.record("runs_per_s_\(concurrency)", result.runsPerSecond)
             say(
                 String(
                     format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes,
@@ -87,6 +99,7 @@ struct Bench: AsyncParsableCommand {
             String(
                 format: "delivery latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; every subscriber got all %d events in order: %@",
                 fanout.p50, fanout.p99, fanout.max, 21, fanout.complete ? "yes" : "NO"))
+        figures.record("sse_p99_ms", fanout.p99)
         say(String(format: "memory: %.1f MB resident with 1,000 subscribers", Self.rssMB()))
 
         var directList: Double?
@@ -111,6 +124,36 @@ struct Bench: AsyncParsableCommand {
                 String(
                     format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99,
                     create.rate / health.rate * 100))
+            let transaction = try await ListBaselines.pgbenchTransaction(appURL: cluster.appURL, workspace: workspace, seconds: seconds)
+            say(
+                String(
+                    format: "baseline: pgbench running the list's own transaction (32 clients): %.0f tps; the route reaches %.2fx of it",
+                    transaction, list.rate / transaction))
+            figures.record("health_rps", health.rate)
+            figures.record("list_rps", list.rate)
+            figures.record("list_pgbench_tps", transaction)
+            figures.record("briefs_rps", create.rate)
+            if let seedPeer {
+                let port = 30_000 + Int(getpid() % 20_000)
+                let peer = try ListBaselines.startSeedPeer(script: seedPeer, appURL: cluster.appURL, port: port)
+                defer { peer.terminate() }
+                for _ in 0..<100 {
+                    if let answer = try? await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(port)/health")),
+                        answer.status == 200
+                    {
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                let seed = try await Self.wrk(
+                    "http://127.0.0.1:\(port)/api/dashboard/workflows/runs", key: key.plaintext, body: nil, seconds: seconds)
+                say(
+                    String(
+                        format:
+                            "baseline: the seed stack (FastAPI + uvicorn + asyncpg) on the same route: %.0f req/s, p99 %@; this server %.1fx",
+                        seed.rate, seed.p99, list.rate / seed.rate))
+                figures.record("seed_list_rps", seed.rate)
+            }
             say(String(format: "memory: %.1f MB resident after HTTP load", Self.rssMB()))
             directList = list.rate
             await server.stop()
@@ -123,6 +166,9 @@ struct Bench: AsyncParsableCommand {
                 directList: directList)
         }
         await database.shutdown()
+        figures.record("memory_mb", Self.rssMB())
+        try figures.write(to: summary)
+        say("figures written to \(summary)")
     }
 
     /// Runs/s and the list route again with the pool and the engine behind PgBouncer in

@@ -94,10 +94,21 @@ public enum RunRepository {
         async throws -> (items: String, nextCursor: String?)
     {
         let (whereClause, parameters) = try conditions(filter, cursor: cursor)
-        func at(_ column: String) -> String { "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" }
-        let row = try await database.read(
-            in: workspace,
-            """
+        let row = try await database.read(in: workspace, listJSONStatement(whereClause: whereClause, limit: limit), parameters).first!
+        var next: String?
+        if try row.bool("more"), let last = row["last"] {
+            let parts = last.split(separator: "|", maxSplits: 1).map(String.init)
+            next = Cursor(createdAt: parts[0], id: parts[1]).encoded
+        }
+        return (try row.string("items"), next)
+    }
+
+    /// The statement of the list's first unfiltered page, for a benchmark's same-transaction baseline.
+    public static func listJSONStatement(limit: Int) -> String { listJSONStatement(whereClause: "", limit: limit) }
+
+    static func listJSONStatement(whereClause: String, limit: Int) -> String {
+        func at(_ column: String) -> String { "tiktok_json_time(\(column))" }
+        return """
             WITH page AS (
                 SELECT * FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
             ), shown AS (
@@ -116,14 +127,7 @@ public enum RunRepository {
                 FROM shown), '[]') AS items,
                 (SELECT count(*) FROM page) > \(limit) AS more,
                 (SELECT created_at::text || '|' || id::text FROM shown ORDER BY created_at, id LIMIT 1) AS last
-            """, parameters
-        ).first!
-        var next: String?
-        if try row.bool("more"), let last = row["last"] {
-            let parts = last.split(separator: "|", maxSplits: 1).map(String.init)
-            next = Cursor(createdAt: parts[0], id: parts[1]).encoded
-        }
-        return (try row.string("items"), next)
+            """
     }
 
     /// The list's `WHERE` clause and its parameters, for `filter` after `cursor`.

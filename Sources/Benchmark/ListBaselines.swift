@@ -1,0 +1,62 @@
+import Core
+import Foundation
+import Persistence
+
+/// The run list's two baselines: the database running the list's own transaction (pgbench), and
+/// the seed's own stack (FastAPI + uvicorn + asyncpg) serving the same route on the same database.
+enum ListBaselines {
+    /// Transactions per second of pgbench (32 clients, prepared) running, as the application role,
+    /// `BEGIN READ ONLY`, the workspace setting, the list's statement and `COMMIT`.
+    static func pgbenchTransaction(appURL: String, workspace: WorkspaceID, seconds: Int) async throws -> Double {
+        let script = NSTemporaryDirectory() + "bench-list.sql"
+        try """
+        BEGIN READ ONLY;
+        SELECT set_config('app.workspace_id', '\(workspace)', true);
+        \(RunRepository.listJSONStatement(limit: 20).split(separator: "\n").joined(separator: " "));
+        COMMIT;
+
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        let outcome = try await Blocking.run {
+            try Subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-f", script, appURL])
+        }
+        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
+            let tps = Double(line.split(separator: " ")[2])
+        else {
+            throw AppError.internal("pgbench: \(outcome.output)")
+        }
+        return tps
+    }
+
+    /// The seed stack's server (`script`, the peer's `seedpeer.py`) started on `port` against the
+    /// same database, or why it cannot run (its Python modules missing).
+    static func startSeedPeer(script: String, appURL: String, port: Int) throws -> Process {
+        let check = try Subprocess.run(["python3", "-c", "import fastapi, uvicorn, asyncpg, orjson"])
+        guard check.succeeded else {
+            throw AppError.invalidInput("the seed peer needs: pip install fastapi 'uvicorn[standard]' asyncpg orjson")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, String(port)]
+        // asyncpg sends unknown URL parameters (connect_timeout, gssencmode) as server settings.
+        let url = appURL.split(separator: "?").first.map(String.init) ?? appURL
+        process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": url + "?sslmode=disable"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+/// The figures of one bench run as JSON (`artifacts/bench.json`), so runs can be compared.
+final class Summary: @unchecked Sendable {
+    private var figures: [String: JSONValue] = [:]
+    private let lock = NSLock()
+
+    func record(_ name: String, _ value: Double) { lock.withLock { figures[name] = .number(JSONNumber(value)) } }
+
+    func write(to path: String) throws {
+        let body = lock.withLock { JSONValue.object(figures.merging(["recorded_at": .string(Timestamp.format(Date()))]) { $1 }) }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(body.jsonString.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
