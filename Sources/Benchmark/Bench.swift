@@ -296,10 +296,12 @@ struct Bench: AsyncParsableCommand {
             try Connection(url: cluster.ownerURL).execute(
                 "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)")
         }
-        let url = cluster.ownerURL
-        let outcome = try await Blocking.run {
-            try Subprocess.run(["pgbench", "-n", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, url])
-        }
+        return try await pgbenchTPS(["-c", "8", "-j", "2", "-T", String(seconds), "-f", script, cluster.ownerURL])
+    }
+
+    /// The transactions per second `pgbench -n` reports for `arguments`.
+    static func pgbenchTPS(_ arguments: [String]) async throws -> Double {
+        let outcome = try await Blocking.run { try Subprocess.run(["pgbench", "-n"] + arguments) }
         guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
             let tps = Double(line.split(separator: " ")[2])
         else {

@@ -16,15 +16,7 @@ enum ListBaselines {
         COMMIT;
 
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        let outcome = try await Blocking.run {
-            try Subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-f", script, appURL])
-        }
-        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
-            let tps = Double(line.split(separator: " ")[2])
-        else {
-            throw AppError.internal("pgbench: \(outcome.output)")
-        }
-        return tps
+        return try await Bench.pgbenchTPS(["-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-f", script, appURL])
     }
 
     /// The seed stack's server (`script`, the peer's `seedpeer.py`) started on `port` against the

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HummingbirdTesting
 import Persistence
 import TestSupport
 import Testing
@@ -8,6 +9,19 @@ import Testing
 
 /// `POST /api/dashboard/workflows/runs/{id}/replay` and the dashboard's Replay button.
 @Suite struct ReplayAPITests {
+    /// A Profile Audit of `handle` (naming a competitor) started through the API, once it succeeded.
+    static func finishedAudit(
+        _ handle: String, _ client: any TestClientProtocol, _ harness: APIHarness, _ workspace: WorkspaceID, _ key: String
+    ) async throws -> String {
+        let brief = try await client.call(
+            .post, "/api/dashboard/briefs", key: key, json: ["handle": .string(handle), "inputs": ["competitors": ["@rival_brand"]]])
+        let started = try await client.call(
+            .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
+        let runId = try #require(started.json["workflow_run_id"]?.stringValue)
+        _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+        return runId
+    }
+
     @Test func anEndedRunIsReplayedWithTheSameReportAndARunStillGoingIsRefused() async throws {
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
@@ -18,12 +32,7 @@ import Testing
             ).first!.string("id")
         }
         try await harness.withClient { client in
-            let brief = try await client.call(
-                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@glowco", "inputs": ["competitors": ["@rival_brand"]]])
-            let started = try await client.call(
-                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
-            let runId = try #require(started.json["workflow_run_id"]?.stringValue)
-            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+            let runId = try await Self.finishedAudit("@glowco", client, harness, workspace, key)
 
             let refused = try await client.call(.post, "/api/dashboard/workflows/runs/\(going)/replay", key: key)
             #expect(refused.status == 409 && refused.error?.message.contains("once it has ended") == true, "\(refused.text)")
@@ -61,12 +70,7 @@ import Testing
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()
         try await harness.withClient { client in
-            let brief = try await client.call(
-                .post, "/api/dashboard/briefs", key: key, json: ["handle": "@evalpage", "inputs": ["competitors": ["@rival_brand"]]])
-            let started = try await client.call(
-                .post, "/api/dashboard/workflows/run", key: key, json: ["brief_id": brief.json["id"]!, "workflow_slug": "profile_audit"])
-            let runId = try #require(started.json["workflow_run_id"]?.stringValue)
-            _ = try await harness.waitForRun(runId, workspace: workspace, until: [.succeeded])
+            let runId = try await Self.finishedAudit("@evalpage", client, harness, workspace, key)
 
             let refusals: [(JSONValue, Int, String)] = [
                 (["run_ids": [.string(runId)], "models": ["synthesis": "claude-nope"]], 400, "models.synthesis"),

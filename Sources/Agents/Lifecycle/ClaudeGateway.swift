@@ -239,7 +239,7 @@ public struct ClaudeGateway: Sendable {
         guard was == request else {
             throw ReplayMismatch(
                 "the request of \(kind.rawValue) \(name) differs from the recording (- recorded, + now):\n"
-                    + TextDiff.lines(keyLines(was), keyLines(request)))
+                    + TextDiff.lines(TextDiff.keyLines(was), TextDiff.keyLines(request)))
         }
         if let problem = recorded.error { throw ReplayedFailure(message: problem) }
         guard let response = recorded.response else { throw ReplayMismatch("the recorded \(kind.rawValue) \(name) has no result") }
@@ -251,12 +251,6 @@ public struct ClaudeGateway: Sendable {
         do { return try response.decode(T.self) } catch {
             throw ReplayMismatch("the recorded result of \(kind.rawValue) \(name) no longer decodes: \(error)")
         }
-    }
-
-    /// One line per top-level key, so a request's diff names the field that changed.
-    static func keyLines(_ value: JSONValue) -> String {
-        guard let object = value.objectValue else { return value.jsonString }
-        return object.keys.sorted().map { "\($0): \(object[$0]!.jsonString)" }.joined(separator: "\n")
     }
 
     /// Sends `request` against a reservation; returns the call and the settlement its trace row

@@ -25,13 +25,22 @@ public struct PerformanceAnalyst: Agent {
         var budgetChangePercent: Double
     }
 
+    /// What the judgement rests on besides the posts: the stored baseline and the live campaign.
+    struct Stored: Codable, Sendable {
+        var baseline: VideoBaseline
+        var campaign: CampaignRecord?
+    }
+
     public func execute(_ input: AgentInput, context: AgentContext) async throws -> JSONValue {
         let handle = input.handle
         let days = input.int("days") ?? 14
         let brand = try await context.brandContext(handle: handle)
         let videos = try await recentVideos(days: days, brand: brand, context: context)
-        let baseline = try await context.read("tiktok_metrics.video_baseline") { try MetricsRepository.videoBaseline(on: $0) }
-        let campaign = try await context.read("tiktok_campaigns.latest_live") { try CommerceRepository.latestLiveCampaign(on: $0) }
+        // One transaction, traced as one read so a replay reads what this run read.
+        let stored = try await context.read("tiktok_metrics.baseline_and_live_campaign") { c in
+            Stored(baseline: try MetricsRepository.videoBaseline(on: c), campaign: try CommerceRepository.latestLiveCampaign(on: c))
+        }
+        let (baseline, campaign) = (stored.baseline, stored.campaign)
         let views = videos.reduce(0) { $0 + $1.views }
         let rate = engagementRate(videos)
         let average = videos.isEmpty ? 0 : Double(views) / Double(videos.count)

@@ -78,6 +78,13 @@ public enum TextDiff {
         return (shown + (more > 0 ? ["… \(more) more changed lines"] : [])).joined(separator: "\n")
     }
 
+    /// A JSON value as one line per top-level key (sorted), so a diff of two names the fields
+    /// that changed; anything but an object is its JSON text.
+    public static func keyLines(_ value: JSONValue?) -> String {
+        guard let object = value?.objectValue else { return value?.jsonString ?? "" }
+        return object.keys.sorted().map { "\($0): \(object[$0]!.jsonString)" }.joined(separator: "\n")
+    }
+
     static func clip(_ line: String, from start: Int = 0) -> String {
         let tail = start > 0 ? "…" + line.dropFirst(start) : Substring(line)
         return tail.count > 160 ? String(tail.prefix(157)) + "..." : String(tail)

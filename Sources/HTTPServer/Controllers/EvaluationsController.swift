@@ -57,9 +57,7 @@ struct EvaluationsController: Sendable {
         }
         request.workflowSlug = try text("workflow")
         request.handle = try text("handle")
-        request.from = try text("from").map { try RunQuery.day($0, "from") }
-        request.until = try text("to").map { try RunQuery.day($0, "to").addingTimeInterval(86_400) }
-        if let from = request.from, let until = request.until, from >= until { throw AppError.invalidInput("from must be on or before to") }
+        (request.from, request.until) = try RunQuery.dates(from: text("from"), to: text("to"))
         if let limit = body["limit"], limit != .null {
             guard let value = limit.intValue else { throw AppError.invalidInput("limit must be a whole number") }
             request.limit = value

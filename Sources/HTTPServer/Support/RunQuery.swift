@@ -32,12 +32,17 @@ enum RunQuery {
             guard handle.count <= 30 else { throw AppError.invalidInput("handle must be at most 30 characters") }
             filter.handle = handle
         }
-        filter.from = try value("from").map { try day($0, "from") }
-        filter.until = try value("to").map { try day($0, "to").addingTimeInterval(86_400) }
-        if let from = filter.from, let until = filter.until, from >= until {
-            throw AppError.invalidInput("from must be on or before to")
-        }
+        (filter.from, filter.until) = try dates(from: value("from"), to: value("to"))
         return filter
+    }
+
+    /// `from` and `to` (`YYYY-MM-DD`, either may be missing) as the start of `from` and the end
+    /// of `to`; refused when `from` comes after `to`.
+    static func dates(from: String?, to: String?) throws -> (from: Date?, until: Date?) {
+        let start = try from.map { try day($0, "from") }
+        let end = try to.map { try day($0, "to").addingTimeInterval(86_400) }
+        if let start, let end, start >= end { throw AppError.invalidInput("from must be on or before to") }
+        return (start, end)
     }
 
     /// `YYYY-MM-DD` as the start of that day (UTC).

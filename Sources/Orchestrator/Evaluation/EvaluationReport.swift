@@ -28,7 +28,7 @@ public struct EvaluationReport: Sendable {
                 guard step.status.isTerminal, recorded?.output != step.output || recorded?.status != step.status else { return nil }
                 return StepChange(
                     key: step.stepKey, status: step.status, recordedStatus: recorded?.status, error: step.error,
-                    diff: TextDiff.lines(Self.lines(recorded?.output), Self.lines(step.output), limit: 30))
+                    diff: TextDiff.lines(TextDiff.keyLines(recorded?.output), TextDiff.keyLines(step.output), limit: 30))
             }
         }
 
@@ -49,12 +49,6 @@ public struct EvaluationReport: Sendable {
                     CallPair(agent: agent, before: $0 < before.count ? before[$0] : nil, after: $0 < after.count ? after[$0] : nil)
                 }
             }
-        }
-
-        /// An output as one line per top-level key, so a diff names the fields that changed.
-        static func lines(_ value: JSONValue?) -> String {
-            guard let object = value?.objectValue else { return value?.jsonString ?? "" }
-            return object.keys.sorted().map { "\($0): \(object[$0]!.jsonString)" }.joined(separator: "\n")
         }
     }
 

@@ -15,3 +15,8 @@ extension AccountKind: SQLEncodable {}
 extension AccountStatus: SQLEncodable {}
 extension RunEvent.Name: SQLEncodable {}
 extension Evaluation.Status: SQLEncodable {}
+
+/// A comma-separated column list with each column prefixed by a table alias (`a, b` -> `r.a, r.b`).
+func qualified(_ columns: String, by alias: String) -> String {
+    columns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+}

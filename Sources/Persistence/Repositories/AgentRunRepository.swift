@@ -116,7 +116,7 @@ public enum AgentStepRepository {
     public static func claudeCalls(run: WorkflowRunID, on connection: Connection) throws -> [(agent: String, step: AgentStep)] {
         try connection.query(
             """
-            SELECT s.agent_name, \(columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+            SELECT s.agent_name, \(qualified(columns, by: "s"))
             FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id
             WHERE r.workflow_run_id = $1 AND s.kind = 'llm_call' ORDER BY r.started_at, s.step_index
             """, run

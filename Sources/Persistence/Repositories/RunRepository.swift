@@ -178,7 +178,7 @@ public enum RunRepository {
             FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
                   FROM tiktok_workflow_steps WHERE run_id = $1) s
             WHERE r.id = $1 AND r.status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
-            RETURNING \(columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+            RETURNING \(qualified(columns, by: "r"))
             """, id, status, error
         ).first.map(decode)
     }
