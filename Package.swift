@@ -49,6 +49,7 @@ let package = Package(
                 "Core", "CLibPQ",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Core", "TestSupport"]),
 
@@ -63,7 +64,9 @@ let package = Package(
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Core", "Persistence", "Providers", "TestSupport"]),
 
-        .target(name: "Orchestrator", dependencies: ["Agents"]),
+        .target(
+            name: "Orchestrator",
+            dependencies: ["Agents", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(
             name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport"]),
 
@@ -103,6 +106,14 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "App", "HTTPServer", "Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "Benchmark",

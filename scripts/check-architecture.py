@@ -3,8 +3,10 @@
 
     Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App, Benchmark
 
-when a C shim is imported anywhere but its one wrapper file, and when a target that must hold no
-SQL (`SQL_FREE`) has an SQL statement in a string literal: Persistence owns the statements."""
+when a C shim is imported anywhere but its one wrapper file, when a target that must hold no
+SQL (`SQL_FREE`) has an SQL statement in a string literal or uses the query API (Persistence owns
+the statements), and when any source numbers a `$n` placeholder by hand (values are interpolated
+into an `SQLQuery`, which numbers and binds them)."""
 import json
 import pathlib
 import re
@@ -29,12 +31,51 @@ TEST_ONLY = {"TestSupport"}
 # Targets whose queries all go through Persistence's repositories. The benchmark keeps the one
 # statement of its pgbench baseline (the table pgbench inserts into).
 SQL_FREE = ["Agents", "Orchestrator", "HTTPServer", "App"]
+# The query API: only Persistence builds statements and sends them.
+QUERY_API = re.compile(r'\b(SQLQuery|SQLValue|readInWorkspace)\b|(?<![\w.])(?:c|connection|\$0)\.(?:query|execute)\(|\bdatabase\.read\(in:')
+# A hand-numbered placeholder: statements bind values by interpolation (`SQLQuery`), which
+# numbers them; only the libpq wrapper itself writes `$1`.
+PLACEHOLDER = re.compile(r'\$[0-9]')
+SQL_WORD = re.compile(r'\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET|FROM|RETURNING|LIMIT|AND|OR|IN)\b')
+PLACEHOLDER_ALLOWED = {"Sources/Persistence/LibPQ/Connection.swift"}
 SQL_LITERAL = re.compile(r'"(?:"")?\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|BEGIN|LISTEN|NOTIFY)\s', re.MULTILINE)
 SHIM_WRAPPERS = {
     "CLibPQ": "Sources/Persistence/LibPQ/Connection.swift",
     "CCurl": "Sources/Providers/Transport/Curl.swift",
     "COpenSSL": "Sources/Core/Crypto/OpenSSL.swift",
 }
+
+def string_literals(text):
+    """Yields (offset, text) of each Swift string literal's own text, interpolations left out."""
+    i = 0
+    while i < len(text):
+        if text.startswith("//", i):
+            i = text.find("\n", i) + 1 or len(text)
+            continue
+        if text[i] != '"':
+            i += 1
+            continue
+        start, triple = i, text.startswith('"""', i)
+        i += 3 if triple else 1
+        own = []
+        while i < len(text):
+            if text[i] == "\\" and text.startswith("\\(", i):
+                depth, i = 1, i + 2
+                while i < len(text) and depth:
+                    depth += {"(": 1, ")": -1}.get(text[i], 0)
+                    i += 1
+                continue
+            if text[i] == "\\":
+                own.append(text[i:i + 2])
+                i += 2
+                continue
+            if (triple and text.startswith('"""', i)) or (not triple and text[i] in '"\n'):
+                i += 3 if triple else 1
+                break
+            own.append(text[i])
+            i += 1
+        yield start, "".join(own)
+
 
 def main() -> int:
     described = subprocess.run(["swift", "package", "describe", "--type", "json"], cwd=ROOT,
@@ -69,6 +110,20 @@ def main() -> int:
             for match in SQL_LITERAL.finditer(path.read_text()):
                 line = path.read_text().count("\n", 0, match.start()) + 1
                 problems.append(f"{path.relative_to(ROOT)}:{line} holds SQL ({match.group(1)}); statements belong in a Persistence repository")
+        for path in sorted((ROOT / "Sources" / target).rglob("*.swift")):
+            text = path.read_text()
+            for match in QUERY_API.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(f"{path.relative_to(ROOT)}:{line} uses the query API ({match.group(0).strip()}); call a Persistence repository")
+    for path in sorted((ROOT / "Sources").rglob("*.swift")):
+        relative = str(path.relative_to(ROOT))
+        if relative in PLACEHOLDER_ALLOWED:
+            continue
+        text = path.read_text()
+        for start, literal in string_literals(text):
+            if PLACEHOLDER.search(literal) and SQL_WORD.search(literal):
+                line = text.count("\n", 0, start) + 1
+                problems.append(f"{relative}:{line} numbers a placeholder by hand; interpolate the value into an SQLQuery")
     for problem in problems:
         print("architecture:", problem, file=sys.stderr)
     if not problems:

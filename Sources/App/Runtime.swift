@@ -6,6 +6,8 @@ import Logging
 import Orchestrator
 import Persistence
 import Providers
+import ServiceLifecycle
+import UnixSignals
 
 /// Everything a running process needs, wired once.
 struct Runtime {
@@ -36,10 +38,32 @@ struct Runtime {
             settings: settings, logger: logger, location: location, database: database, providers: providers, orchestration: orchestration)
     }
 
-    func shutdown() async {
-        await database.shutdown()
-        if let embedded = location.embedded, location.cluster?.startedHere == true {
-            try? await Blocking.run { try embedded.stop() }
-        }
+    /// The process's services in start order; a `ServiceGroup` shuts them down in reverse: the
+    /// embedded cluster (when this process started it), the pool, the orchestrator's services,
+    /// then `serving` (the HTTP application).
+    func services(serving: [any Service] = []) -> [any Service] {
+        var services: [any Service] = []
+        if let embedded = location.embedded, location.cluster?.startedHere == true { services.append(ClusterService(cluster: embedded)) }
+        return services + [database] + orchestration.services + serving
+    }
+
+    /// `services(serving:)` in one group that shuts them down in reverse order on `signals`.
+    func group(serving: [any Service] = [], signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        ServiceGroup(configuration: .init(services: services(serving: serving), gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    /// Runs `services(serving:)` until SIGTERM or SIGINT, then shuts them down in reverse order.
+    func run(serving: [any Service] = []) async throws {
+        try await group(serving: serving).run()
+    }
+}
+
+/// Stops the embedded cluster this process started, once everything that used it has stopped.
+struct ClusterService: Service {
+    let cluster: EmbeddedPostgres
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await Blocking.run { try cluster.stop() }
     }
 }

@@ -12,7 +12,7 @@ enum ListBaselines {
         try """
         BEGIN READ ONLY;
         SELECT set_config('app.workspace_id', '\(workspace)', true);
-        \(RunRepository.listJSONStatement(limit: 20).split(separator: "\n").joined(separator: " "));
+        \(RunRepository.listJSONStatement(limit: 20).sql.split(separator: "\n").joined(separator: " "));
         COMMIT;
 
         """.write(toFile: script, atomically: true, encoding: .utf8)

@@ -3,19 +3,17 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the HTTP application: every controller mounted in one place.
+/// Builds the HTTP application: every controller mounted in one place. It serves only; the
+/// orchestrator and the pool run beside it in the process's `ServiceGroup`.
 public func buildApplication(
-    _ dependencies: ServerDependencies, services: [any Service] = [], serverLogger: Logger? = nil,
+    _ dependencies: ServerDependencies, serverLogger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    var app = Application(
+    Application(
         router: buildRouter(dependencies),
         configuration: .init(address: .hostname(dependencies.settings.host, port: dependencies.settings.port), serverName: "tiktok-army"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: serverLogger ?? dependencies.logger)
-    app.addServices(OrchestrationService(orchestration: dependencies.orchestration))
-    for service in services { app.addServices(service) }
-    return app
 }
 
 /// The router alone, for tests that send requests without a socket.

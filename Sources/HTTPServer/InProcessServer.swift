@@ -1,16 +1,19 @@
 import Core
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The HTTP application on a random loopback port inside this process, so in-process console
 /// commands use exactly the API a remote one does.
 public struct InProcessServer: Sendable {
     /// `http://127.0.0.1:PORT`.
     public let base: String
+    let group: ServiceGroup
     let task: Task<Void, any Error>
 
-    /// Starts the application with `dependencies` on a free loopback port.
-    public static func start(_ dependencies: ServerDependencies) async throws -> InProcessServer {
+    /// Starts the application with `dependencies` on a free loopback port, in one `ServiceGroup`
+    /// after `services` (by default the orchestrator's; a console passes the process's whole list).
+    public static func start(_ dependencies: ServerDependencies, after services: [any Service]? = nil) async throws -> InProcessServer {
         var dependencies = dependencies
         dependencies.settings.host = "127.0.0.1"
         dependencies.settings.port = 0
@@ -19,15 +22,17 @@ public struct InProcessServer: Sendable {
         var quiet = dependencies.logger
         quiet.logLevel = .critical
         let app = buildApplication(dependencies, serverLogger: quiet) { port in continuation.yield(port) }
-        let task = Task { try await app.run() }
+        let group = ServiceGroup(
+            configuration: .init(services: (services ?? dependencies.orchestration.services) + [app], logger: quiet))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw AppError.internal("the in-process server did not start") }
-        return InProcessServer(base: "http://127.0.0.1:\(port)", task: task)
+        return InProcessServer(base: "http://127.0.0.1:\(port)", group: group, task: task)
     }
 
-    /// Stops the server and waits for it.
+    /// Shuts the services down gracefully, in reverse order, and waits for them.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 }

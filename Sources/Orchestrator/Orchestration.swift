@@ -3,9 +3,10 @@ import Core
 import Foundation
 import Logging
 import Persistence
+import ServiceLifecycle
 
 /// The orchestrator assembled: engine, service, event bus and the `LISTEN` connection that ties
-/// processes together. `run()` drives it until cancelled.
+/// processes together, run as `services`.
 public final class Orchestration: Sendable {
     public let engine: WorkflowEngine
     public let service: WorkflowService
@@ -21,28 +22,33 @@ public final class Orchestration: Sendable {
     public let relay: AuditRelay?
     /// Posts alerts to Slack.
     public let notifier: AlertNotifier
-    /// Whether `run()` also drives the scheduler, metrics ingestion, the audit relay and the
-    /// alert notifier (a server does; tests drive them one pass at a time).
-    let background: Bool
+    /// The recurring work beside the engine.
+    let jobs: BackgroundJobs
 
-    /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's).
+    /// `listenURL` is a connection URL for the `LISTEN` connection (the app role's). With
+    /// `background`, the services also fire schedules, ingest metrics, relay the audit outbox and
+    /// post alerts (a server does; tests drive them one pass at a time).
     public init(
         environment: AgentEnvironment, configuration: EngineConfiguration, listenURL: String, auditTopic: String = "audit-event",
         publicBaseURL: String = "", background: Bool = false
     ) {
-        self.background = background
-        metrics = MetricsService(environment: environment)
-        relay = environment.providers.messages.map { AuditRelay(database: environment.database, publisher: $0, topic: auditTopic) }
-        notifier = AlertNotifier(database: environment.database, chat: environment.providers.chat, baseURL: publicBaseURL)
-        bus = EventBus(database: environment.database, logger: environment.logger)
-        engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration)
-        service = WorkflowService(engine: engine)
-        evaluations = EvaluationService(engine: engine)
-        accounts = environment.accounts
         listener = NotificationListener(
             url: listenURL, channels: [RunEventRepository.channel, WorkflowEngine.controlChannel, Self.credentialsChannel],
             logger: environment.logger)
+        metrics = MetricsService(environment: environment)
+        relay = environment.providers.messages.map { AuditRelay(database: environment.database, publisher: $0, topic: auditTopic) }
+        notifier = AlertNotifier(database: environment.database, chat: environment.providers.chat, baseURL: publicBaseURL)
+        bus = EventBus(database: environment.database, logger: environment.logger, notifications: listener.subscribe())
+        engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration, control: listener.subscribe())
+        service = WorkflowService(engine: engine)
+        evaluations = EvaluationService(engine: engine)
+        accounts = environment.accounts
+        jobs = BackgroundJobs(
+            accounts: accounts, service: service, metrics: metrics, relay: relay, notifier: notifier, all: background)
+        logger = environment.logger
     }
+
+    let logger: Logger
 
     /// Notified when a key is revoked or changes role, or a session ends (migration 0009).
     public static let credentialsChannel = "tiktok_credentials"
@@ -50,46 +56,15 @@ public final class Orchestration: Sendable {
     /// Notifications on `credentialsChannel` (and reconnections, after which caches must be dropped).
     public func credentialChanges() -> AsyncStream<ListenerEvent> { listener.subscribe(bufferingNewest: 100) }
 
-    /// Listens, follows notifications and runs the engine loop until the task is cancelled.
+    /// The orchestrator's services in start order (a `ServiceGroup` shuts them down in reverse):
+    /// the `LISTEN` connection, the event bus, the engine, the recurring jobs. The pool they use
+    /// belongs before them and the HTTP server after them.
+    public var services: [any Service] { [listener, bus, engine, jobs] }
+
+    /// Runs the services until the task is cancelled (tests and the benchmark; a process runs
+    /// them in its own `ServiceGroup`).
     public func run() async {
-        let events = listener.subscribe()
-        let control = listener.subscribe()
-        listener.start()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.bus.follow(events) }
-            group.addTask { await self.engine.follow(control) }
-            group.addTask {
-                await self.engine.run()
-                self.listener.stop()
-            }
-            group.addTask {
-                // Tokens live 2 to 24 hours: a sweep a minute refreshes each before its margin.
-                while !Task.isCancelled {
-                    await self.accounts.refreshDue()
-                    try? await Task.sleep(for: .seconds(60))
-                }
-            }
-            guard self.background else {
-                await group.waitForAll()
-                return
-            }
-            group.addTask {
-                // Recurring runs: due occurrences are claimed every 15 s.
-                while !Task.isCancelled {
-                    _ = try? await self.service.fireDueSchedules()
-                    try? await Task.sleep(for: .seconds(15))
-                }
-            }
-            group.addTask {
-                // Metrics arrive daily (T+24-48 h); a pass every six hours keeps the last week current.
-                while !Task.isCancelled {
-                    _ = await self.metrics.ingestAll()
-                    try? await Task.sleep(for: .seconds(6 * 3600))
-                }
-            }
-            if let relay = self.relay { group.addTask { await relay.run() } }
-            group.addTask { await self.notifier.run() }
-            await group.waitForAll()
-        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        do { try await group.run() } catch { logger.error("orchestration stopped", metadata: ["error": "\(error)"]) }
     }
 }

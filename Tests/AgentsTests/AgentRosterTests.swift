@@ -319,12 +319,11 @@ import Testing
         // The attempt that claimed the post is still running: another worker must not post it too.
         let holder = try await TestDatabase.database.withWorkspace(workspace) { c in
             let holder = try c.query(
-                "INSERT INTO tiktok_agent_runs (workspace_id, agent_name, workflow_run_id) VALUES ($1, 'publisher', $2) RETURNING id",
-                workspace, run.id
+                "INSERT INTO tiktok_agent_runs (workspace_id, agent_name, workflow_run_id) VALUES (\(workspace), 'publisher', \(run.id)) RETURNING id"
             ).first!.string("id")
             try c.query(
-                "INSERT INTO tiktok_posts (workspace_id, run_id, caption, idempotency_key, status, claimed_by) VALUES ($1, $2, 'Hi', $3, 'publishing', $4::uuid)",
-                workspace, run.id, key, holder)
+                "INSERT INTO tiktok_posts (workspace_id, run_id, caption, idempotency_key, status, claimed_by) VALUES (\(workspace), \(run.id), 'Hi', \(key), 'publishing', \(holder)::uuid)"
+            )
             return holder
         }
         let input: JSONValue = [
@@ -338,13 +337,13 @@ import Testing
         // Its process died and the engine closed it as abandoned: the next attempt takes the post over.
         try await TestDatabase.database.withWorkspace(workspace) { c in
             _ = try c.query(
-                "UPDATE tiktok_agent_runs SET status = 'failed', error = 'abandoned: lease expired' WHERE id = $1::uuid", holder)
+                "UPDATE tiktok_agent_runs SET status = 'failed', error = 'abandoned: lease expired' WHERE id = \(holder)::uuid")
         }
         let taken = try await runner.run("publisher", input: input, workspace: workspace, workflowRun: run.id)
         #expect(taken.output["published"]?.arrayValue?.first?["deduplicated"] == false)
         #expect(publisher.posts.next() == 3, "posted once, by the attempt that took over")
         let post = try await TestDatabase.database.withWorkspace(workspace) { c in
-            try c.query("SELECT status, external_id FROM tiktok_posts WHERE idempotency_key = $1", key).first!
+            try c.query("SELECT status, external_id FROM tiktok_posts WHERE idempotency_key = \(key)").first!
         }
         #expect(try post.string("status") == "published" && post["external_id"] == "pub-2")
     }

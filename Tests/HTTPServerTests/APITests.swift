@@ -63,7 +63,7 @@ import Testing
             listenURL: store.appURL)
         var dependencies = harness.dependencies
         dependencies.orchestration = stalled
-        let loop = Task { await stalled.engine.run() }
+        let loop = Task { await stalled.engine.work() }
         try await Application(router: buildRouter(dependencies)).test(.router) { client in
             try await eventually("the engine counts as stalled") { stalled.engine.health.stall() != nil }
             let ready = try await client.call(.get, "/ready")
@@ -116,8 +116,7 @@ import Testing
         _ = try await harness.waitForRun(run.description, workspace: workspace, until: [.succeeded, .failed])
         let models = try await harness.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "SELECT a.agent_name, s.model FROM tiktok_agent_steps s JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call'",
-                run
+                "SELECT a.agent_name, s.model FROM tiktok_agent_steps s JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = \(run) AND s.kind = 'llm_call'"
             ).rows.map { (try $0.string("agent_name"), try $0.string("model")) }
         }
         #expect(models.count == 6)

@@ -36,8 +36,7 @@ import Testing
 
             let run = try await harness.store.database.withWorkspace(workspace) { c in
                 try c.query(
-                    "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, brief_id, status) VALUES ($1, 'profile_audit', $2, 'running') RETURNING id",
-                    workspace, UUID(uuidString: id)!
+                    "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, brief_id, status) VALUES (\(workspace), 'profile_audit', \(UUID(uuidString: id)!), 'running') RETURNING id"
                 ).first!.string("id")
             }
             let inUse = try await client.call(.delete, "/api/dashboard/briefs/\(id)", key: key)
@@ -45,7 +44,7 @@ import Testing
                 inUse.status == 409 && inUse.error?.code == "brief_in_use"
                     && inUse.error?.message.contains("1 run still in progress") == true)
             try await harness.store.database.withWorkspace(workspace) { c in
-                try c.query("UPDATE tiktok_workflow_runs SET status = 'succeeded', completed_at = now() WHERE id = $1::uuid", run)
+                try c.query("UPDATE tiktok_workflow_runs SET status = 'succeeded', completed_at = now() WHERE id = \(run)::uuid")
             }
             #expect(try await client.call(.delete, "/api/dashboard/briefs/\(id)", key: key).status == 204)
             #expect(try await client.call(.get, "/api/dashboard/briefs/\(id)", key: key).status == 404)

@@ -153,7 +153,7 @@ import Testing
         #expect(server.requests.count == (stopReason == "max_tokens" ? 10 : 5))
         let traced = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "SELECT count(*) AS n FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error LIKE $1 AND cost_usd > 0", "%\(stopReason)%"
+                "SELECT count(*) AS n FROM tiktok_agent_steps WHERE kind = 'llm_call' AND error LIKE \("%\(stopReason)%") AND cost_usd > 0"
             ).first!.int("n")
         }
         #expect(traced == server.requests.count, "every billed answer has its trace row, with its cost and the problem")

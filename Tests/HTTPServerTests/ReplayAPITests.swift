@@ -27,8 +27,7 @@ import Testing
         let (workspace, key) = try await APIHarness.workspace()
         let going = try await harness.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES ($1, 'profile_audit', '{}', 'running') RETURNING id",
-                workspace
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES (\(workspace), 'profile_audit', '{}', 'running') RETURNING id"
             ).first!.string("id")
         }
         try await harness.withClient { client in

@@ -59,7 +59,7 @@ import Testing
         let (workspace, key) = try await APIHarness.workspace()
         let run = try await harness.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'profile_audit') RETURNING id", workspace
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES (\(workspace), 'profile_audit') RETURNING id"
             )
             .first!.string("id")
         }
@@ -67,7 +67,7 @@ import Testing
             let refused = try await client.call(.post, "/api/dashboard/workflows/runs/\(run)/shares", key: key, json: [:])
             #expect(refused.status == 409 && refused.error?.code == "no_report")
             let (_, token) = try await harness.store.database.withWorkspace(workspace) { c in
-                try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = $1", run)
+                try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = \(run)")
                 let made = try ReportShareRepository.create(run: WorkflowRunID(run)!, days: 1, by: nil, workspace: workspace, on: c)
                 try c.query("UPDATE tiktok_report_shares SET expires_at = now() - interval '1 second'")
                 return made

@@ -15,8 +15,7 @@ import Testing
         let runs = try await harness.store.database.withWorkspace(workspace) { c in
             try ["@glow_co", "@brewlab"].map { handle in
                 try c.query(
-                    "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES ($1, 'profile_audit', $2, 'succeeded') RETURNING id",
-                    workspace, JSONValue.object(["brief": ["handle": .string(handle)]])
+                    "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES (\(workspace), 'profile_audit', \(JSONValue.object(["brief": ["handle": .string(handle)]])), 'succeeded') RETURNING id"
                 ).first!.string("id")
             }
         }
@@ -51,21 +50,18 @@ import Testing
         let (workspace, key) = try await APIHarness.workspace()
         let ids = try await harness.store.database.withWorkspace(workspace) { c -> [String] in
             let plain = try c.query(
-                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES ($1, 'profile_audit', '{}', 'pending') RETURNING id",
-                workspace
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status) VALUES (\(workspace), 'profile_audit', '{}', 'pending') RETURNING id"
             ).first!.string("id")
             let done = try c.query(
                 """
                 INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, error, report_md, total_cost_usd, total_latency_ms,
                     started_at, completed_at, created_at)
-                VALUES ($1, 'campaign_launch', $2, 'failed', 'ads_launch failed: "quoted"', '# R', 0.0221, 1234,
+                VALUES (\(workspace), 'campaign_launch', \(JSONValue.object(["brief": ["handle": "@glow_co", "notes": .null, "inputs": ["id": 7_106_594_312_292_453_675]]])), 'failed', 'ads_launch failed: "quoted"', '# R', 0.0221, 1234,
                     now() - interval '2 minutes', now() - interval '1 minute', now() - interval '3 minutes') RETURNING id
-                """, workspace,
-                JSONValue.object(["brief": ["handle": "@glow_co", "notes": .null, "inputs": ["id": 7_106_594_312_292_453_675]]])
+                """
             ).first!.string("id")
             let replay = try c.query(
-                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, replay_of, started_at) VALUES ($1, 'profile_audit', '{\"brief\": {\"handle\": \"@b\"}}', 'running', $2::uuid, now()) RETURNING id",
-                workspace, done
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, replay_of, started_at) VALUES (\(workspace), 'profile_audit', '{\"brief\": {\"handle\": \"@b\"}}', 'running', \(done)::uuid, now()) RETURNING id"
             ).first!.string("id")
             return [plain, done, replay]
         }

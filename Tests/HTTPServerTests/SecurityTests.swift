@@ -268,7 +268,7 @@ import Testing
         }
         #expect(unscoped?.sqlState == "42501")
         let old = await #expect(throws: DatabaseError.self) {
-            try await database.withWorkspace(a) { try $0.query("SELECT tiktok_charge_spend($1::uuid, 'claude', 1, 'r3', 1000)", b) }
+            try await database.withWorkspace(a) { try $0.query("SELECT tiktok_charge_spend(\(b)::uuid, 'claude', 1, 'r3', 1000)") }
         }
         #expect(old?.sqlState == "42883", "no such function")
         // The default cap is out of the caller's reach.

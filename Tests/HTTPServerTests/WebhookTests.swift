@@ -54,7 +54,9 @@ import Testing
     }
 
     static func count(_ table: String, _ workspace: WorkspaceID) async throws -> Int {
-        try await APIHarness.store.database.withWorkspace(workspace) { try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n") }
+        try await APIHarness.store.database.withWorkspace(workspace) {
+            try $0.query("SELECT count(*) AS n FROM \(unescaped: table)").first!.int("n")
+        }
     }
 
     @Test func businessCommentUpdatesAreVerifiedDeduplicatedAndOnlyAnInsertStartsAPostLaunchLoop() async throws {

@@ -67,8 +67,8 @@ import Testing
                 try c.query(
                     """
                     SELECT a.agent_name, s.model, s.cache_creation_input_tokens AS w, s.cache_read_input_tokens AS r FROM tiktok_agent_steps s
-                    JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = $1 AND s.kind = 'llm_call' ORDER BY s.created_at
-                    """, run
+                    JOIN tiktok_agent_runs a ON a.id = s.agent_run_id WHERE a.workflow_run_id = \(run) AND s.kind = 'llm_call' ORDER BY s.created_at
+                    """
                 ).rows.map { (try $0.string("agent_name"), try $0.string("model"), try $0.int("w"), try $0.int("r")) }
             }
         }
@@ -197,7 +197,7 @@ import Testing
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         func agentRuns() async throws -> [(String, String?)] {
             try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", started.run.id).rows.map {
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = \(started.run.id)").rows.map {
                     (try $0.string("status"), $0["error"])
                 }
             }
@@ -236,8 +236,7 @@ import Testing
         #expect(run.status == .succeeded)
         let succeededAgentRuns = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "SELECT agent_name, count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'succeeded' GROUP BY agent_name",
-                started.run.id
+                "SELECT agent_name, count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = \(started.run.id) AND status = 'succeeded' GROUP BY agent_name"
             ).rows
                 .map { (try $0.string("agent_name"), try $0.int("n")) }
         }
@@ -332,7 +331,7 @@ import Testing
         let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
         for _ in 0..<400 {
             let started = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", run).first!
+                try c.query("SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = \(run) AND status = 'running'").first!
                     .int("n")
             }
             if started == 5 { break }
@@ -340,12 +339,12 @@ import Testing
         }
         // Another worker takes the leases over while the agents are still calling Claude.
         try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("UPDATE tiktok_workflow_steps SET lease_owner = 'thief' WHERE run_id = $1 AND status = 'running'", run)
+            try c.query("UPDATE tiktok_workflow_steps SET lease_owner = 'thief' WHERE run_id = \(run) AND status = 'running'")
         }
         var agentRuns: [(String, String?)] = []
         for _ in 0..<200 {
             agentRuns = try await Self.store.database.withWorkspace(workspace) { c in
-                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1", run).rows.map {
+                try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = \(run)").rows.map {
                     (try $0.string("status"), $0["error"])
                 }
             }

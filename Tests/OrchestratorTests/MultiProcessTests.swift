@@ -17,8 +17,8 @@ import Testing
                 """
                 SELECT s.step_key, count(a.id) AS n FROM tiktok_workflow_steps s
                 LEFT JOIN tiktok_agent_runs a ON a.workflow_step_id = s.id AND a.status = 'succeeded'
-                WHERE s.run_id = $1 GROUP BY s.step_key
-                """, run
+                WHERE s.run_id = \(run) GROUP BY s.step_key
+                """
             ).rows.reduce(into: [:]) { $0[try $1.string("step_key")] = try $1.int("n") }
         }
     }
@@ -37,7 +37,7 @@ import Testing
         try await eventually("the worker's agent runs opened") {
             try await Self.store.database.withWorkspace(workspace) { c in
                 try c.query(
-                    "SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status = 'running'", started.run.id
+                    "SELECT count(*) AS n FROM tiktok_agent_runs WHERE workflow_run_id = \(started.run.id) AND status = 'running'"
                 ).first!.int("n") > 0
             }
         }
@@ -51,7 +51,7 @@ import Testing
         let perStep = try await Self.succeededRunsPerStep(run.id, workspace)
         #expect(perStep.count == 6 && perStep.values.allSatisfy { $0 == 1 }, "\(perStep)")
         let others = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = $1 AND status <> 'succeeded'", run.id).rows
+            try c.query("SELECT status, error FROM tiktok_agent_runs WHERE workflow_run_id = \(run.id) AND status <> 'succeeded'").rows
                 .map { "\(try $0.string("status")): \($0["error"] ?? "")" }
         }
         #expect(
@@ -93,7 +93,7 @@ import Testing
         #expect(try totals.int("all_runs") == 300, "no step was started twice")
         let ids = runs.map(\.description)
         let owners = try await Self.store.database.withWorkspace(workspace) { c in
-            try c.query("SELECT DISTINCT lease_owner FROM tiktok_workflow_steps WHERE run_id = ANY($1::uuid[])", ids).rows.compactMap {
+            try c.query("SELECT DISTINCT lease_owner FROM tiktok_workflow_steps WHERE run_id = ANY(\(ids)::uuid[])").rows.compactMap {
                 $0["lease_owner"]
             }
         }

@@ -122,8 +122,8 @@ import Testing
             try c.query(
                 """
                 UPDATE tiktok_agent_steps SET user_prompt = user_prompt || E'\\nAlso rate the logo.'
-                WHERE kind = 'llm_call' AND agent_run_id = (SELECT agent_run_id FROM tiktok_workflow_steps WHERE run_id = $1 AND step_key = 'audience_analyst')
-                """, original.id)
+                WHERE kind = 'llm_call' AND agent_run_id = (SELECT agent_run_id FROM tiktok_workflow_steps WHERE run_id = \(original.id) AND step_key = 'audience_analyst')
+                """)
         }
         let (replay, steps, refusing) = try await replay(original, in: workspace)
         #expect(replay.status == .failed)

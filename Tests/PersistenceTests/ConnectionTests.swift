@@ -33,7 +33,7 @@ import Testing
         await #expect(throws: DatabaseError.self) {
             try await TestDatabase.database.withWorkspace(workspace) { c in
                 _ = try BriefRepository.create(NewBrief(handle: "@first"), workspace: workspace, on: c)
-                try c.query("INSERT INTO tiktok_briefs (workspace_id, handle, target_type) VALUES ($1, '@x', 'nonsense')", workspace)
+                try c.query("INSERT INTO tiktok_briefs (workspace_id, handle, target_type) VALUES (\(workspace), '@x', 'nonsense')")
             }
         }
         let page = try await TestDatabase.database.withWorkspace(workspace) { try BriefRepository.list(limit: 10, cursor: nil, on: $0) }
@@ -65,20 +65,21 @@ import Testing
 
     @Test func aRepeatedStatementIsPreparedOnceAndRunsByName() throws {
         let connection = try Connection(url: TestDatabase.cluster.appURL)
-        let sql = "SELECT $1::int * 2 AS doubled"
-        let answers = try (1...3).map { try connection.query(sql, [$0.sqlValue]).first!.int("doubled") }
+        func doubled(_ n: Int) -> SQLQuery { "SELECT \(n)::int * 2 AS doubled" }
+        let answers = try (1...3).map { try connection.query(doubled($0)).first!.int("doubled") }
         #expect(answers == [2, 4, 6])
-        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql.sqlValue]).first!
+        #expect(doubled(1).sql == "SELECT $1::int * 2 AS doubled" && doubled(1).binds == [SQLValue(text: "1")])
+        let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \(doubled(1).sql)").first!
             .int("n")
         #expect(prepared == 1, "one server-side statement for three calls")
-        let failing = "SELECT 1 / $1::int AS q"
-        #expect(throws: DatabaseError.self) { try connection.query(failing, [0.sqlValue]) }
-        #expect(try connection.query(failing, [1.sqlValue]).first!.int("q") == 1, "a statement that failed once still runs")
+        func failing(_ n: Int) -> SQLQuery { "SELECT 1 / \(n)::int AS q" }
+        #expect(throws: DatabaseError.self) { try connection.query(failing(0)) }
+        #expect(try connection.query(failing(1)).first!.int("q") == 1, "a statement that failed once still runs")
     }
 
     @Test func unnamedStatementsLeaveNothingPreparedOnTheServer() throws {
         let connection = try Connection(url: TestDatabase.cluster.appURL, statements: StatementPolicy(.unnamed))
-        let answers = try (1...3).map { try connection.query("SELECT $1::int * 2 AS doubled", [$0.sqlValue]).first!.int("doubled") }
+        let answers = try (1...3).map { try connection.query("SELECT \($0)::int * 2 AS doubled").first!.int("doubled") }
         #expect(answers == [2, 4, 6])
         #expect(try connection.query("SELECT count(*) AS n FROM pg_prepared_statements").first!.int("n") == 0)
     }
@@ -86,7 +87,7 @@ import Testing
     @Test func everyConnectionNamesItsStatementsApart() throws {
         let names = try (1...2).map { _ in
             let connection = try Connection(url: TestDatabase.cluster.appURL)
-            try connection.query("SELECT $1::int AS n", [1.sqlValue])
+            try connection.query("SELECT \(1)::int AS n")
             return try connection.query("SELECT name FROM pg_prepared_statements ORDER BY name").rows.map { try $0.string("name") }
         }
         #expect(names.allSatisfy { $0.count == 2 } && Set(names[0]).isDisjoint(with: names[1]), "\(names)")
@@ -110,12 +111,12 @@ import Testing
 
     @Test func aStatementTheServerLostRunsAgainUnnamedAndThePoolStaysUnnamed() async throws {
         let (database, logged) = Self.pool()
-        let sql = "SELECT $1::int + 1 AS n"
-        #expect(try await database.withConnection { try $0.query(sql, [1.sqlValue]).first!.int("n") } == 2)
+        @Sendable func plusOne(_ n: Int) -> SQLQuery { "SELECT \(n)::int + 1 AS n" }
+        #expect(try await database.withConnection { try $0.query(plusOne(1)).first!.int("n") } == 2)
         try await Self.loseStatements(database)
-        #expect(try await database.withConnection { try $0.query(sql, [2.sqlValue]).first!.int("n") } == 3)
+        #expect(try await database.withConnection { try $0.query(plusOne(2)).first!.int("n") } == 3)
         #expect(database.statements.mode == .unnamed)
-        for i in 3...5 { #expect(try await database.withConnection { try $0.query(sql, [i.sqlValue]).first!.int("n") } == i + 1) }
+        for i in 3...5 { #expect(try await database.withConnection { try $0.query(plusOne(i)).first!.int("n") } == i + 1) }
         #expect(try await database.withConnection { try $0.query("SELECT count(*) AS n FROM pg_prepared_statements").first!.int("n") } == 0)
         #expect(logged.value.count == 1, "said once: \(logged.value)")
         #expect(logged.value.first?.contains("[26000]") == true && logged.value.first?.contains("DATABASE_STATEMENTS=unnamed") == true)
@@ -125,14 +126,14 @@ import Testing
     @Test func aTransactionThatMetALostStatementIsRolledBackAndRunOnceMoreUnnamed() async throws {
         let (database, logged) = Self.pool()
         let (workspace, _) = try await TestDatabase.workspace()
-        let count = "SELECT count(*) AS n FROM tiktok_briefs WHERE handle = $1"
-        #expect(try await database.withWorkspace(workspace) { try $0.query(count, ["@lost_statement".sqlValue]).first!.int("n") } == 0)
+        let count: SQLQuery = "SELECT count(*) AS n FROM tiktok_briefs WHERE handle = \("@lost_statement")"
+        #expect(try await database.withWorkspace(workspace) { try $0.query(count).first!.int("n") } == 0)
         try await Self.loseStatements(database)
         let attempts = Locked(0)
         let seen = try await database.withWorkspace(workspace) { c in
             attempts.mutate { $0 += 1 }
             try BriefRepository.create(NewBrief(handle: "@lost_statement"), workspace: workspace, on: c)
-            return try c.query(count, ["@lost_statement".sqlValue]).first!.int("n")
+            return try c.query(count).first!.int("n")
         }
         #expect(attempts.value == 2 && seen == 1, "the first attempt's insert was rolled back")
         let stored = try await database.withWorkspace(workspace) {
@@ -160,7 +161,7 @@ import Testing
             return try await group.reduce(into: []) { $0.append($1) }
         }
         let superuser = try Connection(url: TestDatabase.cluster.superuserURL)
-        for pid in Set(pids) { try superuser.query("SELECT pg_terminate_backend($1)", Int(pid)) }
+        for pid in Set(pids) { try superuser.query("SELECT pg_terminate_backend(\(Int(pid)))") }
         for _ in 0..<6 {
             let answer = try await database.withConnection { try $0.query("SELECT 41 + 1 AS n").first!.int("n") }
             #expect(answer == 42)

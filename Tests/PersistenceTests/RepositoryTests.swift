@@ -98,8 +98,8 @@ import Testing
                     NewStep(stepKey: "a", kind: .agent, agentName: "x", dependsOn: []),
                     NewStep(stepKey: "b", kind: .agent, agentName: "y", dependsOn: []),
                 ], run: run.id, workspace: workspace, on: c)
-            try c.query("UPDATE tiktok_workflow_steps SET cost_usd = 0.25, latency_ms = 100 WHERE run_id = $1", run.id)
-            try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = $1", run.id)
+            try c.query("UPDATE tiktok_workflow_steps SET cost_usd = 0.25, latency_ms = 100 WHERE run_id = \(run.id)")
+            try c.query("UPDATE tiktok_workflow_runs SET report_md = '# Report' WHERE id = \(run.id)")
             return run
         }
         let done = try await TestDatabase.database.withWorkspace(workspace) {

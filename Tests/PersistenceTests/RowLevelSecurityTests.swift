@@ -84,8 +84,14 @@ import Testing
     /// Parent rows of one workspace: run, agent run, step, post.
     struct Parents: Sendable {
         var run: String, agentRun: String, step: String, post: String
-        /// The statement with the parent ids filled in (they are UUIDs this test read back).
-        func fill(_ sql: String) -> String {
+        /// The statement with the parent ids filled in (they are UUIDs this test read back) and
+        /// `workspace` bound where the fixture says `$1`.
+        func fill(_ sql: String, _ workspace: some SQLEncodable) -> SQLQuery {
+            let parts = filled(sql).components(separatedBy: "$1").map { SQLQuery(unescaped: $0) }
+            return parts.dropFirst().reduce(parts[0]) { $0 + "\(workspace)" + $1 }
+        }
+
+        private func filled(_ sql: String) -> String {
             sql.replacingOccurrences(of: "{run}", with: "'\(run)'").replacingOccurrences(of: "{agent_run}", with: "'\(agentRun)'")
                 .replacingOccurrences(of: "{step}", with: "'\(step)'").replacingOccurrences(of: "{post}", with: "'\(post)'")
         }
@@ -93,16 +99,15 @@ import Testing
 
     static func parents(in workspace: WorkspaceID) async throws -> Parents {
         try await Self.database.withWorkspace(workspace) { c in
-            let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES ($1, 'p') RETURNING id", workspace)
+            let run = try c.query("INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug) VALUES (\(workspace), 'p') RETURNING id")
                 .first!.string("id")
-            let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES ($1, 'a') RETURNING id", workspace)
+            let agentRun = try c.query("INSERT INTO tiktok_agent_runs (workspace_id, agent_name) VALUES (\(workspace), 'a') RETURNING id")
                 .first!.string("id")
             let step = try c.query(
-                "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES ($1, $2, 'approve', 'approval') RETURNING id",
-                workspace, run
+                "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind) VALUES (\(workspace), \(run), 'approve', 'approval') RETURNING id"
             ).first!.string("id")
             let post = try c.query(
-                "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES ($1, gen_random_uuid()::text) RETURNING id", workspace
+                "INSERT INTO tiktok_posts (workspace_id, idempotency_key) VALUES (\(workspace), gen_random_uuid()::text) RETURNING id"
             ).first!.string("id")
             return Parents(run: run, agentRun: agentRun, step: step, post: post)
         }
@@ -164,24 +169,23 @@ import Testing
             guard let insert = Self.inserts[table] else { continue }
             if table != "tiktok_workspaces" {
                 try await Self.database.withWorkspace(b) { c in
-                    try c.query(parentsB.fill(insert), b)
+                    try c.query(parentsB.fill(insert, b))
                 }
             }
             let counts = try await Self.database.withWorkspace(a) { c in
                 (
-                    seen: try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n"),
+                    seen: try c.query("SELECT count(*) AS n FROM \(unescaped: table) WHERE workspace_id = \(b)").first!.int("n"),
                     updated: try c.query(
-                        "UPDATE \(table) SET \(table == "tiktok_workspaces" ? "name = name" : "workspace_id = workspace_id") WHERE workspace_id = $1",
-                        b
+                        "UPDATE \(unescaped: table) SET \(unescaped: table == "tiktok_workspaces" ? "name = name" : "workspace_id = workspace_id") WHERE workspace_id = \(b)"
                     ).affectedRows,
-                    deleted: try c.query("DELETE FROM \(table) WHERE workspace_id = $1", b).affectedRows
+                    deleted: try c.query("DELETE FROM \(unescaped: table) WHERE workspace_id = \(b)").affectedRows
                 )
             }
             #expect(counts.seen == 0, "\(table): A sees B's rows")
             #expect(counts.deleted == 0, "\(table): A deletes B's rows")
             #expect(counts.updated == 0, "\(table): A updates B's rows")
             let stillThere = try await Self.database.withWorkspace(b) { c in
-                try c.query("SELECT count(*) AS n FROM \(table) WHERE workspace_id = $1", b).first!.int("n")
+                try c.query("SELECT count(*) AS n FROM \(unescaped: table) WHERE workspace_id = \(b)").first!.int("n")
             }
             #expect(stillThere >= 1, "\(table): B's row vanished")
         }
@@ -196,7 +200,7 @@ import Testing
             let workspaceValue = table == "tiktok_workspaces" ? WorkspaceID(UUID()) : b
             do {
                 try await Self.database.withWorkspace(a) { c in
-                    try c.query(parentsB.fill(insert), workspaceValue)
+                    try c.query(parentsB.fill(insert, workspaceValue))
                 }
                 Issue.record("\(table): insert with another workspace's id was accepted")
             } catch let error as DatabaseError {
@@ -211,10 +215,10 @@ import Testing
         let parents = try await Self.parents(in: a)
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await Self.database.withWorkspace(a) { c in try c.query(parents.fill(insert), a) }
+            try await Self.database.withWorkspace(a) { c in try c.query(parents.fill(insert, a)) }
             do {
                 try await Self.database.withWorkspace(a) { c in
-                    let moved = try c.query("UPDATE \(table) SET workspace_id = $1", b).affectedRows
+                    let moved = try c.query("UPDATE \(unescaped: table) SET workspace_id = \(b)").affectedRows
                     Issue.record("\(table): \(moved) rows moved into another workspace")
                 }
             } catch let error as DatabaseError {
@@ -229,15 +233,15 @@ import Testing
         // A row in every table first, so a zero count means the policy hid it.
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await Self.database.withWorkspace(b) { c in try c.query(parents.fill(insert), b) }
+            try await Self.database.withWorkspace(b) { c in try c.query(parents.fill(insert, b)) }
             let own = try await Self.database.withWorkspace(b) {
-                try $0.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
+                try $0.query("SELECT count(*) AS n FROM \(unescaped: table)").first!.int("n")
             }
             #expect(own > 0, "\(table): the fixture row is visible to its own workspace")
         }
         for table in try await Self.tenantTables() {
             let count = try await Self.database.withUnscopedTransaction { c in
-                try c.query("SELECT count(*) AS n FROM \(table)").first!.int("n")
+                try c.query("SELECT count(*) AS n FROM \(unescaped: table)").first!.int("n")
             }
             #expect(count == 0, "\(table): an unscoped session sees \(count) rows")
         }

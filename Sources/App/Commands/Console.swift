@@ -68,14 +68,8 @@ enum Console {
             settings: settings, database: runtime.database, orchestration: runtime.orchestration, providers: runtime.providers,
             logger: logger)
         // The in-process application runs the orchestrator as one of its services.
-        let server = try await InProcessServer.start(dependencies)
-        return (
-            RemoteArmy(base: server.base, key: options.apiKey ?? devKey),
-            {
-                await server.stop()
-                await runtime.shutdown()
-            }
-        )
+        let server = try await InProcessServer.start(dependencies, after: runtime.services())
+        return (RemoteArmy(base: server.base, key: options.apiKey ?? devKey), { await server.stop() })
     }
 
     /// Runs `body` on the army, then stops the in-process server, engine and database before the

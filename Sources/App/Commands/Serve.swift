@@ -36,11 +36,10 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         do {
-            try await app.runService()
+            try await runtime.run(serving: [app])
         } catch {
             logger.error("server stopped", metadata: ["error": "\(error)"])
         }
-        await runtime.shutdown()
     }
 }
 

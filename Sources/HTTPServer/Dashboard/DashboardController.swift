@@ -122,36 +122,33 @@ struct DashboardController: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func redirect(_ location: String, cookies: [String] = []) -> Response {
-        var headers: HTTPFields = [.location: location]
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: .seeOther, headers: headers)
+    static func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
     }
 
     static func cookie(_ request: Request, _ name: String) -> String? {
-        for part in (request.headers[.cookie] ?? "").split(separator: ";") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0] == name, !pair[1].isEmpty { return pair[1] }
-        }
-        return nil
+        request.cookies[name].map(\.value).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The CSRF token for this browser: bound to its session when signed in, else a cookie
     /// (double submit, for the login form), with the cookie to set when it is new.
-    static func csrf(_ request: Request) -> (token: String, setCookie: String?) {
+    static func csrf(_ request: Request) -> (token: String, setCookie: Cookie?) {
         if let session = SessionCookie.token(request) { return (CSRF.token(forSession: session), nil) }
         if let token = cookie(request, csrfCookie), token.count == 32 { return (token, nil) }
         let token = Crypto.hex(Crypto.randomBytes(16))
-        return (token, "\(csrfCookie)=\(token); Path=/; HttpOnly; SameSite=Strict")
+        return (token, Cookie(name: csrfCookie, value: token, path: "/", httpOnly: true, sameSite: .strict))
     }
 
-    static func html(_ page: Page, csrf: String, signedIn: Bool, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+    static func html(_ page: Page, csrf: String, signedIn: Bool, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
         var context: [String: Any] = ["title": page.title, "body": page.body, "csrf": csrf, "signedIn": signedIn]
         if let flash = page.flash { context["flash"] = flash }
         let text = Templates.render("layout", context)
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        var response = Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
     }
 
     func principal(_ request: Request) async throws -> Principal? {
@@ -176,6 +173,9 @@ struct DashboardController: Sendable {
         do { buffer = try await request.body.collect(upTo: 64 << 10) } catch {
             throw AppError(code: "payload_too_large", message: "the form is too large", status: 413)
         }
+        // Parsed by hand rather than by Hummingbird's `URLEncodedFormDecoder`: that decoder refuses a
+        // list with a gap (`tags[0]`, `tags[2]`) and a repeated field, and would refuse a forged
+        // form before its CSRF token is checked; here the last value of a name wins.
         var form: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {

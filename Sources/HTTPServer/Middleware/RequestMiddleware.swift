@@ -222,17 +222,14 @@ enum SessionCookie {
     static let lifetime: TimeInterval = 7 * 86_400
 
     static func token(_ request: Request) -> String? {
-        guard let cookies = request.headers[.cookie] else { return nil }
-        for part in cookies.split(separator: ";") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0] == name, !pair[1].isEmpty { return pair[1] }
-        }
-        return nil
+        request.cookies[name].map(\.value).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `Secure` is required by the `__Host-` prefix; browsers accept it on https and on loopback.
-    static func set(_ token: String) -> String { "\(name)=\(token); Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=\(Int(lifetime))" }
-    static let clear = "\(name)=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0"
+    static func set(_ token: String) -> Cookie {
+        Cookie(name: name, value: token, maxAge: Int(lifetime), path: "/", secure: true, httpOnly: true, sameSite: .lax)
+    }
+    static let clear = Cookie(name: name, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .lax)
 }
 
 /// CSRF protection for cookie-authenticated writes: a token bound to the session (an HMAC of its

@@ -25,8 +25,14 @@ public final class WorkflowEngine: Sendable {
     let wakeSignal = WakeSignal()
     /// Whether claiming and recording succeed.
     public let health: EngineHealth
+    let control: AsyncStream<ListenerEvent>?
 
-    public init(environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration()) {
+    /// `control` carries the `work` and `cancel:` notices `run()` follows.
+    public init(
+        environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration(),
+        control: AsyncStream<ListenerEvent>? = nil
+    ) {
+        self.control = control
         self.health = EngineHealth(threshold: configuration.stallSeconds)
         self.environment = environment
         self.bus = bus
@@ -40,29 +46,9 @@ public final class WorkflowEngine: Sendable {
     /// Tells the loop that work may be ready.
     public func wake() { Task { await wakeSignal.fire() } }
 
-    /// Consumes control notifications (`work`, `cancel:<run>`) until the stream ends.
-    public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
-        for await item in notifications {
-            guard case .notification(let note) = item, note.channel == RunTransitions.controlChannel else {
-                if case .reconnected = item { wake() }
-                continue
-            }
-            if note.payload == "work" {
-                wake()
-            } else if note.payload.hasPrefix("cancel:") {
-                let parts = note.payload.split(separator: ":").map(String.init)
-                guard parts.count == 3, let run = WorkflowRunID(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }
-                // A late notice must not cancel work of a run that was retried since.
-                let ended =
-                    (try? await database.withWorkspace(workspace) { try RunRepository.find(run, on: $0)?.status.isTerminal }) ?? true
-                if ended != false { await state.cancel(run) }
-            }
-        }
-    }
-
     /// The claim loop. When the task is cancelled it stops claiming, lets in-flight steps finish
     /// for up to `drainTimeout`, then cancels the rest and hands their steps back, and returns.
-    public func run() async {
+    public func work() async {
         guard configuration.executionMode == .inline else { return }
         while !Task.isCancelled {
             let capacity = configuration.maxConcurrentSteps - (await state.inFlight)

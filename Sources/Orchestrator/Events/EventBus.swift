@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Logging
 import Persistence
+import ServiceLifecycle
 
 /// What a run subscription yields.
 public enum RunStreamItem: Sendable, Equatable {
@@ -34,12 +35,15 @@ public actor EventBus {
 
     private let database: Database
     private let logger: Logger
+    private let notifications: AsyncStream<ListenerEvent>?
     private var rings: [WorkflowRunID: Ring] = [:]
     private var waiters: [WorkflowRunID: [Waiter]] = [:]
 
-    public init(database: Database, logger: Logger) {
+    /// `notifications` are the listener's events that `run()` follows.
+    public init(database: Database, logger: Logger, notifications: AsyncStream<ListenerEvent>? = nil) {
         self.database = database
         self.logger = logger
+        self.notifications = notifications
     }
 
     /// Consumes the listener's notifications until the stream ends.
@@ -188,5 +192,13 @@ public struct RunSubscription: AsyncSequence, Sendable {
             }
             return nil
         }
+    }
+}
+
+extension EventBus: Service {
+    /// Follows the listener's notifications until the group shuts down.
+    public func run() async throws {
+        guard let notifications else { return try await gracefulShutdown() }
+        await cancelWhenGracefulShutdown { await self.follow(notifications) }
     }
 }

@@ -200,7 +200,7 @@ public struct EmbeddedPostgres: Sendable {
             ALTER ROLE \(Self.appRole) PASSWORD '\(credentials.app)';
             GRANT \(Self.definerRole) TO \(Self.ownerRole);
             """)
-        let exists = try superuser.query("SELECT 1 FROM pg_database WHERE datname = $1", Self.databaseName).rows.count == 1
+        let exists = try superuser.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)").rows.count == 1
         if !exists {
             try superuser.execute("CREATE DATABASE \(Self.databaseName) OWNER \(Self.ownerRole)")
         }

@@ -58,7 +58,11 @@ public final class Connection: @unchecked Sendable {
     /// `StatementPolicy`): outside a transaction the statement is sent again at once; inside one
     /// the error is thrown, since the transaction is aborted, and `Database` runs it again.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [SQLValue] = []) throws(DatabaseError) -> QueryResult {
+    public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+        try run(query.sql, query.binds)
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
         if statements.mode == .prepared {
             do {
@@ -120,8 +124,8 @@ public final class Connection: @unchecked Sendable {
     /// Runs `sql` in a read-only transaction whose row-level security is scoped to `workspace`,
     /// sending `BEGIN`, the setting, the statement and `COMMIT` in one round trip (libpq pipeline
     /// mode) instead of three. A failure rolls the transaction back and is thrown.
-    public func readInWorkspace(_ workspace: String, _ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
-        let texts = parameters.map(\.text)
+    public func readInWorkspace(_ workspace: String, _ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+        let (sql, texts) = (query.sql, query.binds.map(\.text))
         // Prepared (once per connection) before the pipeline starts.
         let name = statements.mode == .prepared ? try statementName(sql, parameterCount: texts.count) : nil
         guard PQenterPipelineMode(handle) == 1 else { throw DatabaseError(kind: .connection, message: errorText()) }

@@ -16,7 +16,15 @@ extension AccountStatus: SQLEncodable {}
 extension RunEvent.Name: SQLEncodable {}
 extension Evaluation.Status: SQLEncodable {}
 
+extension RunStatus {
+    /// The statuses a run ends in, as an SQL list for `status IN` and `status NOT IN`.
+    static let finishedSQL = SQLQuery(
+        unescaped: "(" + allCases.filter(\.isTerminal).map { "'" + $0.rawValue + "'" }.joined(separator: ", ") + ")")
+}
+
 /// A comma-separated column list with each column prefixed by a table alias (`a, b` -> `r.a, r.b`).
-func qualified(_ columns: String, by alias: String) -> String {
-    columns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+func qualified(_ columns: SQLQuery, by alias: String) -> SQLQuery {
+    SQLQuery(
+        unescaped: columns.sql.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", "))
 }

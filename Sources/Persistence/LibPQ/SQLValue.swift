@@ -54,11 +54,3 @@ extension Array: SQLEncodable where Element == String {
 extension RawRepresentable where RawValue == String, Self: Sendable {
     public var sqlValue: SQLValue { SQLValue(text: rawValue) }
 }
-
-extension Connection {
-    /// `query` with Swift values as parameters.
-    @discardableResult
-    public func query(_ sql: String, _ parameters: any SQLEncodable...) throws(DatabaseError) -> QueryResult {
-        try query(sql, parameters.map(\.sqlValue))
-    }
-}

@@ -95,8 +95,8 @@ public struct Migrator: Sendable {
             do {
                 try connection.execute(migration.sql)
                 try connection.query(
-                    "INSERT INTO tiktok_meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    migration.version, migration.name, migration.checksum)
+                    "INSERT INTO tiktok_meta.schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))"
+                )
                 try connection.execute("COMMIT")
             } catch {
                 _ = try? connection.execute("ROLLBACK")

@@ -77,13 +77,13 @@ public final class Database: Sendable {
 
     /// Runs one read-only statement scoped to `workspace` in a single round trip (see
     /// `Connection.readInWorkspace`); a prepared statement the server lost is sent once more unnamed.
-    public func read(in workspace: WorkspaceID, _ sql: String, _ parameters: [SQLValue]) async throws -> QueryResult {
+    public func read(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
         let id = workspace.description
         return try await withConnection { connection in
             do {
-                return try connection.readInWorkspace(id, sql, parameters)
+                return try connection.readInWorkspace(id, query)
             } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
-                return try connection.readInWorkspace(id, sql, parameters)
+                return try connection.readInWorkspace(id, query)
             }
         }
     }

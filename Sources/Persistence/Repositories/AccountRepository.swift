@@ -53,7 +53,7 @@ public enum AccountRepository {
         case connectedElsewhere
     }
 
-    static let columns = """
+    static let columns: SQLQuery = """
         id, workspace_id, kind, external_id, handle, display_name, scopes, status, expires_at, refresh_expires_at, last_error,
         created_at, updated_at, encode(access_token, 'base64') AS access_token, encode(refresh_token, 'base64') AS refresh_token,
         key_id, refresh_owner, refresh_until
@@ -63,7 +63,7 @@ public enum AccountRepository {
     /// before the row is written.
     public static func id(kind: AccountKind, externalId: String, on connection: Connection) throws -> UUID? {
         try connection.query(
-            "SELECT id FROM tiktok_accounts WHERE kind = $1 AND external_id = $2 AND status <> 'disconnected'", kind, externalId
+            "SELECT id FROM tiktok_accounts WHERE kind = \(kind) AND external_id = \(externalId) AND status <> 'disconnected'"
         ).first.map { try $0.uuid("id") }
     }
 
@@ -77,16 +77,14 @@ public enum AccountRepository {
                 """
                 INSERT INTO tiktok_accounts (id, workspace_id, kind, external_id, handle, display_name, scopes, access_token, refresh_token,
                     key_id, expires_at, refresh_expires_at, status, last_error, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'base64'), decode($9, 'base64'), $10, $11, $12, 'active', NULL, now())
+                VALUES (\(id), \(workspace), \(details.kind), \(details.externalId), \(details.handle), \(details.displayName), \(details.scopes), decode(\(Data(tokens.access).base64EncodedString()), 'base64'), decode(\(tokens.refresh.map { Data($0).base64EncodedString() }), 'base64'), \(tokens.keyId), \(details.expiresAt), \(details.refreshExpiresAt), 'active', NULL, now())
                 ON CONFLICT (kind, external_id) WHERE status <> 'disconnected' DO UPDATE SET
                     handle = EXCLUDED.handle, display_name = EXCLUDED.display_name, scopes = EXCLUDED.scopes,
                     access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token, key_id = EXCLUDED.key_id,
                     expires_at = EXCLUDED.expires_at, refresh_expires_at = EXCLUDED.refresh_expires_at, status = 'active',
                     last_error = NULL, refresh_owner = NULL, refresh_until = NULL, updated_at = now()
                 RETURNING \(columns)
-                """, id, workspace, details.kind, details.externalId, details.handle, details.displayName, details.scopes,
-                Data(tokens.access).base64EncodedString(), tokens.refresh.map { Data($0).base64EncodedString() }, tokens.keyId,
-                details.expiresAt, details.refreshExpiresAt
+                """
             ).first
             guard let row else { throw ConnectError.connectedElsewhere }
             return try decode(row).account
@@ -106,15 +104,14 @@ public enum AccountRepository {
 
     /// One account with its sealed tokens.
     public static func find(_ id: UUID, on connection: Connection) throws -> Stored? {
-        try connection.query("SELECT \(columns) FROM tiktok_accounts WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_accounts WHERE id = \(id)").first.map(decode)
     }
 
     /// The connected account of `kind` named `handle`, or the workspace's only one of that kind
     /// when `handle` is nil.
     public static func find(kind: AccountKind, handle: String?, on connection: Connection) throws -> Stored? {
         let rows = try connection.query(
-            "SELECT \(columns) FROM tiktok_accounts WHERE kind = $1 AND status <> 'disconnected' AND ($2::text IS NULL OR lower(handle) = lower($2)) ORDER BY created_at",
-            kind, handle
+            "SELECT \(columns) FROM tiktok_accounts WHERE kind = \(kind) AND status <> 'disconnected' AND (\(handle)::text IS NULL OR lower(handle) = lower(\(handle))) ORDER BY created_at"
         ).rows
         return try rows.first.map(decode)
     }
@@ -125,9 +122,9 @@ public enum AccountRepository {
     public static func claimRefresh(_ id: UUID, owner: String, seconds: Int, on connection: Connection) throws -> Bool {
         try connection.query(
             """
-            UPDATE tiktok_accounts SET refresh_owner = $2, refresh_until = now() + make_interval(secs => $3)
-            WHERE id = $1 AND status <> 'disconnected' AND (refresh_until IS NULL OR refresh_until < now() OR refresh_owner = $2)
-            """, id, owner, seconds
+            UPDATE tiktok_accounts SET refresh_owner = \(owner), refresh_until = now() + make_interval(secs => \(seconds))
+            WHERE id = \(id) AND status <> 'disconnected' AND (refresh_until IS NULL OR refresh_until < now() OR refresh_owner = \(owner))
+            """
         ).affectedRows == 1
     }
 
@@ -138,56 +135,52 @@ public enum AccountRepository {
     ) throws -> Bool {
         try connection.query(
             """
-            UPDATE tiktok_accounts SET access_token = decode($3, 'base64'), refresh_token = COALESCE(decode($4, 'base64'), refresh_token),
-                key_id = $5, expires_at = $6, refresh_expires_at = COALESCE($7, refresh_expires_at), scopes = COALESCE($8, scopes),
-                status = CASE WHEN COALESCE($7, refresh_expires_at) < now() + interval '7 days' THEN 'expiring' ELSE 'active' END,
+            UPDATE tiktok_accounts SET access_token = decode(\(Data(tokens.access).base64EncodedString()), 'base64'), refresh_token = COALESCE(decode(\(tokens.refresh.map { Data($0).base64EncodedString() }), 'base64'), refresh_token),
+                key_id = \(tokens.keyId), expires_at = \(expiresAt), refresh_expires_at = COALESCE(\(refreshExpiresAt), refresh_expires_at), scopes = COALESCE(\(scopes), scopes),
+                status = CASE WHEN COALESCE(\(refreshExpiresAt), refresh_expires_at) < now() + interval '7 days' THEN 'expiring' ELSE 'active' END,
                 last_error = NULL, refresh_owner = NULL, refresh_until = NULL, updated_at = now()
-            WHERE id = $1 AND refresh_owner = $2
-            """, id, owner, Data(tokens.access).base64EncodedString(), tokens.refresh.map { Data($0).base64EncodedString() }, tokens.keyId,
-            expiresAt, refreshExpiresAt, scopes
+            WHERE id = \(id) AND refresh_owner = \(owner)
+            """
         ).affectedRows == 1
     }
 
     /// Gives the refresh lease back without a new pair.
     public static func releaseRefresh(_ id: UUID, owner: String, on connection: Connection) throws {
         try connection.query(
-            "UPDATE tiktok_accounts SET refresh_owner = NULL, refresh_until = NULL WHERE id = $1 AND refresh_owner = $2", id, owner)
+            "UPDATE tiktok_accounts SET refresh_owner = NULL, refresh_until = NULL WHERE id = \(id) AND refresh_owner = \(owner)")
     }
 
     /// Re-seals one account's tokens under another key (rotation), if they are still `previous`.
     public static func reseal(_ id: UUID, previous: SealedTokens, with tokens: SealedTokens, on connection: Connection) throws -> Bool {
         try connection.query(
-            "UPDATE tiktok_accounts SET access_token = decode($2, 'base64'), refresh_token = decode($3, 'base64'), key_id = $4 WHERE id = $1 AND key_id = $5",
-            id, Data(tokens.access).base64EncodedString(), tokens.refresh.map { Data($0).base64EncodedString() }, tokens.keyId,
-            previous.keyId
+            "UPDATE tiktok_accounts SET access_token = decode(\(Data(tokens.access).base64EncodedString()), 'base64'), refresh_token = decode(\(tokens.refresh.map { Data($0).base64EncodedString() }), 'base64'), key_id = \(tokens.keyId) WHERE id = \(id) AND key_id = \(previous.keyId)"
         ).affectedRows == 1
     }
 
     /// Marks the account as needing a new authorization (revoked, refresh refused).
     public static func markNeedsReauth(_ id: UUID, error: String, on connection: Connection) throws {
         try connection.query(
-            "UPDATE tiktok_accounts SET status = 'needs_reauth', last_error = $2, refresh_owner = NULL, refresh_until = NULL, updated_at = now() WHERE id = $1 AND status <> 'disconnected'",
-            id, error)
+            "UPDATE tiktok_accounts SET status = 'needs_reauth', last_error = \(error), refresh_owner = NULL, refresh_until = NULL, updated_at = now() WHERE id = \(id) AND status <> 'disconnected'"
+        )
     }
 
     /// Marks the account disconnected and forgets its tokens.
     public static func disconnect(_ id: UUID, on connection: Connection) throws -> Bool {
         try connection.query(
-            "UPDATE tiktok_accounts SET status = 'disconnected', access_token = NULL, refresh_token = NULL, key_id = NULL, updated_at = now() WHERE id = $1 AND status <> 'disconnected'",
-            id
+            "UPDATE tiktok_accounts SET status = 'disconnected', access_token = NULL, refresh_token = NULL, key_id = NULL, updated_at = now() WHERE id = \(id) AND status <> 'disconnected'"
         ).affectedRows == 1
     }
 
     /// Accounts of every workspace whose access token expires before `before` (ids only).
     public static func dueForRefresh(before: Date, limit: Int, on connection: Connection) throws -> [(workspace: WorkspaceID, id: UUID)] {
-        try connection.query("SELECT workspace_id, account_id FROM tiktok_accounts_due_for_refresh($1, $2)", before, limit).rows.map {
+        try connection.query("SELECT workspace_id, account_id FROM tiktok_accounts_due_for_refresh(\(before), \(limit))").rows.map {
             (workspace: try $0.id("workspace_id", as: Workspace.self), id: try $0.uuid("account_id"))
         }
     }
 
     /// Workspaces holding tokens sealed under a key other than `keyId` (across workspaces).
     public static func workspacesWithStaleTokens(keyId: String, on connection: Connection) throws -> [WorkspaceID] {
-        try connection.query("SELECT workspace_id FROM tiktok_workspaces_with_stale_tokens($1)", keyId).rows.map {
+        try connection.query("SELECT workspace_id FROM tiktok_workspaces_with_stale_tokens(\(keyId))").rows.map {
             try $0.id("workspace_id")
         }
     }
@@ -232,25 +225,24 @@ public enum OAuthStateRepository {
         stateHash: String, sessionHash: String, kind: AccountKind, expiresAt: Date, workspace: WorkspaceID, on connection: Connection
     ) throws {
         try connection.query(
-            "INSERT INTO tiktok_oauth_states (workspace_id, state_hash, session_hash, kind, expires_at) VALUES ($1, $2, $3, $4, $5)",
-            workspace, stateHash, sessionHash, kind, expiresAt)
+            "INSERT INTO tiktok_oauth_states (workspace_id, state_hash, session_hash, kind, expires_at) VALUES (\(workspace), \(stateHash), \(sessionHash), \(kind), \(expiresAt))"
+        )
     }
 
     /// The workspace a state belongs to (a callback names none).
     public static func workspace(stateHash: String, on connection: Connection) throws -> WorkspaceID? {
-        try connection.query("SELECT tiktok_oauth_state_workspace($1) AS w", stateHash).first?.optionalID("w")
+        try connection.query("SELECT tiktok_oauth_state_workspace(\(stateHash)) AS w").first?.optionalID("w")
     }
 
     /// Uses the state once: its kind when it is unused, unexpired and bound to `sessionHash`.
     public static func consume(stateHash: String, sessionHash: String, on connection: Connection) throws -> Result<AccountKind, Refusal> {
         guard
             let row = try connection.query(
-                "SELECT session_hash, kind, expires_at < now() AS expired, used_at IS NOT NULL AS used FROM tiktok_oauth_states WHERE state_hash = $1 FOR UPDATE",
-                stateHash
+                "SELECT session_hash, kind, expires_at < now() AS expired, used_at IS NOT NULL AS used FROM tiktok_oauth_states WHERE state_hash = \(stateHash) FOR UPDATE"
             ).first
         else { return .failure(.unknown) }
         if try row.bool("used") { return .failure(.used) }
-        try connection.query("UPDATE tiktok_oauth_states SET used_at = now() WHERE state_hash = $1", stateHash)
+        try connection.query("UPDATE tiktok_oauth_states SET used_at = now() WHERE state_hash = \(stateHash)")
         if try row.bool("expired") { return .failure(.expired) }
         guard Crypto.constantTimeEqual(Array(try row.string("session_hash").utf8), Array(sessionHash.utf8)) else {
             return .failure(.otherSession)

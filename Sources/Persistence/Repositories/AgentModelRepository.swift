@@ -14,7 +14,7 @@ public enum AgentModelRepository {
 
     /// The model chosen for `agent`, if any.
     public static func model(for agent: String, on connection: Connection) throws -> String? {
-        try connection.query("SELECT model FROM tiktok_agent_models WHERE agent_name = $1", agent).first?["model"]
+        try connection.query("SELECT model FROM tiktok_agent_models WHERE agent_name = \(agent)").first?["model"]
     }
 
     /// Chooses `model` for `agent`, or with `nil` goes back to the default.
@@ -22,11 +22,11 @@ public enum AgentModelRepository {
         if let model {
             try connection.query(
                 """
-                INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES ($1, $2, $3)
-                ON CONFLICT (workspace_id, agent_name) DO UPDATE SET model = $3, updated_at = now()
-                """, workspace, agent, model)
+                INSERT INTO tiktok_agent_models (workspace_id, agent_name, model) VALUES (\(workspace), \(agent), \(model))
+                ON CONFLICT (workspace_id, agent_name) DO UPDATE SET model = \(model), updated_at = now()
+                """)
         } else {
-            try connection.query("DELETE FROM tiktok_agent_models WHERE agent_name = $1", agent)
+            try connection.query("DELETE FROM tiktok_agent_models WHERE agent_name = \(agent)")
         }
     }
 
@@ -35,9 +35,9 @@ public enum AgentModelRepository {
         try connection.query(
             """
             SELECT model, count(*)::int AS calls, coalesce(sum(cost_usd), 0)::float8 AS cost FROM tiktok_agent_steps
-            WHERE kind = 'llm_call' AND model IS NOT NULL AND created_at > now() - make_interval(days => $1)
+            WHERE kind = 'llm_call' AND model IS NOT NULL AND created_at > now() - make_interval(days => \(days))
             GROUP BY model ORDER BY cost DESC, model
-            """, days
+            """
         ).rows.map { (try $0.string("model"), try $0.int("calls"), try $0.double("cost")) }
     }
 }

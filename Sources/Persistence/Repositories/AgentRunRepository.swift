@@ -3,7 +3,7 @@ import Foundation
 
 /// Agent runs and their trace rows.
 public enum AgentRunRepository {
-    static let columns = """
+    static let columns: SQLQuery = """
         id, workspace_id, agent_name, workflow_run_id, workflow_step_id, status, input, output, error, cost_usd, latency_ms,
         started_at, completed_at
         """
@@ -17,8 +17,8 @@ public enum AgentRunRepository {
             connection.query(
                 """
                 INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
-                """, id, workspace, agentName, workflowRun, workflowStep, input
+                VALUES (\(id), \(workspace), \(agentName), \(workflowRun), \(workflowStep), \(input)) RETURNING \(columns)
+                """
             ).first!)
     }
 
@@ -30,20 +30,20 @@ public enum AgentRunRepository {
     ) throws -> AgentRun? {
         try connection.query(
             """
-            UPDATE tiktok_agent_runs SET status = $2, output = $3, error = $4, latency_ms = $5, completed_at = now(),
-                cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = $1)
-            WHERE id = $1 RETURNING \(columns)
-            """, id, status, output, error, latencyMs
+            UPDATE tiktok_agent_runs SET status = \(status), output = \(output), error = \(error), latency_ms = \(latencyMs), completed_at = now(),
+                cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = \(id))
+            WHERE id = \(id) RETURNING \(columns)
+            """
         ).first.map(decode)
     }
 
     public static func find(_ id: AgentRunID, on connection: Connection) throws -> AgentRun? {
-        try connection.query("SELECT \(columns) FROM tiktok_agent_runs WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_agent_runs WHERE id = \(id)").first.map(decode)
     }
 
     public static func recent(agent: String, limit: Int, on connection: Connection) throws -> [AgentRun] {
         try connection.query(
-            "SELECT \(columns) FROM tiktok_agent_runs WHERE agent_name = $1 ORDER BY started_at DESC LIMIT $2", agent, limit
+            "SELECT \(columns) FROM tiktok_agent_runs WHERE agent_name = \(agent) ORDER BY started_at DESC LIMIT \(limit)"
         ).rows.map(decode)
     }
 
@@ -59,7 +59,7 @@ public enum AgentRunRepository {
 
 /// Trace rows (`tiktok_agent_steps`).
 public enum AgentStepRepository {
-    static let columns = """
+    static let columns: SQLQuery = """
         id, workspace_id, agent_run_id, step_index, kind, name, model, system_prompt, user_prompt, response_text, prompt_hash,
         input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, latency_ms, cache_hit,
         request, response, error, created_at, prompt_version
@@ -72,12 +72,8 @@ public enum AgentStepRepository {
             INSERT INTO tiktok_agent_steps (id, workspace_id, agent_run_id, agent_name, step_index, kind, name, model, system_prompt,
                 user_prompt, response_text, prompt_hash, input_tokens, output_tokens, cache_creation_input_tokens,
                 cache_read_input_tokens, cost_usd, latency_ms, cache_hit, request, response, error, created_at, prompt_version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-            """,
-            step.id, step.workspaceId, step.agentRunId, agentName, step.stepIndex, step.kind, step.name, step.model,
-            step.systemPrompt, step.userPrompt, step.responseText, step.promptHash, step.inputTokens, step.outputTokens,
-            step.cacheCreationInputTokens, step.cacheReadInputTokens, step.costUsd, step.latencyMs, step.cacheHit,
-            step.request, step.response, step.error, step.createdAt, step.promptVersion)
+            VALUES (\(step.id), \(step.workspaceId), \(step.agentRunId), \(agentName), \(step.stepIndex), \(step.kind), \(step.name), \(step.model), \(step.systemPrompt), \(step.userPrompt), \(step.responseText), \(step.promptHash), \(step.inputTokens), \(step.outputTokens), \(step.cacheCreationInputTokens), \(step.cacheReadInputTokens), \(step.costUsd), \(step.latencyMs), \(step.cacheHit), \(step.request), \(step.response), \(step.error), \(step.createdAt), \(step.promptVersion))
+            """)
     }
 
     /// The most recent successful recorded Claude answer for `agent` and `promptHash` (replay mode).
@@ -85,15 +81,15 @@ public enum AgentStepRepository {
         try connection.query(
             """
             SELECT response_text FROM tiktok_agent_steps
-            WHERE agent_name = $1 AND prompt_hash = $2 AND kind = 'llm_call' AND error IS NULL AND response_text IS NOT NULL
+            WHERE agent_name = \(agent) AND prompt_hash = \(promptHash) AND kind = 'llm_call' AND error IS NULL AND response_text IS NOT NULL
             ORDER BY created_at DESC LIMIT 1
-            """, agent, promptHash
+            """
         ).first?["response_text"]
     }
 
     /// The trace of one agent run, in call order.
     public static func list(agentRun: AgentRunID, on connection: Connection) throws -> [AgentStep] {
-        try connection.query("SELECT \(columns) FROM tiktok_agent_steps WHERE agent_run_id = $1 ORDER BY step_index", agentRun).rows.map(
+        try connection.query("SELECT \(columns) FROM tiktok_agent_steps WHERE agent_run_id = \(agentRun) ORDER BY step_index").rows.map(
             decode)
     }
 
@@ -118,8 +114,8 @@ public enum AgentStepRepository {
             """
             SELECT s.agent_name, \(qualified(columns, by: "s"))
             FROM tiktok_agent_steps s JOIN tiktok_agent_runs r ON r.id = s.agent_run_id
-            WHERE r.workflow_run_id = $1 AND s.kind = 'llm_call' ORDER BY r.started_at, s.step_index
-            """, run
+            WHERE r.workflow_run_id = \(run) AND s.kind = 'llm_call' ORDER BY r.started_at, s.step_index
+            """
         ).rows.map { (try $0.string("agent_name"), try decode($0)) }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Alerts of the session's workspace: raised once per `dedupe_key`, delivered to the workspace's
 /// Slack webhook by the notifier; plus the workspace's notification settings.
 public enum AlertRepository {
-    static let columns = "id, kind, message, link, created_at, notified_at"
+    static let columns: SQLQuery = "id, kind, message, link, created_at, notified_at"
 
     /// Raises an alert unless one with `key` exists; true when it is new.
     @discardableResult
@@ -12,13 +12,12 @@ public enum AlertRepository {
         kind: String, key: String, message: String, link: String?, workspace: WorkspaceID, on connection: Connection
     ) throws -> Bool {
         try connection.query(
-            "INSERT INTO tiktok_alerts (workspace_id, kind, dedupe_key, message, link) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            workspace, kind, key, message, link
+            "INSERT INTO tiktok_alerts (workspace_id, kind, dedupe_key, message, link) VALUES (\(workspace), \(kind), \(key), \(message), \(link)) ON CONFLICT DO NOTHING"
         ).affectedRows == 1
     }
 
     public static func list(limit: Int, on connection: Connection) throws -> [Alert] {
-        try connection.query("SELECT \(columns) FROM tiktok_alerts ORDER BY created_at DESC LIMIT $1", limit).rows.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_alerts ORDER BY created_at DESC LIMIT \(limit)").rows.map(decode)
     }
 
     /// Takes up to `limit` undelivered alerts, oldest first, for delivery: each is marked sent in
@@ -27,15 +26,15 @@ public enum AlertRepository {
         try connection.query(
             """
             UPDATE tiktok_alerts SET notified_at = now()
-            WHERE id IN (SELECT id FROM tiktok_alerts WHERE notified_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            WHERE id IN (SELECT id FROM tiktok_alerts WHERE notified_at IS NULL ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING \(columns)
-            """, limit
+            """
         ).rows.map(decode).sorted { $0.createdAt < $1.createdAt }
     }
 
     /// Gives back an alert whose delivery failed, so the next pass tries it again.
     public static func untake(_ id: UUID, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_alerts SET notified_at = NULL WHERE id = $1", id)
+        try connection.query("UPDATE tiktok_alerts SET notified_at = NULL WHERE id = \(id)")
     }
 
     /// Workspaces with a Slack webhook and alerts it has not received.
@@ -52,9 +51,9 @@ public enum AlertRepository {
     public static func saveSettings(_ settings: NotificationSettings, workspace: WorkspaceID, on connection: Connection) throws {
         try connection.query(
             """
-            INSERT INTO tiktok_notification_settings (workspace_id, slack_webhook_url, approval_alert_minutes) VALUES ($1, $2, $3)
-            ON CONFLICT (workspace_id) DO UPDATE SET slack_webhook_url = $2, approval_alert_minutes = $3, updated_at = now()
-            """, workspace, settings.slackWebhookURL, settings.approvalAlertMinutes)
+            INSERT INTO tiktok_notification_settings (workspace_id, slack_webhook_url, approval_alert_minutes) VALUES (\(workspace), \(settings.slackWebhookURL), \(settings.approvalAlertMinutes))
+            ON CONFLICT (workspace_id) DO UPDATE SET slack_webhook_url = \(settings.slackWebhookURL), approval_alert_minutes = \(settings.approvalAlertMinutes), updated_at = now()
+            """)
     }
 
     /// Approvals pending longer than the workspace's threshold: (approval, run, minutes waiting).
@@ -64,8 +63,8 @@ public enum AlertRepository {
         try connection.query(
             """
             SELECT id, run_id, (extract(epoch FROM now() - created_at) / 60)::int AS minutes FROM tiktok_approvals
-            WHERE status = 'pending' AND created_at < now() - make_interval(mins => $1) ORDER BY created_at
-            """, minutes
+            WHERE status = 'pending' AND created_at < now() - make_interval(mins => \(minutes)) ORDER BY created_at
+            """
         ).rows.map { (try $0.id("id"), try $0.id("run_id"), try $0.int("minutes")) }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// Approval gates of the session's workspace.
 public enum ApprovalRepository {
-    static let columns =
+    static let columns: SQLQuery =
         "id, workspace_id, run_id, step_id, step_key, status, payload, decision_note, decided_by_key_id, decided_by_name, decisions, decided_at, created_at"
 
     /// Opens the gate for a step; a second call for the same step returns the existing gate.
@@ -13,15 +13,15 @@ public enum ApprovalRepository {
         try decode(
             connection.query(
                 """
-                INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key, payload) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO tiktok_approvals (workspace_id, run_id, step_id, step_key, payload) VALUES (\(workspace), \(run), \(step), \(stepKey), \(payload))
                 ON CONFLICT (step_id) DO UPDATE SET step_key = EXCLUDED.step_key RETURNING \(columns)
-                """, workspace, run, step, stepKey, payload
+                """
             ).first!)
     }
 
     /// The run's gates, oldest first.
     public static func forRun(_ run: WorkflowRunID, on connection: Connection) throws -> [Approval] {
-        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE run_id = $1 ORDER BY created_at", run).rows.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE run_id = \(run) ORDER BY created_at").rows.map(decode)
     }
 
     /// Pending gates (the navigation badge).
@@ -30,16 +30,16 @@ public enum ApprovalRepository {
     }
 
     public static func find(_ id: ApprovalID, on connection: Connection) throws -> Approval? {
-        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_approvals WHERE id = \(id)").first.map(decode)
     }
 
     public static func list(status: Approval.Status?, limit: Int, on connection: Connection) throws -> [Approval] {
         if let status {
             return try connection.query(
-                "SELECT \(columns) FROM tiktok_approvals WHERE status = $1 ORDER BY created_at DESC LIMIT $2", status, limit
+                "SELECT \(columns) FROM tiktok_approvals WHERE status = \(status) ORDER BY created_at DESC LIMIT \(limit)"
             ).rows.map(decode)
         }
-        return try connection.query("SELECT \(columns) FROM tiktok_approvals ORDER BY created_at DESC LIMIT $1", limit).rows.map(decode)
+        return try connection.query("SELECT \(columns) FROM tiktok_approvals ORDER BY created_at DESC LIMIT \(limit)").rows.map(decode)
     }
 
     /// Records a decision. Throws `AppError` 404 when absent and 409 when already decided.
@@ -49,10 +49,10 @@ public enum ApprovalRepository {
     ) throws -> Approval {
         let decided = try connection.query(
             """
-            UPDATE tiktok_approvals SET status = $2, decision_note = $3, decided_by_key_id = $4, decided_by_name = $5, decisions = $6,
+            UPDATE tiktok_approvals SET status = \(approve ? Approval.Status.approved : .rejected), decision_note = \(note), decided_by_key_id = \(key), decided_by_name = \(byName), decisions = \(decisions),
                 decided_at = now()
-            WHERE id = $1 AND status = 'pending' RETURNING \(columns)
-            """, id, approve ? Approval.Status.approved : .rejected, note, key, byName, decisions
+            WHERE id = \(id) AND status = 'pending' RETURNING \(columns)
+            """
         ).first
         if let decided { return try decode(decided) }
         guard let existing = try find(id, on: connection) else { throw AppError.notFound("approval \(id) not found") }

@@ -51,31 +51,29 @@ struct Cursor {
 
 /// Briefs of the session's workspace.
 public enum BriefRepository {
-    static let columns = "id, workspace_id, handle, target_type, notes, brand_id, account_id, inputs, status, created_at, updated_at"
+    static let columns: SQLQuery =
+        "id, workspace_id, handle, target_type, notes, brand_id, account_id, inputs, status, created_at, updated_at"
 
     public static func create(_ brief: NewBrief, workspace: WorkspaceID, on connection: Connection) throws -> Brief {
         let row = try connection.query(
-            "INSERT INTO tiktok_briefs (workspace_id, handle, target_type, notes, brand_id, account_id, inputs) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(columns)",
-            workspace, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.accountId, brief.inputs
+            "INSERT INTO tiktok_briefs (workspace_id, handle, target_type, notes, brand_id, account_id, inputs) VALUES (\(workspace), \(brief.handle), \(brief.targetType), \(brief.notes), \(brief.brandId), \(brief.accountId), \(brief.inputs)) RETURNING \(columns)"
         ).first!
         return try decode(row)
     }
 
     public static func find(_ id: BriefID, on connection: Connection) throws -> Brief? {
-        try connection.query("SELECT \(columns) FROM tiktok_briefs WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_briefs WHERE id = \(id)").first.map(decode)
     }
 
     /// Newest first; `cursor` comes from a previous page. Throws `AppError` for a malformed cursor.
     public static func list(limit: Int, cursor: String?, on connection: Connection) throws -> Page<Brief> {
-        var sql = "SELECT \(columns) FROM tiktok_briefs"
-        var parameters: [SQLValue] = []
+        var query: SQLQuery = "SELECT \(columns) FROM tiktok_briefs"
         if let cursor {
             guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
-            sql += " WHERE (created_at, id) < ($1::timestamptz, $2::uuid)"
-            parameters = [position.createdAt.sqlValue, position.id.sqlValue]
+            query.append(" WHERE (created_at, id) < (\(position.createdAt)::timestamptz, \(position.id)::uuid)")
         }
-        sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
-        let rows = try connection.query(sql, parameters).rows
+        query.append(" ORDER BY created_at DESC, id DESC LIMIT \(literal: limit + 1)")
+        let rows = try connection.query(query).rows
         let items = try rows.prefix(limit).map(decode)
         let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
         return Page(items: items, nextCursor: next)
@@ -85,9 +83,9 @@ public enum BriefRepository {
     public static func replace(_ id: BriefID, with brief: NewBrief, on connection: Connection) throws -> Brief? {
         try connection.query(
             """
-            UPDATE tiktok_briefs SET handle = $2, target_type = $3, notes = $4, brand_id = $5, account_id = $6, inputs = $7, updated_at = now()
-            WHERE id = $1 RETURNING \(columns)
-            """, id, brief.handle, brief.targetType, brief.notes, brief.brandId, brief.accountId, brief.inputs
+            UPDATE tiktok_briefs SET handle = \(brief.handle), target_type = \(brief.targetType), notes = \(brief.notes), brand_id = \(brief.brandId), account_id = \(brief.accountId), inputs = \(brief.inputs), updated_at = now()
+            WHERE id = \(id) RETURNING \(columns)
+            """
         ).first.map(decode)
     }
 
@@ -102,22 +100,22 @@ public enum BriefRepository {
     /// Deletes the brief unless a run in progress or a schedule uses it (finished runs keep
     /// their copy of the brief and lose only the link).
     public static func delete(_ id: BriefID, on connection: Connection) throws -> Deletion {
-        guard try connection.query("SELECT 1 FROM tiktok_briefs WHERE id = $1 FOR UPDATE", id).first != nil else { return .notFound }
+        guard try connection.query("SELECT 1 FROM tiktok_briefs WHERE id = \(id) FOR UPDATE").first != nil else { return .notFound }
         let row = try connection.query(
             """
-            SELECT (SELECT count(*) FROM tiktok_workflow_runs WHERE brief_id = $1
-                    AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected'))::int AS runs,
-                   (SELECT count(*) FROM tiktok_schedules WHERE brief_id = $1)::int AS schedules
-            """, id
+            SELECT (SELECT count(*) FROM tiktok_workflow_runs WHERE brief_id = \(id)
+                    AND status NOT IN \(RunStatus.finishedSQL))::int AS runs,
+                   (SELECT count(*) FROM tiktok_schedules WHERE brief_id = \(id))::int AS schedules
+            """
         ).first!
         let (runs, schedules) = (try row.int("runs"), try row.int("schedules"))
         if runs > 0 || schedules > 0 { return .inUse(activeRuns: runs, schedules: schedules) }
-        try connection.query("DELETE FROM tiktok_briefs WHERE id = $1", id)
+        try connection.query("DELETE FROM tiktok_briefs WHERE id = \(id)")
         return .deleted
     }
 
     public static func setStatus(_ id: BriefID, _ status: Brief.Status, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_briefs SET status = $2, updated_at = now() WHERE id = $1", id, status)
+        try connection.query("UPDATE tiktok_briefs SET status = \(status), updated_at = now() WHERE id = \(id)")
     }
 
     static func decode(_ row: Row) throws -> Brief {

@@ -20,11 +20,11 @@ public enum CommentRepository {
         try connection.query(
             """
             INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, classification, reply_draft, status)
-            VALUES ($1, $2, $3, $4, $5, $6, 'triaged')
-            ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = $5, reply_draft = $6,
+            VALUES (\(workspace), \(id), \(video), \(text), \(classification), \(replyDraft), 'triaged')
+            ON CONFLICT (workspace_id, external_id) DO UPDATE SET classification = \(classification), reply_draft = \(replyDraft),
                 video_external_id = COALESCE(tiktok_comments.video_external_id, EXCLUDED.video_external_id),
                 status = CASE WHEN tiktok_comments.status IN ('replied', 'reply_sending') THEN tiktok_comments.status ELSE 'triaged' END
-            """, workspace, id, video, text, classification, replyDraft)
+            """)
     }
 
     /// Where an approved reply stands before this attempt posts it.
@@ -42,17 +42,17 @@ public enum CommentRepository {
     /// statement, before the provider call, so a crash or an error mid-call leaves a trace.
     public static func beginReply(id: String, text: String, on connection: Connection) throws -> ReplyIntent {
         if let done = try connection.query(
-            "SELECT reply_external_id FROM tiktok_comments WHERE external_id = $1 AND status = 'replied'", id
+            "SELECT reply_external_id FROM tiktok_comments WHERE external_id = \(id) AND status = 'replied'"
         ).first {
             return .replied(done["reply_external_id"] ?? "")
         }
         guard
             let row = try connection.query(
                 """
-                UPDATE tiktok_comments SET reply_draft = $2, status = 'reply_sending', reply_attempts = reply_attempts + 1
-                WHERE external_id = $1 AND visibility = 'public' AND status <> 'replied'
+                UPDATE tiktok_comments SET reply_draft = \(text), status = 'reply_sending', reply_attempts = reply_attempts + 1
+                WHERE external_id = \(id) AND visibility = 'public' AND status <> 'replied'
                 RETURNING video_external_id, reply_attempts
-                """, id, text
+                """
             ).first
         else { return .skip }
         return .send(videoId: row["video_external_id"], previousAttempts: try row.int("reply_attempts") - 1)
@@ -61,7 +61,7 @@ public enum CommentRepository {
     /// Records a reply the provider holds (posted now or found when reconciling).
     public static func replied(id: String, replyId: String, on connection: Connection) throws {
         try connection.query(
-            "UPDATE tiktok_comments SET status = 'replied', reply_external_id = $2, replied_at = now() WHERE external_id = $1", id, replyId)
+            "UPDATE tiktok_comments SET status = 'replied', reply_external_id = \(replyId), replied_at = now() WHERE external_id = \(id)")
     }
 
     /// A new comment; false when it is already known (or a placeholder of a later change holds its id).
@@ -71,8 +71,8 @@ public enum CommentRepository {
         try connection.query(
             """
             INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, author, text)
-            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
-            """, workspace, id, video, author, text
+            VALUES (\(workspace), \(id), \(video), \(author), \(text)) ON CONFLICT DO NOTHING
+            """
         ).affectedRows == 1
     }
 
@@ -84,8 +84,8 @@ public enum CommentRepository {
         try connection.query(
             """
             INSERT INTO tiktok_comments (workspace_id, external_id, video_external_id, text, visibility)
-            VALUES ($1, $2, $3, '', $4)
+            VALUES (\(workspace), \(id), \(video), '', \(visibility))
             ON CONFLICT (workspace_id, external_id) DO UPDATE SET visibility = EXCLUDED.visibility
-            """, workspace, id, video, visibility)
+            """)
     }
 }

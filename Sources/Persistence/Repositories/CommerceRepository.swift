@@ -10,9 +10,9 @@ public enum CommerceRepository {
     ) throws {
         try connection.query(
             """
-            INSERT INTO tiktok_products (workspace_id, source, external_id, title, price_usd, inventory) VALUES ($1, 'tiktok_shop', $2, $3, $4, $5)
-            ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET title = $3, price_usd = $4, inventory = $5, updated_at = now()
-            """, workspace, id, title, priceUsd, inventory)
+            INSERT INTO tiktok_products (workspace_id, source, external_id, title, price_usd, inventory) VALUES (\(workspace), 'tiktok_shop', \(id), \(title), \(priceUsd), \(inventory))
+            ON CONFLICT (workspace_id, source, external_id) DO UPDATE SET title = \(title), price_usd = \(priceUsd), inventory = \(inventory), updated_at = now()
+            """)
     }
 
     /// Records the campaign under `key` (once) and returns its row: a retried step finds what an
@@ -24,16 +24,16 @@ public enum CommerceRepository {
         try CampaignRecord(
             connection.query(
                 """
-                INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
+                INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES (\(workspace), \(run), \(name), \(objective), \(budgetUsd), \(key))
                 ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
                 RETURNING \(CampaignRecord.columns)
-                """, workspace, run, name, objective, budgetUsd, key
+                """
             ).first!)
     }
 
     /// The campaign recorded under `key`.
     public static func campaign(key: String, on connection: Connection) throws -> CampaignRecord? {
-        try connection.query("SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE idempotency_key = $1", key).first.map(
+        try connection.query("SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE idempotency_key = \(key)").first.map(
             CampaignRecord.init)
     }
 
@@ -51,10 +51,10 @@ public enum CommerceRepository {
     ) throws {
         try connection.query(
             """
-            UPDATE tiktok_ad_campaigns SET status = $2, external_id = COALESCE($3, external_id),
-                adgroup_external_id = COALESCE($4, adgroup_external_id), ad_external_ids = COALESCE($5, ad_external_ids), updated_at = now()
-            WHERE idempotency_key = $1
-            """, key, status.rawValue, externalId, adGroupId, adIds.map { JSONValue.array($0.map { .string($0) }) })
+            UPDATE tiktok_ad_campaigns SET status = \(status.rawValue), external_id = COALESCE(\(externalId), external_id),
+                adgroup_external_id = COALESCE(\(adGroupId), adgroup_external_id), ad_external_ids = COALESCE(\(adIds.map { JSONValue.array($0.map { .string($0) }) }), ad_external_ids), updated_at = now()
+            WHERE idempotency_key = \(key)
+            """)
     }
 
     /// Records a budget change under `key` (once); its status says whether it was applied.
@@ -64,9 +64,9 @@ public enum CommerceRepository {
     ) throws -> String {
         try connection.query(
             """
-            INSERT INTO tiktok_budget_changes (workspace_id, run_id, campaign_id, from_usd, to_usd, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO tiktok_budget_changes (workspace_id, run_id, campaign_id, from_usd, to_usd, idempotency_key) VALUES (\(workspace), \(run), \(campaign), \(fromUsd), \(toUsd), \(key))
             ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET to_usd = tiktok_budget_changes.to_usd RETURNING status
-            """, workspace, run, campaign, fromUsd, toUsd, key
+            """
         ).first!.string("status")
     }
 
@@ -75,9 +75,9 @@ public enum CommerceRepository {
         try connection.query(
             """
             WITH change AS (
-                UPDATE tiktok_budget_changes SET status = 'applied', applied_at = now() WHERE idempotency_key = $1 RETURNING campaign_id, to_usd)
+                UPDATE tiktok_budget_changes SET status = 'applied', applied_at = now() WHERE idempotency_key = \(key) RETURNING campaign_id, to_usd)
             UPDATE tiktok_ad_campaigns c SET budget_usd = change.to_usd, updated_at = now() FROM change WHERE c.id = change.campaign_id
-            """, key)
+            """)
     }
 
     /// How a publisher stands with the post under `key`, recorded first if new.
@@ -97,9 +97,9 @@ public enum CommerceRepository {
         on connection: Connection
     ) throws -> PostClaim {
         try connection.query(
-            "INSERT INTO tiktok_posts (workspace_id, run_id, caption, asset_uri, idempotency_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, idempotency_key) DO NOTHING",
-            workspace, run, caption, assetURI, key)
-        if let done = try connection.query("SELECT external_id FROM tiktok_posts WHERE idempotency_key = $1 AND status = 'published'", key)
+            "INSERT INTO tiktok_posts (workspace_id, run_id, caption, asset_uri, idempotency_key) VALUES (\(workspace), \(run), \(caption), \(assetURI), \(key)) ON CONFLICT (workspace_id, idempotency_key) DO NOTHING"
+        )
+        if let done = try connection.query("SELECT external_id FROM tiktok_posts WHERE idempotency_key = \(key) AND status = 'published'")
             .first
         {
             return .published(done["external_id"])
@@ -107,22 +107,22 @@ public enum CommerceRepository {
         let claimed =
             try connection.query(
                 """
-                UPDATE tiktok_posts SET status = 'publishing', claimed_by = $2 WHERE idempotency_key = $1 AND (status IN ('pending', 'failed')
+                UPDATE tiktok_posts SET status = 'publishing', claimed_by = \(agentRun) WHERE idempotency_key = \(key) AND (status IN ('pending', 'failed')
                     OR (status = 'publishing' AND NOT EXISTS (SELECT 1 FROM tiktok_agent_runs a WHERE a.id = tiktok_posts.claimed_by AND a.status = 'running')))
                 RETURNING id
-                """, key, agentRun
+                """
             ).first != nil
         return claimed ? .claimed : .held
     }
 
     public static func postPublished(key: String, externalId: String, on connection: Connection) throws {
         try connection.query(
-            "UPDATE tiktok_posts SET status = 'published', external_id = $2, published_at = now() WHERE idempotency_key = $1", key,
-            externalId)
+            "UPDATE tiktok_posts SET status = 'published', external_id = \(externalId), published_at = now() WHERE idempotency_key = \(key)"
+        )
     }
 
     public static func postFailed(key: String, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = $1", key)
+        try connection.query("UPDATE tiktok_posts SET status = 'failed' WHERE idempotency_key = \(key)")
     }
 }
 
@@ -140,7 +140,7 @@ public struct CampaignRecord: Codable, Sendable, Equatable {
     public var adGroupId: String?
     public var adIds: [String]
 
-    static let columns = "id, name, objective, budget_usd, status, external_id, adgroup_external_id, ad_external_ids"
+    static let columns: SQLQuery = "id, name, objective, budget_usd, status, external_id, adgroup_external_id, ad_external_ids"
 
     init(_ row: Row) throws {
         id = try row.uuid("id")

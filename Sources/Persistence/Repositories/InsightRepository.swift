@@ -33,8 +33,8 @@ public enum InsightRepository {
             SELECT count(*) AS runs, count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
                    COALESCE(avg(cost_usd) FILTER (WHERE status = 'succeeded'), 0) AS avg_cost,
                    COALESCE(avg(latency_ms) FILTER (WHERE status = 'succeeded'), 0) AS avg_latency
-            FROM tiktok_agent_runs WHERE agent_name = $1
-            """, agent
+            FROM tiktok_agent_runs WHERE agent_name = \(agent)
+            """
         ).first!
         return AgentStats(
             runs: try row.int("runs"), failed: try row.int("failed"), succeeded: try row.int("succeeded"),

@@ -12,11 +12,11 @@ public enum MetricsRepository {
             """
             INSERT INTO tiktok_account_metrics
                 (workspace_id, account_id, day, followers, new_followers, video_views, profile_views, likes, comments, shares)
-            VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9, $10)
+            VALUES (\(workspace), \(account), \(day)::date, \(followers), \(newFollowers), \(videoViews), \(profileViews), \(likes), \(comments), \(shares))
             ON CONFLICT (account_id, day) DO UPDATE SET followers = EXCLUDED.followers, new_followers = EXCLUDED.new_followers,
                 video_views = EXCLUDED.video_views, profile_views = EXCLUDED.profile_views, likes = EXCLUDED.likes,
                 comments = EXCLUDED.comments, shares = EXCLUDED.shares, updated_at = now()
-            """, workspace, account, day, followers, newFollowers, videoViews, profileViews, likes, comments, shares)
+            """)
     }
 
     /// A video's lifetime totals as read on `day` (UTC).
@@ -27,10 +27,10 @@ public enum MetricsRepository {
         try connection.query(
             """
             INSERT INTO tiktok_metrics (workspace_id, account_id, video_id, day, views, likes, comments, shares)
-            VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)
+            VALUES (\(workspace), \(account), \(videoId), \(day)::date, \(views), \(likes), \(comments), \(shares))
             ON CONFLICT (workspace_id, video_id, day) WHERE video_id IS NOT NULL DO UPDATE SET views = EXCLUDED.views,
                 likes = EXCLUDED.likes, comments = EXCLUDED.comments, shares = EXCLUDED.shares, captured_at = now()
-            """, workspace, account, videoId, day, views, likes, comments, shares)
+            """)
     }
 
     /// The account's days, oldest first (the last `days`).
@@ -38,8 +38,8 @@ public enum MetricsRepository {
         try connection.query(
             """
             SELECT to_char(day, 'YYYY-MM-DD') AS day, followers, new_followers, video_views, profile_views, likes, comments, shares
-            FROM tiktok_account_metrics WHERE account_id = $1 AND day > current_date - $2::int ORDER BY day
-            """, account, days
+            FROM tiktok_account_metrics WHERE account_id = \(account) AND day > current_date - \(days)::int ORDER BY day
+            """
         ).rows.map(MetricDay.init)
     }
 
@@ -50,8 +50,8 @@ public enum MetricsRepository {
             SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(followers) AS followers, sum(new_followers) AS new_followers,
                 sum(video_views) AS video_views, sum(profile_views) AS profile_views, sum(likes) AS likes, sum(comments) AS comments,
                 sum(shares) AS shares
-            FROM tiktok_account_metrics WHERE day > current_date - $1::int GROUP BY day ORDER BY day
-            """, days
+            FROM tiktok_account_metrics WHERE day > current_date - \(days)::int GROUP BY day ORDER BY day
+            """
         ).rows.map(MetricDay.init)
     }
 
@@ -75,9 +75,9 @@ public enum MetricsRepository {
     public static func counts(_ account: UUID, on connection: Connection) throws -> (days: Int, videoDays: Int) {
         let row = try connection.query(
             """
-            SELECT (SELECT count(*) FROM tiktok_account_metrics WHERE account_id = $1) AS days,
-                (SELECT count(*) FROM tiktok_metrics WHERE account_id = $1) AS video_days
-            """, account
+            SELECT (SELECT count(*) FROM tiktok_account_metrics WHERE account_id = \(account)) AS days,
+                (SELECT count(*) FROM tiktok_metrics WHERE account_id = \(account)) AS video_days
+            """
         ).first!
         return (try row.int("days"), try row.int("video_days"))
     }

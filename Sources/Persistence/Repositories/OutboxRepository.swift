@@ -5,7 +5,7 @@ import Foundation
 /// published to Pub/Sub later.
 public enum OutboxRepository {
     public static func append(topic: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection) throws {
-        try connection.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES ($1, $2, $3)", workspace, topic, payload)
+        try connection.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), \(topic), \(payload))")
     }
 
     public static func list(on connection: Connection) throws -> [OutboxEvent] {
@@ -25,15 +25,15 @@ public enum OutboxRepository {
             .first?["held"] == "t"
         else { return [] }
         let busy = try connection.query(
-            "SELECT 1 FROM tiktok_outbox WHERE published_at IS NULL AND lease_until > now() AND lease_owner <> $1 LIMIT 1", owner
+            "SELECT 1 FROM tiktok_outbox WHERE published_at IS NULL AND lease_until > now() AND lease_owner <> \(owner) LIMIT 1"
         ).first
         guard busy == nil else { return [] }
         return try connection.query(
             """
-            UPDATE tiktok_outbox SET lease_owner = $1, lease_until = now() + interval '30 seconds'
-            WHERE id IN (SELECT id FROM tiktok_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $2)
+            UPDATE tiktok_outbox SET lease_owner = \(owner), lease_until = now() + interval '30 seconds'
+            WHERE id IN (SELECT id FROM tiktok_outbox WHERE published_at IS NULL ORDER BY seq LIMIT \(limit))
             RETURNING id, workspace_id, topic, payload, created_at, published_at, seq
-            """, owner, limit
+            """
         ).rows.sorted { (Int($0["seq"] ?? "") ?? 0) < (Int($1["seq"] ?? "") ?? 0) }.map(decode)
     }
 
@@ -41,17 +41,17 @@ public enum OutboxRepository {
         try connection.query(
             """
             UPDATE tiktok_outbox SET published_at = now(), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, last_error = NULL
-            WHERE id = ANY($1::uuid[]) AND lease_owner = $2
-            """, uuidArray(ids), owner)
+            WHERE id = ANY(\(uuidArray(ids))::uuid[]) AND lease_owner = \(owner)
+            """)
     }
 
     /// Releases the lease after a failed publish, counting the attempt.
     public static func markFailed(_ ids: [UUID], owner: String, error: String, on connection: Connection) throws {
         try connection.query(
             """
-            UPDATE tiktok_outbox SET attempts = attempts + 1, last_error = $3, lease_owner = NULL, lease_until = NULL
-            WHERE id = ANY($1::uuid[]) AND lease_owner = $2
-            """, uuidArray(ids), owner, String(error.prefix(500)))
+            UPDATE tiktok_outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(500))), lease_owner = NULL, lease_until = NULL
+            WHERE id = ANY(\(uuidArray(ids))::uuid[]) AND lease_owner = \(owner)
+            """)
     }
 
     /// A `uuid[]` parameter's text form.

@@ -19,7 +19,7 @@ public struct StoredRunContext: Sendable, Equatable {
 public enum RunContextRepository {
     /// The context of `run`, if one was stored.
     public static func find(run: WorkflowRunID, on connection: Connection) throws -> StoredRunContext? {
-        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = $1", run).first.map(
+        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run)").first.map(
             decode)
     }
 
@@ -28,8 +28,8 @@ public enum RunContextRepository {
         try connection.query(
             """
             SELECT handle, data, text, built_at FROM tiktok_run_contexts
-            WHERE handle = $1 AND built_at > $2 ORDER BY built_at DESC LIMIT 1
-            """, handle, since
+            WHERE handle = \(handle) AND built_at > \(since) ORDER BY built_at DESC LIMIT 1
+            """
         ).first.map(decode)
     }
 
@@ -39,9 +39,9 @@ public enum RunContextRepository {
     {
         try connection.query(
             """
-            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES (\(run), \(workspace), \(context.handle), \(context.data), \(context.text), \(context.builtAt))
             ON CONFLICT (workflow_run_id) DO NOTHING
-            """, run, workspace, context.handle, context.data, context.text, context.builtAt)
+            """)
         return try find(run: run, on: connection) ?? context
     }
 

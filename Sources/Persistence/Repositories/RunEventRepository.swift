@@ -15,14 +15,14 @@ public enum RunEventRepository {
         // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
         let row = try connection.query(
             """
-            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq),
+            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) RETURNING event_seq),
             added AS (
                 INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
-                SELECT $2, $1, event_seq, $3, $4 FROM next
+                SELECT \(workspace), \(run), event_seq, \(event.rawValue), \(data) FROM next
                 RETURNING seq, created_at
             )
-            SELECT seq, created_at, pg_notify($5, $1::text || ':' || seq || ':' || $2::text) FROM added
-            """, run, workspace, event.rawValue, data, channel
+            SELECT seq, created_at, pg_notify(\(channel), \(run)::text || ':' || seq || ':' || \(workspace)::text) FROM added
+            """
         ).first
         guard let row else { throw AppError.notFound("run \(run) not found") }
         let seq = try row.int("seq")
@@ -32,14 +32,13 @@ public enum RunEventRepository {
     /// Events with `seq` greater than `after`, in order.
     public static func list(run: WorkflowRunID, after: Int, limit: Int = 10_000, on connection: Connection) throws -> [RunEvent] {
         try connection.query(
-            "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            run, after, limit
+            "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = \(run) AND seq > \(after) ORDER BY seq LIMIT \(limit)"
         ).rows.map(decode)
     }
 
     /// The run's last sequence number (0 before its first event).
     public static func lastSeq(run: WorkflowRunID, on connection: Connection) throws -> Int {
-        try connection.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = $1", run).first!.int("seq")
+        try connection.query("SELECT COALESCE(max(seq), 0) AS seq FROM tiktok_run_events WHERE run_id = \(run)").first!.int("seq")
     }
 
     /// The events that record a person's decision, in order: approvals decided, the run
@@ -47,9 +46,9 @@ public enum RunEventRepository {
     public static func decisions(run: WorkflowRunID, on connection: Connection) throws -> [RunEvent] {
         try connection.query(
             """
-            SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = $1
+            SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = \(run)
             AND (event IN ('approval.decided', 'workflow_run.cancelled') OR (event = 'workflow_run.started' AND data ? 'retry_of')) ORDER BY seq
-            """, run
+            """
         ).rows.map(decode)
     }
 

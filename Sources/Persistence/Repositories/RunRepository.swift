@@ -32,7 +32,7 @@ public struct RunFilter: Sendable, Equatable {
 
 /// Workflow runs of the session's workspace.
 public enum RunRepository {
-    static let columns = """
+    static let columns: SQLQuery = """
         id, workspace_id, workflow_id, workflow_slug, brief_id, status, input, report_md, error, total_cost_usd,
         total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of, evaluation_id
         """
@@ -46,22 +46,23 @@ public enum RunRepository {
             """
             INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id,
                 scheduled_for, replay_of, evaluation_id)
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'running' THEN now() END, $7, $8, $9, $10) RETURNING \(columns)
-            """, workspace, workflowId, workflowSlug, briefId, input, status, schedule, scheduledFor, replayOf, evaluation
+            VALUES (\(workspace), \(workflowId), \(workflowSlug), \(briefId), \(input), \(status), CASE WHEN \(status) = 'running' THEN now() END, \(schedule), \(scheduledFor), \(replayOf), \(evaluation)) RETURNING \(columns)
+            """
         ).first!
         return try decode(row)
     }
 
     public static func find(_ id: WorkflowRunID, on connection: Connection) throws -> WorkflowRun? {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = \(id)").first.map(decode)
     }
 
     /// The columns of a listed run: its input holds the brief only, not the definition snapshot,
     /// and its report is left out (an empty `reportMd` says there is one).
-    static let listColumns =
-        columns
-        .replacingOccurrences(of: " input,", with: " jsonb_build_object('brief', input -> 'brief') AS input,")
-        .replacingOccurrences(of: " report_md,", with: " CASE WHEN report_md IS NOT NULL THEN '' END AS report_md,")
+    static let listColumns: SQLQuery = """
+        id, workspace_id, workflow_id, workflow_slug, brief_id, status, jsonb_build_object('brief', input -> 'brief') AS input,
+        CASE WHEN report_md IS NOT NULL THEN '' END AS report_md, error, total_cost_usd,
+        total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of, evaluation_id
+        """
 
     /// How many runs each brief has started.
     public static func countsByBrief(on connection: Connection) throws -> [BriefID: Int] {
@@ -77,9 +78,9 @@ public enum RunRepository {
     /// Newest first, keyset-paginated. Listed runs are summaries: `input` carries the brief only
     /// and `reportMd` is empty when the run has a report (`find` reads a run whole).
     public static func list(_ filter: RunFilter, limit: Int, cursor: String?, on connection: Connection) throws -> Page<WorkflowRun> {
-        let (whereClause, parameters) = try conditions(filter, cursor: cursor)
+        let whereClause = try conditions(filter, cursor: cursor)
         let rows = try connection.query(
-            "SELECT \(listColumns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)", parameters
+            "SELECT \(listColumns) FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(literal: limit + 1)"
         ).rows
         let items = try rows.prefix(limit).map(decode)
         let next = rows.count > limit ? Cursor(createdAt: rows[limit - 1]["created_at"]!, id: rows[limit - 1]["id"]!).encoded : nil
@@ -93,8 +94,8 @@ public enum RunRepository {
     public static func listJSON(_ filter: RunFilter, limit: Int, cursor: String?, workspace: WorkspaceID, in database: Database)
         async throws -> (items: String, nextCursor: String?)
     {
-        let (whereClause, parameters) = try conditions(filter, cursor: cursor)
-        let row = try await database.read(in: workspace, listJSONStatement(whereClause: whereClause, limit: limit), parameters).first!
+        let whereClause = try conditions(filter, cursor: cursor)
+        let row = try await database.read(in: workspace, listJSONStatement(whereClause: whereClause, limit: limit)).first!
         var next: String?
         if try row.bool("more"), let last = row["last"] {
             let parts = last.split(separator: "|", maxSplits: 1).map(String.init)
@@ -104,15 +105,15 @@ public enum RunRepository {
     }
 
     /// The statement of the list's first unfiltered page, for a benchmark's same-transaction baseline.
-    public static func listJSONStatement(limit: Int) -> String { listJSONStatement(whereClause: "", limit: limit) }
+    public static func listJSONStatement(limit: Int) -> SQLQuery { listJSONStatement(whereClause: "", limit: limit) }
 
-    static func listJSONStatement(whereClause: String, limit: Int) -> String {
-        func at(_ column: String) -> String { "tiktok_json_time(\(column))" }
+    static func listJSONStatement(whereClause: SQLQuery, limit: Int) -> SQLQuery {
+        func at(_ column: String) -> SQLQuery { "tiktok_json_time(\(unescaped: column))" }
         return """
             WITH page AS (
-                SELECT * FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
+                SELECT * FROM tiktok_workflow_runs\(whereClause) ORDER BY created_at DESC, id DESC LIMIT \(literal: limit + 1)
             ), shown AS (
-                SELECT * FROM page ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                SELECT * FROM page ORDER BY created_at DESC, id DESC LIMIT \(literal: limit)
             )
             SELECT coalesce((
                 SELECT json_agg(
@@ -125,35 +126,30 @@ public enum RunRepository {
                     || jsonb_build_object('brief', input -> 'brief', 'has_report', report_md IS NOT NULL)
                     ORDER BY created_at DESC, id DESC)
                 FROM shown), '[]') AS items,
-                (SELECT count(*) FROM page) > \(limit) AS more,
+                (SELECT count(*) FROM page) > \(literal: limit) AS more,
                 (SELECT created_at::text || '|' || id::text FROM shown ORDER BY created_at, id LIMIT 1) AS last
             """
     }
 
-    /// The list's `WHERE` clause and its parameters, for `filter` after `cursor`.
-    static func conditions(_ filter: RunFilter, cursor: String?) throws -> (String, [SQLValue]) {
-        var conditions: [String] = []
-        var parameters: [SQLValue] = []
-        func bind(_ value: some SQLEncodable) -> String {
-            parameters.append(value.sqlValue)
-            return "$\(parameters.count)"
-        }
-        if let status = filter.status { conditions.append("status = \(bind(status))") }
-        if let slug = filter.workflowSlug { conditions.append("workflow_slug = \(bind(slug))") }
-        if let brief = filter.briefId { conditions.append("brief_id = \(bind(brief))") }
+    /// The list's `WHERE` clause with its parameters, for `filter` after `cursor`.
+    static func conditions(_ filter: RunFilter, cursor: String?) throws -> SQLQuery {
+        var conditions: [SQLQuery] = []
+        if let status = filter.status { conditions.append("status = \(status)") }
+        if let slug = filter.workflowSlug { conditions.append("workflow_slug = \(slug)") }
+        if let brief = filter.briefId { conditions.append("brief_id = \(brief)") }
         if let handle = filter.handle {
             let pattern = "%" + handle.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            conditions.append("input -> 'brief' ->> 'handle' ILIKE \(bind(pattern))")
+            conditions.append("input -> 'brief' ->> 'handle' ILIKE \(pattern)")
         }
-        if let from = filter.from { conditions.append("created_at >= \(bind(from))") }
-        if let until = filter.until { conditions.append("created_at < \(bind(until))") }
+        if let from = filter.from { conditions.append("created_at >= \(from)") }
+        if let until = filter.until { conditions.append("created_at < \(until)") }
         if filter.recordedOnly { conditions.append("replay_of IS NULL AND evaluation_id IS NULL") }
-        if let evaluation = filter.evaluation { conditions.append("evaluation_id = \(bind(evaluation))") }
+        if let evaluation = filter.evaluation { conditions.append("evaluation_id = \(evaluation)") }
         if let cursor {
             guard let position = Cursor(cursor) else { throw AppError.invalidInput("cursor is malformed") }
-            conditions.append("(created_at, id) < (\(bind(position.createdAt))::timestamptz, \(bind(position.id))::uuid)")
+            conditions.append("(created_at, id) < (\(position.createdAt)::timestamptz, \(position.id)::uuid)")
         }
-        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), parameters)
+        return conditions.isEmpty ? "" : " WHERE " + SQLQuery.joined(conditions, separator: " AND ")
     }
 
     /// Moves a run to `status` unless it is already terminal; returns whether it moved.
@@ -161,9 +157,9 @@ public enum RunRepository {
     public static func setStatus(_ id: WorkflowRunID, _ status: RunStatus, error: String? = nil, on connection: Connection) throws -> Bool {
         try connection.query(
             """
-            UPDATE tiktok_workflow_runs SET status = $2, error = COALESCE($3, error), updated_at = now()
-            WHERE id = $1 AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
-            """, id, status, error
+            UPDATE tiktok_workflow_runs SET status = \(status), error = COALESCE(\(error), error), updated_at = now()
+            WHERE id = \(id) AND status NOT IN \(RunStatus.finishedSQL)
+            """
         ).affectedRows == 1
     }
 
@@ -173,13 +169,13 @@ public enum RunRepository {
     public static func finalize(_ id: WorkflowRunID, status: RunStatus, error: String?, on connection: Connection) throws -> WorkflowRun? {
         try connection.query(
             """
-            UPDATE tiktok_workflow_runs r SET status = $2, error = COALESCE($3, r.error),
+            UPDATE tiktok_workflow_runs r SET status = \(status), error = COALESCE(\(error), r.error),
                 total_cost_usd = s.cost, total_latency_ms = s.latency, completed_at = now(), updated_at = now()
             FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
-                  FROM tiktok_workflow_steps WHERE run_id = $1) s
-            WHERE r.id = $1 AND r.status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected')
+                  FROM tiktok_workflow_steps WHERE run_id = \(id)) s
+            WHERE r.id = \(id) AND r.status NOT IN \(RunStatus.finishedSQL)
             RETURNING \(qualified(columns, by: "r"))
-            """, id, status, error
+            """
         ).first.map(decode)
     }
 
@@ -200,8 +196,8 @@ public enum RunRepository {
         try connection.query(
             """
             SELECT 1 FROM tiktok_workflow_runs r JOIN tiktok_briefs b ON b.id = r.brief_id
-            WHERE r.workflow_slug = $1 AND b.handle = $2 AND r.status IN ('pending', 'running', 'awaiting_approval') LIMIT 1
-            """, workflow, handle
+            WHERE r.workflow_slug = \(workflow) AND b.handle = \(handle) AND r.status NOT IN \(RunStatus.finishedSQL) LIMIT 1
+            """
         ).first != nil
     }
 }

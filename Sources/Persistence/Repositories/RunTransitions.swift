@@ -9,17 +9,17 @@ public enum RunTransitions {
     public static let controlChannel = "tiktok_control"
 
     /// Announces to every engine that work may be ready.
-    public static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify($1, 'work')", controlChannel) }
+    public static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify(\(controlChannel), 'work')") }
 
     public static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
-        try c.query("SELECT pg_notify($1, $2)", controlChannel, "cancel:\(run):\(workspace)")
+        try c.query("SELECT pg_notify(\(controlChannel), \("cancel:\(run):\(workspace)"))")
     }
 
     /// Takes the run's row lock before a transition touches its steps: every transition of a run
     /// locks the run row first, so a step starting or ending and the run being cancelled or
     /// decided never wait on each other in opposite orders (a deadlock).
     public static func lockRun(_ run: WorkflowRunID, _ c: Connection) throws {
-        try c.query("SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", run)
+        try c.query("SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE")
     }
 
     public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
@@ -35,13 +35,19 @@ public enum RunTransitions {
         ]).merging(extra)
     }
 
+    /// Who may end a step: the lease holder of a running step, or (`owner == nil`) the decision
+    /// of a step awaiting approval.
+    static func fence(_ owner: String?) -> SQLQuery {
+        guard let owner else { return "status = 'awaiting_approval'" }
+        return "lease_owner = \(owner) AND status = 'running'"
+    }
+
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
     public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
         try lockRun(step.runId, c)
         guard
             try c.query(
-                "UPDATE tiktok_workflow_steps SET input = $3, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-                step.id, owner, input
+                "UPDATE tiktok_workflow_steps SET input = \(input), updated_at = now() WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'"
             ).affectedRows == 1
         else { return nil }
         return try event(c, step.runId, .stepStarted, stepData(step), step.workspaceId)
@@ -52,18 +58,14 @@ public enum RunTransitions {
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
     ) throws -> [RunEvent]? {
         try lockRun(step.runId, c)
-        let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $7 AND status = 'running'"
-        var parameters: [SQLValue] = [
-            step.id.sqlValue, output.sqlValue, costUsd.sqlValue, latencyMs.sqlValue, agentRunId.sqlValue, SQLValue.null,
-        ]
-        if let owner { parameters.append(owner.sqlValue) }
         guard
             try c.query(
                 """
-                UPDATE tiktok_workflow_steps SET status = 'succeeded', output = $2, cost_usd = $3, latency_ms = $4,
-                    agent_run_id = COALESCE($5, agent_run_id), error = $6, lease_expires_at = NULL, completed_at = now(), updated_at = now()
-                WHERE id = $1 AND \(fence)
-                """, parameters
+                UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
+                    agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
+                    updated_at = now()
+                WHERE id = \(step.id) AND \(fence(owner))
+                """
             ).affectedRows == 1
         else { return nil }
         var events = [
@@ -88,10 +90,10 @@ public enum RunTransitions {
         guard
             try c.query(
                 """
-                UPDATE tiktok_workflow_steps SET status = 'pending', error = $3, next_attempt_at = $4, agent_run_id = COALESCE($5, agent_run_id),
+                UPDATE tiktok_workflow_steps SET status = 'pending', error = \(error), next_attempt_at = \(at), agent_run_id = COALESCE(\(agentRunId), agent_run_id),
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-                """, step.id, owner, error, at, agentRunId
+                WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'
+                """
             ).affectedRows == 1
         else { return nil }
         return [
@@ -111,21 +113,18 @@ public enum RunTransitions {
         -> [RunEvent]?
     {
         try lockRun(step.runId, c)
-        let fence = owner == nil ? "status = 'awaiting_approval'" : "lease_owner = $4 AND status = 'running'"
-        var parameters: [SQLValue] = [step.id.sqlValue, error.sqlValue, agentRunId.sqlValue]
-        if let owner { parameters.append(owner.sqlValue) }
         guard
             try c.query(
                 """
-                UPDATE tiktok_workflow_steps SET status = 'failed', error = $2, agent_run_id = COALESCE($3, agent_run_id),
+                UPDATE tiktok_workflow_steps SET status = 'failed', error = \(error), agent_run_id = COALESCE(\(agentRunId), agent_run_id),
                     lease_expires_at = NULL, completed_at = now(), updated_at = now()
-                WHERE id = $1 AND \(fence)
-                """, parameters
+                WHERE id = \(step.id) AND \(fence(owner))
+                """
             ).affectedRows == 1
         else { return nil }
         try c.query(
-            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')",
-            step.runId)
+            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = \(step.runId) AND status IN ('pending', 'awaiting_approval')"
+        )
         var events = [
             try event(c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)
         ]
@@ -139,22 +138,21 @@ public enum RunTransitions {
         -> [RunEvent]
     {
         guard
-            try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first.map({
+            try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE").first.map({
                 try $0.enumeration("status", as: RunStatus.self)
             })?.isTerminal == false
         else {
             return []
         }
         try c.query(
-            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status IN ('pending', 'awaiting_approval')",
-            run)
+            "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = \(run) AND status IN ('pending', 'awaiting_approval')"
+        )
         try c.query(
-            "UPDATE tiktok_workflow_steps SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = $1 AND status = 'running'",
-            run)
+            "UPDATE tiktok_workflow_steps SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = \(run) AND status = 'running'"
+        )
         try c.query(
-            "UPDATE tiktok_approvals SET status = 'rejected', decision_note = $2, decided_at = now() WHERE run_id = $1 AND status = 'pending'",
-            run,
-            "run \(status.rawValue)")
+            "UPDATE tiktok_approvals SET status = 'rejected', decision_note = \("run \(status.rawValue)"), decided_at = now() WHERE run_id = \(run) AND status = 'pending'"
+        )
         guard let finished = try RunRepository.finalize(run, status: status, error: error, on: c) else { return [] }
         if let brief = finished.briefId {
             try BriefRepository.setStatus(brief, status == .succeeded ? .completed : status == .cancelled ? .cancelled : .failed, on: c)
@@ -190,17 +188,15 @@ public enum RunTransitions {
     /// lock, so two steps finishing together end it once): succeeded when every step succeeded,
     /// rejected when an approval gate failed, otherwise failed naming the failed step.
     public static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
-        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = $1 FOR UPDATE", run).first?["status"],
+        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE").first?["status"],
             status == "running" || status == "awaiting_approval"
         else { return [] }
         let open = try c.query(
-            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = $1 AND status IN ('pending', 'running', 'awaiting_approval')",
-            run
+            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')"
         ).first!.int("n")
         guard open == 0 else { return [] }
         if let failed = try c.query(
-            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = $1 AND status = 'failed' ORDER BY completed_at LIMIT 1",
-            run
+            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = \(run) AND status = 'failed' ORDER BY completed_at LIMIT 1"
         ).first {
             let error = failed["error"] ?? "failed"
             if failed["kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
@@ -218,8 +214,8 @@ public enum RunTransitions {
             try c.query(
                 """
                 UPDATE tiktok_workflow_steps SET status = 'awaiting_approval', output = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-                """, step.id, owner
+                WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'
+                """
             ).affectedRows == 1
         else { return nil }
         let approval = try ApprovalRepository.open(
@@ -236,8 +232,8 @@ public enum RunTransitions {
         return try c.query(
             """
             UPDATE tiktok_workflow_steps SET status = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-            WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-            """, step.id, owner
+            WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'
+            """
         ).affectedRows == 1 ? () : nil
     }
 
@@ -248,15 +244,14 @@ public enum RunTransitions {
 
     /// Whether `owner` still holds the running step; locks the step's row for the transaction.
     public static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
-        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE", step, owner)
+        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = \(step) AND lease_owner = \(owner) AND status = 'running' FOR UPDATE")
             .first != nil
     }
 
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
     public static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
         try c.query(
-            "UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-            step, owner, leaseSeconds
+            "UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)) WHERE id = \(step) AND lease_owner = \(owner) AND status = 'running'"
         ).affectedRows == 1
     }
 
@@ -266,8 +261,7 @@ public enum RunTransitions {
         owner: String, leaseSeconds: Int, limit: Int, step: WorkflowStepID?, held: [String], _ c: Connection
     ) throws -> [(step: WorkflowStepID, run: WorkflowRunID, workspace: WorkspaceID, attempt: Int)] {
         try c.query(
-            "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps($1, $2, $3, $4, $5::uuid[])", owner, leaseSeconds, limit,
-            step, held
+            "SELECT step_id, run_id, workspace_id, attempt FROM tiktok_claim_steps(\(owner), \(leaseSeconds), \(limit), \(step), \(held)::uuid[])"
         ).rows.map {
             (step: try $0.id("step_id"), run: try $0.id("run_id"), workspace: try $0.id("workspace_id"), attempt: try $0.int("attempt"))
         }
@@ -280,9 +274,9 @@ public enum RunTransitions {
         try c.query(
             """
             SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
-            WHERE s.run_id = $1 AND r.status = 'running' AND s.status = 'pending'
+            WHERE s.run_id = \(run) AND r.status = 'running' AND s.status = 'pending'
               AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
-            """, run
+            """
         ).rows.map {
             (
                 step: try $0.id("id", as: WorkflowStep.self), attempt: try $0.int("attempt"),
@@ -293,7 +287,7 @@ public enum RunTransitions {
 
     /// The synthesis's report on the run.
     public static func setReport(_ run: WorkflowRunID, _ reportMd: String, _ c: Connection) throws {
-        try c.query("UPDATE tiktok_workflow_runs SET report_md = $2 WHERE id = $1", run, reportMd)
+        try c.query("UPDATE tiktok_workflow_runs SET report_md = \(reportMd) WHERE id = \(run)")
     }
 
     /// Reopens a failed run at `step`: the step and every skipped or cancelled one are pending
@@ -303,9 +297,9 @@ public enum RunTransitions {
             """
             UPDATE tiktok_workflow_steps SET status = 'pending', attempt = 0, error = NULL, next_attempt_at = NULL, lease_owner = NULL,
                 lease_expires_at = NULL, completed_at = NULL, updated_at = now()
-            WHERE run_id = $1 AND (id = $2 OR status IN ('skipped', 'cancelled'))
-            """, run, step)
+            WHERE run_id = \(run) AND (id = \(step) OR status IN ('skipped', 'cancelled'))
+            """)
         try c.query(
-            "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = $1", run)
+            "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL, updated_at = now() WHERE id = \(run)")
     }
 }

@@ -25,9 +25,9 @@ public enum SpendLedgerRepository {
     public static func setCaps(workspace: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?, on connection: Connection) throws {
         try connection.query(
             """
-            INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd, ads_daily_usd) VALUES ($1, $2, $3)
-            ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = $2, ads_daily_usd = $3, updated_at = now()
-            """, workspace, claudeDailyUsd, adsDailyUsd)
+            INSERT INTO tiktok_spend_caps (workspace_id, claude_daily_usd, ads_daily_usd) VALUES (\(workspace), \(claudeDailyUsd), \(adsDailyUsd))
+            ON CONFLICT (workspace_id) DO UPDATE SET claude_daily_usd = \(claudeDailyUsd), ads_daily_usd = \(adsDailyUsd), updated_at = now()
+            """)
     }
 
     /// Charges `amount` to `workspace`'s cap for today unless `reference` was already charged
@@ -37,7 +37,7 @@ public enum SpendLedgerRepository {
     /// workspace's, else the deployment's default (`configureDefaultCaps`).
     public static func charge(_ category: SpendLedgerEntry.Category, amount: Double, reference: String, on connection: Connection) throws {
         do {
-            try connection.query("SELECT spent_usd FROM tiktok_charge_spend($1, $2, $3)", category, amount, reference)
+            try connection.query("SELECT spent_usd FROM tiktok_charge_spend(\(category), \(amount), \(reference))")
         } catch {
             guard error.sqlState == "TA001" else { throw error }
             let figures = (error.detail ?? "").split(separator: " ").compactMap { Double($0) }
@@ -49,7 +49,7 @@ public enum SpendLedgerRepository {
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.
     /// In the connection's workspace scope.
     public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
-        try connection.query("SELECT tiktok_settle_spend($1, $2, $3)", category, reference, amount)
+        try connection.query("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
     }
 
     /// Sets the default daily caps (for workspaces without their own) where only the owner role
@@ -57,15 +57,15 @@ public enum SpendLedgerRepository {
     public static func configureDefaultCaps(claudeUsd: Double, adsUsd: Double, on owner: Connection) throws {
         try owner.query(
             """
-            INSERT INTO tiktok_meta.spend_defaults (category, cap_usd) VALUES ('claude', $1), ('ads', $2)
+            INSERT INTO tiktok_meta.spend_defaults (category, cap_usd) VALUES ('claude', \(claudeUsd)), ('ads', \(adsUsd))
             ON CONFLICT (category) DO UPDATE SET cap_usd = EXCLUDED.cap_usd
-            """, claudeUsd, adsUsd)
+            """)
     }
 
     /// Spent today in `category`.
     public static func spentToday(_ category: SpendLedgerEntry.Category, on connection: Connection) throws -> Double {
         try connection.query(
-            "SELECT COALESCE(sum(spent_usd), 0) AS spent FROM tiktok_spend_days WHERE category = $1 AND day = current_date", category
+            "SELECT COALESCE(sum(spent_usd), 0) AS spent FROM tiktok_spend_days WHERE category = \(category) AND day = current_date"
         ).first!.double("spent")
     }
 
@@ -85,13 +85,13 @@ public enum SpendLedgerRepository {
         try connection.query(
             """
             SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(spent_usd)::float8 AS usd FROM tiktok_spend_days
-            WHERE category = $1 AND day > current_date - $2::int GROUP BY day ORDER BY day
-            """, category, days
+            WHERE category = \(category) AND day > current_date - \(days)::int GROUP BY day ORDER BY day
+            """
         ).rows.map { (try $0.string("day"), try $0.double("usd")) }
     }
 
     public static func headroom(_ category: SpendLedgerEntry.Category, on connection: Connection) throws -> SpendHeadroom {
-        let cap = try connection.query("SELECT tiktok_spend_cap($1) AS cap", category).first!.double("cap")
+        let cap = try connection.query("SELECT tiktok_spend_cap(\(category)) AS cap").first!.double("cap")
         return SpendHeadroom(capUsd: cap, spentUsd: try spentToday(category, on: connection))
     }
 }

@@ -19,7 +19,7 @@ public struct NewStep: Sendable, Equatable {
 
 /// Steps of workflow runs in the session's workspace.
 public enum StepRepository {
-    static let columns = """
+    static let columns: SQLQuery = """
         id, workspace_id, run_id, step_key, kind, agent_name, depends_on, status, input, output, error, attempt, max_attempts,
         agent_run_id, cost_usd, latency_ms, lease_owner, lease_expires_at, started_at, completed_at, created_at, updated_at
         """
@@ -29,32 +29,30 @@ public enum StepRepository {
         -> [WorkflowStep]
     {
         guard !steps.isEmpty else { return [] }
-        var values: [String] = []
-        var parameters: [SQLValue] = [workspace.sqlValue, run.sqlValue]
-        for step in steps {
-            let base = parameters.count
-            parameters += [
-                step.stepKey.sqlValue, step.kind.sqlValue, step.agentName.sqlValue, step.dependsOn.sqlValue, step.maxAttempts.sqlValue,
-            ]
-            values.append("($1, $2, $\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::text[], $\(base + 5)::int)")
+        let values = steps.map { step -> SQLQuery in
+            """
+            (\(workspace), \(run), \(step.stepKey), \(step.kind), \(step.agentName), \(step.dependsOn)::text[], \(step.maxAttempts)::int)
+            """
         }
         return try connection.query(
-            "INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind, agent_name, depends_on, max_attempts) VALUES \(values.joined(separator: ", ")) RETURNING \(columns)",
-            parameters
+            """
+            INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind, agent_name, depends_on, max_attempts)
+            VALUES \(SQLQuery.joined(values, separator: ", ")) RETURNING \(columns)
+            """
         ).rows.map(decode)
     }
 
     public static func find(_ id: WorkflowStepID, on connection: Connection) throws -> WorkflowStep? {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE id = $1", id).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE id = \(id)").first.map(decode)
     }
 
     public static func list(run: WorkflowRunID, on connection: Connection) throws -> [WorkflowStep] {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 ORDER BY created_at, step_key", run).rows.map(
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = \(run) ORDER BY created_at, step_key").rows.map(
             decode)
     }
 
     public static func find(run: WorkflowRunID, key: String, on connection: Connection) throws -> WorkflowStep? {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = $1 AND step_key = $2", run, key).first.map(decode)
+        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = \(run) AND step_key = \(key)").first.map(decode)
     }
 
     static func decode(_ row: Row) throws -> WorkflowStep {

@@ -9,15 +9,14 @@ public enum WebhookRepository {
         throws -> Bool
     {
         try connection.query(
-            "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            workspace, source, key, payload
+            "INSERT INTO tiktok_webhook_deliveries (workspace_id, source, delivery_key, payload) VALUES (\(workspace), \(source), \(key), \(payload)) ON CONFLICT DO NOTHING"
         ).affectedRows == 1
     }
 
     /// The workspace and handle of the connected account with `openId`, across workspaces (a
     /// `SECURITY DEFINER` function: the event names no workspace).
     public static func account(openId: String, on connection: Connection) throws -> (workspace: WorkspaceID, handle: String)? {
-        try connection.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id($1)", openId).first.map {
+        try connection.query("SELECT workspace_id, account_id, handle FROM tiktok_account_for_open_id(\(openId))").first.map {
             (workspace: try $0.id("workspace_id", as: Workspace.self), handle: try $0.string("handle"))
         }
     }

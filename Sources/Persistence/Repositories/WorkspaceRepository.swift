@@ -44,7 +44,7 @@ public enum WorkspaceRepository {
     /// Creates a workspace with one API key. Run inside `withWorkspace(id)` for the new id.
     public static func create(id: WorkspaceID, name: String, on connection: Connection) throws -> (Workspace, IssuedAPIKey) {
         let row = try connection.query(
-            "INSERT INTO tiktok_workspaces (id, name) VALUES ($1, $2) RETURNING id, name, created_at", id, name
+            "INSERT INTO tiktok_workspaces (id, name) VALUES (\(id), \(name)) RETURNING id, name, created_at"
         ).first!
         let workspace = Workspace(id: try row.id("id"), name: try row.string("name"), createdAt: try row.date("created_at"))
         return (workspace, try issueKey(workspace: id, name: "default", role: .admin, on: connection))
@@ -54,8 +54,7 @@ public enum WorkspaceRepository {
     public static func issueKey(workspace: WorkspaceID, name: String, role: KeyRole, on connection: Connection) throws -> IssuedAPIKey {
         let plaintext = keyPrefix + Crypto.base64URLEncode(Crypto.randomBytes(32))
         let row = try connection.query(
-            "INSERT INTO tiktok_api_keys (workspace_id, name, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            workspace, name, role, Crypto.sha256Hex(plaintext), String(plaintext.prefix(10))
+            "INSERT INTO tiktok_api_keys (workspace_id, name, role, key_hash, key_prefix) VALUES (\(workspace), \(name), \(role), \(Crypto.sha256Hex(plaintext)), \(String(plaintext.prefix(10)))) RETURNING id"
         ).first!
         return IssuedAPIKey(id: try row.id("id"), workspaceId: workspace, plaintext: plaintext)
     }
@@ -76,7 +75,7 @@ public enum WorkspaceRepository {
 
     /// Revokes a key (and with it every session made from it); `false` when there is no such live key.
     public static func revokeKey(_ id: APIKeyID, on connection: Connection) throws -> Bool {
-        try connection.query("UPDATE tiktok_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", id).affectedRows == 1
+        try connection.query("UPDATE tiktok_api_keys SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL").affectedRows == 1
     }
 
     /// Resolves a plaintext key through the `SECURITY DEFINER` lookup; `nil` when unknown or revoked.
@@ -84,7 +83,7 @@ public enum WorkspaceRepository {
         guard plaintext.hasPrefix(keyPrefix), plaintext.count < 200 else { return nil }
         guard
             let row = try connection.query(
-                "SELECT api_key_id, workspace_id, role, name FROM tiktok_lookup_api_key($1)", Crypto.sha256Hex(plaintext)
+                "SELECT api_key_id, workspace_id, role, name FROM tiktok_lookup_api_key(\(Crypto.sha256Hex(plaintext)))"
             ).first
         else {
             return nil
@@ -100,8 +99,8 @@ public enum WorkspaceRepository {
     public static func startSession(for principal: Principal, lifetime: TimeInterval, on connection: Connection) throws -> String {
         let token = sessionPrefix + Crypto.base64URLEncode(Crypto.randomBytes(32))
         try connection.query(
-            "INSERT INTO tiktok_sessions (workspace_id, api_key_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
-            principal.workspaceId, principal.apiKeyId, Crypto.sha256Hex(token), lifetime)
+            "INSERT INTO tiktok_sessions (workspace_id, api_key_id, token_hash, expires_at) VALUES (\(principal.workspaceId), \(principal.apiKeyId), \(Crypto.sha256Hex(token)), now() + make_interval(secs => \(lifetime)))"
+        )
         return token
     }
 
@@ -110,7 +109,7 @@ public enum WorkspaceRepository {
         guard token.hasPrefix(sessionPrefix), token.count < 200 else { return nil }
         guard
             let row = try connection.query(
-                "SELECT session_id, api_key_id, workspace_id, role, name FROM tiktok_lookup_session($1)", Crypto.sha256Hex(token)
+                "SELECT session_id, api_key_id, workspace_id, role, name FROM tiktok_lookup_session(\(Crypto.sha256Hex(token)))"
             ).first
         else { return nil }
         return try Principal(row: row, session: true)
@@ -118,19 +117,19 @@ public enum WorkspaceRepository {
 
     /// Ends a session (logout), inside its workspace's scope.
     public static func endSession(_ id: UUID, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", id)
+        try connection.query("UPDATE tiktok_sessions SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL")
     }
 
     /// Delivers Pub/Sub pushes of `subscription` to this workspace (run in its scope).
     public static func mapSubscription(_ subscription: String, workspace: WorkspaceID, on connection: Connection) throws {
         try connection.query(
-            "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES ($1, $2) ON CONFLICT (subscription) DO NOTHING",
-            subscription, workspace)
+            "INSERT INTO tiktok_pubsub_subscriptions (subscription, workspace_id) VALUES (\(subscription), \(workspace)) ON CONFLICT (subscription) DO NOTHING"
+        )
     }
 
     /// The workspace a push subscription delivers for, through the `SECURITY DEFINER` lookup.
     public static func workspace(forSubscription subscription: String, on connection: Connection) throws -> WorkspaceID? {
-        try connection.query("SELECT tiktok_lookup_subscription($1) AS workspace_id", subscription).first?.optionalID("workspace_id")
+        try connection.query("SELECT tiktok_lookup_subscription(\(subscription)) AS workspace_id").first?.optionalID("workspace_id")
     }
 
     /// The workspace visible to the current session.
