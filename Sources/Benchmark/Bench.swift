@@ -301,7 +301,7 @@ struct Bench: AsyncParsableCommand {
 
     /// The transactions per second `pgbench -n` reports for `arguments`.
     static func pgbenchTPS(_ arguments: [String]) async throws -> Double {
-        let outcome = try await Blocking.run { try Subprocess.run(["pgbench", "-n"] + arguments) }
+        let outcome = try await Blocking.run { try ChildProcess.run(["pgbench", "-n"] + arguments) }
         guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
             let tps = Double(line.split(separator: " ")[2])
         else {
@@ -363,7 +363,7 @@ struct Bench: AsyncParsableCommand {
         if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
         let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let outcome = try await Blocking.run { try Subprocess.run(["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]) }
+        let outcome = try await Blocking.run { try ChildProcess.run(["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]) }
         let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") })
         else {

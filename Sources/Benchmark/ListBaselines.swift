@@ -22,7 +22,7 @@ enum ListBaselines {
     /// The seed stack's server (`script`, the peer's `seedpeer.py`) started on `port` against the
     /// same database, or why it cannot run (its Python modules missing).
     static func startSeedPeer(script: String, appURL: String, port: Int) throws -> Process {
-        let check = try Subprocess.run(["python3", "-c", "import fastapi, uvicorn, asyncpg, orjson"])
+        let check = try ChildProcess.run(["python3", "-c", "import fastapi, uvicorn, asyncpg, orjson"])
         guard check.succeeded else {
             throw AppError.invalidInput("the seed peer needs: pip install fastapi 'uvicorn[standard]' asyncpg orjson")
         }

@@ -38,10 +38,10 @@ struct PgBouncer {
             toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
         var command = ["pgbouncer", "-d", directory + "/pgbouncer.ini"]
         if geteuid() == 0 {
-            _ = try Subprocess.run(["chown", "-R", "postgres", directory])
+            _ = try ChildProcess.run(["chown", "-R", "postgres", directory])
             command = ["runuser", "-u", "postgres", "--"] + command
         }
-        let outcome = try Subprocess.run(command)
+        let outcome = try ChildProcess.run(command)
         guard outcome.succeeded else {
             throw Unavailable(
                 description: "pgbouncer did not start: \(outcome.output.prefix(200)) (scripts/install-deps.sh --bench installs it)")

@@ -141,7 +141,7 @@ final class FlakyClaude: ClaudeClient, @unchecked Sendable {
 
 /// A `tiktok-army worker` process on the test database.
 final class WorkerProcess: @unchecked Sendable {
-    let child: Subprocess.Child
+    let child: ChildProcess.Child
     let owner: String
 
     init(owner: String, store: TestDatabase.Store, environment extra: [String: String]) throws {
@@ -157,7 +157,7 @@ final class WorkerProcess: @unchecked Sendable {
         environment["LOG_LEVEL"] = "error"
         environment["MEDIA_DIR"] = NSTemporaryDirectory() + "orchestrator-media"
         for (key, value) in extra { environment[key] = value }
-        child = try Subprocess.start([binary, "worker", "--owner", owner], environment: environment)
+        child = try ChildProcess.start([binary, "worker", "--owner", owner], environment: environment)
     }
 
     func kill() {

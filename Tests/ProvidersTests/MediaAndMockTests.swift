@@ -38,7 +38,7 @@ import Testing
             exec ffmpeg "$@"
             """
         let made = try await Blocking.run {
-            try Subprocess.run(["/bin/sh", "-c", "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh", script, wrapper])
+            try ChildProcess.run(["/bin/sh", "-c", "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh", script, wrapper])
         }
         #expect(made.status == 0, "\(made.output)")
         let slow = Transcoder(ffmpeg: wrapper)

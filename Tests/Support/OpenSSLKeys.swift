@@ -33,13 +33,13 @@ public struct OpenSSLKeys: Sendable {
         let input = folder + "/message-\(UUID().uuidString)"
         try Data(message).write(to: URL(fileURLWithPath: input))
         try Data(signature).write(to: URL(fileURLWithPath: input + ".sig"))
-        return try Subprocess.run(["openssl", "dgst", "-sha256", "-verify", folder + "/public.pem", "-signature", input + ".sig", input])
+        return try ChildProcess.run(["openssl", "dgst", "-sha256", "-verify", folder + "/public.pem", "-signature", input + ".sig", input])
             .succeeded
     }
 
     @discardableResult
     public static func cli(_ arguments: [String]) throws -> String {
-        let outcome = try Subprocess.run(arguments)
+        let outcome = try ChildProcess.run(arguments)
         guard outcome.succeeded else { throw CryptoError("\(arguments.joined(separator: " ")): \(outcome.output)") }
         return outcome.output
     }

@@ -77,7 +77,9 @@ struct WebhooksController: Sendable {
         }
         guard let newComment else { return HTTPJSON.response(["status": "duplicate"]) }
         var started: JSONValue = .null
-        if newComment, let run = try await startPostLaunchIfIdle(workspace: account.workspace, handle: account.handle) {
+        if newComment,
+            let run = try await dependencies.service.startPostLaunchLoopIfIdle(handle: account.handle, workspace: account.workspace)
+        {
             started = .string(run.description)
         }
         return HTTPJSON.response([
@@ -110,16 +112,6 @@ struct WebhooksController: Sendable {
         let key = Crypto.sha256Hex(String(decoding: body, as: UTF8.self))
         let payload = (try? JSONValue.parse(body)) ?? .null
         return try WebhookRepository.recordDelivery(source: "tiktok", key: key, payload: payload, workspace: workspace, on: c)
-    }
-
-    /// A comment starts a Post-Launch Loop for the account unless one is already open.
-    func startPostLaunchIfIdle(workspace: WorkspaceID, handle: String) async throws -> WorkflowRunID? {
-        let brief = try await database.withWorkspace(workspace) { c -> BriefID? in
-            if try RunRepository.hasOpenRun(workflow: "post_launch_loop", handle: handle, on: c) { return nil }
-            return try BriefRepository.create(NewBrief(handle: handle, notes: "Started by new comments"), workspace: workspace, on: c).id
-        }
-        guard let brief else { return nil }
-        return try await dependencies.service.start(briefId: brief, workflowSlug: "post_launch_loop", workspace: workspace).run.id
     }
 
     /// A Google-signed token for `audience` from exactly the service account `email` (with

@@ -225,7 +225,7 @@ public struct EmbeddedPostgres: Sendable {
     /// Runs a command (never through a shell) and returns its output; throws with the output on failure.
     @discardableResult
     static func shell(_ command: [String]) throws -> String {
-        let outcome = try Subprocess.run(command)
+        let outcome = try ChildProcess.run(command)
         guard outcome.succeeded else {
             let program = command[0] == "runuser" && command.count > 3 ? command[3] : command[0]
             throw LaunchError(

@@ -118,10 +118,10 @@ public struct Transcoder: Sendable {
     @discardableResult
     private func run(_ arguments: [String], what: String) async throws -> String {
         let timeout = self.timeout
-        let outcome: Subprocess.Outcome
+        let outcome: ChildProcess.Outcome
         do {
-            outcome = try await Blocking.run { try Subprocess.run(arguments, timeout: timeout) }
-        } catch is Subprocess.LaunchFailure {
+            outcome = try await Blocking.run { try ChildProcess.run(arguments, timeout: timeout) }
+        } catch is ChildProcess.LaunchFailure {
             throw MediaError("\(arguments[0]) not found: install the ffmpeg package or set FFMPEG_PATH/FFPROBE_PATH")
         }
         guard !outcome.timedOut else { throw MediaError("\(what) took longer than \(timeout) and was stopped") }

@@ -6,7 +6,11 @@ import Foundation
 
 /// Runs a program with an argument vector (never through a shell), capturing stdout and stderr
 /// together, with an optional time limit. Blocking: call it from a blocking thread.
-public enum Subprocess {
+///
+/// Not swift-subprocess: that library is async only, while the embedded cluster's `pg_ctl` runs
+/// inside synchronous start-up (and the test database's static setup), and a child here needs a
+/// cleared signal mask (pgbench's timers) and its own process group killed on timeout (ffmpeg).
+public enum ChildProcess {
     /// The outcome of a finished program.
     public struct Outcome: Sendable {
         public var status: Int32
