@@ -93,7 +93,7 @@ public struct ClaudeGateway: Sendable {
                 "cache": .array(request.system.map { $0.cache.map { .string($0.rawValue) } ?? .null }),
             ], response: nil, error: nil, createdAt: environment.clock.now(), promptVersion: version)
         let call: ClaudeCall
-        var settlement: (reference: String, amount: Double)?
+        var settlement: PendingSettlement?
         do {
             if let recording = trace.recording, recording.mode == .replay {
                 call = try Self.answer(from: recording, name: name, system: system, user: user, stepIndex: stepIndex)
@@ -138,7 +138,7 @@ public struct ClaudeGateway: Sendable {
         let stopped = Self.stopProblem(call.stopReason, maxTokens: request.maxTokens)
         step.error = stopped?.description
         do {
-            try await write(step, agent: trace.agentName, settling: settlement)
+            try await hold(step, agent: trace.agentName, settling: settlement)
         } catch {
             throw Self.agentError(error, agent: trace.agentName)
         }
@@ -255,9 +255,7 @@ public struct ClaudeGateway: Sendable {
 
     /// Sends `request` against a reservation; returns the call and the settlement its trace row
     /// must carry.
-    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (
-        ClaudeCall, (reference: String, amount: Double)
-    ) {
+    private func send(_ request: ClaudeRequest, trace: TraceContext, stepIndex: Int) async throws -> (ClaudeCall, PendingSettlement) {
         let models = environment.providers.models
         let reference = "\(trace.agentRunID):\(stepIndex)"
         guard let estimate = models.ceiling(of: request) else {
@@ -287,7 +285,7 @@ public struct ClaudeGateway: Sendable {
             text: response.text, model: used, usage: response.usage, costUsd: cost, stepIndex: stepIndex,
             cacheHit: response.usage.cacheReadInputTokens > 0, toolUses: response.toolUses.map { ToolUse(name: $0.name, input: $0.input) },
             stopReason: response.stopReason)
-        return (call, (reference, cost))
+        return (call, PendingSettlement(reference: reference, amount: cost))
     }
 
     private func replay(trace: TraceContext, hash: String, model: String, stepIndex: Int) async throws -> ClaudeCall {
@@ -305,9 +303,20 @@ public struct ClaudeGateway: Sendable {
             text: recorded, model: model, usage: ClaudeUsage(), costUsd: 0, stepIndex: stepIndex, cacheHit: true, stopReason: "end_turn")
     }
 
-    /// Writes a Claude call's trace row with the rows pending before it, then settles a live
-    /// call's reservation (alone, so the daily total is locked only while that commits).
-    private func write(_ step: AgentStep, agent: String, settling settlement: (reference: String, amount: Double)? = nil) async throws {
+    /// Holds a Claude call's trace row and the settlement of its reservation for the agent run's
+    /// outcome transaction; outside an agent run writes them at once.
+    private func hold(_ step: AgentStep, agent: String, settling settlement: PendingSettlement?) async throws {
+        if let trace = TraceContext.current {
+            trace.pending.append(step)
+            if let settlement { trace.pending.append(settlement) }
+            return
+        }
+        try await write(step, agent: agent, settling: settlement)
+    }
+
+    /// Writes a call's trace row with what is pending before it, then settles a live call's
+    /// reservation (alone, so the daily total is locked only while that commits).
+    private func write(_ step: AgentStep, agent: String, settling settlement: PendingSettlement? = nil) async throws {
         let trace = TraceContext.current
         try await environment.database.withWorkspace(step.workspaceId) { c in
             if let trace { try Self.flush(trace, on: c) }
@@ -320,10 +329,13 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    /// Writes the trace rows `trace` holds, inside the caller's transaction.
+    /// Writes the trace rows and settlements `trace` holds, inside the caller's transaction.
     public static func flush(_ trace: TraceContext, on connection: Connection) throws {
-        try trace.pending.flush { rows in
+        try trace.pending.flush { rows, settlements in
             for row in rows { try AgentStepRepository.insert(row, agentName: trace.agentName, on: connection) }
+            for settlement in settlements {
+                try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: connection)
+            }
         }
     }
 
