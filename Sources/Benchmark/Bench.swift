@@ -58,11 +58,17 @@ struct Bench: AsyncParsableCommand {
         // Orchestration overhead: sequential runs, time per step vs the same number of bare commits.
         _ = try await runs(1, concurrency: 1, orchestration, database, workspace)
         let commitsBefore = database.completedUnits.current
+        let writesBefore = try await database.nextTransactionID()
         let sequential = try await runs(20, concurrency: 1, orchestration, database, workspace)
         let commitsPerRun = Double(database.completedUnits.current - commitsBefore) / 20
+        // Reading the next id writes nothing; the briefs `runs` inserts first are one writing transaction.
+        let writesPerRun = Double(try await database.nextTransactionID() - writesBefore - 1) / 20
         let bare = try await Self.bareWrites(database, workspace, count: Int(commitsPerRun * 20))
         say("\n## Orchestration overhead (Profile Audit, 6 steps, mock Claude and providers at zero latency)")
-        say(String(format: "per run  %8.0f µs   (%.0f commits per run)", sequential.perRun * 1e6, commitsPerRun))
+        say(
+            String(
+                format: "per run  %8.0f µs   (%.0f database units per run, of which %.1f writing commits: %.2f per step)",
+                sequential.perRun * 1e6, commitsPerRun, writesPerRun, writesPerRun / 6))
         say(
             String(
                 format:
@@ -71,6 +77,7 @@ struct Bench: AsyncParsableCommand {
         say(String(format: "overhead beyond the bare commits: %.0f µs per step", (sequential.perRun - bare * commitsPerRun) * 1e6 / 6))
         figures.record("per_step_us", sequential.perRun * 1e6 / 6)
         figures.record("commits_per_run", commitsPerRun)
+        figures.record("writing_commits_per_step", writesPerRun / 6)
         figures.record("bare_commit_us", bare * 1e6)
 
         // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.
@@ -363,7 +370,8 @@ struct Bench: AsyncParsableCommand {
         if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
         let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let outcome = try await Blocking.run { try ChildProcess.run(["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]) }
+        let arguments = ["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]
+        let outcome = try await Blocking.run { try ChildProcess.run(arguments) }
         let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") })
         else {

@@ -17,15 +17,16 @@ extension WorkflowEngine: Service {
         }
     }
 
-    /// Consumes control notifications (`work`, `cancel:<run>`) until the stream ends.
+    /// Consumes control notifications (`work:<owner>`, `cancel:<run>:<workspace>`) until the stream ends.
     public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
         for await item in notifications {
             guard case .notification(let note) = item, note.channel == RunTransitions.controlChannel else {
                 if case .reconnected = item { wake() }
                 continue
             }
-            if note.payload == "work" {
-                wake()
+            if note.payload == "work" || note.payload.hasPrefix("work:") {
+                // This engine's own commits woke it already.
+                if note.payload != "work:" + configuration.owner { wake() }
             } else if note.payload.hasPrefix("cancel:") {
                 let parts = note.payload.split(separator: ":").map(String.init)
                 guard parts.count == 3, let run = WorkflowRunID(parts[1]), let workspace = WorkspaceID(parts[2]) else { continue }

@@ -52,21 +52,22 @@ public final class WorkflowEngine: Sendable {
         guard configuration.executionMode == .inline else { return }
         while !Task.isCancelled {
             let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
-            var claimed: [Claim] = []
+            var claimed: [(Claim, Prepared?)] = []
             if capacity > 0 {
                 do {
-                    claimed = try await claim(limit: capacity)
+                    claimed = try await claimAndStart(limit: capacity)
                     health.succeeded()
                 } catch  where !Task.isCancelled {
                     health.failed("claiming steps", error)
                     logger.warning("claiming steps failed", metadata: ["error": "\(error)"])
                 } catch {}
             }
-            for claim in claimed {
+            for (claim, prepared) in claimed {
+                guard let prepared else { continue }
                 await state.begin(claim)
                 // Unstructured, so stopping the loop does not cut a step off mid-write.
                 let execution = Task { [self] in
-                    await execute(claim)
+                    await execute(claim, prepared)
                     await state.end(claim)
                     wake()
                 }
@@ -96,11 +97,12 @@ public final class WorkflowEngine: Sendable {
     /// Runs one specific step now (the Cloud Tasks delivery path). Throws when it is not
     /// claimable, so the queue retries later.
     public func runStep(_ step: WorkflowStepID) async throws {
-        guard let claim = try await claim(limit: 1, step: step).first else {
+        guard let (claim, prepared) = try await claimAndStart(limit: 1, step: step).first else {
             throw AppError.conflict("step \(step) is not ready or is held by another worker")
         }
+        guard let prepared else { return }
         await state.begin(claim)
-        await execute(claim)
+        await execute(claim, prepared)
         await state.end(claim)
     }
 
@@ -116,15 +118,32 @@ public final class WorkflowEngine: Sendable {
         var token = UUID()
     }
 
-    func claim(limit: Int, step: WorkflowStepID? = nil) async throws -> [Claim] {
+    /// Claims up to `limit` ready steps (or `step`) and starts each in the same transaction: its
+    /// run loaded, its input resolved from its dependencies' outputs, marked started, its agent run
+    /// opened (a step whose definition is gone fails instead). One commit for the whole batch;
+    /// their events go to local subscribers after it. A claim whose step could not start comes
+    /// back without a `Prepared`.
+    func claimAndStart(limit: Int, step: WorkflowStepID? = nil) async throws -> [(Claim, Prepared?)] {
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
         let held = await state.heldSteps
-        return try await database.withUnscopedTransaction { c in
-            try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c).map {
-                Claim(step: $0.step, run: $0.run, workspace: $0.workspace, attempt: $0.attempt)
+        let (started, events) = try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
+            var started: [(Claim, Prepared?)] = []
+            var events: [RunEvent] = []
+            for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
+                let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
+                try RunTransitions.scope(to: claim.workspace, c)
+                let (prepared, startEvents) = try self.start(claim, c) ?? (nil, [])
+                started.append((claim, prepared))
+                events += startEvents
             }
+            return (started, events)
         }
+        await bus.publish(events)
+        if configuration.executionMode == .cloudTasks {
+            for (claim, _) in started { try? await dispatch(claim.run, claim.workspace) }
+        }
+        return started
     }
 
     /// Commits a transition, then hands its events to local subscribers; when the transition can
@@ -138,18 +157,20 @@ public final class WorkflowEngine: Sendable {
                 workspace,
                 { c -> (T, [RunEvent])? in
                     guard let result = try body(c) else { return nil }
-                    if readies { try RunTransitions.notifyWork(c) }
+                    if readies { try RunTransitions.notifyWork(from: self.configuration.owner, c) }
                     return result
                 })
         else { return nil }
         await bus.publish(events)
+        // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
+        if readies { wake() }
         if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
         return value
     }
 
-    func execute(_ claim: Claim) async {
+    func execute(_ claim: Claim, _ prepared: Prepared) async {
         do {
-            try await executeClaimed(claim)
+            try await perform(claim, prepared)
         } catch {
             logger.error("step execution failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
         }
@@ -169,47 +190,49 @@ public final class WorkflowEngine: Sendable {
         var replay: ReplayPlan?
     }
 
-    private func executeClaimed(_ claim: Claim) async throws {
+    /// Starts a claimed step inside the claim's transaction (scoped to its workspace): loads the
+    /// run, resolves the step's input from its dependencies' outputs, marks it started and starts
+    /// its agent run, or fails it when its definition is gone. `nil` when there is nothing to start.
+    func start(_ claim: Claim, _ c: Connection) throws -> (Prepared?, [RunEvent])? {
         let owner = configuration.owner
-        let definitions = self.definitions
         let ids = environment.ids
-        // One transaction: load the run, resolve the step's input from its dependencies' outputs,
-        // mark it started and start its agent run (or fail it when its definition is gone).
-        let outcome: Prepared?? = try await commit(claim.workspace, readies: false) { c -> (Prepared?, [RunEvent])? in
-            guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else {
-                return nil
-            }
-            guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
-                return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map
-                { (nil, $0) }
-            }
-            let outputs = Dictionary(
-                uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
-            let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
-            guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
-            let replay = try run.replayOf.map {
-                try ReplayPlan.plan(
-                    for: step, definition: stepDef, original: $0, mode: run.evaluationId == nil ? .replay : .evaluate, on: c)
-            }
-            var agentRun: AgentRunStart?
-            if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
-                let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
-                agentRun = AgentRunStart(
-                    id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
-                    workflowStep: claim.step)
-                agentRun?.recording = replay?.recording
-                if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
-                try agentRun?.record(on: c)
-            }
-            let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
-            return (
-                Prepared(
-                    run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
-                    replay: replay),
-                [started]
-            )
+        guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else {
+            return nil
         }
-        guard case let prepared?? = outcome else { return }
+        guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
+            return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map {
+                (nil, $0)
+            }
+        }
+        let outputs = Dictionary(
+            uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
+        let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
+        guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
+        let replay = try run.replayOf.map {
+            try ReplayPlan.plan(
+                for: step, definition: stepDef, original: $0, mode: run.evaluationId == nil ? .replay : .evaluate, on: c)
+        }
+        var agentRun: AgentRunStart?
+        if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
+            let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
+            agentRun = AgentRunStart(
+                id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
+                workflowStep: claim.step)
+            agentRun?.recording = replay?.recording
+            if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
+            try agentRun?.record(on: c)
+        }
+        let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
+        return (
+            Prepared(
+                run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
+                replay: replay),
+            [started]
+        )
+    }
+
+    private func perform(_ claim: Claim, _ prepared: Prepared) async throws {
+        let owner = configuration.owner
         let (run, steps, step, definition, stepDef, input) = (
             prepared.run, prepared.steps, prepared.step, prepared.definition, prepared.stepDef, prepared.input
         )

@@ -119,6 +119,12 @@ public final class Database: Sendable {
 
 extension Database {
     /// Answers when the database does (one `SELECT 1`); throws otherwise.
+    /// The id the next writing transaction will get: the difference between two readings counts
+    /// the transactions that wrote (each waits for its WAL flush) in between; reads take none.
+    public func nextTransactionID() async throws -> Int {
+        try await withConnection { try $0.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next").first!.int("next") }
+    }
+
     public func ping() async throws {
         _ = try await withConnection { try $0.query("SELECT 1") }
     }

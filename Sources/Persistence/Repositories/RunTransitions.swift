@@ -5,11 +5,20 @@ import Foundation
 /// (and so its `NOTIFY`). Step updates are fenced by the lease owner: a worker that lost its
 /// lease cannot overwrite what another worker did.
 public enum RunTransitions {
-    /// The `NOTIFY` channel engines listen on: `work`, or `cancel:<run id>:<workspace id>`.
+    /// The `NOTIFY` channel engines listen on: `work:<owner>`, or `cancel:<run id>:<workspace id>`.
     public static let controlChannel = "tiktok_control"
 
-    /// Announces to every engine that work may be ready.
-    public static func notifyWork(_ c: Connection) throws { try c.query("SELECT pg_notify(\(controlChannel), 'work')") }
+    /// Announces to every engine that work may be ready: `work:<owner>`, so the engine that sent
+    /// it can tell its own echo.
+    public static func notifyWork(from owner: String, _ c: Connection) throws {
+        try c.query("SELECT pg_notify(\(controlChannel), \("work:" + owner))")
+    }
+
+    /// Scopes the rest of the transaction's row-level security to `workspace` (the engine starts
+    /// steps of several workspaces in the one transaction that claims them).
+    public static func scope(to workspace: WorkspaceID, _ c: Connection) throws {
+        try c.query("SELECT set_config('app.workspace_id', \(workspace.description), true)")
+    }
 
     public static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
         try c.query("SELECT pg_notify(\(controlChannel), \("cancel:\(run):\(workspace)"))")
