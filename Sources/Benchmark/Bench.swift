@@ -59,8 +59,10 @@ struct Bench: AsyncParsableCommand {
         _ = try await runs(1, concurrency: 1, orchestration, database, workspace)
         let commitsBefore = database.completedUnits.current
         let writesBefore = try await database.nextTransactionID()
+        let statementsBefore = database.roundTrips.current
         let sequential = try await runs(20, concurrency: 1, orchestration, database, workspace)
         let commitsPerRun = Double(database.completedUnits.current - commitsBefore) / 20
+        let statementsPerRun = Double(database.roundTrips.current - statementsBefore) / 20
         // Reading the next id writes nothing; the briefs `runs` inserts first are one writing transaction.
         let writesPerRun = Double(try await database.nextTransactionID() - writesBefore - 1) / 20
         let bare = try await Self.bareWrites(database, workspace, count: Int(commitsPerRun * 20))
@@ -71,6 +73,10 @@ struct Bench: AsyncParsableCommand {
                 sequential.perRun * 1e6, commitsPerRun, writesPerRun, writesPerRun / 6))
         say(
             String(
+                format: "         %.0f statements per run (%.1f per step), each a round trip to Postgres", statementsPerRun,
+                statementsPerRun / 6))
+        say(
+            String(
                 format:
                     "per step %8.0f µs   baseline: %.0f bare single-row commits on the same pool take %.0f µs per step's share (%.0f µs each)",
                 sequential.perRun * 1e6 / 6, commitsPerRun, bare * commitsPerRun * 1e6 / 6, bare * 1e6))
@@ -78,6 +84,7 @@ struct Bench: AsyncParsableCommand {
         figures.record("per_step_us", sequential.perRun * 1e6 / 6)
         figures.record("commits_per_run", commitsPerRun)
         figures.record("writing_commits_per_step", writesPerRun / 6)
+        figures.record("statements_per_step", statementsPerRun / 6)
         figures.record("bare_commit_us", bare * 1e6)
 
         // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.

@@ -41,6 +41,13 @@ public final class Counter: @unchecked Sendable {
         return value
     }
 
+    /// Adds `amount` (a tally rather than ids).
+    public func add(_ amount: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        value += UInt64(max(0, amount))
+    }
+
     /// Returns 1, 2, 3, ...
     public func next() -> UInt64 {
         lock.lock()

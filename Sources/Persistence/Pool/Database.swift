@@ -13,6 +13,8 @@ public final class Database: Sendable {
     private let threads: NIOThreadPool
     /// Units of work (transactions or single statements) completed through this pool.
     public let completedUnits = Counter()
+    /// Statements sent and answered (a pipelined batch counts each of its statements), for the benchmark.
+    public let roundTrips = Counter()
 
     /// How the pool's connections send statements.
     public let statements: StatementPolicy
@@ -51,6 +53,7 @@ public final class Database: Sendable {
                 let result = try await threads.runIfActive { try body(connection) }
                 await pool.release(connection, broken: connection.isBroken)
                 _ = completedUnits.next()
+                roundTrips.add(connection.completedStatements - before)
                 return result
             } catch let error as DatabaseError where error.kind == .connection {
                 await pool.release(connection, broken: true)
