@@ -207,3 +207,42 @@ import Testing
         try launcher.stop()
     }
 }
+
+/// `send`: statements whose answers nobody reads travel with the next one that needs an answer.
+@Suite struct QueuedStatementTests {
+    @Test func queuedStatementsRunInOrderWithTheNextQuery() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let seen = try await TestDatabase.database.withWorkspace(workspace) { c -> Int in
+            let before = c.completedStatements
+            try c.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'queued', '{}')")
+            try c.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'queued', '{}')")
+            #expect(c.completedStatements == before, "nothing is sent yet")
+            return try c.query("SELECT count(*)::int AS n FROM tiktok_outbox WHERE topic = 'queued'").first!.int("n")
+        }
+        #expect(seen == 2, "the queued rows are written before the query that follows them")
+    }
+
+    @Test func aQueuedStatementThatFailsFailsTheWholeTransaction() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                try c.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'doomed', '{}')")
+                try c.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(WorkspaceID(UUID())), 'doomed', '{}')")
+            }
+        }
+        let left = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT count(*)::int AS n FROM tiktok_outbox WHERE topic = 'doomed'").first!.int("n")
+        }
+        #expect(left == 0, "the row written before the failing queued one was rolled back with it")
+    }
+
+    @Test func outsideATransactionSendRunsAtOnceAndCommitCarriesWhatIsQueued() throws {
+        let connection = try Connection(url: TestDatabase.cluster.appURL)
+        try connection.send("SELECT set_config('app.probe', 'sent', false)")
+        #expect(try connection.query("SELECT current_setting('app.probe') AS v").first?["v"] == "sent")
+        try connection.execute("BEGIN")
+        try connection.send("SELECT set_config('app.probe', 'committed', false)")
+        try connection.execute("COMMIT")
+        #expect(try connection.query("SELECT current_setting('app.probe') AS v").first?["v"] == "committed")
+    }
+}

@@ -12,6 +12,9 @@ public final class Connection: @unchecked Sendable {
     public private(set) var completedStatements = 0
     /// Server-side prepared statements of this connection, by SQL text.
     private var prepared: [String: String] = [:]
+    /// Statements `send` queued, whose answers nobody reads: they go with the next statement
+    /// that needs an answer, or with `COMMIT`.
+    private var queued: [(sql: String, texts: [String?])] = []
     /// Past this many distinct statements, further ones run unprepared.
     static let preparedLimit = 512
     /// Prepared or unnamed statements; shared with the other connections of a pool.
@@ -62,8 +65,22 @@ public final class Connection: @unchecked Sendable {
         try run(query.sql, query.binds)
     }
 
+    /// Sends a statement whose answer is not needed (an audit row, a trace row, a row lock, a
+    /// `NOTIFY`). Inside a transaction it is queued and travels with the next statement that
+    /// needs an answer, or with `COMMIT`, in one round trip (libpq pipeline mode); an error it
+    /// meets is thrown there and fails the transaction as a whole. Outside one it runs at once.
+    public func send(_ query: SQLQuery) throws(DatabaseError) {
+        guard inTransaction else {
+            try run(query.sql, query.binds)
+            return
+        }
+        queued.append((query.sql, query.binds.map(\.text)))
+    }
+
+    @discardableResult
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
+        if !queued.isEmpty { return try pipeline(takeQueued() + [(sql, texts)]) }
         if statements.mode == .prepared {
             do {
                 if let name = try statementName(sql, parameterCount: texts.count) {
@@ -97,7 +114,73 @@ public final class Connection: @unchecked Sendable {
     /// Runs SQL text with no parameters; may hold several statements (migrations, `BEGIN`).
     @discardableResult
     public func execute(_ sql: String) throws(DatabaseError) -> QueryResult {
-        try consume(PQexec(handle, sql))
+        if !queued.isEmpty {
+            if sql == "ROLLBACK" {
+                queued.removeAll()
+            } else if sql == "COMMIT" {
+                return try pipeline(takeQueued() + [(sql, [])])
+            } else {
+                try pipeline(takeQueued())
+            }
+        }
+        return try consume(PQexec(handle, sql))
+    }
+
+    private func takeQueued() -> [(sql: String, texts: [String?])] {
+        defer { queued.removeAll() }
+        return queued
+    }
+
+    /// Sends `batch` in one round trip (pipeline mode) and returns the last one's answer;
+    /// the first failure is thrown (the statements after it are skipped by the server).
+    @discardableResult
+    private func pipeline(_ batch: [(sql: String, texts: [String?])]) throws(DatabaseError) -> QueryResult {
+        // Prepared (once per connection) before the pipeline starts.
+        var names: [String?] = []
+        for statement in batch {
+            // Statements without parameters (`COMMIT`) go unnamed.
+            let usesName = statements.mode == .prepared && !statement.texts.isEmpty
+            names.append(usesName ? try statementName(statement.sql, parameterCount: statement.texts.count) : nil)
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw DatabaseError(kind: .connection, message: errorText()) }
+        var sent = true
+        for (statement, name) in zip(batch, names) where sent {
+            sent =
+                withCStrings(statement.texts) { pointers in
+                    if let name { return PQsendQueryPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0) }
+                    return PQsendQueryParams(handle, statement.sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+                } == 1
+        }
+        guard sent, PQpipelineSync(handle) == 1 else {
+            _ = PQexitPipelineMode(handle)
+            throw DatabaseError(kind: .connection, message: errorText())
+        }
+        var answer: QueryResult?
+        var failure: DatabaseError?
+        for index in batch.indices {
+            while let result = PQgetResult(handle) {
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                    completedStatements += 1
+                    if index == batch.count - 1 { answer = read(result) }
+                case PGRES_PIPELINE_ABORTED:
+                    if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
+                default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
+                }
+            }
+        }
+        if let sync = PQgetResult(handle) { PQclear(sync) }
+        _ = PQexitPipelineMode(handle)
+        if let failure {
+            if StatementPolicy.isLostStatement(failure) {
+                statements.fallBack(because: failure)
+                prepared.removeAll()
+            }
+            throw failure
+        }
+        guard let answer else { throw DatabaseError(kind: .query, message: "the pipeline returned no answer") }
+        return answer
     }
 
     /// Reads pending `NOTIFY` messages without blocking; `waitSeconds` first waits for the socket.

@@ -67,7 +67,7 @@ public enum AgentStepRepository {
 
     /// Writes one trace row.
     public static func insert(_ step: AgentStep, agentName: String, on connection: Connection) throws {
-        try connection.query(
+        try connection.send(
             """
             INSERT INTO tiktok_agent_steps (id, workspace_id, agent_run_id, agent_name, step_index, kind, name, model, system_prompt,
                 user_prompt, response_text, prompt_hash, input_tokens, output_tokens, cache_creation_input_tokens,

@@ -5,7 +5,7 @@ import Foundation
 /// published to Pub/Sub later.
 public enum OutboxRepository {
     public static func append(topic: String, payload: JSONValue, workspace: WorkspaceID, on connection: Connection) throws {
-        try connection.query("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), \(topic), \(payload))")
+        try connection.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), \(topic), \(payload))")
     }
 
     public static func list(on connection: Connection) throws -> [OutboxEvent] {

@@ -11,13 +11,13 @@ public enum RunTransitions {
     /// Announces to every engine that work may be ready: `work:<owner>`, so the engine that sent
     /// it can tell its own echo.
     public static func notifyWork(from owner: String, _ c: Connection) throws {
-        try c.query("SELECT pg_notify(\(controlChannel), \("work:" + owner))")
+        try c.send("SELECT pg_notify(\(controlChannel), \("work:" + owner))")
     }
 
     /// Scopes the rest of the transaction's row-level security to `workspace` (the engine starts
     /// steps of several workspaces in the one transaction that claims them).
     public static func scope(to workspace: WorkspaceID, _ c: Connection) throws {
-        try c.query("SELECT set_config('app.workspace_id', \(workspace.description), true)")
+        try c.send("SELECT set_config('app.workspace_id', \(workspace.description), true)")
     }
 
     public static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
@@ -28,7 +28,7 @@ public enum RunTransitions {
     /// locks the run row first, so a step starting or ending and the run being cancelled or
     /// decided never wait on each other in opposite orders (a deadlock).
     public static func lockRun(_ run: WorkflowRunID, _ c: Connection) throws {
-        try c.query("SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE")
+        try c.send("SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE")
     }
 
     public static func event(_ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)

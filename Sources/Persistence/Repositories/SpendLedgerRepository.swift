@@ -49,7 +49,7 @@ public enum SpendLedgerRepository {
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.
     /// In the connection's workspace scope.
     public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
-        try connection.query("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
+        try connection.send("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
     }
 
     /// Sets the default daily caps (for workspaces without their own) where only the owner role
