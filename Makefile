@@ -20,7 +20,8 @@ reliability:
 	python3 tests/reliability/reliability.py
 
 # Benchmarks against same-run baselines, on the release build (needs wrk for the HTTP part).
+# The peers: make bench BENCH_ARGS="--seed-peer path/to/seedpeer.py --dbos-peer path/to/dbospeer.py"
 bench:
 	scripts/install-deps.sh --bench
 	swift build -c release --product tiktok-army-bench
-	.build/release/tiktok-army-bench
+	.build/release/tiktok-army-bench $(BENCH_ARGS)

@@ -32,8 +32,9 @@ modules=()
 if [[ "${1:-}" == "--test" ]]; then
     modules=(openapi_spec_validator:openapi-spec-validator selenium:selenium schemathesis:schemathesis)
 elif [[ "${1:-}" == "--bench" ]]; then
-    # The seed stack the benchmark measures the list route against (--seed-peer).
-    modules=(fastapi:fastapi uvicorn:uvicorn[standard] asyncpg:asyncpg orjson:orjson)
+    # The seed stack the benchmark measures the list route against (--seed-peer), and the
+    # durable-workflow peer it measures the engine against (--dbos-peer).
+    modules=(fastapi:fastapi uvicorn:uvicorn[standard] asyncpg:asyncpg orjson:orjson dbos:dbos)
 fi
 if ((${#modules[@]})); then
     for module in "${modules[@]}"; do

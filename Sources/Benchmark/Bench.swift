@@ -30,6 +30,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("seed-peer"), help: "The seed stack's server script (seedpeer.py): its list route is measured too.")
     var seedPeer: String?
 
+    @Option(name: .customLong("dbos-peer"), help: "The durable-workflow peer's script (dbospeer.py): its runs/s are measured too.")
+    var dbosPeer: String?
+
     @Option(help: "Where the figures are written as JSON.")
     var summary = "artifacts/bench.json"
 
@@ -73,7 +76,7 @@ struct Bench: AsyncParsableCommand {
                 sequential.perRun * 1e6, commitsPerRun, writesPerRun, writesPerRun / 6))
         say(
             String(
-                format: "         %.0f statements per run (%.1f per step), each a round trip to Postgres", statementsPerRun,
+                format: "         %.0f round trips to Postgres per run (%.1f per step)", statementsPerRun,
                 statementsPerRun / 6))
         say(
             String(
@@ -84,7 +87,7 @@ struct Bench: AsyncParsableCommand {
         figures.record("per_step_us", sequential.perRun * 1e6 / 6)
         figures.record("commits_per_run", commitsPerRun)
         figures.record("writing_commits_per_step", writesPerRun / 6)
-        figures.record("statements_per_step", statementsPerRun / 6)
+        figures.record("round_trips_per_step", statementsPerRun / 6)
         figures.record("bare_commit_us", bare * 1e6)
 
         // Throughput at 1, 8, 64 concurrent runs vs pgbench's insert rate on the same database.
@@ -105,6 +108,9 @@ struct Bench: AsyncParsableCommand {
                     writes / pgbench * 100))
         }
         say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
+        if let dbosPeer {
+            try await DurablePeer.measure(script: dbosPeer, launcher: launcher, cluster: cluster, ours: direct, figures: figures)
+        }
 
         // SSE fan-out: 1,000 subscribers to one run through the event bus.
         say("\n## SSE fan-out (1,000 subscribers of one run's event stream)")
@@ -148,25 +154,8 @@ struct Bench: AsyncParsableCommand {
             figures.record("list_pgbench_tps", transaction)
             figures.record("briefs_rps", create.rate)
             if let seedPeer {
-                let port = 30_000 + Int(getpid() % 20_000)
-                let peer = try ListBaselines.startSeedPeer(script: seedPeer, appURL: cluster.appURL, port: port)
-                defer { peer.terminate() }
-                for _ in 0..<100 {
-                    if let answer = try? await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(port)/health")),
-                        answer.status == 200
-                    {
-                        break
-                    }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-                let seed = try await Self.wrk(
-                    "http://127.0.0.1:\(port)/api/dashboard/workflows/runs", key: key.plaintext, body: nil, seconds: seconds)
-                say(
-                    String(
-                        format:
-                            "baseline: the seed stack (FastAPI + uvicorn + asyncpg) on the same route: %.0f req/s, p99 %@; this server %.1fx",
-                        seed.rate, seed.p99, list.rate / seed.rate))
-                figures.record("seed_list_rps", seed.rate)
+                try await ListBaselines.measureSeedPeer(
+                    script: seedPeer, appURL: cluster.appURL, key: key.plaintext, ours: list.rate, seconds: seconds, figures: figures)
             }
             say(String(format: "memory: %.1f MB resident after HTTP load", Self.rssMB()))
             directList = list.rate

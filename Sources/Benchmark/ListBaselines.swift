@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Persistence
+import Providers
 
 /// The run list's two baselines: the database running the list's own transaction (pgbench), and
 /// the seed's own stack (FastAPI + uvicorn + asyncpg) serving the same route on the same database.
@@ -17,6 +18,25 @@ enum ListBaselines {
 
         """.write(toFile: script, atomically: true, encoding: .utf8)
         return try await Bench.pgbenchTPS(["-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-f", script, appURL])
+    }
+
+    /// The seed stack on the run list under the same wrk load, printed beside `ours` (req/s).
+    static func measureSeedPeer(script: String, appURL: String, key: String, ours: Double, seconds: Int, figures: Summary) async throws {
+        let port = 30_000 + Int(getpid() % 20_000)
+        let peer = try startSeedPeer(script: script, appURL: appURL, port: port)
+        defer { peer.terminate() }
+        for _ in 0..<100 {
+            if let answer = try? await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(port)/health")), answer.status == 200 {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let seed = try await Bench.wrk("http://127.0.0.1:\(port)/api/dashboard/workflows/runs", key: key, body: nil, seconds: seconds)
+        say(
+            String(
+                format: "baseline: the seed stack (FastAPI + uvicorn + asyncpg) on the same route: %.0f req/s, p99 %@; this server %.1fx",
+                seed.rate, seed.p99, ours / seed.rate))
+        figures.record("seed_list_rps", seed.rate)
     }
 
     /// The seed stack's server (`script`, the peer's `seedpeer.py`) started on `port` against the

@@ -62,9 +62,13 @@ public final class Orchestration: Sendable {
     public var services: [any Service] { [listener, bus, engine, jobs] }
 
     /// Runs the services until the task is cancelled (tests and the benchmark; a process runs
-    /// them in its own `ServiceGroup`).
+    /// them in its own `ServiceGroup`). Cancelled, the listener ends the bus's stream before the
+    /// group has taken the cancellation in, so a service that ends is not an error here.
     public func run() async {
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let configurations = services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore)
+        }
+        let group = ServiceGroup(configuration: .init(services: configurations, logger: logger))
         do { try await group.run() } catch { logger.error("orchestration stopped", metadata: ["error": "\(error)"]) }
     }
 }

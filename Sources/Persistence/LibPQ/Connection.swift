@@ -10,6 +10,8 @@ public final class Connection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statements that reached the server and answered; `0` means a failure happened before any.
     public private(set) var completedStatements = 0
+    /// Answers waited for: a statement alone, or a whole pipeline, is one.
+    public private(set) var roundTrips = 0
     /// Server-side prepared statements of this connection, by SQL text.
     private var prepared: [String: String] = [:]
     /// Statements `send` queued, whose answers nobody reads: they go with the next statement
@@ -172,6 +174,7 @@ public final class Connection: @unchecked Sendable {
         }
         if let sync = PQgetResult(handle) { PQclear(sync) }
         _ = PQexitPipelineMode(handle)
+        roundTrips += 1
         if let failure {
             if StatementPolicy.isLostStatement(failure) {
                 statements.fallBack(because: failure)
@@ -252,6 +255,7 @@ public final class Connection: @unchecked Sendable {
             throw failure
         }
         completedStatements += 4
+        roundTrips += 1
         guard let answer else { throw DatabaseError(kind: .query, message: "the statement returned no rows") }
         return answer
     }
@@ -265,6 +269,7 @@ public final class Connection: @unchecked Sendable {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             completedStatements += 1
+            roundTrips += 1
             return read(result)
         default: throw error(of: result)
         }

@@ -13,7 +13,7 @@ public final class Database: Sendable {
     private let threads: NIOThreadPool
     /// Units of work (transactions or single statements) completed through this pool.
     public let completedUnits = Counter()
-    /// Statements sent and answered (a pipelined batch counts each of its statements), for the benchmark.
+    /// Answers waited for (a statement alone, or a pipelined batch, is one), for the benchmark.
     public let roundTrips = Counter()
 
     /// How the pool's connections send statements.
@@ -49,11 +49,12 @@ public final class Database: Sendable {
             attempt += 1
             let connection = try await pool.acquire()
             let before = connection.completedStatements
+            let tripsBefore = connection.roundTrips
             do {
                 let result = try await threads.runIfActive { try body(connection) }
                 await pool.release(connection, broken: connection.isBroken)
                 _ = completedUnits.next()
-                roundTrips.add(connection.completedStatements - before)
+                roundTrips.add(connection.roundTrips - tripsBefore)
                 return result
             } catch let error as DatabaseError where error.kind == .connection {
                 await pool.release(connection, broken: true)
