@@ -83,9 +83,13 @@ import Testing
         await harness.stop()
     }
 
+    /// Its own database: it counts every Claude call of its run, and an engine of another suite
+    /// stopping would hand a step back mid-call (a second attempt, more calls).
+    static let modelChoiceStore = TestDatabase.isolated("model_choice")
+
     @Test func aWorkspaceChoosesAModelPerAgentAndRunsUseIt() async throws {
-        let harness = try APIHarness()
-        let (workspace, key) = try await APIHarness.workspace()
+        let harness = try APIHarness(store: Self.modelChoiceStore)
+        let (workspace, key) = try await APIHarness.workspace(in: Self.modelChoiceStore)
         try await harness.withClient { client in
             let table = try await client.call(.get, "/api/dashboard/models", key: key)
             #expect(table.json["models"]?.arrayValue?.contains { $0["id"] == "claude-sonnet-4-5" && $0["status"] == "retired" } == true)

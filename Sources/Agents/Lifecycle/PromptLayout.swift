@@ -123,6 +123,11 @@ extension AgentContext {
         let now = environment.clock.now()
         let since = now.addingTimeInterval(-BrandContext.reuseWindow)
         let workspace = self.workspace
+        if let run, let own = try await RunContextRepository.find(run: run, workspace: workspace, in: database), own.handle == handle,
+            let context = BrandContext(own)
+        {
+            return context
+        }
         if let existing = try await withDatabase({ c -> StoredRunContext? in
             if let run, let own = try RunContextRepository.find(run: run, on: c) { return own }
             guard let recent = try RunContextRepository.latest(handle: handle, since: since, on: c) else { return nil }

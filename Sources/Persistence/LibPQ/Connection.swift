@@ -17,6 +17,16 @@ public final class Connection: @unchecked Sendable {
     /// Statements `send` queued, whose answers nobody reads: they go with the next statement
     /// that needs an answer, or with `COMMIT`.
     private var queued: [(sql: String, texts: [String?])] = []
+    /// A `begin` not sent yet.
+    private var beginQueued = false
+
+    /// Opens a transaction, its row-level security scoped to `workspace` when given: `BEGIN` and
+    /// the setting are queued, so they travel with the transaction's first statement.
+    public func begin(scopedTo workspace: String?) {
+        queued.append(("BEGIN", []))
+        if let workspace { queued.append(("SELECT set_config('app.workspace_id', $1, true)", [workspace])) }
+        beginQueued = true
+    }
     /// Past this many distinct statements, further ones run unprepared.
     static let preparedLimit = 512
     /// Prepared or unnamed statements; shared with the other connections of a pool.
@@ -72,7 +82,7 @@ public final class Connection: @unchecked Sendable {
     /// needs an answer, or with `COMMIT`, in one round trip (libpq pipeline mode); an error it
     /// meets is thrown there and fails the transaction as a whole. Outside one it runs at once.
     public func send(_ query: SQLQuery) throws(DatabaseError) {
-        guard inTransaction else {
+        guard inTransaction || beginQueued else {
             try run(query.sql, query.binds)
             return
         }
@@ -118,7 +128,10 @@ public final class Connection: @unchecked Sendable {
     public func execute(_ sql: String) throws(DatabaseError) -> QueryResult {
         if !queued.isEmpty {
             if sql == "ROLLBACK" {
-                queued.removeAll()
+                let opened = !beginQueued
+                _ = takeQueued()
+                // Nothing reached the server: there is nothing to roll back.
+                if !opened { return QueryResult(columns: [], rows: [], affectedRows: 0) }
             } else if sql == "COMMIT" {
                 return try pipeline(takeQueued() + [(sql, [])])
             } else {
@@ -129,7 +142,10 @@ public final class Connection: @unchecked Sendable {
     }
 
     private func takeQueued() -> [(sql: String, texts: [String?])] {
-        defer { queued.removeAll() }
+        defer {
+            queued.removeAll()
+            beginQueued = false
+        }
         return queued
     }
 

@@ -73,9 +73,7 @@ public final class Database: Sendable {
     public func withWorkspace<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
     {
         try await withConnection { connection in
-            // The id is a typed UUID (hex and dashes only), so it is safe to inline; doing so
-            // sends BEGIN and the setting in one round trip.
-            try Self.transaction(connection, begin: "BEGIN; SELECT set_config('app.workspace_id', '\(workspace)', true)", body)
+            try Self.transaction(connection, scope: workspace.description, body)
         }
     }
 
@@ -95,21 +93,23 @@ public final class Database: Sendable {
     /// Runs `body` in a transaction with no workspace set: row-level security shows no tenant rows,
     /// so only `SECURITY DEFINER` functions can reach across workspaces. For the rare admin path.
     public func withUnscopedTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await withConnection { connection in try Self.transaction(connection, begin: "BEGIN", body) }
+        try await withConnection { connection in try Self.transaction(connection, scope: nil, body) }
     }
 
-    /// Runs `body` between `begin` and `COMMIT`. A transaction that met a prepared statement the
-    /// server had lost was rolled back whole, so it runs once more, now with unnamed statements.
-    private static func transaction<T>(_ connection: Connection, begin: String, _ body: (Connection) throws -> T) throws -> T {
+    /// Runs `body` in a transaction scoped to `scope` (a workspace id) or to none. `BEGIN` and the
+    /// scope travel with the transaction's first statement, and `COMMIT` with its queued ones. A
+    /// transaction that met a prepared statement the server had lost was rolled back whole, so it
+    /// runs once more, now with unnamed statements.
+    private static func transaction<T>(_ connection: Connection, scope: String?, _ body: (Connection) throws -> T) throws -> T {
         do {
-            return try transactionOnce(connection, begin: begin, body)
+            return try transactionOnce(connection, scope: scope, body)
         } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
-            return try transactionOnce(connection, begin: begin, body)
+            return try transactionOnce(connection, scope: scope, body)
         }
     }
 
-    private static func transactionOnce<T>(_ connection: Connection, begin: String, _ body: (Connection) throws -> T) throws -> T {
-        try connection.execute(begin)
+    private static func transactionOnce<T>(_ connection: Connection, scope: String?, _ body: (Connection) throws -> T) throws -> T {
+        connection.begin(scopedTo: scope)
         do {
             let result = try body(connection)
             try connection.execute("COMMIT")

@@ -19,8 +19,17 @@ public struct StoredRunContext: Sendable, Equatable {
 public enum RunContextRepository {
     /// The context of `run`, if one was stored.
     public static func find(run: WorkflowRunID, on connection: Connection) throws -> StoredRunContext? {
-        try connection.query("SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run)").first.map(
-            decode)
+        try connection.query(findQuery(run)).first.map(decode)
+    }
+
+    /// The context of `run` read on its own, in one round trip (`Database.read(in:)`): every
+    /// agent of a run after the first finds it stored.
+    public static func find(run: WorkflowRunID, workspace: WorkspaceID, in database: Database) async throws -> StoredRunContext? {
+        try await database.read(in: workspace, findQuery(run)).first.map(decode)
+    }
+
+    private static func findQuery(_ run: WorkflowRunID) -> SQLQuery {
+        "SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run)"
     }
 
     /// The newest context of `handle` built after `since`, in any run of the workspace.
