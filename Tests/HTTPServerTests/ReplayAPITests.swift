@@ -65,9 +65,13 @@ import Testing
         }
     }
 
+    /// Its own database: it compares the recorded synthesis call's cost with the re-run's, and an
+    /// engine of another suite stopping would hand the step back mid-call (a second attempt).
+    static let evaluationStore = TestDatabase.isolated("evaluation_page")
+
     @Test func anEvaluationIsStartedFollowedAndReadOnItsPage() async throws {
-        let harness = try APIHarness()
-        let (workspace, key) = try await APIHarness.workspace()
+        let harness = try APIHarness(store: Self.evaluationStore)
+        let (workspace, key) = try await APIHarness.workspace(in: Self.evaluationStore)
         try await harness.withClient { client in
             let runId = try await Self.finishedAudit("@evalpage", client, harness, workspace, key)
 
