@@ -70,7 +70,9 @@ class Dashboard(unittest.TestCase):
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
             options.add_argument(argument)
         cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        cls.wait = WebDriverWait(cls.driver, 60)
+        # Live pages replace the parts they update: an element read while it is being replaced is
+        # looked up again on the next poll.
+        cls.wait = WebDriverWait(cls.driver, 60, ignored_exceptions=[StaleElementReferenceException])
 
     @classmethod
     def tearDownClass(cls):

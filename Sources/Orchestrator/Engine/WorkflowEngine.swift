@@ -118,34 +118,6 @@ public final class WorkflowEngine: Sendable {
         var token = UUID()
     }
 
-    /// Claims up to `limit` ready steps (or `step`) and starts each in the same transaction: its
-    /// run loaded, its input resolved from its dependencies' outputs, marked started, its agent run
-    /// opened (a step whose definition is gone fails instead). One commit for the whole batch;
-    /// their events go to local subscribers after it. A claim whose step could not start comes
-    /// back without a `Prepared`.
-    func claimAndStart(limit: Int, step: WorkflowStepID? = nil) async throws -> [(Claim, Prepared?)] {
-        let owner = configuration.owner
-        let lease = configuration.leaseSeconds
-        let held = await state.heldSteps
-        let (started, events) = try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
-            var started: [(Claim, Prepared?)] = []
-            var events: [RunEvent] = []
-            for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
-                let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
-                try RunTransitions.scope(to: claim.workspace, c)
-                let (prepared, startEvents) = try self.start(claim, c) ?? (nil, [])
-                started.append((claim, prepared))
-                events += startEvents
-            }
-            return (started, events)
-        }
-        await bus.publish(events)
-        if configuration.executionMode == .cloudTasks {
-            for (claim, _) in started { try? await dispatch(claim.run, claim.workspace) }
-        }
-        return started
-    }
-
     /// Commits a transition, then hands its events to local subscribers; when the transition can
     /// make a step ready (`readies`), every engine is woken with `NOTIFY`.
     @discardableResult
@@ -174,61 +146,6 @@ public final class WorkflowEngine: Sendable {
         } catch {
             logger.error("step execution failed", metadata: ["workflow.step_id": "\(claim.step)", "error": "\(error)"])
         }
-    }
-
-    /// What a claimed step needs to run, read in the transaction that marks it started.
-    struct Prepared: Sendable {
-        var run: WorkflowRun
-        var steps: [WorkflowStep]
-        var step: WorkflowStep
-        var definition: WorkflowDef
-        var stepDef: WorkflowStepDef
-        var input: JSONValue
-        /// The agent run an agent or synthesis step starts, recorded in the same transaction.
-        var agentRun: AgentRunStart?
-        /// In a replay: how the recorded run answers this step.
-        var replay: ReplayPlan?
-    }
-
-    /// Starts a claimed step inside the claim's transaction (scoped to its workspace): loads the
-    /// run, resolves the step's input from its dependencies' outputs, marks it started and starts
-    /// its agent run, or fails it when its definition is gone. `nil` when there is nothing to start.
-    func start(_ claim: Claim, _ c: Connection) throws -> (Prepared?, [RunEvent])? {
-        let owner = configuration.owner
-        let ids = environment.ids
-        guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else {
-            return nil
-        }
-        guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
-            return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map {
-                (nil, $0)
-            }
-        }
-        let outputs = Dictionary(
-            uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
-        let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
-        guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
-        let replay = try run.replayOf.map {
-            try ReplayPlan.plan(
-                for: step, definition: stepDef, original: $0, mode: run.evaluationId == nil ? .replay : .evaluate, on: c)
-        }
-        var agentRun: AgentRunStart?
-        if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
-            let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
-            agentRun = AgentRunStart(
-                id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
-                workflowStep: claim.step)
-            agentRun?.recording = replay?.recording
-            if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
-            try agentRun?.record(on: c)
-        }
-        let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
-        return (
-            Prepared(
-                run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
-                replay: replay),
-            [started]
-        )
     }
 
     private func perform(_ claim: Claim, _ prepared: Prepared) async throws {
