@@ -8,7 +8,8 @@ extension WorkflowEngine {
     /// run loaded, its input resolved from its dependencies' outputs, marked started, its agent run
     /// opened (a step whose definition is gone fails instead). One commit for the whole batch;
     /// their events go to local subscribers after it. A claim whose step could not start comes
-    /// back without a `Prepared`.
+    /// back without a `Prepared`; a step whose run another transaction holds is handed back and
+    /// left out.
     func claimAndStart(limit: Int, step: WorkflowStepID? = nil) async throws -> [(Claim, Prepared?)] {
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
@@ -19,6 +20,12 @@ extension WorkflowEngine {
             for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
                 let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
                 try RunTransitions.scope(to: claim.workspace, c)
+                // Every transition takes its run's lock before its steps'; this one holds step locks
+                // already, so it never waits for a run: a busy run's step is handed back for now.
+                guard try RunTransitions.tryLockRun(claim.run, c) else {
+                    try RunTransitions.unclaim(claim.step, owner: owner, c)
+                    continue
+                }
                 let (prepared, startEvents) = try self.start(claim, c) ?? (nil, [])
                 started.append((claim, prepared))
                 events += startEvents

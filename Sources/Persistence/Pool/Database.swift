@@ -52,9 +52,10 @@ public final class Database: Sendable {
             let tripsBefore = connection.roundTrips
             do {
                 let result = try await threads.runIfActive { try body(connection) }
+                // Read before the connection goes back: another unit may be using it right after.
+                roundTrips.add(connection.roundTrips - tripsBefore)
                 await pool.release(connection, broken: connection.isBroken)
                 _ = completedUnits.next()
-                roundTrips.add(connection.roundTrips - tripsBefore)
                 return result
             } catch let error as DatabaseError where error.kind == .connection {
                 await pool.release(connection, broken: true)

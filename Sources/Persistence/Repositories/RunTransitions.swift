@@ -246,6 +246,24 @@ public enum RunTransitions {
         ).affectedRows == 1 ? () : nil
     }
 
+    /// Takes the run's row lock only if no other transaction holds it. A transaction that has
+    /// just claimed steps holds their row locks, and must not wait for a run whose transition may
+    /// be waiting for those very rows (a deadlock).
+    public static func tryLockRun(_ run: WorkflowRunID, _ c: Connection) throws -> Bool {
+        try c.query("SELECT 1 AS held FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE SKIP LOCKED").rows.count == 1
+    }
+
+    /// Hands back a step this transaction has just claimed, as if it had not been: pending again,
+    /// the attempt not counted. The transition that held its run wakes the engines when it commits.
+    public static func unclaim(_ step: WorkflowStepID, owner: String, _ c: Connection) throws {
+        try c.send(
+            """
+            UPDATE tiktok_workflow_steps SET status = 'pending', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL,
+                updated_at = now()
+            WHERE id = \(step) AND lease_owner = \(owner)
+            """)
+    }
+
     public static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
         guard let row = try RunRepository.find(run, on: c) else { return nil }
         return (row, try StepRepository.list(run: run, on: c))
