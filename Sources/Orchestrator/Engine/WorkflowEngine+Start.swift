@@ -11,6 +11,7 @@ extension WorkflowEngine {
     /// back without a `Prepared`; a step whose run another transaction holds is handed back and
     /// left out.
     func claimAndStart(limit: Int, step: WorkflowStepID? = nil) async throws -> [(Claim, Prepared?)] {
+        if let step { return try await claimThenStart(step) }
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
         let held = await state.heldSteps
@@ -35,6 +36,25 @@ extension WorkflowEngine {
         await bus.publish(events)
         if configuration.executionMode == .cloudTasks {
             for (claim, _) in started { try? await dispatch(claim.run, claim.workspace) }
+        }
+        return started
+    }
+
+    /// A delivered step (Cloud Tasks) is claimed and committed, then started in a transaction of
+    /// its own that waits for its run's lock like any transition: parallel deliveries of one run's
+    /// steps queue on the run instead of being handed back to a queue that retries only later.
+    private func claimThenStart(_ step: WorkflowStepID) async throws -> [(Claim, Prepared?)] {
+        let (owner, lease) = (configuration.owner, configuration.leaseSeconds)
+        let held = await state.heldSteps
+        let claims = try await database.withUnscopedTransaction { c in
+            try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: 1, step: step, held: held, c).map {
+                Claim(step: $0.step, run: $0.run, workspace: $0.workspace, attempt: $0.attempt)
+            }
+        }
+        var started: [(Claim, Prepared?)] = []
+        for claim in claims {
+            let prepared: Prepared?? = try await commit(claim.workspace, readies: false) { c in try self.start(claim, c) }
+            started.append((claim, prepared ?? nil))
         }
         return started
     }
