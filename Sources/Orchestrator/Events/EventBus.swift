@@ -38,12 +38,20 @@ public actor EventBus {
     private let notifications: AsyncStream<ListenerEvent>?
     private var rings: [WorkflowRunID: Ring] = [:]
     private var waiters: [WorkflowRunID: [Waiter]] = [:]
+    /// How long the ring of a finished run is kept for late subscribers before it is dropped (they
+    /// read the table after that).
+    private let finishedRingLifetime: Duration
+    /// Finished runs in the order they finished, for dropping their rings.
+    private var finished: [(run: WorkflowRunID, at: ContinuousClock.Instant)] = []
 
     /// `notifications` are the listener's events that `run()` follows.
-    public init(database: Database, logger: Logger, notifications: AsyncStream<ListenerEvent>? = nil) {
+    public init(
+        database: Database, logger: Logger, notifications: AsyncStream<ListenerEvent>? = nil, finishedRingLifetime: Duration = .seconds(60)
+    ) {
         self.database = database
         self.logger = logger
         self.notifications = notifications
+        self.finishedRingLifetime = finishedRingLifetime
     }
 
     /// Consumes the listener's notifications until the stream ends.
@@ -51,6 +59,7 @@ public actor EventBus {
         for await item in notifications {
             switch item {
             case .notification(let note):
+                dropFinishedRings()
                 let parts = note.payload.split(separator: ":").map(String.init)
                 guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2])
                 else { continue }
@@ -66,6 +75,19 @@ public actor EventBus {
     /// Hands events this process just committed straight to local subscribers.
     public func publish(_ events: [RunEvent]) {
         for event in events { ingest(event) }
+        dropFinishedRings()
+    }
+
+    /// Drops the rings of runs that finished more than `finishedRingLifetime` ago and that
+    /// nobody waits on, so memory does not grow with every run this process ever saw.
+    private func dropFinishedRings() {
+        let now = ContinuousClock.now
+        var awaited: [(run: WorkflowRunID, at: ContinuousClock.Instant)] = []
+        while let oldest = finished.first, oldest.at + finishedRingLifetime <= now {
+            finished.removeFirst()
+            if waiters[oldest.run] == nil { rings[oldest.run] = nil } else { awaited.append(oldest) }
+        }
+        finished.insert(contentsOf: awaited, at: 0)
     }
 
     /// Events of `run` after `seq` (oldest first, at most `limit`), from the ring when it holds
@@ -110,6 +132,9 @@ public actor EventBus {
     /// Number of runs with a ring buffer (for metrics).
     public var trackedRuns: Int { rings.count }
 
+    /// Whether a subscriber waits on `run`.
+    func hasWaiters(_ run: WorkflowRunID) -> Bool { waiters[run] != nil }
+
     private func release(_ run: WorkflowRunID, id: UUID, result: Bool) {
         guard let index = waiters[run]?.firstIndex(where: { $0.id == id }) else { return }
         let waiter = waiters[run]!.remove(at: index)
@@ -140,6 +165,7 @@ public actor EventBus {
         }
         ring.lastSeq = event.seq
         rings[event.runId] = ring
+        if event.event == .runCompleted { finished.append((event.runId, ContinuousClock.now)) }
         if let pending = waiters[event.runId] {
             let ready = pending.filter { $0.after < event.seq }
             waiters[event.runId] = pending.filter { $0.after >= event.seq }
