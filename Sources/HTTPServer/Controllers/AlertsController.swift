@@ -43,9 +43,14 @@ struct AlertsController: Sendable {
                 throw AppError.invalidInput("slack_webhook_url must be an https URL (a Slack incoming webhook)")
             }
         }
-        if minutesGiven, (minutes ?? 0) < 1 { throw AppError.invalidInput("approval_alert_minutes must be a positive whole number") }
+        if minutesGiven, !(1...maxAlertMinutes).contains(minutes ?? 0) {
+            throw AppError.invalidInput("approval_alert_minutes must be a whole number of minutes from 1 to \(maxAlertMinutes) (a week)")
+        }
         return NotificationSettings(slackWebhookURL: (trimmed?.isEmpty ?? true) ? nil : trimmed, approvalAlertMinutes: minutes ?? 60)
     }
+
+    /// The longest an approval may wait before it raises an alert: a week.
+    static let maxAlertMinutes = 7 * 24 * 60
 
     /// Stored alerts (failed runs, ...) with the ones read from the current state: approvals
     /// waiting past the workspace's threshold, spend past 80% of a daily cap, accounts to reconnect.
