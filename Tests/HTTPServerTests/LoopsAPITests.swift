@@ -112,7 +112,8 @@ import Testing
             let badURL = try await client.call(.put, "/api/dashboard/notifications", key: key, json: ["slack_webhook_url": "slack"])
             #expect(badURL.status == 400 && badURL.json["error"]?["message"]?.stringValue?.hasPrefix("slack_webhook_url") == true)
             for minutes: JSONValue in [0, 10_081, 282_764_307_833_438] {
-                let refused = try await client.call(.put, "/api/dashboard/notifications", key: key, json: ["approval_alert_minutes": minutes])
+                let refused = try await client.call(
+                    .put, "/api/dashboard/notifications", key: key, json: ["approval_alert_minutes": minutes])
                 #expect(
                     refused.status == 400 && refused.json["error"]?["message"]?.stringValue?.contains("from 1 to 10080") == true,
                     "\(minutes): \(refused.text)")
