@@ -19,12 +19,14 @@ public final class Connection: @unchecked Sendable {
     private var queued: [(sql: String, texts: [String?])] = []
     /// A `begin` not sent yet.
     private var beginQueued = false
+    /// Scopes the transaction's row-level security to the workspace id it is given.
+    private static let scopeStatement = "SELECT set_config('app.workspace_id', $1, true)"
 
     /// Opens a transaction, its row-level security scoped to `workspace` when given: `BEGIN` and
     /// the setting are queued, so they travel with the transaction's first statement.
     public func begin(scopedTo workspace: String?) {
         queued.append(("BEGIN", []))
-        if let workspace { queued.append(("SELECT set_config('app.workspace_id', $1, true)", [workspace])) }
+        if let workspace { queued.append((Self.scopeStatement, [workspace])) }
         beginQueued = true
     }
     /// Past this many distinct statements, further ones run unprepared.
@@ -149,10 +151,12 @@ public final class Connection: @unchecked Sendable {
         return queued
     }
 
-    /// Sends `batch` in one round trip (pipeline mode) and returns the last one's answer;
-    /// the first failure is thrown (the statements after it are skipped by the server).
+    /// Sends `batch` in one round trip (pipeline mode) and returns the answer of the statement at
+    /// `answerAt` (the last by default); the first failure is thrown (the statements after it are
+    /// skipped by the server).
     @discardableResult
-    private func pipeline(_ batch: [(sql: String, texts: [String?])]) throws(DatabaseError) -> QueryResult {
+    private func pipeline(_ batch: [(sql: String, texts: [String?])], answerAt: Int? = nil) throws(DatabaseError) -> QueryResult {
+        let answered = answerAt ?? batch.count - 1
         // Prepared (once per connection) before the pipeline starts.
         var names: [String?] = []
         for statement in batch {
@@ -181,7 +185,7 @@ public final class Connection: @unchecked Sendable {
                 switch PQresultStatus(result) {
                 case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                     completedStatements += 1
-                    if index == batch.count - 1 { answer = read(result) }
+                    if index == answered { answer = read(result) }
                 case PGRES_PIPELINE_ABORTED:
                     if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
                 default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
@@ -227,53 +231,16 @@ public final class Connection: @unchecked Sendable {
     /// sending `BEGIN`, the setting, the statement and `COMMIT` in one round trip (libpq pipeline
     /// mode) instead of three. A failure rolls the transaction back and is thrown.
     public func readInWorkspace(_ workspace: String, _ query: SQLQuery) throws(DatabaseError) -> QueryResult {
-        let (sql, texts) = (query.sql, query.binds.map(\.text))
-        // Prepared (once per connection) before the pipeline starts.
-        let name = statements.mode == .prepared ? try statementName(sql, parameterCount: texts.count) : nil
-        guard PQenterPipelineMode(handle) == 1 else { throw DatabaseError(kind: .connection, message: errorText()) }
-        var sent = PQsendQueryParams(handle, "BEGIN READ ONLY", 0, nil, nil, nil, nil, 0) == 1
-        sent =
-            sent
-            && withCStrings([workspace]) {
-                PQsendQueryParams(handle, "SELECT set_config('app.workspace_id', $1, true)", 1, nil, $0, nil, nil, 0)
-            }
-                == 1
-        sent =
-            sent
-            && withCStrings(texts) { pointers in
-                if let name { return PQsendQueryPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0) }
-                return PQsendQueryParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
-            } == 1
-        sent = sent && PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1 && PQpipelineSync(handle) == 1
-        guard sent else { throw DatabaseError(kind: .connection, message: errorText()) }
-        var answer: QueryResult?
-        var failure: DatabaseError?
-        for index in 0..<4 {
-            while let result = PQgetResult(handle) {
-                defer { PQclear(result) }
-                switch PQresultStatus(result) {
-                case PGRES_TUPLES_OK where index == 2: answer = read(result)
-                case PGRES_COMMAND_OK, PGRES_TUPLES_OK: break
-                case PGRES_PIPELINE_ABORTED:
-                    if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
-                default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
-                }
-            }
-        }
-        if let sync = PQgetResult(handle) { PQclear(sync) }
-        _ = PQexitPipelineMode(handle)
-        if let failure {
+        do {
+            return try pipeline(
+                [
+                    ("BEGIN READ ONLY", []), (Self.scopeStatement, [workspace]),
+                    (query.sql, query.binds.map(\.text)), ("COMMIT", []),
+                ], answerAt: 2)
+        } catch {
             if !isBroken, inTransaction { _ = try? execute("ROLLBACK") }
-            if StatementPolicy.isLostStatement(failure) {
-                statements.fallBack(because: failure)
-                prepared.removeAll()
-            }
-            throw failure
+            throw error
         }
-        completedStatements += 4
-        roundTrips += 1
-        guard let answer else { throw DatabaseError(kind: .query, message: "the statement returned no rows") }
-        return answer
     }
 
     @discardableResult
