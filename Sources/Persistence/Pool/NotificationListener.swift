@@ -5,8 +5,8 @@ import Logging
 public enum ListenerEvent: Sendable, Equatable {
     /// A `NOTIFY` on one of the listened channels.
     case notification(PGNotification)
-    /// The listening connection was re-established; notifications may have been missed, so
-    /// subscribers should catch up from the database.
+    /// The listening connection was (re-)established; notifications may have been missed before
+    /// it, so subscribers should catch up from the database.
     case reconnected
 }
 
@@ -66,7 +66,6 @@ public final class NotificationListener: @unchecked Sendable {
 
     private func loop() {
         var connection: Connection?
-        var everConnected = false
         var backoff = 0.1
         while !isStopped {
             do {
@@ -75,8 +74,9 @@ public final class NotificationListener: @unchecked Sendable {
                     for channel in channels { try fresh.execute("LISTEN \(channel)") }
                     connection = fresh
                     backoff = 0.1
-                    if everConnected { broadcast(.reconnected) }
-                    everConnected = true
+                    // Also the first time: a subscriber that read the tables before `LISTEN` took
+                    // effect catches up on what was notified in between.
+                    broadcast(.reconnected)
                 }
                 for notification in try connection!.notifications(waitSeconds: 0.25) {
                     broadcast(.notification(notification))
