@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // MARK: - C shims
@@ -60,6 +63,16 @@ let package = Package(
             name: "ProvidersTests",
             dependencies: ["Providers", "Core", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
 
+        // MARK: - Contract
+        /// `openapi.yaml` and the types and server protocol generated from it at build time.
+        .target(
+            name: "APIContract",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]),
+        .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
+
         // MARK: - Application
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Core", "Persistence", "Providers", "TestSupport"]),
@@ -73,8 +86,10 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "Orchestrator",
+                "Orchestrator", "APIContract",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -84,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport",
+                "HTTPServer", "APIContract", "Orchestrator", "Agents", "Core", "Persistence", "Providers", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
 

@@ -2,6 +2,7 @@
 """Fails when the package's targets or their dependencies break the design's direction:
 
     Core  <-  Providers, Persistence  <-  Agents  <-  Orchestrator  <-  HTTPServer  <-  App, Benchmark
+                                                           APIContract  <-  HTTPServer
 
 when a C shim is imported anywhere but its one wrapper file, when a target that must hold no
 SQL (`SQL_FREE`) has an SQL statement in a string literal or uses the query API (Persistence owns
@@ -21,16 +22,18 @@ LAYERS = {
     "Providers": {"Core", "CCurl"},
     "Agents": {"Core", "Persistence", "Providers"},
     "Orchestrator": {"Core", "Persistence", "Providers", "Agents"},
-    "HTTPServer": {"Core", "Persistence", "Providers", "Agents", "Orchestrator"},
-    "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
-    "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "HTTPServer"},
+    # The OpenAPI document and the types generated from it: no project target below it.
+    "APIContract": set(),
+    "HTTPServer": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "APIContract"},
+    "App": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "APIContract", "HTTPServer"},
+    "Benchmark": {"Core", "Persistence", "Providers", "Agents", "Orchestrator", "APIContract", "HTTPServer"},
     # Shared test helpers (Tests/Support): only test targets may depend on it.
     "TestSupport": {"Core", "Persistence", "Providers"},
 }
 TEST_ONLY = {"TestSupport"}
 # Targets whose queries all go through Persistence's repositories. The benchmark keeps the one
 # statement of its pgbench baseline (the table pgbench inserts into).
-SQL_FREE = ["Agents", "Orchestrator", "HTTPServer", "App"]
+SQL_FREE = ["APIContract", "Agents", "Orchestrator", "HTTPServer", "App"]
 # The query API: only Persistence builds statements and sends them.
 QUERY_API = re.compile(r'\b(SQLQuery|SQLValue|readInWorkspace)\b|(?<![\w.])(?:c|connection|\$0)\.(?:query|execute)\(|\bdatabase\.read\(in:')
 # A hand-numbered placeholder: statements bind values by interpolation (`SQLQuery`), which

@@ -1,3 +1,4 @@
+import APIContract
 import Core
 import Hummingbird
 import Logging
@@ -25,7 +26,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
         engine: dependencies.orchestration.engine.health
     ).addRoutes(to: router)
     router.get("/openapi.yaml") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: BundledFiles.openAPI)))
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: APIDocument.text)))
     }
     WebhooksController(dependencies: dependencies).addRoutes(to: router)
     let credentials = Credentials(database: dependencies.database)
@@ -43,7 +44,6 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
-    KeysController(database: dependencies.database).addRoutes(to: api)
     AccountsController(accounts: dependencies.accounts).addRoutes(to: api)
     MediaController(
         mediaDir: dependencies.orchestration.engine.environment.mediaDir,
@@ -51,5 +51,6 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     ).addRoutes(to: api)
     AlertsController(database: dependencies.database).addRoutes(to: api)
     SchedulesController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
+    DashboardAPI.mount(on: router, dependencies, credentials: credentials, limiter: limiter)
     return router
 }

@@ -1,3 +1,4 @@
+import APIContract
 import Agents
 import Core
 import Foundation
@@ -400,7 +401,7 @@ import Testing
 
     @Test func everyRouteIsInTheOpenAPIDocumentWhichValidates() async throws {
         let harness = try APIHarness()
-        let spec = BundledFiles.openAPI
+        let spec = APIDocument.text
         let file = NSTemporaryDirectory() + "openapi-\(UUID().uuidString).yaml"
         try spec.write(toFile: file, atomically: true, encoding: .utf8)
         // The document's operations, parsed, against the router's routes: the same set both ways.

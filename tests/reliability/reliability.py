@@ -520,7 +520,10 @@ def suite_fuzz(binary, base, options):
         result = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{port}/openapi.yaml", "--header", f"Authorization: Bearer {key}",
              "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-             "--max-examples", str(options.examples), "--workers", "2", "--seed", "1", "--suppress-health-check", "all"],
+             "--max-examples", str(options.examples), "--workers", "2", "--seed", "1", "--suppress-health-check", "all",
+             # Its stateful phase follows GET /keys to revoke: revoking the run's own key would leave
+             # every later request at 401 (SecurityTests cover revocation).
+             "--exclude-operation-id", "post_keys_id_revoke"],
             capture_output=True, text=True)
         output = result.stdout + result.stderr
         summary = [line for line in output.splitlines() if "passed" in line or "failed" in line or "error" in line.lower()]

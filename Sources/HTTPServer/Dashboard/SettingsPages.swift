@@ -97,7 +97,7 @@ extension DashboardController {
         let (principal, form) = try await signedInForm(request, role: .admin)
         let (csrf, _) = Self.csrf(request)
         do {
-            let (name, role) = try KeysController.parse(["name": .string(form["name"] ?? ""), "role": .string(form["role"] ?? "")])
+            let (name, role) = try DashboardAPI.newKey(name: form["name"] ?? "", role: form["role"] ?? "")
             let issued = try await database.withWorkspace(principal.workspaceId) {
                 try WorkspaceRepository.issueKey(workspace: principal.workspaceId, name: name, role: role, on: $0)
             }

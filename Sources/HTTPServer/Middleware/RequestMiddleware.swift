@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 import Orchestrator
 import Persistence
 import Providers
@@ -64,6 +65,7 @@ struct RequestMiddleware: RouterMiddleware {
     static func appError(_ error: any Error) -> AppError {
         switch error {
         case let error as AppError: return error
+        case let error as ServerError: return ContractErrors.appError(error, mapping: appError)
         case let error as DatabaseError: return error.appError
         case let error as HTTPError:
             let code =

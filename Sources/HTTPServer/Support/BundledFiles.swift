@@ -21,8 +21,6 @@ enum BundledFiles {
         return files.filter { $0.hasSuffix(".\(ext)") }.map { String($0.dropLast(ext.count + 1)) }.sorted()
     }
 
-    /// The OpenAPI 3.1 description of every route, served at `/openapi.yaml`.
-    static let openAPI = text("openapi.yaml")
     /// The dashboard's stylesheet, scripts and icon (`assets/`), by file name, with their types.
     static let assets: [String: (text: String, type: String)] = {
         let types = ["css": "text/css", "js": "text/javascript", "svg": "image/svg+xml"]

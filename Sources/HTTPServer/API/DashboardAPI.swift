@@ -1,0 +1,65 @@
+import APIContract
+import Core
+import Foundation
+import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import Orchestrator
+import Persistence
+
+/// The JSON API's operations generated from `openapi.yaml` (`APIProtocol`), implemented over the
+/// repositories and services. One extension per area (`DashboardAPI+Keys.swift`, ...). Errors are
+/// thrown as `AppError`; `RequestMiddleware` answers them in the `{error: {code, message}}` shape,
+/// as it does for a body the generated decoder refused (`ContractErrors`).
+struct DashboardAPI: APIProtocol {
+    let database: Database
+    let service: WorkflowService
+
+    /// Mounts every generated operation on `router` behind the API's authentication.
+    static func mount(
+        on router: Router<AppContext>, _ dependencies: ServerDependencies, credentials: Credentials, limiter: RateLimiter
+    ) {
+        let group = router.group()
+            .add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
+            .add(middleware: RequestScopeMiddleware())
+        let api = DashboardAPI(database: dependencies.database, service: dependencies.service)
+        do {
+            try api.registerHandlers(on: group, configuration: .init(dateTranscoder: .iso8601WithFractionalSeconds))
+        } catch {
+            preconditionFailure("the generated operations could not be mounted: \(error)")
+        }
+    }
+}
+
+/// What a generated handler knows of its request beyond its typed input: the authenticated caller.
+enum RequestScope {
+    @TaskLocal static var principal: Principal?
+
+    /// The caller; only reachable behind the auth middleware.
+    static func caller() throws -> Principal {
+        guard let principal else { throw AppError.unauthorized("missing API key") }
+        return principal
+    }
+}
+
+/// Hands the authenticated caller to the generated handlers, and reads a JSON body within its
+/// limit first: 413 above 256 KiB, 400 for a string holding U+0000 (Postgres text cannot store it).
+struct RequestScopeMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    static let bodyLimit = 256 << 10
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var request = request
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
+            let buffer: ByteBuffer
+            do { buffer = try await request.collectBody(upTo: Self.bodyLimit) } catch {
+                throw AppError(code: "payload_too_large", message: "the body is larger than \(Self.bodyLimit) bytes", status: 413)
+            }
+            if let value = try? JSONValue.parse(Data(buffer: buffer)), let field = HTTPJSON.nulField(value) {
+                let name = field.isEmpty ? "the body" : field
+                throw AppError.invalidInput("\(name) contains a NUL character (\\u0000), which cannot be stored")
+            }
+        }
+        return try await RequestScope.$principal.withValue(context.principal) { try await next(request, context) }
+    }
+}
