@@ -5,7 +5,8 @@
 
 Suites: kill (SIGKILL the server mid-load), postgres (restart Postgres under load), load (many
 briefs and concurrent runs), abuse (malformed, huge, wrongly typed and non-UTF-8 bodies on every
-write route), fuzz (schemathesis against /openapi.yaml), pooler (two servers behind PgBouncer in
+write route), fuzz (schemathesis against /openapi.yaml), contract (every JSON operation's success
+path with real ids, each answer checked against its schema in /openapi.yaml), pooler (two servers behind PgBouncer in
 transaction mode: load, SIGKILL one, restart Postgres). Each prints its figures and fails on
 the first broken expectation; the exit code is non-zero when any suite failed.
 """
@@ -535,6 +536,19 @@ def suite_fuzz(binary, base, options):
         say(f"  schemathesis, {options.examples} examples per operation, in {time.time() - started:.0f} s: {summary[-1].strip() if summary else 'passed'}")
 
 
+def suite_contract(binary, base, options):
+    """Every JSON operation on its success path, with real ids, each answer held to the document's schema."""
+    import contract  # beside this file; it needs PyYAML, jsonschema and referencing (schemathesis brings them)
+
+    with Deployment(binary, base, "contract", {"CLAUDE_MOCK_LATENCY_MS": "0"}) as deployment:
+        try:
+            checked = contract.walk(deployment.port, deployment.key, request, wait_for, expect)
+        except AssertionError as mismatch:
+            raise Failure(str(mismatch))
+        operations = {(method, path) for method, path, _ in checked.checked}
+        say(f"  {sum(checked.checked.values())} answers of {len(operations)} operations matched their schemas")
+
+
 class PgBouncer:
     """Debian's PgBouncer in transaction pooling mode in front of `cluster`, for the application
     role; as root it runs as `postgres` (it refuses root), from a folder that user can read."""
@@ -670,7 +684,8 @@ def suite_pooler(binary, base, options):
         cluster.stop()
 
 
-SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz, "pooler": suite_pooler}
+SUITES = {"kill": suite_kill, "postgres": suite_postgres, "load": suite_load, "abuse": suite_abuse, "fuzz": suite_fuzz, "contract": suite_contract,
+          "pooler": suite_pooler}
 
 
 def main():
