@@ -40,17 +40,13 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     EvaluationsController(evaluations: dependencies.evaluations).addRoutes(to: api)
     ReportsController(dependencies: dependencies).addRoutes(to: api)
-    SpendCapsController(database: dependencies.database).addRoutes(to: api)
     ApprovalsController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
-    AccountsController(accounts: dependencies.accounts).addRoutes(to: api)
     MediaController(
         mediaDir: dependencies.orchestration.engine.environment.mediaDir,
         media: dependencies.orchestration.engine.environment.providers.media
     ).addRoutes(to: api)
-    AlertsController(database: dependencies.database).addRoutes(to: api)
-    SchedulesController(database: dependencies.database, service: dependencies.service).addRoutes(to: api)
     DashboardAPI.mount(on: router, dependencies, credentials: credentials, limiter: limiter)
     return router
 }

@@ -1,3 +1,4 @@
+import APIContract
 import Core
 import Foundation
 import HTTPTypes
@@ -5,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import TestSupport
 import Testing
+
+@testable import HTTPServer
 
 /// The operations generated from `openapi.yaml`: a body the contract refuses is a 4xx in the API's
 /// error shape naming the field, never a 5xx, and the answers carry the document's field names.
@@ -58,5 +61,21 @@ import Testing
             #expect(notAnId.status == 400 && notAnId.error?.message == "id must be a UUID", "\(notAnId.text)")
         }
         await harness.stop()
+    }
+
+    @Test func everyDomainCaseHasItsCaseInTheDocument() throws {
+        for kind in AccountKind.allCases {
+            let _: Components.Schemas.ConnectedAccount.KindPayload = try ContractValue.of(kind)
+        }
+        for status in AccountStatus.allCases {
+            let _: Components.Schemas.ConnectedAccount.StatusPayload = try ContractValue.of(status)
+        }
+        for status in Evaluation.Status.allCases {
+            let _: Components.Schemas.Evaluation.StatusPayload = try ContractValue.of(status)
+        }
+        for role in KeyRole.allCases { _ = Components.Schemas.KeyRole(role) }
+        #expect(throws: AppError.self, "a value the document lacks is named, not crashed on") {
+            let _: Components.Schemas.Evaluation.StatusPayload = try ContractValue.of(AccountStatus.needsReauth)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import APIContract
+import Agents
 import Core
 import Foundation
 import Hummingbird
@@ -14,6 +15,8 @@ import Persistence
 struct DashboardAPI: APIProtocol {
     let database: Database
     let service: WorkflowService
+    let evaluations: EvaluationService
+    let accounts: AccountService
 
     /// Mounts every generated operation on `router` behind the API's authentication.
     static func mount(
@@ -22,7 +25,9 @@ struct DashboardAPI: APIProtocol {
         let group = router.group()
             .add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
             .add(middleware: RequestScopeMiddleware())
-        let api = DashboardAPI(database: dependencies.database, service: dependencies.service)
+        let api = DashboardAPI(
+            database: dependencies.database, service: dependencies.service, evaluations: dependencies.evaluations,
+            accounts: dependencies.accounts)
         do {
             try api.registerHandlers(on: group, configuration: .init(dateTranscoder: .iso8601WithFractionalSeconds))
         } catch {

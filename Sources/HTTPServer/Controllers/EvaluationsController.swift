@@ -9,11 +9,6 @@ struct EvaluationsController: Sendable {
     let evaluations: EvaluationService
 
     func addRoutes(to group: RouterGroup<AppContext>) {
-        group.get("evaluations") { _, context in
-            let principal = try context.requirePrincipal()
-            let items = try await evaluations.list(workspace: principal.workspaceId)
-            return HTTPJSON.response(["items": .array(items.map(EvaluationReport.json))])
-        }
         group.post("evaluations") { request, context in
             let principal = try context.requirePrincipal()
             let wanted = try Self.request(try await HTTPJSON.object(request))
@@ -25,12 +20,6 @@ struct EvaluationsController: Sendable {
             let principal = try context.requirePrincipal()
             let report = try await evaluations.report(try context.id("id", as: Evaluation.self), workspace: principal.workspaceId)
             return HTTPJSON.response(report.json)
-        }
-        group.post("evaluations/{id}/cancel") { _, context in
-            let principal = try context.requirePrincipal()
-            let ended = try await evaluations.cancel(
-                try context.id("id", as: Evaluation.self), by: principal.keyName, workspace: principal.workspaceId)
-            return HTTPJSON.response(EvaluationReport.json(ended))
         }
     }
 

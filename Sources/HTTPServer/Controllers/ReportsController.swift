@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Persistence
 
-/// A run's report as Markdown and its read-only share links (`/api/dashboard/workflows/runs/{id}/...`).
+/// A run's report as Markdown (`/api/dashboard/workflows/runs/{id}/report.md`), and the share-link
+/// rules the API and the report page use.
 struct ReportsController: Sendable {
     let dependencies: ServerDependencies
     var database: Database { dependencies.database }
@@ -17,31 +18,6 @@ struct ReportsController: Sendable {
             let principal = try context.requirePrincipal()
             let run = try await Self.reported(try context.id("id", as: WorkflowRun.self), principal.workspaceId, database)
             return Self.markdownDownload(run)
-        }
-        group.get("workflows/runs/{id}/shares") { _, context in
-            let principal = try context.requirePrincipal()
-            let run = try context.id("id", as: WorkflowRun.self)
-            let shares = try await database.withWorkspace(principal.workspaceId) { c -> [ReportShare]? in
-                guard try RunRepository.find(run, on: c) != nil else { return nil }
-                return try ReportShareRepository.list(run: run, on: c)
-            }
-            guard let shares else { throw AppError.notFound("run \(run) not found") }
-            return HTTPJSON.response(["items": try JSONValue.from(shares)])
-        }
-        group.post("workflows/runs/{id}/shares") { request, context in
-            let principal = try context.requirePrincipal()
-            let body = try await HTTPJSON.object(request)
-            let days = try Self.days(body["expires_in_days"]?.intValue, given: body["expires_in_days"] != nil)
-            let (share, token) = try await Self.share(
-                try context.id("id", as: WorkflowRun.self), days: days, by: principal.keyName, principal.workspaceId, database)
-            return HTTPJSON.response(
-                try JSONValue.from(share).merging(["url": .string("/shared/\(token)"), "token": .string(token)]), status: .created)
-        }
-        group.delete("workflows/runs/{id}/shares/{share_id}") { _, context in
-            let principal = try context.requirePrincipal()
-            try await Self.revoke(
-                try context.id("id", as: WorkflowRun.self), share: try context.uuid("share_id"), principal.workspaceId, database)
-            return Response(status: .noContent)
         }
     }
 

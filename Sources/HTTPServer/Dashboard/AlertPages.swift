@@ -7,7 +7,7 @@ import Persistence
 /// The alerts page (with the Slack webhook setting) and the schedules page.
 extension DashboardController {
     func alertsPage(_ principal: Principal, _ csrf: String) async throws -> Page {
-        let alerts = try await AlertsController.current(principal.workspaceId, database: database)
+        let alerts = try await AlertRules.current(principal.workspaceId, database: database)
         let settings = try await database.withWorkspace(principal.workspaceId) { try AlertRepository.settings(on: $0) }
         let items: [[String: Any]] = alerts.map { alert in
             var item: [String: Any] = [
@@ -29,7 +29,7 @@ extension DashboardController {
     func saveAlertSettings(_ request: Request) async throws -> Response {
         let (principal, form) = try await signedInForm(request, role: .admin)
         let minutesText = form["approval_alert_minutes"] ?? ""
-        let settings = try AlertsController.parse(
+        let settings = try AlertRules.parse(
             url: form["slack_webhook_url"], minutes: Int(minutesText), minutesGiven: !minutesText.isEmpty)
         try await database.withWorkspace(principal.workspaceId) {
             try AlertRepository.saveSettings(settings, workspace: principal.workspaceId, on: $0)

@@ -17,16 +17,16 @@ extension DashboardController {
             let (principal, form) = try await signedInForm(request, role: .admin)
             func cap(_ name: String) throws -> Double? {
                 let raw = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
-                return try SpendCapsController.cap(raw.isEmpty ? nil : .number(JSONNumber(raw) ?? JSONNumber(-1)), name)
+                return try SpendCaps.cap(raw.isEmpty ? nil : Double(raw) ?? -1, name)
             }
-            try await SpendCapsController.save(
+            try await SpendCaps.save(
                 claude: try cap("claude_daily_usd"), ads: try cap("ads_daily_usd"), principal.workspaceId, database)
             return Self.redirect("/spend?done=saved")
         }
     }
 
     func spendPage(_ principal: Principal, _ csrf: String) async throws -> Page {
-        let current = try await SpendCapsController.current(principal.workspaceId, database)
+        let current = try await SpendCaps.current(principal.workspaceId, database)
         let items: [[String: Any]] = [("claude", "Claude"), ("ads", "Ads")].map { key, title in
             let item = current[key] ?? [:]
             let cap = item["cap_usd"]?.doubleValue ?? 0

@@ -1,39 +1,10 @@
 import Core
 import Foundation
-import Hummingbird
 import Persistence
 
-/// `GET /api/dashboard/alerts`, `GET/PUT /api/dashboard/notifications`: what needs a person's
-/// attention, and where alerts are sent.
-struct AlertsController: Sendable {
-    let database: Database
-
-    func addRoutes(to group: RouterGroup<AppContext>) {
-        group.get("alerts") { _, context in
-            let principal = try context.requirePrincipal()
-            return HTTPJSON.response(["items": try JSONValue.from(try await Self.current(principal.workspaceId, database: database))])
-        }
-        group.get("notifications") { _, context in
-            let principal = try context.requirePrincipal()
-            return try HTTPJSON.response(
-                encoding: try await database.withWorkspace(principal.workspaceId) { try AlertRepository.settings(on: $0) })
-        }
-        group.put("notifications") { request, context in
-            let principal = try context.requirePrincipal()
-            try AccessRules.require(.admin, of: principal)
-            let body = try await HTTPJSON.object(request)
-            try HTTPJSON.rejectUnknown(body, allowed: ["slack_webhook_url", "approval_alert_minutes"])
-            let settings = try Self.parse(
-                url: body["slack_webhook_url"]?.stringValue,
-                minutes: body["approval_alert_minutes"].flatMap { $0.isNull ? nil : $0 }?.intValue,
-                minutesGiven: body["approval_alert_minutes"].map { !$0.isNull } ?? false)
-            try await database.withWorkspace(principal.workspaceId) {
-                try AlertRepository.saveSettings(settings, workspace: principal.workspaceId, on: $0)
-            }
-            return try HTTPJSON.response(encoding: settings)
-        }
-    }
-
+/// What needs a person's attention (the alerts the API and the alerts page list), and the
+/// checks on where alerts are sent.
+enum AlertRules {
     /// Notification settings from a form or body: an https Slack incoming-webhook URL (or none)
     /// and a positive number of minutes.
     static func parse(url: String?, minutes: Int?, minutesGiven: Bool) throws -> NotificationSettings {

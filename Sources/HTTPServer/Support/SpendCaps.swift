@@ -1,35 +1,18 @@
 import Core
 import Foundation
-import Hummingbird
 import Persistence
 
-/// `GET/PUT /api/dashboard/spend-caps`: the workspace's daily Claude and ads caps (admin to
-/// change; empty means the deployment's default) with today's use.
-struct SpendCapsController: Sendable {
-    let database: Database
+/// The workspace's daily Claude and ads caps (admin to change; empty means the deployment's
+/// default) with today's use, for the API and the spend page.
+enum SpendCaps {
 
     /// The largest cap a workspace may set, per category (a typo of extra zeros is refused).
     static let ceilingUsd = 1_000_000.0
 
-    func addRoutes(to group: RouterGroup<AppContext>) {
-        group.get("spend-caps") { _, context in
-            HTTPJSON.response(try await Self.current(try context.requirePrincipal().workspaceId, database))
-        }
-        group.put("spend-caps") { request, context in
-            let principal = try context.requirePrincipal()
-            let body = try await HTTPJSON.object(request)
-            try HTTPJSON.rejectUnknown(body, allowed: ["claude_daily_usd", "ads_daily_usd"])
-            let claude = try Self.cap(body["claude_daily_usd"], "claude_daily_usd")
-            let ads = try Self.cap(body["ads_daily_usd"], "ads_daily_usd")
-            try await Self.save(claude: claude, ads: ads, principal.workspaceId, database)
-            return HTTPJSON.response(try await Self.current(principal.workspaceId, database))
-        }
-    }
-
-    /// A cap from JSON: null or absent for the default, else 0 to the ceiling.
-    static func cap(_ value: JSONValue?, _ field: String) throws -> Double? {
-        guard let value, !value.isNull else { return nil }
-        guard let usd = value.doubleValue, usd.isFinite, usd >= 0, usd <= ceilingUsd else {
+    /// A cap: nil (null or absent) for the default, else 0 to the ceiling.
+    static func cap(_ usd: Double?, _ field: String) throws -> Double? {
+        guard let usd else { return nil }
+        guard usd.isFinite, usd >= 0, usd <= ceilingUsd else {
             throw AppError.invalidInput("\(field) must be a number of dollars from 0 to \(Int(ceilingUsd)), or null for the default")
         }
         return usd
