@@ -55,4 +55,16 @@ import Testing
         }
         #expect(context.stepCounter.next() == 3, "the counter lives with the run, not with a copy of the context")
     }
+
+    @Test func foundationsCodersCarryNumbersExactly() throws {
+        // The generated API types decode and encode free-form JSON through `Codable`.
+        let text = #"{"big":71065943122924536751234,"decimal":12.345678901234567890123,"id":7106594312292453675,"small":0.1}"#
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(decoded["id"]?.numberValue?.text == "7106594312292453675")
+        #expect(decoded["big"]?.numberValue?.text == "71065943122924536751234")
+        #expect(decoded["decimal"]?.numberValue?.text == "12.345678901234567890123")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(decoded), as: UTF8.self) == text)
+    }
 }

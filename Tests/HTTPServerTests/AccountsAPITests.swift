@@ -30,7 +30,8 @@ import Testing
             #expect(competitor.status == 201, "a competitor brief needs no connection of its own")
             let account = try await Self.connected(workspace)
             let byHandle = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["handle": "glowco"])
-            #expect(byHandle.status == 201 && byHandle.json["account_id"] == .string(account.id.uuidString))
+            #expect(
+                byHandle.status == 201 && byHandle.json["account_id"] == .string(account.id.uuidString.lowercased()), "ids are lowercase")
             let byId = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["account_id": .string(account.id.uuidString)])
             #expect(byId.status == 201 && byId.json["handle"] == "@glowco")
             let wrong = try await client.call(.post, "/api/dashboard/briefs", key: key, json: ["account_id": .string(UUID().uuidString)])

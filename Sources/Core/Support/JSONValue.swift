@@ -15,12 +15,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .number(JSONNumber(value))
-        } else if let value = try? container.decode(UInt64.self) {
-            self = .number(JSONNumber(value))
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(JSONNumber(value))
+        } else if let value = try? container.decode(Decimal.self), let number = JSONNumber(value.description) {
+            // Foundation's JSON coders carry a number's digits into `Decimal` exactly (38 of them).
+            self = .number(number)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -38,9 +35,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .number(let value):
             if value.isInteger, let exact = Int64(value.text) {
                 try container.encode(exact)
-            } else if value.isInteger, let exact = UInt64(value.text) {
-                try container.encode(exact)
-            } else if value.isInteger, let exact = Decimal(string: value.text) {
+            } else if let exact = Decimal(string: value.text, locale: Locale(identifier: "en_US_POSIX")), !exact.isNaN {
                 try container.encode(exact)
             } else if value.isFinite {
                 try container.encode(value.double)

@@ -17,6 +17,8 @@ struct DashboardAPI: APIProtocol {
     let service: WorkflowService
     let evaluations: EvaluationService
     let accounts: AccountService
+    /// Live provider mode: own-account briefs must name a connected account.
+    let live: Bool
 
     /// Mounts every generated operation on `router` behind the API's authentication.
     static func mount(
@@ -27,9 +29,12 @@ struct DashboardAPI: APIProtocol {
             .add(middleware: RequestScopeMiddleware())
         let api = DashboardAPI(
             database: dependencies.database, service: dependencies.service, evaluations: dependencies.evaluations,
-            accounts: dependencies.accounts)
+            accounts: dependencies.accounts, live: dependencies.settings.providerMode == .live)
         do {
-            try api.registerHandlers(on: group, configuration: .init(dateTranscoder: .iso8601WithFractionalSeconds))
+            try api.registerHandlers(
+                on: group,
+                configuration: .init(
+                    dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
         } catch {
             preconditionFailure("the generated operations could not be mounted: \(error)")
         }
@@ -48,7 +53,8 @@ enum RequestScope {
 }
 
 /// Hands the authenticated caller to the generated handlers, and reads a JSON body within its
-/// limit first: 413 above 256 KiB, 400 for a string holding U+0000 (Postgres text cannot store it).
+/// limit first: 413 above 256 KiB, 400 for bytes that are not UTF-8 or a string holding U+0000
+/// (Postgres text cannot store it).
 struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppContext
     static let bodyLimit = 256 << 10
@@ -60,7 +66,9 @@ struct RequestScopeMiddleware: RouterMiddleware {
             do { buffer = try await request.collectBody(upTo: Self.bodyLimit) } catch {
                 throw AppError(code: "payload_too_large", message: "the body is larger than \(Self.bodyLimit) bytes", status: 413)
             }
-            if let value = try? JSONValue.parse(Data(buffer: buffer)), let field = HTTPJSON.nulField(value) {
+            let bytes = Data(buffer: buffer)
+            guard String(validating: bytes, as: UTF8.self) != nil else { throw AppError.invalidInput("the body is not valid UTF-8") }
+            if let value = try? JSONValue.parse(bytes), let field = HTTPJSON.nulField(value) {
                 let name = field.isEmpty ? "the body" : field
                 throw AppError.invalidInput("\(name) contains a NUL character (\\u0000), which cannot be stored")
             }

@@ -4,7 +4,8 @@ import Foundation
 import Hummingbird
 import Persistence
 
-/// `POST/GET /api/dashboard/briefs`, `GET/PATCH/DELETE /api/dashboard/briefs/{id}`.
+/// `PATCH /api/dashboard/briefs/{id}`, and the brief rules the API and the dashboard's forms
+/// share: validation, binding to a connected account, the budget check, deletion.
 struct BriefsController: Sendable {
     let database: Database
     /// Live provider mode: own-account briefs must name a connected account.
@@ -17,27 +18,12 @@ struct BriefsController: Sendable {
     }
 
     func addRoutes(to group: RouterGroup<AppContext>) {
-        group.post("briefs") { request, context in try await create(request, context) }
-        group.get("briefs") { request, context in try await list(request, context) }
-        group.get("briefs/{id}") { _, context in
-            let principal = try context.requirePrincipal()
-            let id = try context.id("id", as: Brief.self)
-            guard let brief = try await database.withWorkspace(principal.workspaceId, { try BriefRepository.find(id, on: $0) }) else {
-                throw AppError.notFound("brief \(id) not found")
-            }
-            return try HTTPJSON.response(encoding: brief)
-        }
         group.patch("briefs/{id}") { request, context in
             let principal = try context.requirePrincipal()
             let patch = try await HTTPJSON.object(request)
             let brief = try await Self.update(
                 try context.id("id", as: Brief.self), patch: patch, workspace: principal.workspaceId, database: database, live: live)
             return try HTTPJSON.response(encoding: brief)
-        }
-        group.delete("briefs/{id}") { _, context in
-            let principal = try context.requirePrincipal()
-            try await Self.delete(try context.id("id", as: Brief.self), workspace: principal.workspaceId, database: database)
-            return Response(status: .noContent)
         }
     }
 
@@ -173,16 +159,6 @@ struct BriefsController: Sendable {
         return brief
     }
 
-    func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let body = try await HTTPJSON.object(request)
-        let parsed = try Self.parse(body)
-        let accounts = try await database.withWorkspace(principal.workspaceId) { try AccountRepository.list(on: $0) }
-        let brief = try Self.bindAccount(parsed, hadHandle: body["handle"]?.stringValue != nil, accounts: accounts, live: live)
-        let created = try await Self.store(brief, workspace: principal.workspaceId, database: database)
-        return try HTTPJSON.response(encoding: created, status: .created)
-    }
-
     /// Stores a brief whose money fits: `inputs.budget_usd` positive and at most the workspace's
     /// daily ads cap (checked in the transaction that inserts it).
     static func store(_ brief: NewBrief, workspace: WorkspaceID, database: Database) async throws -> Brief {
@@ -196,15 +172,5 @@ struct BriefsController: Sendable {
         guard let budget = brief.inputs["budget_usd"], !budget.isNull else { return }
         let cap = try SpendLedgerRepository.headroom(.ads, on: c).capUsd
         _ = try AdBudget.check(budget.doubleValue, field: "inputs.budget_usd", headroom: SpendHeadroom(capUsd: cap, spentUsd: 0))
-    }
-
-    func list(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let limit = try request.limit()
-        let cursor = request.query("cursor")
-        let page = try await database.withWorkspace(principal.workspaceId) {
-            try BriefRepository.list(limit: limit, cursor: cursor, on: $0)
-        }
-        return HTTPJSON.response(["items": try JSONValue.from(page.items), "next_cursor": page.nextCursor.map { .string($0) } ?? .null])
     }
 }
