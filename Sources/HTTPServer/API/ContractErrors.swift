@@ -14,6 +14,8 @@ enum ContractErrors {
         switch error.httpStatus.code {
         case 415: return AppError(code: "unsupported_media_type", message: "send the body as application/json", status: 415)
         case 406: return AppError(code: "not_acceptable", message: "this operation answers application/json", status: 406)
+        case 400..<500 where error.causeDescription.contains("Missing required request body"):
+            return .invalidInput("the body is not a JSON object")
         case 400..<500: return .invalidInput(error.causeDescription)
         default: return mapped
         }

@@ -2,6 +2,7 @@ import APIContract
 import Agents
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OpenAPIHummingbird
 import OpenAPIRuntime
@@ -34,7 +35,8 @@ struct DashboardAPI: APIProtocol {
             try api.registerHandlers(
                 on: group,
                 configuration: .init(
-                    dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+                    dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+                middlewares: [EmptyBodyMiddleware()])
         } catch {
             preconditionFailure("the generated operations could not be mounted: \(error)")
         }
@@ -74,5 +76,18 @@ struct RequestScopeMiddleware: RouterMiddleware {
             }
         }
         return try await RequestScope.$principal.withValue(context.principal) { try await next(request, context) }
+    }
+}
+
+/// An empty request body is no body: an operation whose body is optional (a decision) then reads
+/// none, and one that needs a body answers that it is missing.
+struct EmptyBodyMiddleware: ServerMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard let body else { return try await next(request, nil, metadata) }
+        let bytes = try await Data(collecting: body, upTo: RequestScopeMiddleware.bodyLimit)
+        return try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
     }
 }
