@@ -73,6 +73,11 @@ import Testing
         for status in Evaluation.Status.allCases {
             let _: Components.Schemas.Evaluation.StatusPayload = try ContractValue.of(status)
         }
+        for status in RunStatus.allCases { let _: Components.Schemas.RunStatus = try ContractValue.of(status) }
+        for status in AgentRun.Status.allCases { let _: Components.Schemas.AgentRun.StatusPayload = try ContractValue.of(status) }
+        for kind in AgentStep.Kind.allCases { let _: Components.Schemas.AgentCall.KindPayload = try ContractValue.of(kind) }
+        for status in Approval.Status.allCases { let _: Components.Schemas.Approval.StatusPayload = try ContractValue.of(status) }
+        for type in TargetType.allCases { let _: Components.Schemas.Brief.TargetTypePayload = try ContractValue.of(type) }
         for role in KeyRole.allCases { _ = Components.Schemas.KeyRole(role) }
         #expect(throws: AppError.self, "a value the document lacks is named, not crashed on") {
             let _: Components.Schemas.Evaluation.StatusPayload = try ContractValue.of(AccountStatus.needsReauth)

@@ -14,35 +14,8 @@ struct WorkflowsController: Sendable {
     var service: WorkflowService { dependencies.service }
 
     func addRoutes(to group: RouterGroup<AppContext>) {
-        group.get("workflows") { _, context in
-            let principal = try context.requirePrincipal()
-            let definitions = try await service.definitions(workspace: principal.workspaceId)
-            return HTTPJSON.response(["items": .array(try definitions.map(Self.definitionJSON))])
-        }
         group.get("workflows/runs") { request, context in try await listRuns(request, context) }
-        group.get("workflows/runs/{id}") { _, context in try await runDetail(context) }
         group.get("workflows/runs/{id}/stream") { request, context in try await stream(request, context) }
-        group.post("workflows/runs/{id}/cancel") { _, context in
-            let principal = try context.requirePrincipal()
-            let run = try await service.cancel(
-                try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
-            return HTTPJSON.response(Self.runJSON(run))
-        }
-        group.post("workflows/runs/{id}/replay") { _, context in
-            let principal = try context.requirePrincipal()
-            let started = try await service.replay(
-                try context.id("id", as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
-            return HTTPJSON.response(
-                ["run": Self.runJSON(started.run), "stream_url": .string(started.streamPath)], status: .created)
-        }
-        group.post("workflows/runs/{id}/steps/{step_key}/retry") { _, context in
-            let principal = try context.requirePrincipal()
-            let run = try await service.retry(
-                try context.id("id", as: WorkflowRun.self), stepKey: try context.parameter("step_key"), by: principal.keyName,
-                workspace: principal.workspaceId)
-            return HTTPJSON.response(Self.runJSON(run), status: .accepted)
-        }
-        group.post("workflows/run") { request, context in try await startRun(request, context) }
         group.post("workflows") { request, context in
             let principal = try context.requirePrincipal()
             let definition = try WorkflowService.editorDefinition(.object(try await HTTPJSON.object(request)))
@@ -64,25 +37,6 @@ struct WorkflowsController: Sendable {
             let definition = try WorkflowService.editorDefinition(.object(try await HTTPJSON.object(request)))
             let stored = try await service.update(try context.parameter("slug"), with: definition, workspace: principal.workspaceId)
             return HTTPJSON.response(try Self.definitionJSON(definition).merging(["version": .number(stored.version)]))
-        }
-        group.delete("workflows/{slug}") { _, context in
-            let principal = try context.requirePrincipal()
-            try await service.delete(try context.parameter("slug"), workspace: principal.workspaceId)
-            return Response(status: .noContent)
-        }
-        group.get("workflows/{slug}") { _, context in
-            let principal = try context.requirePrincipal()
-            return HTTPJSON.response(
-                try Self.definitionJSON(try await service.definition(try context.parameter("slug"), workspace: principal.workspaceId)))
-        }
-        group.get("agent-runs/{id}/steps") { _, context in
-            let principal = try context.requirePrincipal()
-            let id = try context.id("id", as: AgentRun.self)
-            let (run, steps) = try await database.withWorkspace(principal.workspaceId) { c in
-                (try AgentRunRepository.find(id, on: c), try AgentStepRepository.list(agentRun: id, on: c))
-            }
-            guard let run else { throw AppError.notFound("agent run \(id) not found") }
-            return HTTPJSON.response(["agent_run": try JSONValue.from(run), "steps": try JSONValue.from(steps)])
         }
     }
 
@@ -130,18 +84,6 @@ struct WorkflowsController: Sendable {
         return .object(object)
     }
 
-    func startRun(_ request: Request, _ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let body = try await HTTPJSON.object(request)
-        try HTTPJSON.rejectUnknown(body, allowed: ["brief_id", "workflow_slug"])
-        guard let raw = body["brief_id"]?.stringValue else { throw AppError.invalidInput("brief_id is required") }
-        guard let briefId = BriefID(raw) else { throw AppError.invalidInput("brief_id must be a UUID") }
-        guard let slug = body["workflow_slug"]?.stringValue, !slug.isEmpty else { throw AppError.invalidInput("workflow_slug is required") }
-        let started = try await service.start(briefId: briefId, workflowSlug: slug, workspace: principal.workspaceId)
-        return HTTPJSON.response(
-            ["workflow_run_id": .string(started.run.id.description), "stream_url": .string(started.streamPath)], status: .accepted)
-    }
-
     func listRuns(_ request: Request, _ context: AppContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         // The workspace's workflows are read only to check a workflow filter (one transaction less per page).
@@ -154,28 +96,6 @@ struct WorkflowsController: Sendable {
         let page = try await RunRepository.listJSON(filter, limit: limit, cursor: cursor, workspace: principal.workspaceId, in: database)
         let next = page.nextCursor.map { JSONValue.string($0).jsonString } ?? "null"
         return HTTPJSON.response(raw: "{\"items\":\(page.items),\"next_cursor\":\(next)}")
-    }
-
-    func runDetail(_ context: AppContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let id = try context.id("id", as: WorkflowRun.self)
-        guard
-            let (run, steps) = try await database.withWorkspace(
-                principal.workspaceId,
-                { c -> (WorkflowRun, [WorkflowStep])? in
-                    guard let run = try RunRepository.find(id, on: c) else { return nil }
-                    return (run, try StepRepository.list(run: id, on: c))
-                })
-        else { throw AppError.notFound("run \(id) not found") }
-        let levels = (try? run.input["definition"]?.decode(WorkflowDef.self))?.levels() ?? [:]
-        return HTTPJSON.response(
-            Self.runJSON(run).merging([
-                "steps": .array(steps.map(Self.stepJSON)), "levels": .object(levels.mapValues { .number($0) }),
-                "totals": [
-                    "cost_usd": .number(run.totalCostUsd), "latency_ms": .number(run.totalLatencyMs),
-                    "steps": .number(steps.count), "succeeded": .number(steps.filter { $0.status == .succeeded }.count),
-                ],
-            ]))
     }
 
     /// Server-sent events: each event with `id:` (its sequence), history first, `Last-Event-ID` (or
