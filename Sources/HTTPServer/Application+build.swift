@@ -40,7 +40,7 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
     EvaluationsController(evaluations: dependencies.evaluations).addRoutes(to: api)
     ReportsController(dependencies: dependencies).addRoutes(to: api)
-    CatalogController(database: dependencies.database, models: dependencies.models).addRoutes(to: api)
+    CatalogController(models: dependencies.models).addRoutes(to: api)
     CopilotController(dependencies: dependencies).addRoutes(to: api)
     MediaController(
         mediaDir: dependencies.orchestration.engine.environment.mediaDir,

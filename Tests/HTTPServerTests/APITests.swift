@@ -97,9 +97,9 @@ import Testing
             let before = try await client.call(.get, "/api/dashboard/agents/trend_scout", key: key)
             #expect(
                 before.json["model"] == [
-                    "agent": "trend_scout", "tier": "standard", "default": "claude-sonnet-5-5", "chosen": nil,
-                    "effective": "claude-sonnet-5-5", "retires": nil,
-                ])
+                    "agent": "trend_scout", "tier": "standard", "default": "claude-sonnet-5-5", "effective": "claude-sonnet-5-5",
+                ],
+                "no choice and no retirement day: both fields are left out")
             for (model, phrase) in [("claude-sonnet-4-5", "retired on 2026-11-30"), ("claude-sonnet-6", "has no price")] {
                 let refused = try await client.call(
                     .put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": .string(model)])
@@ -136,7 +136,7 @@ import Testing
             #expect(perModel.first { $0["model"] == "claude-sonnet-5-5" }?["calls"] == 4)
             #expect(overview.json["model_notices"] == [])
             let reset = try await client.call(.put, "/api/dashboard/agents/trend_scout/model", key: key, json: ["model": nil])
-            #expect(reset.status == 200 && reset.json["effective"] == "claude-sonnet-5-5" && reset.json["chosen"] == .null)
+            #expect(reset.status == 200 && reset.json["effective"] == "claude-sonnet-5-5" && reset.json["chosen"] == nil)
         }
         await harness.stop()
     }

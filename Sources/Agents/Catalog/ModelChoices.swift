@@ -13,27 +13,25 @@ public struct ModelChoices: Sendable {
 
     var catalog: ModelCatalog { environment.providers.models }
 
-    /// The model of `agent` as the API shows it: tier, default, the workspace's choice, the model
-    /// used, and its retirement date.
-    public func describe(_ agent: String, chosen: String?) -> JSONValue {
+    /// The model of `agent`: its tier's default, the workspace's choice, the model it calls and
+    /// that model's retirement day.
+    public func describe(_ agent: String, chosen: String?) -> AgentModel {
         let fallback = environment.defaultModel(for: agent)
         let effective = chosen ?? fallback
-        return [
-            "agent": .string(agent), "tier": .string(Catalog.tier(of: agent).rawValue), "default": .string(fallback),
-            "chosen": chosen.map { .string($0) } ?? .null, "effective": .string(effective),
-            "retires": catalog.model(effective)?.retirementDay.map { .string($0) } ?? .null,
-        ]
+        return AgentModel(
+            agent: agent, tier: Catalog.tier(of: agent).rawValue, defaultModel: fallback, chosen: chosen, effective: effective,
+            retires: catalog.model(effective)?.retirementDay)
     }
 
     /// The models of every agent of `workspace`.
-    public func all(workspace: WorkspaceID) async throws -> [JSONValue] {
+    public func all(workspace: WorkspaceID) async throws -> [AgentModel] {
         let chosen = try await environment.database.withWorkspace(workspace) { try AgentModelRepository.all(on: $0) }
         return Catalog.modelUsers.map { describe($0, chosen: chosen[$0]) }
     }
 
     /// Chooses `model` for `agent` (or `nil`: back to the default). Refuses an unknown agent, a
     /// model without a price and a retired one.
-    public func choose(_ model: String?, for agent: String, workspace: WorkspaceID) async throws -> JSONValue {
+    public func choose(_ model: String?, for agent: String, workspace: WorkspaceID) async throws -> AgentModel {
         guard Catalog.modelUsers.contains(agent) else { throw AppError.notFound("no agent \(agent)") }
         if let model, let refusal = catalog.refusal(of: model, at: environment.clock.now()) {
             throw AppError.invalidInput(refusal)
@@ -51,8 +49,9 @@ public struct ModelChoices: Sendable {
         var lines: [String] = []
         var seen = Set<String>()
         for entry in entries {
-            guard let model = entry["effective"]?.stringValue, seen.insert(model).inserted else { continue }
-            let users = entries.filter { $0["effective"]?.stringValue == model }.compactMap { $0["agent"]?.stringValue }
+            let model = entry.effective
+            guard seen.insert(model).inserted else { continue }
+            let users = entries.filter { $0.effective == model }.map(\.agent)
             if let refusal = catalog.refusal(of: model, at: now) {
                 lines.append("\(refusal); used by \(users.joined(separator: ", ")).")
             } else if let days = catalog.retiresSoon(model, at: now), let day = catalog.model(model)?.retirementDay {
@@ -64,28 +63,25 @@ public struct ModelChoices: Sendable {
         return lines
     }
 
-    /// The model table as the API shows it.
-    public func table() -> [JSONValue] {
+    /// Every model of the table with its status today: current, retiring (within 30 days) or retired.
+    public func table() -> [(model: ClaudeModel, status: String)] {
         let now = environment.clock.now()
         return catalog.models.map { model in
-            var entry: [String: JSONValue] = [
-                "id": .string(model.id), "aliases": .array(model.aliases.map { .string($0) }),
-                "input_usd_per_mtok": .number(model.price.input), "output_usd_per_mtok": .number(model.price.output),
-                "cache_read_multiplier": .number(model.cacheReadMultiplier),
-                "cache_write_5m_multiplier": .number(model.cacheWrite5mMultiplier),
-                "cache_write_1h_multiplier": .number(model.cacheWrite1hMultiplier),
-                "min_cacheable_tokens": .number(model.minimumCacheableTokens),
-                "retires": model.retirementDay.map { .string($0) } ?? .null,
-                "status": .string(
-                    model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current"),
-            ]
-            if let tier = model.longContext {
-                entry["long_context"] = [
-                    "above_tokens": .number(tier.threshold), "input_usd_per_mtok": .number(tier.price.input),
-                    "output_usd_per_mtok": .number(tier.price.output),
-                ]
-            }
-            return .object(entry)
+            (model, model.isRetired(at: now) ? "retired" : catalog.retiresSoon(model.id, at: now) != nil ? "retiring" : "current")
         }
     }
+}
+
+/// The model one agent of a workspace calls.
+public struct AgentModel: Sendable, Equatable {
+    public var agent: String
+    public var tier: String
+    /// The model of the agent's tier, from the settings.
+    public var defaultModel: String
+    /// The workspace's own choice, if it made one.
+    public var chosen: String?
+    /// The model the agent calls.
+    public var effective: String
+    /// The effective model's retirement day (`YYYY-MM-DD`), if it has one.
+    public var retires: String?
 }

@@ -18,6 +18,7 @@ struct DashboardAPI: APIProtocol {
     let service: WorkflowService
     let evaluations: EvaluationService
     let accounts: AccountService
+    let models: ModelChoices
     /// Live provider mode: own-account briefs must name a connected account.
     let live: Bool
 
@@ -30,7 +31,7 @@ struct DashboardAPI: APIProtocol {
             .add(middleware: RequestScopeMiddleware())
         let api = DashboardAPI(
             database: dependencies.database, service: dependencies.service, evaluations: dependencies.evaluations,
-            accounts: dependencies.accounts, live: dependencies.settings.providerMode == .live)
+            accounts: dependencies.accounts, models: dependencies.models, live: dependencies.settings.providerMode == .live)
         do {
             try api.registerHandlers(
                 on: group,

@@ -59,19 +59,13 @@ struct WorkflowsController: Sendable {
         return try JSONValue.from(definition).merging(["levels": .object(levels.mapValues { .number($0) })])
     }
 
-    static func runJSON(_ run: WorkflowRun) -> JSONValue {
-        var json = run.json
-        if case .object(var object) = json {
-            object["brief"] = run.input["brief"] ?? .null
-            object["input"] = nil
-            json = .object(object)
-        }
-        return json
-    }
-
-    /// A listed run: `has_report` instead of the report itself (read it from the run's detail).
+    /// A listed run as the run list's SQL builds it (`RunRepository.listJSON`, passed through):
+    /// `has_report` instead of the report, the brief as stored. `RunsAndSpendTests` holds the two
+    /// equal, and the contract suite holds both this and the generated `Run` to the document.
     static func listedRunJSON(_ run: WorkflowRun) -> JSONValue {
-        guard case .object(var object) = runJSON(run) else { return [:] }
+        guard case .object(var object) = run.json else { return [:] }
+        object["brief"] = run.input["brief"] ?? .null
+        object["input"] = nil
         object["report_md"] = nil
         object["has_report"] = .bool(run.reportMd != nil)
         return .object(object)

@@ -259,19 +259,15 @@ struct DashboardController: Sendable {
     }
 
     func overview(_ principal: Principal) async throws -> Page {
-        let data = try await CatalogController.overview(database, dependencies.models, principal.workspaceId)
+        let data = try await DashboardAPI.overview(database, dependencies.models, principal.workspaceId)
         let recent = try await database.withWorkspace(principal.workspaceId) {
             try RunRepository.list(RunFilter(), limit: 10, cursor: nil, on: $0).items
         }
         let failed = recent.filter { $0.status == .failed }
-        let perDay = (data["cost_per_day"]?.arrayValue ?? []).map {
-            (String(($0["day"]?.stringValue ?? "").suffix(5)), $0["cost_usd"]?.doubleValue ?? 0)
-        }
-        let perAgent = (data["cost_per_agent"]?.arrayValue ?? []).map {
-            ($0["agent_name"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0)
-        }
-        let perModel = (data["cost_per_model"]?.arrayValue ?? []).map { ($0["model"]?.stringValue ?? "", $0["cost_usd"]?.doubleValue ?? 0) }
-        var notices = (data["model_notices"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let perDay = data.costPerDay.map { (String($0.day.suffix(5)), $0.costUsd) }
+        let perAgent = data.costPerAgent.map { ($0.agentName, $0.costUsd) }
+        let perModel = data.costPerModel.map { ($0.model, $0.costUsd) }
+        var notices = data.modelNotices
         for account in try await dependencies.accounts.list(workspace: principal.workspaceId) {
             switch account.status {
             case .needsReauth:
@@ -320,9 +316,8 @@ struct DashboardController: Sendable {
                 "byStatus": Charts.bars(byStatus, format: { String(Int($0)) }),
                 "viewsPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.videoViews)) }, format: count),
                 "followersPerDay": Charts.bars(days.map { (String($0.day.suffix(5)), Double($0.newFollowers)) }, format: count),
-                "costToday": Self.money(data["cost_today_usd"]?.doubleValue ?? 0),
-                "costWeek": Self.money(data["cost_week_usd"]?.doubleValue ?? 0),
-                "pendingCount": data["pending_approval_count"]?.intValue ?? 0, "runs": recent.map(Self.runRow),
+                "costToday": Self.money(data.costTodayUsd), "costWeek": Self.money(data.costWeekUsd),
+                "pendingCount": data.pendingApprovalCount, "runs": recent.map(Self.runRow),
                 "failed": failed.map(Self.runRow),
                 "perDay": Charts.bars(perDay, format: Self.money), "perAgent": Charts.bars(perAgent, format: Self.money),
                 "perModel": Charts.bars(perModel, format: Self.money), "notices": notices,

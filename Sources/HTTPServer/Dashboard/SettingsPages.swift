@@ -41,8 +41,8 @@ extension DashboardController {
             body: Templates.render(
                 "agent",
                 [
-                    "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model["default"]?.stringValue ?? "",
-                    "effectiveModel": model["effective"]?.stringValue ?? "", "chosen": chosen != nil,
+                    "name": name, "csrf": csrf, "tier": spec.tier.rawValue, "defaultModel": model.defaultModel,
+                    "effectiveModel": model.effective, "chosen": chosen != nil,
                     "modelOptions": current.map {
                         [
                             "id": $0.id, "selected": $0.id == chosen,
