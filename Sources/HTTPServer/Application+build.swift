@@ -38,10 +38,8 @@ public func buildRouter(_ dependencies: ServerDependencies) -> Router<AppContext
     let api = router.group("api/dashboard").add(middleware: AuthMiddleware(credentials: credentials, limiter: limiter))
     BriefsController(database: dependencies.database, live: dependencies.settings.providerMode == .live).addRoutes(to: api)
     WorkflowsController(dependencies: dependencies).addRoutes(to: api)
-    EvaluationsController(evaluations: dependencies.evaluations).addRoutes(to: api)
     ReportsController(dependencies: dependencies).addRoutes(to: api)
     CatalogController(models: dependencies.models).addRoutes(to: api)
-    CopilotController(dependencies: dependencies).addRoutes(to: api)
     MediaController(
         mediaDir: dependencies.orchestration.engine.environment.mediaDir,
         media: dependencies.orchestration.engine.environment.providers.media

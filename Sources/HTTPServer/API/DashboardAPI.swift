@@ -19,6 +19,9 @@ struct DashboardAPI: APIProtocol {
     let evaluations: EvaluationService
     let accounts: AccountService
     let models: ModelChoices
+    let orchestration: Orchestration
+    /// Live Claude mode: the copilot asks Claude to read a message it does not recognise.
+    let claudeLive: Bool
     /// Live provider mode: own-account briefs must name a connected account.
     let live: Bool
 
@@ -31,7 +34,9 @@ struct DashboardAPI: APIProtocol {
             .add(middleware: RequestScopeMiddleware())
         let api = DashboardAPI(
             database: dependencies.database, service: dependencies.service, evaluations: dependencies.evaluations,
-            accounts: dependencies.accounts, models: dependencies.models, live: dependencies.settings.providerMode == .live)
+            accounts: dependencies.accounts, models: dependencies.models,
+            orchestration: dependencies.orchestration, claudeLive: dependencies.settings.claudeMode == .live,
+            live: dependencies.settings.providerMode == .live)
         do {
             try api.registerHandlers(
                 on: group,

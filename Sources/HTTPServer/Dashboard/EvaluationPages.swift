@@ -21,13 +21,13 @@ extension DashboardController {
                 body["limit"] = .number(value)
             }
             body["models"] = try Self.modelChange(form)
-            return try await startEvaluation(EvaluationsController.request(body), principal)
+            return try await startEvaluation(EvaluationRequests.request(body), principal)
         }
         router.post("/runs/{id}/evaluate") { request, context in
             let (principal, form) = try await signedInForm(request)
             let run = try context.id("id", as: WorkflowRun.self)
             return try await startEvaluation(
-                EvaluationsController.request(["run_ids": [.string(run.description)], "models": try Self.modelChange(form)]), principal)
+                EvaluationRequests.request(["run_ids": [.string(run.description)], "models": try Self.modelChange(form)]), principal)
         }
         router.get("/evaluations/{id}") { request, context in
             try await page(request) { principal, csrf in try await evaluationPage(context, principal, csrf) }

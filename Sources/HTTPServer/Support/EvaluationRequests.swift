@@ -1,28 +1,9 @@
 import Core
 import Foundation
-import Hummingbird
 import Orchestrator
 
-/// Evaluations (`/api/dashboard/evaluations`): start one on recorded runs with a change, follow
-/// its comparison, cancel it.
-struct EvaluationsController: Sendable {
-    let evaluations: EvaluationService
-
-    func addRoutes(to group: RouterGroup<AppContext>) {
-        group.post("evaluations") { request, context in
-            let principal = try context.requirePrincipal()
-            let wanted = try Self.request(try await HTTPJSON.object(request))
-            let evaluation = try await evaluations.start(wanted, by: principal.keyName, workspace: principal.workspaceId)
-            let report = try await evaluations.report(evaluation.id, workspace: principal.workspaceId)
-            return HTTPJSON.response(report.json, status: .created)
-        }
-        group.get("evaluations/{id}") { _, context in
-            let principal = try context.requirePrincipal()
-            let report = try await evaluations.report(try context.id("id", as: Evaluation.self), workspace: principal.workspaceId)
-            return HTTPJSON.response(report.json)
-        }
-    }
-
+/// What an evaluation request may ask, read from a JSON body or the dashboard's form.
+enum EvaluationRequests {
     /// An evaluation request from a JSON body (or a form turned into one): `run_ids`, or
     /// `workflow`, `handle`, `from`, `to` (YYYY-MM-DD) and `limit`; `models` (agent to model) and
     /// `name`. Each bad value is named.
