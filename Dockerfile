@@ -12,7 +12,7 @@ COPY Tests ./Tests
 RUN swift build -c release --product tiktok-army --static-swift-stdlib \
  && bin="$(swift build -c release --show-bin-path)" \
  && install -D "$bin/tiktok-army" /out/tiktok-army \
- && cp -R "$bin/tiktok-army_HTTPServer.resources" /out/
+ && cp -R "$bin/tiktok-army_HTTPServer.resources" "$bin/tiktok-army_APIContract.resources" /out/
 
 # Run: a slim Debian with the runtime libraries only.
 FROM debian:bookworm-slim
