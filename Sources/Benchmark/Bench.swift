@@ -33,6 +33,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("dbos-peer"), help: "The durable-workflow peer's script (dbospeer.py): its runs/s are measured too.")
     var dbosPeer: String?
 
+    @Option(help: "Run only the soak: this many seconds of mixed load with memory sampled (600 for the ten-minute soak).")
+    var soak: Int?
+
     @Option(help: "Where the figures are written as JSON.")
     var summary = "artifacts/bench.json"
 
@@ -57,6 +60,16 @@ struct Bench: AsyncParsableCommand {
         let figures = Summary()
         say("tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root)")
         say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
+        if let soak {
+            try await self.soak(
+                duration: soak, orchestration, database, workspace, key: key.plaintext, providers: providers, figures: figures)
+            engine.cancel()
+            await engine.value
+            await database.shutdown()
+            try figures.write(to: summary)
+            say("figures written to \(summary)")
+            return
+        }
 
         // Orchestration overhead: sequential runs, time per step vs the same number of bare commits.
         _ = try await runs(1, concurrency: 1, orchestration, database, workspace)
@@ -292,27 +305,6 @@ struct Bench: AsyncParsableCommand {
         return seconds(ContinuousClock.now - start) / Double(max(count, 1))
     }
 
-    static func pgbench(_ cluster: EmbeddedPostgres.Cluster, seconds: Int) async throws -> Double {
-        let script = NSTemporaryDirectory() + "bench-insert.sql"
-        try "INSERT INTO bench_inserts (payload) VALUES ('{\"x\":1}');\n".write(toFile: script, atomically: true, encoding: .utf8)
-        try await Blocking.run {
-            try Connection(url: cluster.ownerURL).execute(
-                "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)")
-        }
-        return try await pgbenchTPS(["-c", "8", "-j", "2", "-T", String(seconds), "-f", script, cluster.ownerURL])
-    }
-
-    /// The transactions per second `pgbench -n` reports for `arguments`.
-    static func pgbenchTPS(_ arguments: [String]) async throws -> Double {
-        let outcome = try await Blocking.run { try ChildProcess.run(["pgbench", "-n"] + arguments) }
-        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
-            let tps = Double(line.split(separator: " ")[2])
-        else {
-            throw AppError.internal("pgbench: \(outcome.output)")
-        }
-        return tps
-    }
-
     struct FanOut {
         var p50: Double, p99: Double, max: Double, complete: Bool
     }
@@ -353,36 +345,5 @@ struct Bench: AsyncParsableCommand {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
         return FanOut(p50: percentile(0.5), p99: percentile(0.99), max: latencies.last ?? 0, complete: results.allSatisfy { $0 })
-    }
-
-    struct WrkResult {
-        var rate: Double
-        var p99: String
-    }
-
-    static func wrk(_ url: String, key: String?, body: String?, seconds: Int) async throws -> WrkResult {
-        var script = "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        if let key { script += "wrk.headers[\"Authorization\"] = \"Bearer \(key)\"\n" }
-        if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
-        let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let arguments = ["wrk", "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", path, url]
-        let outcome = try await Blocking.run { try ChildProcess.run(arguments) }
-        let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") })
-        else {
-            throw AppError.internal("wrk: \(outcome.output)")
-        }
-        let p99 = lines.first { $0.hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"
-        if let refused = lines.first(where: { $0.hasPrefix("Non-2xx") }) {
-            throw AppError.internal("wrk: \(url) answered \(refused): the figure would not measure the route")
-        }
-        return WrkResult(rate: rate, p99: p99)
-    }
-
-    static func rssMB() -> Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 }

@@ -169,6 +169,22 @@ import Testing
                 == MockClaude.tokens(Self.long))
     }
 
+    @Test func distinctLivePrefixesBeyondTheCapacityKeepTheCacheBounded() async throws {
+        let now = Now()
+        let cache = PromptCache(now: { now.value })
+        let total = PromptCache.capacity + 2_000
+        for index in 0..<total {
+            now.advance(0.01)
+            let plan = cache.plan(request([SystemBlock(Self.long + "\(index)", cache: .oneHour)]), tokens: MockClaude.tokens)
+            cache.commit(plan)
+        }
+        #expect(cache.count <= PromptCache.capacity, "\(cache.count) one-hour prefixes held, all still live")
+        let newest = cache.plan(request([SystemBlock(Self.long + "\(total - 1)", cache: .oneHour)]), tokens: MockClaude.tokens)
+        #expect(newest.cacheRead > 0, "the newest entry is kept")
+        let oldest = cache.plan(request([SystemBlock(Self.long + "0", cache: .oneHour)]), tokens: MockClaude.tokens)
+        #expect(oldest.cacheRead == 0, "the entry closest to expiring went first")
+    }
+
     @Test func aPrefixUnderTheModelsMinimumNeverCaches() async throws {
         let mock = MockClaude()
         let short = String(Self.long.prefix(1500))

@@ -83,7 +83,9 @@ extension DashboardController {
         guard let principal = try await adminPrincipal(request), let session = SessionCookie.token(request) else {
             return Self.html(
                 Page(
-                    title: "Log in first", body: "<p>Log in with an admin key, then connect the account again from the Accounts page.</p>"),
+                    title: "Log in first",
+                    body: Templates.render(
+                        "notice", ["text": "Log in with an admin key, then connect the account again from the Accounts page."])),
                 csrf: csrf, signedIn: false, status: .unauthorized)
         }
         let slug = try context.parameter("kind")

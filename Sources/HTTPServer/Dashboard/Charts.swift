@@ -2,7 +2,8 @@ import Core
 import Foundation
 import Orchestrator
 
-/// SVG drawn by the server: the run DAG and bar charts. Every text is escaped.
+/// Charts drawn by the server as SVG: the run DAG, the timeline and bar charts. The geometry is
+/// computed here; the markup is in the `chart*.mustache` templates, which escape every text.
 enum Charts {
     struct Node {
         var key: String
@@ -28,30 +29,25 @@ enum Charts {
             }
         }
         let totalHeight = 32 + ((levels.values.max() ?? 0) + 1) * (height + gapY) - gapY
-        var svg =
-            "<svg class=\"dag\" viewBox=\"0 0 \(totalWidth) \(totalHeight)\" width=\"\(totalWidth)\" role=\"img\" aria-label=\"Workflow steps\">"
+        var edges: [[String: Any]] = []
         for step in definition.steps {
             guard let to = position[step.key] else { continue }
             for dependency in step.dependsOn {
                 guard let from = position[dependency] else { continue }
                 let (x1, y1, x2, y2) = (from.x + width / 2, from.y + height, to.x + width / 2, to.y)
-                svg += "<path class=\"edge\" d=\"M\(x1) \(y1) C\(x1) \(y1 + gapY / 2), \(x2) \(y2 - gapY / 2), \(x2) \(y2)\"/>"
+                edges.append(["d": "M\(x1) \(y1) C\(x1) \(y1 + gapY / 2), \(x2) \(y2 - gapY / 2), \(x2) \(y2)"])
             }
         }
-        for step in definition.steps {
-            guard let at = position[step.key] else { continue }
+        let drawn: [[String: Any]] = definition.steps.compactMap { step in
+            guard let at = position[step.key] else { return nil }
             let node = nodes[step.key] ?? Node(key: step.key, label: step.key, status: "pending", detail: "", agentRunId: nil)
-            let run = node.agentRunId.map { " data-agent-run=\"\(HTMLSafety.escape($0))\"" } ?? ""
-            let status = node.status.replacingOccurrences(of: "_", with: " ")
-            svg +=
-                "<g class=\"node status-\(HTMLSafety.escape(node.status))\" data-step=\"\(HTMLSafety.escape(step.key))\"\(run) tabindex=\"0\" role=\"button\" aria-label=\"\(HTMLSafety.escape(step.key)) \(HTMLSafety.escape(status))\" transform=\"translate(\(at.x),\(at.y))\">"
-            svg += "<rect width=\"\(width)\" height=\"\(height)\" rx=\"10\"/>"
-            svg += "<text x=\"12\" y=\"22\" class=\"label\">\(HTMLSafety.escape(String(node.label.prefix(24))))</text>"
-            svg +=
-                "<text x=\"12\" y=\"42\" class=\"detail\"><tspan class=\"state\">\(HTMLSafety.escape(status))</tspan><tspan class=\"cost\" dx=\"8\">\(HTMLSafety.escape(node.detail))</tspan></text>"
-            svg += "</g>"
+            return [
+                "key": step.key, "status": node.status, "state": node.status.replacingOccurrences(of: "_", with: " "),
+                "agentRun": node.agentRunId ?? false, "x": at.x, "y": at.y, "nodeWidth": width, "nodeHeight": height,
+                "label": String(node.label.prefix(24)), "detail": node.detail,
+            ]
         }
-        return svg + "</svg>"
+        return Templates.render("chartDag", ["width": totalWidth, "height": totalHeight, "edges": edges, "nodes": drawn])
     }
 
     /// One try of a step on the timeline.
@@ -91,49 +87,48 @@ enum Charts {
     /// A Gantt of the steps' attempts against the run's wall clock, one row per step.
     static func timeline(order: [String], attempts: [String: [Attempt]], start: Date, end: Date) -> String {
         let rows = order.filter { attempts[$0]?.isEmpty == false }
-        guard !rows.isEmpty else { return "<p class=\"muted\">No step has started yet.</p>" }
+        guard !rows.isEmpty else { return Templates.render("chartTimeline", ["empty": true]) }
         let span = max(end.timeIntervalSince(start), 0.001)
         let (labelWidth, plot, rowHeight) = (170.0, 620.0, 26)
         let height = rows.count * rowHeight + 30
-        var svg =
-            "<svg class=\"timeline\" viewBox=\"0 0 \(Int(labelWidth + plot + 20)) \(height)\" role=\"img\" aria-label=\"Timeline of the steps and their attempts\">"
-        for tick in 0...4 {
-            let x = labelWidth + plot * Double(tick) / 4
-            svg += "<line class=\"tick\" x1=\"\(Int(x))\" x2=\"\(Int(x))\" y1=\"0\" y2=\"\(height - 18)\"/>"
-            let label = DisplayFormat.duration(milliseconds: Int(span * 1000 * Double(tick) / 4))
-            svg += "<text class=\"axis\" x=\"\(Int(x))\" y=\"\(height - 4)\" text-anchor=\"middle\">\(HTMLSafety.escape(label))</text>"
+        let ticks: [[String: Any]] = (0...4).map { tick in
+            [
+                "x": Int(labelWidth + plot * Double(tick) / 4), "lineEnd": height - 18, "labelY": height - 4,
+                "label": DisplayFormat.duration(milliseconds: Int(span * 1000 * Double(tick) / 4)),
+            ]
         }
-        for (index, key) in rows.enumerated() {
+        let lanes: [[String: Any]] = rows.enumerated().map { index, key in
             let y = index * rowHeight
-            svg += "<g class=\"lane\" data-step=\"\(HTMLSafety.escape(key))\">"
-            svg += "<text class=\"axis\" x=\"0\" y=\"\(y + 17)\">\(HTMLSafety.escape(String(key.prefix(22))))</text>"
-            for (number, attempt) in (attempts[key] ?? []).enumerated() {
+            let bars: [[String: Any]] = (attempts[key] ?? []).enumerated().map { number, attempt in
                 let from = labelWidth + plot * max(0, attempt.start.timeIntervalSince(start)) / span
                 let to = labelWidth + plot * max(0, (attempt.end ?? end).timeIntervalSince(start)) / span
                 let took = DisplayFormat.duration(milliseconds: Int(((attempt.end ?? end).timeIntervalSince(attempt.start)) * 1000))
-                svg +=
-                    "<rect class=\"bar status-\(attempt.outcome)\" x=\"\(String(format: "%.1f", from))\" y=\"\(y + 5)\" width=\"\(String(format: "%.1f", max(to - from, 2)))\" height=\"16\" rx=\"3\"><title>\(HTMLSafety.escape("\(key) attempt \(number + 1): \(attempt.outcome.replacingOccurrences(of: "_", with: " ")), \(took)"))</title></rect>"
+                return [
+                    "outcome": attempt.outcome, "x": String(format: "%.1f", from), "y": y + 5,
+                    "width": String(format: "%.1f", max(to - from, 2)),
+                    "title": "\(key) attempt \(number + 1): \(attempt.outcome.replacingOccurrences(of: "_", with: " ")), \(took)",
+                ]
             }
-            svg += "</g>"
+            return ["key": key, "label": String(key.prefix(22)), "labelY": y + 17, "bars": bars]
         }
-        return svg + "</svg>"
+        return Templates.render(
+            "chartTimeline", ["empty": false, "width": Int(labelWidth + plot + 20), "height": height, "ticks": ticks, "lanes": lanes])
     }
 
     /// A horizontal bar chart of labelled values.
     static func bars(_ values: [(label: String, value: Double)], format: (Double) -> String) -> String {
-        guard !values.isEmpty else { return "<p class=\"muted\">No data yet.</p>" }
+        guard !values.isEmpty else { return Templates.render("chartBars", ["empty": true]) }
         let maximum = max(values.map(\.value).max() ?? 0, 1e-9)
-        let rowHeight = 24
-        let labelWidth = 150
-        let barWidth = 360
-        var svg = "<svg class=\"chart\" viewBox=\"0 0 \(labelWidth + barWidth + 90) \(values.count * rowHeight + 8)\" role=\"img\">"
-        for (index, item) in values.enumerated() {
+        let (rowHeight, labelWidth, barWidth) = (24, 150, 360)
+        let rows: [[String: Any]] = values.enumerated().map { index, item in
             let y = 4 + index * rowHeight
             let length = Int(Double(barWidth) * item.value / maximum)
-            svg += "<text x=\"0\" y=\"\(y + 16)\" class=\"axis\">\(HTMLSafety.escape(item.label))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(max(length, 1))\" height=\"16\" class=\"bar\"/>"
-            svg += "<text x=\"\(labelWidth + length + 6)\" y=\"\(y + 16)\" class=\"axis\">\(HTMLSafety.escape(format(item.value)))</text>"
+            return [
+                "label": item.label, "value": format(item.value), "textY": y + 16, "barX": labelWidth, "barY": y + 4,
+                "length": max(length, 1), "valueX": labelWidth + length + 6,
+            ]
         }
-        return svg + "</svg>"
+        return Templates.render(
+            "chartBars", ["empty": false, "width": labelWidth + barWidth + 90, "height": values.count * rowHeight + 8, "rows": rows])
     }
 }

@@ -255,7 +255,7 @@ extension DashboardController {
     func reportFragment(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let principal = try await principal(request) else { throw AppError.unauthorized("log in first") }
         let (run, _, _, _) = try await loadRun(context, principal)
-        let html = run.reportMd.map { "<h2>Report</h2>" + HTMLSafety.markdown($0) } ?? ""
+        let html = run.reportMd.map { Templates.render("reportFragment", ["report": HTMLSafety.markdown($0)]) } ?? ""
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

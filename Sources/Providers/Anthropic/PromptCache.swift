@@ -12,6 +12,8 @@ import Foundation
 public final class PromptCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Date] = [:]
+    /// The most prefixes held at once.
+    public static let capacity = 10_000
     public let models: ModelCatalog
     public let now: @Sendable () -> Date
 
@@ -60,12 +62,23 @@ public final class PromptCache: @unchecked Sendable {
         return plan
     }
 
+    /// The prefixes held now.
+    public var count: Int { lock.withLock { entries.count } }
+
     /// Makes the plan's prefixes readable (or refreshes them) from now for their TTLs.
     public func commit(_ plan: Plan) {
         let time = now()
         lock.withLock {
             for (key, ttl) in plan.store { entries[key] = time.addingTimeInterval(ttl == .oneHour ? 3600 : 300) }
-            if entries.count > 10_000 { entries = entries.filter { $0.value > time } }
+            if entries.count > Self.capacity {
+                entries = entries.filter { $0.value > time }
+                // Still full of live entries: the ones closest to expiring go first, so a long
+                // run of distinct prompts keeps memory flat (an hour of one-hour entries would not).
+                if entries.count > Self.capacity {
+                    let kept = entries.sorted { $0.value > $1.value }.prefix(Self.capacity * 3 / 4)
+                    entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+                }
+            }
         }
     }
 }

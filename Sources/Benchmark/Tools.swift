@@ -1,0 +1,58 @@
+import Core
+import Foundation
+import Persistence
+
+/// The outside tools the benchmark drives and reads: pgbench, wrk and the kernel's memory figure.
+extension Bench {
+    static func pgbench(_ cluster: EmbeddedPostgres.Cluster, seconds: Int) async throws -> Double {
+        let script = NSTemporaryDirectory() + "bench-insert.sql"
+        try "INSERT INTO bench_inserts (payload) VALUES ('{\"x\":1}');\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try await Blocking.run {
+            try Connection(url: cluster.ownerURL).execute(
+                "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)")
+        }
+        return try await pgbenchTPS(["-c", "8", "-j", "2", "-T", String(seconds), "-f", script, cluster.ownerURL])
+    }
+
+    /// The transactions per second `pgbench -n` reports for `arguments`.
+    static func pgbenchTPS(_ arguments: [String]) async throws -> Double {
+        let outcome = try await Blocking.run { try ChildProcess.run(["pgbench", "-n"] + arguments) }
+        guard let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps") }),
+            let tps = Double(line.split(separator: " ")[2])
+        else {
+            throw AppError.internal("pgbench: \(outcome.output)")
+        }
+        return tps
+    }
+
+    struct WrkResult {
+        var rate: Double
+        var p99: String
+    }
+
+    static func wrk(_ url: String, key: String?, body: String?, seconds: Int, connections: Int = 32) async throws -> WrkResult {
+        var script = "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        if let key { script += "wrk.headers[\"Authorization\"] = \"Bearer \(key)\"\n" }
+        if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
+        let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let arguments = ["wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", path, url]
+        let outcome = try await Blocking.run { try ChildProcess.run(arguments) }
+        let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") }).flatMap({ Double($0.split(separator: " ").last ?? "") })
+        else {
+            throw AppError.internal("wrk: \(outcome.output)")
+        }
+        let p99 = lines.first { $0.hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"
+        if let refused = lines.first(where: { $0.hasPrefix("Non-2xx") }) {
+            throw AppError.internal("wrk: \(url) answered \(refused): the figure would not measure the route")
+        }
+        return WrkResult(rate: rate, p99: p99)
+    }
+
+    static func rssMB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
