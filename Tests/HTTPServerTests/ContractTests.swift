@@ -34,6 +34,10 @@ import Testing
             let form = try await client.call(.post, "/api/dashboard/keys", key: admin, raw: "name=ci", contentType: "text/plain")
             #expect(form.status == 415 && form.error?.code == "unsupported_media_type", "\(form.text)")
             let huge = String(repeating: "x", count: 300 << 10)
+            let largeText = try await client.call(.post, "/api/dashboard/keys", key: admin, raw: huge, contentType: "text/plain")
+            #expect(
+                largeText.status == 413 && largeText.error?.code == "payload_too_large", "\(largeText.status) \(largeText.text.prefix(200))"
+            )
             let tooLarge = try await client.call(.post, "/api/dashboard/keys", key: admin, json: ["name": .string(huge), "role": "viewer"])
             #expect(tooLarge.status == 413 && tooLarge.error?.code == "payload_too_large", "\(tooLarge.text)")
             let keys = try await client.call(.get, "/api/dashboard/keys", key: admin)

@@ -93,7 +93,11 @@ struct EmptyBodyMiddleware: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         guard let body else { return try await next(request, nil, metadata) }
-        let bytes = try await Data(collecting: body, upTo: RequestScopeMiddleware.bodyLimit)
+        let bytes: Data
+        do { bytes = try await Data(collecting: body, upTo: RequestScopeMiddleware.bodyLimit) } catch {
+            throw AppError(
+                code: "payload_too_large", message: "the body is larger than \(RequestScopeMiddleware.bodyLimit) bytes", status: 413)
+        }
         return try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
     }
 }
