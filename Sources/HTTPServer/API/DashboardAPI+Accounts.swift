@@ -15,7 +15,7 @@ extension DashboardAPI {
 
     func deleteAccountsId(_ input: Operations.DeleteAccountsId.Input) async throws -> Operations.DeleteAccountsId.Output {
         let principal = try RequestScope.caller()
-        guard let id = UUID(uuidString: input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.uuid(input.path.id)
         guard let account = try await accounts.disconnect(id, workspace: principal.workspaceId) else {
             throw AppError.notFound("no account \(id)")
         }
@@ -26,7 +26,7 @@ extension DashboardAPI {
         -> Operations.GetWorkflowsRunsIdShares.Output
     {
         let principal = try RequestScope.caller()
-        let run = try Self.runID(input.path.id)
+        let run = try Parameters.id(input.path.id, as: WorkflowRun.self)
         let shares = try await database.withWorkspace(principal.workspaceId) { c -> [ReportShare]? in
             guard try RunRepository.find(run, on: c) != nil else { return nil }
             return try ReportShareRepository.list(run: run, on: c)
@@ -42,7 +42,7 @@ extension DashboardAPI {
         guard case .json(let body) = input.body else { throw AppError.invalidInput("send the body as application/json") }
         let days = try ReportsController.days(body.expiresInDays, given: body.expiresInDays != nil)
         let (share, token) = try await ReportsController.share(
-            try Self.runID(input.path.id), days: days, by: principal.keyName, principal.workspaceId, database)
+            try Parameters.id(input.path.id, as: WorkflowRun.self), days: days, by: principal.keyName, principal.workspaceId, database)
         return .created(.init(body: .json(.init(value1: .init(share), value2: .init(token: token, url: "/shared/\(token)")))))
     }
 
@@ -50,14 +50,10 @@ extension DashboardAPI {
         -> Operations.DeleteWorkflowsRunsIdSharesShareId.Output
     {
         let principal = try RequestScope.caller()
-        guard let share = UUID(uuidString: input.path.shareId) else { throw AppError.invalidInput("share_id must be a UUID") }
-        try await ReportsController.revoke(try Self.runID(input.path.id), share: share, principal.workspaceId, database)
+        let share = try Parameters.uuid(input.path.shareId, "share_id")
+        try await ReportsController.revoke(
+            try Parameters.id(input.path.id, as: WorkflowRun.self), share: share, principal.workspaceId, database)
         return .noContent(.init())
-    }
-
-    static func runID(_ text: String) throws -> WorkflowRunID {
-        guard let id = WorkflowRunID(text) else { throw AppError.invalidInput("id must be a UUID") }
-        return id
     }
 }
 

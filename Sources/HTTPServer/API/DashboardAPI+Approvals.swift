@@ -16,8 +16,7 @@ extension DashboardAPI {
             case .rejected: .rejected
             case .all: nil
             }
-        let limit = input.query.limit ?? 50
-        guard (1...100).contains(limit) else { throw AppError.invalidInput("limit must be an integer from 1 to 100") }
+        let limit = try Parameters.limit(input.query.limit, default: 50)
         let items = try await database.withWorkspace(principal.workspaceId) {
             try ApprovalRepository.list(status: status, limit: limit, on: $0)
         }
@@ -26,7 +25,7 @@ extension DashboardAPI {
 
     func getApprovalsId(_ input: Operations.GetApprovalsId.Input) async throws -> Operations.GetApprovalsId.Output {
         let principal = try RequestScope.caller()
-        let id = try Self.approvalID(input.path.id)
+        let id = try Parameters.id(input.path.id, as: Approval.self)
         guard let approval = try await database.withWorkspace(principal.workspaceId, { try ApprovalRepository.find(id, on: $0) }) else {
             throw AppError.notFound("approval \(id) not found")
         }
@@ -36,7 +35,7 @@ extension DashboardAPI {
     func postApprovalsIdApprove(_ input: Operations.PostApprovalsIdApprove.Input) async throws -> Operations.PostApprovalsIdApprove.Output {
         var decision = ApprovalDecision(approve: true)
         if case .json(let body) = input.body {
-            decision.note = try Self.bounded(body.note, "note", max: 2000)
+            decision.note = try HTTPJSON.bounded(body.note, "note", max: 2000)
             decision.budgetUsd = body.budgetUsd
             decision.items = try (body.items ?? []).enumerated().map { index, entry in
                 guard let action = ItemDecision.Action(rawValue: entry.action) else {
@@ -53,7 +52,7 @@ extension DashboardAPI {
         if case .json(let body) = input.body {
             if body.budgetUsd != nil { throw AppError.invalidInput("unknown field budget_usd") }
             if body.items != nil { throw AppError.invalidInput("unknown field items") }
-            decision.note = try Self.bounded(body.note, "note", max: 2000)
+            decision.note = try HTTPJSON.bounded(body.note, "note", max: 2000)
         }
         return .ok(.init(body: .json(try await decide(input.path.id, decision))))
     }
@@ -61,13 +60,9 @@ extension DashboardAPI {
     func decide(_ approval: String, _ decision: ApprovalDecision) async throws -> Components.Schemas.Approval {
         let principal = try RequestScope.caller()
         let decided = try await service.decide(
-            try Self.approvalID(approval), decision, by: principal.apiKeyId, byName: principal.keyName, workspace: principal.workspaceId)
+            try Parameters.id(approval, as: Approval.self), decision, by: principal.apiKeyId, byName: principal.keyName,
+            workspace: principal.workspaceId)
         return try .init(decided)
-    }
-
-    static func approvalID(_ text: String) throws -> ApprovalID {
-        guard let id = ApprovalID(text) else { throw AppError.invalidInput("id must be a UUID") }
-        return id
     }
 }
 

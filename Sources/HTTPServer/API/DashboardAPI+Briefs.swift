@@ -26,8 +26,7 @@ extension DashboardAPI {
 
     func getBriefs(_ input: Operations.GetBriefs.Input) async throws -> Operations.GetBriefs.Output {
         let principal = try RequestScope.caller()
-        let limit = input.query.limit ?? 20
-        guard (1...100).contains(limit) else { throw AppError.invalidInput("limit must be an integer from 1 to 100") }
+        let limit = try Parameters.limit(input.query.limit)
         let cursor = input.query.cursor.flatMap { $0.isEmpty ? nil : $0 }
         let page = try await database.withWorkspace(principal.workspaceId) {
             try BriefRepository.list(limit: limit, cursor: cursor, on: $0)
@@ -37,7 +36,7 @@ extension DashboardAPI {
 
     func getBriefsId(_ input: Operations.GetBriefsId.Input) async throws -> Operations.GetBriefsId.Output {
         let principal = try RequestScope.caller()
-        let id = try Self.briefID(input.path.id)
+        let id = try Parameters.id(input.path.id, as: Brief.self)
         guard let brief = try await database.withWorkspace(principal.workspaceId, { try BriefRepository.find(id, on: $0) }) else {
             throw AppError.notFound("brief \(id) not found")
         }
@@ -46,13 +45,9 @@ extension DashboardAPI {
 
     func deleteBriefsId(_ input: Operations.DeleteBriefsId.Input) async throws -> Operations.DeleteBriefsId.Output {
         let principal = try RequestScope.caller()
-        try await BriefsController.delete(try Self.briefID(input.path.id), workspace: principal.workspaceId, database: database)
+        try await BriefsController.delete(
+            try Parameters.id(input.path.id, as: Brief.self), workspace: principal.workspaceId, database: database)
         return .noContent(.init())
-    }
-
-    static func briefID(_ text: String) throws -> BriefID {
-        guard let id = BriefID(text) else { throw AppError.invalidInput("id must be a UUID") }
-        return id
     }
 }
 

@@ -25,7 +25,7 @@ extension DashboardAPI {
 
     func getEvaluationsId(_ input: Operations.GetEvaluationsId.Input) async throws -> Operations.GetEvaluationsId.Output {
         let principal = try RequestScope.caller()
-        guard let id = EvaluationID(input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.id(input.path.id, as: Evaluation.self)
         return .ok(.init(body: .json(try .init(try await evaluations.report(id, workspace: principal.workspaceId)))))
     }
 

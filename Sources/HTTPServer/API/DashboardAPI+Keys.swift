@@ -33,7 +33,7 @@ extension DashboardAPI {
 
     func postKeysIdRevoke(_ input: Operations.PostKeysIdRevoke.Input) async throws -> Operations.PostKeysIdRevoke.Output {
         let principal = try RequestScope.caller()
-        guard let id = APIKeyID(input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.id(input.path.id, as: APIKey.self)
         guard try await database.withWorkspace(principal.workspaceId, { try WorkspaceRepository.revokeKey(id, on: $0) }) else {
             throw AppError.notFound("no live key \(id)")
         }

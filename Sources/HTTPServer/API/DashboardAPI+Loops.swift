@@ -17,8 +17,8 @@ extension DashboardAPI {
         guard case .json(let body) = input.body else { throw AppError.invalidInput("send the body as application/json") }
         guard let brief = BriefID(body.briefId) else { throw AppError.invalidInput("brief_id must be a brief's UUID") }
         guard !body.workflowSlug.isEmpty else { throw AppError.invalidInput("workflow_slug is required") }
-        let cron = try Self.bounded(body.cron, "cron", max: 100)
-        let timeZone = try Self.bounded(body.timeZone, "time_zone", max: 64) ?? "UTC"
+        let cron = try HTTPJSON.bounded(body.cron, "cron", max: 100)
+        let timeZone = try HTTPJSON.bounded(body.timeZone, "time_zone", max: 64) ?? "UTC"
         let schedule = try await service.schedule(
             brief: brief, workflowSlug: body.workflowSlug, cron: cron, intervalSeconds: body.intervalSeconds, timeZone: timeZone,
             workspace: principal.workspaceId)
@@ -28,7 +28,7 @@ extension DashboardAPI {
     func deleteSchedulesId(_ input: Operations.DeleteSchedulesId.Input) async throws -> Operations.DeleteSchedulesId.Output {
         let principal = try RequestScope.caller()
         try AccessRules.require(.operator, of: principal)
-        guard let id = UUID(uuidString: input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.uuid(input.path.id)
         guard try await database.withWorkspace(principal.workspaceId, { try ScheduleRepository.delete(id, on: $0) }) else {
             throw AppError.notFound("schedule \(id) not found")
         }
@@ -57,13 +57,6 @@ extension DashboardAPI {
             try AlertRepository.saveSettings(settings, workspace: principal.workspaceId, on: $0)
         }
         return .ok(.init(body: .json(.init(settings))))
-    }
-
-    /// An optional text field, at most `max` characters.
-    static func bounded(_ text: String?, _ field: String, max: Int) throws -> String? {
-        guard let text else { return nil }
-        guard text.count <= max else { throw AppError.invalidInput("\(field) must be at most \(max) characters") }
-        return text
     }
 }
 

@@ -19,7 +19,7 @@ extension DashboardAPI {
 
     func getWorkflowsRunsId(_ input: Operations.GetWorkflowsRunsId.Input) async throws -> Operations.GetWorkflowsRunsId.Output {
         let principal = try RequestScope.caller()
-        let id = try Self.runID(input.path.id)
+        let id = try Parameters.id(input.path.id, as: WorkflowRun.self)
         guard
             let (run, steps) = try await database.withWorkspace(
                 principal.workspaceId,
@@ -41,7 +41,8 @@ extension DashboardAPI {
         -> Operations.PostWorkflowsRunsIdCancel.Output
     {
         let principal = try RequestScope.caller()
-        let run = try await service.cancel(try Self.runID(input.path.id), by: principal.keyName, workspace: principal.workspaceId)
+        let run = try await service.cancel(
+            try Parameters.id(input.path.id, as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
         return .ok(.init(body: .json(try .init(run))))
     }
 
@@ -49,7 +50,8 @@ extension DashboardAPI {
         -> Operations.PostWorkflowsRunsIdReplay.Output
     {
         let principal = try RequestScope.caller()
-        let started = try await service.replay(try Self.runID(input.path.id), by: principal.keyName, workspace: principal.workspaceId)
+        let started = try await service.replay(
+            try Parameters.id(input.path.id, as: WorkflowRun.self), by: principal.keyName, workspace: principal.workspaceId)
         return .created(.init(body: .json(.init(run: try .init(started.run), streamUrl: started.streamPath))))
     }
 
@@ -58,13 +60,14 @@ extension DashboardAPI {
     {
         let principal = try RequestScope.caller()
         let run = try await service.retry(
-            try Self.runID(input.path.id), stepKey: input.path.stepKey, by: principal.keyName, workspace: principal.workspaceId)
+            try Parameters.id(input.path.id, as: WorkflowRun.self), stepKey: input.path.stepKey, by: principal.keyName,
+            workspace: principal.workspaceId)
         return .accepted(.init(body: .json(try .init(run))))
     }
 
     func getAgentRunsIdSteps(_ input: Operations.GetAgentRunsIdSteps.Input) async throws -> Operations.GetAgentRunsIdSteps.Output {
         let principal = try RequestScope.caller()
-        guard let id = AgentRunID(input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.id(input.path.id, as: AgentRun.self)
         let (run, steps) = try await database.withWorkspace(principal.workspaceId) { c in
             (try AgentRunRepository.find(id, on: c), try AgentStepRepository.list(agentRun: id, on: c))
         }

@@ -42,7 +42,7 @@ extension DashboardAPI {
         -> Operations.PostEvaluationsIdCancel.Output
     {
         let principal = try RequestScope.caller()
-        guard let id = EvaluationID(input.path.id) else { throw AppError.invalidInput("id must be a UUID") }
+        let id = try Parameters.id(input.path.id, as: Evaluation.self)
         let ended = try await evaluations.cancel(id, by: principal.keyName, workspace: principal.workspaceId)
         return .ok(.init(body: .json(try .init(ended))))
     }

@@ -80,6 +80,12 @@ enum HTTPJSON {
     static func optionalString(_ object: [String: JSONValue], _ key: String, max: Int) throws -> String? {
         guard let value = object[key], !value.isNull else { return nil }
         guard let text = value.stringValue else { throw AppError.invalidInput("\(key) must be a string") }
+        return try bounded(text, key, max: max)
+    }
+
+    /// An optional text field, at most `max` characters.
+    static func bounded(_ text: String?, _ key: String, max: Int) throws -> String? {
+        guard let text else { return nil }
         guard text.count <= max else { throw AppError.invalidInput("\(key) must be at most \(max) characters") }
         return text
     }
@@ -92,17 +98,33 @@ extension String {
     }
 }
 
-/// Typed access to path and query parameters, with 400s naming the parameter.
-extension AppContext {
-    func id<Entity>(_ name: String, as _: Entity.Type) throws -> ID<Entity> {
-        guard let raw = parameters.get(name), let id = ID<Entity>(raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
+/// Path and query parameters read into their types, with 400s naming the parameter: shared by
+/// the hand-written routes and the generated operations.
+enum Parameters {
+    static func id<Entity>(_ raw: String?, _ name: String = "id", as _: Entity.Type = Entity.self) throws -> ID<Entity> {
+        guard let raw, let id = ID<Entity>(raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
         return id
     }
 
-    func uuid(_ name: String) throws -> UUID {
-        guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
+    static func uuid(_ raw: String?, _ name: String = "id") throws -> UUID {
+        guard let raw, let id = UUID(uuidString: raw) else { throw AppError.invalidInput("\(name) must be a UUID") }
         return id
     }
+
+    /// A page size: `fallback` when none is given, else 1 to `max`.
+    static func limit(_ value: Int?, default fallback: Int = 20, max: Int = 100) throws -> Int {
+        guard let value else { return fallback }
+        guard (1...max).contains(value) else { throw AppError.invalidInput("limit must be an integer from 1 to \(max)") }
+        return value
+    }
+}
+
+extension AppContext {
+    func id<Entity>(_ name: String, as entity: Entity.Type) throws -> ID<Entity> {
+        try Parameters.id(parameters.get(name), name, as: entity)
+    }
+
+    func uuid(_ name: String) throws -> UUID { try Parameters.uuid(parameters.get(name), name) }
 
     func parameter(_ name: String) throws -> String {
         guard let value = parameters.get(name) else { throw AppError.invalidInput("missing \(name)") }
@@ -113,10 +135,8 @@ extension AppContext {
 extension Request {
     func limit(default fallback: Int = 20, max: Int = 100) throws -> Int {
         guard let raw = uri.queryParameters.get("limit") else { return fallback }
-        guard let value = Int(raw), (1...max).contains(value) else {
-            throw AppError.invalidInput("limit must be an integer from 1 to \(max)")
-        }
-        return value
+        // Not a number is refused like one out of range.
+        return try Parameters.limit(Int(raw) ?? 0, default: fallback, max: max)
     }
 
     func query(_ name: String) -> String? { uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 } }
