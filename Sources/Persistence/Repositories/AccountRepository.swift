@@ -54,7 +54,7 @@ public enum AccountRepository {
     }
 
     static let columns: SQLQuery = """
-        id, workspace_id, kind, external_id, handle, display_name, scopes, status, expires_at, refresh_expires_at, last_error,
+        id, workspace_id, kind, COALESCE(external_id, '') AS external_id, handle, display_name, scopes, status, expires_at, refresh_expires_at, last_error,
         created_at, updated_at, encode(access_token, 'base64') AS access_token, encode(refresh_token, 'base64') AS refresh_token,
         key_id, refresh_owner, refresh_until
         """
@@ -191,13 +191,7 @@ public enum AccountRepository {
     }
 
     static func decode(_ row: Row) throws -> Stored {
-        let account = ConnectedAccount(
-            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), kind: try row.enumeration("kind"),
-            externalId: row.optionalString("external_id") ?? "", handle: try row.string("handle"),
-            displayName: row.optionalString("display_name"),
-            scopes: try row.stringArray("scopes"), status: try row.enumeration("status"), expiresAt: try row.optionalDate("expires_at"),
-            refreshExpiresAt: try row.optionalDate("refresh_expires_at"), lastError: row.optionalString("last_error"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+        let account: ConnectedAccount = try row.decode()
         var tokens: SealedTokens?
         if let access = row.optionalString("access_token").flatMap({ Data(base64Encoded: $0.replacingOccurrences(of: "\n", with: "")) }),
             let keyId = row.optionalString("key_id")

@@ -47,14 +47,7 @@ public enum AgentRunRepository {
         ).rows.map(decode)
     }
 
-    static func decode(_ row: Row) throws -> AgentRun {
-        AgentRun(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), agentName: try row.string("agent_name"),
-            workflowRunId: try row.optionalID("workflow_run_id"), workflowStepId: try row.optionalID("workflow_step_id"),
-            status: try row.enumeration("status"), input: try row.json("input"), output: try row.optionalJSON("output"),
-            error: row.optionalString("error"), costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"),
-            startedAt: try row.date("started_at"), completedAt: try row.optionalDate("completed_at"))
-    }
+    static func decode(_ row: Row) throws -> AgentRun { try row.decode() }
 }
 
 /// Trace rows (`tiktok_agent_steps`).
@@ -93,20 +86,7 @@ public enum AgentStepRepository {
             decode)
     }
 
-    static func decode(_ row: Row) throws -> AgentStep {
-        AgentStep(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), agentRunId: try row.id("agent_run_id"),
-            stepIndex: try row.int("step_index"), kind: try row.enumeration("kind"), name: try row.string("name"),
-            model: row.optionalString("model"), systemPrompt: row.optionalString("system_prompt"),
-            userPrompt: row.optionalString("user_prompt"),
-            responseText: row.optionalString("response_text"), promptHash: row.optionalString("prompt_hash"),
-            inputTokens: try row.int("input_tokens"), outputTokens: try row.int("output_tokens"),
-            cacheCreationInputTokens: try row.int("cache_creation_input_tokens"),
-            cacheReadInputTokens: try row.int("cache_read_input_tokens"),
-            costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"), cacheHit: try row.bool("cache_hit"),
-            request: try row.optionalJSON("request"), response: try row.optionalJSON("response"), error: row.optionalString("error"),
-            createdAt: try row.date("created_at"), promptVersion: row.optionalString("prompt_version"))
-    }
+    static func decode(_ row: Row) throws -> AgentStep { try row.decode() }
 
     /// Every Claude call of a workflow run's agent runs (retried attempts included), in order.
     public static func claudeCalls(run: WorkflowRunID, on connection: Connection) throws -> [(agent: String, step: AgentStep)] {

@@ -68,9 +68,5 @@ public enum AlertRepository {
         ).rows.map { (try $0.id("id"), try $0.id("run_id"), try $0.int("minutes")) }
     }
 
-    static func decode(_ row: Row) throws -> Alert {
-        Alert(
-            id: try row.uuid("id"), kind: try row.string("kind"), message: try row.string("message"), link: row["link"],
-            createdAt: try row.date("created_at"), notifiedAt: try row.optionalDate("notified_at"))
-    }
+    static func decode(_ row: Row) throws -> Alert { try row.decode() }
 }

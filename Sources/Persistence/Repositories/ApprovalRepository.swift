@@ -59,12 +59,5 @@ public enum ApprovalRepository {
         throw AppError.conflict("approval \(id) was already \(existing.status.rawValue)")
     }
 
-    static func decode(_ row: Row) throws -> Approval {
-        Approval(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), stepId: try row.id("step_id"),
-            stepKey: try row.string("step_key"), status: try row.enumeration("status"), payload: try row.json("payload"),
-            decisionNote: row.optionalString("decision_note"), decidedByKeyId: try row.optionalID("decided_by_key_id"),
-            decidedByName: row["decided_by_name"], decisions: try row.json("decisions"),
-            decidedAt: try row.optionalDate("decided_at"), createdAt: try row.date("created_at"))
-    }
+    static func decode(_ row: Row) throws -> Approval { try row.decode() }
 }

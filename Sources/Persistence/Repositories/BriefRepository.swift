@@ -118,12 +118,5 @@ public enum BriefRepository {
         try connection.query("UPDATE tiktok_briefs SET status = \(status), updated_at = now() WHERE id = \(id)")
     }
 
-    static func decode(_ row: Row) throws -> Brief {
-        Brief(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), handle: try row.string("handle"),
-            targetType: try row.enumeration("target_type"), notes: row.optionalString("notes"), brandId: row.optionalString("brand_id"),
-            accountId: row.optionalString("account_id").flatMap(UUID.init(uuidString:)), inputs: try row.json("inputs"),
-            status: try row.enumeration("status"), createdAt: try row.date("created_at"),
-            updatedAt: try row.date("updated_at"))
-    }
+    static func decode(_ row: Row) throws -> Brief { try row.decode() }
 }

@@ -21,27 +21,26 @@ public enum CommerceRepository {
         key: String, run: WorkflowRunID?, name: String, objective: String, budgetUsd: Double, workspace: WorkspaceID,
         on connection: Connection
     ) throws -> CampaignRecord {
-        try CampaignRecord(
-            connection.query(
-                """
-                INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES (\(workspace), \(run), \(name), \(objective), \(budgetUsd), \(key))
-                ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
-                RETURNING \(CampaignRecord.columns)
-                """
-            ).first!)
+        try connection.query(
+            """
+            INSERT INTO tiktok_ad_campaigns (workspace_id, run_id, name, objective, budget_usd, idempotency_key) VALUES (\(workspace), \(run), \(name), \(objective), \(budgetUsd), \(key))
+            ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET name = tiktok_ad_campaigns.name
+            RETURNING \(CampaignRecord.columns)
+            """
+        ).first!.decode(CampaignRecord.self)
     }
 
     /// The campaign recorded under `key`.
     public static func campaign(key: String, on connection: Connection) throws -> CampaignRecord? {
-        try connection.query("SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE idempotency_key = \(key)").first.map(
-            CampaignRecord.init)
+        try connection.query("SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE idempotency_key = \(key)").first?.decode(
+            CampaignRecord.self)
     }
 
     /// The most recent campaign that went live (the one a budget change applies to).
     public static func latestLiveCampaign(on connection: Connection) throws -> CampaignRecord? {
         try connection.query(
             "SELECT \(CampaignRecord.columns) FROM tiktok_ad_campaigns WHERE status IN ('live', 'launched') AND external_id IS NOT NULL ORDER BY created_at DESC LIMIT 1"
-        ).first.map(CampaignRecord.init)
+        ).first?.decode(CampaignRecord.self)
     }
 
     /// Moves the campaign under `key` to `status`, recording ids the provider returned.
@@ -140,16 +139,7 @@ public struct CampaignRecord: Codable, Sendable, Equatable {
     public var adGroupId: String?
     public var adIds: [String]
 
-    static let columns: SQLQuery = "id, name, objective, budget_usd, status, external_id, adgroup_external_id, ad_external_ids"
+    static let columns: SQLQuery =
+        "id, name, objective, budget_usd, status, external_id, adgroup_external_id AS ad_group_id, ad_external_ids AS ad_ids"
 
-    init(_ row: Row) throws {
-        id = try row.uuid("id")
-        name = try row.string("name")
-        objective = try row.string("objective")
-        budgetUsd = try row.double("budget_usd")
-        status = Status(rawValue: try row.string("status")) ?? .pending
-        externalId = row["external_id"]
-        adGroupId = row["adgroup_external_id"]
-        adIds = (try row.json("ad_external_ids")).arrayValue?.compactMap(\.stringValue) ?? []
-    }
 }

@@ -38,10 +38,5 @@ public enum EvaluationRepository {
         .rows.map(RunRepository.decode)
     }
 
-    static func decode(_ row: Row) throws -> Evaluation {
-        Evaluation(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), name: try row.string("name"),
-            models: (try row.json("models")).objectValue?.compactMapValues(\.stringValue) ?? [:], status: try row.enumeration("status"),
-            createdBy: row["created_by"], createdAt: try row.date("created_at"), completedAt: try row.optionalDate("completed_at"))
-    }
+    static func decode(_ row: Row) throws -> Evaluation { try row.decode() }
 }

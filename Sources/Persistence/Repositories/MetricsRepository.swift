@@ -40,7 +40,7 @@ public enum MetricsRepository {
             SELECT to_char(day, 'YYYY-MM-DD') AS day, followers, new_followers, video_views, profile_views, likes, comments, shares
             FROM tiktok_account_metrics WHERE account_id = \(account) AND day > current_date - \(days)::int ORDER BY day
             """
-        ).rows.map(MetricDay.init)
+        ).rows.map { try $0.decode(MetricDay.self) }
     }
 
     /// The workspace's daily totals over every account, oldest first (the last `days`).
@@ -52,7 +52,7 @@ public enum MetricsRepository {
                 sum(shares) AS shares
             FROM tiktok_account_metrics WHERE day > current_date - \(days)::int GROUP BY day ORDER BY day
             """
-        ).rows.map(MetricDay.init)
+        ).rows.map { try $0.decode(MetricDay.self) }
     }
 
     /// Each stored video's latest totals (the baseline the performance analyst compares with).
@@ -101,16 +101,6 @@ public struct MetricDay: Codable, Sendable, Equatable {
     public var comments: Int
     public var shares: Int
 
-    init(_ row: Row) throws {
-        day = try row.string("day")
-        followers = try row.int("followers")
-        newFollowers = try row.int("new_followers")
-        videoViews = try row.int("video_views")
-        profileViews = try row.int("profile_views")
-        likes = try row.int("likes")
-        comments = try row.int("comments")
-        shares = try row.int("shares")
-    }
 }
 
 /// What the stored video metrics say is normal for the workspace.

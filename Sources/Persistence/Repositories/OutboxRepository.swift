@@ -66,10 +66,5 @@ public enum OutboxRepository {
         }
     }
 
-    static func decode(_ row: Row) throws -> OutboxEvent {
-        OutboxEvent(
-            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), topic: try row.string("topic"),
-            payload: try row.json("payload"),
-            createdAt: try row.date("created_at"), publishedAt: try row.optionalDate("published_at"))
-    }
+    static func decode(_ row: Row) throws -> OutboxEvent { try row.decode() }
 }

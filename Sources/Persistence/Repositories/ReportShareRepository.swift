@@ -43,9 +43,5 @@ public enum ReportShareRepository {
         ).first.map { try $0.id("run_id") }
     }
 
-    static func decode(_ row: Row) throws -> ReportShare {
-        ReportShare(
-            id: try row.uuid("id"), runId: try row.id("run_id"), createdBy: row["created_by"], expiresAt: try row.date("expires_at"),
-            revokedAt: try row.optionalDate("revoked_at"), createdAt: try row.date("created_at"))
-    }
+    static func decode(_ row: Row) throws -> ReportShare { try row.decode() }
 }

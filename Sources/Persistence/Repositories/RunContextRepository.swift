@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 /// The brand context of a run, as stored.
-public struct StoredRunContext: Sendable, Equatable {
+public struct StoredRunContext: Decodable, Sendable, Equatable {
     public var handle: String
     public var data: JSONValue
     public var text: String
@@ -54,8 +54,5 @@ public enum RunContextRepository {
         return try find(run: run, on: connection) ?? context
     }
 
-    static func decode(_ row: Row) throws -> StoredRunContext {
-        StoredRunContext(
-            handle: try row.string("handle"), data: try row.json("data"), text: try row.string("text"), builtAt: try row.date("built_at"))
-    }
+    static func decode(_ row: Row) throws -> StoredRunContext { try row.decode() }
 }

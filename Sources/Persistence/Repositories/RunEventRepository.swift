@@ -52,10 +52,5 @@ public enum RunEventRepository {
         ).rows.map(decode)
     }
 
-    static func decode(_ row: Row) throws -> RunEvent {
-        RunEvent(
-            workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), seq: try row.int("seq"),
-            event: try row.enumeration("event"),
-            data: try row.json("data"), createdAt: try row.date("created_at"))
-    }
+    static func decode(_ row: Row) throws -> RunEvent { try row.decode() }
 }

@@ -179,16 +179,7 @@ public enum RunRepository {
         ).first.map(decode)
     }
 
-    static func decode(_ row: Row) throws -> WorkflowRun {
-        WorkflowRun(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), workflowId: try row.optionalID("workflow_id"),
-            workflowSlug: try row.string("workflow_slug"), briefId: try row.optionalID("brief_id"), status: try row.enumeration("status"),
-            input: try row.json("input"), reportMd: row.optionalString("report_md"), error: row.optionalString("error"),
-            totalCostUsd: try row.double("total_cost_usd"), totalLatencyMs: try row.int("total_latency_ms"),
-            createdAt: try row.date("created_at"), startedAt: try row.optionalDate("started_at"),
-            completedAt: try row.optionalDate("completed_at"), updatedAt: try row.date("updated_at"),
-            replayOf: try row.optionalID("replay_of"), evaluationId: try row.optionalID("evaluation_id"))
-    }
+    static func decode(_ row: Row) throws -> WorkflowRun { try row.decode() }
 
     /// Whether a run of `workflow` for a brief on `handle` is still open (pending, running or
     /// waiting for approval).

@@ -65,12 +65,5 @@ public enum ScheduleRepository {
         }
     }
 
-    static func decode(_ row: Row) throws -> Schedule {
-        Schedule(
-            id: try row.uuid("id"), workspaceId: try row.id("workspace_id"), briefId: try row.id("brief_id"),
-            workflowSlug: try row.string("workflow_slug"), cron: row["cron"], intervalSeconds: try row.optionalInt("interval_seconds"),
-            timeZone: try row.string("time_zone"), enabled: try row.bool("enabled"), nextRunAt: try row.date("next_run_at"),
-            lastRunAt: try row.optionalDate("last_run_at"), lastRunId: try row.optionalID("last_run_id"),
-            createdAt: try row.date("created_at"))
-    }
+    static func decode(_ row: Row) throws -> Schedule { try row.decode() }
 }

@@ -55,15 +55,5 @@ public enum StepRepository {
         try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = \(run) AND step_key = \(key)").first.map(decode)
     }
 
-    static func decode(_ row: Row) throws -> WorkflowStep {
-        WorkflowStep(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), runId: try row.id("run_id"), stepKey: try row.string("step_key"),
-            kind: try row.enumeration("kind"), agentName: row.optionalString("agent_name"), dependsOn: try row.stringArray("depends_on"),
-            status: try row.enumeration("status"), input: try row.json("input"), output: try row.optionalJSON("output"),
-            error: row.optionalString("error"), attempt: try row.int("attempt"), maxAttempts: try row.int("max_attempts"),
-            agentRunId: try row.optionalID("agent_run_id"), costUsd: try row.double("cost_usd"), latencyMs: try row.int("latency_ms"),
-            leaseOwner: row.optionalString("lease_owner"), leaseExpiresAt: try row.optionalDate("lease_expires_at"),
-            startedAt: try row.optionalDate("started_at"), completedAt: try row.optionalDate("completed_at"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
-    }
+    static func decode(_ row: Row) throws -> WorkflowStep { try row.decode() }
 }

@@ -34,10 +34,5 @@ public enum WorkflowRepository {
         try connection.query("DELETE FROM tiktok_workflows WHERE slug = \(slug)").affectedRows == 1
     }
 
-    static func decode(_ row: Row) throws -> Workflow {
-        Workflow(
-            id: try row.id("id"), workspaceId: try row.id("workspace_id"), slug: try row.string("slug"), name: try row.string("name"),
-            description: try row.string("description"), definition: try row.json("definition"), version: try row.int("version"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
-    }
+    static func decode(_ row: Row) throws -> Workflow { try row.decode() }
 }
