@@ -39,9 +39,11 @@ public final class Orchestration: Sendable {
         relay = environment.providers.messages.map { AuditRelay(database: environment.database, publisher: $0, topic: auditTopic) }
         notifier = AlertNotifier(database: environment.database, chat: environment.providers.chat, baseURL: publicBaseURL)
         bus = EventBus(database: environment.database, logger: environment.logger, notifications: listener.subscribe())
-        engine = WorkflowEngine(environment: environment, bus: bus, configuration: configuration, control: listener.subscribe())
-        service = WorkflowService(engine: engine)
-        evaluations = EvaluationService(engine: engine)
+        let transitions = RunCommitter(
+            database: environment.database, bus: bus, configuration: configuration, tasks: environment.providers.tasks)
+        engine = WorkflowEngine(environment: environment, transitions: transitions, control: listener.subscribe())
+        service = WorkflowService(environment: environment, transitions: transitions) { [engine] in await engine.cancelLocal($0) }
+        evaluations = EvaluationService(workflows: service)
         accounts = environment.accounts
         jobs = BackgroundJobs(
             accounts: accounts, service: service, metrics: metrics, relay: relay, notifier: notifier, all: background)

@@ -103,11 +103,13 @@ extension WorkflowEngine {
         let owner = configuration.owner
         switch plan {
         case .missing(let message):
-            _ = try await commit(claim.workspace) { c in
+            _ = try await transitions.commit(claim.workspace) { c in
                 try RunTransitions.fail(step, error: "replay: " + message, agentRunId: nil, owner: owner, c).map { ((), $0) }
             }
         case .restore(let recorded):
-            _ = try await commit(claim.workspace) { c in try ReplayPlan.end(step, like: recorded, owner: owner, c).map { ((), $0) } }
+            _ = try await transitions.commit(claim.workspace) { c in
+                try ReplayPlan.end(step, like: recorded, owner: owner, c).map { ((), $0) }
+            }
         case .answer, .decide: return false
         }
         return true

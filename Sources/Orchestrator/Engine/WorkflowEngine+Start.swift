@@ -35,7 +35,7 @@ extension WorkflowEngine {
         }
         await bus.publish(events)
         if configuration.executionMode == .cloudTasks {
-            for (claim, _) in started { try? await dispatch(claim.run, claim.workspace) }
+            for (claim, _) in started { try? await transitions.dispatch(claim.run, claim.workspace) }
         }
         return started
     }
@@ -53,7 +53,7 @@ extension WorkflowEngine {
         }
         var started: [(Claim, Prepared?)] = []
         for claim in claims {
-            let prepared: Prepared?? = try await commit(claim.workspace, readies: false) { c in try self.start(claim, c) }
+            let prepared: Prepared?? = try await transitions.commit(claim.workspace, readies: false) { c in try self.start(claim, c) }
             started.append((claim, prepared ?? nil))
         }
         return started

@@ -17,34 +17,31 @@ public final class WorkflowEngine: Sendable {
     public static let controlChannel = RunTransitions.controlChannel
 
     public let environment: AgentEnvironment
-    public let bus: EventBus
-    public let configuration: EngineConfiguration
+    /// Commits this engine's transitions (and the service's, sharing its wake-ups).
+    public let transitions: RunCommitter
     let runner: AgentRunner
     let state = EngineState()
     let definitions = DefinitionCache()
-    let wakeSignal = WakeSignal()
     /// Whether claiming and recording succeed.
     public let health: EngineHealth
     let control: AsyncStream<ListenerEvent>?
 
     /// `control` carries the `work` and `cancel:` notices `run()` follows.
-    public init(
-        environment: AgentEnvironment, bus: EventBus, configuration: EngineConfiguration = EngineConfiguration(),
-        control: AsyncStream<ListenerEvent>? = nil
-    ) {
+    public init(environment: AgentEnvironment, transitions: RunCommitter, control: AsyncStream<ListenerEvent>? = nil) {
         self.control = control
-        self.health = EngineHealth(threshold: configuration.stallSeconds)
+        self.health = EngineHealth(threshold: transitions.configuration.stallSeconds)
         self.environment = environment
-        self.bus = bus
-        self.configuration = configuration
+        self.transitions = transitions
         self.runner = AgentRunner(environment: environment)
     }
 
+    public var configuration: EngineConfiguration { transitions.configuration }
+    public var bus: EventBus { transitions.bus }
     var database: Database { environment.database }
     var logger: Logger { environment.logger }
 
     /// Tells the loop that work may be ready.
-    public func wake() { Task { await wakeSignal.fire() } }
+    public func wake() { transitions.wake() }
 
     /// The claim loop. When the task is cancelled it stops claiming, lets in-flight steps finish
     /// for up to `drainTimeout`, then cancels the rest and hands their steps back, and returns.
@@ -74,7 +71,7 @@ public final class WorkflowEngine: Sendable {
                 await state.track(execution, for: claim)
             }
             if claimed.isEmpty || claimed.count < capacity {
-                await wakeSignal.wait(timeout: configuration.pollInterval)
+                await transitions.signal.wait(timeout: configuration.pollInterval)
             }
         }
         await drain()
@@ -118,28 +115,6 @@ public final class WorkflowEngine: Sendable {
         var token = UUID()
     }
 
-    /// Commits a transition, then hands its events to local subscribers; when the transition can
-    /// make a step ready (`readies`), every engine is woken with `NOTIFY`.
-    @discardableResult
-    func commit<T: Sendable>(
-        _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
-    ) async throws -> T? {
-        guard
-            let (value, events) = try await database.withWorkspace(
-                workspace,
-                { c -> (T, [RunEvent])? in
-                    guard let result = try body(c) else { return nil }
-                    if readies { try RunTransitions.notifyWork(from: self.configuration.owner, c) }
-                    return result
-                })
-        else { return nil }
-        await bus.publish(events)
-        // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
-        if readies { wake() }
-        if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
-        return value
-    }
-
     func execute(_ claim: Claim, _ prepared: Prepared) async {
         do {
             try await perform(claim, prepared)
@@ -163,7 +138,7 @@ public final class WorkflowEngine: Sendable {
             let payload = budget.map { input.merging(["budget_usd": $0]) } ?? input
             let decision: (Approval, WorkflowStep)? =
                 if case .decide(let gate, let recorded)? = prepared.replay { (gate, recorded) } else { nil }
-            _ = try await commit(claim.workspace, readies: decision != nil) { c -> ((), [RunEvent])? in
+            _ = try await transitions.commit(claim.workspace, readies: decision != nil) { c -> ((), [RunEvent])? in
                 guard let (approval, parked) = try RunTransitions.park(step, payload: payload, owner: owner, c) else { return nil }
                 guard let (gate, recorded) = decision else { return ((), parked) }
                 return ((), parked + (try ReplayPlan.decide(approval, like: gate, step: step, recorded: recorded, c)))
@@ -297,7 +272,7 @@ public final class WorkflowEngine: Sendable {
         var delay = Duration.milliseconds(100)
         while true {
             do {
-                try await commit(workspace, readies: readies, body)
+                try await transitions.commit(workspace, readies: readies, body)
                 health.succeeded()
                 return
             } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {
@@ -306,19 +281,6 @@ public final class WorkflowEngine: Sendable {
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
             }
-        }
-    }
-
-    /// Enqueues a Cloud Task for every ready step of `run` (`cloud_tasks` mode).
-    func dispatch(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws {
-        guard let queue = environment.providers.tasks, let base = configuration.publicBaseURL else { return }
-        let ready = try await database.withWorkspace(workspace) { c in
-            try RunTransitions.readySteps(run, c)
-        }
-        for (step, attempt, notBefore) in ready {
-            _ = try await queue.enqueue(
-                taskId: "\(step)-\(attempt + 1)", url: base + "/internal/steps/run", body: ["step_id": .string(step.description)],
-                audience: base, notBefore: notBefore)
         }
     }
 }

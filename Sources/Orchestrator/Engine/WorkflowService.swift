@@ -10,13 +10,24 @@ public struct StartedRun: Sendable, Equatable {
 }
 
 /// The operations the API and the CLI call: definitions, start, cancel, retry, approvals.
-/// Each is one transaction; the engine picks up whatever becomes ready.
+/// Each is one transaction the service commits through `transitions`; the engines pick up
+/// whatever becomes ready.
 public struct WorkflowService: Sendable {
-    public let engine: WorkflowEngine
+    let environment: AgentEnvironment
+    let transitions: RunCommitter
+    /// Cancels this process's in-flight steps of a run that was just cancelled (other processes
+    /// hear the `NOTIFY`).
+    let stopLocal: @Sendable (WorkflowRunID) async -> Void
 
-    public init(engine: WorkflowEngine) { self.engine = engine }
+    public init(
+        environment: AgentEnvironment, transitions: RunCommitter, stopLocal: @escaping @Sendable (WorkflowRunID) async -> Void = { _ in }
+    ) {
+        self.environment = environment
+        self.transitions = transitions
+        self.stopLocal = stopLocal
+    }
 
-    var database: Database { engine.environment.database }
+    var database: Database { environment.database }
 
     /// The workspace's definition of `slug`: a stored one (with steps) overrides the seeded one.
     public func definition(_ slug: String, workspace: WorkspaceID) async throws -> WorkflowDef {
@@ -58,12 +69,11 @@ public struct WorkflowService: Sendable {
     /// row, insert the run and its steps, mark the brief dispatched, announce `workflow_run.started`.
     public func start(briefId: BriefID, workflowSlug: String, workspace: WorkspaceID) async throws -> StartedRun {
         let definition = try await definition(workflowSlug, workspace: workspace)
-        let run: WorkflowRun? = try await engine.commit(workspace) { c in
+        let run: WorkflowRun? = try await transitions.commit(workspace) { c in
             let (run, event) = try Self.createRun(brief: briefId, definition: definition, schedule: nil, workspace: workspace, on: c)
             return (run, [event])
         }
         guard let run else { throw AppError.internal("run was not created") }
-        engine.wake()
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
     }
 
@@ -73,7 +83,7 @@ public struct WorkflowService: Sendable {
     /// run's start as now, whose acting agents' outputs and gate decisions are restored from the
     /// record, and which calls no service and costs nothing. Replaying a replay replays its original.
     public func replay(_ original: WorkflowRunID, by: String? = nil, workspace: WorkspaceID) async throws -> StartedRun {
-        let run: WorkflowRun? = try await engine.commit(workspace) { c in
+        let run: WorkflowRun? = try await transitions.commit(workspace) { c in
             guard let found = try RunRepository.find(original, on: c) else { throw AppError.notFound("run \(original) not found") }
             let source = try found.replayOf.flatMap { try RunRepository.find($0, on: c) } ?? found
             guard source.status.isTerminal, found.status.isTerminal else {
@@ -83,7 +93,6 @@ public struct WorkflowService: Sendable {
             return (run, [event])
         }
         guard let run else { throw AppError.internal("replay was not created") }
-        engine.wake()
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
     }
 
@@ -95,18 +104,9 @@ public struct WorkflowService: Sendable {
     {
         let definition =
             try source.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? Self.definition(source.workflowSlug, on: c)
-        let run = try RunRepository.create(
-            workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
-            input: source.input, replayOf: source.id, evaluation: evaluation, on: c)
         let order = try definition.topologicalOrder()
-        _ = try StepRepository.createAll(
-            order.map {
-                NewStep(
-                    stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: 1)
-            },
-            run: run.id, workspace: workspace, on: c)
-        if let context = try RunContextRepository.find(run: source.id, on: c) {
-            _ = try RunContextRepository.store(context, run: run.id, workspace: workspace, on: c)
+        let steps = order.map {
+            NewStep(stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: 1)
         }
         var data: JSONValue = [
             "workflow_slug": .string(definition.slug), "brief_id": source.briefId.map { .string($0.description) } ?? .null,
@@ -114,7 +114,13 @@ public struct WorkflowService: Sendable {
             "replay_of": .string(source.id.description), "by": by.map { .string($0) } ?? .null,
         ]
         if let evaluation { data = data.merging(["evaluation_id": .string(evaluation.description)]) }
-        return (run, try RunTransitions.event(c, run.id, .runStarted, data, workspace))
+        let started = try RunTransitions.start(
+            workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
+            input: source.input, steps: steps, replayOf: source.id, evaluation: evaluation, data: data, c)
+        if let context = try RunContextRepository.find(run: source.id, on: c) {
+            _ = try RunContextRepository.store(context, run: started.0.id, workspace: workspace, on: c)
+        }
+        return started
     }
 
     /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
@@ -142,24 +148,20 @@ public struct WorkflowService: Sendable {
                 ]
             ])
         }
-        let run = try RunRepository.create(
-            workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input,
-            schedule: schedule?.id, scheduledFor: schedule?.occurrence, on: c)
         let order = try definition.topologicalOrder()
-        _ = try StepRepository.createAll(
-            order.map {
-                NewStep(
-                    stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
-                    maxAttempts: $0.retry.maxAttempts)
-            },
-            run: run.id, workspace: workspace, on: c)
-        try BriefRepository.setStatus(brief.id, .dispatched, on: c)
+        let steps = order.map {
+            NewStep(
+                stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
+                maxAttempts: $0.retry.maxAttempts)
+        }
         var data: JSONValue = [
             "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
             "steps": .array(order.map { .string($0.key) }),
         ]
         if let schedule { data = data.merging(["schedule_id": .string(schedule.id.uuidString)]) }
-        return (run, try RunTransitions.event(c, run.id, .runStarted, data, workspace))
+        return try RunTransitions.start(
+            workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input, steps: steps,
+            schedule: schedule, data: data, c)
     }
 
     /// The definition of `slug` on the caller's connection: a stored one (with steps) overrides the seeded one.
@@ -178,7 +180,7 @@ public struct WorkflowService: Sendable {
     public func schedule(
         brief: BriefID, workflowSlug: String, cron: String?, intervalSeconds: Int?, timeZone: String, workspace: WorkspaceID
     ) async throws -> Schedule {
-        let now = engine.environment.clock.now()
+        let now = environment.clock.now()
         return try await database.withWorkspace(workspace) { c in
             try Self.schedule(
                 brief: brief, workflowSlug: workflowSlug, cron: cron, intervalSeconds: intervalSeconds, timeZone: timeZone, now: now,
@@ -209,8 +211,8 @@ public struct WorkflowService: Sendable {
     /// missed occurrences start one run (for the earliest), and the next is the first after now.
     @discardableResult
     public func fireDueSchedules(workspace: WorkspaceID) async throws -> [WorkflowRun] {
-        let now = engine.environment.clock.now()
-        let started: [WorkflowRun]? = try await engine.commit(workspace) { c in
+        let now = environment.clock.now()
+        let started: [WorkflowRun]? = try await transitions.commit(workspace) { c in
             var runs: [WorkflowRun] = []
             var events: [RunEvent] = []
             for schedule in try ScheduleRepository.claimDue(now: now, limit: 20, on: c) {
@@ -229,14 +231,13 @@ public struct WorkflowService: Sendable {
             }
             return (runs, events)
         }
-        if !(started ?? []).isEmpty { engine.wake() }
         return started ?? []
     }
 
     /// Fires the due schedules of every workspace.
     @discardableResult
     public func fireDueSchedules() async throws -> Int {
-        let workspaces = try await database.withConnection { [now = engine.environment.clock.now()] c in
+        let workspaces = try await database.withConnection { [now = environment.clock.now()] c in
             try ScheduleRepository.workspacesDue(now: now, on: c)
         }
         var count = 0
@@ -248,39 +249,19 @@ public struct WorkflowService: Sendable {
     /// run ends `cancelled`. A run that already ended is a conflict.
     /// `by` (the key's name) is recorded in the run's events.
     public func cancel(_ run: WorkflowRunID, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
-        let ended: WorkflowRun? = try await engine.commit(workspace) { c in
-            try RunTransitions.lockRun(run, c)
-            guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
-            guard !current.status.isTerminal else { throw AppError.conflict("run \(run) already ended \(current.status.rawValue)") }
-            let requested = try RunTransitions.event(c, run, .runCancelled, ["by": by.map { .string($0) } ?? .null], workspace)
-            let events = [requested] + (try RunTransitions.endRun(run, workspace, status: .cancelled, error: "cancelled", c))
-            return (try RunRepository.find(run, on: c)!, events)
+        let ended: WorkflowRun? = try await transitions.commit(workspace) { c in
+            try RunTransitions.cancel(run, by: by, workspace: workspace, c)
         }
-        await engine.cancelLocal(run)
+        await stopLocal(run)
         return ended!
     }
 
     /// Re-runs a failed step and continues downstream. Only a failed step of a failed run qualifies.
     /// `by` (the key's name) is recorded in the run's events.
     public func retry(_ run: WorkflowRunID, stepKey: String, by: String? = nil, workspace: WorkspaceID) async throws -> WorkflowRun {
-        let reopened: WorkflowRun? = try await engine.commit(workspace) { c in
-            try RunTransitions.lockRun(run, c)
-            guard let current = try RunRepository.find(run, on: c) else { throw AppError.notFound("run \(run) not found") }
-            guard let step = try StepRepository.find(run: run, key: stepKey, on: c) else {
-                throw AppError.notFound("run \(run) has no step \(stepKey)")
-            }
-            guard current.status == .failed, step.status == .failed else {
-                throw AppError.conflict(
-                    "step \(stepKey) is \(step.status.rawValue) in a \(current.status.rawValue) run; only a failed step of a failed run can be retried"
-                )
-            }
-            try RunTransitions.reopen(run, at: step.id, c)
-            if let brief = current.briefId { try BriefRepository.setStatus(brief, .dispatched, on: c) }
-            let event = try RunTransitions.event(
-                c, run, .runStarted, ["retry_of": .string(stepKey), "by": by.map { .string($0) } ?? .null], workspace)
-            return (try RunRepository.find(run, on: c)!, [event])
+        let reopened: WorkflowRun? = try await transitions.commit(workspace) { c in
+            try RunTransitions.retry(run, stepKey: stepKey, by: by, workspace: workspace, c)
         }
-        engine.wake()
         return reopened!
     }
 
@@ -299,7 +280,7 @@ public struct WorkflowService: Sendable {
         _ approval: ApprovalID, _ decision: ApprovalDecision, by key: APIKeyID?, byName: String? = nil, workspace: WorkspaceID
     ) async throws -> Approval {
         let note = decision.note
-        let decided: Approval? = try await engine.commit(workspace) { c in
+        let decided: Approval? = try await transitions.commit(workspace) { c in
             guard let pending = try ApprovalRepository.find(approval, on: c) else {
                 throw AppError.notFound("approval \(approval) not found")
             }
@@ -337,7 +318,6 @@ public struct WorkflowService: Sendable {
             }
             return (decided, events)
         }
-        engine.wake()
         return decided!
     }
 }

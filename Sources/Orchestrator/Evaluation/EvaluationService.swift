@@ -41,22 +41,20 @@ public struct EvaluationRequest: Sendable, Equatable {
 /// outputs and gate decisions restored, and Claude asked again — live or mock, through the
 /// workspace's Claude cap — under the change.
 public struct EvaluationService: Sendable {
-    let engine: WorkflowEngine
     let workflows: WorkflowService
 
-    public init(engine: WorkflowEngine) {
-        self.engine = engine
-        self.workflows = WorkflowService(engine: engine)
-    }
+    /// Starts and cancels its re-runs through `workflows`.
+    public init(workflows: WorkflowService) { self.workflows = workflows }
 
-    var database: Database { engine.environment.database }
+    var environment: AgentEnvironment { workflows.environment }
+    var database: Database { environment.database }
 
     /// Checks the request, then creates the evaluation and one re-run per chosen run in one
     /// transaction. A bad agent or model, a run that is still going or is itself a replay, or no
     /// matching run is refused naming it, and nothing is created.
     public func start(_ request: EvaluationRequest, by: String?, workspace: WorkspaceID) async throws -> Evaluation {
-        let catalog = engine.environment.providers.models
-        let now = engine.environment.clock.now()
+        let catalog = environment.providers.models
+        let now = environment.clock.now()
         for (agent, model) in request.models.sorted(by: { $0.key < $1.key }) {
             guard Catalog.modelUsers.contains(agent) else {
                 throw AppError.invalidInput("models: no agent named \(agent) (one of \(Catalog.modelUsers.joined(separator: ", ")))")
@@ -70,7 +68,7 @@ public struct EvaluationService: Sendable {
         guard request.runs.count <= EvaluationRequest.maxRuns else {
             throw AppError.invalidInput("at most \(EvaluationRequest.maxRuns) runs can be evaluated at once")
         }
-        let evaluation: Evaluation? = try await engine.commit(workspace) { c in
+        let evaluation: Evaluation? = try await workflows.transitions.commit(workspace) { c in
             let sources = try Self.sources(request, on: c)
             let name =
                 request.name
@@ -85,7 +83,6 @@ public struct EvaluationService: Sendable {
             return (evaluation, events)
         }
         guard let evaluation else { throw AppError.internal("evaluation was not created") }
-        engine.wake()
         return evaluation
     }
 

@@ -1,0 +1,64 @@
+import Core
+import Foundation
+import Persistence
+import Providers
+
+/// Commits run transitions for whoever changes a run — the engine recording a step, the service
+/// starting, cancelling, retrying or deciding: the transition's transaction, then its events to
+/// this process's subscribers. A transition that can make a step ready also sends `NOTIFY work`
+/// in its transaction (other engines wake on it) and wakes this process's engine after it; in
+/// `cloud_tasks` mode the run's ready steps are then enqueued.
+public struct RunCommitter: Sendable {
+    let database: Database
+    let bus: EventBus
+    let configuration: EngineConfiguration
+    let tasks: (any TaskQueue)?
+    /// The engine's claim loop waits on it.
+    let signal = WakeSignal()
+
+    /// `tasks` is the Cloud Tasks queue of `cloud_tasks` mode.
+    public init(database: Database, bus: EventBus, configuration: EngineConfiguration, tasks: (any TaskQueue)? = nil) {
+        self.database = database
+        self.bus = bus
+        self.configuration = configuration
+        self.tasks = tasks
+    }
+
+    /// Tells this process's engine that work may be ready.
+    public func wake() { Task { [signal] in await signal.fire() } }
+
+    /// Commits `body` in `workspace`'s transaction; `nil` when the body declined (a lost lease).
+    @discardableResult
+    func commit<T: Sendable>(
+        _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
+    ) async throws -> T? {
+        let owner = configuration.owner
+        guard
+            let (value, events) = try await database.withWorkspace(
+                workspace,
+                { c -> (T, [RunEvent])? in
+                    guard let result = try body(c) else { return nil }
+                    if readies { try RunTransitions.notifyWork(from: owner, c) }
+                    return result
+                })
+        else { return nil }
+        await bus.publish(events)
+        // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
+        if readies { wake() }
+        if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
+        return value
+    }
+
+    /// Enqueues a Cloud Task for every ready step of `run` (`cloud_tasks` mode).
+    func dispatch(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws {
+        guard let tasks, let base = configuration.publicBaseURL else { return }
+        let ready = try await database.withWorkspace(workspace) { c in
+            try RunTransitions.readySteps(run, c)
+        }
+        for (step, attempt, notBefore) in ready {
+            _ = try await tasks.enqueue(
+                taskId: "\(step)-\(attempt + 1)", url: base + "/internal/steps/run", body: ["step_id": .string(step.description)],
+                audience: base, notBefore: notBefore)
+        }
+    }
+}
