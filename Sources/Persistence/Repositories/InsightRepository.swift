@@ -17,7 +17,7 @@ public struct SpendSummary: Sendable, Equatable {
 }
 
 /// One day's or one agent's cost.
-public struct CostLine: Sendable, Equatable {
+public struct CostLine: Decodable, Sendable, Equatable {
     /// `yyyy-mm-dd`, or the agent's name.
     public var label: String
     public var costUsd: Double
@@ -56,19 +56,19 @@ public enum InsightRepository {
     public static func costPerDay(on connection: Connection) throws -> [CostLine] {
         try connection.query(
             """
-            SELECT to_char(d.day, 'YYYY-MM-DD') AS day, COALESCE(sum(s.cost_usd), 0) AS cost
+            SELECT to_char(d.day, 'YYYY-MM-DD') AS label, COALESCE(sum(s.cost_usd), 0) AS cost_usd, 0 AS runs
             FROM generate_series(date_trunc('day', now()) - interval '13 days', date_trunc('day', now()), interval '1 day') AS d(day)
             LEFT JOIN tiktok_agent_steps s ON date_trunc('day', s.created_at) = d.day
             GROUP BY d.day ORDER BY d.day
             """
-        ).rows.map { CostLine(label: try $0.string("day"), costUsd: try $0.double("cost"), runs: 0) }
+        ).rows.map { try $0.decode(CostLine.self) }
     }
 
     /// Cost per agent, most expensive first.
     public static func costPerAgent(on connection: Connection) throws -> [CostLine] {
         try connection.query(
-            "SELECT agent_name, COALESCE(sum(cost_usd), 0) AS cost, count(*) AS runs FROM tiktok_agent_runs GROUP BY agent_name ORDER BY cost DESC"
-        ).rows.map { CostLine(label: try $0.string("agent_name"), costUsd: try $0.double("cost"), runs: try $0.int("runs")) }
+            "SELECT agent_name AS label, COALESCE(sum(cost_usd), 0) AS cost_usd, count(*) AS runs FROM tiktok_agent_runs GROUP BY agent_name ORDER BY cost_usd DESC"
+        ).rows.map { try $0.decode(CostLine.self) }
     }
 
     /// Totals across workspaces for `/metrics` (a `SECURITY DEFINER` function): runs by status,

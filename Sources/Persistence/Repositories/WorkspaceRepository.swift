@@ -46,8 +46,7 @@ public enum WorkspaceRepository {
         let row = try connection.query(
             "INSERT INTO tiktok_workspaces (id, name) VALUES (\(id), \(name)) RETURNING id, name, created_at"
         ).first!
-        let workspace = Workspace(id: try row.id("id"), name: try row.string("name"), createdAt: try row.date("created_at"))
-        return (workspace, try issueKey(workspace: id, name: "default", role: .admin, on: connection))
+        return (try row.decode(Workspace.self), try issueKey(workspace: id, name: "default", role: .admin, on: connection))
     }
 
     /// Issues a new key; stores only its SHA-256 hash and a short prefix.
@@ -63,14 +62,7 @@ public enum WorkspaceRepository {
     public static func keys(on connection: Connection) throws -> [APIKey] {
         try connection.query(
             "SELECT id, workspace_id, name, role, key_prefix, created_at, last_used_at, revoked_at FROM tiktok_api_keys ORDER BY created_at DESC, id"
-        ).rows.map { row in
-            APIKey(
-                id: try row.id("id"), workspaceId: try row.id("workspace_id"), name: try row.string("name"),
-                role: try row.enumeration("role"),
-                keyPrefix: try row.string("key_prefix"), createdAt: try row.date("created_at"),
-                lastUsedAt: try row.optionalDate("last_used_at"),
-                revokedAt: try row.optionalDate("revoked_at"))
-        }
+        ).rows.map { try $0.decode(APIKey.self) }
     }
 
     /// Revokes a key (and with it every session made from it); `false` when there is no such live key.
@@ -134,7 +126,6 @@ public enum WorkspaceRepository {
 
     /// The workspace visible to the current session.
     public static func current(on connection: Connection) throws -> Workspace? {
-        guard let row = try connection.query("SELECT id, name, created_at FROM tiktok_workspaces").first else { return nil }
-        return Workspace(id: try row.id("id"), name: try row.string("name"), createdAt: try row.date("created_at"))
+        try connection.query("SELECT id, name, created_at FROM tiktok_workspaces").first?.decode(Workspace.self)
     }
 }
