@@ -20,17 +20,17 @@ extension Row {
 
 /// The column a Swift property name reads: `costUsd` -> `cost_usd`.
 func columnName(_ property: String) -> String {
-    var out = ""
-    out.reserveCapacity(property.utf8.count + 4)
-    for c in property {
-        if c.isUppercase {
-            out.append("_")
-            out.append(contentsOf: c.lowercased())
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(property.utf8.count + 4)
+    for byte in property.utf8 {
+        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+            bytes.append(UInt8(ascii: "_"))
+            bytes.append(byte + 32)
         } else {
-            out.append(c)
+            bytes.append(byte)
         }
     }
-    return out
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 private struct RowDecoder: Decoder {
