@@ -70,9 +70,10 @@ class Dashboard(unittest.TestCase):
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
             options.add_argument(argument)
         cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        # Live pages replace the parts they update: an element read while it is being replaced is
-        # looked up again on the next poll.
-        cls.wait = WebDriverWait(cls.driver, 60, ignored_exceptions=[StaleElementReferenceException])
+        # Live pages replace the parts they update, and a click may navigate: an element read while
+        # it is being replaced (stale, or on a navigation Chromium's "does not belong to the
+        # document") is looked up again on the next poll; a wait that never holds still times out.
+        cls.wait = WebDriverWait(cls.driver, 60, ignored_exceptions=[StaleElementReferenceException, WebDriverException])
 
     @classmethod
     def tearDownClass(cls):
