@@ -265,6 +265,23 @@ import Testing
         #expect(events.filter { $0.event == .stepFailed && $0.data["will_retry"] == true }.count == 2)
     }
 
+    @Test func aStepPastItsTimeoutIsCancelledAndFailsNamingIt() async throws {
+        let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(60)))
+        let (workspace, brief) = try await harness.brief()
+        let custom = WorkflowDef(
+            slug: "slow_scout", name: "Slow scout", description: "",
+            steps: [
+                WorkflowStepDef("trend_scout", agent: "trend_scout", retry: StepRetryPolicy(maxAttempts: 1), timeoutSeconds: 1),
+                WorkflowStepDef("synthesis", agent: WorkflowStepDef.synthesisNode, dependsOn: ["trend_scout"]),
+            ])
+        try await harness.service.save(custom, workspace: workspace)
+        let started = try await harness.service.start(briefId: brief.id, workflowSlug: "slow_scout", workspace: workspace)
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        #expect(run.status == .failed)
+        #expect(steps.first { $0.stepKey == "trend_scout" }?.error == "timed out after 1 s")
+    }
+
     @Test func aStoredDefinitionOverridesTheSeededOne() async throws {
         let harness = Harness(Self.store)
         let (workspace, _) = try await harness.brief()

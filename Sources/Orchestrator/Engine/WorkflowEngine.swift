@@ -194,7 +194,7 @@ public final class WorkflowEngine: Sendable {
         let expired = Flag()
         let timeout = stepDef.timeoutSeconds.map { seconds in
             Task {
-                try? await Task.sleep(for: .seconds(seconds))
+                try? await Task.sleep(for: .seconds(seconds), slicedBy: .seconds(5))
                 if !Task.isCancelled {
                     expired.set()
                     work.cancel()
