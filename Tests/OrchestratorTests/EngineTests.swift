@@ -265,6 +265,23 @@ import Testing
         #expect(events.filter { $0.event == .stepFailed && $0.data["will_retry"] == true }.count == 2)
     }
 
+    @Test func runsOfOneWorkflowShareOneDecodedDefinition() async throws {
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief()
+        var runs: [WorkflowRunID] = []
+        for _ in 0..<3 {
+            runs.append(try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id)
+        }
+        var finished: [WorkflowRun] = []
+        for run in runs { finished.append(try await harness.wait(for: run, in: workspace, until: [.succeeded, .failed]).0) }
+        await harness.stop()
+        #expect(harness.engine.definitions.snapshots == 1)
+        let storage = try finished.map { run in
+            try harness.engine.definitions.definition(of: run)!.steps.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
+        #expect(Set(storage).count == 1, "the runs' definitions are one decoded value, not three copies")
+    }
+
     @Test func aStepPastItsTimeoutIsCancelledAndFailsNamingIt() async throws {
         let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(60)))
         let (workspace, brief) = try await harness.brief()
