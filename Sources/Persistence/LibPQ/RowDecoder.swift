@@ -60,15 +60,17 @@ private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decodeNil(forKey key: Key) throws -> Bool { row[columnName(key.stringValue)] == nil }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let column = columnName(key.stringValue)
-        if type == JSONValue.self { return try row.json(column) as! T }
-        if type == [String].self, row[column]?.first == "{" { return try row.stringArray(column) as! T }
-        return try Column(name: column, text: row.string(column)).value(type)
-    }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try read(type, columnName(key.stringValue)) }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        try decodeNil(forKey: key) ? nil : decode(type, forKey: key)
+        let column = columnName(key.stringValue)
+        return row[column] == nil ? nil : try read(type, column)
+    }
+
+    private func read<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
+        if type == JSONValue.self { return try row.json(column) as! T }
+        if type == [String].self, row[column]?.first == "{" { return try row.stringArray(column) as! T }
+        return try Column(row: row, name: column).value(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type, forKey key: Key) throws
@@ -85,31 +87,31 @@ private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func superDecoder(forKey _: Key) throws -> any Decoder { RowDecoder(row: row) }
 }
 
-/// One column's text, read as a single value: its type's own `Decodable` (a typed id, an enum)
-/// asks for a string, number, boolean, date or UUID; a structure or collection is `jsonb`.
+/// One column read as a single value through `Row`'s typed accessors: its type's own
+/// `Decodable` (a typed id, an enum) asks for a string, number, boolean, date or UUID; a
+/// structure or collection is `jsonb`.
 private struct Column: Decoder, SingleValueDecodingContainer {
+    let row: Row
     let name: String
-    let text: String
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func value<T: Decodable>(_ type: T.Type) throws -> T {
         switch type {
-        case is Date.Type:
-            guard let date = Timestamp.parse(text) else { throw failure("a timestamp") }
-            return date as! T
-        case is UUID.Type:
-            guard let uuid = UUID(uuidString: text) else { throw failure("a UUID") }
-            return uuid as! T
+        case is Date.Type: return try row.date(name) as! T
+        case is UUID.Type: return try row.uuid(name) as! T
         case is Decimal.Type:
-            guard let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { throw failure("a number") }
+            guard let decimal = Decimal(string: try row.string(name), locale: Locale(identifier: "en_US_POSIX")) else {
+                throw failure("a number")
+            }
             return decimal as! T
         default:
             do {
                 return try T(from: self)
             } catch is Structured {
-                guard let json = try? JSONValue.parse(text) else { throw failure("JSON") }
-                do { return try json.decode(type) } catch { throw failure("a JSON \(T.self)") }
+                do { return try row.json(name).decode(type) } catch let error as DatabaseError { throw error } catch {
+                    throw failure("a JSON \(T.self)")
+                }
             } catch let error as DatabaseError {
                 throw error
             } catch {
@@ -129,21 +131,12 @@ private struct Column: Decoder, SingleValueDecodingContainer {
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw Structured() }
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func decodeNil() -> Bool { false }
-    func decode(_: String.Type) throws -> String { text }
-    func decode(_: Bool.Type) throws -> Bool {
-        switch text {
-        case "t", "true": return true
-        case "f", "false": return false
-        default: throw failure("a boolean")
-        }
-    }
-    func decode(_: Double.Type) throws -> Double {
-        guard let value = Double(text) else { throw failure("a number") }
-        return value
-    }
-    func decode(_: Float.Type) throws -> Float { Float(try decode(Double.self)) }
-    func decode(_: Int.Type) throws -> Int { try integer() }
+    func decodeNil() -> Bool { row[name] == nil }
+    func decode(_: String.Type) throws -> String { try row.string(name) }
+    func decode(_: Bool.Type) throws -> Bool { try row.bool(name) }
+    func decode(_: Double.Type) throws -> Double { try row.double(name) }
+    func decode(_: Float.Type) throws -> Float { Float(try row.double(name)) }
+    func decode(_: Int.Type) throws -> Int { try row.int(name) }
     func decode(_: Int8.Type) throws -> Int8 { try integer() }
     func decode(_: Int16.Type) throws -> Int16 { try integer() }
     func decode(_: Int32.Type) throws -> Int32 { try integer() }
@@ -156,7 +149,7 @@ private struct Column: Decoder, SingleValueDecodingContainer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
 
     private func integer<I: FixedWidthInteger>() throws -> I {
-        guard let value = I(text) else { throw failure("an integer") }
+        guard let value = I(exactly: try row.int(name)) else { throw failure("an integer") }
         return value
     }
 }
