@@ -105,9 +105,6 @@ public struct WorkflowService: Sendable {
         let definition =
             try source.input["definition"].map { try $0.decode(WorkflowDef.self) } ?? Self.definition(source.workflowSlug, on: c)
         let order = try definition.topologicalOrder()
-        let steps = order.map {
-            NewStep(stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn, maxAttempts: 1)
-        }
         var data: JSONValue = [
             "workflow_slug": .string(definition.slug), "brief_id": source.briefId.map { .string($0.description) } ?? .null,
             "handle": source.input["brief"]?["handle"] ?? .null, "steps": .array(order.map { .string($0.key) }),
@@ -116,7 +113,7 @@ public struct WorkflowService: Sendable {
         if let evaluation { data = data.merging(["evaluation_id": .string(evaluation.description)]) }
         let started = try RunTransitions.start(
             workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
-            input: source.input, steps: steps, replayOf: source.id, evaluation: evaluation, data: data, c)
+            input: source.input, steps: newSteps(order, replay: true), replayOf: source.id, evaluation: evaluation, data: data, c)
         if let context = try RunContextRepository.find(run: source.id, on: c) {
             _ = try RunContextRepository.store(context, run: started.0.id, workspace: workspace, on: c)
         }
@@ -149,19 +146,24 @@ public struct WorkflowService: Sendable {
             ])
         }
         let order = try definition.topologicalOrder()
-        let steps = order.map {
-            NewStep(
-                stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
-                maxAttempts: $0.retry.maxAttempts)
-        }
         var data: JSONValue = [
             "workflow_slug": .string(definition.slug), "brief_id": .string(brief.id.description), "handle": .string(brief.handle),
             "steps": .array(order.map { .string($0.key) }),
         ]
         if let schedule { data = data.merging(["schedule_id": .string(schedule.id.uuidString)]) }
         return try RunTransitions.start(
-            workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input, steps: steps,
+            workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input,
+            steps: newSteps(order, replay: false),
             schedule: schedule, data: data, c)
+    }
+
+    /// The step rows of a run of `order`; a replay runs each step once.
+    static func newSteps(_ order: [WorkflowStepDef], replay: Bool) -> [NewStep] {
+        order.map {
+            NewStep(
+                stepKey: $0.key, kind: $0.kind, agentName: $0.kind == .agent ? $0.agent : nil, dependsOn: $0.dependsOn,
+                maxAttempts: replay ? 1 : $0.retry.maxAttempts)
+        }
     }
 
     /// The definition of `slug` on the caller's connection: a stored one (with steps) overrides the seeded one.
