@@ -245,4 +245,38 @@ import Testing
         try connection.execute("COMMIT")
         #expect(try connection.query("SELECT current_setting('app.probe') AS v").first?["v"] == "committed")
     }
+
+    @Test func aStatementSentAtCommitRunsAfterEveryOtherStatementOfTheTransaction() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let insert: SQLQuery = "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'last', '{}')"
+        let seen = try await TestDatabase.database.withWorkspace(workspace) { c -> [Int] in
+            try c.sendAtCommit(insert)
+            try c.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'first', '{}')")
+            return [
+                try c.query("SELECT count(*)::int AS n FROM tiktok_outbox WHERE topic = 'first'").first!.int("n"),
+                try c.query("SELECT count(*)::int AS n FROM tiktok_outbox WHERE topic = 'last'").first!.int("n"),
+            ]
+        }
+        #expect(seen == [1, 0], "queued statements ran with the next query; the one sent at commit waited")
+        let order = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT topic FROM tiktok_outbox WHERE topic IN ('first', 'last') ORDER BY seq").rows.map { $0["topic"] ?? "" }
+        }
+        #expect(order == ["first", "last"], "it was written, last, when the transaction committed")
+    }
+
+    @Test func aStatementSentAtCommitIsDroppedWithARolledBackTransaction() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        struct Abandon: Error {}
+        await #expect(throws: Abandon.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                try c.query("SELECT 1")
+                try c.sendAtCommit("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'abandoned', '{}')")
+                throw Abandon()
+            }
+        }
+        let later = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT count(*)::int AS n FROM tiktok_outbox WHERE topic = 'abandoned'").first!.int("n")
+        }
+        #expect(later == 0, "nothing was written, and the next transaction on the connection did not carry it")
+    }
 }

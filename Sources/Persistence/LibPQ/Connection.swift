@@ -17,6 +17,8 @@ public final class Connection: @unchecked Sendable {
     /// Statements `send` queued, whose answers nobody reads: they go with the next statement
     /// that needs an answer, or with `COMMIT`.
     private var queued: [(sql: String, texts: [String?])] = []
+    /// Statements `sendAtCommit` queued: they go last, just before `COMMIT`.
+    private var atCommit: [(sql: String, texts: [String?])] = []
     /// A `begin` not sent yet.
     private var beginQueued = false
     /// Scopes the transaction's row-level security to the workspace id it is given.
@@ -91,6 +93,18 @@ public final class Connection: @unchecked Sendable {
         queued.append((query.sql, query.binds.map(\.text)))
     }
 
+    /// Like `send`, but the statement runs last in the transaction, just before `COMMIT`: for
+    /// updates of a row that many transactions share (a workspace's daily spend total), so its
+    /// lock is held only while the transaction commits rather than through its other statements.
+    /// Outside a transaction it runs at once.
+    public func sendAtCommit(_ query: SQLQuery) throws(DatabaseError) {
+        guard inTransaction || beginQueued else {
+            try run(query.sql, query.binds)
+            return
+        }
+        atCommit.append((query.sql, query.binds.map(\.text)))
+    }
+
     @discardableResult
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
@@ -128,6 +142,12 @@ public final class Connection: @unchecked Sendable {
     /// Runs SQL text with no parameters; may hold several statements (migrations, `BEGIN`).
     @discardableResult
     public func execute(_ sql: String) throws(DatabaseError) -> QueryResult {
+        if sql == "COMMIT", !atCommit.isEmpty {
+            queued += atCommit
+            atCommit.removeAll()
+        } else if sql == "ROLLBACK" {
+            atCommit.removeAll()
+        }
         if !queued.isEmpty {
             if sql == "ROLLBACK" {
                 let opened = !beginQueued

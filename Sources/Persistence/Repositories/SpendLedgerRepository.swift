@@ -47,9 +47,10 @@ public enum SpendLedgerRepository {
     }
 
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.
-    /// In the connection's workspace scope.
+    /// In the connection's workspace scope. Inside a transaction it runs last, just before
+    /// `COMMIT`, so the day's total stays locked only while the transaction commits.
     public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
-        try connection.send("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
+        try connection.sendAtCommit("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
     }
 
     /// Sets the default daily caps (for workspaces without their own) where only the owner role
