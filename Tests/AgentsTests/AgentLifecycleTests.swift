@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Logging
 import Persistence
 import Providers
 import TestSupport
@@ -80,6 +81,34 @@ import Testing
         let invalidRun = try #require(invalid?.agentRunId)
         let row = try #require(try await AgentTestSupport.agentRun(invalidRun, workspace: workspace))
         #expect(row.status == .failed && row.error == "missing required input handle (string)")
+    }
+
+    @Test func theAgentsAfterTheFirstReadARunsBrandContextFromMemory() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        // A pool of its own, so its round trips are this test's alone.
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2)
+        let run = try await database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: nil, input: [:], on: c).id
+        }
+        let runner = AgentRunner(
+            environment: AgentEnvironment(
+                database: database, providers: .mock(transport: CurlTransport()), logger: Logger(label: "brand-context-test")))
+        // Each agent answers with the round trips its brand-context read took and the context's text.
+        let reader: @Sendable (JSONValue, AgentContext) async throws -> JSONValue = { _, agent in
+            let before = database.roundTrips.current
+            let context = try await agent.brandContext(handle: "@glowco")
+            return ["trips": .number(Int(database.roundTrips.current - before)), "text": .string(context.text)]
+        }
+        let first = try await runner.run(
+            name: "reader", input: [:], workspace: workspace, workflowRun: run, workflowStep: nil, body: reader)
+        let second = try await runner.run(
+            name: "reader", input: [:], workspace: workspace, workflowRun: run, workflowStep: nil, body: reader)
+        let stored = try await RunContextRepository.find(run: run, workspace: workspace, in: database)
+        await database.shutdown()
+        #expect(first.output["trips"] != 0, "the first agent looked for it and stored what it built")
+        #expect(second.output["trips"] == 0, "the second read it from memory")
+        #expect(second.output["text"] == first.output["text"])
+        #expect(stored.map { JSONValue.string($0.text) } == first.output["text"], "what memory holds is what the run stored")
     }
 
     @Test func aProviderFailureLeavesAFailedRunAndTheTraceBeforeIt() async throws {

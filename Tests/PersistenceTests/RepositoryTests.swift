@@ -88,6 +88,42 @@ import Testing
         #expect(tail.map(\.seq) == [16, 17, 18, 19, 20])
     }
 
+    @Test func aFencedStepChangeAppendsItsEventOnlyWhenItChangedTheStep() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let (events, seq) = try await TestDatabase.database.withWorkspace(workspace) { c -> ([RunEvent?], Int) in
+            let run = try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll(
+                [NewStep(stepKey: "gate", kind: .approval, agentName: nil, dependsOn: [])], run: run.id, workspace: workspace, on: c)[0]
+            let change: SQLQuery =
+                "UPDATE tiktok_workflow_steps SET status = 'running', updated_at = now() WHERE id = \(step.id) AND status = 'pending' RETURNING 1"
+            let events = try (0..<2).map { _ in
+                try RunEventRepository.append(
+                    after: change, run: run.id, event: .stepStarted, data: ["step_key": "gate"], workspace: workspace, on: c)
+            }
+            return (events, try RunEventRepository.lastSeq(run: run.id, on: c))
+        }
+        #expect(events[0]?.seq == 1 && events[0]?.event == .stepStarted, "the first change moved the step and appended")
+        #expect(events[1] == nil, "the second found the step no longer pending and appended nothing")
+        #expect(seq == 1, "the run's sequence did not move for the change that did nothing")
+    }
+
+    @Test func independentQueriesAnswerInOrderInOneRoundTrip() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let (answers, trips) = try await TestDatabase.database.withWorkspace(workspace) { c -> ([String], Int) in
+            let queries: [SQLQuery] = [
+                "SELECT current_setting('app.probe') AS v", "SELECT \("second") AS v", "SELECT \(3)::text AS v",
+            ]
+            try c.send("SELECT set_config('app.probe', 'first', true)")
+            _ = try c.queries(queries)
+            try c.send("SELECT set_config('app.probe', 'queued', true)")
+            let before = c.roundTrips
+            let answers = try c.queries(queries)
+            return (try answers.map { try $0.first!.string("v") }, c.roundTrips - before)
+        }
+        #expect(answers == ["queued", "second", "3"], "each answer in order, after what was queued before them")
+        #expect(trips == 1, "once prepared (the first time, each on its own), all of them in one round trip")
+    }
+
     @Test func finalisingARunSumsItsStepsAndHappensOnce() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let run = try await TestDatabase.database.withWorkspace(workspace) { c in

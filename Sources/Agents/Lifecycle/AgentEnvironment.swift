@@ -18,6 +18,8 @@ public struct AgentEnvironment: Sendable {
     public var logger: Logger
     /// The workspaces' connected accounts and their tokens.
     public var accounts: AccountService
+    /// The brand contexts of runs this process has read or built.
+    public let brandContexts = BrandContextCache()
 
     /// `cipher` seals account tokens; tests may leave it out (a random key for the process).
     public init(

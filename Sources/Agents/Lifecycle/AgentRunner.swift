@@ -151,7 +151,7 @@ public struct AgentRunStart: Sendable {
     /// Also reads the workspace's model choice for the agent into `chosenModel`.
     public mutating func record(on connection: Connection) throws {
         chosenModel = try AgentModelRepository.model(for: name, on: connection)
-        _ = try AgentRunRepository.start(
+        try AgentRunRepository.start(
             id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input,
             on: connection)
         try OutboxRepository.append(

@@ -262,9 +262,8 @@ public struct ClaudeGateway: Sendable {
             throw ClaudeError(kind: .unavailableModel, message: "model \(request.model) has no price")
         }
         // Alone in its transaction, so the workspace's daily total is locked only while the charge commits.
-        try await environment.database.withWorkspace(trace.workspaceID) { c in
-            try SpendLedgerRepository.charge(.claude, amount: estimate, reference: reference, on: c)
-        }
+        try await SpendLedgerRepository.charge(
+            .claude, amount: estimate, reference: reference, workspace: trace.workspaceID, in: environment.database)
         let response: ClaudeResponse
         do {
             response = try await environment.providers.claude.send(request)

@@ -116,9 +116,18 @@ public struct BrandContext: Sendable, Equatable {
 }
 
 extension AgentContext {
-    /// The brand context of `handle` for this run: the run's stored one, else a recent one of
-    /// the same brand, else built now (two traced provider calls) and stored for the run.
+    /// The brand context of `handle` for this run: the run's stored one (from memory once this
+    /// process has read it), else a recent one of the same brand, else built now (two traced
+    /// provider calls) and stored for the run.
     public func brandContext(handle: String) async throws -> BrandContext {
+        let run = workflowRunId
+        if let run, let held = environment.brandContexts[run], held.handle == handle { return held }
+        let context = try await storedBrandContext(handle: handle)
+        if let run { environment.brandContexts[run] = context }
+        return context
+    }
+
+    private func storedBrandContext(handle: String) async throws -> BrandContext {
         let run = workflowRunId
         let now = environment.clock.now()
         let since = now.addingTimeInterval(-BrandContext.reuseWindow)

@@ -96,7 +96,7 @@ public actor EventBus {
         if let ring = rings[run], let first = ring.events.first, first.seq <= seq + 1 {
             return Array(ring.events.filter { $0.seq > seq }.prefix(limit))
         }
-        let events = try await database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: seq, limit: limit, on: $0) }
+        let events = try await RunEventRepository.list(run: run, after: seq, limit: limit, workspace: workspace, in: database)
         if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
         for event in events { ingest(event) }
         return events
@@ -145,7 +145,7 @@ public actor EventBus {
     private func catchUp(_ run: WorkflowRunID, workspace: WorkspaceID) async {
         let after = rings[run]?.lastSeq ?? 0
         do {
-            let events = try await database.withWorkspace(workspace) { try RunEventRepository.list(run: run, after: after, on: $0) }
+            let events = try await RunEventRepository.list(run: run, after: after, workspace: workspace, in: database)
             if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
             for event in events { ingest(event) }
         } catch {

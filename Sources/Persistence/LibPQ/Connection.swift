@@ -105,6 +105,15 @@ public final class Connection: @unchecked Sendable {
         atCommit.append((query.sql, query.binds.map(\.text)))
     }
 
+    /// Runs statements whose answers are all needed but none depends on another's, in one round
+    /// trip (libpq pipeline mode) together with anything queued; returns their answers in order.
+    /// The first failure is thrown, and the statements after it do not run.
+    public func queries(_ queries: [SQLQuery]) throws(DatabaseError) -> [QueryResult] {
+        guard queries.count > 1 else { return try queries.map { query throws(DatabaseError) in try self.query(query) } }
+        let ahead = takeQueued()
+        return try pipeline(ahead + queries.map { ($0.sql, $0.binds.map(\.text)) }, answers: ahead.count..<(ahead.count + queries.count))
+    }
+
     @discardableResult
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
@@ -177,6 +186,11 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     private func pipeline(_ batch: [(sql: String, texts: [String?])], answerAt: Int? = nil) throws(DatabaseError) -> QueryResult {
         let answered = answerAt ?? batch.count - 1
+        return try pipeline(batch, answers: answered..<(answered + 1))[0]
+    }
+
+    /// Sends `batch` in one round trip and returns the answers of the statements in `answers`.
+    private func pipeline(_ batch: [(sql: String, texts: [String?])], answers: Range<Int>) throws(DatabaseError) -> [QueryResult] {
         // Prepared (once per connection) before the pipeline starts.
         var names: [String?] = []
         for statement in batch {
@@ -197,7 +211,7 @@ public final class Connection: @unchecked Sendable {
             _ = PQexitPipelineMode(handle)
             throw DatabaseError(kind: .connection, message: errorText())
         }
-        var answer: QueryResult?
+        var answered: [QueryResult] = []
         var failure: DatabaseError?
         for index in batch.indices {
             while let result = PQgetResult(handle) {
@@ -205,7 +219,7 @@ public final class Connection: @unchecked Sendable {
                 switch PQresultStatus(result) {
                 case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                     completedStatements += 1
-                    if index == answered { answer = read(result) }
+                    if answers.contains(index) { answered.append(read(result)) }
                 case PGRES_PIPELINE_ABORTED:
                     if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
                 default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
@@ -222,8 +236,8 @@ public final class Connection: @unchecked Sendable {
             }
             throw failure
         }
-        guard let answer else { throw DatabaseError(kind: .query, message: "the pipeline returned no answer") }
-        return answer
+        guard answered.count == answers.count else { throw DatabaseError(kind: .query, message: "the pipeline returned no answer") }
+        return answered
     }
 
     /// Reads pending `NOTIFY` messages without blocking; `waitSeconds` first waits for the socket.
@@ -247,14 +261,15 @@ public final class Connection: @unchecked Sendable {
         String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Runs `sql` in a read-only transaction whose row-level security is scoped to `workspace`,
-    /// sending `BEGIN`, the setting, the statement and `COMMIT` in one round trip (libpq pipeline
-    /// mode) instead of three. A failure rolls the transaction back and is thrown.
-    public func readInWorkspace(_ workspace: String, _ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+    /// Runs one statement in a transaction (read-only when `readOnly`) whose row-level security
+    /// is scoped to `workspace`, sending `BEGIN`, the setting, the statement and `COMMIT` in one
+    /// round trip (libpq pipeline mode) instead of three. A failure rolls the transaction back and
+    /// is thrown.
+    public func runInWorkspace(_ workspace: String, readOnly: Bool, _ query: SQLQuery) throws(DatabaseError) -> QueryResult {
         do {
             return try pipeline(
                 [
-                    ("BEGIN READ ONLY", []), (Self.scopeStatement, [workspace]),
+                    (readOnly ? "BEGIN READ ONLY" : "BEGIN", []), (Self.scopeStatement, [workspace]),
                     (query.sql, query.binds.map(\.text)), ("COMMIT", []),
                 ], answerAt: 2)
         } catch {

@@ -79,14 +79,25 @@ public final class Database: Sendable {
     }
 
     /// Runs one read-only statement scoped to `workspace` in a single round trip (see
-    /// `Connection.readInWorkspace`); a prepared statement the server lost is sent once more unnamed.
+    /// `Connection.runInWorkspace`); a prepared statement the server lost is sent once more unnamed.
     public func read(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
+        try await single(in: workspace, readOnly: true, query)
+    }
+
+    /// Runs one writing statement as its own transaction scoped to `workspace`, in a single round
+    /// trip, like `read(in:_:)`.
+    @discardableResult
+    public func write(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
+        try await single(in: workspace, readOnly: false, query)
+    }
+
+    private func single(in workspace: WorkspaceID, readOnly: Bool, _ query: SQLQuery) async throws -> QueryResult {
         let id = workspace.description
         return try await withConnection { connection in
             do {
-                return try connection.readInWorkspace(id, query)
+                return try connection.runInWorkspace(id, readOnly: readOnly, query)
             } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
-                return try connection.readInWorkspace(id, query)
+                return try connection.runInWorkspace(id, readOnly: readOnly, query)
             }
         }
     }

@@ -12,14 +12,12 @@ public enum AgentRunRepository {
     public static func start(
         id: AgentRunID, agentName: String, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
         input: JSONValue, on connection: Connection
-    ) throws -> AgentRun {
-        try decode(
-            connection.query(
-                """
-                INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
-                VALUES (\(id), \(workspace), \(agentName), \(workflowRun), \(workflowStep), \(input)) RETURNING \(columns)
-                """
-            ).first!)
+    ) throws {
+        try connection.send(
+            """
+            INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
+            VALUES (\(id), \(workspace), \(agentName), \(workflowRun), \(workflowStep), \(input))
+            """)
     }
 
     /// Closes an agent run as succeeded or failed with its output and latency; its cost is the

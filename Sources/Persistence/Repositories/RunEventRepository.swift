@@ -16,24 +16,60 @@ public enum RunEventRepository {
         let row = try connection.query(
             """
             WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) RETURNING event_seq),
-            added AS (
-                INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
-                SELECT \(workspace), \(run), event_seq, \(event.rawValue), \(data) FROM next
-                RETURNING seq, created_at
-            )
-            SELECT seq, created_at, pg_notify(\(channel), \(run)::text || ':' || seq || ':' || \(workspace)::text) FROM added
+            \(added(run, event, data, workspace))
             """
         ).first
         guard let row else { throw AppError.notFound("run \(run) not found") }
-        let seq = try row.int("seq")
-        return RunEvent(workspaceId: workspace, runId: run, seq: seq, event: event, data: data, createdAt: try row.date("created_at"))
+        return try RunEvent(
+            workspaceId: workspace, runId: run, seq: row.int("seq"), event: event, data: data, createdAt: row.date("created_at"))
+    }
+
+    /// Runs `change` (an `UPDATE ... RETURNING 1` of at most one row) and appends the event only
+    /// when it changed a row, in one statement and one round trip; `nil` when it changed none.
+    public static func append(
+        after change: SQLQuery, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID, on connection: Connection
+    ) throws -> RunEvent? {
+        let row = try connection.query(
+            """
+            WITH changed AS (\(change)),
+            next AS (
+                UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) AND EXISTS (SELECT FROM changed) RETURNING event_seq
+            ),
+            \(added(run, event, data, workspace))
+            """
+        ).first
+        return try row.map {
+            RunEvent(
+                workspaceId: workspace, runId: run, seq: try $0.int("seq"), event: event, data: data, createdAt: try $0.date("created_at"))
+        }
+    }
+
+    /// The event row inserted with the sequence number `next` returned, and its `NOTIFY`.
+    private static func added(_ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID) -> SQLQuery {
+        """
+        added AS (
+            INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
+            SELECT \(workspace), \(run), event_seq, \(event.rawValue), \(data) FROM next
+            RETURNING seq, created_at
+        )
+        SELECT seq, created_at, pg_notify(\(channel), \(run)::text || ':' || seq || ':' || \(workspace)::text) FROM added
+        """
     }
 
     /// Events with `seq` greater than `after`, in order.
     public static func list(run: WorkflowRunID, after: Int, limit: Int = 10_000, on connection: Connection) throws -> [RunEvent] {
-        try connection.query(
-            "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = \(run) AND seq > \(after) ORDER BY seq LIMIT \(limit)"
-        ).rows.map(decode)
+        try connection.query(listQuery(run, after, limit)).rows.map(decode)
+    }
+
+    /// `list` read on its own, in one round trip (`Database.read(in:)`).
+    public static func list(run: WorkflowRunID, after: Int, limit: Int = 10_000, workspace: WorkspaceID, in database: Database)
+        async throws -> [RunEvent]
+    {
+        try await database.read(in: workspace, listQuery(run, after, limit)).rows.map(decode)
+    }
+
+    private static func listQuery(_ run: WorkflowRunID, _ after: Int, _ limit: Int) -> SQLQuery {
+        "SELECT workspace_id, run_id, seq, event, data, created_at FROM tiktok_run_events WHERE run_id = \(run) AND seq > \(after) ORDER BY seq LIMIT \(limit)"
     }
 
     /// The run's last sequence number (0 before its first event).

@@ -53,8 +53,10 @@ public enum RunRepository {
     }
 
     public static func find(_ id: WorkflowRunID, on connection: Connection) throws -> WorkflowRun? {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_runs WHERE id = \(id)").first.map(decode)
+        try connection.query(findQuery(id)).first.map(decode)
     }
+
+    static func findQuery(_ id: WorkflowRunID) -> SQLQuery { "SELECT \(columns) FROM tiktok_workflow_runs WHERE id = \(id)" }
 
     /// The columns of a listed run: its input holds the brief only, not the definition snapshot,
     /// and its report is left out (an empty `reportMd` says there is one).

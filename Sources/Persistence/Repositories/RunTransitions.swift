@@ -37,6 +37,14 @@ public enum RunTransitions {
         try RunEventRepository.append(run: run, event: name, data: data, workspace: workspace, on: c)
     }
 
+    /// The event appended only when `change` (a step update fenced by its lease) changed its row;
+    /// `nil` when the fence held it off.
+    static func event(
+        _ c: Connection, _ run: WorkflowRunID, _ name: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID, after change: SQLQuery
+    ) throws -> RunEvent? {
+        try RunEventRepository.append(after: change, run: run, event: name, data: data, workspace: workspace, on: c)
+    }
+
     public static func stepData(_ step: WorkflowStep, _ extra: JSONValue = [:]) -> JSONValue {
         JSONValue.object([
             "step_key": .string(step.stepKey), "kind": .string(step.kind.rawValue),
@@ -54,12 +62,12 @@ public enum RunTransitions {
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
     public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
         try lockRun(step.runId, c)
-        guard
-            try c.query(
-                "UPDATE tiktok_workflow_steps SET input = \(input), updated_at = now() WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'"
-            ).affectedRows == 1
-        else { return nil }
-        return try event(c, step.runId, .stepStarted, stepData(step), step.workspaceId)
+        return try event(
+            c, step.runId, .stepStarted, stepData(step), step.workspaceId,
+            after: """
+                UPDATE tiktok_workflow_steps SET input = \(input), updated_at = now()
+                WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running' RETURNING 1
+                """)
     }
 
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
@@ -67,28 +75,23 @@ public enum RunTransitions {
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
     ) throws -> [RunEvent]? {
         try lockRun(step.runId, c)
+        let data = stepData(
+            step,
+            [
+                "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs),
+                "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
+            ])
         guard
-            try c.query(
-                """
-                UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
-                    agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
-                    updated_at = now()
-                WHERE id = \(step.id) AND \(fence(owner))
-                """
-            ).affectedRows == 1
+            let succeeded = try event(
+                c, step.runId, .stepSucceeded, data, step.workspaceId,
+                after: """
+                    UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
+                        agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
+                        updated_at = now()
+                    WHERE id = \(step.id) AND \(fence(owner)) RETURNING 1
+                    """)
         else { return nil }
-        var events = [
-            try event(
-                c, step.runId, .stepSucceeded,
-                stepData(
-                    step,
-                    [
-                        "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs),
-                        "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
-                    ]), step.workspaceId)
-        ]
-        events += try finalizeIfDone(step.runId, step.workspaceId, c)
-        return events
+        return [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c))
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
@@ -96,24 +99,15 @@ public enum RunTransitions {
         throws -> [RunEvent]?
     {
         try lockRun(step.runId, c)
-        guard
-            try c.query(
-                """
+        let data = stepData(step, ["error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at))])
+        return try event(
+            c, step.runId, .stepFailed, data, step.workspaceId,
+            after: """
                 UPDATE tiktok_workflow_steps SET status = 'pending', error = \(error), next_attempt_at = \(at), agent_run_id = COALESCE(\(agentRunId), agent_run_id),
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running'
+                WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running' RETURNING 1
                 """
-            ).affectedRows == 1
-        else { return nil }
-        return [
-            try event(
-                c, step.runId, .stepFailed,
-                stepData(
-                    step,
-                    [
-                        "error": .string(error), "will_retry": true, "next_attempt_at": .string(Timestamp.format(at)),
-                    ]), step.workspaceId)
-        ]
+        ).map { [$0] }
     }
 
     /// Fails the step and with it the run: nothing new starts (pending steps are skipped), steps
@@ -123,22 +117,18 @@ public enum RunTransitions {
     {
         try lockRun(step.runId, c)
         guard
-            try c.query(
-                """
-                UPDATE tiktok_workflow_steps SET status = 'failed', error = \(error), agent_run_id = COALESCE(\(agentRunId), agent_run_id),
-                    lease_expires_at = NULL, completed_at = now(), updated_at = now()
-                WHERE id = \(step.id) AND \(fence(owner))
-                """
-            ).affectedRows == 1
+            let failed = try event(
+                c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId,
+                after: """
+                    UPDATE tiktok_workflow_steps SET status = 'failed', error = \(error), agent_run_id = COALESCE(\(agentRunId), agent_run_id),
+                        lease_expires_at = NULL, completed_at = now(), updated_at = now()
+                    WHERE id = \(step.id) AND \(fence(owner)) RETURNING 1
+                    """)
         else { return nil }
-        try c.query(
+        try c.send(
             "UPDATE tiktok_workflow_steps SET status = 'skipped', updated_at = now() WHERE run_id = \(step.runId) AND status IN ('pending', 'awaiting_approval')"
         )
-        var events = [
-            try event(c, step.runId, .stepFailed, stepData(step, ["error": .string(error), "will_retry": false]), step.workspaceId)
-        ]
-        events += try finalizeIfDone(step.runId, step.workspaceId, c)
-        return events
+        return [failed] + (try finalizeIfDone(step.runId, step.workspaceId, c))
     }
 
     /// Ends a run that is not yet terminal: open steps become skipped or cancelled, pending
@@ -197,13 +187,17 @@ public enum RunTransitions {
     /// lock, so two steps finishing together end it once): succeeded when every step succeeded,
     /// rejected when an approval gate failed, otherwise failed naming the failed step.
     public static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
-        guard let status = try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE").first?["status"],
-            status == "running" || status == "awaiting_approval"
+        guard
+            let row = try c.query(
+                """
+                SELECT status, (
+                    SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+                ) AS open
+                FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE
+                """
+            ).first,
+            row["status"] == "running" || row["status"] == "awaiting_approval", try row.int("open") == 0
         else { return [] }
-        let open = try c.query(
-            "SELECT count(*) AS n FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')"
-        ).first!.int("n")
-        guard open == 0 else { return [] }
         if let failed = try c.query(
             "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = \(run) AND status = 'failed' ORDER BY completed_at LIMIT 1"
         ).first {
@@ -264,9 +258,11 @@ public enum RunTransitions {
             """)
     }
 
+    /// The run and its steps, read in one round trip.
     public static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
-        guard let row = try RunRepository.find(run, on: c) else { return nil }
-        return (row, try StepRepository.list(run: run, on: c))
+        let answers = try c.queries([RunRepository.findQuery(run), StepRepository.listQuery(run: run)])
+        guard let row = try answers[0].first.map(RunRepository.decode) else { return nil }
+        return (row, try answers[1].rows.map(StepRepository.decode))
     }
 
     /// Whether `owner` still holds the running step; locks the step's row for the transaction.

@@ -37,13 +37,35 @@ public enum SpendLedgerRepository {
     /// workspace's, else the deployment's default (`configureDefaultCaps`).
     public static func charge(_ category: SpendLedgerEntry.Category, amount: Double, reference: String, on connection: Connection) throws {
         do {
-            try connection.query("SELECT spent_usd FROM tiktok_charge_spend(\(category), \(amount), \(reference))")
+            try connection.query(chargeStatement(category, amount, reference))
         } catch {
-            guard error.sqlState == "TA001" else { throw error }
-            let figures = (error.detail ?? "").split(separator: " ").compactMap { Double($0) }
-            throw SpendCapExceeded(
-                category: category, limitUsd: figures.count == 2 ? figures[1] : 0, spentUsd: figures.first ?? 0, requestedUsd: amount)
+            throw refusal(error, category, amount)
         }
+    }
+
+    /// `charge` as a transaction of its own in `workspace`, in one round trip: the day's total
+    /// is locked only while it commits.
+    public static func charge(
+        _ category: SpendLedgerEntry.Category, amount: Double, reference: String, workspace: WorkspaceID, in database: Database
+    ) async throws {
+        do {
+            try await database.write(in: workspace, chargeStatement(category, amount, reference))
+        } catch {
+            throw refusal(error, category, amount)
+        }
+    }
+
+    private static func chargeStatement(_ category: SpendLedgerEntry.Category, _ amount: Double, _ reference: String) -> SQLQuery {
+        "SELECT spent_usd FROM tiktok_charge_spend(\(category), \(amount), \(reference))"
+    }
+
+    /// A charge the cap refused (SQLSTATE `TA001`, the figures in its detail) as `SpendCapExceeded`;
+    /// any other error as it is.
+    private static func refusal(_ error: any Error, _ category: SpendLedgerEntry.Category, _ amount: Double) -> any Error {
+        guard let refused = error as? DatabaseError, refused.sqlState == "TA001" else { return error }
+        let figures = (refused.detail ?? "").split(separator: " ").compactMap { Double($0) }
+        return SpendCapExceeded(
+            category: category, limitUsd: figures.count == 2 ? figures[1] : 0, spentUsd: figures.first ?? 0, requestedUsd: amount)
     }
 
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.

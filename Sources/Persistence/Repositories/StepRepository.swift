@@ -47,8 +47,11 @@ public enum StepRepository {
     }
 
     public static func list(run: WorkflowRunID, on connection: Connection) throws -> [WorkflowStep] {
-        try connection.query("SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = \(run) ORDER BY created_at, step_key").rows.map(
-            decode)
+        try connection.query(listQuery(run: run)).rows.map(decode)
+    }
+
+    static func listQuery(run: WorkflowRunID) -> SQLQuery {
+        "SELECT \(columns) FROM tiktok_workflow_steps WHERE run_id = \(run) ORDER BY created_at, step_key"
     }
 
     public static func find(run: WorkflowRunID, key: String, on connection: Connection) throws -> WorkflowStep? {
