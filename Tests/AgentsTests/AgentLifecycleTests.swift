@@ -111,6 +111,32 @@ import Testing
         #expect(stored.map { JSONValue.string($0.text) } == first.output["text"], "what memory holds is what the run stored")
     }
 
+    @Test func agentsOfARunThatNeedItsBrandContextAtOnceBuildItOnce() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: nil, input: [:], on: c).id
+        }
+        let runner = AgentRunner(environment: AgentTestSupport.environment())
+        let results = try await withThrowingTaskGroup(of: AgentRunResult.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await runner.run(name: "reader", input: [:], workspace: workspace, workflowRun: run, workflowStep: nil) {
+                        _, agent in
+                        ["text": .string(try await agent.brandContext(handle: "@glowco").text)]
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var calls: [String] = []
+        for result in results {
+            calls += try await AgentTestSupport.trace(result.agentRunId, workspace: workspace).filter { $0.kind == .providerCall }.map(
+                \.name)
+        }
+        #expect(calls.sorted() == ["tiktok.research.user_info", "tiktok.research.videos"], "one agent fetched the profile and posts")
+        #expect(Set(results.map { $0.output["text"] }).count == 1, "every agent saw the same context")
+    }
+
     @Test func aProviderFailureLeavesAFailedRunAndTheTraceBeforeIt() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.research = FailingResearch() })

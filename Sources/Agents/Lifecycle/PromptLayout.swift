@@ -116,15 +116,15 @@ public struct BrandContext: Sendable, Equatable {
 }
 
 extension AgentContext {
-    /// The brand context of `handle` for this run: the run's stored one (from memory once this
-    /// process has read it), else a recent one of the same brand, else built now (two traced
-    /// provider calls) and stored for the run.
+    /// The brand context of `handle` for this run: the run's stored one, else a recent one of
+    /// the same brand, else built now (two provider calls, traced by the agent that makes them)
+    /// and stored for the run. In a run, this process reads or builds it once and its other
+    /// agents share that result (`BrandContextCache`).
     public func brandContext(handle: String) async throws -> BrandContext {
-        let run = workflowRunId
-        if let run, let held = environment.brandContexts[run], held.handle == handle { return held }
-        let context = try await storedBrandContext(handle: handle)
-        if let run { environment.brandContexts[run] = context }
-        return context
+        guard let run = workflowRunId else { return try await storedBrandContext(handle: handle) }
+        return try await environment.brandContexts.context(run: run, handle: handle) { [self] in
+            try await storedBrandContext(handle: handle)
+        }
     }
 
     private func storedBrandContext(handle: String) async throws -> BrandContext {
