@@ -148,9 +148,10 @@ public struct AgentRunStart: Sendable {
         self.workflowStep = workflowStep
     }
 
-    /// Also reads the workspace's model choice for the agent into `chosenModel`.
-    public mutating func record(on connection: Connection) throws {
-        chosenModel = try AgentModelRepository.model(for: name, on: connection)
+    /// Also sets `chosenModel` to the workspace's model choice for the agent: from
+    /// `modelChoices` when the caller has read them (agent name -> model), else read here.
+    public mutating func record(on connection: Connection, modelChoices: [String: String]? = nil) throws {
+        chosenModel = try modelChoices.map { $0[name] } ?? AgentModelRepository.model(for: name, on: connection)
         try AgentRunRepository.start(
             id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input,
             on: connection)

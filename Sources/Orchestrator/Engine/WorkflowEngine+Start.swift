@@ -23,13 +23,14 @@ extension WorkflowEngine {
                 try RunTransitions.scope(to: claim.workspace, c)
                 // Every transition takes its run's lock before its steps'; this one holds step locks
                 // already, so it never waits for a run: a busy run's step is handed back for now.
-                guard try RunTransitions.tryLockRun(claim.run, c) else {
-                    try RunTransitions.unclaim(claim.step, owner: owner, c)
-                    continue
+                switch try RunTransitions.tryLockAndLoad(claim.run, c) {
+                case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
+                case .missing: started.append((claim, nil))
+                case .loaded(let loaded):
+                    let (prepared, startEvents) = try self.start(claim, loaded, c) ?? (nil, [])
+                    started.append((claim, prepared))
+                    events += startEvents
                 }
-                let (prepared, startEvents) = try self.start(claim, c) ?? (nil, [])
-                started.append((claim, prepared))
-                events += startEvents
             }
             return (started, events)
         }
@@ -53,7 +54,9 @@ extension WorkflowEngine {
         }
         var started: [(Claim, Prepared?)] = []
         for claim in claims {
-            let prepared: Prepared?? = try await transitions.commit(claim.workspace, readies: false) { c in try self.start(claim, c) }
+            let prepared: Prepared?? = try await transitions.commit(claim.workspace, readies: false) { c in
+                try RunTransitions.loadRun(claim.run, c).flatMap { try self.start(claim, $0, c) }
+            }
             started.append((claim, prepared ?? nil))
         }
         return started
@@ -73,15 +76,15 @@ extension WorkflowEngine {
         var replay: ReplayPlan?
     }
 
-    /// Starts a claimed step inside the claim's transaction (scoped to its workspace): loads the
-    /// run, resolves the step's input from its dependencies' outputs, marks it started and starts
-    /// its agent run, or fails it when its definition is gone. `nil` when there is nothing to start.
-    func start(_ claim: Claim, _ c: Connection) throws -> (Prepared?, [RunEvent])? {
+    /// Starts a claimed step inside the claim's transaction (scoped to its workspace), from its
+    /// run as loaded there: resolves the step's input from its dependencies' outputs, marks it
+    /// started and starts its agent run, or fails it when its definition is gone. `nil` when
+    /// there is nothing to start.
+    func start(_ claim: Claim, _ loaded: RunTransitions.LoadedRun, _ c: Connection) throws -> (Prepared?, [RunEvent])? {
         let owner = configuration.owner
         let ids = environment.ids
-        guard let (run, steps) = try RunTransitions.loadRun(claim.run, c), let step = steps.first(where: { $0.id == claim.step }) else {
-            return nil
-        }
+        let (run, steps) = (loaded.run, loaded.steps)
+        guard let step = steps.first(where: { $0.id == claim.step }) else { return nil }
         guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
             return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map {
                 (nil, $0)
@@ -103,7 +106,7 @@ extension WorkflowEngine {
                 workflowStep: claim.step)
             agentRun?.recording = replay?.recording
             if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
-            try agentRun?.record(on: c)
+            try agentRun?.record(on: c, modelChoices: loaded.modelChoices)
         }
         let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
         return (

@@ -5,10 +5,14 @@ import Foundation
 public enum AgentModelRepository {
     /// Every choice of the workspace: agent name -> model id.
     public static func all(on connection: Connection) throws -> [String: String] {
+        try choices(connection.query(allQuery))
+    }
+
+    static let allQuery: SQLQuery = "SELECT agent_name, model FROM tiktok_agent_models"
+
+    static func choices(_ result: QueryResult) throws -> [String: String] {
         var choices: [String: String] = [:]
-        for row in try connection.query("SELECT agent_name, model FROM tiktok_agent_models").rows {
-            choices[try row.string("agent_name")] = try row.string("model")
-        }
+        for row in result.rows { choices[try row.string("agent_name")] = try row.string("model") }
         return choices
     }
 

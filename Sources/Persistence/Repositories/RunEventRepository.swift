@@ -29,16 +29,29 @@ public enum RunEventRepository {
     public static func append(
         after change: SQLQuery, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID, on connection: Connection
     ) throws -> RunEvent? {
-        let row = try connection.query(
-            """
-            WITH changed AS (\(change)),
-            next AS (
-                UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) AND EXISTS (SELECT FROM changed) RETURNING event_seq
-            ),
-            \(added(run, event, data, workspace))
-            """
-        ).first
-        return try row.map {
+        try appended(
+            connection.query(appendQuery(after: change, run: run, event: event, data: data, workspace: workspace)), run, event, data,
+            workspace)
+    }
+
+    /// The statement of `append(after:...)`, for a caller that pipelines it with others.
+    static func appendQuery(after change: SQLQuery, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID)
+        -> SQLQuery
+    {
+        """
+        WITH changed AS (\(change)),
+        next AS (
+            UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) AND EXISTS (SELECT FROM changed) RETURNING event_seq
+        ),
+        \(added(run, event, data, workspace))
+        """
+    }
+
+    /// The event `appendQuery` appended, if it did.
+    static func appended(_ result: QueryResult, _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
+        throws -> RunEvent?
+    {
+        try result.first.map {
             RunEvent(
                 workspaceId: workspace, runId: run, seq: try $0.int("seq"), event: event, data: data, createdAt: try $0.date("created_at"))
         }

@@ -81,17 +81,21 @@ public enum RunTransitions {
                 "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs),
                 "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
             ])
-        guard
-            let succeeded = try event(
-                c, step.runId, .stepSucceeded, data, step.workspaceId,
-                after: """
-                    UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
-                        agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
-                        updated_at = now()
-                    WHERE id = \(step.id) AND \(fence(owner)) RETURNING 1
-                    """)
-        else { return nil }
-        return [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c))
+        let change: SQLQuery = """
+            UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
+                agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
+                updated_at = now()
+            WHERE id = \(step.id) AND \(fence(owner)) RETURNING 1
+            """
+        // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
+        let answers = try c.queries([
+            RunEventRepository.appendQuery(after: change, run: step.runId, event: .stepSucceeded, data: data, workspace: step.workspaceId),
+            finishCheck(step.runId),
+        ])
+        guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
+            return nil
+        }
+        return [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c, checked: answers[1].first))
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
@@ -186,16 +190,11 @@ public enum RunTransitions {
     /// Ends the run once no step is pending, running or awaiting approval (under the run row's
     /// lock, so two steps finishing together end it once): succeeded when every step succeeded,
     /// rejected when an approval gate failed, otherwise failed naming the failed step.
-    public static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws -> [RunEvent] {
-        guard
-            let row = try c.query(
-                """
-                SELECT status, (
-                    SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
-                ) AS open
-                FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE
-                """
-            ).first,
+    /// `checked` is the answer of `finishCheck` when the caller has already read it.
+    public static func finalizeIfDone(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection, checked: Row?? = nil) throws
+        -> [RunEvent]
+    {
+        guard let row = try checked ?? c.query(finishCheck(run)).first,
             row["status"] == "running" || row["status"] == "awaiting_approval", try row.int("open") == 0
         else { return [] }
         if let failed = try c.query(
@@ -208,6 +207,16 @@ public enum RunTransitions {
         guard let finished = try RunRepository.finalize(run, status: .succeeded, error: nil, on: c) else { return [] }
         if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]
+    }
+
+    /// The run's status and how many of its steps are still open, under the run row's lock.
+    static func finishCheck(_ run: WorkflowRunID) -> SQLQuery {
+        """
+        SELECT status, (
+            SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+        ) AS open
+        FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE
+        """
     }
 
     /// Parks the run on an approval gate holding `payload`.
@@ -240,11 +249,30 @@ public enum RunTransitions {
         ).affectedRows == 1 ? () : nil
     }
 
-    /// Takes the run's row lock only if no other transaction holds it. A transaction that has
-    /// just claimed steps holds their row locks, and must not wait for a run whose transition may
-    /// be waiting for those very rows (a deadlock).
-    public static func tryLockRun(_ run: WorkflowRunID, _ c: Connection) throws -> Bool {
-        try c.query("SELECT 1 AS held FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE SKIP LOCKED").rows.count == 1
+    /// What starting a step reads: its run, the run's steps and the workspace's model choices
+    /// (agent name -> model).
+    public struct LoadedRun: Sendable {
+        public var run: WorkflowRun
+        public var steps: [WorkflowStep]
+        public var modelChoices: [String: String]
+    }
+
+    /// Takes the run's row lock only if no other transaction holds it, and reads the run as
+    /// `loadRun` does, in the same round trip: `.busy` when another transaction holds it. A
+    /// transaction that has just claimed steps holds their row locks, and must not wait for a run
+    /// whose transition may be waiting for those very rows (a deadlock).
+    public static func tryLockAndLoad(_ run: WorkflowRunID, _ c: Connection) throws -> Loading {
+        let answers = try c.queries(
+            ["SELECT 1 AS held FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE SKIP LOCKED"] + loadQueries(run))
+        guard answers[0].rows.count == 1 else { return .busy }
+        return try loaded(Array(answers.dropFirst())).map { .loaded($0) } ?? .missing
+    }
+
+    /// What `tryLockAndLoad` found.
+    public enum Loading: Sendable {
+        case loaded(LoadedRun)
+        case busy
+        case missing
     }
 
     /// Hands back a step this transaction has just claimed, as if it had not been: pending again,
@@ -258,11 +286,19 @@ public enum RunTransitions {
             """)
     }
 
-    /// The run and its steps, read in one round trip.
-    public static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> (WorkflowRun, [WorkflowStep])? {
-        let answers = try c.queries([RunRepository.findQuery(run), StepRepository.listQuery(run: run)])
+    /// The run, its steps and the workspace's model choices, read in one round trip.
+    public static func loadRun(_ run: WorkflowRunID, _ c: Connection) throws -> LoadedRun? {
+        try loaded(c.queries(loadQueries(run)))
+    }
+
+    private static func loadQueries(_ run: WorkflowRunID) -> [SQLQuery] {
+        [RunRepository.findQuery(run), StepRepository.listQuery(run: run), AgentModelRepository.allQuery]
+    }
+
+    private static func loaded(_ answers: [QueryResult]) throws -> LoadedRun? {
         guard let row = try answers[0].first.map(RunRepository.decode) else { return nil }
-        return (row, try answers[1].rows.map(StepRepository.decode))
+        return LoadedRun(
+            run: row, steps: try answers[1].rows.map(StepRepository.decode), modelChoices: try AgentModelRepository.choices(answers[2]))
     }
 
     /// Whether `owner` still holds the running step; locks the step's row for the transaction.
