@@ -160,11 +160,14 @@ struct Bench: AsyncParsableCommand {
             let transaction = try await ListBaselines.pgbenchTransaction(appURL: cluster.appURL, workspace: workspace, seconds: seconds)
             say(
                 String(
-                    format: "baseline: pgbench running the list's own transaction (32 clients): %.0f tps; the route reaches %.2fx of it",
-                    transaction, list.rate / transaction))
+                    format:
+                        "baseline: pgbench running the list's own transaction (32 clients): %.0f tps, latency average %.1f ms, p99 %.1f ms; the route reaches %.2fx of its rate",
+                    transaction.tps, transaction.averageMs, transaction.p99Ms, list.rate / transaction.tps))
             figures.record("health_rps", health.rate)
             figures.record("list_rps", list.rate)
-            figures.record("list_pgbench_tps", transaction)
+            figures.record("list_p99_ms", list.p99Ms)
+            figures.record("list_pgbench_tps", transaction.tps)
+            figures.record("list_pgbench_p99_ms", transaction.p99Ms)
             figures.record("briefs_rps", create.rate)
             if let seedPeer {
                 try await ListBaselines.measureSeedPeer(

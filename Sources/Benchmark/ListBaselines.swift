@@ -6,9 +6,21 @@ import Providers
 /// The run list's two baselines: the database running the list's own transaction (pgbench), and
 /// the seed's own stack (FastAPI + uvicorn + asyncpg) serving the same route on the same database.
 enum ListBaselines {
-    /// Transactions per second of pgbench (32 clients, prepared) running, as the application role,
-    /// `BEGIN READ ONLY`, the workspace setting, the list's statement and `COMMIT`.
-    static func pgbenchTransaction(appURL: String, workspace: WorkspaceID, seconds: Int) async throws -> Double {
+    /// What pgbench measured of the list's transaction.
+    struct DatabaseRate {
+        var tps: Double
+        /// Per-transaction latency in milliseconds, from pgbench's transaction log.
+        var averageMs: Double
+        var p99Ms: Double
+    }
+
+    /// pgbench (32 clients, prepared) running, as the application role, `BEGIN READ ONLY`, the
+    /// workspace setting, the list's statement and `COMMIT`: its rate and the latency of its
+    /// transactions (logged, one line each), the floor for the route's own at the same concurrency.
+    static func pgbenchTransaction(appURL: String, workspace: WorkspaceID, seconds: Int) async throws -> DatabaseRate {
+        let logs = NSTemporaryDirectory() + "bench-list-log-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: logs) }
         let script = NSTemporaryDirectory() + "bench-list.sql"
         try """
         BEGIN READ ONLY;
@@ -17,7 +29,22 @@ enum ListBaselines {
         COMMIT;
 
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        return try await Bench.pgbenchTPS(["-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-f", script, appURL])
+        let tps = try await Bench.pgbenchTPS([
+            "-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds), "-l", "--log-prefix", logs + "/list", "-f", script, appURL,
+        ])
+        // Each log line: client, transaction number, latency in µs, script, epoch seconds, µs.
+        var latencies: [Double] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: logs) {
+            for line in try String(contentsOfFile: logs + "/" + file, encoding: .utf8).split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count > 2, let micros = Double(fields[2]) { latencies.append(micros / 1000) }
+            }
+        }
+        guard !latencies.isEmpty else { throw AppError.internal("pgbench wrote no transaction log in \(logs)") }
+        latencies.sort()
+        return DatabaseRate(
+            tps: tps, averageMs: latencies.reduce(0, +) / Double(latencies.count),
+            p99Ms: latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))])
     }
 
     /// The seed stack on the run list under the same wrk load, printed beside `ours` (req/s).
@@ -64,7 +91,11 @@ final class Summary: @unchecked Sendable {
     private var figures: [String: JSONValue] = [:]
     private let lock = NSLock()
 
-    func record(_ name: String, _ value: Double) { lock.withLock { figures[name] = .number(JSONNumber(value)) } }
+    /// Keeps `value` under `name`; a figure that could not be read (not finite) is left out.
+    func record(_ name: String, _ value: Double) {
+        guard value.isFinite else { return }
+        lock.withLock { figures[name] = .number(JSONNumber(value)) }
+    }
 
     func write(to path: String) throws {
         let body = lock.withLock { JSONValue.object(figures.merging(["recorded_at": .string(Timestamp.format(Date()))]) { $1 }) }

@@ -27,7 +27,16 @@ extension Bench {
 
     struct WrkResult {
         var rate: Double
+        /// As wrk prints it: `58.12ms`, `850.00us`, `1.02s`.
         var p99: String
+
+        /// `p99` in milliseconds (`nan` when wrk printed none).
+        var p99Ms: Double {
+            for (unit, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where p99.hasSuffix(unit) {
+                return (Double(p99.dropLast(unit.count)) ?? .nan) * scale
+            }
+            return .nan
+        }
     }
 
     static func wrk(_ url: String, key: String?, body: String?, seconds: Int, connections: Int = 32) async throws -> WrkResult {
