@@ -58,10 +58,11 @@ public enum Crypto {
 
     /// Base64url without padding (RFC 4648 section 5), as JWTs use.
     public static func base64URLEncode(_ bytes: some Collection<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let base64 = Data(bytes).base64EncodedString().utf8
+        return String(
+            decoding: base64.lazy.filter { $0 != UInt8(ascii: "=") }.map { byte in
+                byte == UInt8(ascii: "+") ? UInt8(ascii: "-") : byte == UInt8(ascii: "/") ? UInt8(ascii: "_") : byte
+            }, as: UTF8.self)
     }
 
     /// Decodes base64url with or without padding; `nil` when malformed.

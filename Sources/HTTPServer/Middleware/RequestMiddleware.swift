@@ -143,8 +143,9 @@ struct AuthMiddleware: RouterMiddleware {
 
     static func bearer(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
-        let key = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return key.isEmpty ? nil : key
+        let key = header.dropFirst(7).drop { $0 == " " || $0 == "\t" }
+        let trimmed = String(key.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        return trimmed.isEmpty ? nil : trimmed
     }
 }
 
