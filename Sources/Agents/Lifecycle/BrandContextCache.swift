@@ -14,7 +14,7 @@ public final class BrandContextCache: @unchecked Sendable {
     private let lock = NSLock()
     private var contexts: [Key: Task<BrandContext, any Error>] = [:]
     /// The most contexts held before the cache starts again.
-    static let capacity = 256
+    static let capacity = 128
 
     public init() {}
 
