@@ -137,6 +137,37 @@ import Testing
         #expect(Set(results.map { $0.output["text"] }).count == 1, "every agent saw the same context")
     }
 
+    @Test func anOutcomeWhoseTransactionFailedAfterSendingItsTraceWritesItAgainWhenRunOnceMore() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let runner = AgentRunner(environment: AgentTestSupport.environment())
+        let start = AgentRunStart(
+            id: AgentRunID(UUID()), name: "audience_analyst", input: ["handle": "@glowco"], workspace: workspace, workflowRun: nil,
+            workflowStep: nil)
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            var recorded = start
+            try recorded.record(on: c)
+            return recorded
+        }
+        let finish = try await runner.execute(run, body: try runner.agentBody("audience_analyst"))
+        struct CommitLost: Error {}
+        // The trace rows reach the server with the agent run's close; the transaction then fails.
+        await #expect(throws: CommitLost.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                _ = try finish.record(on: c)
+                throw CommitLost()
+            }
+        }
+        let result = try await TestDatabase.database.withWorkspace(workspace) { try finish.record(on: $0) }
+        let trace = try await AgentTestSupport.trace(run.id, workspace: workspace)
+        #expect(trace.map(\.kind) == [.providerCall, .providerCall, .providerCall, .llmCall], "the second attempt wrote the whole trace")
+        #expect(result.costUsd > 0 && result.costUsd == trace.reduce(0) { $0 + $1.costUsd }, "the run's cost counts each call once")
+        let again = try await TestDatabase.database.withWorkspace(workspace) { c -> Int in
+            _ = try finish.record(on: c)
+            return try AgentStepRepository.list(agentRun: run.id, on: c).count
+        }
+        #expect(again == trace.count, "writing the same trace once more adds no row")
+    }
+
     @Test func aProviderFailureLeavesAFailedRunAndTheTraceBeforeIt() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let runner = AgentRunner(environment: AgentTestSupport.environment { $0.research = FailingResearch() })

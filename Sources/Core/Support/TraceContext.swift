@@ -38,8 +38,11 @@ public struct PendingSettlement: Sendable, Equatable {
     }
 }
 
-/// Trace rows and settlements held until the agent run's outcome is written. `flush` hands them
-/// to a writer and takes them back if it throws, so a failed transaction loses none.
+/// Trace rows and settlements held until the agent run's outcome is written. They stay held
+/// after `flush`: a transaction can fail after its statements were sent (at a later statement,
+/// or at `COMMIT` when the database goes away) and is then run again whole, so every attempt
+/// writes them all. The writes are idempotent: a trace row by its id, a settlement by its
+/// reference.
 public final class PendingTrace: @unchecked Sendable {
     private let lock = NSLock()
     private var rows: [AgentStep] = []
@@ -51,23 +54,10 @@ public final class PendingTrace: @unchecked Sendable {
 
     public func append(_ settlement: PendingSettlement) { lock.withLock { settlements.append(settlement) } }
 
-    /// Passes the held rows and settlements to `write` (inside the caller's transaction);
-    /// restores them when it throws.
+    /// Passes every held row and settlement to `write` (inside the caller's transaction).
     public func flush(_ write: ([AgentStep], [PendingSettlement]) throws -> Void) throws {
-        let (takenRows, takenSettlements) = lock.withLock { () -> ([AgentStep], [PendingSettlement]) in
-            defer {
-                rows.removeAll()
-                settlements.removeAll()
-            }
-            return (rows, settlements)
-        }
-        guard !takenRows.isEmpty || !takenSettlements.isEmpty else { return }
-        do { try write(takenRows, takenSettlements) } catch {
-            lock.withLock {
-                rows.insert(contentsOf: takenRows, at: 0)
-                settlements.insert(contentsOf: takenSettlements, at: 0)
-            }
-            throw error
-        }
+        let (held, heldSettlements) = lock.withLock { (rows, settlements) }
+        guard !held.isEmpty || !heldSettlements.isEmpty else { return }
+        try write(held, heldSettlements)
     }
 }

@@ -56,7 +56,7 @@ public enum AgentStepRepository {
         request, response, error, created_at, prompt_version
         """
 
-    /// Writes one trace row.
+    /// Writes one trace row; writing it again (a transaction run once more) changes nothing.
     public static func insert(_ step: AgentStep, agentName: String, on connection: Connection) throws {
         try connection.send(
             """
@@ -64,6 +64,7 @@ public enum AgentStepRepository {
                 user_prompt, response_text, prompt_hash, input_tokens, output_tokens, cache_creation_input_tokens,
                 cache_read_input_tokens, cost_usd, latency_ms, cache_hit, request, response, error, created_at, prompt_version)
             VALUES (\(step.id), \(step.workspaceId), \(step.agentRunId), \(agentName), \(step.stepIndex), \(step.kind), \(step.name), \(step.model), \(step.systemPrompt), \(step.userPrompt), \(step.responseText), \(step.promptHash), \(step.inputTokens), \(step.outputTokens), \(step.cacheCreationInputTokens), \(step.cacheReadInputTokens), \(step.costUsd), \(step.latencyMs), \(step.cacheHit), \(step.request), \(step.response), \(step.error), \(step.createdAt), \(step.promptVersion))
+            ON CONFLICT (id) DO NOTHING
             """)
     }
 
