@@ -13,15 +13,13 @@ public enum RunEventRepository {
         throws -> RunEvent
     {
         // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
-        let row = try connection.query(
+        let result = try connection.query(
             """
             WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) RETURNING event_seq),
             \(added(run, event, data, workspace))
-            """
-        ).first
-        guard let row else { throw AppError.notFound("run \(run) not found") }
-        return try RunEvent(
-            workspaceId: workspace, runId: run, seq: row.int("seq"), event: event, data: data, createdAt: row.date("created_at"))
+            """)
+        guard let appended = try appended(result, run, event, data, workspace) else { throw AppError.notFound("run \(run) not found") }
+        return appended
     }
 
     /// Runs `change` (an `UPDATE ... RETURNING 1` of at most one row) and appends the event only
@@ -47,7 +45,7 @@ public enum RunEventRepository {
         """
     }
 
-    /// The event `appendQuery` appended, if it did.
+    /// The event an append statement returned, if it appended one.
     static func appended(_ result: QueryResult, _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
         throws -> RunEvent?
     {
