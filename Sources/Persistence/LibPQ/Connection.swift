@@ -52,15 +52,8 @@ public final class Connection: @unchecked Sendable {
         }
         self.handle = handle
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
-        _ = try execute("SET TIME ZONE 'UTC'; SET random_page_cost = \(Self.randomPageCost)")
+        _ = try execute("SET TIME ZONE 'UTC'")
     }
-
-    /// The planner's cost of a page read out of order, for this connection (Postgres's default is
-    /// 4, a spinning disk's). At 4, a primary-key lookup (two such reads) can cost more on paper
-    /// than scanning a whole workspace through an index that leads with `workspace_id` (which
-    /// row-level security makes usable for every statement): the generic plan of `WHERE id = $1`
-    /// then read every row of the workspace. 1.1 is the usual figure for SSDs and cached data.
-    static let randomPageCost = 1.1
 
     deinit { PQfinish(handle) }
 
