@@ -67,6 +67,16 @@ import Testing
         await harness.stop()
     }
 
+    @Test func anAPIDateReadsBackToTheMillisecondItWasWrittenAtAndOddTextIsADecodingError() throws {
+        let transcoder = TimestampTranscoder()
+        let date = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let text = try transcoder.encode(date)
+        #expect(text == "2026-11-18T11:06:40.123Z")
+        #expect(abs(try transcoder.decode(text).timeIntervalSince(date)) < 0.001)
+        #expect(try transcoder.decode("2026-11-18T11:06:40Z") == Date(timeIntervalSince1970: 1_795_000_000))
+        #expect(throws: DecodingError.self) { try transcoder.decode("18 Nov 2026") }
+    }
+
     @Test func everyDomainCaseHasItsCaseInTheDocument() throws {
         for kind in AccountKind.allCases {
             let _: Components.Schemas.ConnectedAccount.KindPayload = try ContractValue.of(kind)

@@ -41,7 +41,7 @@ struct DashboardAPI: APIProtocol {
             try api.registerHandlers(
                 on: group,
                 configuration: .init(
-                    dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+                    dateTranscoder: TimestampTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
                 middlewares: [EmptyBodyMiddleware()])
         } catch {
             preconditionFailure("the generated operations could not be mounted: \(error)")
