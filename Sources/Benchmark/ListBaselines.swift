@@ -51,7 +51,17 @@ enum ListBaselines {
     static func measureSeedPeer(script: String, appURL: String, key: String, ours: Double, seconds: Int, figures: Summary) async throws {
         let port = 30_000 + Int(getpid() % 20_000)
         let peer = try startSeedPeer(script: script, appURL: appURL, port: port)
-        defer { peer.terminate() }
+        do {
+            try await measure(peer: port, key: key, ours: ours, seconds: seconds, figures: figures)
+        } catch {
+            _ = try? await Blocking.run { peer.stop() }
+            throw error
+        }
+        // uvicorn can outlive a SIGTERM while it closes its pool: it is killed after 5 s.
+        _ = try? await Blocking.run { peer.stop() }
+    }
+
+    private static func measure(peer port: Int, key: String, ours: Double, seconds: Int, figures: Summary) async throws {
         for _ in 0..<100 {
             if let answer = try? await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(port)/health")), answer.status == 200 {
                 break
@@ -68,21 +78,16 @@ enum ListBaselines {
 
     /// The seed stack's server (`script`, the peer's `seedpeer.py`) started on `port` against the
     /// same database, or why it cannot run (its Python modules missing).
-    static func startSeedPeer(script: String, appURL: String, port: Int) throws -> Process {
+    static func startSeedPeer(script: String, appURL: String, port: Int) throws -> ChildProcess.Child {
         let check = try ChildProcess.run(["python3", "-c", "import fastapi, uvicorn, asyncpg, orjson"])
         guard check.succeeded else {
             throw AppError.invalidInput("the seed peer needs: pip install fastapi 'uvicorn[standard]' asyncpg orjson")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(port)]
         // asyncpg sends unknown URL parameters (connect_timeout, gssencmode) as server settings.
         let url = appURL.split(separator: "?").first.map(String.init) ?? appURL
-        process.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": url + "?sslmode=disable"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess.start(
+            ["python3", script, String(port)],
+            environment: ProcessInfo.processInfo.environment.merging(["DATABASE_URL": url + "?sslmode=disable"]) { $1 })
     }
 }
 

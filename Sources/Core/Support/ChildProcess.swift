@@ -36,7 +36,28 @@ public enum ChildProcess {
         public func wait() -> Int32 {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            return Self.exitStatus(status)
+        }
+
+        /// Asks the program to end (`SIGTERM`), kills it (`SIGKILL`) when it has not ended within
+        /// `grace`, and waits for it; returns its exit status as `wait` does.
+        @discardableResult
+        public func stop(grace: Duration = .seconds(5)) -> Int32 {
+            kill(pid, SIGTERM)
+            let deadline = ContinuousClock.now + grace
+            var status: Int32 = 0
+            while ContinuousClock.now < deadline {
+                let ended = waitpid(pid, &status, WNOHANG)
+                if ended == pid { return Self.exitStatus(status) }
+                if ended == -1, errno != EINTR { return -1 }
+                usleep(20_000)
+            }
+            kill(pid, SIGKILL)
+            return wait()
+        }
+
+        private static func exitStatus(_ status: Int32) -> Int32 {
+            (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
     }
 
@@ -54,12 +75,33 @@ public enum ChildProcess {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        var attributes = spawnAttributes(ownGroup: false)
+        defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard spawned == 0 else {
             throw LaunchFailure(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
         return Child(pid: pid)
+    }
+
+    /// Spawn attributes with a fresh signal mask and default handlers: threads here block
+    /// signals, and a child that inherited that mask would see neither its own timers (pgbench
+    /// -T, for one) nor a `SIGTERM`. `ownGroup` puts the child in a process group of its own.
+    /// The caller destroys them.
+    private static func spawnAttributes(ownGroup: Bool) -> posix_spawnattr_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (ownGroup ? POSIX_SPAWN_SETPGROUP : 0)
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        if ownGroup { posix_spawnattr_setpgroup(&attributes, 0) }
+        return attributes
     }
 
     /// Runs `arguments[0]` (looked up on `PATH`) and waits for it; kills it after `timeout`.
@@ -75,19 +117,8 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        var attributes = spawnAttributes(ownGroup: true)
         defer { posix_spawnattr_destroy(&attributes) }
-        // A fresh signal mask and default handlers: threads here block signals, and a child that
-        // inherited that mask would never see its own timers (pgbench -T, for one).
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
 
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
