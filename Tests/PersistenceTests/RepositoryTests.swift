@@ -35,6 +35,33 @@ import Testing
         #expect(error?.status == 400)
     }
 
+    @Test func aStepOutcomeUnderALeaseItNoLongerHoldsFailsWholeWithoutWaitingToAsk() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let step = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll(
+                [NewStep(stepKey: "audit", kind: .agent, agentName: "profile_auditor", dependsOn: [])], run: run.id, workspace: workspace,
+                on: c)[0]
+            try c.query("UPDATE tiktok_workflow_steps SET status = 'running', lease_owner = 'engine-a' WHERE id = \(step.id)")
+            return step.id
+        }
+        func outcome(_ owner: String) async throws {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                try RunTransitions.holdLease(step, owner: owner, c)
+                try OutboxRepository.append(topic: "audit-event", payload: ["by": .string(owner)], workspace: workspace, on: c)
+                _ = try c.query("SELECT 1")
+            }
+        }
+        let lost = await #expect(throws: DatabaseError.self) { try await outcome("engine-b") }
+        #expect(lost?.isLeaseLost == true, "\(String(describing: lost))")
+        try await outcome("engine-a")
+        let written = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try c.query("SELECT payload->>'by' AS by FROM tiktok_outbox WHERE workspace_id = \(workspace)").rows.map { try $0.string("by") }
+        }
+        #expect(written == ["engine-a"])
+    }
+
     @Test func anApprovalIsDecidedOnce() async throws {
         let (workspace, key) = try await TestDatabase.workspace()
         let approval = try await TestDatabase.database.withWorkspace(workspace) { c in

@@ -209,19 +209,25 @@ public final class WorkflowEngine: Sendable {
             switch result {
             case .success(let finish):
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
-                // The agent run closes in the transaction that records the step.
-                try await recordOutcome(claim.workspace) { c in
-                    try RunTransitions.lockRun(step.runId, c)
-                    guard try RunTransitions.holds(step.id, owner: owner, c) else {
+                // The agent run closes in the transaction that records the step; the lease is
+                // asserted with its first statements, and when it was lost the agent run is closed
+                // as superseded instead.
+                do {
+                    try await recordOutcome(claim.workspace) { c in
+                        try RunTransitions.lockRun(step.runId, c)
+                        try RunTransitions.holdLease(step.id, owner: owner, c)
+                        let outcome = try finish.record(on: c)
+                        if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                        return try RunTransitions.complete(
+                            step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
+                            owner: owner, c
+                        ).map { ((), $0) }
+                    }
+                } catch let error as DatabaseError where error.isLeaseLost {
+                    try await recordOutcome(claim.workspace) { c in
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
                         return nil
                     }
-                    let outcome = try finish.record(on: c)
-                    if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
-                    return try RunTransitions.complete(
-                        step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
-                        owner: owner, c
-                    ).map { ((), $0) }
                 }
             case .failure(let error):
                 let timedOut = expired.isSet

@@ -35,6 +35,9 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// `23505`.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// `TA002`: a step's lease was asserted (`RunTransitions.holdLease`) and is no longer held.
+    public var isLeaseLost: Bool { sqlState == "TA002" }
+
     /// The database could not be reached or is shutting down or starting up (connection
     /// failures, pool timeouts, SQLSTATE classes 08 and 57P): worth trying again later.
     public var isUnavailable: Bool {

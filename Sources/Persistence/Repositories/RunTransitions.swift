@@ -301,10 +301,11 @@ public enum RunTransitions {
             run: row, steps: try answers[1].rows.map(StepRepository.decode), modelChoices: try AgentModelRepository.choices(answers[2]))
     }
 
-    /// Whether `owner` still holds the running step; locks the step's row for the transaction.
-    public static func holds(_ step: WorkflowStepID, owner: String, _ c: Connection) throws -> Bool {
-        try c.query("SELECT 1 FROM tiktok_workflow_steps WHERE id = \(step) AND lease_owner = \(owner) AND status = 'running' FOR UPDATE")
-            .first != nil
+    /// Asserts that `owner` still holds the running step and locks its row for the transaction,
+    /// without waiting for the answer: when it does not, the transaction fails at its next answer
+    /// with SQLSTATE `TA002` (`DatabaseError.isLeaseLost`) and nothing of it is kept.
+    public static func holdLease(_ step: WorkflowStepID, owner: String, _ c: Connection) throws {
+        try c.send("SELECT tiktok_hold_lease(\(step), \(owner))")
     }
 
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
