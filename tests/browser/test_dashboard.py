@@ -51,7 +51,9 @@ class Dashboard(unittest.TestCase):
     def setUpClass(cls):
         os.makedirs(ARTIFACTS, exist_ok=True)
         # The data folder outlives a run: generous daily caps keep repeated runs on one day from tripping them.
-        env = dict(os.environ, CLAUDE_MOCK_LATENCY_MS="200", LOG_LEVEL="warning", ADS_DAILY_CAP_USD="1000000", CLAUDE_DAILY_CAP_USD="100000")
+        # A second per Claude call keeps a Profile Audit running for two seconds or more, so the run page
+        # loads while it runs and its clock ticks at least once before it ends.
+        env = dict(os.environ, CLAUDE_MOCK_LATENCY_MS="1000", LOG_LEVEL="warning", ADS_DAILY_CAP_USD="1000000", CLAUDE_DAILY_CAP_USD="100000")
         cls.server = subprocess.Popen(
             [os.path.join(ROOT, ".build/debug/tiktok-army"), "serve", "--port", str(PORT), "--data-dir", os.path.join(ROOT, ".data/browser")],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
