@@ -57,7 +57,7 @@ enum ListBaselines {
             _ = try? await Blocking.run { peer.stop() }
             throw error
         }
-        // uvicorn can outlive a SIGTERM while it closes its pool: it is killed after 5 s.
+        // SIGTERM, and SIGKILL should it still run after 5 s.
         _ = try? await Blocking.run { peer.stop() }
     }
 
