@@ -111,14 +111,21 @@ struct Bench: AsyncParsableCommand {
         var direct: [Int: Double] = [:]
         for concurrency in Self.concurrencies {
             let before = database.completedUnits.current
+            let cpuBefore = CPUTime.now(clusterRoot: cluster.root)
             let result = try await runs(Self.runCount(concurrency), concurrency: concurrency, orchestration, database, workspace)
+            let cpu = CPUTime.now(clusterRoot: cluster.root) - cpuBefore
             let writes = Double(database.completedUnits.current - before) / result.elapsed
+            let steps = Double(result.count * 6)
             direct[concurrency] = result.runsPerSecond
             figures.record("runs_per_s_\(concurrency)", result.runsPerSecond)
+            figures.record("cpu_us_per_step_\(concurrency)", cpu.process / steps * 1e6)
+            figures.record("postgres_cpu_us_per_step_\(concurrency)", cpu.postgres / steps * 1e6)
             say(
                 String(
-                    format: "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench", concurrency, result.runsPerSecond, writes,
-                    writes / pgbench * 100))
+                    format:
+                        "%2d concurrent: %6.1f runs/s  %6.0f commits/s = %3.0f%% of pgbench;  CPU per step: %5.0f µs here, %5.0f µs Postgres",
+                    concurrency, result.runsPerSecond, writes, writes / pgbench * 100, cpu.process / steps * 1e6,
+                    cpu.postgres / steps * 1e6))
         }
         say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
         if let dbosPeer {

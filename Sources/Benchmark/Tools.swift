@@ -65,3 +65,51 @@ extension Bench {
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 }
+
+/// CPU time spent so far, in seconds: this process's (user and system, every thread) and the
+/// cluster's (the postmaster and its live backends, and the backends it has reaped).
+struct CPUTime {
+    var process: Double
+    var postgres: Double
+
+    static func now(clusterRoot: String) -> CPUTime {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let process =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return CPUTime(process: process, postgres: postgresSeconds(clusterRoot: clusterRoot))
+    }
+
+    static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
+        CPUTime(process: lhs.process - rhs.process, postgres: lhs.postgres - rhs.postgres)
+    }
+
+    /// Fields 14-17 of `/proc/<pid>/stat` (utime, stime, cutime, cstime) of the postmaster, and
+    /// 14-15 of each process whose parent it is.
+    private static func postgresSeconds(clusterRoot: String) -> Double {
+        guard let pidFile = try? String(contentsOfFile: clusterRoot + "/cluster/postmaster.pid", encoding: .utf8),
+            let postmaster = pidFile.split(separator: "\n").first.flatMap({ Int($0) })
+        else { return 0 }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int(entry), let fields = statFields(pid) else { continue }
+            if pid == postmaster {
+                total += fields[11...14].reduce(0, +)
+            } else if fields[1] == Double(postmaster) {
+                total += fields[11] + fields[12]
+            }
+        }
+        return total / ticks
+    }
+
+    /// The numeric fields of `/proc/<pid>/stat` after the command name, from the state on
+    /// (index 1 is the parent's pid, 11 and 12 utime and stime).
+    private static func statFields(_ pid: Int) -> [Double]? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ").map { Double($0) ?? 0 }
+        return fields.count > 15 ? fields : nil
+    }
+}

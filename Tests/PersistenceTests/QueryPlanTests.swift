@@ -8,10 +8,7 @@ import Testing
 /// the generic ones a pooled connection keeps, made from statistics taken before the load.
 @Suite struct QueryPlanTests {
     @Test func aStepsLeaseFenceReadsItsRowWhenTheStatisticsSawNoStepRunning() async throws {
-        let urls = try TestDatabase.freshDatabase("plans")
-        let owner = try Connection(url: urls.owner)
-        try TestDatabase.migrator.migrate(on: owner)
-        let database = Database(url: urls.app, poolSize: 1, acquireTimeout: TestDatabase.acquireTimeout)
+        let (database, owner) = try Self.freshDatabase("plans")
         let workspace = WorkspaceID(UUID())
         let step = try await database.withWorkspace(workspace) { c -> WorkflowStepID in
             _ = try WorkspaceRepository.create(id: workspace, name: "plans", on: c)
@@ -33,6 +30,74 @@ import Testing
         }
         await database.shutdown()
         #expect(hits <= 6, "a fenced step lookup read \(hits) buffers")
+    }
+
+    @Test func aLookupByKeyReadsItsRowInAWorkspaceTheStatisticsHaveNotSeen() async throws {
+        let (database, owner) = try Self.freshDatabase("plans_unseen")
+        let (seen, unseen) = (WorkspaceID(UUID()), WorkspaceID(UUID()))
+        try await Self.addRuns(2000, workspace: seen, database)
+        try owner.execute("ANALYZE")
+        let run = try await Self.addRuns(2000, workspace: unseen, database)
+        let hits = try await database.withWorkspace(unseen) { c in
+            try Self.sharedHits(of: "SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", key: run.description, c)
+        }
+        await database.shutdown()
+        #expect(hits <= 6, "a run's lock read \(hits) buffers")
+    }
+
+    @Test func aLookupByKeyReadsItsRowBeforeAnyStatistics() async throws {
+        let (database, _) = try Self.freshDatabase("plans_none")
+        let workspace = WorkspaceID(UUID())
+        let run = try await Self.addRuns(150, workspace: workspace, database)
+        let hits = try await database.withWorkspace(workspace) { c in
+            try Self.sharedHits(of: "SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", key: run.description, c)
+        }
+        await database.shutdown()
+        #expect(hits <= 6, "a run's lock read \(hits) buffers")
+    }
+
+    @Test func aSettlementReadsItsOwnChargeBeforeAnyStatistics() async throws {
+        let (database, _) = try Self.freshDatabase("plans_ledger")
+        let workspace = WorkspaceID(UUID())
+        try await database.withWorkspace(workspace) { c in
+            _ = try WorkspaceRepository.create(id: workspace, name: "plans", on: c)
+            try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1_000_000, adsDailyUsd: nil, on: c)
+            try c.execute("SELECT tiktok_charge_spend('claude', 0.001, 'call-' || n) FROM generate_series(1, 10000) n")
+        }
+        for n in 1...6 {
+            try await database.withWorkspace(workspace) { try $0.execute("SELECT tiktok_settle_spend('claude', 'call-\(n)', 0.002)") }
+        }
+        let hits = try await database.withWorkspace(workspace) { c -> Int in
+            let explained = try c.execute(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT tiktok_settle_spend('claude', 'call-5000', 0.002)")
+            let plan = try JSONValue.parse(try explained.rows[0].string("QUERY PLAN")).arrayValue?.first
+            return plan?["Plan"]?["Shared Hit Blocks"]?.intValue ?? -1
+        }
+        await database.shutdown()
+        #expect(hits <= 40, "a settlement read \(hits) buffers")
+    }
+
+    /// A new migrated database, never analyzed, with a one-connection pool over it.
+    static func freshDatabase(_ name: String) throws -> (Database, Connection) {
+        let urls = try TestDatabase.freshDatabase(name)
+        let owner = try Connection(url: urls.owner)
+        try TestDatabase.migrator.migrate(on: owner)
+        return (Database(url: urls.app, poolSize: 1, acquireTimeout: TestDatabase.acquireTimeout), owner)
+    }
+
+    /// Creates `workspace` with `count` finished runs; the last run's id.
+    @discardableResult
+    static func addRuns(_ count: Int, workspace: WorkspaceID, _ database: Database) async throws -> WorkflowRunID {
+        try await database.withWorkspace(workspace) { c in
+            _ = try WorkspaceRepository.create(id: workspace, name: "plans", on: c)
+            return try c.query(
+                """
+                INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, status, input)
+                SELECT \(workspace), 'profile_audit', 'succeeded', jsonb_build_object('n', n) FROM generate_series(1, \(literal: count)) n
+                RETURNING id
+                """
+            ).rows.last!.id("id")
+        }
     }
 
     /// The buffers `sql` (one `$1` parameter, a uuid) reads under the generic plan a prepared
