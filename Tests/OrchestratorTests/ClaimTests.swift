@@ -10,6 +10,28 @@ import Testing
 @Suite(.serialized) struct ClaimTests {
     static let store = TestDatabase.isolated("claim")
 
+    @Test func theParallelStepsOfARunClaimedTogetherReadTheirRunOnce() async throws {
+        let harness = Harness(Self.store, runLoop: false)
+        let (workspace, brief) = try await harness.brief("@fanout")
+        let trips = Self.store.database.roundTrips
+        func batch(limit: Int) async throws -> (started: [(WorkflowEngine.Claim, WorkflowEngine.Prepared?)], trips: Int) {
+            _ = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+            let before = trips.current
+            let started = try await harness.engine.claimAndStart(limit: limit)
+            return (started, Int(trips.current - before))
+        }
+        _ = try await batch(limit: 16)  // the connection's statements prepared
+        let one = try await batch(limit: 1)
+        let rest = try await batch(limit: 16)
+
+        #expect(one.started.count == 1 && rest.started.count == 9, "the second run's four other steps and the third run's five")
+        #expect(rest.started.allSatisfy { $0.1 != nil }, "every claimed step started")
+        // Each further step costs its start's round trip; the second run one more read, and the
+        // first run's further steps none.
+        #expect(rest.trips == one.trips + 8 + 1, "nine steps of two runs took \(rest.trips) round trips, one step \(one.trips)")
+        await harness.stop()
+    }
+
     @Test func aStepWhoseRunIsMidTransitionIsHandedBackNotWaitedFor() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@busyrun")

@@ -18,16 +18,23 @@ extension WorkflowEngine {
         let (started, events) = try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
             var started: [(Claim, Prepared?)] = []
             var events: [RunEvent] = []
+            // A run is locked and read once for all of its steps in the batch (the parallel steps of
+            // a fan-out are claimed together); a start that did anything but start its step makes
+            // the next step of that run read it again.
+            var runs: [WorkflowRunID: RunTransitions.Loading] = [:]
             for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
                 let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
                 try RunTransitions.scope(to: claim.workspace, c)
                 // Every transition takes its run's lock before its steps'; this one holds step locks
                 // already, so it never waits for a run: a busy run's step is handed back for now.
-                switch try RunTransitions.tryLockAndLoad(claim.run, c) {
+                let loading = try runs[claim.run] ?? RunTransitions.tryLockAndLoad(claim.run, c)
+                runs[claim.run] = loading
+                switch loading {
                 case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
                 case .missing: started.append((claim, nil))
                 case .loaded(let loaded):
                     let (prepared, startEvents) = try self.start(claim, loaded, c) ?? (nil, [])
+                    if prepared == nil { runs[claim.run] = nil }
                     started.append((claim, prepared))
                     events += startEvents
                 }
