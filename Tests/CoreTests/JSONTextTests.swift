@@ -51,6 +51,21 @@ import Testing
         let date = try #require(Timestamp.parse(text))
         #expect(abs(date.timeIntervalSince1970 - seconds) < 1e-6, "\(text) -> \(date.timeIntervalSince1970)")
     }
+
+    @Test(arguments: [
+        "", "2026-11-26", "2026-11-26X09:20:31Z", "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T09:20:31+0",
+        "2026-11-26T09:20:31Zjunk", "２026-11-26T09:20:31Z", "2026-11-26T09:20:3lZ", "-026-11-26T09:20:31Z",
+    ])
+    func malformedTimestampsAreRefused(_ text: String) {
+        #expect(Timestamp.parse(text) == nil, "\(text)")
+    }
+
+    @Test func aFractionKeepsItsDigitsAndIgnoresThoseBeyondDoublePrecision() throws {
+        let micro = try #require(Timestamp.parse("2026-11-26 09:20:31.000001+00"))
+        #expect(micro.timeIntervalSince1970 == 1_795_684_831 + 1e-6)
+        let long = try #require(Timestamp.parse("2026-11-26T09:20:31.2500000000000000000001Z"))
+        #expect(long.timeIntervalSince1970 == 1_795_684_831.25)
+    }
 }
 
 @Suite struct DirectJSONTests {

@@ -62,38 +62,58 @@ public enum Timestamp {
     }
 
     /// Parses ISO 8601 (`T` or space separated, optional fraction, `Z` or an offset), as Postgres
-    /// prints `timestamptz` in UTC.
+    /// prints `timestamptz` in UTC. Reads the text's bytes once; `nil` for anything else.
     public static func parse(_ text: String) -> Date? {
-        var s = Substring(text)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var i = 0
         func number(_ count: Int) -> Int? {
-            guard s.count >= count, let n = Int(s.prefix(count)) else { return nil }
-            s = s.dropFirst(count)
-            return n
+            guard i + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[i..<i + count] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            i += count
+            return value
         }
-        func skip(_ c: Character) -> Bool {
-            guard s.first == c else { return false }
-            s = s.dropFirst()
+        func skip(_ byte: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == byte else { return false }
+            i += 1
             return true
         }
-        guard let year = number(4), skip("-"), let month = number(2), skip("-"), let day = number(2) else { return nil }
-        guard skip("T") || skip(" ") else { return nil }
-        guard let hour = number(2), skip(":"), let minute = number(2), skip(":"), let second = number(2) else { return nil }
+        guard let year = number(4), skip(UInt8(ascii: "-")), let month = number(2), skip(UInt8(ascii: "-")), let day = number(2)
+        else { return nil }
+        guard skip(UInt8(ascii: "T")) || skip(UInt8(ascii: " ")) else { return nil }
+        guard let hour = number(2), skip(UInt8(ascii: ":")), let minute = number(2), skip(UInt8(ascii: ":")), let second = number(2)
+        else { return nil }
         var fraction = 0.0
-        if skip(".") {
-            let digits = s.prefix { $0.isNumber }
-            fraction = Double("0." + digits) ?? 0
-            s = s.dropFirst(digits.count)
+        if skip(UInt8(ascii: ".")) {
+            var digits = 0
+            var scale = 1
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                if scale < 1_000_000_000_000_000 {
+                    digits = digits * 10 + Int(bytes[i] - 0x30)
+                    scale *= 10
+                }
+                i += 1
+            }
+            fraction = Double(digits) / Double(scale)
         }
         var offset = 0
-        if skip("Z") {
-        } else if let sign = s.first, sign == "+" || sign == "-" {
-            s = s.dropFirst()
+        if skip(UInt8(ascii: "Z")) {
+        } else if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+            let sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
             guard let h = number(2) else { return nil }
-            _ = skip(":")
+            _ = skip(UInt8(ascii: ":"))
             let m = number(2) ?? 0
-            offset = (h * 3600 + m * 60) * (sign == "-" ? -1 : 1)
+            offset = (h * 3600 + m * 60) * sign
         }
-        guard s.isEmpty else { return nil }
+        guard i == bytes.count else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
