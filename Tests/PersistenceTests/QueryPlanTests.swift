@@ -77,6 +77,33 @@ import Testing
         #expect(hits <= 40, "a settlement read \(hits) buffers")
     }
 
+    @Test func aClaimReadsThePendingStepsInOrderAndStopsAtItsLimit() async throws {
+        let (database, owner) = try Self.freshDatabase("plans_claim")
+        let workspace = WorkspaceID(UUID())
+        try await database.withWorkspace(workspace) { c in
+            _ = try WorkspaceRepository.create(id: workspace, name: "plans", on: c)
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            try c.query("UPDATE tiktok_workflow_runs SET status = 'running' WHERE id = \(run.id)")
+            try c.query(
+                """
+                INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind)
+                SELECT \(workspace), \(run.id), 'step_' || n, 'agent' FROM generate_series(1, 10000) n
+                """)
+        }
+        try owner.execute("ANALYZE")
+        let hits = try await database.withUnscopedTransaction { c -> Int in
+            // The connection's first claims compile the function and plan its statements.
+            for _ in 1...2 { try c.execute("SELECT * FROM tiktok_claim_steps('plans', 60, 2, NULL, '{}'::uuid[])") }
+            let explained = try c.execute(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM tiktok_claim_steps('plans', 60, 2, NULL, '{}'::uuid[])")
+            let plan = try JSONValue.parse(try explained.rows[0].string("QUERY PLAN")).arrayValue?.first
+            return plan?["Plan"]?["Shared Hit Blocks"]?.intValue ?? -1
+        }
+        await database.shutdown()
+        #expect(hits <= 60, "claiming two of 10,000 ready steps read \(hits) buffers")
+    }
+
     /// A new migrated database, never analyzed, with a one-connection pool over it.
     static func freshDatabase(_ name: String) throws -> (Database, Connection) {
         let urls = try TestDatabase.freshDatabase(name)
