@@ -10,25 +10,28 @@ import Testing
 @Suite(.serialized) struct ClaimTests {
     static let store = TestDatabase.isolated("claim")
 
-    @Test func theParallelStepsOfARunClaimedTogetherReadTheirRunOnce() async throws {
+    @Test func theStepsOfABatchReadEachRunOnceAndStartTogether() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@fanout")
+        let (otherWorkspace, otherBrief) = try await harness.brief("@elsewhere")
         let trips = Self.store.database.roundTrips
-        func batch(limit: Int) async throws -> (started: [(WorkflowEngine.Claim, WorkflowEngine.Prepared?)], trips: Int) {
+        func batch(limit: Int, of brief: Brief, in workspace: WorkspaceID) async throws -> (
+            started: [(WorkflowEngine.Claim, WorkflowEngine.Prepared?)], trips: Int
+        ) {
             _ = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
             let before = trips.current
             let started = try await harness.engine.claimAndStart(limit: limit)
             return (started, Int(trips.current - before))
         }
-        _ = try await batch(limit: 16)  // the connection's statements prepared
-        let one = try await batch(limit: 1)
-        let rest = try await batch(limit: 16)
+        _ = try await batch(limit: 16, of: brief, in: workspace)  // the connection's statements prepared
+        let one = try await batch(limit: 1, of: brief, in: workspace)
+        let rest = try await batch(limit: 16, of: otherBrief, in: otherWorkspace)
 
         #expect(one.started.count == 1 && rest.started.count == 9, "the second run's four other steps and the third run's five")
-        #expect(rest.started.allSatisfy { $0.1 != nil }, "every claimed step started")
-        // Each further step costs its start's round trip; the second run one more read, and the
-        // first run's further steps none.
-        #expect(rest.trips == one.trips + 8 + 1, "nine steps of two runs took \(rest.trips) round trips, one step \(one.trips)")
+        #expect(Set(rest.started.map(\.0.workspace)) == [workspace, otherWorkspace], "one batch across two workspaces")
+        #expect(rest.started.allSatisfy { $0.1 != nil }, "every claimed step started, each under its own workspace")
+        // The second run costs one more read; the starts of all nine travel together.
+        #expect(rest.trips == one.trips + 1, "nine steps of two runs took \(rest.trips) round trips, one step \(one.trips)")
         await harness.stop()
     }
 

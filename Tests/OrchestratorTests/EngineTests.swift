@@ -60,7 +60,9 @@ import Testing
     }
 
     @Test func aProfileAuditsAgentsShareOneCachedBrandPrefixAndTheSecondRunReadsIt() async throws {
-        let harness = Harness(Self.store)
+        // One step at a time: analysts running at once can each send the prefix before any answer
+        // has written it, and then each writes it, as Claude's cache does.
+        let harness = Harness(Self.store, concurrency: 1)
         let (workspace, brief) = try await harness.brief("@cachedbrand")
         func llmCalls(_ run: WorkflowRunID) async throws -> [(agent: String, model: String, write: Int, read: Int)] {
             try await harness.database.withWorkspace(workspace) { c in

@@ -18,9 +18,10 @@ extension WorkflowEngine {
         let (started, events) = try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
             var started: [(Claim, Prepared?)] = []
             var events: [RunEvent] = []
+            var starting: [Starting] = []
             // A run is locked and read once for all of its steps in the batch (the parallel steps of
-            // a fan-out are claimed together); a start that did anything but start its step makes
-            // the next step of that run read it again.
+            // a fan-out are claimed together); a step that ended instead of starting makes the next
+            // step of that run read it again.
             var runs: [WorkflowRunID: RunTransitions.Loading] = [:]
             for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
                 let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
@@ -33,11 +34,35 @@ extension WorkflowEngine {
                 case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
                 case .missing: started.append((claim, nil))
                 case .loaded(let loaded):
-                    let (prepared, startEvents) = try self.start(claim, loaded, c) ?? (nil, [])
-                    if prepared == nil { runs[claim.run] = nil }
-                    started.append((claim, prepared))
-                    events += startEvents
+                    switch try self.begin(claim, loaded, c) {
+                    case .starting(let one): starting.append(one)
+                    case .ended(let ended):
+                        runs[claim.run] = nil
+                        started.append((claim, nil))
+                        events += ended ?? []
+                    }
                 }
+            }
+            // The batch's starts travel together, each under its workspace's scope: the batch holds
+            // their runs' locks, so none waits for another.
+            var statements: [SQLQuery] = []
+            var answerAt: [Int] = []
+            for (index, one) in starting.enumerated() {
+                if index == 0 || starting[index - 1].claim.workspace != one.claim.workspace {
+                    statements.append(RunTransitions.scopeQuery(one.claim.workspace))
+                }
+                answerAt.append(statements.count)
+                statements.append(RunTransitions.startQuery(one.step, input: one.input, owner: owner))
+            }
+            let answers = try c.queries(statements)
+            for (one, at) in zip(starting, answerAt) {
+                guard let event = try RunTransitions.startedEvent(answers[at], one.step) else {
+                    started.append((one.claim, nil))
+                    continue
+                }
+                try RunTransitions.scope(to: one.claim.workspace, c)
+                started.append((one.claim, try self.finish(one, c)))
+                events.append(event)
             }
             return (started, events)
         }
@@ -88,19 +113,55 @@ extension WorkflowEngine {
     /// started and starts its agent run, or fails it when its definition is gone. `nil` when
     /// there is nothing to start.
     func start(_ claim: Claim, _ loaded: RunTransitions.LoadedRun, _ c: Connection) throws -> (Prepared?, [RunEvent])? {
-        let owner = configuration.owner
-        let ids = environment.ids
-        let (run, steps) = (loaded.run, loaded.steps)
-        guard let step = steps.first(where: { $0.id == claim.step }) else { return nil }
-        guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
-            return try RunTransitions.fail(step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: owner, c).map {
-                (nil, $0)
+        switch try begin(claim, loaded, c) {
+        case .ended(let events): return events.map { (nil, $0) }
+        case .starting(let one):
+            guard let event = try RunTransitions.markStarted(one.step, input: one.input, owner: configuration.owner, c) else {
+                return nil
             }
+            return (try finish(one, c), [event])
+        }
+    }
+
+    /// A claimed step whose input is resolved, to be marked started.
+    struct Starting {
+        var claim: Claim
+        var loaded: RunTransitions.LoadedRun
+        var step: WorkflowStep
+        var definition: WorkflowDef
+        var stepDef: WorkflowStepDef
+        var input: JSONValue
+    }
+
+    /// What `begin` made of a claimed step.
+    enum Beginning {
+        /// Ready to be marked started.
+        case starting(Starting)
+        /// Nothing to start: failed (its definition is gone) with these events, or `nil` when
+        /// the step was not found or its lease lost.
+        case ended([RunEvent]?)
+    }
+
+    /// Resolves a claimed step's input from its dependencies' outputs, or fails the step when its
+    /// definition is gone.
+    func begin(_ claim: Claim, _ loaded: RunTransitions.LoadedRun, _ c: Connection) throws -> Beginning {
+        let (run, steps) = (loaded.run, loaded.steps)
+        guard let step = steps.first(where: { $0.id == claim.step }) else { return .ended(nil) }
+        guard let definition = try definitions.definition(of: run), let stepDef = definition.step(step.stepKey) else {
+            return .ended(
+                try RunTransitions.fail(
+                    step, error: "no definition for step \(step.stepKey)", agentRunId: nil, owner: configuration.owner, c))
         }
         let outputs = Dictionary(
             uniqueKeysWithValues: steps.compactMap { s in s.status == .succeeded ? s.output.map { (s.stepKey, $0) } : nil })
         let input = InputResolver.resolve(stepDef, brief: run.input["brief"] ?? [:], outputs: outputs)
-        guard let started = try RunTransitions.markStarted(step, input: input, owner: owner, c) else { return nil }
+        return .starting(Starting(claim: claim, loaded: loaded, step: step, definition: definition, stepDef: stepDef, input: input))
+    }
+
+    /// A step marked started: its replay plan, and its agent run opened.
+    func finish(_ one: Starting, _ c: Connection) throws -> Prepared {
+        let (claim, loaded, step, stepDef, input) = (one.claim, one.loaded, one.step, one.stepDef, one.input)
+        let (run, steps) = (loaded.run, loaded.steps)
         let replay = try run.replayOf.map {
             try ReplayPlan.plan(
                 for: step, definition: stepDef, original: $0, mode: run.evaluationId == nil ? .replay : .evaluate, on: c)
@@ -109,18 +170,15 @@ extension WorkflowEngine {
         if stepDef.kind != .approval, replay == nil || replay?.recording != nil {
             let name = stepDef.kind == .synthesis ? "synthesis" : stepDef.agent
             agentRun = AgentRunStart(
-                id: AgentRunID(ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
+                id: AgentRunID(environment.ids.next()), name: name, input: input, workspace: claim.workspace, workflowRun: claim.run,
                 workflowStep: claim.step)
             agentRun?.recording = replay?.recording
             if let evaluation = run.evaluationId { agentRun?.model = try EvaluationRepository.find(evaluation, on: c)?.models[name] }
             try agentRun?.record(on: c, modelChoices: loaded.modelChoices)
         }
         let shown = stepDef.kind == .synthesis ? try ReplayPlan.costsAsRecorded(steps, run: run, except: step, c) : steps
-        return (
-            Prepared(
-                run: run, steps: shown, step: step, definition: definition, stepDef: stepDef, input: input, agentRun: agentRun,
-                replay: replay),
-            [started]
-        )
+        return Prepared(
+            run: run, steps: shown, step: step, definition: one.definition, stepDef: stepDef, input: input, agentRun: agentRun,
+            replay: replay)
     }
 }

@@ -17,7 +17,12 @@ public enum RunTransitions {
     /// Scopes the rest of the transaction's row-level security to `workspace` (the engine starts
     /// steps of several workspaces in the one transaction that claims them).
     public static func scope(to workspace: WorkspaceID, _ c: Connection) throws {
-        try c.send("SELECT set_config('app.workspace_id', \(workspace.description), true)")
+        try c.send(scopeQuery(workspace))
+    }
+
+    /// `scope`'s statement, for a pipeline that moves between workspaces.
+    public static func scopeQuery(_ workspace: WorkspaceID) -> SQLQuery {
+        "SELECT set_config('app.workspace_id', \(workspace.description), true)"
     }
 
     public static func notifyCancel(_ run: WorkflowRunID, _ workspace: WorkspaceID, _ c: Connection) throws {
@@ -62,12 +67,22 @@ public enum RunTransitions {
     /// Records the resolved input and `workflow_step.started`; `nil` when the lease was lost.
     public static func markStarted(_ step: WorkflowStep, input: JSONValue, owner: String, _ c: Connection) throws -> RunEvent? {
         try lockRun(step.runId, c)
-        return try event(
-            c, step.runId, .stepStarted, stepData(step), step.workspaceId,
+        return try startedEvent(c.query(startQuery(step, input: input, owner: owner)), step)
+    }
+
+    /// `markStarted`'s statement, for a caller that holds the run's lock and pipelines the starts
+    /// of several steps; `startedEvent` reads its answer.
+    public static func startQuery(_ step: WorkflowStep, input: JSONValue, owner: String) -> SQLQuery {
+        RunEventRepository.appendQuery(
             after: """
                 UPDATE tiktok_workflow_steps SET input = \(input), updated_at = now()
                 WHERE id = \(step.id) AND lease_owner = \(owner) AND status = 'running' RETURNING 1
-                """)
+                """, run: step.runId, event: .stepStarted, data: stepData(step), workspace: step.workspaceId)
+    }
+
+    /// The `workflow_step.started` event a `startQuery` appended; `nil` when the lease was lost.
+    public static func startedEvent(_ result: QueryResult, _ step: WorkflowStep) throws -> RunEvent? {
+        try RunEventRepository.appended(result, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
