@@ -43,20 +43,10 @@ extension WorkflowEngine {
                     }
                 }
             }
-            // The batch's starts travel together, each under its workspace's scope: the batch holds
-            // their runs' locks, so none waits for another.
-            var statements: [SQLQuery] = []
-            var answerAt: [Int] = []
-            for (index, one) in starting.enumerated() {
-                if index == 0 || starting[index - 1].claim.workspace != one.claim.workspace {
-                    statements.append(RunTransitions.scopeQuery(one.claim.workspace))
-                }
-                answerAt.append(statements.count)
-                statements.append(RunTransitions.startQuery(one.step, input: one.input, owner: owner))
-            }
-            let answers = try c.queries(statements)
-            for (one, at) in zip(starting, answerAt) {
-                guard let event = try RunTransitions.startedEvent(answers[at], one.step) else {
+            // The batch's starts travel together: it holds their runs' locks, so none waits for another.
+            let startedEvents = try RunTransitions.markStarted(starting.map { ($0.step, $0.input) }, owner: owner, c)
+            for (one, event) in zip(starting, startedEvents) {
+                guard let event else {
                     started.append((one.claim, nil))
                     continue
                 }

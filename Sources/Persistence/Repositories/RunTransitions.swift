@@ -20,8 +20,7 @@ public enum RunTransitions {
         try c.send(scopeQuery(workspace))
     }
 
-    /// `scope`'s statement, for a pipeline that moves between workspaces.
-    public static func scopeQuery(_ workspace: WorkspaceID) -> SQLQuery {
+    private static func scopeQuery(_ workspace: WorkspaceID) -> SQLQuery {
         "SELECT set_config('app.workspace_id', \(workspace.description), true)"
     }
 
@@ -70,9 +69,26 @@ public enum RunTransitions {
         return try startedEvent(c.query(startQuery(step, input: input, owner: owner)), step)
     }
 
-    /// `markStarted`'s statement, for a caller that holds the run's lock and pipelines the starts
-    /// of several steps; `startedEvent` reads its answer.
-    public static func startQuery(_ step: WorkflowStep, input: JSONValue, owner: String) -> SQLQuery {
+    /// `markStarted` for the steps of a claim batch, whose runs' locks the caller holds: one round
+    /// trip for all, each under its own workspace's scope (the scope is left on the last one's).
+    /// The events in order, `nil` where the lease was lost.
+    public static func markStarted(_ starts: [(step: WorkflowStep, input: JSONValue)], owner: String, _ c: Connection) throws
+        -> [RunEvent?]
+    {
+        var statements: [SQLQuery] = []
+        var answerAt: [Int] = []
+        for (index, start) in starts.enumerated() {
+            if index == 0 || starts[index - 1].step.workspaceId != start.step.workspaceId {
+                statements.append(scopeQuery(start.step.workspaceId))
+            }
+            answerAt.append(statements.count)
+            statements.append(startQuery(start.step, input: start.input, owner: owner))
+        }
+        let answers = try c.queries(statements)
+        return try zip(starts, answerAt).map { start, at in try startedEvent(answers[at], start.step) }
+    }
+
+    private static func startQuery(_ step: WorkflowStep, input: JSONValue, owner: String) -> SQLQuery {
         RunEventRepository.appendQuery(
             after: """
                 UPDATE tiktok_workflow_steps SET input = \(input), updated_at = now()
@@ -80,8 +96,7 @@ public enum RunTransitions {
                 """, run: step.runId, event: .stepStarted, data: stepData(step), workspace: step.workspaceId)
     }
 
-    /// The `workflow_step.started` event a `startQuery` appended; `nil` when the lease was lost.
-    public static func startedEvent(_ result: QueryResult, _ step: WorkflowStep) throws -> RunEvent? {
+    private static func startedEvent(_ result: QueryResult, _ step: WorkflowStep) throws -> RunEvent? {
         try RunEventRepository.appended(result, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
