@@ -38,9 +38,7 @@ import Testing
         try await Self.addRuns(2000, workspace: seen, database)
         try owner.execute("ANALYZE")
         let run = try await Self.addRuns(2000, workspace: unseen, database)
-        let hits = try await database.withWorkspace(unseen) { c in
-            try Self.sharedHits(of: "SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", key: run.description, c)
-        }
+        let hits = try await Self.runLockHits(run, in: unseen, database)
         await database.shutdown()
         #expect(hits <= 6, "a run's lock read \(hits) buffers")
     }
@@ -49,9 +47,7 @@ import Testing
         let (database, _) = try Self.freshDatabase("plans_none")
         let workspace = WorkspaceID(UUID())
         let run = try await Self.addRuns(150, workspace: workspace, database)
-        let hits = try await database.withWorkspace(workspace) { c in
-            try Self.sharedHits(of: "SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", key: run.description, c)
-        }
+        let hits = try await Self.runLockHits(run, in: workspace, database)
         await database.shutdown()
         #expect(hits <= 6, "a run's lock read \(hits) buffers")
     }
@@ -68,10 +64,7 @@ import Testing
             try await database.withWorkspace(workspace) { try $0.execute("SELECT tiktok_settle_spend('claude', 'call-\(n)', 0.002)") }
         }
         let hits = try await database.withWorkspace(workspace) { c -> Int in
-            let explained = try c.execute(
-                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT tiktok_settle_spend('claude', 'call-5000', 0.002)")
-            let plan = try JSONValue.parse(try explained.rows[0].string("QUERY PLAN")).arrayValue?.first
-            return plan?["Plan"]?["Shared Hit Blocks"]?.intValue ?? -1
+            try Self.sharedHits(explaining: "SELECT tiktok_settle_spend('claude', 'call-5000', 0.002)", c)
         }
         await database.shutdown()
         #expect(hits <= 40, "a settlement read \(hits) buffers")
@@ -95,10 +88,7 @@ import Testing
         let hits = try await database.withUnscopedTransaction { c -> Int in
             // The connection's first claims compile the function and plan its statements.
             for _ in 1...2 { try c.execute("SELECT * FROM tiktok_claim_steps('plans', 60, 2, NULL, '{}'::uuid[])") }
-            let explained = try c.execute(
-                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM tiktok_claim_steps('plans', 60, 2, NULL, '{}'::uuid[])")
-            let plan = try JSONValue.parse(try explained.rows[0].string("QUERY PLAN")).arrayValue?.first
-            return plan?["Plan"]?["Shared Hit Blocks"]?.intValue ?? -1
+            return try Self.sharedHits(explaining: "SELECT * FROM tiktok_claim_steps('plans', 60, 2, NULL, '{}'::uuid[])", c)
         }
         await database.shutdown()
         #expect(hits <= 60, "claiming two of 10,000 ready steps read \(hits) buffers")
@@ -132,9 +122,23 @@ import Testing
     static func sharedHits(of sql: String, key: String, _ c: Connection) throws -> Int {
         let name = "plan_\(UUID().uuidString.prefix(8).lowercased())"
         try c.execute("SET LOCAL plan_cache_mode = force_generic_plan; PREPARE \(name)(uuid) AS \(sql)")
-        let explained = try c.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE \(name)('\(key)')")
+        let hits = try sharedHits(explaining: "EXECUTE \(name)('\(key)')", c)
         try c.execute("DEALLOCATE \(name)")
+        return hits
+    }
+
+    /// The buffers `sql` read, run under `EXPLAIN (ANALYZE, BUFFERS)`, the statements of the
+    /// functions it calls included.
+    static func sharedHits(explaining sql: String, _ c: Connection) throws -> Int {
+        let explained = try c.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) \(sql)")
         let plan = try JSONValue.parse(try explained.rows[0].string("QUERY PLAN")).arrayValue?.first
         return plan?["Plan"]?["Shared Hit Blocks"]?.intValue ?? -1
+    }
+
+    /// The buffers a run's lock (`SELECT 1 ... WHERE id = $1 FOR NO KEY UPDATE`) reads in `workspace`.
+    static func runLockHits(_ run: WorkflowRunID, in workspace: WorkspaceID, _ database: Database) async throws -> Int {
+        try await database.withWorkspace(workspace) { c in
+            try sharedHits(of: "SELECT 1 FROM tiktok_workflow_runs WHERE id = $1 FOR NO KEY UPDATE", key: run.description, c)
+        }
     }
 }
