@@ -109,6 +109,8 @@ struct Bench: AsyncParsableCommand {
         say(String(format: "baseline: pgbench single-row inserts, 8 clients: %.0f tps", pgbench))
         figures.record("pgbench_insert_tps", pgbench)
         var direct: [Int: Double] = [:]
+        let tableReadsBefore = await orchestration.bus.tableReads
+        var followed = 0
         for concurrency in Self.concurrencies {
             let before = database.completedUnits.current
             let cpuBefore = CPUTime.now(clusterRoot: cluster.root)
@@ -117,6 +119,7 @@ struct Bench: AsyncParsableCommand {
             let writes = Double(database.completedUnits.current - before) / result.elapsed
             let steps = Double(result.count * 6)
             direct[concurrency] = result.runsPerSecond
+            followed += result.count
             figures.record("runs_per_s_\(concurrency)", result.runsPerSecond)
             figures.record("cpu_us_per_step_\(concurrency)", cpu.process / steps * 1e6)
             figures.record("postgres_cpu_us_per_step_\(concurrency)", cpu.postgres / steps * 1e6)
@@ -127,6 +130,9 @@ struct Bench: AsyncParsableCommand {
                     concurrency, result.runsPerSecond, writes, writes / pgbench * 100, cpu.process / steps * 1e6,
                     cpu.postgres / steps * 1e6))
         }
+        let tableReads = Double(await orchestration.bus.tableReads - tableReadsBefore) / Double(followed)
+        say(String(format: "event bus: %.2f reads of the events table per run followed to its end", tableReads))
+        figures.record("event_table_reads_per_run", tableReads)
         say(String(format: "memory: %.1f MB resident after the runs", Self.rssMB()))
         if let dbosPeer {
             try await DurablePeer.measure(script: dbosPeer, launcher: launcher, cluster: cluster, ours: direct, figures: figures)

@@ -5,7 +5,8 @@ import Providers
 
 /// Commits run transitions for whoever changes a run — the engine recording a step, the service
 /// starting, cancelling, retrying or deciding: the transition's transaction, then its events to
-/// this process's subscribers. A transition that can make a step ready also sends `NOTIFY work`
+/// this process's subscribers (through `EventBus.delivering`, so the bus does not read back the
+/// events of its own `NOTIFY`). A transition that can make a step ready also sends `NOTIFY work`
 /// in its transaction (other engines wake on it) and wakes this process's engine after it; in
 /// `cloud_tasks` mode the run's ready steps are then enqueued.
 public struct RunCommitter: Sendable {
@@ -32,17 +33,17 @@ public struct RunCommitter: Sendable {
     func commit<T: Sendable>(
         _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
     ) async throws -> T? {
-        let owner = configuration.owner
-        guard
-            let (value, events) = try await database.withWorkspace(
-                workspace,
-                { c -> (T, [RunEvent])? in
-                    guard let result = try body(c) else { return nil }
-                    if readies { try RunTransitions.notifyWork(from: owner, c) }
-                    return result
-                })
-        else { return nil }
-        await bus.publish(events)
+        let (owner, database) = (configuration.owner, database)
+        let committed: (T, [RunEvent])? = try await bus.delivering { local in
+            let committed = try await database.withWorkspace(workspace) { c -> (T, [RunEvent])? in
+                guard let result = try body(c) else { return nil }
+                if readies { try RunTransitions.notifyWork(from: owner, c) }
+                local.expect(result.1)
+                return result
+            }
+            return (committed, committed?.1 ?? [])
+        }
+        guard let (value, events) = committed else { return nil }
         // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
         if readies { wake() }
         if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }

@@ -15,48 +15,51 @@ extension WorkflowEngine {
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
         let held = await state.heldSteps
-        let (started, events) = try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
-            var started: [(Claim, Prepared?)] = []
-            var events: [RunEvent] = []
-            var starting: [Starting] = []
-            // A run is locked and read once for all of its steps in the batch (the parallel steps of
-            // a fan-out are claimed together); a step that ended instead of starting makes the next
-            // step of that run read it again.
-            var runs: [WorkflowRunID: RunTransitions.Loading] = [:]
-            for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
-                let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
-                try RunTransitions.scope(to: claim.workspace, c)
-                // Every transition takes its run's lock before its steps'; this one holds step locks
-                // already, so it never waits for a run: a busy run's step is handed back for now.
-                let loading = try runs[claim.run] ?? RunTransitions.tryLockAndLoad(claim.run, c)
-                runs[claim.run] = loading
-                switch loading {
-                case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
-                case .missing: started.append((claim, nil))
-                case .loaded(let loaded):
-                    switch try self.begin(claim, loaded, c) {
-                    case .starting(let one): starting.append(one)
-                    case .ended(let ended):
-                        runs[claim.run] = nil
-                        started.append((claim, nil))
-                        events += ended ?? []
+        let database = database
+        let started = try await bus.delivering { local in
+            try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
+                var started: [(Claim, Prepared?)] = []
+                var events: [RunEvent] = []
+                var starting: [Starting] = []
+                // A run is locked and read once for all of its steps in the batch (the parallel steps of
+                // a fan-out are claimed together); a step that ended instead of starting makes the next
+                // step of that run read it again.
+                var runs: [WorkflowRunID: RunTransitions.Loading] = [:]
+                for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
+                    let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
+                    try RunTransitions.scope(to: claim.workspace, c)
+                    // Every transition takes its run's lock before its steps'; this one holds step locks
+                    // already, so it never waits for a run: a busy run's step is handed back for now.
+                    let loading = try runs[claim.run] ?? RunTransitions.tryLockAndLoad(claim.run, c)
+                    runs[claim.run] = loading
+                    switch loading {
+                    case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
+                    case .missing: started.append((claim, nil))
+                    case .loaded(let loaded):
+                        switch try self.begin(claim, loaded, c) {
+                        case .starting(let one): starting.append(one)
+                        case .ended(let ended):
+                            runs[claim.run] = nil
+                            started.append((claim, nil))
+                            events += ended ?? []
+                        }
                     }
                 }
-            }
-            // The batch's starts travel together: it holds their runs' locks, so none waits for another.
-            let startedEvents = try RunTransitions.markStarted(starting.map { ($0.step, $0.input) }, owner: owner, c)
-            for (one, event) in zip(starting, startedEvents) {
-                guard let event else {
-                    started.append((one.claim, nil))
-                    continue
+                // The batch's starts travel together: it holds their runs' locks, so none waits for another.
+                let startedEvents = try RunTransitions.markStarted(starting.map { ($0.step, $0.input) }, owner: owner, c)
+                for (one, event) in zip(starting, startedEvents) {
+                    guard let event else {
+                        started.append((one.claim, nil))
+                        continue
+                    }
+                    try RunTransitions.scope(to: one.claim.workspace, c)
+                    started.append((one.claim, try self.finish(one, c)))
+                    events.append(event)
                 }
-                try RunTransitions.scope(to: one.claim.workspace, c)
-                started.append((one.claim, try self.finish(one, c)))
-                events.append(event)
+                local.expect(events)
+                return (started, events)
             }
-            return (started, events)
         }
-        await bus.publish(events)
         if configuration.executionMode == .cloudTasks {
             for (claim, _) in started { try? await transitions.dispatch(claim.run, claim.workspace) }
         }

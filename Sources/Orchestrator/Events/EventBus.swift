@@ -18,13 +18,21 @@ public enum RunStreamItem: Sendable, Equatable {
 /// run it has seen in a ring buffer, learns of new ones from the listener (or directly from this
 /// process's engine), and fetches from the table whatever the ring does not hold. Subscribers
 /// pull: a slow one simply asks later, so memory never grows with it.
+///
+/// A transaction of this process that writes events says so before it commits (`delivering`):
+/// the `NOTIFY` echo of its own events then waits for them to be handed over after the commit,
+/// instead of reading back from the table what the process is about to publish.
 public actor EventBus {
     public static let ringSize = 200
 
     private struct Ring {
+        /// The latest events, contiguous up to `lastSeq`.
         var events: [RunEvent] = []
         var lastSeq = 0
         var workspace: WorkspaceID
+        /// Events that came ahead of one still missing (two commits of the run handed over in the
+        /// other order), held until it comes from this process or from the table.
+        var early: [Int: RunEvent] = [:]
     }
 
     private struct Waiter {
@@ -43,6 +51,15 @@ public actor EventBus {
     private let finishedRingLifetime: Duration
     /// Finished runs in the order they finished, for dropping their rings.
     private var finished: [(run: WorkflowRunID, at: ContinuousClock.Instant)] = []
+    /// Runs with a commit of this process under way whose events it will publish.
+    private nonisolated let committing = CommittingRuns()
+    /// Notifications that arrived while a commit of their run was under way here: the newest
+    /// `seq` announced, read from the table after that commit only if it did not publish it.
+    private var deferred: [WorkflowRunID: (seq: Int, workspace: WorkspaceID)] = [:]
+    /// Reads of the table so far (catch-ups and subscribers behind the ring).
+    public private(set) var tableReads = 0
+    /// Subscribers' reads of the table under way.
+    private var reading: [TableRead: Task<[RunEvent], any Error>] = [:]
 
     /// `notifications` are the listener's events that `run()` follows.
     public init(
@@ -56,19 +73,27 @@ public actor EventBus {
 
     /// Consumes the listener's notifications until the stream ends.
     public func follow(_ notifications: AsyncStream<ListenerEvent>) async {
-        for await item in notifications {
-            switch item {
-            case .notification(let note):
-                dropFinishedRings()
-                let parts = note.payload.split(separator: ":").map(String.init)
-                guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2])
-                else { continue }
-                if let ring = rings[run], ring.lastSeq >= seq { continue }
-                guard rings[run] != nil || waiters[run] != nil else { continue }
-                await catchUp(run, workspace: workspace)
-            case .reconnected:
-                for (run, ring) in rings { await catchUp(run, workspace: ring.workspace) }
+        for await item in notifications { await receive(item) }
+    }
+
+    /// Takes one of the listener's events: a run's ring that is behind the announced `seq` reads
+    /// the table, unless a commit of this process is about to publish that run's events.
+    func receive(_ item: ListenerEvent) async {
+        switch item {
+        case .notification(let note):
+            dropFinishedRings()
+            let parts = note.payload.split(separator: ":").map(String.init)
+            guard parts.count == 3, let run = WorkflowRunID(parts[0]), let seq = Int(parts[1]), let workspace = WorkspaceID(parts[2])
+            else { return }
+            if let ring = rings[run], ring.lastSeq >= seq { return }
+            guard rings[run] != nil || waiters[run] != nil else { return }
+            if committing.contains(run) {
+                deferred[run] = (max(seq, deferred[run]?.seq ?? 0), workspace)
+                return
             }
+            await catchUp(run, workspace: workspace)
+        case .reconnected:
+            for (run, ring) in rings { await catchUp(run, workspace: ring.workspace) }
         }
     }
 
@@ -76,6 +101,40 @@ public actor EventBus {
     public func publish(_ events: [RunEvent]) {
         for event in events { ingest(event) }
         dropFinishedRings()
+    }
+
+    /// Runs `commit`, a transaction that writes run events, and hands its events to local
+    /// subscribers after it. Inside the transaction, before it commits, `commit` passes its events
+    /// to the `LocalCommit` it is given: until they are published (or the commit fails), the
+    /// `NOTIFY` of those runs does not make the bus read the table.
+    public nonisolated func delivering<T: Sendable>(_ commit: (LocalCommit) async throws -> (T, [RunEvent])) async throws -> T {
+        let local = LocalCommit(committing)
+        let value: T
+        let events: [RunEvent]
+        do {
+            (value, events) = try await commit(local)
+        } catch {
+            await settle(local.runs)
+            throw error
+        }
+        await handOver(events, settling: local.runs)
+        return value
+    }
+
+    private func handOver(_ events: [RunEvent], settling runs: Set<WorkflowRunID>) async {
+        publish(events)
+        await settle(runs)
+    }
+
+    /// Ends this process's commit of `runs`: a notification that came meanwhile and announced
+    /// more than was published is read from the table now.
+    private func settle(_ runs: Set<WorkflowRunID>) async {
+        for run in runs where committing.end(run) {
+            guard let late = deferred.removeValue(forKey: run) else { continue }
+            if (rings[run]?.lastSeq ?? 0) < late.seq, rings[run] != nil || waiters[run] != nil {
+                await catchUp(run, workspace: late.workspace)
+            }
+        }
     }
 
     /// Drops the rings of runs that finished more than `finishedRingLifetime` ago and that
@@ -96,10 +155,26 @@ public actor EventBus {
         if let ring = rings[run], let first = ring.events.first, first.seq <= seq + 1 {
             return Array(ring.events.filter { $0.seq > seq }.prefix(limit))
         }
-        let events = try await RunEventRepository.list(run: run, after: seq, limit: limit, workspace: workspace, in: database)
+        // Subscribers arriving together (a popular run's page after a restart) share one read.
+        let key = TableRead(run: run, workspace: workspace, after: seq, limit: limit)
+        if let shared = reading[key] { return try await shared.value }
+        let read = Task { [database] in
+            try await RunEventRepository.list(run: run, after: seq, limit: limit, workspace: workspace, in: database)
+        }
+        reading[key] = read
+        defer { reading[key] = nil }
+        tableReads += 1
+        let events = try await read.value
         if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
         for event in events { ingest(event) }
         return events
+    }
+
+    private struct TableRead: Hashable {
+        var run: WorkflowRunID
+        var workspace: WorkspaceID
+        var after: Int
+        var limit: Int
     }
 
     /// Suspends until an event after `seq` arrives (`true`) or `timeout` passes (`false`).
@@ -144,6 +219,7 @@ public actor EventBus {
 
     private func catchUp(_ run: WorkflowRunID, workspace: WorkspaceID) async {
         let after = rings[run]?.lastSeq ?? 0
+        tableReads += 1
         do {
             let events = try await RunEventRepository.list(run: run, after: after, workspace: workspace, in: database)
             if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
@@ -156,19 +232,30 @@ public actor EventBus {
     private func ingest(_ event: RunEvent) {
         var ring = rings[event.runId] ?? Ring(workspace: event.workspaceId)
         guard event.seq > ring.lastSeq else { return }
+        var arrived: [RunEvent] = []
         if event.seq == ring.lastSeq + 1 || ring.events.isEmpty {
-            ring.events.append(event)
-            if ring.events.count > Self.ringSize { ring.events.removeFirst(ring.events.count - Self.ringSize) }
+            arrived.append(event)
+            while let next = ring.early.removeValue(forKey: event.seq + arrived.count) { arrived.append(next) }
+        } else if ring.early.count < Self.ringSize {
+            ring.early[event.seq] = event
         } else {
-            // A gap: keep only what is contiguous; readers fall back to the table.
-            ring.events = [event]
+            // Too far behind: keep only the newest; readers fall back to the table.
+            ring.events = []
+            ring.early = [:]
+            arrived.append(event)
         }
-        ring.lastSeq = event.seq
+        guard let last = arrived.last else {
+            rings[event.runId] = ring
+            return
+        }
+        ring.events += arrived
+        if ring.events.count > Self.ringSize { ring.events.removeFirst(ring.events.count - Self.ringSize) }
+        ring.lastSeq = last.seq
         rings[event.runId] = ring
-        if event.event == .runCompleted { finished.append((event.runId, ContinuousClock.now)) }
+        if arrived.contains(where: { $0.event == .runCompleted }) { finished.append((event.runId, ContinuousClock.now)) }
         if let pending = waiters[event.runId] {
-            let ready = pending.filter { $0.after < event.seq }
-            waiters[event.runId] = pending.filter { $0.after >= event.seq }
+            let ready = pending.filter { $0.after < last.seq }
+            waiters[event.runId] = pending.filter { $0.after >= last.seq }
             if waiters[event.runId]!.isEmpty { waiters[event.runId] = nil }
             for waiter in ready { waiter.continuation.resume(returning: true) }
         }
@@ -219,6 +306,48 @@ public struct RunSubscription: AsyncSequence, Sendable {
             return nil
         }
     }
+}
+
+/// A transaction of this process that writes run events, as `EventBus.delivering` sees it.
+public final class LocalCommit: @unchecked Sendable {
+    private let committing: CommittingRuns
+    private let lock = NSLock()
+    private var expected: Set<WorkflowRunID> = []
+
+    init(_ committing: CommittingRuns) { self.committing = committing }
+
+    /// Says, before the transaction commits, which runs it wrote `events` of. Safe to call again
+    /// when the transaction runs once more.
+    public func expect(_ events: [RunEvent]) {
+        let fresh: [WorkflowRunID] = lock.withLock {
+            let new = Set(events.map(\.runId)).subtracting(expected)
+            expected.formUnion(new)
+            return Array(new)
+        }
+        for run in fresh { committing.begin(run) }
+    }
+
+    var runs: Set<WorkflowRunID> { lock.withLock { expected } }
+}
+
+/// How many commits of this process are under way per run; read by the bus as notifications
+/// arrive, written from the transactions' threads.
+final class CommittingRuns: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [WorkflowRunID: Int] = [:]
+
+    func begin(_ run: WorkflowRunID) { lock.withLock { counts[run, default: 0] += 1 } }
+
+    /// Whether that was the run's last commit under way.
+    func end(_ run: WorkflowRunID) -> Bool {
+        lock.withLock {
+            let left = (counts[run] ?? 1) - 1
+            counts[run] = left > 0 ? left : nil
+            return left <= 0
+        }
+    }
+
+    func contains(_ run: WorkflowRunID) -> Bool { lock.withLock { counts[run] != nil } }
 }
 
 extension EventBus: Service {
