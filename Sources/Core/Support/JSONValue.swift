@@ -63,8 +63,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var jsonString: String { JSONText.serialize(self) }
 
     /// Converts any `Encodable` value into a `JSONValue` using the project's snake_case coding.
+    /// The value is built directly, as `JSONCoding.encoder()` would write it, with no JSON text
+    /// in between (`JSONValueEncoder`).
     public static func from<T: Encodable>(_ value: T) throws -> JSONValue {
-        try JSONText.parse(JSONCoding.encoder().encode(value))
+        try JSONValueEncoder.encode(value)
     }
 
     /// Decodes this value into a `Decodable` type using the project's snake_case coding.
