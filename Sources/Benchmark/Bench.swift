@@ -138,6 +138,16 @@ struct Bench: AsyncParsableCommand {
             try await DurablePeer.measure(script: dbosPeer, launcher: launcher, cluster: cluster, ours: direct, figures: figures)
         }
 
+        // A run start's conversion of its definition to `JSONValue`, against the text round trip.
+        say("\n## Encodable to JSONValue (the Profile Audit definition, as every run start converts it)")
+        let conversion = try Self.conversion(SeededWorkflows.profileAudit, times: 2000)
+        say(
+            String(
+                format: "%.1f µs per value built directly; baseline: %.1f µs through JSONEncoder and the parser (%.1fx)",
+                conversion.direct, conversion.viaText, conversion.viaText / conversion.direct))
+        figures.record("jsonvalue_from_us", conversion.direct)
+        figures.record("jsonvalue_via_text_us", conversion.viaText)
+
         // SSE fan-out: 1,000 subscribers to one run through the event bus.
         say("\n## SSE fan-out (1,000 subscribers of one run's event stream)")
         let fanout = try await Self.fanout(orchestration, database, workspace, subscribers: 1000, events: 20)
@@ -304,6 +314,25 @@ struct Bench: AsyncParsableCommand {
         }
         let elapsed = clock.now - started
         return RunResult(elapsed: Self.seconds(elapsed), count: count)
+    }
+
+    /// Microseconds per conversion of `value` to `JSONValue`: built directly, and through
+    /// `JSONCoding.encoder()` and the parser; both produce the same value.
+    static func conversion<T: Encodable>(_ value: T, times: Int) throws -> (direct: Double, viaText: Double) {
+        let viaText = try JSONValue.parse(JSONCoding.encoder().encode(value))
+        guard try JSONValue.from(value) == viaText else { throw AppError.internal("JSONValue.from differs from the encoder's text") }
+        // Alternating rounds, so a change in the machine's speed weighs on both alike.
+        let clock = ContinuousClock()
+        var (direct, text) = (Duration.zero, Duration.zero)
+        for _ in 0..<10 {
+            var start = clock.now
+            for _ in 0..<times / 10 { _ = try JSONValue.from(value) }
+            direct += clock.now - start
+            start = clock.now
+            for _ in 0..<times / 10 { _ = try JSONValue.parse(JSONCoding.encoder().encode(value)) }
+            text += clock.now - start
+        }
+        return (seconds(direct) / Double(times) * 1e6, seconds(text) / Double(times) * 1e6)
     }
 
     static func seconds(_ duration: Duration) -> Double {

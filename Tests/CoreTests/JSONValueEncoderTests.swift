@@ -135,5 +135,18 @@ import Testing
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(["x": Double.nan]) }
         #expect(throws: EncodingError.self) { try JSONCoding.encoder().encode(["x": Double.nan]) }
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode([Float.infinity]) }
+        struct Deep: Encodable { var innerList: [[String: Double]] }
+        func path(_ encode: () throws -> Any) -> [String] {
+            do {
+                _ = try encode()
+                return []
+            } catch EncodingError.invalidValue(_, let context) {
+                return context.codingPath.map(\.stringValue)
+            } catch { return ["?"] }
+        }
+        let deep = Deep(innerList: [["fine": 1], ["badValue": .infinity]])
+        let direct = path { try JSONValueEncoder.encode(deep) }
+        // The whole path to the value (Foundation's encoder leaves the array's index out).
+        #expect(direct == ["innerList", "Index 1", "badValue"])
     }
 }
