@@ -1,8 +1,9 @@
 import Core
 import Foundation
-import Providers
 import TestSupport
 import Testing
+
+@testable import Providers
 
 @Suite struct TranscoderTests {
     let transcoder = Transcoder()
@@ -145,6 +146,13 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         _ = try await suite.claude.send(
             ClaudeRequest(model: "claude-sonnet-5-5", messages: [ClaudeMessage(role: .user, text: "hi @glowco")]))
         #expect(transport.count == 0)
+    }
+
+    @Test func theMockClaudeAnswersAfterThePromptsFirstFencedJSONExample() {
+        let prompt = "Café brief — reply as:\n```json\n{\"score\": 1, \"tone\": \"bold | calm\"}\n```\nnot ```json {\"other\": 2}```"
+        #expect(MockClaude.jsonExample(in: prompt) == ["score": 1, "tone": "bold | calm"])
+        #expect(MockClaude.jsonExample(in: "```json {\"unclosed\": true}") == nil)
+        #expect(MockClaude.jsonExample(in: "no example here") == nil)
     }
 
     @Test func mockCampaignIdsFollowTheIdempotencyKey() async throws {

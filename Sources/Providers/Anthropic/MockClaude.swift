@@ -55,11 +55,12 @@ public struct MockClaude: ClaudeClient {
             "Based on the data provided, \(handle) should \(random.pick(["double down on short educational hooks", "post consistently in the evening window", "lean into trending sounds within its niche"]))."
     }
 
-    /// The first fenced JSON block of the prompt.
+    /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
     static func jsonExample(in prompt: String) -> JSONValue? {
-        guard let start = prompt.range(of: "```json") else { return nil }
-        guard let end = prompt.range(of: "```", range: start.upperBound..<prompt.endIndex) else { return nil }
-        return try? JSONValue.parse(String(prompt[start.upperBound..<end.lowerBound]))
+        let bytes = prompt.utf8
+        guard let start = bytes.firstRange(of: "```json".utf8) else { return nil }
+        guard let end = bytes[start.upperBound...].firstRange(of: "```".utf8) else { return nil }
+        return try? JSONValue.parse(Data(bytes[start.upperBound..<end.lowerBound]))
     }
 
     static func fill(_ template: JSONValue, random: inout SeededRandom) -> JSONValue {
