@@ -57,10 +57,22 @@ public struct MockClaude: ClaudeClient {
 
     /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
     static func jsonExample(in prompt: String) -> JSONValue? {
-        let bytes = prompt.utf8
-        guard let start = bytes.firstRange(of: "```json".utf8) else { return nil }
-        guard let end = bytes[start.upperBound...].firstRange(of: "```".utf8) else { return nil }
-        return try? JSONValue.parse(Data(bytes[start.upperBound..<end.lowerBound]))
+        var prompt = prompt
+        return prompt.withUTF8 { bytes -> JSONValue? in
+            func find(_ needle: StaticString, from offset: Int) -> Int? {
+                let count = needle.utf8CodeUnitCount
+                guard count > 0, offset + count <= bytes.count else { return nil }
+                let first = needle.utf8Start[0]
+                var index = offset
+                while index + count <= bytes.count {
+                    if bytes[index] == first, (1..<count).allSatisfy({ bytes[index + $0] == needle.utf8Start[$0] }) { return index }
+                    index += 1
+                }
+                return nil
+            }
+            guard let start = find("```json", from: 0), let end = find("```", from: start + 7) else { return nil }
+            return try? JSONValue.parse(Data(bytes[(start + 7)..<end]))
+        }
     }
 
     static func fill(_ template: JSONValue, random: inout SeededRandom) -> JSONValue {
