@@ -166,8 +166,10 @@ struct Bench: AsyncParsableCommand {
                 settings: settings, database: database, orchestration: orchestration, providers: providers, logger: Self.serverLogger)
             let server = try await InProcessServer.start(dependencies)
             let health = try await Self.wrk(server.base + "/health", key: nil, body: nil, seconds: seconds)
+            let cpuBefore = CPUTime.now(clusterRoot: cluster.root)
             let list = try await Self.wrk(
                 server.base + "/api/dashboard/workflows/runs?limit=20", key: key.plaintext, body: nil, seconds: seconds)
+            let listCPU = CPUTime.now(clusterRoot: cluster.root) - cpuBefore
             let create = try await Self.wrk(
                 server.base + "/api/dashboard/briefs", key: key.plaintext, body: #"{"handle": "@wrk_brand", "notes": "load"}"#,
                 seconds: seconds)
@@ -176,6 +178,12 @@ struct Bench: AsyncParsableCommand {
                 String(
                     format: "GET /api/dashboard/workflows/runs  %8.0f req/s  p99 %@  = %.0f%% of baseline", list.rate, list.p99,
                     list.rate / health.rate * 100))
+            say(
+                String(
+                    format: "   CPU per request: %.0f µs here, %.0f µs Postgres", listCPU.process / list.requests * 1e6,
+                    listCPU.postgres / list.requests * 1e6))
+            figures.record("list_cpu_us_per_request", listCPU.process / list.requests * 1e6)
+            figures.record("list_postgres_cpu_us_per_request", listCPU.postgres / list.requests * 1e6)
             say(
                 String(
                     format: "POST /api/dashboard/briefs         %8.0f req/s  p99 %@  = %.0f%% of baseline", create.rate, create.p99,

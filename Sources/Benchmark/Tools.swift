@@ -27,6 +27,8 @@ extension Bench {
 
     struct WrkResult {
         var rate: Double
+        /// Requests completed in the run.
+        var requests: Double
         /// As wrk prints it: `58.12ms`, `850.00us`, `1.02s`.
         var p99: String
 
@@ -56,7 +58,9 @@ extension Bench {
         if let refused = lines.first(where: { $0.hasPrefix("Non-2xx") }) {
             throw AppError.internal("wrk: \(url) answered \(refused): the figure would not measure the route")
         }
-        return WrkResult(rate: rate, p99: p99)
+        let requests =
+            lines.first { $0.contains(" requests in ") }.flatMap { Double($0.split(separator: " ").first ?? "") } ?? rate * Double(seconds)
+        return WrkResult(rate: rate, requests: requests, p99: p99)
     }
 
     static func rssMB() -> Double {
