@@ -180,6 +180,11 @@ import Testing
         #expect(row.status == .failed && row.error?.contains("boom") == true)
         let trace = try await AgentTestSupport.trace(id, workspace: workspace)
         #expect(trace.count == 1 && trace[0].kind == .providerCall && trace[0].error?.contains("log_9") == true)
+        let events = try await TestDatabase.database.withWorkspace(workspace) { try OutboxRepository.list(on: $0) }
+            .filter { $0.payload["agent_run_id"]?.stringValue == id.description }
+        #expect(events.compactMap { $0.payload["event"]?.stringValue } == ["agent_run.started", "agent_run.failed"])
+        #expect(events.last?.payload["error"]?.stringValue?.contains("boom") == true)
+        #expect(events.allSatisfy { $0.topic == "audit-event" && $0.workspaceId == workspace })
     }
 
     @Test func aClaudeFailureIsTracedWithItsError() async throws {

@@ -107,11 +107,14 @@ public struct AgentRunner: Sendable {
         }
     }
 
-    static func event(_ name: String, _ id: AgentRunID, _ agent: String, _ run: WorkflowRunID?) -> JSONValue {
-        [
-            "event": .string(name), "agent_run_id": .string(id.description), "agent_name": .string(agent),
-            "workflow_run_id": run.map { .string($0.description) } ?? .null,
-        ]
+    /// An agent run's audit event for the outbox.
+    static func event(_ name: String, _ id: AgentRunID, _ agent: String, _ run: WorkflowRunID?) -> OutboxRepository.Entry {
+        OutboxRepository.Entry(
+            topic: "audit-event",
+            payload: [
+                "event": .string(name), "agent_run_id": .string(id.description), "agent_name": .string(agent),
+                "workflow_run_id": run.map { .string($0.description) } ?? .null,
+            ])
     }
 }
 
@@ -154,22 +157,18 @@ public struct AgentRunStart: Sendable {
         chosenModel = try modelChoices.map { $0[name] } ?? AgentModelRepository.model(for: name, on: connection)
         try AgentRunRepository.start(
             id: id, agentName: name, workspace: workspace, workflowRun: workflowRun, workflowStep: workflowStep, input: input,
-            on: connection)
-        try OutboxRepository.append(
-            topic: "audit-event", payload: AgentRunner.event("agent_run.started", id, name, workflowRun), workspace: workspace,
-            on: connection)
+            audit: AgentRunner.event("agent_run.started", id, name, workflowRun), on: connection)
     }
 
     /// Writes the run's pending trace rows, closes it as failed with `message` and appends
     /// `agent_run.failed`, inside the caller's transaction.
     func recordFailure(_ message: String, latencyMs: Int, trace: TraceContext, on connection: Connection) throws {
         try ClaudeGateway.flush(trace, on: connection)
-        try AgentRunRepository.finish(id, status: .failed, output: nil, error: message, latencyMs: latencyMs, on: connection)
-        try OutboxRepository.append(
-            topic: "audit-event",
-            payload: AgentRunner.event("agent_run.failed", id, name, workflowRun).merging(["error": .string(message)]),
-            workspace: workspace,
-            on: connection)
+        let failed = AgentRunner.event("agent_run.failed", id, name, workflowRun)
+        try AgentRunRepository.finish(
+            id, status: .failed, output: nil, error: message, latencyMs: latencyMs,
+            audit: OutboxRepository.Entry(topic: failed.topic, payload: failed.payload.merging(["error": .string(message)])),
+            workspace: workspace, on: connection)
     }
 }
 
@@ -185,10 +184,9 @@ public struct AgentRunFinish: Sendable {
     public func record(on connection: Connection) throws -> AgentRunResult {
         try ClaudeGateway.flush(trace, on: connection)
         let row = try AgentRunRepository.finish(
-            start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs, on: connection)
-        try OutboxRepository.append(
-            topic: "audit-event", payload: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun),
-            workspace: start.workspace, on: connection)
+            start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs,
+            audit: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace,
+            on: connection)
         return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
     }
 

@@ -8,29 +8,37 @@ public enum AgentRunRepository {
         started_at, completed_at
         """
 
-    /// Inserts the `running` row that opens an agent run.
+    /// Inserts the `running` row that opens an agent run, and `audit`'s outbox row with it in
+    /// the same statement.
     public static func start(
         id: AgentRunID, agentName: String, workspace: WorkspaceID, workflowRun: WorkflowRunID?, workflowStep: WorkflowStepID?,
-        input: JSONValue, on connection: Connection
+        input: JSONValue, audit: OutboxRepository.Entry, on connection: Connection
     ) throws {
         try connection.send(
-            """
-            INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
-            VALUES (\(id), \(workspace), \(agentName), \(workflowRun), \(workflowStep), \(input))
-            """)
+            OutboxRepository.append(
+                audit, workspace: workspace,
+                after: """
+                    INSERT INTO tiktok_agent_runs (id, workspace_id, agent_name, workflow_run_id, workflow_step_id, input)
+                    VALUES (\(id), \(workspace), \(agentName), \(workflowRun), \(workflowStep), \(input)) RETURNING id
+                    """))
     }
 
-    /// Closes an agent run as succeeded or failed with its output and latency; its cost is the
-    /// sum of its trace rows, so it always matches what was traced.
+    /// Closes an agent run as succeeded or failed with its output and latency, and writes
+    /// `audit`'s outbox row in the same statement; its cost is the sum of its trace rows, so it
+    /// always matches what was traced.
     @discardableResult
     public static func finish(
-        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, latencyMs: Int, on connection: Connection
+        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, latencyMs: Int, audit: OutboxRepository.Entry,
+        workspace: WorkspaceID, on connection: Connection
     ) throws -> AgentRun? {
         try connection.query(
             """
-            UPDATE tiktok_agent_runs SET status = \(status), output = \(output), error = \(error), latency_ms = \(latencyMs), completed_at = now(),
-                cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = \(id))
-            WHERE id = \(id) RETURNING \(columns)
+            WITH closed AS (
+                UPDATE tiktok_agent_runs SET status = \(status), output = \(output), error = \(error), latency_ms = \(latencyMs),
+                    completed_at = now(), cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = \(id))
+                WHERE id = \(id) RETURNING \(columns)
+            ), audited AS (\(OutboxRepository.append(audit, workspace: workspace, after: "SELECT id FROM closed")))
+            SELECT * FROM closed
             """
         ).first.map(decode)
     }

@@ -8,6 +8,26 @@ public enum OutboxRepository {
         try connection.send("INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), \(topic), \(payload))")
     }
 
+    /// An event for the outbox, written by the statement that makes the change it describes.
+    public struct Entry: Sendable {
+        public var topic: String
+        public var payload: JSONValue
+
+        public init(topic: String, payload: JSONValue) {
+            self.topic = topic
+            self.payload = payload
+        }
+    }
+
+    /// A statement that runs `change` (which returns a row when it changed something) and writes
+    /// `entry` when it did: one statement instead of two.
+    static func append(_ entry: Entry, workspace: WorkspaceID, after change: SQLQuery) -> SQLQuery {
+        """
+        WITH changed AS (\(change))
+        INSERT INTO tiktok_outbox (workspace_id, topic, payload) SELECT \(workspace), \(entry.topic), \(entry.payload) FROM changed
+        """
+    }
+
     public static func list(on connection: Connection) throws -> [OutboxEvent] {
         try connection.query("SELECT id, workspace_id, topic, payload, created_at, published_at FROM tiktok_outbox ORDER BY seq")
             .rows.map(decode)
