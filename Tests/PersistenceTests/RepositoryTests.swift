@@ -62,6 +62,50 @@ import Testing
         #expect(written == ["engine-a"])
     }
 
+    @Test func oneStatementLocksTheRunAndThenAssertsTheStepsLease() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let (run, step) = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll(
+                [NewStep(stepKey: "audit", kind: .agent, agentName: "profile_auditor", dependsOn: [])], run: run.id, workspace: workspace,
+                on: c)[0]
+            try c.query("UPDATE tiktok_workflow_steps SET status = 'running', lease_owner = 'engine-a' WHERE id = \(step.id)")
+            return (run.id, step.id)
+        }
+        let lost = await #expect(throws: DatabaseError.self) {
+            try await TestDatabase.database.withWorkspace(workspace) { c in
+                try RunTransitions.lockRun(run, holdingLeaseOf: step, owner: "engine-b", c)
+                _ = try c.query("SELECT 1")
+            }
+        }
+        #expect(lost?.isLeaseLost == true, "\(String(describing: lost))")
+        let other = try Connection(url: TestDatabase.cluster.appURL)
+        let (runLockRefused, stepLockRefused) = try await TestDatabase.database.withWorkspace(workspace) { c in
+            try RunTransitions.lockRun(run, holdingLeaseOf: step, owner: "engine-a", c)
+            _ = try c.query("SELECT 1")
+            return (
+                try Self.lockRefused("SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE NOWAIT", workspace, on: other),
+                try Self.lockRefused("SELECT 1 FROM tiktok_workflow_steps WHERE id = \(step) FOR UPDATE NOWAIT", workspace, on: other)
+            )
+        }
+        #expect(runLockRefused && stepLockRefused, "the run's row and the step's are both held until the transaction ends")
+    }
+
+    /// Whether `sql` (a `NOWAIT` lock) on `connection`, in its own transaction, meets a lock held elsewhere.
+    static func lockRefused(_ sql: SQLQuery, _ workspace: WorkspaceID, on connection: Connection) throws -> Bool {
+        try connection.execute("BEGIN")
+        defer { _ = try? connection.execute("ROLLBACK") }
+        try connection.query("SELECT set_config('app.workspace_id', \(workspace.description), true)")
+        do {
+            try connection.query(sql)
+            return false
+        } catch {
+            guard error.sqlState == "55P03" else { throw error }
+            return true
+        }
+    }
+
     @Test func anApprovalIsDecidedOnce() async throws {
         let (workspace, key) = try await TestDatabase.workspace()
         let approval = try await TestDatabase.database.withWorkspace(workspace) { c in

@@ -214,13 +214,12 @@ public final class WorkflowEngine: Sendable {
                 // as superseded instead.
                 do {
                     try await recordOutcome(claim.workspace) { c in
-                        try RunTransitions.lockRun(step.runId, c)
-                        try RunTransitions.holdLease(step.id, owner: owner, c)
+                        try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
                         let outcome = try finish.record(on: c)
                         if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
                         return try RunTransitions.complete(
                             step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
-                            owner: owner, c
+                            owner: owner, runLocked: true, c
                         ).map { ((), $0) }
                     }
                 } catch let error as DatabaseError where error.isLeaseLost {

@@ -100,11 +100,13 @@ public enum RunTransitions {
         try RunEventRepository.appended(result, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
-    /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease was lost.
+    /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease
+    /// was lost. `runLocked` says the transaction holds the run's lock already.
     public static func complete(
-        _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?, _ c: Connection
+        _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?,
+        runLocked: Bool = false, _ c: Connection
     ) throws -> [RunEvent]? {
-        try lockRun(step.runId, c)
+        if !runLocked { try lockRun(step.runId, c) }
         let data = stepData(
             step,
             [
@@ -336,6 +338,16 @@ public enum RunTransitions {
     /// with SQLSTATE `TA002` (`DatabaseError.isLeaseLost`) and nothing of it is kept.
     public static func holdLease(_ step: WorkflowStepID, owner: String, _ c: Connection) throws {
         try c.send("SELECT tiktok_hold_lease(\(step), \(owner))")
+    }
+
+    /// `lockRun` then `holdLease` in one statement: the run's row is locked first (every
+    /// transition takes its run's lock before its steps'), then the lease asserted.
+    public static func lockRun(_ run: WorkflowRunID, holdingLeaseOf step: WorkflowStepID, owner: String, _ c: Connection) throws {
+        try c.send(
+            """
+            SELECT tiktok_hold_lease(\(step), \(owner))
+            FROM (SELECT count(*) FROM (SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE) locked) run
+            """)
     }
 
     /// Renews a lease; `false` when it is no longer ours or the step left `running`.
