@@ -116,4 +116,31 @@ import Testing
         _ = try await bus.read(run, workspace: WorkspaceID(UUID()), after: 0)
         #expect(await bus.tableReads == reads + 1)
     }
+
+    @Test func aCommitterCancelledMeanwhileStillLeavesTheAnnouncedEventsRead() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let bus = EventBus(database: TestDatabase.database, logger: Logger(label: "bus-test"))
+        let run = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            for name in [RunEvent.Name.runStarted, .stepStarted] {
+                _ = try RunEventRepository.append(run: run.id, event: name, data: [:], workspace: workspace, on: c)
+            }
+            return run.id
+        }
+        await bus.publish([Self.event(run, 1, .runStarted, in: workspace)])
+        // Another process's second event is announced while a commit of this one is under way,
+        // and the committing task is cancelled before it hands over.
+        let committer = Task {
+            try await bus.delivering { local -> ((), [RunEvent]) in
+                local.expect([Self.event(run, 1, .runStarted, in: workspace)])
+                await bus.receive(Self.notification(run, 2, in: workspace))
+                withUnsafeCurrentTask { $0?.cancel() }
+                return ((), [])
+            }
+        }
+        try await committer.value
+        #expect(try await bus.read(run, workspace: workspace, after: 1).map(\.seq) == [2])
+        #expect(await bus.tableReads == 1)
+    }
 }

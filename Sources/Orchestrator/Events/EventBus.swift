@@ -127,12 +127,13 @@ public actor EventBus {
     }
 
     /// Ends this process's commit of `runs`: a notification that came meanwhile and announced
-    /// more than was published is read from the table now.
+    /// more than was published is read from the table now, in a task of its own, so a committer
+    /// cancelled meanwhile (a step timed out, the engine stopping) does not cancel the read.
     private func settle(_ runs: Set<WorkflowRunID>) async {
         for run in runs where committing.end(run) {
             guard let late = deferred.removeValue(forKey: run) else { continue }
             if (rings[run]?.lastSeq ?? 0) < late.seq, rings[run] != nil || waiters[run] != nil {
-                await catchUp(run, workspace: late.workspace)
+                await Task { await self.catchUp(run, workspace: late.workspace) }.value
             }
         }
     }
