@@ -34,14 +34,20 @@ import Testing
         #expect(await bus.trackedRuns == 1, "dropped at the next pass once nobody waits")
     }
 
+    /// A bus whose ring holds a new run's first event.
+    static func busFollowingAStartedRun() async -> (EventBus, WorkspaceID, WorkflowRunID) {
+        let bus = EventBus(database: TestDatabase.database, logger: Logger(label: "bus-test"))
+        let (workspace, run) = (WorkspaceID(UUID()), WorkflowRunID(UUID()))
+        await bus.publish([event(run, 1, .runStarted, in: workspace)])
+        return (bus, workspace, run)
+    }
+
     static func notification(_ run: WorkflowRunID, _ seq: Int, in workspace: WorkspaceID) -> ListenerEvent {
         .notification(PGNotification(channel: "run_events", payload: "\(run):\(seq):\(workspace)"))
     }
 
     @Test func theEchoOfEventsThisProcessIsCommittingIsNotReadBackFromTheTable() async throws {
-        let bus = EventBus(database: TestDatabase.database, logger: Logger(label: "bus-test"))
-        let (workspace, run) = (WorkspaceID(UUID()), WorkflowRunID(UUID()))
-        await bus.publish([Self.event(run, 1, .runStarted, in: workspace)])
+        let (bus, workspace, run) = await Self.busFollowingAStartedRun()
         let second = Self.event(run, 2, .stepStarted, in: workspace)
         try await bus.delivering { local -> ((), [RunEvent]) in
             local.expect([second])
@@ -59,9 +65,7 @@ import Testing
     }
 
     @Test func aNotificationFromElsewhereDuringALocalCommitIsReadOnceThatCommitIsHandedOver() async throws {
-        let bus = EventBus(database: TestDatabase.database, logger: Logger(label: "bus-test"))
-        let (workspace, run) = (WorkspaceID(UUID()), WorkflowRunID(UUID()))
-        await bus.publish([Self.event(run, 1, .runStarted, in: workspace)])
+        let (bus, workspace, run) = await Self.busFollowingAStartedRun()
         let second = Self.event(run, 2, .stepStarted, in: workspace)
         try await bus.delivering { local -> ((), [RunEvent]) in
             local.expect([second])
@@ -89,9 +93,7 @@ import Testing
     }
 
     @Test func eventsHandedOverOutOfOrderWaitForTheOneMissingInsteadOfSendingReadersToTheTable() async throws {
-        let bus = EventBus(database: TestDatabase.database, logger: Logger(label: "bus-test"))
-        let (workspace, run) = (WorkspaceID(UUID()), WorkflowRunID(UUID()))
-        await bus.publish([Self.event(run, 1, .runStarted, in: workspace)])
+        let (bus, workspace, run) = await Self.busFollowingAStartedRun()
         // Two commits of the run: the second's events are handed over first.
         await bus.publish([Self.event(run, 3, .stepSucceeded, in: workspace)])
         #expect(try await bus.read(run, workspace: workspace, after: 1).isEmpty)

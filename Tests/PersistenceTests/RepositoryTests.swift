@@ -37,15 +37,7 @@ import Testing
 
     @Test func aStepOutcomeUnderALeaseItNoLongerHoldsFailsWholeWithoutWaitingToAsk() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let step = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(
-                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
-            let step = try StepRepository.createAll(
-                [NewStep(stepKey: "audit", kind: .agent, agentName: "profile_auditor", dependsOn: [])], run: run.id, workspace: workspace,
-                on: c)[0]
-            try c.query("UPDATE tiktok_workflow_steps SET status = 'running', lease_owner = 'engine-a' WHERE id = \(step.id)")
-            return step.id
-        }
+        let (_, step) = try await Self.runningStep(in: workspace)
         func outcome(_ owner: String) async throws {
             try await TestDatabase.database.withWorkspace(workspace) { c in
                 try RunTransitions.holdLease(step, owner: owner, c)
@@ -64,15 +56,7 @@ import Testing
 
     @Test func oneStatementLocksTheRunAndThenAssertsTheStepsLease() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
-        let (run, step) = try await TestDatabase.database.withWorkspace(workspace) { c in
-            let run = try RunRepository.create(
-                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
-            let step = try StepRepository.createAll(
-                [NewStep(stepKey: "audit", kind: .agent, agentName: "profile_auditor", dependsOn: [])], run: run.id, workspace: workspace,
-                on: c)[0]
-            try c.query("UPDATE tiktok_workflow_steps SET status = 'running', lease_owner = 'engine-a' WHERE id = \(step.id)")
-            return (run.id, step.id)
-        }
+        let (run, step) = try await Self.runningStep(in: workspace)
         let lost = await #expect(throws: DatabaseError.self) {
             try await TestDatabase.database.withWorkspace(workspace) { c in
                 try RunTransitions.lockRun(run, holdingLeaseOf: step, owner: "engine-b", c)
@@ -90,6 +74,19 @@ import Testing
             )
         }
         #expect(runLockRefused && stepLockRefused, "the run's row and the step's are both held until the transaction ends")
+    }
+
+    /// A Profile Audit run with one agent step running under `engine-a`'s lease.
+    static func runningStep(in workspace: WorkspaceID) async throws -> (run: WorkflowRunID, step: WorkflowStepID) {
+        try await TestDatabase.database.withWorkspace(workspace) { c in
+            let run = try RunRepository.create(
+                workspace: workspace, workflowId: nil, workflowSlug: "profile_audit", briefId: nil, input: [:], on: c)
+            let step = try StepRepository.createAll(
+                [NewStep(stepKey: "audit", kind: .agent, agentName: "profile_auditor", dependsOn: [])], run: run.id, workspace: workspace,
+                on: c)[0]
+            try c.query("UPDATE tiktok_workflow_steps SET status = 'running', lease_owner = 'engine-a' WHERE id = \(step.id)")
+            return (run.id, step.id)
+        }
     }
 
     /// Whether `sql` (a `NOWAIT` lock) on `connection`, in its own transaction, meets a lock held elsewhere.
