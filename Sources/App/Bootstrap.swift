@@ -46,7 +46,7 @@ enum Bootstrap {
             return try TokenCipher(base64: text, previous: previous + retired)
         }
         let key = TokenCipher.generateKey()
-        FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try writeKey(key + "\n", to: path)
         return try TokenCipher(base64: key, previous: previous + retired)
     }
 
@@ -57,10 +57,16 @@ enum Bootstrap {
         let old = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let old {
             let retired = ((try? String(contentsOfFile: path + ".previous", encoding: .utf8)) ?? "") + old + "\n"
-            FileManager.default.createFile(atPath: path + ".previous", contents: Data(retired.utf8), attributes: [.posixPermissions: 0o600])
+            try writeKey(retired, to: path + ".previous")
         }
-        FileManager.default.createFile(
-            atPath: path, contents: Data((TokenCipher.generateKey() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try writeKey(TokenCipher.generateKey() + "\n", to: path)
+    }
+
+    /// Writes a key file only its owner may read; a data dir it cannot be written to stops start-up.
+    private static func writeKey(_ text: String, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw SettingsError(variable: "DATA_DIR", problem: "cannot be written (\(path))")
+        }
     }
 
     /// Where the database is and how to reach it as each role.

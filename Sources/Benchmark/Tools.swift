@@ -7,7 +7,7 @@ extension Bench {
     static func pgbench(_ cluster: EmbeddedPostgres.Cluster, seconds: Int) async throws -> Double {
         let script = NSTemporaryDirectory() + "bench-insert.sql"
         try "INSERT INTO bench_inserts (payload) VALUES ('{\"x\":1}');\n".write(toFile: script, atomically: true, encoding: .utf8)
-        try await Blocking.run {
+        _ = try await Blocking.run {
             try Connection(url: cluster.ownerURL).execute(
                 "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, payload jsonb)")
         }

@@ -76,7 +76,7 @@ import Testing
         let producerTrace = try await AgentTestSupport.trace(results["content_producer"]!.agentRunId, workspace: workspace)
         let folder = environment.mediaDir
         #expect(
-            !producerTrace.isEmpty && producerTrace.allSatisfy { !"\($0.request) \($0.response ?? .null)".contains(folder) },
+            !producerTrace.isEmpty && producerTrace.allSatisfy { !"\($0.request ?? .null) \($0.response ?? .null)".contains(folder) },
             "no server path in a trace row")
         #expect(
             !results["content_producer"]!.output.jsonString.contains(folder) && !results["publisher"]!.output.jsonString.contains(folder))

@@ -137,12 +137,10 @@ import Testing
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode([Float.infinity]) }
         struct Deep: Encodable { var innerList: [[String: Double]] }
         func path(_ encode: () throws -> Any) -> [String] {
-            do {
-                _ = try encode()
-                return []
-            } catch EncodingError.invalidValue(_, let context) {
-                return context.codingPath.map(\.stringValue)
-            } catch { return ["?"] }
+            guard case .invalidValue(_, let context)? = #expect(throws: EncodingError.self, performing: { _ = try encode() }) else {
+                return ["?"]
+            }
+            return context.codingPath.map(\.stringValue)
         }
         let deep = Deep(innerList: [["fine": 1], ["badValue": .infinity]])
         let direct = path { try JSONValueEncoder.encode(deep) }

@@ -23,6 +23,11 @@ import Testing
             #expect(
                 metrics.status == 200 && metrics.text.contains("tiktok_db_pool_connections")
                     && metrics.text.contains("tiktok_outbox_backlog"))
+            #expect(
+                metrics.text.contains("# HELP tiktok_http_requests_total HTTP requests")
+                    && metrics.text.contains("tiktok_http_request_duration_seconds_bucket{")
+                    && metrics.text.contains("tiktok_sse_clients 0"),
+                "the request metrics keep their names")
             #expect(try await client.call(.get, "/metrics").status == 401, "totals across workspaces need the token")
             #expect(try await client.call(.get, "/metrics", headers: [.authorization: "Bearer metrics-token-012345678X"]).status == 401)
             let spec = try await client.call(.get, "/openapi.yaml")

@@ -43,7 +43,7 @@ import Testing
             #expect(
                 inUse.status == 409 && inUse.error?.code == "brief_in_use"
                     && inUse.error?.message.contains("1 run still in progress") == true)
-            try await harness.store.database.withWorkspace(workspace) { c in
+            _ = try await harness.store.database.withWorkspace(workspace) { c in
                 try c.query("UPDATE tiktok_workflow_runs SET status = 'succeeded', completed_at = now() WHERE id = \(run)::uuid")
             }
             #expect(try await client.call(.delete, "/api/dashboard/briefs/\(id)", key: key).status == 204)

@@ -374,7 +374,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         // Another worker takes the leases over while the agents are still calling Claude.
-        try await Self.store.database.withWorkspace(workspace) { c in
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query("UPDATE tiktok_workflow_steps SET lease_owner = 'thief' WHERE run_id = \(run) AND status = 'running'")
         }
         var agentRuns: [(String, String?)] = []

@@ -118,7 +118,7 @@ import Testing
 
     @Test func aChangedPromptFailsTheStepShowingTheDifference() async throws {
         let (workspace, original, _) = try await record("profile_audit")
-        try await Self.store.database.withWorkspace(workspace) { c in
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
                 """
                 UPDATE tiktok_agent_steps SET user_prompt = user_prompt || E'\\nAlso rate the logo.'

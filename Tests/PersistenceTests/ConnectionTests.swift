@@ -106,7 +106,7 @@ import Testing
     /// What a transaction pool does between two transactions: the next one lands on a server
     /// connection that never saw this connection's statements.
     static func loseStatements(_ database: Database) async throws {
-        try await database.withConnection { try $0.execute("DEALLOCATE ALL") }
+        _ = try await database.withConnection { try $0.execute("DEALLOCATE ALL") }
     }
 
     @Test func aStatementTheServerLostRunsAgainUnnamedAndThePoolStaysUnnamed() async throws {
@@ -132,7 +132,7 @@ import Testing
         let attempts = Locked(0)
         let seen = try await database.withWorkspace(workspace) { c in
             attempts.mutate { $0 += 1 }
-            try BriefRepository.create(NewBrief(handle: "@lost_statement"), workspace: workspace, on: c)
+            _ = try BriefRepository.create(NewBrief(handle: "@lost_statement"), workspace: workspace, on: c)
             return try c.query(count).first!.int("n")
         }
         #expect(attempts.value == 2 && seen == 1, "the first attempt's insert was rolled back")

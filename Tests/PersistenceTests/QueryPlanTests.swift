@@ -61,7 +61,7 @@ import Testing
             try c.execute("SELECT tiktok_charge_spend('claude', 0.001, 'call-' || n) FROM generate_series(1, 10000) n")
         }
         for n in 1...6 {
-            try await database.withWorkspace(workspace) { try $0.execute("SELECT tiktok_settle_spend('claude', 'call-\(n)', 0.002)") }
+            _ = try await database.withWorkspace(workspace) { try $0.execute("SELECT tiktok_settle_spend('claude', 'call-\(n)', 0.002)") }
         }
         let hits = try await database.withWorkspace(workspace) { c -> Int in
             try Self.sharedHits(explaining: "SELECT tiktok_settle_spend('claude', 'call-5000', 0.002)", c)

@@ -241,7 +241,7 @@ import Testing
             }
             group.addTask {
                 for _ in 0..<200 {
-                    try await TestDatabase.database.withWorkspace(workspace) { c in
+                    _ = try await TestDatabase.database.withWorkspace(workspace) { c in
                         try RunEventRepository.append(run: run.id, event: .runStarted, data: [:], workspace: workspace, on: c)
                     }
                     try await Task.sleep(for: .milliseconds(100))

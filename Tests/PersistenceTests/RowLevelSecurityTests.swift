@@ -168,7 +168,7 @@ import Testing
         for table in try await Self.tenantTables() {
             guard let insert = Self.inserts[table] else { continue }
             if table != "tiktok_workspaces" {
-                try await Self.database.withWorkspace(b) { c in
+                _ = try await Self.database.withWorkspace(b) { c in
                     try c.query(parentsB.fill(insert, b))
                 }
             }
@@ -199,7 +199,7 @@ import Testing
             guard let insert = Self.inserts[table] else { continue }
             let workspaceValue = table == "tiktok_workspaces" ? WorkspaceID(UUID()) : b
             do {
-                try await Self.database.withWorkspace(a) { c in
+                _ = try await Self.database.withWorkspace(a) { c in
                     try c.query(parentsB.fill(insert, workspaceValue))
                 }
                 Issue.record("\(table): insert with another workspace's id was accepted")
@@ -215,7 +215,7 @@ import Testing
         let parents = try await Self.parents(in: a)
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await Self.database.withWorkspace(a) { c in try c.query(parents.fill(insert, a)) }
+            _ = try await Self.database.withWorkspace(a) { c in try c.query(parents.fill(insert, a)) }
             do {
                 try await Self.database.withWorkspace(a) { c in
                     let moved = try c.query("UPDATE \(unescaped: table) SET workspace_id = \(b)").affectedRows
@@ -233,7 +233,7 @@ import Testing
         // A row in every table first, so a zero count means the policy hid it.
         for table in try await Self.tenantTables() where table != "tiktok_workspaces" {
             let insert = try #require(Self.inserts[table], "\(table) has no fixture")
-            try await Self.database.withWorkspace(b) { c in try c.query(parents.fill(insert, b)) }
+            _ = try await Self.database.withWorkspace(b) { c in try c.query(parents.fill(insert, b)) }
             let own = try await Self.database.withWorkspace(b) {
                 try $0.query("SELECT count(*) AS n FROM \(unescaped: table)").first!.int("n")
             }

@@ -56,7 +56,7 @@ import Testing
             return try !others().isEmpty
         }
         #expect(!FileManager.default.fileExists(atPath: folder + "/shared.mp4"), "a reader would see half a video")
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        _ = FileManager.default.createFile(atPath: gate, contents: nil)
         #expect(try await writing.value.height == 1920)
         #expect(try await transcoder.probe(folder + "/shared.mp4").height == 1920)
         #expect(try others() == ["shared.mp4", "gate"], "no partial file is left behind")

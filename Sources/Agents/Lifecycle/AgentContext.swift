@@ -67,11 +67,11 @@ public struct AgentContext: Sendable {
         let first = try await claude(system: system, user: task, maxTokens: maxTokens)
         do {
             return try OutputParser.decode(T.self, from: first.text)
-        } catch let problem as OutputParser.Problem {
+        } catch {
             let repair = """
                 \(task)
 
-                \(Self.repairMarker): \(problem.message).
+                \(Self.repairMarker): \(error.message).
                 Previous answer:
                 \(first.text.prefix(4000))
 
@@ -80,10 +80,10 @@ public struct AgentContext: Sendable {
             let second = try await claude(system: system, user: repair, maxTokens: maxTokens)
             do {
                 return try OutputParser.decode(T.self, from: second.text)
-            } catch let again as OutputParser.Problem {
+            } catch {
                 throw AgentError(
                     kind: .malformedOutput, agent: agentName,
-                    message: "model output was not valid after one repair attempt: \(again.message)")
+                    message: "model output was not valid after one repair attempt: \(error.message)")
             }
         }
     }

@@ -8,7 +8,7 @@ public final class ServerMetrics: Sendable {
     let sseClients: Gauge
 
     public init() {
-        sseClients = registry.makeGauge(name: "tiktok_sse_clients", labels: [], help: "Open SSE streams")
+        sseClients = registry.makeGauge(descriptor: Self.named("tiktok_sse_clients", help: "Open SSE streams"), labels: [])
     }
 
     static let latencyBuckets: [Duration] = [
@@ -18,18 +18,23 @@ public final class ServerMetrics: Sendable {
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            name: "tiktok_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
-            help: "HTTP requests"
+            descriptor: Self.named("tiktok_http_requests_total", help: "HTTP requests"),
+            labels: [("route", route), ("method", method), ("status", String(status))]
         )
         .increment()
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "tiktok_http_request_duration_seconds", helpText: "HTTP request latency"),
+            descriptor: Self.named("tiktok_http_request_duration_seconds", help: "HTTP request latency"),
             labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
         ).record(duration)
     }
 
     /// Sets a labelled gauge (scrape-time figures).
     func set(_ name: String, _ value: Double, labels: [(String, String)] = [], help: String) {
-        registry.makeGauge(name: name, labels: labels, help: help).set(to: value)
+        registry.makeGauge(descriptor: Self.named(name, help: help), labels: labels).set(to: value)
+    }
+
+    /// A metric's whole name (the unit is part of it) and its help text.
+    private static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -84,6 +84,12 @@ public struct SQLQuery: Sendable, Equatable, ExpressibleByStringInterpolation {
             query.pieces.append("")
         }
 
+        /// Binds `value` as the next parameter, SQL `NULL` when it is `nil`.
+        public mutating func appendInterpolation<Wrapped: SQLEncodable>(_ value: Wrapped?) {
+            query.binds.append(value.sqlValue)
+            query.pieces.append("")
+        }
+
         /// Splices another query (a column list, a condition) with its parameters.
         public mutating func appendInterpolation(_ fragment: SQLQuery) {
             query.append(fragment)
