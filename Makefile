@@ -19,9 +19,10 @@ reliability:
 	swift build
 	python3 tests/reliability/reliability.py
 
-# Benchmarks against same-run baselines, on the release build (needs wrk for the HTTP part).
+# Benchmarks against same-run baselines, on the release build linked as the image links the
+# server (the Swift runtime and Foundation static; needs wrk for the HTTP part).
 # The peers: make bench BENCH_ARGS="--seed-peer path/to/seedpeer.py --dbos-peer path/to/dbospeer.py"
 bench:
 	scripts/install-deps.sh --bench
-	swift build -c release --product tiktok-army-bench
+	swift build -c release --product tiktok-army-bench --static-swift-stdlib
 	.build/release/tiktok-army-bench $(BENCH_ARGS)
