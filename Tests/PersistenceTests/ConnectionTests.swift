@@ -77,6 +77,13 @@ import Testing
         #expect(try connection.query(failing(1)).first!.int("q") == 1, "a statement that failed once still runs")
     }
 
+    @Test func anOptionalBindsItsValueOrNull() throws {
+        let connection = try Connection(url: TestDatabase.cluster.appURL)
+        func described(_ value: String?) -> SQLQuery { "SELECT coalesce(\(value)::text, 'none') AS v" }
+        #expect(described(nil).binds == [.null] && described("x").binds == [SQLValue(text: "x")])
+        #expect(try [nil, "x"].map { try connection.query(described($0)).first!.string("v") } == ["none", "x"])
+    }
+
     @Test func unnamedStatementsLeaveNothingPreparedOnTheServer() throws {
         let connection = try Connection(url: TestDatabase.cluster.appURL, statements: StatementPolicy(.unnamed))
         let answers = try (1...3).map { try connection.query("SELECT \($0)::int * 2 AS doubled").first!.int("doubled") }
