@@ -80,13 +80,16 @@ public struct SQLQuery: Sendable, Equatable, ExpressibleByStringInterpolation {
 
         /// Binds `value` as the next parameter.
         public mutating func appendInterpolation(_ value: some SQLEncodable) {
-            query.binds.append(value.sqlValue)
-            query.pieces.append("")
+            bind(value.sqlValue)
         }
 
         /// Binds `value` as the next parameter, SQL `NULL` when it is `nil`.
         public mutating func appendInterpolation<Wrapped: SQLEncodable>(_ value: Wrapped?) {
-            query.binds.append(value.sqlValue)
+            bind(value.sqlValue)
+        }
+
+        private mutating func bind(_ value: SQLValue) {
+            query.binds.append(value)
             query.pieces.append("")
         }
 
