@@ -60,4 +60,54 @@ import Testing
             ready > 0 && afterwards.count == ready && afterwards.allSatisfy { $0.1 != nil }, "the ready steps start once the run is free")
         await harness.stop()
     }
+
+    @Test func aCancelMeetingAClaimOfItsRunWaitsForTheHandBackInsteadOfDeadlocking() async throws {
+        let harness = Harness(Self.store, runLoop: false)
+        let (workspace, brief) = try await harness.brief("@cancelrace")
+        let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
+        let owner = "claim-\(UUID())"
+
+        // A claim batch holds the run's ready steps and has not yet tried the run's lock.
+        let claimer = try Connection(url: Self.store.appURL)
+        try claimer.execute("BEGIN")
+        let claimed = try RunTransitions.claim(owner: owner, leaseSeconds: 60, limit: 16, step: nil, held: [], claimer)
+            .filter { $0.run == run.id }
+        #expect(!claimed.isEmpty)
+
+        // The cancel locks the run, then waits for the claimed step rows.
+        let cancelling = Task.detached {
+            try await Blocking.run {
+                let c = try Connection(url: Self.store.appURL)
+                try c.execute("BEGIN")
+                try RunTransitions.scope(to: workspace, c)
+                let (ended, _) = try RunTransitions.cancel(run.id, by: "test", workspace: workspace, c)
+                try c.execute("COMMIT")
+                return ended.status
+            }
+        }
+        let observer = try Connection(url: Self.store.appURL)
+        var waiting = false
+        for _ in 0..<200 where !waiting {
+            try await Task.sleep(for: .milliseconds(10))
+            waiting =
+                try observer.query(
+                    "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE tiktok_workflow_steps SET status = ''skipped''%'"
+                ).rows.count == 1
+        }
+        #expect(waiting, "the cancel waits for the claimed steps")
+
+        // The claim finds the run busy and hands its steps back, which must not wait for the cancel.
+        try RunTransitions.scope(to: workspace, claimer)
+        guard case .busy = try RunTransitions.tryLockAndLoad(run.id, claimer) else {
+            Issue.record("the cancel holds the run")
+            return
+        }
+        for one in claimed { try RunTransitions.unclaim(one.step, owner: owner, claimer) }
+        try claimer.execute("COMMIT")
+
+        #expect(try await cancelling.value == .cancelled)
+        let steps = try await Self.store.database.withWorkspace(workspace) { try StepRepository.list(run: run.id, on: $0) }
+        #expect(steps.allSatisfy { $0.status == .skipped && $0.attempt == 0 }, "every step skipped, none counted as attempted")
+        await harness.stop()
+    }
 }

@@ -30,7 +30,10 @@ public enum RunTransitions {
 
     /// Takes the run's row lock before a transition touches its steps: every transition of a run
     /// locks the run row first, so a step starting or ending and the run being cancelled or
-    /// decided never wait on each other in opposite orders (a deadlock).
+    /// decided never wait on each other in opposite orders (a deadlock). Every lock on a run row
+    /// is `FOR NO KEY UPDATE`: a stronger one would also wait for the foreign-key checks of rows
+    /// that reference the run, which a claim that has just claimed the run's steps makes when it
+    /// hands them back.
     public static func lockRun(_ run: WorkflowRunID, _ c: Connection) throws {
         try c.send("SELECT 1 FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE")
     }
@@ -173,7 +176,7 @@ public enum RunTransitions {
         -> [RunEvent]
     {
         guard
-            try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE").first.map({
+            try c.query("SELECT status FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE").first.map({
                 try $0.enumeration("status", as: RunStatus.self)
             })?.isTerminal == false
         else {
@@ -247,7 +250,7 @@ public enum RunTransitions {
         SELECT status, (
             SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
         ) AS open
-        FROM tiktok_workflow_runs WHERE id = \(run) FOR UPDATE
+        FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
         """
     }
 
