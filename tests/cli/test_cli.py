@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import unittest
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, ".build/debug/tiktok-army")
@@ -140,14 +141,14 @@ class ConsoleCommands(unittest.TestCase):
     def test_accounts_list_and_key_rotation(self):
         self.assertEqual(cli("accounts", "list").stdout.strip(), "no connected accounts: connect them on the dashboard's Accounts page")
         key_file = os.path.join(DATA, "token-key")
-        before = open(key_file).read() if os.path.exists(key_file) else None
+        before = Path(key_file).read_text() if os.path.exists(key_file) else None
         out = cli("accounts", "rotate-key").stdout.strip()
         self.assertRegex(out, r"^re-sealed 0 accounts under key [0-9a-f]{16}$")
-        after = open(key_file).read()
+        after = Path(key_file).read_text()
         self.assertNotEqual(before, after, "a new key was generated")
         self.assertEqual(oct(os.stat(key_file).st_mode & 0o777), "0o600")
         if before:
-            self.assertIn(before.strip(), open(key_file + ".previous").read(), "the old key still opens what it sealed")
+            self.assertIn(before.strip(), Path(key_file + ".previous").read_text(), "the old key still opens what it sealed")
 
     def test_a_refused_command_stops_the_cluster_it_started(self):
         subprocess.run([BIN, "db", "stop", "--data-dir", DATA], capture_output=True, check=True)
