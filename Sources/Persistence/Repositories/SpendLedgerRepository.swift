@@ -16,10 +16,11 @@ public struct SpendCapExceeded: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// The per-workspace daily ledger behind the spend caps, with a running total per workspace,
-/// category and day (`tiktok_spend_days`). Charging and settling are single statements
-/// (`tiktok_charge_spend`, `tiktok_settle_spend`): the total's row lock serialises charges of a
-/// workspace, so the cap check is exact under any concurrency, and the `reference` makes a charge
-/// idempotent. Called on a connection outside a transaction (`Database.withConnection`), the
+/// category and day (`tiktok_spend_days`, the sum of the day's rows). Charging and settling are
+/// single statements (`tiktok_charge_spend`, `tiktok_settle_spend`): the charges row's lock
+/// serialises charges of a workspace, so the cap check is exact under any concurrency, and the
+/// `reference` makes a charge idempotent. A settlement below its reservation adds its refund to
+/// a refund row instead, without waiting for charges. Called on a connection outside a transaction (`Database.withConnection`), the
 /// lock is held only while the statement commits.
 public enum SpendLedgerRepository {
     public static func setCaps(workspace: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?, on connection: Connection) throws {
@@ -70,7 +71,8 @@ public enum SpendLedgerRepository {
 
     /// Replaces a charge's amount (zero releases it), adjusting the day's total.
     /// In the connection's workspace scope. Inside a transaction it runs last, just before
-    /// `COMMIT`, so the day's total stays locked only while the transaction commits.
+    /// `COMMIT`: the rows it locks (the charge's own, a refund row, or the charges row when the
+    /// call cost more than it reserved) stay locked only while the transaction commits.
     public static func settle(_ category: SpendLedgerEntry.Category, reference: String, amount: Double, on connection: Connection) throws {
         try connection.sendAtCommit("SELECT tiktok_settle_spend(\(category), \(reference), \(amount))")
     }
