@@ -109,6 +109,11 @@ import Testing
             let session = try await SecurityTests.login(client, key: key)
             let page = try await client.call(.get, "/spend", headers: [.cookie: session.cookie])
             #expect(page.text.contains("$30.00") && page.text.contains("of $200.00") && page.text.contains("Save caps"))
+            #expect(!page.text.contains("cap is reached: Ads"), "$30 of $200 leaves room")
+            _ = try await client.call(.put, "/api/dashboard/spend-caps", key: key, json: ["ads_daily_usd": 0])
+            let reached = try await client.call(.get, "/spend", headers: [.cookie: session.cookie])
+            #expect(reached.text.contains("of $0.00") && reached.text.contains("value=\"100\""), "a zero cap shows as full")
+            #expect(reached.text.contains("Today's cap is reached: Ads spending stops"))
         }
         await harness.stop()
     }

@@ -35,7 +35,8 @@ extension DashboardController {
             return [
                 "name": "\(key)_daily_usd", "title": title, "spent": Self.money(spent), "cap": Self.money(cap),
                 "source": own == nil ? "the deployment's default" : "this workspace's cap",
-                "percent": cap > 0 ? min(100, Int((spent / cap * 100).rounded())) : 0,
+                // A zero cap is reached before anything is spent.
+                "percent": cap > 0 ? min(100, Int((spent / cap * 100).rounded())) : 100, "reached": spent >= cap,
                 "own": own.map { String(format: "%.2f", $0) } ?? "", "defaultCap": Self.money(cap),
                 "admin": principal.role == .admin,
             ]
