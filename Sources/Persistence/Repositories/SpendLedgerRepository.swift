@@ -20,8 +20,8 @@ public struct SpendCapExceeded: Error, Sendable, Equatable, CustomStringConverti
 /// single statements (`tiktok_charge_spend`, `tiktok_settle_spend`): the charges row's lock
 /// serialises charges of a workspace, so the cap check is exact under any concurrency, and the
 /// `reference` makes a charge idempotent. A settlement below its reservation adds its refund to
-/// a refund row instead, without waiting for charges. Called on a connection outside a transaction (`Database.withConnection`), the
-/// lock is held only while the statement commits.
+/// a refund row instead, without waiting for charges. Called on a connection outside a
+/// transaction (`Database.withConnection`), the lock is held only while the statement commits.
 public enum SpendLedgerRepository {
     public static func setCaps(workspace: WorkspaceID, claudeDailyUsd: Double?, adsDailyUsd: Double?, on connection: Connection) throws {
         try connection.query(
