@@ -87,6 +87,20 @@ import Testing
         }
     }
 
+    @Test func aRunListSaysWhatAnOpenRunIsDoingAndHowLongAFinishedOneTook() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        func row(_ status: RunStatus, completed: Date? = nil) -> String? {
+            let run = WorkflowRun(
+                id: WorkflowRunID(UUID()), workspaceId: WorkspaceID(UUID()), workflowSlug: "profile_audit", status: status, input: [:],
+                totalCostUsd: 0, totalLatencyMs: 0, createdAt: start, startedAt: start, completedAt: completed, updatedAt: start)
+            return DashboardController.runRow(run)["duration"] as? String
+        }
+        #expect(row(.pending) == "queued")
+        #expect(row(.running) == "running")
+        #expect(row(.awaitingApproval) == "waiting for approval")
+        #expect(row(.succeeded, completed: start.addingTimeInterval(2.1)) == "2.1 s")
+    }
+
     @Test func anAdminSetsTheDailyCapsAndSeesTodaysUse() async throws {
         let harness = try APIHarness()
         let (workspace, key) = try await APIHarness.workspace()

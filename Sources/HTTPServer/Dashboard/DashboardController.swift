@@ -248,12 +248,22 @@ struct DashboardController: Sendable {
         SeededWorkflows.find(slug)?.name ?? slug.replacingOccurrences(of: "_", with: " ").capitalized
     }
 
+    /// What a run list says in place of the elapsed time of a run that has not ended.
+    static func openDuration(_ run: WorkflowRun) -> String? {
+        guard run.completedAt == nil else { return nil }
+        switch run.status {
+        case .pending: return "queued"
+        case .awaitingApproval: return "waiting for approval"
+        default: return "running"
+        }
+    }
+
     static func runRow(_ run: WorkflowRun) -> [String: Any] {
         [
             "id": run.id.description, "shortId": String(run.id.description.prefix(8)), "workflow": workflowName(run.workflowSlug),
             "slug": run.workflowSlug, "handle": run.input["brief"]?["handle"]?.stringValue ?? "", "status": run.status.rawValue,
             "statusLabel": run.status.rawValue.replacingOccurrences(of: "_", with: " "), "cost": money(run.totalCostUsd),
-            "duration": run.completedAt == nil ? "running" : duration(elapsedMs(run)), "created": when(run.createdAt),
+            "duration": openDuration(run) ?? duration(elapsedMs(run)), "created": when(run.createdAt),
             "error": run.error ?? false,
         ]
     }
