@@ -103,7 +103,7 @@ import Testing
             name: "reader", input: [:], workspace: workspace, workflowRun: run, workflowStep: nil, body: reader)
         let second = try await runner.run(
             name: "reader", input: [:], workspace: workspace, workflowRun: run, workflowStep: nil, body: reader)
-        let stored = try await RunContextRepository.find(run: run, workspace: workspace, in: database)
+        let stored = try await database.withWorkspace(workspace) { try RunContextRepository.find(run: run, on: $0) }
         await database.shutdown()
         #expect(first.output["trips"] != 0, "the first agent looked for it and stored what it built")
         #expect(second.output["trips"] == 0, "the second read it from memory")

@@ -50,6 +50,30 @@ import Testing
         #expect(try owner.query("SELECT count(*) AS n FROM tiktok_meta.schema_migrations").first!.int("n") == 0)
     }
 
+    @Test func theLargeValuesOfARunAreCompressedWithLZ4WhenTheServerHasIt() async throws {
+        let columns = [
+            "tiktok_agent_steps.system_prompt", "tiktok_agent_steps.user_prompt", "tiktok_agent_steps.response_text",
+            "tiktok_agent_steps.request", "tiktok_agent_steps.response", "tiktok_run_contexts.data", "tiktok_run_contexts.text",
+            "tiktok_workflow_steps.input", "tiktok_workflow_steps.output", "tiktok_agent_runs.input", "tiktok_agent_runs.output",
+            "tiktok_workflow_runs.input", "tiktok_workflow_runs.report_md",
+        ]
+        let (hasLZ4, methods) = try await TestDatabase.database.withConnection { c in
+            let has = try c.query("SELECT 'lz4' = ANY(enumvals) AS has FROM pg_settings WHERE name = 'default_toast_compression'")
+                .first!.bool("has")
+            let rows = try c.query(
+                """
+                SELECT c.relname || '.' || a.attname AS name, a.attcompression::text AS method
+                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relnamespace = 'public'::regnamespace AND c.relname || '.' || a.attname = ANY(\(columns)::text[])
+                """
+            ).rows
+            return (has, Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("name"), try $0.string("method")) }))
+        }
+        #expect(methods.keys.sorted() == columns.sorted(), "every column exists")
+        let expected = hasLZ4 ? "l" : ""
+        for column in columns { #expect(methods[column] == expected, "\(column) compresses with \(methods[column] ?? "?")") }
+    }
+
     @Test func migrationFilesAreReadInVersionOrder() throws {
         let migrator = TestDatabase.migrator
         #expect(migrator.migrations.map(\.version) == migrator.migrations.map(\.version).sorted())

@@ -27,6 +27,46 @@ import Testing
         #expect(seen == created.reversed())
     }
 
+    @Test func aRunFindsItsOwnBrandContextOrAdoptsARecentOneOfTheSameHandleInOneRoundTrip() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        // A pool of its own, so its round trips are this test's alone.
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2)
+        let runs = try await database.withWorkspace(workspace) { c in
+            try (0..<4).map { _ in
+                try RunRepository.create(workspace: workspace, workflowId: nil, workflowSlug: "s", briefId: nil, input: [:], on: c).id
+            }
+        }
+        let now = Date()
+        let since = now.addingTimeInterval(-3600)
+        let context: @Sendable (String, String, TimeInterval) -> StoredRunContext = { handle, text, age in
+            StoredRunContext(
+                handle: handle, data: ["text": .string(text)], text: text,
+                builtAt: Date(timeIntervalSince1970: (now.timeIntervalSince1970 - age).rounded()))
+        }
+        let find = { (run: WorkflowRunID, handle: String) in
+            try await RunContextRepository.findOrAdopt(run: run, handle: handle, since: since, workspace: workspace, in: database)
+        }
+
+        #expect(try await find(runs[0], "@glowco") == nil, "nothing stored yet")
+        _ = try await database.withWorkspace(workspace) { c in
+            try RunContextRepository.store(context("@glowco", "too old", 7200), run: runs[0], workspace: workspace, on: c)
+        }
+        #expect(try await find(runs[1], "@glowco") == nil, "a context built before `since` is not adopted")
+
+        let recent = context("@glowco", "recent", 60)
+        try await database.withWorkspace(workspace) { c in
+            _ = try RunContextRepository.store(recent, run: runs[1], workspace: workspace, on: c)
+            _ = try RunContextRepository.store(context("@other", "newer, of another brand", 1), run: runs[2], workspace: workspace, on: c)
+        }
+        let trips = database.roundTrips.current
+        #expect(try await find(runs[3], "@glowco") == recent, "the newest of the same handle is adopted")
+        #expect(database.roundTrips.current - trips == 1)
+        let stored = try await database.withWorkspace(workspace) { try RunContextRepository.find(run: runs[3], on: $0) }
+        #expect(stored == recent, "and stored for the run")
+        #expect(try await find(runs[0], "@glowco")?.text == "too old", "a run's own context wins over any newer one")
+        await database.shutdown()
+    }
+
     @Test func aMalformedCursorIsTheCallersError() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let error = await #expect(throws: AppError.self) {

@@ -132,18 +132,13 @@ extension AgentContext {
         let now = environment.clock.now()
         let since = now.addingTimeInterval(-BrandContext.reuseWindow)
         let workspace = self.workspace
-        if let run, let own = try await RunContextRepository.find(run: run, workspace: workspace, in: database), own.handle == handle,
-            let context = BrandContext(own)
-        {
-            return context
-        }
-        if let existing = try await withDatabase({ c -> StoredRunContext? in
-            if let run, let own = try RunContextRepository.find(run: run, on: c) { return own }
-            guard let recent = try RunContextRepository.latest(handle: handle, since: since, on: c) else { return nil }
-            return try run.map { try RunContextRepository.store(recent, run: $0, workspace: workspace, on: c) } ?? recent
-        }), existing.handle == handle, let context = BrandContext(existing) {
-            return context
-        }
+        let existing =
+            if let run {
+                try await RunContextRepository.findOrAdopt(run: run, handle: handle, since: since, workspace: workspace, in: database)
+            } else {
+                try await withDatabase { try RunContextRepository.latest(handle: handle, since: since, on: $0) }
+            }
+        if let existing, existing.handle == handle, let context = BrandContext(existing) { return context }
         let profile = try await traceStep(.providerCall, "tiktok.research.user_info", request: ["handle": .string(handle)]) {
             try await providers.research.userInfo(handle: handle)
         }

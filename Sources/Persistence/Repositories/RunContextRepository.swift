@@ -22,12 +22,6 @@ public enum RunContextRepository {
         try connection.query(findQuery(run)).first.map(decode)
     }
 
-    /// The context of `run` read on its own, in one round trip (`Database.read(in:)`): every
-    /// agent of a run after the first finds it stored.
-    public static func find(run: WorkflowRunID, workspace: WorkspaceID, in database: Database) async throws -> StoredRunContext? {
-        try await database.read(in: workspace, findQuery(run)).first.map(decode)
-    }
-
     private static func findQuery(_ run: WorkflowRunID) -> SQLQuery {
         "SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run)"
     }
@@ -38,6 +32,33 @@ public enum RunContextRepository {
             """
             SELECT handle, data, text, built_at FROM tiktok_run_contexts
             WHERE handle = \(handle) AND built_at > \(since) ORDER BY built_at DESC LIMIT 1
+            """
+        ).first.map(decode)
+    }
+
+    /// The context of `run` in one round trip (`Database.write(in:)`): the run's own when stored,
+    /// else the newest of `handle` built after `since` in the workspace, stored for `run` as it is
+    /// read. `nil` when there is neither, or when another process stored the run's context in the
+    /// meantime (the first one stored wins: `store` reads it).
+    public static func findOrAdopt(run: WorkflowRunID, handle: String, since: Date, workspace: WorkspaceID, in database: Database)
+        async throws -> StoredRunContext?
+    {
+        try await database.write(
+            in: workspace,
+            """
+            WITH own AS (
+                SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run)
+            ), recent AS (
+                SELECT handle, data, text, built_at FROM tiktok_run_contexts
+                WHERE handle = \(handle) AND built_at > \(since) AND NOT EXISTS (SELECT 1 FROM own)
+                ORDER BY built_at DESC LIMIT 1
+            ), adopted AS (
+                INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at)
+                SELECT \(run), \(workspace), handle, data, text, built_at FROM recent
+                ON CONFLICT (workflow_run_id) DO NOTHING
+                RETURNING handle, data, text, built_at
+            )
+            SELECT handle, data, text, built_at FROM own UNION ALL SELECT handle, data, text, built_at FROM adopted
             """
         ).first.map(decode)
     }
