@@ -175,6 +175,26 @@ import Testing
         }
     }
 
+    @Test func manyMoreUnitsThanConnectionsAllRunOnThePoolsConnectionsAndHandThemBack() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2)
+        defer { Task { await database.shutdown() } }
+        let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for unit in 0..<300 {
+                group.addTask {
+                    try await database.withConnection { c in
+                        if unit % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+                        return Int32(try c.query("SELECT pg_backend_pid() AS pid").first!.int("pid"))
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(pids.count == 300)
+        #expect(Set(pids).count <= 2, "never more connections than the pool's size")
+        let stats = await database.pool.stats
+        #expect(stats.open == Set(pids).count && stats.idle == stats.open && stats.waiting == 0)
+    }
+
     @Test func aFullPoolTimesOutWithAPoolError() async throws {
         let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .milliseconds(200))
         defer { Task { await database.shutdown() } }
