@@ -35,6 +35,23 @@ import Testing
         await harness.stop()
     }
 
+    @Test func aProfileAuditWakesTheEnginesAtItsStartAndWhenItsLastAnalystReadiesTheSynthesis() async throws {
+        let owner = "wakes-\(UUID().uuidString.prefix(6))"
+        let listener = try Connection(url: Self.store.appURL)
+        try listener.execute("LISTEN \(RunTransitions.controlChannel)")
+        let harness = Harness(Self.store, owner: owner)
+        let (workspace, brief) = try await harness.brief("@wakes")
+        let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
+        let (finished, steps) = try await harness.wait(for: run.id, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        var heard: [String] = []
+        while case let batch = try listener.notifications(waitSeconds: 0.1), !batch.isEmpty { heard += batch.map(\.payload) }
+
+        #expect(finished.status == .succeeded && steps.count == 6)
+        // Four of the five analysts' successes leave the synthesis waiting, and the synthesis ends the run.
+        #expect(heard.filter { $0 == "work:" + owner }.count == 2, "heard: \(heard)")
+    }
+
     @Test func aStepWhoseRunIsMidTransitionIsHandedBackNotWaitedFor() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@busyrun")

@@ -16,8 +16,17 @@ actor EngineState {
     private var claims: Set<WorkflowEngine.Claim> = []
     private var cancelled: [WorkflowEngine.Claim: StepCancellation] = [:]
     private var shuttingDown = false
+    /// The claim loop found no room for another step: the next step to end must wake it.
+    private var full = false
 
     var inFlight: Int { claims.count }
+    /// How many more steps the claim loop may start, at most `limit` at once; at none, the next
+    /// step to end says so (`end`).
+    func capacity(of limit: Int) -> Int {
+        let capacity = limit - claims.count
+        full = capacity <= 0
+        return capacity
+    }
     /// The steps this process holds, which it must not claim again.
     var heldSteps: [String] { claims.map(\.step.description) }
 
@@ -32,11 +41,14 @@ actor EngineState {
             task.cancel()
         }
     }
-    func end(_ claim: WorkflowEngine.Claim) {
+    /// Forgets an ended step; `true` when the claim loop waits for room, which this made.
+    func end(_ claim: WorkflowEngine.Claim) -> Bool {
         claims.remove(claim)
         tasks[claim] = nil
         executions[claim] = nil
         cancelled[claim] = nil
+        defer { full = false }
+        return full
     }
     func cancellation(of claim: WorkflowEngine.Claim) -> StepCancellation? { cancelled[claim] }
 

@@ -47,7 +47,7 @@ enum ReplayPlan: Sendable {
     static func end(_ step: WorkflowStep, like recorded: WorkflowStep, owner: String?, _ c: Connection) throws -> [RunEvent]? {
         if recorded.status == .succeeded {
             return try RunTransitions.complete(
-                step, output: recorded.output ?? [:], costUsd: 0, latencyMs: 0, agentRunId: nil, owner: owner, c)
+                step, output: recorded.output ?? [:], costUsd: 0, latencyMs: 0, agentRunId: nil, owner: owner, c)?.events
         }
         return try RunTransitions.fail(step, error: recorded.error ?? "failed in the recorded run", agentRunId: nil, owner: owner, c)
     }

@@ -8,14 +8,15 @@ extension WorkflowEngine {
     /// run loaded, its input resolved from its dependencies' outputs, marked started, its agent run
     /// opened (a step whose definition is gone fails instead). One commit for the whole batch;
     /// their events go to local subscribers after it. A claim whose step could not start comes
-    /// back without a `Prepared`; a step whose run another transaction holds is handed back and
-    /// left out.
+    /// back without a `Prepared`; a step whose run another transaction holds is handed back, left
+    /// out, and looked for again shortly (`handBackRetry`).
     func claimAndStart(limit: Int, step: WorkflowStepID? = nil) async throws -> [(Claim, Prepared?)] {
         if let step { return try await claimThenStart(step) }
         let owner = configuration.owner
         let lease = configuration.leaseSeconds
         let held = await state.heldSteps
         let database = database
+        let handedBack = Flag()
         let started = try await bus.delivering { local in
             try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
                 var started: [(Claim, Prepared?)] = []
@@ -33,7 +34,9 @@ extension WorkflowEngine {
                     let loading = try runs[claim.run] ?? RunTransitions.tryLockAndLoad(claim.run, c)
                     runs[claim.run] = loading
                     switch loading {
-                    case .busy: try RunTransitions.unclaim(claim.step, owner: owner, c)
+                    case .busy:
+                        try RunTransitions.unclaim(claim.step, owner: owner, c)
+                        handedBack.set()
                     case .missing: started.append((claim, nil))
                     case .loaded(let loaded):
                         switch try self.begin(claim, loaded, c) {
@@ -63,8 +66,19 @@ extension WorkflowEngine {
         if configuration.executionMode == .cloudTasks {
             for (claim, _) in started { try? await transitions.dispatch(claim.run, claim.workspace) }
         }
+        // A step handed back is still ready, and the transition holding its run may ready nothing
+        // new: look again once that transition has most likely committed.
+        if handedBack.isSet {
+            Task { [self] in
+                try? await Task.sleep(for: Self.handBackRetry)
+                wake()
+            }
+        }
         return started
     }
+
+    /// How soon the claim loop looks again for a step it handed back because its run was busy.
+    static let handBackRetry = Duration.milliseconds(10)
 
     /// A delivered step (Cloud Tasks) is claimed and committed, then started in a transaction of
     /// its own that waits for its run's lock like any transition: parallel deliveries of one run's

@@ -48,7 +48,7 @@ public final class WorkflowEngine: Sendable {
     public func work() async {
         guard configuration.executionMode == .inline else { return }
         while !Task.isCancelled {
-            let capacity = configuration.maxConcurrentSteps - (await state.inFlight)
+            let capacity = await state.capacity(of: configuration.maxConcurrentSteps)
             var claimed: [(Claim, Prepared?)] = []
             if capacity > 0 {
                 do {
@@ -65,8 +65,7 @@ public final class WorkflowEngine: Sendable {
                 // Unstructured, so stopping the loop does not cut a step off mid-write.
                 let execution = Task { [self] in
                     await execute(claim, prepared)
-                    await state.end(claim)
-                    wake()
+                    if await state.end(claim) { wake() }
                 }
                 await state.track(execution, for: claim)
             }
@@ -100,7 +99,7 @@ public final class WorkflowEngine: Sendable {
         guard let prepared else { return }
         await state.begin(claim)
         await execute(claim, prepared)
-        await state.end(claim)
+        _ = await state.end(claim)
     }
 
     /// Cancels this process's in-flight steps of `run`.
@@ -211,17 +210,25 @@ public final class WorkflowEngine: Sendable {
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
                 // The agent run closes in the transaction that records the step; the lease is
                 // asserted with its first statements, and when it was lost the agent run is closed
-                // as superseded instead.
+                // as superseded instead. Engines are woken only when the success left a step ready.
                 do {
-                    try await recordOutcome(claim.workspace) { c in
+                    let readied = Flag()
+                    try await recordOutcome(claim.workspace, readies: false) { c in
                         try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
                         let outcome = try finish.record(on: c)
                         if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
-                        return try RunTransitions.complete(
-                            step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
-                            owner: owner, runLocked: true, c
-                        ).map { ((), $0) }
+                        guard
+                            let completion = try RunTransitions.complete(
+                                step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency,
+                                agentRunId: outcome.agentRunId, owner: owner, runLocked: true, c)
+                        else { return nil }
+                        if completion.readied {
+                            readied.set()
+                            try RunTransitions.notifyWork(from: owner, c)
+                        }
+                        return ((), completion.events)
                     }
+                    if readied.isSet { wake() }
                 } catch let error as DatabaseError where error.isLeaseLost {
                     try await recordOutcome(claim.workspace) { c in
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)

@@ -313,7 +313,8 @@ public struct WorkflowService: Sendable {
                 ])
                 try RunRepository.setStatus(decided.runId, .running, on: c)
                 events +=
-                    try RunTransitions.complete(step, output: approved, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c) ?? []
+                    try RunTransitions.complete(step, output: approved, costUsd: 0, latencyMs: 0, agentRunId: nil, owner: nil, c)?.events
+                    ?? []
             } else {
                 events +=
                     try RunTransitions.fail(step, error: "rejected" + (note.map { ": \($0)" } ?? ""), agentRunId: nil, owner: nil, c) ?? []

@@ -103,12 +103,19 @@ public enum RunTransitions {
         try RunEventRepository.appended(result, step.runId, .stepStarted, stepData(step), step.workspaceId)
     }
 
+    /// A succeeded step's events, and whether its success left a step of the run ready to claim
+    /// (the last of a fan-out readies what waited on it; the others ready nothing).
+    public struct Completion: Sendable {
+        public var events: [RunEvent]
+        public var readied: Bool
+    }
+
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease
     /// was lost. `runLocked` says the transaction holds the run's lock already.
     public static func complete(
         _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?,
         runLocked: Bool = false, _ c: Connection
-    ) throws -> [RunEvent]? {
+    ) throws -> Completion? {
         if !runLocked { try lockRun(step.runId, c) }
         let data = stepData(
             step,
@@ -125,12 +132,15 @@ public enum RunTransitions {
         // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
         let answers = try c.queries([
             RunEventRepository.appendQuery(after: change, run: step.runId, event: .stepSucceeded, data: data, workspace: step.workspaceId),
-            finishCheck(step.runId),
+            finishCheck(step.runId, countingReady: true),
         ])
         guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
             return nil
         }
-        return [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c, checked: answers[1].first))
+        let checked = answers[1].first
+        return Completion(
+            events: [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c, checked: checked)),
+            readied: checked?["status"] == "running" && checked?["ready"] == "t")
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
@@ -244,14 +254,29 @@ public enum RunTransitions {
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
-    /// The run's status and how many of its steps are still open, under the run row's lock.
-    static func finishCheck(_ run: WorkflowRunID) -> SQLQuery {
-        """
-        SELECT status, (
-            SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
-        ) AS open
-        FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
-        """
+    /// The run's status and how many of its steps are still open, under the run row's lock;
+    /// with `countingReady`, also whether a pending step's dependencies have all succeeded
+    /// (`ready`), as the claim sees it.
+    static func finishCheck(_ run: WorkflowRunID, countingReady: Bool = false) -> SQLQuery {
+        guard countingReady else {
+            return """
+                SELECT status, (
+                    SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+                ) AS open
+                FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
+                """
+        }
+        return """
+            SELECT status, (
+                SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+            ) AS open, EXISTS (
+                SELECT 1 FROM tiktok_workflow_steps s
+                WHERE s.run_id = \(run) AND s.status = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+                  AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d
+                                  WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
+            ) AS ready
+            FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
+            """
     }
 
     /// Parks the run on an approval gate holding `payload`.
