@@ -77,6 +77,16 @@ import Testing
         #expect(try connection.query(failing(1)).first!.int("q") == 1, "a statement that failed once still runs")
     }
 
+    @Test func aPipelinedStatementWithoutParametersIsPreparedOnceToo() throws {
+        let connection = try Connection(url: TestDatabase.cluster.appURL)
+        let workspace = UUID().uuidString
+        let listed: SQLQuery = "SELECT count(*) AS n FROM tiktok_workflow_runs"
+        for _ in 1...3 { #expect(try connection.runInWorkspace(workspace, readOnly: true, listed).first!.int("n") == 0) }
+        let prepared = try connection.query("SELECT statement FROM pg_prepared_statements").rows.map { try $0.string("statement") }
+        #expect(prepared.filter { $0 == listed.sql }.count == 1, "one server-side statement for three pipelines: \(prepared)")
+        #expect(prepared.contains("BEGIN READ ONLY") && prepared.contains("COMMIT"))
+    }
+
     @Test func anOptionalBindsItsValueOrNull() throws {
         let connection = try Connection(url: TestDatabase.cluster.appURL)
         func described(_ value: String?) -> SQLQuery { "SELECT coalesce(\(value)::text, 'none') AS v" }
@@ -175,21 +185,21 @@ import Testing
         }
     }
 
-    @Test func manyMoreUnitsThanConnectionsAllRunOnThePoolsConnectionsAndHandThemBack() async throws {
-        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2)
+    @Test func aHundredUnitsThroughTwoConnectionsAllRunAndHandThemBack() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2, acquireTimeout: TestDatabase.acquireTimeout)
         defer { Task { await database.shutdown() } }
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
-            for unit in 0..<300 {
+            for unit in 0..<100 {
                 group.addTask {
                     try await database.withConnection { c in
-                        if unit % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+                        if unit % 20 == 0 { Thread.sleep(forTimeInterval: 0.01) }
                         return Int32(try c.query("SELECT pg_backend_pid() AS pid").first!.int("pid"))
                     }
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(pids.count == 300)
+        #expect(pids.count == 100)
         #expect(Set(pids).count <= 2, "never more connections than the pool's size")
         let stats = await database.pool.stats
         #expect(stats.open == Set(pids).count && stats.idle == stats.open && stats.waiting == 0)

@@ -221,9 +221,9 @@ import Testing
             let queries: [SQLQuery] = [
                 "SELECT current_setting('app.probe') AS v", "SELECT \("second") AS v", "SELECT \(3)::text AS v",
             ]
-            try c.send("SELECT set_config('app.probe', 'first', true)")
+            try c.send("SELECT set_config('app.probe', \("first"), true)")
             _ = try c.queries(queries)
-            try c.send("SELECT set_config('app.probe', 'queued', true)")
+            try c.send("SELECT set_config('app.probe', \("queued"), true)")
             let before = c.roundTrips
             let answers = try c.queries(queries)
             return (try answers.map { try $0.first!.string("v") }, c.roundTrips - before)

@@ -194,9 +194,9 @@ public final class Connection: @unchecked Sendable {
         // Prepared (once per connection) before the pipeline starts.
         var names: [String?] = []
         for statement in batch {
-            // Statements without parameters (`COMMIT`) go unnamed.
-            let usesName = statements.mode == .prepared && !statement.texts.isEmpty
-            names.append(usesName ? try statementName(statement.sql, parameterCount: statement.texts.count) : nil)
+            // With or without parameters (`BEGIN`, a list's first page): unnamed, a statement is
+            // parsed and planned again on every call.
+            names.append(statements.mode == .prepared ? try statementName(statement.sql, parameterCount: statement.texts.count) : nil)
         }
         guard PQenterPipelineMode(handle) == 1 else { throw DatabaseError(kind: .connection, message: errorText()) }
         var sent = true
