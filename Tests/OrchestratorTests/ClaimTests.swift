@@ -52,6 +52,20 @@ import Testing
         #expect(heard.filter { $0 == "work:" + owner }.count == 2, "heard: \(heard)")
     }
 
+    @Test func startingARunIsOneTransaction() async throws {
+        let harness = Harness(Self.store, runLoop: false)
+        let (workspace, brief) = try await harness.brief("@onestart")
+        let units = Self.store.database.completedUnits
+        let before = units.current
+        let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run
+        let taken = units.current - before
+        // Nothing of it is left for the next test's claims.
+        _ = try await harness.service.cancel(run.id, workspace: workspace)
+        await harness.stop()
+        #expect(taken == 1, "the definition is read in the transaction that creates the run: \(taken) units")
+        #expect(run.workflowId != nil && run.status == .running)
+    }
+
     @Test func aStepWhoseRunIsMidTransitionIsHandedBackNotWaitedFor() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@busyrun")

@@ -68,9 +68,10 @@ public struct WorkflowService: Sendable {
     /// Step 2 of the data flow: load the definition, resolve the brief, materialise the workflow
     /// row, insert the run and its steps, mark the brief dispatched, announce `workflow_run.started`.
     public func start(briefId: BriefID, workflowSlug: String, workspace: WorkspaceID) async throws -> StartedRun {
-        let definition = try await definition(workflowSlug, workspace: workspace)
         let run: WorkflowRun? = try await transitions.commit(workspace) { c in
-            let (run, event) = try Self.createRun(brief: briefId, definition: definition, schedule: nil, workspace: workspace, on: c)
+            let (definition, stored) = try Self.stored(workflowSlug, on: c)
+            let (run, event) = try Self.createRun(
+                brief: briefId, definition: definition, stored: stored, schedule: nil, workspace: workspace, on: c)
             return (run, [event])
         }
         guard let run else { throw AppError.internal("run was not created") }
@@ -122,12 +123,12 @@ public struct WorkflowService: Sendable {
 
     /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
     static func createRun(
-        brief briefId: BriefID, definition: WorkflowDef, schedule: (id: UUID, occurrence: Date)?, workspace: WorkspaceID,
-        on c: Connection
+        brief briefId: BriefID, definition: WorkflowDef, stored: Workflow?, schedule: (id: UUID, occurrence: Date)?,
+        workspace: WorkspaceID, on c: Connection
     ) throws -> (WorkflowRun, RunEvent) {
         guard let brief = try BriefRepository.find(briefId, on: c) else { throw AppError.notFound("brief \(briefId) not found") }
         let workflow =
-            try WorkflowRepository.find(slug: definition.slug, on: c)
+            try stored
             ?? WorkflowRepository.upsert(
                 slug: definition.slug, name: definition.name, description: definition.description, definition: ["seeded": true],
                 workspace: workspace, on: c)
@@ -167,14 +168,19 @@ public struct WorkflowService: Sendable {
     }
 
     /// The definition of `slug` on the caller's connection: a stored one (with steps) overrides the seeded one.
-    static func definition(_ slug: String, on c: Connection) throws -> WorkflowDef {
-        if let stored = try WorkflowRepository.find(slug: slug, on: c), stored.definition["steps"] != nil {
-            let definition = try stored.definition.decode(WorkflowDef.self)
+    static func definition(_ slug: String, on c: Connection) throws -> WorkflowDef { try stored(slug, on: c).definition }
+
+    /// The definition of `slug` on the caller's connection, and the workspace's row of it when
+    /// there is one (a seeded workflow's row marks it `seeded`, without steps).
+    static func stored(_ slug: String, on c: Connection) throws -> (definition: WorkflowDef, row: Workflow?) {
+        let row = try WorkflowRepository.find(slug: slug, on: c)
+        if let row, row.definition["steps"] != nil {
+            let definition = try row.definition.decode(WorkflowDef.self)
             try definition.validate()
-            return definition
+            return (definition, row)
         }
         guard let seeded = SeededWorkflows.find(slug) else { throw AppError.notFound("no workflow \(slug)") }
-        return seeded
+        return (seeded, row)
     }
 
     /// Adds a recurring run of `brief` through `workflowSlug`: `cron` (five fields, in `timeZone`)
@@ -220,10 +226,10 @@ public struct WorkflowService: Sendable {
             for schedule in try ScheduleRepository.claimDue(now: now, limit: 20, on: c) {
                 let next = try schedule.recurrence().next(after: max(now, schedule.nextRunAt))
                 do {
-                    let definition = try Self.definition(schedule.workflowSlug, on: c)
+                    let (definition, stored) = try Self.stored(schedule.workflowSlug, on: c)
                     let (run, event) = try Self.createRun(
-                        brief: schedule.briefId, definition: definition, schedule: (schedule.id, schedule.nextRunAt), workspace: workspace,
-                        on: c)
+                        brief: schedule.briefId, definition: definition, stored: stored, schedule: (schedule.id, schedule.nextRunAt),
+                        workspace: workspace, on: c)
                     try ScheduleRepository.advance(schedule.id, next: next, run: run.id, on: c)
                     runs.append(run)
                     events.append(event)
