@@ -14,28 +14,50 @@ enum Charts {
     }
 
     /// The DAG laid out top to bottom by dependency level, parallel branches side by side, so a
-    /// long workflow grows down the page rather than off its side.
-    static func dag(definition: WorkflowDef, nodes: [String: Node]) -> String {
+    /// long workflow grows down the page rather than off its side. With `narrow` (a column beside
+    /// the trace), a shallow, wide DAG (a fan-out of five into a synthesis) is laid out left to
+    /// right instead, levels as columns, whenever that makes it narrower, so its text is not
+    /// scaled down to unreadable.
+    static func dag(definition: WorkflowDef, nodes: [String: Node], narrow: Bool = false) -> String {
         let levels = definition.levels()
-        let rows = Dictionary(grouping: definition.steps, by: { levels[$0.key] ?? 0 })
-        let (width, height, gapX, gapY) = (200, 56, 24, 34)
-        let widest = rows.values.map(\.count).max() ?? 1
-        let totalWidth = 40 + widest * (width + gapX) - gapX
+        let byLevel = Dictionary(grouping: definition.steps, by: { levels[$0.key] ?? 0 })
+        let (width, height, gapX, gapY, gapColumns) = (200, 56, 24, 34, 48)
+        let widest = byLevel.values.map(\.count).max() ?? 1
+        let depth = (levels.values.max() ?? 0) + 1
+        let acrossWidth = 40 + widest * (width + gapX) - gapX
+        let downWidth = 40 + depth * (width + gapColumns) - gapColumns
+        let leftToRight = narrow && downWidth < acrossWidth
         var position: [String: (x: Int, y: Int)] = [:]
-        for (level, steps) in rows {
-            let offset = (totalWidth - 40 - (steps.count * (width + gapX) - gapX)) / 2
-            for (index, step) in steps.enumerated() {
-                position[step.key] = (20 + offset + index * (width + gapX), 16 + level * (height + gapY))
+        let (totalWidth, totalHeight): (Int, Int)
+        if leftToRight {
+            (totalWidth, totalHeight) = (downWidth, 32 + widest * (height + gapX) - gapX)
+            for (level, steps) in byLevel {
+                let offset = (totalHeight - 32 - (steps.count * (height + gapX) - gapX)) / 2
+                for (index, step) in steps.enumerated() {
+                    position[step.key] = (20 + level * (width + gapColumns), 16 + offset + index * (height + gapX))
+                }
+            }
+        } else {
+            (totalWidth, totalHeight) = (acrossWidth, 32 + depth * (height + gapY) - gapY)
+            for (level, steps) in byLevel {
+                let offset = (totalWidth - 40 - (steps.count * (width + gapX) - gapX)) / 2
+                for (index, step) in steps.enumerated() {
+                    position[step.key] = (20 + offset + index * (width + gapX), 16 + level * (height + gapY))
+                }
             }
         }
-        let totalHeight = 32 + ((levels.values.max() ?? 0) + 1) * (height + gapY) - gapY
         var edges: [[String: Any]] = []
         for step in definition.steps {
             guard let to = position[step.key] else { continue }
             for dependency in step.dependsOn {
                 guard let from = position[dependency] else { continue }
-                let (x1, y1, x2, y2) = (from.x + width / 2, from.y + height, to.x + width / 2, to.y)
-                edges.append(["d": "M\(x1) \(y1) C\(x1) \(y1 + gapY / 2), \(x2) \(y2 - gapY / 2), \(x2) \(y2)"])
+                if leftToRight {
+                    let (x1, y1, x2, y2) = (from.x + width, from.y + height / 2, to.x, to.y + height / 2)
+                    edges.append(["d": "M\(x1) \(y1) C\(x1 + gapColumns / 2) \(y1), \(x2 - gapColumns / 2) \(y2), \(x2) \(y2)"])
+                } else {
+                    let (x1, y1, x2, y2) = (from.x + width / 2, from.y + height, to.x + width / 2, to.y)
+                    edges.append(["d": "M\(x1) \(y1) C\(x1) \(y1 + gapY / 2), \(x2) \(y2 - gapY / 2), \(x2) \(y2)"])
+                }
             }
         }
         let drawn: [[String: Any]] = definition.steps.compactMap { step in

@@ -194,7 +194,7 @@ extension DashboardController {
         row["startedMs"] = Int(((run.startedAt ?? run.createdAt).timeIntervalSince1970 * 1000).rounded())
         row["completedMs"] = run.completedAt.map { Int(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0
         row["elapsed"] = Self.duration(Self.elapsedMs(run))
-        row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes) } ?? ""
+        row["dag"] = definition.map { Charts.dag(definition: $0, nodes: nodes, narrow: true) } ?? ""
         row["stepList"] = order.map { key -> [String: Any] in
             let node = nodes[key]
             return [
