@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import urllib.error
@@ -67,6 +68,11 @@ class Dashboard(unittest.TestCase):
         if cls.key is None:
             cls.server.kill()
             raise RuntimeError("the server did not start")
+        # Keep reading what the server prints: a full pipe would block its next log line, and with
+        # it whatever was logging (a step, or the shutdown itself).
+        cls.log = open(os.path.join(ARTIFACTS, "browser-server.log"), "w")
+        cls.reader = threading.Thread(target=lambda: [cls.log.write(line) for line in cls.server.stdout], daemon=True)
+        cls.reader.start()
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
@@ -82,6 +88,8 @@ class Dashboard(unittest.TestCase):
         cls.driver.quit()
         cls.server.terminate()
         cls.server.wait(timeout=30)
+        cls.reader.join(timeout=5)
+        cls.log.close()
 
     def login(self, key):
         self.driver.get(BASE + "/login")
