@@ -33,17 +33,29 @@ public struct RunCommitter: Sendable {
     func commit<T: Sendable>(
         _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
     ) async throws -> T? {
+        try await commit(workspace, readiesWhen: { _ in readies }, body)
+    }
+
+    /// Like `commit(_:readies:_:)`, with whether the transition can make a step ready decided in
+    /// its transaction from what the body returned (a step's success readies one only when it was
+    /// the last its dependents waited for).
+    @discardableResult
+    func commit<T: Sendable>(
+        _ workspace: WorkspaceID, readiesWhen readied: @escaping @Sendable (T) -> Bool,
+        _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
+    ) async throws -> T? {
         let (owner, database) = (configuration.owner, database)
-        let committed: (T, [RunEvent])? = try await bus.delivering { local in
-            let committed = try await database.withWorkspace(workspace) { c -> (T, [RunEvent])? in
-                guard let result = try body(c) else { return nil }
+        let committed: (value: T, events: [RunEvent], readies: Bool)? = try await bus.delivering { local in
+            let committed = try await database.withWorkspace(workspace) { c -> (value: T, events: [RunEvent], readies: Bool)? in
+                guard let (value, events) = try body(c) else { return nil }
+                let readies = readied(value)
                 if readies { try RunTransitions.notifyWork(from: owner, c) }
-                local.expect(result.1)
-                return result
+                local.expect(events)
+                return (value, events, readies)
             }
-            return (committed, committed?.1 ?? [])
+            return (committed, committed?.events ?? [])
         }
-        guard let (value, events) = committed else { return nil }
+        guard let (value, events, readies) = committed else { return nil }
         // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
         if readies { wake() }
         if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }

@@ -212,23 +212,15 @@ public final class WorkflowEngine: Sendable {
                 // asserted with its first statements, and when it was lost the agent run is closed
                 // as superseded instead. Engines are woken only when the success left a step ready.
                 do {
-                    let readied = Flag()
-                    try await recordOutcome(claim.workspace, readies: false) { c in
+                    try await recordOutcome(claim.workspace, readiesWhen: \Bool.self) { c in
                         try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
                         let outcome = try finish.record(on: c)
                         if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
-                        guard
-                            let completion = try RunTransitions.complete(
-                                step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency,
-                                agentRunId: outcome.agentRunId, owner: owner, runLocked: true, c)
-                        else { return nil }
-                        if completion.readied {
-                            readied.set()
-                            try RunTransitions.notifyWork(from: owner, c)
-                        }
-                        return ((), completion.events)
+                        return try RunTransitions.complete(
+                            step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
+                            owner: owner, runLocked: true, c
+                        ).map { ($0.readied, $0.events) }
                     }
-                    if readied.isSet { wake() }
                 } catch let error as DatabaseError where error.isLeaseLost {
                     try await recordOutcome(claim.workspace) { c in
                         try finish.recordDiscarded("superseded: the step's lease passed to another worker", on: c)
@@ -276,15 +268,24 @@ public final class WorkflowEngine: Sendable {
     /// Commits a step outcome, trying again through a database outage for up to
     /// `outcomeRetryWindow`, so an outcome already computed is recorded once the database answers
     /// rather than the step being run a second time. The step stays held (and unclaimable here)
-    /// meanwhile.
+    /// meanwhile. `readies` says whether the outcome can make a step ready.
     func recordOutcome(
         _ workspace: WorkspaceID, readies: Bool = true, _ body: @escaping @Sendable (Connection) throws -> ((), [RunEvent])?
+    ) async throws {
+        try await recordOutcome(workspace, readiesWhen: { _ in readies }, body)
+    }
+
+    /// Like `recordOutcome(_:readies:_:)`, with whether the outcome can make a step ready read
+    /// from what `body` returned, in its transaction (`RunCommitter.commit(_:readiesWhen:_:)`).
+    func recordOutcome<T: Sendable>(
+        _ workspace: WorkspaceID, readiesWhen readied: @escaping @Sendable (T) -> Bool,
+        _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
     ) async throws {
         let deadline = ContinuousClock.now + configuration.outcomeRetryWindow
         var delay = Duration.milliseconds(100)
         while true {
             do {
-                try await transitions.commit(workspace, readies: readies, body)
+                try await transitions.commit(workspace, readiesWhen: readied, body)
                 health.succeeded()
                 return
             } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {
