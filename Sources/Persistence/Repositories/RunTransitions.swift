@@ -132,7 +132,7 @@ public enum RunTransitions {
         // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
         let answers = try c.queries([
             RunEventRepository.appendQuery(after: change, run: step.runId, event: .stepSucceeded, data: data, workspace: step.workspaceId),
-            finishCheck(step.runId, countingReady: true),
+            finishCheck(step.runId),
         ])
         guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
             return nil
@@ -254,30 +254,25 @@ public enum RunTransitions {
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
-    /// The run's status and how many of its steps are still open, under the run row's lock;
-    /// with `countingReady`, also whether a pending step's dependencies have all succeeded
-    /// (`ready`), as the claim sees it.
-    static func finishCheck(_ run: WorkflowRunID, countingReady: Bool = false) -> SQLQuery {
-        guard countingReady else {
-            return """
-                SELECT status, (
-                    SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
-                ) AS open
-                FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
-                """
-        }
-        return """
-            SELECT status, (
-                SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
-            ) AS open, EXISTS (
-                SELECT 1 FROM tiktok_workflow_steps s
-                WHERE s.run_id = \(run) AND s.status = 'pending' AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
-                  AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d
-                                  WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
-            ) AS ready
-            FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
-            """
+    /// The run's status, how many of its steps are still open, and whether a pending step may be
+    /// claimed now that its dependencies all succeeded (`ready`), under the run row's lock.
+    static func finishCheck(_ run: WorkflowRunID) -> SQLQuery {
+        """
+        SELECT status, (
+            SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+        ) AS open, EXISTS (
+            SELECT 1 FROM tiktok_workflow_steps s
+            WHERE s.run_id = \(run) AND \(pendingWithDependenciesMet) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        ) AS ready
+        FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
+        """
     }
+
+    /// A pending step `s` whose dependencies have all succeeded.
+    static let pendingWithDependenciesMet: SQLQuery = """
+        s.status = 'pending'
+          AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
+        """
 
     /// Parks the run on an approval gate holding `payload`.
     public static func park(_ step: WorkflowStep, payload: JSONValue, owner: String, _ c: Connection) throws -> (Approval, [RunEvent])? {
@@ -404,8 +399,7 @@ public enum RunTransitions {
         try c.query(
             """
             SELECT s.id, s.attempt, s.next_attempt_at FROM tiktok_workflow_steps s JOIN tiktok_workflow_runs r ON r.id = s.run_id
-            WHERE s.run_id = \(run) AND r.status = 'running' AND s.status = 'pending'
-              AND NOT EXISTS (SELECT 1 FROM tiktok_workflow_steps d WHERE d.run_id = s.run_id AND d.step_key = ANY (s.depends_on) AND d.status <> 'succeeded')
+            WHERE s.run_id = \(run) AND r.status = 'running' AND \(pendingWithDependenciesMet)
             """
         ).rows.map {
             (
