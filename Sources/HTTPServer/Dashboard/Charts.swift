@@ -27,23 +27,19 @@ enum Charts {
         let acrossWidth = 40 + widest * (width + gapX) - gapX
         let downWidth = 40 + depth * (width + gapColumns) - gapColumns
         let leftToRight = narrow && downWidth < acrossWidth
+        let (totalWidth, totalHeight) =
+            leftToRight ? (downWidth, 32 + widest * (height + gapX) - gapX) : (acrossWidth, 32 + depth * (height + gapY) - gapY)
+        // Where the `index`th of `count` boxes `size` long, `gapX` apart, starts when they are centred in `span`.
+        func centred(_ index: Int, of count: Int, size: Int, in span: Int) -> Int {
+            (span - (count * (size + gapX) - gapX)) / 2 + index * (size + gapX)
+        }
         var position: [String: (x: Int, y: Int)] = [:]
-        let (totalWidth, totalHeight): (Int, Int)
-        if leftToRight {
-            (totalWidth, totalHeight) = (downWidth, 32 + widest * (height + gapX) - gapX)
-            for (level, steps) in byLevel {
-                let offset = (totalHeight - 32 - (steps.count * (height + gapX) - gapX)) / 2
-                for (index, step) in steps.enumerated() {
-                    position[step.key] = (20 + level * (width + gapColumns), 16 + offset + index * (height + gapX))
-                }
-            }
-        } else {
-            (totalWidth, totalHeight) = (acrossWidth, 32 + depth * (height + gapY) - gapY)
-            for (level, steps) in byLevel {
-                let offset = (totalWidth - 40 - (steps.count * (width + gapX) - gapX)) / 2
-                for (index, step) in steps.enumerated() {
-                    position[step.key] = (20 + offset + index * (width + gapX), 16 + level * (height + gapY))
-                }
+        for (level, steps) in byLevel {
+            for (index, step) in steps.enumerated() {
+                position[step.key] =
+                    leftToRight
+                    ? (20 + level * (width + gapColumns), 16 + centred(index, of: steps.count, size: height, in: totalHeight - 32))
+                    : (20 + centred(index, of: steps.count, size: width, in: totalWidth - 40), 16 + level * (height + gapY))
             }
         }
         var edges: [[String: Any]] = []
