@@ -61,7 +61,7 @@ import Testing
                 """
             ).first!.string("id")
             let replay = try c.query(
-                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, replay_of, started_at) VALUES (\(workspace), 'profile_audit', '{\"brief\": {\"handle\": \"@b\"}}', 'running', \(done)::uuid, now()) RETURNING id"
+                "INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, replay_of, started_at) VALUES (\(workspace), 'profile_audit', '{\"brief\": {\"handle\": \"@b\", \"notes\": null}}', 'running', \(done)::uuid, now()) RETURNING id"
             ).first!.string("id")
             return [plain, done, replay]
         }
@@ -84,6 +84,9 @@ import Testing
                     "\(item.jsonString)\n\(WorkflowsController.listedRunJSON(run).jsonString)")
             }
             #expect(seen.first { $0["status"] == "failed" }?["brief"]?["inputs"]?["id"]?.numberValue?.text == "7106594312292453675")
+            #expect(
+                seen.first { $0["status"] == "pending" }?.objectValue?.keys.contains("brief") == false, "a run without a brief lists none")
+            #expect(seen.first { $0["status"] == "running" }?["brief"] == ["handle": "@b"], "a brief's null fields are left out")
         }
     }
 

@@ -225,6 +225,30 @@ import Testing
         #expect(stats.open == 1 && stats.waiting == 0)
     }
 
+    @Test func aWaiterWhoseTimeIsUpFailsWhileALaterOneKeepsWaitingAndIsServed() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .seconds(2))
+        defer { Task { await database.shutdown() } }
+        let held = Latch()
+        let release = Latch()
+        async let holder: Void = database.withConnection { _ in
+            held.open()
+            release.wait()
+        }
+        try await eventually("the holder has the connection") { held.isOpen }
+        let early = Task { try await database.withConnection { try $0.query("SELECT 1") } }
+        try await eventually("the first waiter waits") { await database.pool.stats.waiting == 1 }
+        try await Task.sleep(for: .seconds(1))
+        let late = Task { try await database.withConnection { try $0.query("SELECT 2 AS n").first!.int("n") } }
+        try await eventually("the second waiter waits") { await database.pool.stats.waiting == 2 }
+        let error = await #expect(throws: DatabaseError.self) { try await early.value }
+        #expect(error?.kind == .poolTimeout)
+        #expect(await database.pool.stats.waiting == 1, "the later waiter still waits")
+        release.open()
+        try await holder
+        #expect(try await late.value == 2)
+        #expect(await database.pool.stats.waiting == 0)
+    }
+
     @Test func aPoolSurvivesAFullServerRestart() async throws {
         let launcher = try EmbeddedPostgres(dataDir: TestDatabase.dataDir + "-restart", logger: .init(label: "restart"))
         let cluster = try launcher.start(migrator: TestDatabase.migrator)

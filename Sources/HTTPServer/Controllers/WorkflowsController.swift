@@ -60,11 +60,20 @@ struct WorkflowsController: Sendable {
     }
 
     /// A listed run as the run list's SQL builds it (`RunRepository.listJSON`, passed through):
-    /// `has_report` instead of the report, the brief as stored. `RunsAndSpendTests` holds the two
-    /// equal, and the contract suite holds both this and the generated `Run` to the document.
+    /// `has_report` instead of the report, the brief as stored, and no null fields at any depth
+    /// (a run without a brief has no `brief`). `RunsAndSpendTests` holds the two equal, and the
+    /// contract suite holds both this and the generated `Run` to the document.
     static func listedRunJSON(_ run: WorkflowRun) -> JSONValue {
+        func withoutNulls(_ value: JSONValue) -> JSONValue? {
+            switch value {
+            case .null: nil
+            case .object(let fields): .object(fields.compactMapValues(withoutNulls))
+            case .array(let items): .array(items.map { withoutNulls($0) ?? .null })
+            default: value
+            }
+        }
         guard case .object(var object) = run.json else { return [:] }
-        object["brief"] = run.input["brief"] ?? .null
+        object["brief"] = run.input["brief"].flatMap(withoutNulls)
         object["input"] = nil
         object["report_md"] = nil
         object["has_report"] = .bool(run.reportMd != nil)

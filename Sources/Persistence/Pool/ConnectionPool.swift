@@ -1,8 +1,9 @@
 import Foundation
 import NIOPosix
 
-/// A bounded set of libpq connections. `acquire` waits (up to a timeout) when all are busy;
-/// broken connections are dropped and their slot reopened on demand.
+/// A bounded set of libpq connections. `acquire` waits (up to a timeout) when all are busy, and
+/// waiters are served in the order they came; broken connections are dropped and their slot
+/// reopened on demand. One sweeper task expires the waiters whose time is up.
 public actor ConnectionPool {
     /// Counts for `/metrics` and diagnostics.
     public struct Stats: Sendable, Equatable {
@@ -13,9 +14,8 @@ public actor ConnectionPool {
     }
 
     private struct Waiter {
-        let id: UInt64
         let continuation: CheckedContinuation<Connection?, any Error>
-        let timer: Task<Void, Never>
+        let deadline: ContinuousClock.Instant
     }
 
     private let url: String
@@ -25,7 +25,7 @@ public actor ConnectionPool {
     private var idle: [Connection] = []
     private var open = 0
     private var waiters: [Waiter] = []
-    private var nextWaiterID: UInt64 = 0
+    private var sweeping = false
 
     private let statements: StatementPolicy
 
@@ -45,15 +45,13 @@ public actor ConnectionPool {
             open += 1
             return try await connect()
         }
-        nextWaiterID += 1
-        let id = nextWaiterID
-        let timeout = acquireTimeout
+        let deadline = ContinuousClock.now + acquireTimeout
         let handed: Connection? = try await withCheckedThrowingContinuation { continuation in
-            let timer = Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.expire(id)
+            waiters.append(Waiter(continuation: continuation, deadline: deadline))
+            if !sweeping {
+                sweeping = true
+                Task { await self.sweep() }
             }
-            waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
         }
         if let handed { return handed }
         return try await connect()
@@ -83,17 +81,22 @@ public actor ConnectionPool {
     }
 
     private func serveNext(with connection: Connection?) {
-        let waiter = waiters.removeFirst()
-        waiter.timer.cancel()
-        waiter.continuation.resume(returning: connection)
+        waiters.removeFirst().continuation.resume(returning: connection)
     }
 
-    private func expire(_ id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(
-            throwing: DatabaseError(
-                kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)"))
+    /// Sleeps until the oldest waiter's deadline and fails the waiters whose time is up, while
+    /// anyone waits. Waiters queue in deadline order, so the first one is always the next due.
+    private func sweep() async {
+        while let due = waiters.first?.deadline {
+            if due > .now {
+                try? await Task.sleep(until: due, clock: .continuous)
+                continue
+            }
+            waiters.removeFirst().continuation.resume(
+                throwing: DatabaseError(
+                    kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)"))
+        }
+        sweeping = false
     }
 
     /// Opens a connection for a slot already counted in `open`.

@@ -119,13 +119,13 @@ public enum RunRepository {
             )
             SELECT coalesce((
                 SELECT json_agg(
-                    jsonb_strip_nulls(jsonb_build_object(
+                    json_strip_nulls(json_build_object(
                         'id', id, 'workspace_id', workspace_id, 'workflow_slug', workflow_slug, 'status', status,
                         'total_cost_usd', total_cost_usd::float8, 'total_latency_ms', total_latency_ms,
                         'created_at', \(at("created_at")), 'updated_at', \(at("updated_at")), 'started_at', \(at("started_at")),
                         'completed_at', \(at("completed_at")), 'workflow_id', workflow_id, 'brief_id', brief_id, 'error', error,
-                        'replay_of', replay_of, 'evaluation_id', evaluation_id))
-                    || jsonb_build_object('brief', input -> 'brief', 'has_report', report_md IS NOT NULL)
+                        'replay_of', replay_of, 'evaluation_id', evaluation_id, 'brief', input -> 'brief',
+                        'has_report', report_md IS NOT NULL))
                     ORDER BY created_at DESC, id DESC)
                 FROM shown), '[]') AS items,
                 (SELECT count(*) FROM page) > \(literal: limit) AS more,
