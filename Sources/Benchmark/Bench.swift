@@ -36,6 +36,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run only the soak: this many seconds of mixed load with memory sampled (600 for the ten-minute soak).")
     var soak: Int?
 
+    @Option(help: "Connections in the pool of the engine and the HTTP server (the server's default: 2 per core, at least 4).")
+    var poolSize = Settings.defaultPoolSize
+
     @Option(help: "Where the figures are written as JSON.")
     var summary = "artifacts/bench.json"
 
@@ -47,7 +50,7 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("migrations folder not found (run from the project folder or set MIGRATIONS_DIR)")
         }
         let cluster = try await Blocking.run { try launcher.start(migrator: try Migrator(directory: migrations)) }
-        let database = Database(url: cluster.appURL, poolSize: 16)
+        let database = Database(url: cluster.appURL, poolSize: poolSize)
         let providers = ProviderSuite.mock(transport: CurlTransport())
         let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
@@ -58,7 +61,10 @@ struct Bench: AsyncParsableCommand {
             return created
         }
         let figures = Summary()
-        say("tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root)")
+        say(
+            "tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root), a pool of \(poolSize) connections"
+        )
+        figures.record("pool_size", Double(poolSize))
         say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
         if let soak {
             try await self.soak(
@@ -234,7 +240,7 @@ struct Bench: AsyncParsableCommand {
             return
         }
         defer { bouncer.stop() }
-        let database = Database(url: bouncer.url, poolSize: 16, statements: .unnamed)
+        let database = Database(url: bouncer.url, poolSize: poolSize, statements: .unnamed)
         let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
         for concurrency in Self.concurrencies {
