@@ -36,7 +36,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run only the soak: this many seconds of mixed load with memory sampled (600 for the ten-minute soak).")
     var soak: Int?
 
-    @Option(help: "Connections in the pool of the engine and the HTTP server (the server's default: 2 per core, at least 4).")
+    @Option(help: "Connections in the pool of the engine and the HTTP server (the server's default unless given).")
     var poolSize = Settings.defaultPoolSize
 
     @Option(help: "Where the figures are written as JSON.")

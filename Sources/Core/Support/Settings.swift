@@ -44,7 +44,7 @@ public struct Settings: Sendable {
     public var host: String
     public var port: Int
     public var dataDir: String
-    /// Connections in the pool (`DB_POOL_SIZE`); defaults to `defaultPoolSize`.
+    /// Connections in the pool (`DB_POOL_SIZE`, default `defaultPoolSize`).
     public var dbPoolSize: Int
     public var dbAcquireTimeoutSeconds: Double
     public var logLevel: String
@@ -180,9 +180,9 @@ public struct Settings: Sendable {
     }
 
     /// The model of each tier when no setting names one.
-    /// Two connections per processor core, at least four: more Postgres backends than that only
-    /// take turns on the same cores, which lengthens the slowest transactions without adding any.
-    public static let defaultPoolSize = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// The pool's size unless `DB_POOL_SIZE` says otherwise. A smaller pool shortens the slowest
+    /// reads and a larger one keeps more steps moving at once; docs/PERFORMANCE.md measures both.
+    public static let defaultPoolSize = 10
 
     public static let defaultModels: [ModelTier: String] = [
         .fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5",
@@ -204,7 +204,7 @@ public struct Settings: Sendable {
             ("HOST", "127.0.0.1", "Address the HTTP server binds"),
             ("PORT", "8080", "HTTP port"),
             ("DATA_DIR", ".data", "Where the embedded cluster lives"),
-            ("DB_POOL_SIZE", "2 per core, at least 4", "Connections in the pool"),
+            ("DB_POOL_SIZE", "10", "Connections in the pool"),
             ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
             ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
             ("CLAUDE_MODE", "mock", "mock, live or replay"),
