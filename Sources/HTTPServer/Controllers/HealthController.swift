@@ -35,7 +35,7 @@ struct HealthController: Sendable {
             guard Crypto.constantTimeEqual(Array(sent.utf8), Array(metricsToken.utf8)) else {
                 throw AppError.unauthorized("send Authorization: Bearer <METRICS_TOKEN>")
             }
-            let stats = await database.pool.stats
+            let stats = database.pool.stats
             metrics.set("tiktok_db_pool_connections", Double(stats.open), labels: [("state", "open")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_connections", Double(stats.idle), labels: [("state", "idle")], help: "Pooled database connections")
             metrics.set("tiktok_db_pool_waiting", Double(stats.waiting), help: "Requests waiting for a connection")

@@ -1,10 +1,13 @@
 import Foundation
-import NIOPosix
 
-/// A bounded set of libpq connections. `acquire` waits (up to a timeout) when all are busy, and
-/// waiters are served in the order they came; broken connections are dropped and their slot
-/// reopened on demand. One sweeper task expires the waiters whose time is up.
-public actor ConnectionPool {
+/// A bounded set of libpq connections, each owned by a blocking thread of its own.
+///
+/// Units of work queue in the order they came, and a thread free takes the next one (the one
+/// idle the shortest, whose connection is warmest), so a connection goes from one unit to the
+/// next without leaving its thread. A thread opens its
+/// connection on first use and again after it broke or the pool was drained. A unit that waits
+/// longer than the acquire timeout fails; one sweeper task expires those while anyone waits.
+public final class ConnectionPool: @unchecked Sendable {
     /// Counts for `/metrics` and diagnostics.
     public struct Stats: Sendable, Equatable {
         public var open: Int
@@ -13,108 +16,183 @@ public actor ConnectionPool {
         public var capacity: Int
     }
 
-    private struct Waiter {
-        let continuation: CheckedContinuation<Connection?, any Error>
+    /// What a thread does with its connection after a unit ran on it.
+    enum Disposition {
+        /// Keep it for the next unit.
+        case keep
+        /// Close it; the next unit opens another.
+        case discard
+        /// Close it and run the same unit again on a new connection (its second attempt).
+        case retryOnNewConnection
+    }
+
+    /// A unit of work: `run` gets a connection and its attempt (1, or 2 after
+    /// `.retryOnNewConnection`) and returns what to do with the connection and how to answer the
+    /// caller, which the thread does once its books are kept; `fail` answers it without a
+    /// connection (none could be opened, the wait timed out, the pool stopped).
+    struct Unit {
+        let run: (Connection, Int) -> (Disposition, answer: () -> Void)
+        let fail: (any Error) -> Void
         let deadline: ContinuousClock.Instant
     }
 
     private let url: String
     private let capacity: Int
     private let acquireTimeout: Duration
-    private let threads: NIOThreadPool
-    private var idle: [Connection] = []
-    private var open = 0
-    private var waiters: [Waiter] = []
-    private var sweeping = false
-
     private let statements: StatementPolicy
+    private let lock = NSLock()
+    /// The idle threads' wake-up calls, the most recently idle last.
+    private var idle: [DispatchSemaphore] = []
+    private var queue: [Unit] = []
+    private var head = 0
+    private var open = 0
+    private var busy = 0
+    private var generation = 0
+    private var sweeping = false
+    private var stopping = false
 
-    init(url: String, capacity: Int, acquireTimeout: Duration, threads: NIOThreadPool, statements: StatementPolicy) {
-        self.statements = statements
+    init(url: String, capacity: Int, acquireTimeout: Duration, statements: StatementPolicy) {
         self.url = url
         self.capacity = capacity
         self.acquireTimeout = acquireTimeout
-        self.threads = threads
-    }
-
-    public var stats: Stats { Stats(open: open, idle: idle.count, waiting: waiters.count, capacity: capacity) }
-
-    func acquire() async throws -> Connection {
-        if let connection = idle.popLast() { return connection }
-        if open < capacity {
-            open += 1
-            return try await connect()
-        }
-        let deadline = ContinuousClock.now + acquireTimeout
-        let handed: Connection? = try await withCheckedThrowingContinuation { continuation in
-            waiters.append(Waiter(continuation: continuation, deadline: deadline))
-            if !sweeping {
-                sweeping = true
-                Task { await self.sweep() }
-            }
-        }
-        if let handed { return handed }
-        return try await connect()
-    }
-
-    /// Returns a connection; a broken one frees its slot instead.
-    func release(_ connection: Connection, broken: Bool) {
-        if broken {
-            if !waiters.isEmpty {
-                serveNext(with: nil)
-            } else {
-                open -= 1
-            }
-            return
-        }
-        if !waiters.isEmpty {
-            serveNext(with: connection)
-        } else {
-            idle.append(connection)
+        self.statements = statements
+        for index in 0..<capacity {
+            let thread = Thread { [self] in work() }
+            thread.name = "postgres-\(index)"
+            thread.start()
         }
     }
 
-    /// Closes idle connections (used on shutdown and after a server restart).
+    public var stats: Stats {
+        lock.withLock { Stats(open: open, idle: open - min(busy, open), waiting: queue.count - head, capacity: capacity) }
+    }
+
+    /// Queues a unit for the next free thread.
+    func submit(
+        run: @escaping (Connection, Int) -> (Disposition, answer: () -> Void), fail: @escaping (any Error) -> Void
+    ) {
+        let unit = Unit(run: run, fail: fail, deadline: .now + acquireTimeout)
+        let startSweeper: Bool? = lock.withLock {
+            if stopping { return nil }
+            queue.append(unit)
+            idle.popLast()?.signal()
+            guard queue.count - head > capacity - busy, !sweeping else { return false }
+            sweeping = true
+            return true
+        }
+        switch startSweeper {
+        case nil: fail(Self.stopped)
+        case true?: Task { await sweep() }
+        case false?: break
+        }
+    }
+
+    /// Has every thread open a new connection before its next unit (after a server restart, or
+    /// when one connection broke and the others most likely share its fate).
     public func drain() {
-        open -= idle.count
-        idle.removeAll()
+        lock.withLock { generation += 1 }
     }
 
-    private func serveNext(with connection: Connection?) {
-        waiters.removeFirst().continuation.resume(returning: connection)
+    /// Stops the threads once the units they run are done; queued and later units fail.
+    public func stop() {
+        let dropped: ArraySlice<Unit> = lock.withLock {
+            stopping = true
+            let rest = queue[head...]
+            queue.removeAll()
+            head = 0
+            for thread in idle { thread.signal() }
+            idle.removeAll()
+            return rest
+        }
+        for unit in dropped { unit.fail(Self.stopped) }
     }
 
-    /// Sleeps until the oldest waiter's deadline and fails the waiters whose time is up, while
-    /// anyone waits. Waiters queue in deadline order, so the first one is always the next due.
-    private func sweep() async {
-        while let due = waiters.first?.deadline {
-            if due > .now {
-                try? await Task.sleep(until: due, clock: .continuous)
-                continue
+    /// The oldest queued unit; the caller holds the lock and knows there is one.
+    private func popFirst() -> Unit {
+        let unit = queue[head]
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 256, head * 2 >= queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return unit
+    }
+
+    private static let stopped = DatabaseError(kind: .connection, message: "the database pool has stopped")
+
+    private func work() {
+        var connection: Connection?
+        var openedIn = 0
+        let wake = DispatchSemaphore(value: 0)
+        while true {
+            lock.lock()
+            while head == queue.count, !stopping {
+                idle.append(wake)
+                lock.unlock()
+                wake.wait()
+                lock.lock()
             }
-            waiters.removeFirst().continuation.resume(
-                throwing: DatabaseError(
-                    kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)"))
+            if stopping {
+                if connection != nil { open -= 1 }
+                lock.unlock()
+                return
+            }
+            let unit = popFirst()
+            busy += 1
+            let stale = connection != nil && openedIn != generation
+            if stale { open -= 1 }
+            lock.unlock()
+            if stale { connection = nil }
+
+            var answer: () -> Void = {}
+            var attempt = 1
+            while true {
+                if connection == nil {
+                    do {
+                        connection = try Connection(url: url, statements: statements)
+                        lock.withLock {
+                            open += 1
+                            openedIn = generation
+                        }
+                    } catch {
+                        answer = { unit.fail(error) }
+                        break
+                    }
+                }
+                let (disposition, reply) = unit.run(connection!, attempt)
+                answer = reply
+                if disposition == .keep, !connection!.isBroken { break }
+                connection = nil
+                lock.withLock { open -= 1 }
+                guard disposition == .retryOnNewConnection, attempt == 1 else { break }
+                attempt = 2
+            }
+            lock.withLock { busy -= 1 }
+            answer()
         }
-        sweeping = false
     }
 
-    /// Opens a connection for a slot already counted in `open`.
-    private func connect() async throws -> Connection {
-        let (url, statements) = (self.url, self.statements)
-        do {
-            return try await threads.runIfActive { try Connection(url: url, statements: statements) }
-        } catch {
-            release(slotOf: error)
-            throw error
-        }
-    }
-
-    private func release(slotOf _: any Error) {
-        if !waiters.isEmpty {
-            serveNext(with: nil)
-        } else {
-            open -= 1
+    /// Sleeps until the oldest waiting unit's deadline and fails the units whose time is up, while
+    /// any wait. Units queue in deadline order, so the first one is always the next due.
+    private func sweep() async {
+        while true {
+            let (expired, next): ([Unit], ContinuousClock.Instant?) = lock.withLock {
+                var expired: [Unit] = []
+                let now = ContinuousClock.now
+                while head < queue.count, queue[head].deadline <= now { expired.append(popFirst()) }
+                guard head < queue.count else {
+                    sweeping = false
+                    return (expired, nil)
+                }
+                return (expired, queue[head].deadline)
+            }
+            let error = DatabaseError(kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)")
+            for unit in expired { unit.fail(error) }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
         }
     }
 }

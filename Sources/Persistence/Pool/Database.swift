@@ -1,16 +1,14 @@
 import Core
 import Foundation
 import Logging
-import NIOPosix
 
-/// The entry point to Postgres: pooled connections whose blocking libpq calls run on a dedicated
-/// thread pool, never on an event loop or the cooperative pool.
+/// The entry point to Postgres: pooled connections whose blocking libpq calls run on threads of
+/// their own, never on an event loop or the cooperative pool.
 ///
-/// Work is a synchronous closure over a `Connection`, executed on one blocking thread, so a whole
-/// transaction costs one thread hop rather than one per statement.
+/// Work is a synchronous closure over a `Connection`, executed on the connection's thread, so a
+/// whole transaction costs one hop there and one back rather than one per statement.
 public final class Database: Sendable {
     public let pool: ConnectionPool
-    private let threads: NIOThreadPool
     /// Units of work (transactions or single statements) completed through this pool.
     public let completedUnits = Counter()
     /// Answers waited for (a statement alone, or a pipelined batch, is one), for the benchmark.
@@ -26,46 +24,43 @@ public final class Database: Sendable {
         url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10), statements: StatementMode = .prepared,
         onFallback: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        threads = NIOThreadPool(numberOfThreads: poolSize)
-        threads.start()
         self.statements = StatementPolicy(statements, onFallback: onFallback)
-        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, threads: threads, statements: self.statements)
+        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, statements: self.statements)
     }
 
-    /// Stops the blocking threads; call once on shutdown.
+    /// Stops the pool's threads once their units are done; call once on shutdown.
     public func shutdown() async {
-        await pool.drain()
-        try? await threads.shutdownGracefully()
+        pool.stop()
     }
 
-    /// Runs `body` on a pooled connection outside any transaction.
+    /// Runs `body` on a pooled connection outside any transaction, on the connection's own thread.
     ///
     /// When the connection turns out to be broken before any statement of `body` reached the server
-    /// (a restarted server, a terminated backend), idle connections are discarded too (they most
+    /// (a restarted server, a terminated backend), the other connections are renewed too (they most
     /// likely share the fate) and the work is retried once on a fresh connection.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            let connection = try await pool.acquire()
-            let before = connection.completedStatements
-            let tripsBefore = connection.roundTrips
-            do {
-                let result = try await threads.runIfActive { try body(connection) }
-                // Read before the connection goes back: another unit may be using it right after.
-                roundTrips.add(connection.roundTrips - tripsBefore)
-                await pool.release(connection, broken: connection.isBroken)
-                _ = completedUnits.next()
-                return result
-            } catch let error as DatabaseError where error.kind == .connection {
-                await pool.release(connection, broken: true)
-                await pool.drain()
-                if attempt == 1, connection.completedStatements == before { continue }
-                throw error
-            } catch {
-                await pool.release(connection, broken: connection.isBroken || connection.inTransaction)
-                throw error
-            }
+        let (pool, roundTrips, completedUnits) = (self.pool, self.roundTrips, self.completedUnits)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            pool.submit(
+                run: { connection, attempt in
+                    let before = connection.completedStatements
+                    let tripsBefore = connection.roundTrips
+                    do {
+                        let result = try body(connection)
+                        roundTrips.add(connection.roundTrips - tripsBefore)
+                        _ = completedUnits.next()
+                        return (.keep, { continuation.resume(returning: result) })
+                    } catch let error as DatabaseError where error.kind == .connection {
+                        pool.drain()
+                        if attempt == 1, connection.completedStatements == before { return (.retryOnNewConnection, {}) }
+                        return (.discard, { continuation.resume(throwing: error) })
+                    } catch {
+                        return (
+                            connection.isBroken || connection.inTransaction ? .discard : .keep, { continuation.resume(throwing: error) }
+                        )
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
         }
     }
 
