@@ -2,11 +2,11 @@ import Foundation
 
 /// A bounded set of libpq connections, each owned by a blocking thread of its own.
 ///
-/// Units of work queue in the order they came, and a thread free takes the next one (the one
+/// Units of work queue in the order they came, and a free thread takes the next one (the one
 /// idle the shortest, whose connection is warmest), so a connection goes from one unit to the
-/// next without leaving its thread. A thread opens its
-/// connection on first use and again after it broke or the pool was drained. A unit that waits
-/// longer than the acquire timeout fails; one sweeper task expires those while anyone waits.
+/// next without leaving its thread. A thread opens its connection on first use and again after
+/// it broke or the pool was drained. A unit that waits longer than the acquire timeout fails;
+/// one sweeper task expires those while anyone waits.
 public final class ConnectionPool: @unchecked Sendable {
     /// Counts for `/metrics` and diagnostics.
     public struct Stats: Sendable, Equatable {
