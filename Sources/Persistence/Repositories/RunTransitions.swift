@@ -254,12 +254,16 @@ public enum RunTransitions {
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
-    /// The run's status, how many of its steps are still open, and whether a pending step may be
-    /// claimed now that its dependencies all succeeded (`ready`), under the run row's lock.
+    /// The run's status, how many of its steps can still move (`open`: running, awaiting
+    /// approval, or pending with every dependency succeeded), and whether a pending step may be
+    /// claimed now (`ready`), under the run row's lock. A pending step behind a failed one is not
+    /// open: when nothing else is, nothing can reach it (after one of several failed steps was
+    /// retried), and the run ends failed instead of waiting forever.
     static func finishCheck(_ run: WorkflowRunID) -> SQLQuery {
         """
         SELECT status, (
-            SELECT count(*) FROM tiktok_workflow_steps WHERE run_id = \(run) AND status IN ('pending', 'running', 'awaiting_approval')
+            SELECT count(*) FROM tiktok_workflow_steps s
+            WHERE s.run_id = \(run) AND (s.status IN ('running', 'awaiting_approval') OR \(pendingWithDependenciesMet))
         ) AS open, EXISTS (
             SELECT 1 FROM tiktok_workflow_steps s
             WHERE s.run_id = \(run) AND \(pendingWithDependenciesMet) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
