@@ -391,6 +391,11 @@ class Dashboard(unittest.TestCase):
         self.wait.until(replaced(failure))
         node = '#dag .dag-graph .node[data-step="%s"]' % step
         self.wait.until(lambda d: "status-succeeded" in d.find_element(By.CSS_SELECTOR, node).get_attribute("class"))
+        # The run ends again: succeeded, or failed when other steps the cap stopped are still failed.
+        self.finished(("succeeded", "failed"))
+        if self.driver.find_element(By.ID, "run-status").text == "failed":
+            self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#failures .failure button")))
+        self.shot("run-after-retry")
 
     def test_review_approval_leads_to_the_review_screen(self):
         self.signed_in()
