@@ -226,7 +226,7 @@ import Testing
     }
 
     @Test func aWaiterWhoseTimeIsUpFailsWhileALaterOneKeepsWaitingAndIsServed() async throws {
-        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .seconds(3))
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .seconds(4))
         defer { Task { await database.shutdown() } }
         let held = Latch()
         let release = Latch()
@@ -237,8 +237,8 @@ import Testing
         try await eventually("the holder has the connection") { held.isOpen }
         let early = Task { try await database.withConnection { try $0.query("SELECT 1") } }
         try await eventually("the first waiter waits") { database.pool.stats.waiting == 1 }
-        try await Task.sleep(for: .milliseconds(1500))
-        // Its deadline is at least 1.5 s after the first waiter's.
+        try await Task.sleep(for: .seconds(3))
+        // Its deadline is at least 3 s after the first waiter's: room for a busy test process.
         let late = Task { try await database.withConnection { try $0.query("SELECT 2 AS n").first!.int("n") } }
         let error = await #expect(throws: DatabaseError.self) { try await early.value }
         #expect(error?.kind == .poolTimeout)
@@ -247,6 +247,27 @@ import Testing
         try await holder
         #expect(try await late.value == 2)
         #expect(database.pool.stats.waiting == 0)
+    }
+
+    @Test func shuttingDownWaitsForTheUnitInFlightAndRefusesLaterOnes() async throws {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 2)
+        let started = Latch()
+        let finished = Latch()
+        let inFlight = Task {
+            try await database.withConnection { c in
+                started.open()
+                Thread.sleep(forTimeInterval: 0.3)
+                _ = try c.query("SELECT 1")
+                finished.open()
+            }
+        }
+        try await eventually("the unit runs") { started.isOpen }
+        await database.shutdown()
+        #expect(finished.isOpen, "shutdown returned only after the unit in flight finished")
+        #expect(database.pool.stopped)
+        try await inFlight.value
+        let refused = await #expect(throws: DatabaseError.self) { try await database.withConnection { try $0.query("SELECT 1") } }
+        #expect(refused?.message.contains("stopped") == true)
     }
 
     @Test func aPoolSurvivesAFullServerRestart() async throws {

@@ -50,12 +50,14 @@ public final class ConnectionPool: @unchecked Sendable {
     private var generation = 0
     private var sweeping = false
     private var stopping = false
+    private var running: Int
 
     init(url: String, capacity: Int, acquireTimeout: Duration, statements: StatementPolicy) {
         self.url = url
         self.capacity = capacity
         self.acquireTimeout = acquireTimeout
         self.statements = statements
+        running = capacity
         for index in 0..<capacity {
             let thread = Thread { [self] in work() }
             thread.name = "postgres-\(index)"
@@ -81,7 +83,7 @@ public final class ConnectionPool: @unchecked Sendable {
             return true
         }
         switch startSweeper {
-        case nil: fail(Self.stopped)
+        case nil: fail(Self.stoppedError)
         case true?: Task { await sweep() }
         case false?: break
         }
@@ -94,6 +96,7 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     /// Stops the threads once the units they run are done; queued and later units fail.
+    /// `stopped` tells when every thread has ended.
     public func stop() {
         let dropped: ArraySlice<Unit> = lock.withLock {
             stopping = true
@@ -104,7 +107,7 @@ public final class ConnectionPool: @unchecked Sendable {
             idle.removeAll()
             return rest
         }
-        for unit in dropped { unit.fail(Self.stopped) }
+        for unit in dropped { unit.fail(Self.stoppedError) }
     }
 
     /// The oldest queued unit; the caller holds the lock and knows there is one.
@@ -121,7 +124,10 @@ public final class ConnectionPool: @unchecked Sendable {
         return unit
     }
 
-    private static let stopped = DatabaseError(kind: .connection, message: "the database pool has stopped")
+    /// Whether every thread has ended after `stop()`.
+    public var stopped: Bool { lock.withLock { running == 0 } }
+
+    private static let stoppedError = DatabaseError(kind: .connection, message: "the database pool has stopped")
 
     private func work() {
         var connection: Connection?
@@ -137,6 +143,7 @@ public final class ConnectionPool: @unchecked Sendable {
             }
             if stopping {
                 if connection != nil { open -= 1 }
+                running -= 1
                 lock.unlock()
                 return
             }

@@ -28,9 +28,12 @@ public final class Database: Sendable {
         pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, statements: self.statements)
     }
 
-    /// Stops the pool's threads once their units are done; call once on shutdown.
+    /// Stops the pool's threads and waits (up to 10 s) for the units they run to finish; call
+    /// once on shutdown.
     public func shutdown() async {
         pool.stop()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !pool.stopped, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
     }
 
     /// Runs `body` on a pooled connection outside any transaction, on the connection's own thread.
