@@ -179,11 +179,11 @@ public struct Settings: Sendable {
         }
     }
 
-    /// The model of each tier when no setting names one.
     /// The pool's size unless `DB_POOL_SIZE` says otherwise. A smaller pool shortens the slowest
     /// reads and a larger one keeps more steps moving at once; docs/PERFORMANCE.md measures both.
     public static let defaultPoolSize = 10
 
+    /// The model of each tier when no setting names one.
     public static let defaultModels: [ModelTier: String] = [
         .fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5",
     ]

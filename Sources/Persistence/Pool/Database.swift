@@ -21,7 +21,8 @@ public final class Database: Sendable {
     /// `statements` starts `prepared` or `unnamed`; `onFallback` hears, once, that a prepared pool
     /// switched to unnamed statements because the server (a transaction pool) lost one.
     public init(
-        url: String, poolSize: Int = 10, acquireTimeout: Duration = .seconds(10), statements: StatementMode = .prepared,
+        url: String, poolSize: Int = Settings.defaultPoolSize, acquireTimeout: Duration = .seconds(10),
+        statements: StatementMode = .prepared,
         onFallback: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.statements = StatementPolicy(statements, onFallback: onFallback)
