@@ -205,47 +205,53 @@ import Testing
         #expect(stats.open == Set(pids).count && stats.idle == stats.open && stats.waiting == 0)
     }
 
-    @Test func aFullPoolTimesOutWithAPoolError() async throws {
-        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .milliseconds(200))
-        defer { Task { await database.shutdown() } }
+    /// A pool of one connection, held by a unit until `release` opens; `holder` ends after that.
+    static func heldPool(acquireTimeout: Duration) async throws -> (database: Database, release: Latch, holder: Task<Void, any Error>) {
+        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: acquireTimeout)
         let held = Latch()
         let release = Latch()
-        async let holder: Void = database.withConnection { _ in
-            held.open()
-            release.wait()
+        let holder = Task {
+            try await database.withConnection { _ in
+                held.open()
+                release.wait()
+            }
         }
         try await eventually("the holder has the connection") { held.isOpen }
+        return (database, release, holder)
+    }
+
+    @Test func aFullPoolTimesOutWithAPoolError() async throws {
+        let (database, release, holder) = try await Self.heldPool(acquireTimeout: .milliseconds(200))
+        defer { Task { await database.shutdown() } }
         let error = await #expect(throws: DatabaseError.self) {
             try await database.withConnection { try $0.query("SELECT 1") }
         }
         #expect(error?.kind == .poolTimeout)
         release.open()
-        try await holder
+        try await holder.value
         let stats = database.pool.stats
         #expect(stats.open == 1 && stats.waiting == 0)
     }
 
     @Test func aWaiterWhoseTimeIsUpFailsWhileALaterOneKeepsWaitingAndIsServed() async throws {
-        let database = Database(url: TestDatabase.cluster.appURL, poolSize: 1, acquireTimeout: .seconds(4))
+        let (database, release, holder) = try await Self.heldPool(acquireTimeout: .seconds(2))
         defer { Task { await database.shutdown() } }
-        let held = Latch()
-        let release = Latch()
-        async let holder: Void = database.withConnection { _ in
-            held.open()
-            release.wait()
-        }
-        try await eventually("the holder has the connection") { held.isOpen }
         let early = Task { try await database.withConnection { try $0.query("SELECT 1") } }
         try await eventually("the first waiter waits") { database.pool.stats.waiting == 1 }
-        try await Task.sleep(for: .seconds(3))
-        // Its deadline is at least 3 s after the first waiter's: room for a busy test process.
+        // A plain thread frees the connection 1 s after the first waiter's deadline, and the second
+        // waiter queues 1.5 s after the first: whenever the test's own tasks get to run, the first
+        // has timed out by then and the second has not.
+        let queued = Date()
+        Thread {
+            Thread.sleep(until: queued.addingTimeInterval(3))
+            release.open()
+        }.start()
+        try await Task.sleep(for: .milliseconds(1500))
         let late = Task { try await database.withConnection { try $0.query("SELECT 2 AS n").first!.int("n") } }
         let error = await #expect(throws: DatabaseError.self) { try await early.value }
         #expect(error?.kind == .poolTimeout)
-        try await eventually("the later waiter still waits") { database.pool.stats.waiting == 1 }
-        release.open()
-        try await holder
-        #expect(try await late.value == 2)
+        try await holder.value
+        #expect(try await late.value == 2, "the later waiter was served")
         #expect(database.pool.stats.waiting == 0)
     }
 

@@ -5,8 +5,9 @@ import Foundation
 /// Units of work queue in the order they came, and a free thread takes the next one (the one
 /// idle the shortest, whose connection is warmest), so a connection goes from one unit to the
 /// next without leaving its thread. A thread opens its connection on first use and again after
-/// it broke or the pool was drained. A unit that waits longer than the acquire timeout fails;
-/// one sweeper task expires those while anyone waits.
+/// it broke or the pool was drained. A unit that waits longer than the acquire timeout fails:
+/// a sweeper thread of the pool's own expires those, on time even when Swift's cooperative pool
+/// is saturated.
 public final class ConnectionPool: @unchecked Sendable {
     /// Counts for `/metrics` and diagnostics.
     public struct Stats: Sendable, Equatable {
@@ -41,6 +42,8 @@ public final class ConnectionPool: @unchecked Sendable {
     private let acquireTimeout: Duration
     private let statements: StatementPolicy
     private let lock = NSLock()
+    /// Wakes the sweeper when units start waiting, and at `stop()`.
+    private let sweeperWake = DispatchSemaphore(value: 0)
     /// The idle threads' wake-up calls, the most recently idle last.
     private var idle: [DispatchSemaphore] = []
     private var queue: [Unit] = []
@@ -57,12 +60,15 @@ public final class ConnectionPool: @unchecked Sendable {
         self.capacity = capacity
         self.acquireTimeout = acquireTimeout
         self.statements = statements
-        running = capacity
+        running = capacity + 1
         for index in 0..<capacity {
             let thread = Thread { [self] in work() }
             thread.name = "postgres-\(index)"
             thread.start()
         }
+        let sweeper = Thread { [self] in sweep() }
+        sweeper.name = "postgres-sweeper"
+        sweeper.start()
     }
 
     public var stats: Stats {
@@ -84,7 +90,7 @@ public final class ConnectionPool: @unchecked Sendable {
         }
         switch startSweeper {
         case nil: fail(Self.stoppedError)
-        case true?: Task { await sweep() }
+        case true?: sweeperWake.signal()
         case false?: break
         }
     }
@@ -107,6 +113,7 @@ public final class ConnectionPool: @unchecked Sendable {
             idle.removeAll()
             return rest
         }
+        sweeperWake.signal()
         for unit in dropped { unit.fail(Self.stoppedError) }
     }
 
@@ -182,24 +189,35 @@ public final class ConnectionPool: @unchecked Sendable {
         }
     }
 
-    /// Sleeps until the oldest waiting unit's deadline and fails the units whose time is up, while
-    /// any wait. Units queue in deadline order, so the first one is always the next due.
-    private func sweep() async {
+    /// The sweeper thread: while units wait, sleeps until the oldest one's deadline and fails the
+    /// units whose time is up; otherwise sleeps until units start waiting. Units queue in deadline
+    /// order, so the first one is always the next due.
+    private func sweep() {
+        let error = DatabaseError(kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)")
         while true {
-            let (expired, next): ([Unit], ContinuousClock.Instant?) = lock.withLock {
+            let (expired, next, ended): ([Unit], ContinuousClock.Instant?, Bool) = lock.withLock {
+                if stopping {
+                    running -= 1
+                    return ([], nil, true)
+                }
                 var expired: [Unit] = []
                 let now = ContinuousClock.now
                 while head < queue.count, queue[head].deadline <= now { expired.append(popFirst()) }
-                guard head < queue.count else {
+                guard sweeping, head < queue.count else {
                     sweeping = false
-                    return (expired, nil)
+                    return (expired, nil, false)
                 }
-                return (expired, queue[head].deadline)
+                return (expired, queue[head].deadline, false)
             }
-            let error = DatabaseError(kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)")
             for unit in expired { unit.fail(error) }
-            guard let next else { return }
-            try? await Task.sleep(until: next, clock: .continuous)
+            if ended { return }
+            if let next {
+                let (seconds, attoseconds) = (next - .now).components
+                let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+                _ = sweeperWake.wait(timeout: .now() + .nanoseconds(nanoseconds))
+            } else {
+                sweeperWake.wait()
+            }
         }
     }
 }
