@@ -59,6 +59,31 @@ import Testing
         #expect(briefAfter?.status == .completed)
     }
 
+    @Test func aSucceededStepCostsWhatItsAgentRunCostsInItsRowItsEventAndWhatTheBusPublished() async throws {
+        let harness = Harness(Self.store)
+        let (workspace, brief) = try await harness.brief("@costedbrand")
+        let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed])
+        await harness.stop()
+        #expect(run.status == .succeeded)
+        let agentRuns = try await harness.database.withWorkspace(workspace) { c in
+            try c.query("SELECT id::text AS id, cost_usd::float8 AS cost FROM tiktok_agent_runs WHERE workflow_run_id = \(run.id)").rows
+                .map { (try $0.string("id"), try $0.double("cost")) }
+        }
+        let costs = Dictionary(uniqueKeysWithValues: agentRuns)
+        let events = try await harness.events(run.id, in: workspace)
+        for step in steps {
+            let agentRun = try #require(step.agentRunId, "\(step.stepKey) names its agent run")
+            let cost = try #require(costs[agentRun.description])
+            #expect(cost > 0 && step.costUsd == cost, "\(step.stepKey) costs what its agent run cost")
+            let succeeded = events.first { $0.event == .stepSucceeded && $0.data["step_key"]?.stringValue == step.stepKey }
+            #expect(succeeded?.data["cost_usd"]?.doubleValue == cost, "\(step.stepKey)'s event carries its cost")
+            #expect(succeeded?.data["agent_run_id"]?.stringValue == agentRun.description)
+        }
+        let published = try await harness.orchestration.bus.read(run.id, workspace: workspace, after: 0)
+        #expect(published == events, "the events the bus published are those the table holds")
+    }
+
     @Test func aProfileAuditsAgentsShareOneCachedBrandPrefixAndTheSecondRunReadsIt() async throws {
         // One step at a time: analysts running at once can each send the prefix before any answer
         // has written it, and then each writes it, as Claude's cache does.
@@ -253,7 +278,7 @@ import Testing
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         _ = try await harness.wait(for: started.run.id, in: workspace, until: [.failed])
         // A second analyst failed too (as when a spend cap stops several at once).
-        try await Self.store.database.withWorkspace(workspace) { c in
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
                 "UPDATE tiktok_workflow_steps SET status = 'failed', error = 'cap reached' WHERE run_id = \(started.run.id) AND step_key = 'trend_scout'"
             )

@@ -17,6 +17,16 @@ import Testing
         #expect(missing?.sqlState == "42P01")
     }
 
+    @Test func anOptionalJSONColumnTellsSQLNullFromJSONNullAndFromAMissingColumn() async throws {
+        let row = try await TestDatabase.database.withConnection {
+            try $0.query("SELECT NULL::jsonb AS absent, 'null'::jsonb AS explicit, '{\"a\": 1}'::jsonb AS object").first!
+        }
+        #expect(try row.optionalJSON("absent") == nil)
+        #expect(try row.optionalJSON("explicit") == .null)
+        #expect(try row.optionalJSON("object") == ["a": 1])
+        #expect(try row.optionalJSON("no_such_column") == nil)
+    }
+
     @Test func anInjectionStringIsStoredLiterally() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let hostile = "@x'); DROP TABLE tiktok_briefs; --"

@@ -190,6 +190,17 @@ public struct AgentRunFinish: Sendable {
         return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
     }
 
+    /// `record` without waiting for the closed row: its statements travel with the transaction's
+    /// next query, which reads the run's cost from the row (`RunTransitions.complete` with no
+    /// cost given).
+    public func send(on connection: Connection) throws {
+        try ClaudeGateway.flush(trace, on: connection)
+        try AgentRunRepository.sendFinish(
+            start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs,
+            audit: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace,
+            on: connection)
+    }
+
     /// Closes the run as failed with `reason` instead (its result is not used), keeping its trace.
     public func recordDiscarded(_ reason: String, on connection: Connection) throws {
         try start.recordFailure(reason, latencyMs: latencyMs, trace: trace, on: connection)

@@ -208,17 +208,18 @@ public final class WorkflowEngine: Sendable {
             switch result {
             case .success(let finish):
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
-                // The agent run closes in the transaction that records the step; the lease is
-                // asserted with its first statements, and when it was lost the agent run is closed
-                // as superseded instead. Engines are woken only when the success left a step ready.
+                // The agent run closes in the transaction that records the step, in the step update's
+                // round trip (which reads its cost); the lease is asserted with its first statements,
+                // and when it was lost the agent run is closed as superseded instead. Engines are
+                // woken only when the success left a step ready.
                 do {
                     try await recordOutcome(claim.workspace, readiesWhen: \Bool.self) { c in
                         try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
-                        let outcome = try finish.record(on: c)
+                        try finish.send(on: c)
                         if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
                         return try RunTransitions.complete(
-                            step, output: outcome.output, costUsd: outcome.costUsd, latencyMs: latency, agentRunId: outcome.agentRunId,
-                            owner: owner, runLocked: true, c
+                            step, output: finish.output, costUsd: nil, latencyMs: latency, agentRunId: finish.start.id, owner: owner,
+                            runLocked: true, c
                         ).map { ($0.readied, $0.events) }
                     }
                 } catch let error as DatabaseError where error.isLeaseLost {

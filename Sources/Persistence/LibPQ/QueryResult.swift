@@ -98,8 +98,10 @@ public struct Row: Sendable {
         guard let value = try? JSONValue.parse(text) else { throw failure(column, "JSON") }
         return value
     }
+    /// `nil` for SQL `NULL` or a missing column; JSON's own `null` is `.null`.
     public func optionalJSON(_ column: String) throws(DatabaseError) -> JSONValue? {
-        self[column] == nil ? nil : try json(column)
+        guard self[column] != nil else { return nil }
+        return try json(column)
     }
 
     public func enumeration<E: RawRepresentable>(_ column: String, as _: E.Type = E.self) throws(DatabaseError) -> E

@@ -32,15 +32,33 @@ public enum AgentRunRepository {
         workspace: WorkspaceID, on connection: Connection
     ) throws -> AgentRun? {
         try connection.query(
-            """
-            WITH closed AS (
-                UPDATE tiktok_agent_runs SET status = \(status), output = \(output), error = \(error), latency_ms = \(latencyMs),
-                    completed_at = now(), cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = \(id))
-                WHERE id = \(id) RETURNING \(columns)
-            ), audited AS (\(OutboxRepository.append(audit, workspace: workspace, after: "SELECT id FROM closed")))
-            SELECT * FROM closed
-            """
-        ).first.map(decode)
+            finishQuery(id, status: status, output: output, error: error, latencyMs: latencyMs, audit: audit, workspace: workspace)
+        )
+        .first.map(decode)
+    }
+
+    /// `finish` without waiting for the closed row: the statement travels with the transaction's
+    /// next query, which may read the run's cost from the row.
+    public static func sendFinish(
+        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, latencyMs: Int, audit: OutboxRepository.Entry,
+        workspace: WorkspaceID, on connection: Connection
+    ) throws {
+        try connection.send(
+            finishQuery(id, status: status, output: output, error: error, latencyMs: latencyMs, audit: audit, workspace: workspace))
+    }
+
+    private static func finishQuery(
+        _ id: AgentRunID, status: AgentRun.Status, output: JSONValue?, error: String?, latencyMs: Int, audit: OutboxRepository.Entry,
+        workspace: WorkspaceID
+    ) -> SQLQuery {
+        """
+        WITH closed AS (
+            UPDATE tiktok_agent_runs SET status = \(status), output = \(output), error = \(error), latency_ms = \(latencyMs),
+                completed_at = now(), cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM tiktok_agent_steps WHERE agent_run_id = \(id))
+            WHERE id = \(id) RETURNING \(columns)
+        ), audited AS (\(OutboxRepository.append(audit, workspace: workspace, after: "SELECT id FROM closed")))
+        SELECT * FROM closed
+        """
     }
 
     public static func find(_ id: AgentRunID, on connection: Connection) throws -> AgentRun? {

@@ -33,38 +33,48 @@ public enum RunEventRepository {
     }
 
     /// The statement of `append(after:...)`, for a caller that pipelines it with others.
-    static func appendQuery(after change: SQLQuery, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID)
-        -> SQLQuery
-    {
+    /// `merging`, when given, is a `jsonb` object computed in the statement (it may read the
+    /// `changed` row) that the event's data gets on top of `data`; the statement then returns the
+    /// data it stored, for `appended` to read.
+    static func appendQuery(
+        after change: SQLQuery, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, merging extra: SQLQuery? = nil,
+        workspace: WorkspaceID
+    ) -> SQLQuery {
         """
         WITH changed AS (\(change)),
         next AS (
             UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) AND EXISTS (SELECT FROM changed) RETURNING event_seq
         ),
-        \(added(run, event, data, workspace))
+        \(added(run, event, data, workspace, merging: extra))
         """
     }
 
-    /// The event an append statement returned, if it appended one.
+    /// The event an append statement returned, if it appended one: with the data the statement
+    /// returned when it computed some of it, otherwise `data`.
     static func appended(_ result: QueryResult, _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)
         throws -> RunEvent?
     {
         try result.first.map {
             RunEvent(
-                workspaceId: workspace, runId: run, seq: try $0.int("seq"), event: event, data: data, createdAt: try $0.date("created_at"))
+                workspaceId: workspace, runId: run, seq: try $0.int("seq"), event: event,
+                data: try $0.optionalJSON("data") ?? data, createdAt: try $0.date("created_at"))
         }
     }
 
     /// The event row inserted with the sequence number `next` returned, and its `NOTIFY`.
-    private static func added(_ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID) -> SQLQuery {
-        """
-        added AS (
-            INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
-            SELECT \(workspace), \(run), event_seq, \(event.rawValue), \(data) FROM next
-            RETURNING seq, created_at
-        )
-        SELECT seq, created_at, pg_notify(\(channel), \(run)::text || ':' || seq || ':' || \(workspace)::text) FROM added
-        """
+    private static func added(
+        _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID, merging extra: SQLQuery? = nil
+    ) -> SQLQuery {
+        let stored: SQLQuery = extra.map { "\(data)::jsonb || \($0)" } ?? "\(data)"
+        let returned: SQLQuery = extra == nil ? "seq, created_at" : "seq, created_at, data"
+        return """
+            added AS (
+                INSERT INTO tiktok_run_events (workspace_id, run_id, seq, event, data)
+                SELECT \(workspace), \(run), event_seq, \(event.rawValue), \(stored) FROM next
+                RETURNING \(returned)
+            )
+            SELECT \(returned), pg_notify(\(channel), \(run)::text || ':' || seq || ':' || \(workspace)::text) FROM added
+            """
     }
 
     /// Events with `seq` greater than `after`, in order.

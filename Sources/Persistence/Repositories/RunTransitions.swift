@@ -111,27 +111,31 @@ public enum RunTransitions {
     }
 
     /// Marks the step succeeded, then finalises the run if nothing is left. `nil` when the lease
-    /// was lost. `runLocked` says the transaction holds the run's lock already.
+    /// was lost. `runLocked` says the transaction holds the run's lock already. `costUsd` `nil`
+    /// reads the cost from the agent run's row, closed earlier in the transaction
+    /// (`AgentRunRepository.sendFinish`), so the close need not be waited for.
     public static func complete(
-        _ step: WorkflowStep, output: JSONValue, costUsd: Double, latencyMs: Int, agentRunId: AgentRunID?, owner: String?,
+        _ step: WorkflowStep, output: JSONValue, costUsd: Double?, latencyMs: Int, agentRunId: AgentRunID?, owner: String?,
         runLocked: Bool = false, _ c: Connection
     ) throws -> Completion? {
         if !runLocked { try lockRun(step.runId, c) }
         let data = stepData(
             step,
             [
-                "cost_usd": .number(costUsd), "latency_ms": .number(latencyMs),
-                "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
+                "latency_ms": .number(latencyMs), "agent_run_id": agentRunId.map { .string($0.description) } ?? .null,
             ])
         let change: SQLQuery = """
-            UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output), cost_usd = \(costUsd), latency_ms = \(latencyMs),
-                agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL, completed_at = now(),
-                updated_at = now()
-            WHERE id = \(step.id) AND \(fence(owner)) RETURNING 1
+            UPDATE tiktok_workflow_steps SET status = 'succeeded', output = \(output),
+                cost_usd = COALESCE(\(costUsd), (SELECT cost_usd FROM tiktok_agent_runs WHERE id = \(agentRunId)), 0),
+                latency_ms = \(latencyMs), agent_run_id = COALESCE(\(agentRunId), agent_run_id), error = NULL, lease_expires_at = NULL,
+                completed_at = now(), updated_at = now()
+            WHERE id = \(step.id) AND \(fence(owner)) RETURNING cost_usd
             """
         // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
         let answers = try c.queries([
-            RunEventRepository.appendQuery(after: change, run: step.runId, event: .stepSucceeded, data: data, workspace: step.workspaceId),
+            RunEventRepository.appendQuery(
+                after: change, run: step.runId, event: .stepSucceeded, data: data,
+                merging: "jsonb_build_object('cost_usd', (SELECT cost_usd::float8 FROM changed))", workspace: step.workspaceId),
             finishCheck(step.runId),
         ])
         guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
@@ -413,9 +417,9 @@ public enum RunTransitions {
         }
     }
 
-    /// The synthesis's report on the run.
+    /// The synthesis's report on the run, sent with the transaction's next query.
     public static func setReport(_ run: WorkflowRunID, _ reportMd: String, _ c: Connection) throws {
-        try c.query("UPDATE tiktok_workflow_runs SET report_md = \(reportMd) WHERE id = \(run)")
+        try c.send("UPDATE tiktok_workflow_runs SET report_md = \(reportMd) WHERE id = \(run)")
     }
 
     /// Reopens a failed run at `step`: the step and every skipped or cancelled one are pending
