@@ -56,7 +56,7 @@ import Testing
                 """
                 INSERT INTO tiktok_workflow_runs (workspace_id, workflow_slug, input, status, error, report_md, total_cost_usd, total_latency_ms,
                     started_at, completed_at, created_at)
-                VALUES (\(workspace), 'campaign_launch', \(JSONValue.object(["brief": ["handle": "@glow_co", "notes": .null, "inputs": ["id": 7_106_594_312_292_453_675]]])), 'failed', 'ads_launch failed: "quoted"', '# R', 0.0221, 1234,
+                VALUES (\(workspace), 'campaign_launch', \(JSONValue.object(["brief": ["handle": "@glow_co", "notes": .null, "inputs": ["id": 7_106_594_312_292_453_675]]])), 'failed', 'ads_launch failed: "quoted" C:\\dir' || chr(10) || 'next ✓', '# R', 0.0221, 1234,
                     now() - interval '2 minutes', now() - interval '1 minute', now() - interval '3 minutes') RETURNING id
                 """
             ).first!.string("id")
@@ -87,6 +87,7 @@ import Testing
             #expect(
                 seen.first { $0["status"] == "pending" }?.objectValue?.keys.contains("brief") == false, "a run without a brief lists none")
             #expect(seen.first { $0["status"] == "running" }?["brief"] == ["handle": "@b"], "a brief's null fields are left out")
+            #expect(seen.first { $0["status"] == "failed" }?["error"] == "ads_launch failed: \"quoted\" C:\\dir\nnext ✓")
         }
     }
 
