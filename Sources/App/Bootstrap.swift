@@ -82,7 +82,7 @@ enum Bootstrap {
     static func pool(_ settings: Settings, _ location: DatabaseLocation, size: Int, logger: Logger) -> Database {
         Database(
             url: location.appURL, poolSize: size, acquireTimeout: .seconds(settings.dbAcquireTimeoutSeconds),
-            statements: settings.databaseStatements,
+            statements: settings.databaseStatements, readConcurrency: settings.dbReadConcurrency,
             onFallback: { logger.warning("\($0)") })
     }
 

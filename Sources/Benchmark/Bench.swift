@@ -39,6 +39,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Connections in the pool of the engine and the HTTP server (the server's default unless given).")
     var poolSize = Settings.defaultPoolSize
 
+    @Option(help: "Single-statement reads using the pool at once (the server's default unless given).")
+    var readConcurrency = Settings.defaultReadConcurrency
+
     @Option(help: "Where the figures are written as JSON.")
     var summary = "artifacts/bench.json"
 
@@ -50,7 +53,7 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("migrations folder not found (run from the project folder or set MIGRATIONS_DIR)")
         }
         let cluster = try await Blocking.run { try launcher.start(migrator: try Migrator(directory: migrations)) }
-        let database = Database(url: cluster.appURL, poolSize: poolSize)
+        let database = Database(url: cluster.appURL, poolSize: poolSize, readConcurrency: readConcurrency)
         let providers = ProviderSuite.mock(transport: CurlTransport())
         let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
@@ -62,9 +65,10 @@ struct Bench: AsyncParsableCommand {
         }
         let figures = Summary()
         say(
-            "tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root), a pool of \(poolSize) connections"
+            "tiktok-army bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded Postgres at \(cluster.root), a pool of \(poolSize) connections, \(database.readConcurrency) reads at once"
         )
         figures.record("pool_size", Double(poolSize))
+        figures.record("read_concurrency", Double(database.readConcurrency))
         say(String(format: "memory: %.1f MB resident at start", Self.rssMB()))
         if let soak {
             try await self.soak(
@@ -240,7 +244,7 @@ struct Bench: AsyncParsableCommand {
             return
         }
         defer { bouncer.stop() }
-        let database = Database(url: bouncer.url, poolSize: poolSize, statements: .unnamed)
+        let database = Database(url: bouncer.url, poolSize: poolSize, statements: .unnamed, readConcurrency: readConcurrency)
         let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
         for concurrency in Self.concurrencies {

@@ -46,6 +46,9 @@ public struct Settings: Sendable {
     public var dataDir: String
     /// Connections in the pool (`DB_POOL_SIZE`, default `defaultPoolSize`).
     public var dbPoolSize: Int
+    /// Single-statement reads (the run list, a run's events) using the pool at once
+    /// (`DB_READ_CONCURRENCY`, default `defaultReadConcurrency`).
+    public var dbReadConcurrency: Int
     public var dbAcquireTimeoutSeconds: Double
     public var logLevel: String
     public var claudeMode: ClaudeMode
@@ -116,6 +119,7 @@ public struct Settings: Sendable {
         port = try reader.int("PORT", default: 8080, range: 1...65535)
         dataDir = reader.string("DATA_DIR") ?? ".data"
         dbPoolSize = try reader.int("DB_POOL_SIZE", default: Settings.defaultPoolSize, range: 1...500)
+        dbReadConcurrency = try reader.int("DB_READ_CONCURRENCY", default: Settings.defaultReadConcurrency, range: 1...500)
         dbAcquireTimeoutSeconds = try reader.double("DB_ACQUIRE_TIMEOUT_SECONDS", default: 10, range: 0.01...600)
         logLevel = try reader.choice(
             "LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -183,6 +187,11 @@ public struct Settings: Sendable {
     /// reads and a larger one keeps more steps moving at once; docs/PERFORMANCE.md measures both.
     public static let defaultPoolSize = 10
 
+    /// Reads using the pool at once unless `DB_READ_CONCURRENCY` says otherwise: two per core of
+    /// this machine, at least two. Bursts of reads then finish in turn rather than sharing the
+    /// cores in time slices; docs/PERFORMANCE.md measures it.
+    public static let defaultReadConcurrency = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+
     /// The model of each tier when no setting names one.
     public static let defaultModels: [ModelTier: String] = [
         .fast: "claude-haiku-5-5", .standard: "claude-sonnet-5-5", .strong: "claude-opus-5-5",
@@ -205,6 +214,7 @@ public struct Settings: Sendable {
             ("PORT", "8080", "HTTP port"),
             ("DATA_DIR", ".data", "Where the embedded cluster lives"),
             ("DB_POOL_SIZE", "10", "Connections in the pool"),
+            ("DB_READ_CONCURRENCY", "2 per core", "Single-statement reads (the run list, a run's events) using the pool at once"),
             ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
             ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
             ("CLAUDE_MODE", "mock", "mock, live or replay"),

@@ -16,16 +16,20 @@ public final class Database: Sendable {
 
     /// How the pool's connections send statements.
     public let statements: StatementPolicy
+    /// Admits the single-statement reads a few at a time.
+    let reads: ReadGate
 
     /// Opens a pool of up to `poolSize` connections to `url` (nothing connects until first use).
     /// `statements` starts `prepared` or `unnamed`; `onFallback` hears, once, that a prepared pool
-    /// switched to unnamed statements because the server (a transaction pool) lost one.
+    /// switched to unnamed statements because the server (a transaction pool) lost one. At most
+    /// `readConcurrency` of `read(in:_:)`'s reads use the pool at once.
     public init(
         url: String, poolSize: Int = Settings.defaultPoolSize, acquireTimeout: Duration = .seconds(10),
-        statements: StatementMode = .prepared,
+        statements: StatementMode = .prepared, readConcurrency: Int = Settings.defaultReadConcurrency,
         onFallback: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.statements = StatementPolicy(statements, onFallback: onFallback)
+        reads = ReadGate(limit: readConcurrency)
         pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, statements: self.statements)
     }
 
@@ -79,9 +83,15 @@ public final class Database: Sendable {
 
     /// Runs one read-only statement scoped to `workspace` in a single round trip (see
     /// `Connection.runInWorkspace`); a prepared statement the server lost is sent once more unnamed.
+    /// At most `readConcurrency` such reads run at once; the others wait their turn.
     public func read(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
-        try await single(in: workspace, readOnly: true, query)
+        await reads.enter()
+        defer { reads.leave() }
+        return try await single(in: workspace, readOnly: true, query)
     }
+
+    /// How many reads may use the pool at once.
+    public var readConcurrency: Int { reads.limit }
 
     /// Runs one writing statement as its own transaction scoped to `workspace`, in a single round
     /// trip, like `read(in:_:)`.
