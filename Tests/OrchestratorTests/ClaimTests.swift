@@ -15,10 +15,12 @@ import Testing
         let (workspace, brief) = try await harness.brief("@fanout")
         let (otherWorkspace, otherBrief) = try await harness.brief("@elsewhere")
         let trips = Self.store.database.roundTrips
+        var runs: [(WorkflowRunID, WorkspaceID)] = []
         func batch(limit: Int, of brief: Brief, in workspace: WorkspaceID) async throws -> (
             started: [(WorkflowEngine.Claim, WorkflowEngine.Prepared?)], trips: Int
         ) {
-            _ = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+            runs.append(
+                (try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id, workspace))
             let before = trips.current
             let started = try await harness.engine.claimAndStart(limit: limit)
             return (started, Int(trips.current - before))
@@ -32,6 +34,8 @@ import Testing
         #expect(rest.started.allSatisfy { $0.1 != nil }, "every claimed step started, each under its own workspace")
         // The second run costs one more read; the starts of all nine travel together.
         #expect(rest.trips == one.trips + 1, "nine steps of two runs took \(rest.trips) round trips, one step \(one.trips)")
+        // Its claimed steps never run: once their leases expired, a later test's claims would take them.
+        for (run, workspace) in runs { _ = try await harness.service.cancel(run, workspace: workspace) }
         await harness.stop()
     }
 
@@ -89,6 +93,7 @@ import Testing
         let ready = steps.filter { $0.dependsOn.isEmpty }.count
         #expect(
             ready > 0 && afterwards.count == ready && afterwards.allSatisfy { $0.1 != nil }, "the ready steps start once the run is free")
+        _ = try await harness.service.cancel(run.id, workspace: workspace)
         await harness.stop()
     }
 

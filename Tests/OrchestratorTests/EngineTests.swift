@@ -292,6 +292,35 @@ import Testing
         #expect(steps.first { $0.stepKey == "synthesis" }?.status == .skipped, "the synthesis behind the other failure is skipped")
     }
 
+    @Test func aRunLeftOpenWithNothingThatCanMoveIsEndedByTheSweepAndAMovingOneIsLeftAlone() async throws {
+        let claude = FlakyClaude(marker: "audience analyst", failures: 0, permanent: true)
+        let harness = Harness(Self.store, claude: claude)
+        let (workspace, brief) = try await harness.brief()
+        let stuck = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+        _ = try await harness.wait(for: stuck.run.id, in: workspace, until: [.failed])
+        await harness.stop()
+        // What the older finish check left behind: the run reopened and running, its synthesis
+        // pending behind a failed analyst, nothing running.
+        let moving = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
+            try c.query(
+                "UPDATE tiktok_workflow_steps SET status = 'pending' WHERE run_id = \(stuck.run.id) AND step_key = 'synthesis'")
+            try c.query(
+                "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL WHERE id = \(stuck.run.id)")
+        }
+        let eventsBefore = try await harness.events(stuck.run.id, in: workspace).count
+        #expect(try await harness.service.endStalledRuns() == 1)
+        let run = try #require(try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(stuck.run.id, on: $0) })
+        #expect(run.status == .failed && run.error?.hasPrefix("step audience_analyst failed") == true, "\(run.status) \(run.error ?? "")")
+        let events = try await harness.events(stuck.run.id, in: workspace)
+        #expect(events.count == eventsBefore + 1 && events.last?.event == .runCompleted)
+        let other = try #require(try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(moving.run.id, on: $0) })
+        #expect(other.status == .running, "a run whose steps can still move is not a stalled one")
+        #expect(try await harness.service.endStalledRuns() == 0, "nothing is ended twice")
+        // The suite's later engines would otherwise claim its steps.
+        _ = try await harness.service.cancel(moving.run.id, workspace: workspace)
+    }
+
     @Test func aStepThatFailsTransientlyTwiceThenSucceedsIsRetriedWithBackoff() async throws {
         let claude = FlakyClaude(marker: "trend scout", failures: 2)
         let harness = Harness(Self.store, claude: claude)

@@ -253,6 +253,28 @@ public struct WorkflowService: Sendable {
         return count
     }
 
+    /// Ends the runs of every workspace left open with nothing that can move (a run reopened at
+    /// one of several failed steps, before the finish check learned that a pending step behind a
+    /// failed one cannot move): each through the finish check under its run's lock, as its last
+    /// step's end would have. Returns how many ended.
+    @discardableResult
+    public func endStalledRuns(limit: Int = 100) async throws -> Int {
+        let stalled = try await database.withConnection { c in try RunTransitions.stalledRuns(limit: limit, c) }
+        var ended = 0
+        for (workspace, run) in stalled {
+            let finished: Bool? = try await transitions.commit(workspace, readies: false) { c in
+                let events = try RunTransitions.finalizeIfDone(run, workspace, c)
+                return events.isEmpty ? nil : (true, events)
+            }
+            if finished == true {
+                ended += 1
+                environment.logger.warning(
+                    "ended a run that had nothing left to move", metadata: ["workflow.run_id": "\(run)", "workspace_id": "\(workspace)"])
+            }
+        }
+        return ended
+    }
+
     /// Stops a run: open steps end, in-flight agent tasks (on any process) are cancelled, and the
     /// run ends `cancelled`. A run that already ended is a conflict.
     /// `by` (the key's name) is recorded in the run's events.

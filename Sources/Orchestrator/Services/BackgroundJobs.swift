@@ -2,7 +2,8 @@ import Agents
 import ServiceLifecycle
 
 /// The recurring work beside the engine: account tokens refreshed before they expire and, in a
-/// server (`all`), schedules fired, metrics ingested, the audit outbox relayed and alerts posted.
+/// server (`all`), schedules fired, runs with nothing left to move ended, metrics ingested, the
+/// audit outbox relayed and alerts posted.
 struct BackgroundJobs: Service {
     let accounts: AccountService
     let service: WorkflowService
@@ -20,6 +21,8 @@ struct BackgroundJobs: Service {
                 guard all else { return }
                 // Recurring runs: due occurrences are claimed every 15 s.
                 group.addTask { await every(.seconds(15)) { _ = try? await service.fireDueSchedules() } }
+                // Runs left open with nothing that can move are ended once a minute.
+                group.addTask { await every(.seconds(60)) { _ = try? await service.endStalledRuns() } }
                 // Metrics arrive daily (T+24-48 h); a pass every six hours keeps the last week current.
                 group.addTask { await every(.seconds(6 * 3600)) { _ = await metrics.ingestAll() } }
                 if let relay { group.addTask { await relay.run() } }

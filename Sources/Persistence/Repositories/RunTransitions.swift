@@ -417,6 +417,15 @@ public enum RunTransitions {
         }
     }
 
+    /// Runs of any workspace left open with nothing that can move (`tiktok_stalled_runs`): running
+    /// or awaiting approval, with no step running, awaiting approval, or pending with every
+    /// dependency succeeded. Oldest first, at most `limit`.
+    public static func stalledRuns(limit: Int, _ c: Connection) throws -> [(workspace: WorkspaceID, run: WorkflowRunID)] {
+        try c.query("SELECT workspace_id, run_id FROM tiktok_stalled_runs(\(limit))").rows.map {
+            (workspace: try $0.id("workspace_id"), run: try $0.id("run_id"))
+        }
+    }
+
     /// The synthesis's report on the run, sent with the transaction's next query.
     public static func setReport(_ run: WorkflowRunID, _ reportMd: String, _ c: Connection) throws {
         try c.send("UPDATE tiktok_workflow_runs SET report_md = \(reportMd) WHERE id = \(run)")
