@@ -31,6 +31,26 @@ import Testing
         #expect(gate.state.admitted == 0 && gate.state.waiting == 0)
     }
 
+    @Test func aLongQueueKeepsItsOrderAsItsServedPlacesAreDropped() async throws {
+        let gate = ReadGate(limit: 1)
+        await gate.enter()
+        let order = Order()
+        var reads: [Task<Void, Never>] = []
+        for index in 0..<150 {
+            reads.append(
+                Task {
+                    await gate.enter()
+                    order.append(index)
+                    gate.leave()
+                })
+            try await eventually("read \(index) waits") { gate.state.waiting == index + 1 }
+        }
+        gate.leave()
+        for read in reads { await read.value }
+        #expect(order.values == Array(0..<150))
+        #expect(gate.state.admitted == 0 && gate.state.waiting == 0)
+    }
+
     @Test func aDatabaseRunsNoMoreReadsAtOnceThanItsReadConcurrency() async throws {
         let (workspace, _) = try await TestDatabase.workspace()
         let database = Database(
@@ -49,4 +69,11 @@ import Testing
         }
         #expect(counts == [1, 1, 1, 1], "each read ran alone: \(counts)")
     }
+}
+
+private final class Order: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int] = []
+    func append(_ value: Int) { lock.withLock { list.append(value) } }
+    var values: [Int] { lock.withLock { list } }
 }

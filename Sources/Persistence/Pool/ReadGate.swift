@@ -46,8 +46,13 @@ public final class ReadGate: @unchecked Sendable {
             }
             let next = waiting[head]
             head += 1
+            // Served places are dropped once they are most of the array, so a queue that never
+            // empties (a long overload) does not keep every read it ever held.
             if head == waiting.count {
                 waiting.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 64, head * 2 >= waiting.count {
+                waiting.removeFirst(head)
                 head = 0
             }
             return next
