@@ -271,21 +271,30 @@ import Testing
         #expect(finalSteps.allSatisfy { $0.status == .succeeded })
     }
 
-    @Test func retryingOneOfTwoFailedStepsEndsTheRunFailedAgainOnceItIsDone() async throws {
+    /// A Profile Audit run that failed because its audience analyst always fails, with the Claude
+    /// that failed it (`heal()` lets it answer).
+    func failedProfileAudit() async throws -> (
+        claude: FlakyClaude, harness: Harness, workspace: WorkspaceID, brief: Brief, run: WorkflowRun
+    ) {
         let claude = FlakyClaude(marker: "audience analyst", failures: 0, permanent: true)
         let harness = Harness(Self.store, claude: claude)
         let (workspace, brief) = try await harness.brief()
         let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         _ = try await harness.wait(for: started.run.id, in: workspace, until: [.failed])
+        return (claude, harness, workspace, brief, started.run)
+    }
+
+    @Test func retryingOneOfTwoFailedStepsEndsTheRunFailedAgainOnceItIsDone() async throws {
+        let (claude, harness, workspace, _, started) = try await failedProfileAudit()
         // A second analyst failed too (as when a spend cap stops several at once).
         _ = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "UPDATE tiktok_workflow_steps SET status = 'failed', error = 'cap reached' WHERE run_id = \(started.run.id) AND step_key = 'trend_scout'"
+                "UPDATE tiktok_workflow_steps SET status = 'failed', error = 'cap reached' WHERE run_id = \(started.id) AND step_key = 'trend_scout'"
             )
         }
         claude.heal()
-        _ = try await harness.service.retry(started.run.id, stepKey: "audience_analyst", workspace: workspace)
-        let (run, steps) = try await harness.wait(for: started.run.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(60))
+        _ = try await harness.service.retry(started.id, stepKey: "audience_analyst", workspace: workspace)
+        let (run, steps) = try await harness.wait(for: started.id, in: workspace, until: [.succeeded, .failed], timeout: .seconds(60))
         await harness.stop()
         #expect(run.status == .failed && run.error == "step trend_scout failed: cap reached", "\(run.status) \(run.error ?? "")")
         #expect(steps.first { $0.stepKey == "audience_analyst" }?.status == .succeeded)
@@ -293,26 +302,22 @@ import Testing
     }
 
     @Test func aRunLeftOpenWithNothingThatCanMoveIsEndedByTheSweepAndAMovingOneIsLeftAlone() async throws {
-        let claude = FlakyClaude(marker: "audience analyst", failures: 0, permanent: true)
-        let harness = Harness(Self.store, claude: claude)
-        let (workspace, brief) = try await harness.brief()
-        let stuck = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
-        _ = try await harness.wait(for: stuck.run.id, in: workspace, until: [.failed])
+        let (_, harness, workspace, brief, stuck) = try await failedProfileAudit()
         await harness.stop()
         // What the older finish check left behind: the run reopened and running, its synthesis
         // pending behind a failed analyst, nothing running.
         let moving = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace)
         _ = try await Self.store.database.withWorkspace(workspace) { c in
             try c.query(
-                "UPDATE tiktok_workflow_steps SET status = 'pending' WHERE run_id = \(stuck.run.id) AND step_key = 'synthesis'")
+                "UPDATE tiktok_workflow_steps SET status = 'pending' WHERE run_id = \(stuck.id) AND step_key = 'synthesis'")
             try c.query(
-                "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL WHERE id = \(stuck.run.id)")
+                "UPDATE tiktok_workflow_runs SET status = 'running', error = NULL, completed_at = NULL WHERE id = \(stuck.id)")
         }
-        let eventsBefore = try await harness.events(stuck.run.id, in: workspace).count
+        let eventsBefore = try await harness.events(stuck.id, in: workspace).count
         #expect(try await harness.service.endStalledRuns() == 1)
-        let run = try #require(try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(stuck.run.id, on: $0) })
+        let run = try #require(try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(stuck.id, on: $0) })
         #expect(run.status == .failed && run.error?.hasPrefix("step audience_analyst failed") == true, "\(run.status) \(run.error ?? "")")
-        let events = try await harness.events(stuck.run.id, in: workspace)
+        let events = try await harness.events(stuck.id, in: workspace)
         #expect(events.count == eventsBefore + 1 && events.last?.event == .runCompleted)
         let other = try #require(try await Self.store.database.withWorkspace(workspace) { try RunRepository.find(moving.run.id, on: $0) })
         #expect(other.status == .running, "a run whose steps can still move is not a stalled one")

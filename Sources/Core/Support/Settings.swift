@@ -213,7 +213,7 @@ public struct Settings: Sendable {
             ("HOST", "127.0.0.1", "Address the HTTP server binds"),
             ("PORT", "8080", "HTTP port"),
             ("DATA_DIR", ".data", "Where the embedded cluster lives"),
-            ("DB_POOL_SIZE", "10", "Connections in the pool"),
+            ("DB_POOL_SIZE", "\(Settings.defaultPoolSize)", "Connections in the pool"),
             ("DB_READ_CONCURRENCY", "2 per core", "Single-statement reads (the run list, a run's events) using the pool at once"),
             ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
             ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),

@@ -46,8 +46,7 @@ public final class ConnectionPool: @unchecked Sendable {
     private let sweeperWake = DispatchSemaphore(value: 0)
     /// The idle threads' wake-up calls, the most recently idle last.
     private var idle: [DispatchSemaphore] = []
-    private var queue: [Unit] = []
-    private var head = 0
+    private var queue = FIFO<Unit>()
     private var open = 0
     private var busy = 0
     private var generation = 0
@@ -72,7 +71,7 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     public var stats: Stats {
-        lock.withLock { Stats(open: open, idle: open - min(busy, open), waiting: queue.count - head, capacity: capacity) }
+        lock.withLock { Stats(open: open, idle: open - min(busy, open), waiting: queue.count, capacity: capacity) }
     }
 
     /// Queues a unit for the next free thread.
@@ -84,7 +83,7 @@ public final class ConnectionPool: @unchecked Sendable {
             if stopping { return nil }
             queue.append(unit)
             idle.popLast()?.signal()
-            guard queue.count - head > capacity - busy, !sweeping else { return false }
+            guard queue.count > capacity - busy, !sweeping else { return false }
             sweeping = true
             return true
         }
@@ -106,29 +105,13 @@ public final class ConnectionPool: @unchecked Sendable {
     public func stop() {
         let dropped: ArraySlice<Unit> = lock.withLock {
             stopping = true
-            let rest = queue[head...]
-            queue.removeAll()
-            head = 0
+            let rest = queue.removeAll()
             for thread in idle { thread.signal() }
             idle.removeAll()
             return rest
         }
         sweeperWake.signal()
         for unit in dropped { unit.fail(Self.stoppedError) }
-    }
-
-    /// The oldest queued unit; the caller holds the lock and knows there is one.
-    private func popFirst() -> Unit {
-        let unit = queue[head]
-        head += 1
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 256, head * 2 >= queue.count {
-            queue.removeFirst(head)
-            head = 0
-        }
-        return unit
     }
 
     /// Whether every thread has ended after `stop()`.
@@ -142,7 +125,7 @@ public final class ConnectionPool: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
         while true {
             lock.lock()
-            while head == queue.count, !stopping {
+            while queue.isEmpty, !stopping {
                 idle.append(wake)
                 lock.unlock()
                 wake.wait()
@@ -154,7 +137,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 lock.unlock()
                 return
             }
-            let unit = popFirst()
+            let unit = queue.popFirst()!
             busy += 1
             let stale = connection != nil && openedIn != generation
             if stale { open -= 1 }
@@ -202,12 +185,12 @@ public final class ConnectionPool: @unchecked Sendable {
                 }
                 var expired: [Unit] = []
                 let now = ContinuousClock.now
-                while head < queue.count, queue[head].deadline <= now { expired.append(popFirst()) }
-                guard sweeping, head < queue.count else {
+                while let first = queue.first, first.deadline <= now { expired.append(queue.popFirst()!) }
+                guard sweeping, let first = queue.first else {
                     sweeping = false
                     return (expired, nil, false)
                 }
-                return (expired, queue[head].deadline, false)
+                return (expired, first.deadline, false)
             }
             for unit in expired { unit.fail(error) }
             if ended { return }

@@ -11,8 +11,7 @@ public final class ReadGate: @unchecked Sendable {
     public let limit: Int
     private let lock = NSLock()
     private var admitted = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-    private var head = 0
+    private var waiting = FIFO<CheckedContinuation<Void, Never>>()
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
@@ -40,20 +39,9 @@ public final class ReadGate: @unchecked Sendable {
     /// Hands the place to the longest-waiting read, if any.
     public func leave() {
         let next: CheckedContinuation<Void, Never>? = lock.withLock {
-            guard head < waiting.count else {
+            guard let next = waiting.popFirst() else {
                 admitted -= 1
                 return nil
-            }
-            let next = waiting[head]
-            head += 1
-            // Served places are dropped once they are most of the array, so a queue that never
-            // empties (a long overload) does not keep every read it ever held.
-            if head == waiting.count {
-                waiting.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 64, head * 2 >= waiting.count {
-                waiting.removeFirst(head)
-                head = 0
             }
             return next
         }
@@ -61,5 +49,5 @@ public final class ReadGate: @unchecked Sendable {
     }
 
     /// Reads admitted and reads waiting.
-    public var state: (admitted: Int, waiting: Int) { lock.withLock { (admitted, waiting.count - head) } }
+    public var state: (admitted: Int, waiting: Int) { lock.withLock { (admitted, waiting.count) } }
 }
