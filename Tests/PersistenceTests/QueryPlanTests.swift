@@ -53,13 +53,27 @@ import Testing
     }
 
     @Test func aSettlementReadsItsOwnChargeBeforeAnyStatistics() async throws {
-        let (database, _) = try Self.freshDatabase("plans_ledger")
+        let (database, owner) = try Self.freshDatabase("plans_ledger")
         let workspace = WorkspaceID(UUID())
         try await database.withWorkspace(workspace) { c in
             _ = try WorkspaceRepository.create(id: workspace, name: "plans", on: c)
             try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1_000_000, adsDailyUsd: nil, on: c)
-            try c.execute("SELECT tiktok_charge_spend('claude', 0.001, 'call-' || n) FROM generate_series(1, 10000) n")
         }
+        // Written as 10,000 charges would leave them, but with one version of the day's total: the
+        // charges' function in one transaction would leave 10,000 dead versions of that row for a
+        // lookup to step over until no snapshot in the database predates them.
+        try owner.execute(
+            """
+            ALTER TABLE tiktok_spend_ledger SET (autovacuum_enabled = false);
+            ALTER TABLE tiktok_spend_days SET (autovacuum_enabled = false);
+            BEGIN;
+            SELECT set_config('app.workspace_id', '\(workspace)', true);
+            INSERT INTO tiktok_spend_ledger (workspace_id, day, category, amount_usd, reference)
+            SELECT '\(workspace)', current_date, 'claude', 0.001, 'call-' || n FROM generate_series(1, 10000) n;
+            INSERT INTO tiktok_spend_days (workspace_id, day, category, stripe, spent_usd)
+            VALUES ('\(workspace)', current_date, 'claude', 0, 10);
+            COMMIT;
+            """)
         for n in 1...6 {
             _ = try await database.withWorkspace(workspace) { try $0.execute("SELECT tiktok_settle_spend('claude', 'call-\(n)', 0.002)") }
         }
