@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ClaimTests {
     static let store = TestDatabase.isolated("claim")
 
-    @Test func theStepsOfABatchReadEachRunOnceAndStartTogether() async throws {
+    @Test func aBatchReadsItsRunsInOneRoundTripAndItsStartsGoWithTheCommit() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@fanout")
         let (otherWorkspace, otherBrief) = try await harness.brief("@elsewhere")
@@ -32,8 +32,9 @@ import Testing
         #expect(one.started.count == 1 && rest.started.count == 9, "the second run's four other steps and the third run's five")
         #expect(Set(rest.started.map(\.0.workspace)) == [workspace, otherWorkspace], "one batch across two workspaces")
         #expect(rest.started.allSatisfy { $0.1 != nil }, "every claimed step started, each under its own workspace")
-        // The second run costs one more read; the starts of all nine travel together.
-        #expect(rest.trips == one.trips + 1, "nine steps of two runs took \(rest.trips) round trips, one step \(one.trips)")
+        // The claim, the runs locked and read, then the starts and agent runs with the `COMMIT`.
+        #expect(one.trips == 3, "one step took \(one.trips) round trips")
+        #expect(rest.trips == 3, "nine steps of two runs took \(rest.trips) round trips")
         // Its claimed steps never run: once their leases expired, a later test's claims would take them.
         for (run, workspace) in runs { _ = try await harness.service.cancel(run, workspace: workspace) }
         await harness.stop()

@@ -377,4 +377,34 @@ import Testing
         }
         #expect(later == 0, "nothing was written, and the next transaction on the connection did not carry it")
     }
+
+    @Test func anAnswerSentForLaterArrivesWithTheCommitInTheSameRoundTrip() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let connection = try Connection(url: TestDatabase.cluster.appURL)
+        var (answer, trips): (LaterAnswer?, Int) = (nil, 0)
+        // The second time, the statements are prepared on the connection already.
+        for _ in 1...2 {
+            let before = connection.roundTrips
+            connection.begin(scopedTo: workspace.description)
+            answer = try connection.sendForLater(
+                "INSERT INTO tiktok_outbox (workspace_id, topic, payload) VALUES (\(workspace), 'later', '{}') RETURNING topic")
+            #expect(answer?.result == nil, "nothing is sent yet")
+            try connection.execute("COMMIT")
+            trips = connection.roundTrips - before
+        }
+        #expect(answer?.result?.first?["topic"] == "later")
+        #expect(trips == 1, "BEGIN, the scope, the insert and COMMIT went in \(trips) round trips")
+    }
+
+    @Test func anAnswerSentForLaterComesWithTheNextQueryInOrder() async throws {
+        let (workspace, _) = try await TestDatabase.workspace()
+        let (first, second, count) = try await TestDatabase.database.withWorkspace(workspace) { c in
+            let first = try c.sendForLater("SELECT set_config('app.probe', 'one', true) AS v")
+            let second = try c.sendForLater("SELECT current_setting('app.probe') || ' then two' AS v")
+            let count = try c.query("SELECT 3 AS n").first!.int("n")
+            return (first.result?.first?["v"], second.result?.first?["v"], count)
+        }
+        #expect(first == "one" && second == "one then two" && count == 3)
+    }
+
 }

@@ -18,16 +18,20 @@ extension WorkflowEngine {
         let database = database
         let handedBack = Flag()
         let started = try await bus.delivering { local in
-            try await database.withUnscopedTransaction { c -> ([(Claim, Prepared?)], [RunEvent]) in
+            let batch = try await database.withUnscopedTransaction { c -> StartedBatch in
                 var started: [(Claim, Prepared?)] = []
                 var events: [RunEvent] = []
                 var starting: [Starting] = []
-                // A run is locked and read once for all of its steps in the batch (the parallel steps of
-                // a fan-out are claimed together); a step that ended instead of starting makes the next
-                // step of that run read it again.
-                var runs: [WorkflowRunID: RunTransitions.Loading] = [:]
-                for claimed in try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c) {
-                    let claim = Claim(step: claimed.step, run: claimed.run, workspace: claimed.workspace, attempt: claimed.attempt)
+                // The batch's runs are locked and read in one round trip, each once for all of its steps
+                // (the parallel steps of a fan-out are claimed together); a step that ended instead of
+                // starting makes the next step of that run read it again.
+                let claims = try RunTransitions.claim(owner: owner, leaseSeconds: lease, limit: limit, step: step, held: held, c).map {
+                    Claim(step: $0.step, run: $0.run, workspace: $0.workspace, attempt: $0.attempt)
+                }
+                var distinct = Set<WorkflowRunID>()
+                var runs = try RunTransitions.tryLockAndLoad(
+                    claims.filter { distinct.insert($0.run).inserted }.map { ($0.run, $0.workspace) }, c)
+                for claim in claims {
                     try RunTransitions.scope(to: claim.workspace, c)
                     // Every transition takes its run's lock before its steps'; this one holds step locks
                     // already, so it never waits for a run: a busy run's step is handed back for now.
@@ -48,20 +52,24 @@ extension WorkflowEngine {
                         }
                     }
                 }
-                // The batch's starts travel together: it holds their runs' locks, so none waits for another.
-                let startedEvents = try RunTransitions.markStarted(starting.map { ($0.step, $0.input) }, owner: owner, c)
-                for (one, event) in zip(starting, startedEvents) {
-                    guard let event else {
-                        started.append((one.claim, nil))
-                        continue
-                    }
+                // The batch's starts travel together, with its agent runs and the `COMMIT`: the claim
+                // holds their steps and runs, so none waits for another and none can lose its lease.
+                let starts = try RunTransitions.sendStarts(starting.map { ($0.step, $0.input) }, owner: owner, c)
+                var prepared: [Prepared] = []
+                for one in starting {
                     try RunTransitions.scope(to: one.claim.workspace, c)
-                    started.append((one.claim, try self.finish(one, c)))
-                    events.append(event)
+                    prepared.append(try self.finish(one, c))
                 }
-                local.expect(events)
-                return (started, events)
+                local.expect(runs: events.map(\.runId) + starting.map(\.claim.run))
+                return StartedBatch(started: started, events: events, starting: starting, prepared: prepared, starts: starts)
             }
+            // Read once the transaction has committed.
+            var (started, events) = (batch.started, batch.events)
+            for ((one, prepared), event) in zip(zip(batch.starting, batch.prepared), try batch.starts.events()) {
+                started.append((one.claim, event == nil ? nil : prepared))
+                if let event { events.append(event) }
+            }
+            return (started, events)
         }
         if configuration.executionMode == .cloudTasks {
             for (claim, _) in started { try? await transitions.dispatch(claim.run, claim.workspace) }
@@ -75,6 +83,16 @@ extension WorkflowEngine {
             }
         }
         return started
+    }
+
+    /// A claim batch's transaction: the claims that ended or were left out, and the starts whose
+    /// answers came with its `COMMIT`.
+    private struct StartedBatch: Sendable {
+        var started: [(Claim, Prepared?)]
+        var events: [RunEvent]
+        var starting: [Starting]
+        var prepared: [Prepared]
+        var starts: RunTransitions.Starts
     }
 
     /// How soon the claim loop looks again for a step it handed back because its run was busy.

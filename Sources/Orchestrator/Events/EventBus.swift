@@ -320,8 +320,14 @@ public final class LocalCommit: @unchecked Sendable {
     /// Says, before the transaction commits, which runs it wrote `events` of. Safe to call again
     /// when the transaction runs once more.
     public func expect(_ events: [RunEvent]) {
+        expect(runs: events.map(\.runId))
+    }
+
+    /// `expect` for a transaction whose events are known only once it has committed: the runs
+    /// it writes events of.
+    public func expect(runs: [WorkflowRunID]) {
         let fresh: [WorkflowRunID] = lock.withLock {
-            let new = Set(events.map(\.runId)).subtracting(expected)
+            let new = Set(runs).subtracting(expected)
             expected.formUnion(new)
             return Array(new)
         }

@@ -16,9 +16,9 @@ public final class Connection: @unchecked Sendable {
     private var prepared: [String: String] = [:]
     /// Statements `send` queued, whose answers nobody reads: they go with the next statement
     /// that needs an answer, or with `COMMIT`.
-    private var queued: [(sql: String, texts: [String?])] = []
+    private var queued: [Queued] = []
     /// Statements `sendAtCommit` queued: they go last, just before `COMMIT`.
-    private var atCommit: [(sql: String, texts: [String?])] = []
+    private var atCommit: [Queued] = []
     /// A `begin` not sent yet.
     private var beginQueued = false
     /// Scopes the transaction's row-level security to the workspace id it is given.
@@ -27,8 +27,8 @@ public final class Connection: @unchecked Sendable {
     /// Opens a transaction, its row-level security scoped to `workspace` when given: `BEGIN` and
     /// the setting are queued, so they travel with the transaction's first statement.
     public func begin(scopedTo workspace: String?) {
-        queued.append(("BEGIN", []))
-        if let workspace { queued.append((Self.scopeStatement, [workspace])) }
+        queued.append(Queued("BEGIN", []))
+        if let workspace { queued.append(Queued(Self.scopeStatement, [workspace])) }
         beginQueued = true
     }
     /// Past this many distinct statements, further ones run unprepared.
@@ -90,7 +90,22 @@ public final class Connection: @unchecked Sendable {
             try run(query.sql, query.binds)
             return
         }
-        queued.append((query.sql, query.binds.map(\.text)))
+        queued.append(Queued(query))
+    }
+
+    /// Like `send`, but the answer is kept: it is in the returned `LaterAnswer` once the round
+    /// trip that carries the statement (the next statement that needs an answer, or `COMMIT`) is
+    /// back. For statements that cannot fail to find their rows in this transaction (a step it
+    /// claimed itself), whose answers are only needed after it commits. Outside a transaction it
+    /// runs at once.
+    public func sendForLater(_ query: SQLQuery) throws(DatabaseError) -> LaterAnswer {
+        let answer = LaterAnswer()
+        guard inTransaction || beginQueued else {
+            answer.result = try run(query.sql, query.binds)
+            return answer
+        }
+        queued.append(Queued(query, answer: answer))
+        return answer
     }
 
     /// Like `send`, but the statement runs last in the transaction, just before `COMMIT`: for
@@ -102,7 +117,7 @@ public final class Connection: @unchecked Sendable {
             try run(query.sql, query.binds)
             return
         }
-        atCommit.append((query.sql, query.binds.map(\.text)))
+        atCommit.append(Queued(query))
     }
 
     /// Runs statements whose answers are all needed but none depends on another's, in one round
@@ -111,13 +126,13 @@ public final class Connection: @unchecked Sendable {
     public func queries(_ queries: [SQLQuery]) throws(DatabaseError) -> [QueryResult] {
         guard queries.count > 1 else { return try queries.map { query throws(DatabaseError) in try self.query(query) } }
         let ahead = takeQueued()
-        return try pipeline(ahead + queries.map { ($0.sql, $0.binds.map(\.text)) }, answers: ahead.count..<(ahead.count + queries.count))
+        return try pipeline(ahead + queries.map { Queued($0) }, answers: ahead.count..<(ahead.count + queries.count))
     }
 
     @discardableResult
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(DatabaseError) -> QueryResult {
         let texts = parameters.map(\.text)
-        if !queued.isEmpty { return try pipeline(takeQueued() + [(sql, texts)]) }
+        if !queued.isEmpty { return try pipeline(takeQueued() + [Queued(sql, texts)]) }
         if statements.mode == .prepared {
             do {
                 if let name = try statementName(sql, parameterCount: texts.count) {
@@ -164,7 +179,7 @@ public final class Connection: @unchecked Sendable {
                 // Nothing reached the server: there is nothing to roll back.
                 if !opened { return QueryResult(columns: [], rows: [], affectedRows: 0) }
             } else if sql == "COMMIT" {
-                return try pipeline(takeQueued() + [(sql, [])])
+                return try pipeline(takeQueued() + [Queued(sql, [])])
             } else {
                 try pipeline(takeQueued())
             }
@@ -172,7 +187,7 @@ public final class Connection: @unchecked Sendable {
         return try consume(PQexec(handle, sql))
     }
 
-    private func takeQueued() -> [(sql: String, texts: [String?])] {
+    private func takeQueued() -> [Queued] {
         defer {
             queued.removeAll()
             beginQueued = false
@@ -184,13 +199,13 @@ public final class Connection: @unchecked Sendable {
     /// `answerAt` (the last by default); the first failure is thrown (the statements after it are
     /// skipped by the server).
     @discardableResult
-    private func pipeline(_ batch: [(sql: String, texts: [String?])], answerAt: Int? = nil) throws(DatabaseError) -> QueryResult {
+    private func pipeline(_ batch: [Queued], answerAt: Int? = nil) throws(DatabaseError) -> QueryResult {
         let answered = answerAt ?? batch.count - 1
         return try pipeline(batch, answers: answered..<(answered + 1))[0]
     }
 
     /// Sends `batch` in one round trip and returns the answers of the statements in `answers`.
-    private func pipeline(_ batch: [(sql: String, texts: [String?])], answers: Range<Int>) throws(DatabaseError) -> [QueryResult] {
+    private func pipeline(_ batch: [Queued], answers: Range<Int>) throws(DatabaseError) -> [QueryResult] {
         // Prepared (once per connection) before the pipeline starts.
         var names: [String?] = []
         for statement in batch {
@@ -220,6 +235,7 @@ public final class Connection: @unchecked Sendable {
                 case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
                     completedStatements += 1
                     if answers.contains(index) { answered.append(read(result)) }
+                    if let later = batch[index].answer { later.result = read(result) }
                 case PGRES_PIPELINE_ABORTED:
                     if failure == nil { failure = DatabaseError(kind: .query, message: "the pipeline was aborted") }
                 default: if failure == nil || failure?.sqlState == nil { failure = error(of: result) }
@@ -269,8 +285,8 @@ public final class Connection: @unchecked Sendable {
         do {
             return try pipeline(
                 [
-                    (readOnly ? "BEGIN READ ONLY" : "BEGIN", []), (Self.scopeStatement, [workspace]),
-                    (query.sql, query.binds.map(\.text)), ("COMMIT", []),
+                    Queued(readOnly ? "BEGIN READ ONLY" : "BEGIN", []), Queued(Self.scopeStatement, [workspace]), Queued(query),
+                    Queued("COMMIT", []),
                 ], answerAt: 2)
         } catch {
             if !isBroken, inTransaction { _ = try? execute("ROLLBACK") }
@@ -327,6 +343,28 @@ public final class Connection: @unchecked Sendable {
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
+
+/// The answer of a statement `Connection.sendForLater` queued: set once the round trip that
+/// carried it is back, so read it after the transaction's `COMMIT` (or a later query).
+public final class LaterAnswer: @unchecked Sendable {
+    /// `nil` until the statement has run.
+    public fileprivate(set) var result: QueryResult?
+
+    fileprivate init() {}
+}
+
+/// A statement waiting in a connection's queue, and where its answer goes when one is kept.
+private struct Queued {
+    var sql: String
+    var texts: [String?]
+    var answer: LaterAnswer?
+
+    init(_ sql: String, _ texts: [String?]) { (self.sql, self.texts) = (sql, texts) }
+
+    init(_ query: SQLQuery, answer: LaterAnswer? = nil) {
+        (sql, texts, self.answer) = (query.sql, query.binds.map(\.text), answer)
     }
 }
 

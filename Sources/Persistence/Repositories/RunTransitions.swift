@@ -72,23 +72,37 @@ public enum RunTransitions {
         return try startedEvent(c.query(startQuery(step, input: input, owner: owner)), step)
     }
 
-    /// `markStarted` for the steps of a claim batch, whose runs' locks the caller holds: one round
-    /// trip for all, each under its own workspace's scope (the scope is left on the last one's).
-    /// The events in order, `nil` where the lease was lost.
-    public static func markStarted(_ starts: [(step: WorkflowStep, input: JSONValue)], owner: String, _ c: Connection) throws
-        -> [RunEvent?]
-    {
-        var statements: [SQLQuery] = []
-        var answerAt: [Int] = []
+    /// `markStarted` for the steps a claim batch's own transaction claimed, sent without waiting:
+    /// they travel with the transaction's next query or its `COMMIT`. The claim holds those steps'
+    /// rows, so their lease cannot be lost in between; `events()` reads the events once the
+    /// transaction is done. Each start goes under its own workspace's scope (the scope is left on
+    /// the last one's).
+    public static func sendStarts(_ starts: [(step: WorkflowStep, input: JSONValue)], owner: String, _ c: Connection) throws -> Starts {
+        var answers: [LaterAnswer] = []
         for (index, start) in starts.enumerated() {
             if index == 0 || starts[index - 1].step.workspaceId != start.step.workspaceId {
-                statements.append(scopeQuery(start.step.workspaceId))
+                try c.send(scopeQuery(start.step.workspaceId))
             }
-            answerAt.append(statements.count)
-            statements.append(startQuery(start.step, input: start.input, owner: owner))
+            answers.append(try c.sendForLater(startQuery(start.step, input: start.input, owner: owner)))
         }
-        let answers = try c.queries(statements)
-        return try zip(starts, answerAt).map { start, at in try startedEvent(answers[at], start.step) }
+        return Starts(steps: starts.map(\.step), answers: answers)
+    }
+
+    /// Starts sent by `sendStarts`, whose answers come back with a later round trip.
+    public struct Starts: Sendable {
+        let steps: [WorkflowStep]
+        let answers: [LaterAnswer]
+
+        /// The events in order, `nil` where the step did not start; call it once the transaction
+        /// has committed.
+        public func events() throws -> [RunEvent?] {
+            try zip(steps, answers).map { step, answer in
+                guard let result = answer.result else {
+                    throw DatabaseError(kind: .query, message: "a start's answer was read before it came")
+                }
+                return try startedEvent(result, step)
+            }
+        }
     }
 
     private static func startQuery(_ step: WorkflowStep, input: JSONValue, owner: String) -> SQLQuery {
@@ -325,8 +339,36 @@ public enum RunTransitions {
     /// transaction that has just claimed steps holds their row locks, and must not wait for a run
     /// whose transition may be waiting for those very rows (a deadlock).
     public static func tryLockAndLoad(_ run: WorkflowRunID, _ c: Connection) throws -> Loading {
-        let answers = try c.queries(
-            ["SELECT 1 AS held FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE SKIP LOCKED"] + loadQueries(run))
+        try loading(c.queries([tryLockQuery(run)] + loadQueries(run)))
+    }
+
+    /// `tryLockAndLoad` for each of `runs` in one round trip, each under its workspace's scope
+    /// (the scope is left on the last one's).
+    public static func tryLockAndLoad(_ runs: [(run: WorkflowRunID, workspace: WorkspaceID)], _ c: Connection) throws
+        -> [WorkflowRunID: Loading]
+    {
+        guard !runs.isEmpty else { return [:] }
+        var statements: [SQLQuery] = []
+        var firstAnswer: [Int] = []
+        for (index, one) in runs.enumerated() {
+            if index == 0 || runs[index - 1].workspace != one.workspace { statements.append(scopeQuery(one.workspace)) }
+            firstAnswer.append(statements.count)
+            statements += [tryLockQuery(one.run)] + loadQueries(one.run)
+        }
+        let answers = try c.queries(statements)
+        var loading: [WorkflowRunID: Loading] = [:]
+        for (one, at) in zip(runs, firstAnswer) {
+            loading[one.run] = try self.loading(Array(answers[at..<(at + 4)]))
+        }
+        return loading
+    }
+
+    private static func tryLockQuery(_ run: WorkflowRunID) -> SQLQuery {
+        "SELECT 1 AS held FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE SKIP LOCKED"
+    }
+
+    /// The lock's answer, then the load's three.
+    private static func loading(_ answers: [QueryResult]) throws -> Loading {
         guard answers[0].rows.count == 1 else { return .busy }
         return try loaded(Array(answers.dropFirst())).map { .loaded($0) } ?? .missing
     }
