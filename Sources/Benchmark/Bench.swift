@@ -82,7 +82,9 @@ struct Bench: AsyncParsableCommand {
         }
 
         // Orchestration overhead: sequential runs, time per step vs the same number of bare commits.
-        _ = try await runs(1, concurrency: 1, orchestration, database, workspace)
+        // The warm-up runs concurrently, so every pooled connection has prepared the engine's
+        // statements (one round trip each, once per connection) before anything is counted.
+        _ = try await runs(20, concurrency: poolSize, orchestration, database, workspace)
         let commitsBefore = database.completedUnits.current
         let writesBefore = try await database.nextTransactionID()
         let statementsBefore = database.roundTrips.current
