@@ -350,9 +350,7 @@ struct WorkspaceAccounts: AccountDirectory {
 
     func credential(_ kind: AccountKind, handle: String?) async throws -> AccountCredential {
         let normalized = handle.map { $0.hasPrefix("@") || kind == .tiktokAds || kind == .tiktokShop || kind == .shopify ? $0 : "@" + $0 }
-        guard
-            let stored = try await service.database.withWorkspace(
-                workspace, { try AccountRepository.find(kind: kind, handle: normalized, on: $0) })
+        guard let stored = try await AccountRepository.find(kind: kind, handle: normalized, workspace: workspace, in: service.database)
         else { throw ProviderError.notConnected(kind, normalized) }
         return try await service.credential(stored, workspace: workspace)
     }

@@ -150,7 +150,7 @@ extension AgentContext {
         let built = BrandContext(
             handle: handle, profile: profile, videos: videos.sorted { ($0.createTime, $1.id) > ($1.createTime, $0.id) }, builtAt: now)
         guard let run else { return built }
-        let stored = try await withDatabase { try RunContextRepository.store(built.stored, run: run, workspace: workspace, on: $0) }
+        let stored = try await RunContextRepository.store(built.stored, run: run, workspace: workspace, in: database)
         return BrandContext(stored) ?? built
     }
 }

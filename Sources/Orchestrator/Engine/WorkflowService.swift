@@ -69,9 +69,9 @@ public struct WorkflowService: Sendable {
     /// row, insert the run and its steps, mark the brief dispatched, announce `workflow_run.started`.
     public func start(briefId: BriefID, workflowSlug: String, workspace: WorkspaceID) async throws -> StartedRun {
         let run: WorkflowRun? = try await transitions.commit(workspace) { c in
-            let (definition, stored) = try Self.stored(workflowSlug, on: c)
+            let (definition, stored, brief) = try Self.sources(workflowSlug, brief: briefId, on: c)
             let (run, event) = try Self.createRun(
-                brief: briefId, definition: definition, stored: stored, schedule: nil, workspace: workspace, on: c)
+                brief: brief, definition: definition, stored: stored, schedule: nil, workspace: workspace, on: c)
             return (run, [event])
         }
         guard let run else { throw AppError.internal("run was not created") }
@@ -123,10 +123,9 @@ public struct WorkflowService: Sendable {
 
     /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
     static func createRun(
-        brief briefId: BriefID, definition: WorkflowDef, stored: Workflow?, schedule: (id: UUID, occurrence: Date)?,
-        workspace: WorkspaceID, on c: Connection
+        brief: Brief, definition: WorkflowDef, stored: Workflow?, schedule: (id: UUID, occurrence: Date)?, workspace: WorkspaceID,
+        on c: Connection
     ) throws -> (WorkflowRun, RunEvent) {
-        guard let brief = try BriefRepository.find(briefId, on: c) else { throw AppError.notFound("brief \(briefId) not found") }
         let workflow =
             try stored
             ?? WorkflowRepository.upsert(
@@ -173,7 +172,20 @@ public struct WorkflowService: Sendable {
     /// The definition of `slug` on the caller's connection, and the workspace's row of it when
     /// there is one (a seeded workflow's row marks it `seeded`, without steps).
     static func stored(_ slug: String, on c: Connection) throws -> (definition: WorkflowDef, row: Workflow?) {
-        let row = try WorkflowRepository.find(slug: slug, on: c)
+        try stored(slug, row: WorkflowRepository.find(slug: slug, on: c))
+    }
+
+    /// What a run of `slug` for `brief` starts from, read in one round trip: the definition, the
+    /// workspace's row of it, and the brief. 404 when the workflow or the brief is not found.
+    static func sources(_ slug: String, brief briefId: BriefID, on c: Connection) throws -> (WorkflowDef, Workflow?, Brief) {
+        let (row, brief) = try RunTransitions.workflowAndBrief(slug: slug, brief: briefId, c)
+        let (definition, stored) = try stored(slug, row: row)
+        guard let brief else { throw AppError.notFound("brief \(briefId) not found") }
+        return (definition, stored, brief)
+    }
+
+    /// The definition of `slug` given the workspace's row of it, if any.
+    static func stored(_ slug: String, row: Workflow?) throws -> (definition: WorkflowDef, row: Workflow?) {
         if let row, row.definition["steps"] != nil {
             let definition = try row.definition.decode(WorkflowDef.self)
             try definition.validate()
@@ -226,9 +238,9 @@ public struct WorkflowService: Sendable {
             for schedule in try ScheduleRepository.claimDue(now: now, limit: 20, on: c) {
                 let next = try schedule.recurrence().next(after: max(now, schedule.nextRunAt))
                 do {
-                    let (definition, stored) = try Self.stored(schedule.workflowSlug, on: c)
+                    let (definition, stored, brief) = try Self.sources(schedule.workflowSlug, brief: schedule.briefId, on: c)
                     let (run, event) = try Self.createRun(
-                        brief: schedule.briefId, definition: definition, stored: stored, schedule: (schedule.id, schedule.nextRunAt),
+                        brief: brief, definition: definition, stored: stored, schedule: (schedule.id, schedule.nextRunAt),
                         workspace: workspace, on: c)
                     try ScheduleRepository.advance(schedule.id, next: next, run: run.id, on: c)
                     runs.append(run)

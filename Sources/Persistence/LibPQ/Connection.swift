@@ -12,6 +12,9 @@ public final class Connection: @unchecked Sendable {
     public private(set) var completedStatements = 0
     /// Answers waited for: a statement alone, or a whole pipeline, is one.
     public private(set) var roundTrips = 0
+    /// Statements prepared (each a round trip of its own, counted in `roundTrips` too): once per
+    /// connection and statement.
+    public private(set) var preparations = 0
     /// Server-side prepared statements of this connection, by SQL text.
     private var prepared: [String: String] = [:]
     /// Statements `send` queued, whose answers nobody reads: they go with the next statement
@@ -159,6 +162,7 @@ public final class Connection: @unchecked Sendable {
         guard prepared.count < Self.preparedLimit else { return nil }
         let name = namePrefix + String(prepared.count + 1)
         try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        preparations += 1
         prepared[sql] = name
         return name
     }

@@ -13,6 +13,9 @@ public final class Database: Sendable {
     public let completedUnits = Counter()
     /// Answers waited for (a statement alone, or a pipelined batch, is one), for the benchmark.
     public let roundTrips = Counter()
+    /// The round trips among them that prepared a statement on a connection (once per connection
+    /// and statement): `roundTrips` less these is what a unit costs once its connection is warm.
+    public let preparations = Counter()
 
     /// How the pool's connections send statements.
     public let statements: StatementPolicy
@@ -47,15 +50,16 @@ public final class Database: Sendable {
     /// (a restarted server, a terminated backend), the other connections are renewed too (they most
     /// likely share the fate) and the work is retried once on a fresh connection.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let (pool, roundTrips, completedUnits) = (self.pool, self.roundTrips, self.completedUnits)
+        let (pool, roundTrips, preparations, completedUnits) = (self.pool, self.roundTrips, self.preparations, self.completedUnits)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             pool.submit(
                 run: { connection, attempt in
                     let before = connection.completedStatements
-                    let tripsBefore = connection.roundTrips
+                    let (tripsBefore, preparedBefore) = (connection.roundTrips, connection.preparations)
                     do {
                         let result = try body(connection)
                         roundTrips.add(connection.roundTrips - tripsBefore)
+                        preparations.add(connection.preparations - preparedBefore)
                         _ = completedUnits.next()
                         return (.keep, { continuation.resume(returning: result) })
                     } catch let error as DatabaseError where error.kind == .connection {
@@ -88,6 +92,12 @@ public final class Database: Sendable {
         await reads.enter()
         defer { reads.leave() }
         return try await single(in: workspace, readOnly: true, query)
+    }
+
+    /// Like `read(in:_:)`, but not through the read gate: for the engine's own reads (a step's
+    /// account credentials), which must not queue behind the dashboard's.
+    public func fetch(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
+        try await single(in: workspace, readOnly: true, query)
     }
 
     /// How many reads may use the pool at once.

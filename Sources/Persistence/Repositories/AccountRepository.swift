@@ -110,10 +110,16 @@ public enum AccountRepository {
     /// The connected account of `kind` named `handle`, or the workspace's only one of that kind
     /// when `handle` is nil.
     public static func find(kind: AccountKind, handle: String?, on connection: Connection) throws -> Stored? {
-        let rows = try connection.query(
-            "SELECT \(columns) FROM tiktok_accounts WHERE kind = \(kind) AND status <> 'disconnected' AND (\(handle)::text IS NULL OR lower(handle) = lower(\(handle))) ORDER BY created_at"
-        ).rows
-        return try rows.first.map(decode)
+        try connection.query(findQuery(kind: kind, handle: handle)).first.map(decode)
+    }
+
+    /// `find(kind:handle:on:)` as a transaction of its own, in one round trip.
+    public static func find(kind: AccountKind, handle: String?, workspace: WorkspaceID, in database: Database) async throws -> Stored? {
+        try await database.fetch(in: workspace, findQuery(kind: kind, handle: handle)).first.map(decode)
+    }
+
+    private static func findQuery(kind: AccountKind, handle: String?) -> SQLQuery {
+        "SELECT \(columns) FROM tiktok_accounts WHERE kind = \(kind) AND status <> 'disconnected' AND (\(handle)::text IS NULL OR lower(handle) = lower(\(handle))) ORDER BY created_at LIMIT 1"
     }
 
     /// Takes the account's refresh lease for `seconds` when nobody holds it; false when another

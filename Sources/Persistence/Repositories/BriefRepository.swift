@@ -62,8 +62,10 @@ public enum BriefRepository {
     }
 
     public static func find(_ id: BriefID, on connection: Connection) throws -> Brief? {
-        try connection.query("SELECT \(columns) FROM tiktok_briefs WHERE id = \(id)").first.map(decode)
+        try connection.query(findQuery(id)).first.map(decode)
     }
+
+    static func findQuery(_ id: BriefID) -> SQLQuery { "SELECT \(columns) FROM tiktok_briefs WHERE id = \(id)" }
 
     /// Newest first; `cursor` comes from a previous page. Throws `AppError` for a malformed cursor.
     public static func list(limit: Int, cursor: String?, on connection: Connection) throws -> Page<Brief> {
@@ -115,7 +117,11 @@ public enum BriefRepository {
     }
 
     public static func setStatus(_ id: BriefID, _ status: Brief.Status, on connection: Connection) throws {
-        try connection.query("UPDATE tiktok_briefs SET status = \(status), updated_at = now() WHERE id = \(id)")
+        try connection.query(setStatusQuery(id, status))
+    }
+
+    static func setStatusQuery(_ id: BriefID, _ status: Brief.Status) -> SQLQuery {
+        "UPDATE tiktok_briefs SET status = \(status), updated_at = now() WHERE id = \(id)"
     }
 
     static func decode(_ row: Row) throws -> Brief { try row.decode() }

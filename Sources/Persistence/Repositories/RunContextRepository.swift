@@ -75,5 +75,28 @@ public enum RunContextRepository {
         return try find(run: run, on: connection) ?? context
     }
 
+    /// `store` as a transaction of its own, in one round trip: the context stored, or the one
+    /// another process stored for the run first.
+    public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, in database: Database) async throws
+        -> StoredRunContext
+    {
+        let stored = try await database.write(
+            in: workspace,
+            """
+            WITH stored AS (
+                INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES (\(run), \(workspace), \(context.handle), \(context.data), \(context.text), \(context.builtAt))
+                ON CONFLICT (workflow_run_id) DO NOTHING
+                RETURNING handle, data, text, built_at
+            )
+            SELECT handle, data, text, built_at FROM stored
+            UNION ALL
+            SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run) AND NOT EXISTS (SELECT FROM stored)
+            """
+        ).first.map(decode)
+        if let stored { return stored }
+        // The other process committed its context after this statement's snapshot was taken.
+        return try await database.fetch(in: workspace, findQuery(run)).first.map(decode) ?? context
+    }
+
     static func decode(_ row: Row) throws -> StoredRunContext { try row.decode() }
 }

@@ -13,11 +13,24 @@ public enum RunEventRepository {
         throws -> RunEvent
     {
         // One round trip: the sequence number, the row and its NOTIFY (delivered at commit).
-        let result = try connection.query(
-            """
-            WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) RETURNING event_seq),
-            \(added(run, event, data, workspace))
-            """)
+        try appendedOrMissing(
+            connection.query(appendQuery(run: run, event: event, data: data, workspace: workspace)), run, event, data, workspace)
+    }
+
+    /// The statement of `append`, for a caller that pipelines it with others.
+    static func appendQuery(run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, workspace: WorkspaceID) -> SQLQuery {
+        """
+        WITH next AS (UPDATE tiktok_workflow_runs SET event_seq = event_seq + 1 WHERE id = \(run) RETURNING event_seq),
+        \(added(run, event, data, workspace))
+        """
+    }
+
+    /// The event `appendQuery` appended; 404 when its run is gone.
+    static func appendedOrMissing(
+        _ result: QueryResult, _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID
+    )
+        throws -> RunEvent
+    {
         guard let appended = try appended(result, run, event, data, workspace) else { throw AppError.notFound("run \(run) not found") }
         return appended
     }

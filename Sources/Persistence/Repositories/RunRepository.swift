@@ -42,14 +42,26 @@ public enum RunRepository {
         status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, replayOf: WorkflowRunID? = nil,
         evaluation: EvaluationID? = nil, on connection: Connection
     ) throws -> WorkflowRun {
-        let row = try connection.query(
-            """
-            INSERT INTO tiktok_workflow_runs (workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id,
-                scheduled_for, replay_of, evaluation_id)
-            VALUES (\(workspace), \(workflowId), \(workflowSlug), \(briefId), \(input), \(status), CASE WHEN \(status) = 'running' THEN now() END, \(schedule), \(scheduledFor), \(replayOf), \(evaluation)) RETURNING \(columns)
-            """
-        ).first!
-        return try decode(row)
+        try decode(
+            connection.query(
+                createQuery(
+                    id: WorkflowRunID(UUID()), workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId,
+                    input: input, status: status, schedule: schedule, scheduledFor: scheduledFor, replayOf: replayOf, evaluation: evaluation
+                )
+            ).first!)
+    }
+
+    /// The statement of `create`, with the run's id chosen by the caller, so statements that
+    /// refer to the run can travel with it.
+    static func createQuery(
+        id: WorkflowRunID, workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
+        status: RunStatus = .running, schedule: UUID?, scheduledFor: Date?, replayOf: WorkflowRunID?, evaluation: EvaluationID?
+    ) -> SQLQuery {
+        """
+        INSERT INTO tiktok_workflow_runs (id, workspace_id, workflow_id, workflow_slug, brief_id, input, status, started_at, schedule_id,
+            scheduled_for, replay_of, evaluation_id)
+        VALUES (\(id), \(workspace), \(workflowId), \(workflowSlug), \(briefId), \(input), \(status), CASE WHEN \(status) = 'running' THEN now() END, \(schedule), \(scheduledFor), \(replayOf), \(evaluation)) RETURNING \(columns)
+        """
     }
 
     public static func find(_ id: WorkflowRunID, on connection: Connection) throws -> WorkflowRun? {

@@ -9,12 +9,29 @@ extension RunTransitions {
         schedule: (id: UUID, occurrence: Date)? = nil, replayOf: WorkflowRunID? = nil, evaluation: EvaluationID? = nil,
         data: JSONValue, _ c: Connection
     ) throws -> (WorkflowRun, RunEvent) {
-        let run = try RunRepository.create(
-            workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId, input: input,
-            schedule: schedule?.id, scheduledFor: schedule?.occurrence, replayOf: replayOf, evaluation: evaluation, on: c)
-        _ = try StepRepository.createAll(steps, run: run.id, workspace: workspace, on: c)
-        if let briefId, replayOf == nil { try BriefRepository.setStatus(briefId, .dispatched, on: c) }
-        return (run, try event(c, run.id, .runStarted, data, workspace))
+        // The run's id is chosen here, so its steps, its brief's status and its first event travel
+        // with it in one round trip.
+        let id = WorkflowRunID(UUID())
+        var statements = [
+            RunRepository.createQuery(
+                id: id, workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId, input: input,
+                schedule: schedule?.id, scheduledFor: schedule?.occurrence, replayOf: replayOf, evaluation: evaluation)
+        ]
+        if let created = StepRepository.createAllQuery(steps, run: id, workspace: workspace) { statements.append(created) }
+        if let briefId, replayOf == nil { statements.append(BriefRepository.setStatusQuery(briefId, .dispatched)) }
+        statements.append(RunEventRepository.appendQuery(run: id, event: .runStarted, data: data, workspace: workspace))
+        let answers = try c.queries(statements)
+        return (
+            try RunRepository.decode(answers[0].first!),
+            try RunEventRepository.appendedOrMissing(answers[answers.count - 1], id, .runStarted, data, workspace)
+        )
+    }
+
+    /// The workspace's stored row of the workflow `slug` and the brief `brief`, read in one round
+    /// trip for a run's start.
+    public static func workflowAndBrief(slug: String, brief: BriefID, _ c: Connection) throws -> (workflow: Workflow?, brief: Brief?) {
+        let answers = try c.queries([WorkflowRepository.findQuery(slug: slug), BriefRepository.findQuery(brief)])
+        return (try answers[0].first.map(WorkflowRepository.decode), try answers[1].first.map(BriefRepository.decode))
     }
 
     /// Cancels a run that has not ended: `workflow_run.cancelled` (naming `by`), then the run ends

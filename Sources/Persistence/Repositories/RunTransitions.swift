@@ -260,33 +260,37 @@ public enum RunTransitions {
         guard let row = try checked ?? c.query(finishCheck(run)).first,
             row["status"] == "running" || row["status"] == "awaiting_approval", try row.int("open") == 0
         else { return [] }
-        if let failed = try c.query(
-            "SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = \(run) AND status = 'failed' ORDER BY completed_at LIMIT 1"
-        ).first {
-            let error = failed["error"] ?? "failed"
-            if failed["kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
-            return try endRun(run, workspace, status: .failed, error: "step \(try failed.string("step_key")) failed: \(error)", c)
+        if let failedKey = row["failed_key"] {
+            let error = row["failed_error"] ?? "failed"
+            if row["failed_kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
+            return try endRun(run, workspace, status: .failed, error: "step \(failedKey) failed: \(error)", c)
         }
         guard let finished = try RunRepository.finalize(run, status: .succeeded, error: nil, on: c) else { return [] }
-        if let brief = finished.briefId { try BriefRepository.setStatus(brief, .completed, on: c) }
+        // The brief's status travels with the event.
+        if let brief = finished.briefId { try c.send(BriefRepository.setStatusQuery(brief, .completed)) }
         return [try event(c, run, .runCompleted, completionData(finished), workspace)]
     }
 
     /// The run's status, how many of its steps can still move (`open`: running, awaiting
-    /// approval, or pending with every dependency succeeded), and whether a pending step may be
-    /// claimed now (`ready`), under the run row's lock. A pending step behind a failed one is not
-    /// open: when nothing else is, nothing can reach it (after one of several failed steps was
-    /// retried), and the run ends failed instead of waiting forever.
+    /// approval, or pending with every dependency succeeded), whether a pending step may be
+    /// claimed now (`ready`), and its first failed step (`failed_key`, `failed_kind`,
+    /// `failed_error`, `NULL` when none failed), under the run row's lock. A pending step behind
+    /// a failed one is not open: when nothing else is, nothing can reach it (after one of several
+    /// failed steps was retried), and the run ends failed instead of waiting forever.
     static func finishCheck(_ run: WorkflowRunID) -> SQLQuery {
         """
-        SELECT status, (
+        SELECT r.status, (
             SELECT count(*) FROM tiktok_workflow_steps s
             WHERE s.run_id = \(run) AND (s.status IN ('running', 'awaiting_approval') OR \(pendingWithDependenciesMet))
         ) AS open, EXISTS (
             SELECT 1 FROM tiktok_workflow_steps s
             WHERE s.run_id = \(run) AND \(pendingWithDependenciesMet) AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
-        ) AS ready
-        FROM tiktok_workflow_runs WHERE id = \(run) FOR NO KEY UPDATE
+        ) AS ready, f.step_key AS failed_key, f.kind AS failed_kind, f.error AS failed_error
+        FROM tiktok_workflow_runs r
+        LEFT JOIN LATERAL (
+            SELECT step_key, kind, error FROM tiktok_workflow_steps WHERE run_id = \(run) AND status = 'failed' ORDER BY completed_at LIMIT 1
+        ) f ON true
+        WHERE r.id = \(run) FOR NO KEY UPDATE OF r
         """
     }
 

@@ -28,18 +28,22 @@ public enum StepRepository {
     public static func createAll(_ steps: [NewStep], run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws
         -> [WorkflowStep]
     {
-        guard !steps.isEmpty else { return [] }
+        guard let query = createAllQuery(steps, run: run, workspace: workspace) else { return [] }
+        return try connection.query(query).rows.map(decode)
+    }
+
+    /// The statement of `createAll`; `nil` for no steps.
+    static func createAllQuery(_ steps: [NewStep], run: WorkflowRunID, workspace: WorkspaceID) -> SQLQuery? {
+        guard !steps.isEmpty else { return nil }
         let values = steps.map { step -> SQLQuery in
             """
             (\(workspace), \(run), \(step.stepKey), \(step.kind), \(step.agentName), \(step.dependsOn)::text[], \(step.maxAttempts)::int)
             """
         }
-        return try connection.query(
-            """
+        return """
             INSERT INTO tiktok_workflow_steps (workspace_id, run_id, step_key, kind, agent_name, depends_on, max_attempts)
             VALUES \(SQLQuery.joined(values, separator: ", ")) RETURNING \(columns)
             """
-        ).rows.map(decode)
     }
 
     public static func find(_ id: WorkflowStepID, on connection: Connection) throws -> WorkflowStep? {

@@ -22,8 +22,10 @@ public enum WorkflowRepository {
     }
 
     public static func find(slug: String, on connection: Connection) throws -> Workflow? {
-        try connection.query("SELECT \(columns) FROM tiktok_workflows WHERE slug = \(slug)").first.map(decode)
+        try connection.query(findQuery(slug: slug)).first.map(decode)
     }
+
+    static func findQuery(slug: String) -> SQLQuery { "SELECT \(columns) FROM tiktok_workflows WHERE slug = \(slug)" }
 
     public static func list(on connection: Connection) throws -> [Workflow] {
         try connection.query("SELECT \(columns) FROM tiktok_workflows ORDER BY slug").rows.map(decode)
