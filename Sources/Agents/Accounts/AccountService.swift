@@ -135,7 +135,7 @@ public struct AccountService: Sendable {
     // MARK: - Manage
 
     public func list(workspace: WorkspaceID) async throws -> [ConnectedAccount] {
-        try await database.withWorkspace(workspace) { try AccountRepository.list(on: $0) }
+        try await AccountRepository.list(workspace: workspace, in: database)
     }
 
     /// Revokes the tokens at the provider (best effort: a provider that already dropped them

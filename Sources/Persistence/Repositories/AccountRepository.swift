@@ -97,10 +97,15 @@ public enum AccountRepository {
 
     /// The workspace's accounts (disconnected ones last).
     public static func list(on connection: Connection) throws -> [ConnectedAccount] {
-        try connection.query("SELECT \(columns) FROM tiktok_accounts ORDER BY status = 'disconnected', kind, handle").rows.map {
-            try decode($0).account
-        }
+        try connection.query(listQuery).rows.map { try decode($0).account }
     }
+
+    /// `list(on:)` as a transaction of its own, in one round trip.
+    public static func list(workspace: WorkspaceID, in database: Database) async throws -> [ConnectedAccount] {
+        try await database.fetch(in: workspace, listQuery).rows.map { try decode($0).account }
+    }
+
+    private static let listQuery: SQLQuery = "SELECT \(columns) FROM tiktok_accounts ORDER BY status = 'disconnected', kind, handle"
 
     /// One account with its sealed tokens.
     public static func find(_ id: UUID, on connection: Connection) throws -> Stored? {
