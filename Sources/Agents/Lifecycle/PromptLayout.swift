@@ -151,6 +151,12 @@ extension AgentContext {
             handle: handle, profile: profile, videos: videos.sorted { ($0.createTime, $1.id) > ($1.createTime, $0.id) }, builtAt: now)
         guard let run else { return built }
         let stored = try await RunContextRepository.store(built.stored, run: run, workspace: workspace, in: database)
+        // Another process may have stored the run's context first; its own needs no decoding.
+        if stored.text == built.text {
+            var own = built
+            own.builtAt = stored.builtAt
+            return own
+        }
         return BrandContext(stored) ?? built
     }
 }

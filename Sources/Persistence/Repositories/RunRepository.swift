@@ -37,6 +37,13 @@ public enum RunRepository {
         total_latency_ms, created_at, started_at, completed_at, updated_at, replay_of, evaluation_id
         """
 
+    /// `columns` of the run `r` without the input and the report's text.
+    private static let finalizedColumns: SQLQuery = """
+        r.id, r.workspace_id, r.workflow_id, r.workflow_slug, r.brief_id, r.status, '{}'::jsonb AS input,
+        CASE WHEN r.report_md IS NOT NULL THEN '' END AS report_md, r.error, r.total_cost_usd, r.total_latency_ms,
+        r.created_at, r.started_at, r.completed_at, r.updated_at, r.replay_of, r.evaluation_id
+        """
+
     public static func create(
         workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue,
         status: RunStatus = .running, schedule: UUID? = nil, scheduledFor: Date? = nil, replayOf: WorkflowRunID? = nil,
@@ -187,7 +194,9 @@ public enum RunRepository {
     }
 
     /// Writes the final state: status, totals summed from the steps and completion time (the
-    /// report is written by the synthesis step, before).
+    /// report is written by the synthesis step, before). Returns the run as finalised without
+    /// its input and its report's text (an empty `reportMd` says there is a report), which the
+    /// end of a run does not need and would parse again.
     @discardableResult
     public static func finalize(_ id: WorkflowRunID, status: RunStatus, error: String?, on connection: Connection) throws -> WorkflowRun? {
         try connection.query(
@@ -197,7 +206,7 @@ public enum RunRepository {
             FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
                   FROM tiktok_workflow_steps WHERE run_id = \(id)) s
             WHERE r.id = \(id) AND r.status NOT IN \(RunStatus.finishedSQL)
-            RETURNING \(qualified(columns, by: "r"))
+            RETURNING \(finalizedColumns)
             """
         ).first.map(decode)
     }
