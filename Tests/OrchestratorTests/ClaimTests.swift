@@ -63,7 +63,7 @@ import Testing
         #expect(heard.filter { $0 == "work:" + owner }.count == 2, "heard: \(heard)")
     }
 
-    @Test func startingARunIsOneTransactionOfThreeRoundTrips() async throws {
+    @Test func startingARunIsOneTransactionOfTwoRoundTrips() async throws {
         let harness = Harness(Self.store, runLoop: false)
         let (workspace, brief) = try await harness.brief("@onestart")
         let units = Self.store.database.completedUnits
@@ -80,8 +80,8 @@ import Testing
         await harness.stop()
         #expect(taken == 1, "the definition is read in the transaction that creates the run: \(taken) units")
         #expect(
-            tripsTaken == 3,
-            "the definition and the brief; the run, its steps, its brief and its event; the NOTIFY with the COMMIT: \(tripsTaken)")
+            tripsTaken == 2,
+            "the definition and the brief; the run, its steps, its brief, its event and the NOTIFY with the COMMIT: \(tripsTaken)")
         #expect(runs.allSatisfy { $0.workflowId != nil && $0.status == .running })
     }
 

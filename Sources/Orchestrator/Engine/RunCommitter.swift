@@ -62,6 +62,36 @@ public struct RunCommitter: Sendable {
         return value
     }
 
+    /// What a body of `commitThenRead` sent: the runs it writes events of, and how to read its
+    /// value and events from the answers that came with the `COMMIT`.
+    struct Sent<T: Sendable>: Sendable {
+        var runs: [WorkflowRunID]
+        var read: @Sendable () throws -> (T, [RunEvent])
+    }
+
+    /// Like `commit(_:readies:_:)` (it readies work), for a body whose statements all travel with
+    /// the `COMMIT` (`Connection.sendForLater`): one round trip fewer, its answers read once the
+    /// transaction has committed.
+    func commitThenRead<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> Sent<T>) async throws
+        -> T
+    {
+        let (owner, database) = (configuration.owner, database)
+        let (value, events): (T, [RunEvent]) = try await bus.delivering { local in
+            let sent = try await database.withWorkspace(workspace) { c -> Sent<T> in
+                let sent = try body(c)
+                try RunTransitions.notifyWork(from: owner, c)
+                local.expect(runs: sent.runs)
+                return sent
+            }
+            let (value, events) = try sent.read()
+            return ((value, events), events)
+        }
+        // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
+        wake()
+        if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
+        return value
+    }
+
     /// Enqueues a Cloud Task for every ready step of `run` (`cloud_tasks` mode).
     func dispatch(_ run: WorkflowRunID, _ workspace: WorkspaceID) async throws {
         guard let tasks, let base = configuration.publicBaseURL else { return }

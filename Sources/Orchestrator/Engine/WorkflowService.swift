@@ -68,13 +68,15 @@ public struct WorkflowService: Sendable {
     /// Step 2 of the data flow: load the definition, resolve the brief, materialise the workflow
     /// row, insert the run and its steps, mark the brief dispatched, announce `workflow_run.started`.
     public func start(briefId: BriefID, workflowSlug: String, workspace: WorkspaceID) async throws -> StartedRun {
-        let run: WorkflowRun? = try await transitions.commit(workspace) { c in
+        let run = try await transitions.commitThenRead(workspace) { c in
             let (definition, stored, brief) = try Self.sources(workflowSlug, brief: briefId, on: c)
-            let (run, event) = try Self.createRun(
-                brief: brief, definition: definition, stored: stored, schedule: nil, workspace: workspace, on: c)
-            return (run, [event])
+            let new = try Self.newRun(brief: brief, definition: definition, stored: stored, schedule: nil, workspace: workspace, on: c)
+            let sent = try RunTransitions.sendStart(new, c)
+            return RunCommitter.Sent(runs: [new.id]) {
+                let (run, event) = try sent.read()
+                return (run, [event])
+            }
         }
-        guard let run else { throw AppError.internal("run was not created") }
         return StartedRun(run: run, streamPath: "/api/dashboard/workflows/runs/\(run.id)/stream")
     }
 
@@ -113,19 +115,21 @@ public struct WorkflowService: Sendable {
         ]
         if let evaluation { data = data.merging(["evaluation_id": .string(evaluation.description)]) }
         let started = try RunTransitions.start(
-            workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
-            input: source.input, steps: newSteps(order, replay: true), replayOf: source.id, evaluation: evaluation, data: data, c)
+            RunTransitions.NewRun(
+                workspace: workspace, workflowId: source.workflowId, workflowSlug: source.workflowSlug, briefId: source.briefId,
+                input: source.input, steps: newSteps(order, replay: true), replayOf: source.id, evaluation: evaluation, data: data), c)
         if let context = try RunContextRepository.find(run: source.id, on: c) {
             _ = try RunContextRepository.store(context, run: started.0.id, workspace: workspace, on: c)
         }
         return started
     }
 
-    /// The run and its steps, in the caller's transaction; `schedule` marks a scheduled run.
-    static func createRun(
+    /// The run and its steps to start for `brief`, in the caller's transaction (which stores the
+    /// workspace's row of a seeded workflow on its first run); `schedule` marks a scheduled run.
+    static func newRun(
         brief: Brief, definition: WorkflowDef, stored: Workflow?, schedule: (id: UUID, occurrence: Date)?, workspace: WorkspaceID,
         on c: Connection
-    ) throws -> (WorkflowRun, RunEvent) {
+    ) throws -> RunTransitions.NewRun {
         let workflow =
             try stored
             ?? WorkflowRepository.upsert(
@@ -151,10 +155,9 @@ public struct WorkflowService: Sendable {
             "steps": .array(order.map { .string($0.key) }),
         ]
         if let schedule { data = data.merging(["schedule_id": .string(schedule.id.uuidString)]) }
-        return try RunTransitions.start(
+        return RunTransitions.NewRun(
             workspace: workspace, workflowId: workflow.id, workflowSlug: definition.slug, briefId: brief.id, input: input,
-            steps: newSteps(order, replay: false),
-            schedule: schedule, data: data, c)
+            steps: newSteps(order, replay: false), schedule: schedule, data: data)
     }
 
     /// The step rows of a run of `order`; a replay runs each step once.
@@ -239,9 +242,10 @@ public struct WorkflowService: Sendable {
                 let next = try schedule.recurrence().next(after: max(now, schedule.nextRunAt))
                 do {
                     let (definition, stored, brief) = try Self.sources(schedule.workflowSlug, brief: schedule.briefId, on: c)
-                    let (run, event) = try Self.createRun(
-                        brief: brief, definition: definition, stored: stored, schedule: (schedule.id, schedule.nextRunAt),
-                        workspace: workspace, on: c)
+                    let (run, event) = try RunTransitions.start(
+                        Self.newRun(
+                            brief: brief, definition: definition, stored: stored, schedule: (schedule.id, schedule.nextRunAt),
+                            workspace: workspace, on: c), c)
                     try ScheduleRepository.advance(schedule.id, next: next, run: run.id, on: c)
                     runs.append(run)
                     events.append(event)

@@ -2,29 +2,80 @@ import Core
 import Foundation
 
 extension RunTransitions {
-    /// Starts a run: its row, its `steps` (in order) and `workflow_run.started` carrying `data`.
-    /// A run of a brief (not a replay) marks the brief dispatched.
-    public static func start(
-        workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue, steps: [NewStep],
-        schedule: (id: UUID, occurrence: Date)? = nil, replayOf: WorkflowRunID? = nil, evaluation: EvaluationID? = nil,
-        data: JSONValue, _ c: Connection
-    ) throws -> (WorkflowRun, RunEvent) {
-        // The run's id is chosen here, so its steps, its brief's status and its first event travel
-        // with it in one round trip.
-        let id = WorkflowRunID(UUID())
-        var statements = [
-            RunRepository.createQuery(
-                id: id, workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId, input: input,
-                schedule: schedule?.id, scheduledFor: schedule?.occurrence, replayOf: replayOf, evaluation: evaluation)
-        ]
-        if let created = StepRepository.createAllQuery(steps, run: id, workspace: workspace) { statements.append(created) }
-        if let briefId, replayOf == nil { statements.append(BriefRepository.setStatusQuery(briefId, .dispatched)) }
-        statements.append(RunEventRepository.appendQuery(run: id, event: .runStarted, data: data, workspace: workspace))
-        let answers = try c.queries(statements)
-        return (
-            try RunRepository.decode(answers[0].first!),
-            try RunEventRepository.appendedOrMissing(answers[answers.count - 1], id, .runStarted, data, workspace)
-        )
+    /// A run about to start: its row's values, its `steps` (in order) and the data of its
+    /// `workflow_run.started`. Its id is chosen here, so the statements that name the run travel
+    /// with the one that creates it.
+    public struct NewRun: Sendable {
+        public let id = WorkflowRunID(UUID())
+        public var workspace: WorkspaceID
+        public var workflowId: WorkflowID?
+        public var workflowSlug: String
+        public var briefId: BriefID?
+        public var input: JSONValue
+        public var steps: [NewStep]
+        public var schedule: (id: UUID, occurrence: Date)?
+        public var replayOf: WorkflowRunID?
+        public var evaluation: EvaluationID?
+        public var data: JSONValue
+
+        public init(
+            workspace: WorkspaceID, workflowId: WorkflowID?, workflowSlug: String, briefId: BriefID?, input: JSONValue, steps: [NewStep],
+            schedule: (id: UUID, occurrence: Date)? = nil, replayOf: WorkflowRunID? = nil, evaluation: EvaluationID? = nil,
+            data: JSONValue
+        ) {
+            (self.workspace, self.workflowId, self.workflowSlug, self.briefId, self.input) = (
+                workspace, workflowId, workflowSlug, briefId, input
+            )
+            (self.steps, self.schedule, self.replayOf, self.evaluation, self.data) = (steps, schedule, replayOf, evaluation, data)
+        }
+
+        /// The run's row, its steps, its brief marked dispatched (a run of a brief, not a
+        /// replay), and its first event: the last statement's answer is the event.
+        var statements: [SQLQuery] {
+            var statements = [
+                RunRepository.createQuery(
+                    id: id, workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId, input: input,
+                    schedule: schedule?.id, scheduledFor: schedule?.occurrence, replayOf: replayOf, evaluation: evaluation)
+            ]
+            if let created = StepRepository.createAllQuery(steps, run: id, workspace: workspace) { statements.append(created) }
+            if let briefId, replayOf == nil { statements.append(BriefRepository.setStatusQuery(briefId, .dispatched)) }
+            statements.append(RunEventRepository.appendQuery(run: id, event: .runStarted, data: data, workspace: workspace))
+            return statements
+        }
+
+        /// The run and its event from the answers of `statements`.
+        func started(_ created: QueryResult, _ appended: QueryResult) throws -> (WorkflowRun, RunEvent) {
+            (
+                try RunRepository.decode(created.first!),
+                try RunEventRepository.appendedOrMissing(appended, id, .runStarted, data, workspace)
+            )
+        }
+    }
+
+    /// Starts `run` in one round trip: its row, its steps, its brief's status and its first event.
+    public static func start(_ run: NewRun, _ c: Connection) throws -> (WorkflowRun, RunEvent) {
+        let answers = try c.queries(run.statements)
+        return try run.started(answers[0], answers[answers.count - 1])
+    }
+
+    /// `start` without waiting: the statements travel with the transaction's `COMMIT`, and
+    /// `read()` gives the run and its event once it has committed.
+    public static func sendStart(_ run: NewRun, _ c: Connection) throws -> SentStart {
+        SentStart(run: run, answers: try run.statements.map { try c.sendForLater($0) })
+    }
+
+    /// A start `sendStart` sent.
+    public struct SentStart: Sendable {
+        let run: NewRun
+        let answers: [LaterAnswer]
+
+        /// The run and its first event; call it once the transaction has committed.
+        public func read() throws -> (WorkflowRun, RunEvent) {
+            guard let created = answers.first?.result, let appended = answers.last?.result else {
+                throw DatabaseError(kind: .query, message: "a run's start was read before its answers came")
+            }
+            return try run.started(created, appended)
+        }
     }
 
     /// The workspace's stored row of the workflow `slug` and the brief `brief`, read in one round
