@@ -55,6 +55,11 @@ import Testing
         #expect(events.map(\.seq) == Array(1...events.count))
         #expect(events.first?.event == .runStarted && events.last?.event == .runCompleted)
         #expect(events.filter { $0.event == .stepSucceeded }.count == 6)
+        // Written by the statement that finalises the run, from the row it finalised.
+        let completed = try #require(events.last?.data)
+        #expect(completed["status"] == "succeeded" && completed["has_report"] == true && completed["error"] == .null)
+        #expect(completed["total_cost_usd"]?.doubleValue == run.totalCostUsd)
+        #expect(completed["total_latency_ms"]?.intValue == run.totalLatencyMs)
         let briefAfter = try await Self.store.database.withWorkspace(workspace) { try BriefRepository.find(brief.id, on: $0) }
         #expect(briefAfter?.status == .completed)
     }

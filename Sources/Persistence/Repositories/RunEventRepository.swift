@@ -62,6 +62,22 @@ public enum RunEventRepository {
         """
     }
 
+    /// An event appended with the sequence number `next` returns: `next` is an `UPDATE` of the
+    /// run that increments its `event_seq` and returns it (and whatever `extra`, the `jsonb`
+    /// object merged into `data`, reads). `also` is a data-modifying `name AS (...)` that may read
+    /// `next`. For `appended`, like `appendQuery(after:...)` with `merging`.
+    static func appendQuery(
+        next: SQLQuery, also: SQLQuery? = nil, run: WorkflowRunID, event: RunEvent.Name, data: JSONValue, merging extra: SQLQuery,
+        workspace: WorkspaceID
+    ) -> SQLQuery {
+        let alsoPart: SQLQuery = also.map { "\($0)," } ?? ""
+        return """
+            WITH next AS (\(next)),
+            \(alsoPart)
+            \(added(run, event, data, workspace, merging: extra))
+            """
+    }
+
     /// The event an append statement returned, if it appended one: with the data the statement
     /// returned when it computed some of it, otherwise `data`.
     static func appended(_ result: QueryResult, _ run: WorkflowRunID, _ event: RunEvent.Name, _ data: JSONValue, _ workspace: WorkspaceID)

@@ -265,10 +265,23 @@ public enum RunTransitions {
             if row["failed_kind"] == "approval" { return try endRun(run, workspace, status: .rejected, error: error, c) }
             return try endRun(run, workspace, status: .failed, error: "step \(failedKey) failed: \(error)", c)
         }
-        guard let finished = try RunRepository.finalize(run, status: .succeeded, error: nil, on: c) else { return [] }
-        // The brief's status travels with the event.
-        if let brief = finished.briefId { try c.send(BriefRepository.setStatusQuery(brief, .completed)) }
-        return [try event(c, run, .runCompleted, completionData(finished), workspace)]
+        // One statement: the run finalised, its brief completed, `workflow_run.completed` appended.
+        let finished = RunEventRepository.appendQuery(
+            next: """
+                UPDATE tiktok_workflow_runs r SET status = 'succeeded', total_cost_usd = s.cost, total_latency_ms = s.latency,
+                    completed_at = now(), updated_at = now(), event_seq = r.event_seq + 1
+                FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
+                      FROM tiktok_workflow_steps WHERE run_id = \(run)) s
+                WHERE r.id = \(run) AND r.status NOT IN \(RunStatus.finishedSQL)
+                RETURNING r.event_seq, r.brief_id, r.status, r.total_cost_usd, r.total_latency_ms, r.error, r.report_md IS NOT NULL AS has_report
+                """,
+            also: "completed AS (UPDATE tiktok_briefs SET status = 'completed', updated_at = now() WHERE id = (SELECT brief_id FROM next))",
+            run: run, event: .runCompleted, data: [:],
+            merging: """
+                jsonb_build_object('status', status, 'total_cost_usd', total_cost_usd::float8, 'total_latency_ms', total_latency_ms,
+                    'error', error, 'has_report', has_report)
+                """, workspace: workspace)
+        return try RunEventRepository.appended(c.query(finished), run, .runCompleted, [:], workspace).map { [$0] } ?? []
     }
 
     /// The run's status, how many of its steps can still move (`open`: running, awaiting
