@@ -98,9 +98,9 @@ public final class Connection: @unchecked Sendable {
 
     /// Like `send`, but the answer is kept: it is in the returned `LaterAnswer` once the round
     /// trip that carries the statement (the next statement that needs an answer, or `COMMIT`) is
-    /// back. For statements that cannot fail to find their rows in this transaction (a step it
-    /// claimed itself), whose answers are only needed after it commits. Outside a transaction it
-    /// runs at once.
+    /// back. For statements whose answers are only needed once the transaction has committed (a
+    /// claim's starts, which cannot lose the steps it claimed; a run's creation); a failure among
+    /// them fails the transaction as `send`'s do. Outside a transaction it runs at once.
     public func sendForLater(_ query: SQLQuery) throws(DatabaseError) -> LaterAnswer {
         let answer = LaterAnswer()
         guard inTransaction || beginQueued else {

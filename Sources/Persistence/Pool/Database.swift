@@ -94,8 +94,9 @@ public final class Database: Sendable {
         return try await single(in: workspace, readOnly: true, query)
     }
 
-    /// Like `read(in:_:)`, but not through the read gate: for the engine's own reads (a step's
-    /// account credentials), which must not queue behind the dashboard's.
+    /// Like `read(in:_:)`, but not through the read gate: for the engine's own reads (a
+    /// provider's account, the workspace's connected accounts), which must not queue behind the
+    /// dashboard's.
     public func fetch(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
         try await single(in: workspace, readOnly: true, query)
     }
