@@ -357,6 +357,12 @@ public final class LaterAnswer: @unchecked Sendable {
     public fileprivate(set) var result: QueryResult?
 
     fileprivate init() {}
+
+    /// The answer; throws when it is read before the round trip that carries it is back.
+    public func value() throws -> QueryResult {
+        guard let result else { throw DatabaseError(kind: .query, message: "a statement's answer was read before it came back") }
+        return result
+    }
 }
 
 /// A statement waiting in a connection's queue, and where its answer goes when one is kept.

@@ -67,11 +67,7 @@ public enum RunContextRepository {
     public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, on connection: Connection) throws
         -> StoredRunContext
     {
-        try connection.query(
-            """
-            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES (\(run), \(workspace), \(context.handle), \(context.data), \(context.text), \(context.builtAt))
-            ON CONFLICT (workflow_run_id) DO NOTHING
-            """)
+        if let stored = try connection.query(storeQuery(context, run: run, workspace: workspace)).first.map(decode) { return stored }
         return try find(run: run, on: connection) ?? context
     }
 
@@ -80,22 +76,26 @@ public enum RunContextRepository {
     public static func store(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID, in database: Database) async throws
         -> StoredRunContext
     {
-        let stored = try await database.write(
-            in: workspace,
-            """
-            WITH stored AS (
-                INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES (\(run), \(workspace), \(context.handle), \(context.data), \(context.text), \(context.builtAt))
-                ON CONFLICT (workflow_run_id) DO NOTHING
-                RETURNING handle, data, text, built_at
-            )
-            SELECT handle, data, text, built_at FROM stored
-            UNION ALL
-            SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run) AND NOT EXISTS (SELECT FROM stored)
-            """
-        ).first.map(decode)
-        if let stored { return stored }
-        // The other process committed its context after this statement's snapshot was taken.
+        if let stored = try await database.write(in: workspace, storeQuery(context, run: run, workspace: workspace)).first.map(decode) {
+            return stored
+        }
         return try await database.fetch(in: workspace, findQuery(run)).first.map(decode) ?? context
+    }
+
+    /// Inserts `context` for `run` unless the run has one, and returns the run's context: the
+    /// inserted one, or the one already there. Nothing when another transaction committed the
+    /// run's context after the statement's snapshot was taken; a new statement then sees it.
+    private static func storeQuery(_ context: StoredRunContext, run: WorkflowRunID, workspace: WorkspaceID) -> SQLQuery {
+        """
+        WITH stored AS (
+            INSERT INTO tiktok_run_contexts (workflow_run_id, workspace_id, handle, data, text, built_at) VALUES (\(run), \(workspace), \(context.handle), \(context.data), \(context.text), \(context.builtAt))
+            ON CONFLICT (workflow_run_id) DO NOTHING
+            RETURNING handle, data, text, built_at
+        )
+        SELECT handle, data, text, built_at FROM stored
+        UNION ALL
+        SELECT handle, data, text, built_at FROM tiktok_run_contexts WHERE workflow_run_id = \(run) AND NOT EXISTS (SELECT FROM stored)
+        """
     }
 
     static func decode(_ row: Row) throws -> StoredRunContext { try row.decode() }

@@ -199,16 +199,23 @@ public enum RunRepository {
     /// end of a run does not need and would parse again.
     @discardableResult
     public static func finalize(_ id: WorkflowRunID, status: RunStatus, error: String?, on connection: Connection) throws -> WorkflowRun? {
-        try connection.query(
-            """
+        try connection.query(finalizeQuery(id, status: status, error: error, returning: finalizedColumns)).first.map(decode)
+    }
+
+    /// The `UPDATE` of `finalize`, returning `returning` of the run `r`. `takingEventSeq` also
+    /// takes the run's next event number, for an event appended by the same statement.
+    static func finalizeQuery(_ id: WorkflowRunID, status: RunStatus, error: String?, takingEventSeq: Bool = false, returning: SQLQuery)
+        -> SQLQuery
+    {
+        let eventSeq: SQLQuery = takingEventSeq ? ", event_seq = r.event_seq + 1" : ""
+        return """
             UPDATE tiktok_workflow_runs r SET status = \(status), error = COALESCE(\(error), r.error),
-                total_cost_usd = s.cost, total_latency_ms = s.latency, completed_at = now(), updated_at = now()
+                total_cost_usd = s.cost, total_latency_ms = s.latency, completed_at = now(), updated_at = now()\(eventSeq)
             FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
                   FROM tiktok_workflow_steps WHERE run_id = \(id)) s
             WHERE r.id = \(id) AND r.status NOT IN \(RunStatus.finishedSQL)
-            RETURNING \(finalizedColumns)
+            RETURNING \(returning)
             """
-        ).first.map(decode)
     }
 
     static func decode(_ row: Row) throws -> WorkflowRun { try row.decode() }

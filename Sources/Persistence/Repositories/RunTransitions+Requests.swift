@@ -71,10 +71,7 @@ extension RunTransitions {
 
         /// The run and its first event; call it once the transaction has committed.
         public func read() throws -> (WorkflowRun, RunEvent) {
-            guard let created = answers.first?.result, let appended = answers.last?.result else {
-                throw DatabaseError(kind: .query, message: "a run's start was read before its answers came")
-            }
-            return try run.started(created, appended)
+            try run.started(answers[0].value(), answers[answers.count - 1].value())
         }
     }
 

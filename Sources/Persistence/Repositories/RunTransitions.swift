@@ -96,12 +96,7 @@ public enum RunTransitions {
         /// The events in order, `nil` where the step did not start; call it once the transaction
         /// has committed.
         public func events() throws -> [RunEvent?] {
-            try zip(steps, answers).map { step, answer in
-                guard let result = answer.result else {
-                    throw DatabaseError(kind: .query, message: "a start's answer was read before it came")
-                }
-                return try startedEvent(result, step)
-            }
+            try zip(steps, answers).map { step, answer in try startedEvent(answer.value(), step) }
         }
     }
 
@@ -267,14 +262,11 @@ public enum RunTransitions {
         }
         // One statement: the run finalised, its brief completed, `workflow_run.completed` appended.
         let finished = RunEventRepository.appendQuery(
-            next: """
-                UPDATE tiktok_workflow_runs r SET status = 'succeeded', total_cost_usd = s.cost, total_latency_ms = s.latency,
-                    completed_at = now(), updated_at = now(), event_seq = r.event_seq + 1
-                FROM (SELECT COALESCE(sum(cost_usd), 0) AS cost, COALESCE(sum(latency_ms), 0) AS latency
-                      FROM tiktok_workflow_steps WHERE run_id = \(run)) s
-                WHERE r.id = \(run) AND r.status NOT IN \(RunStatus.finishedSQL)
-                RETURNING r.event_seq, r.brief_id, r.status, r.total_cost_usd, r.total_latency_ms, r.error, r.report_md IS NOT NULL AS has_report
-                """,
+            next: RunRepository.finalizeQuery(
+                run, status: .succeeded, error: nil, takingEventSeq: true,
+                returning:
+                    "r.event_seq, r.brief_id, r.status, r.total_cost_usd, r.total_latency_ms, r.error, r.report_md IS NOT NULL AS has_report"
+            ),
             also: "completed AS (UPDATE tiktok_briefs SET status = 'completed', updated_at = now() WHERE id = (SELECT brief_id FROM next))",
             run: run, event: .runCompleted, data: [:],
             merging: """
