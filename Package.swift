@@ -124,6 +124,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            linkerSettings: [
+                // No shared library looks up the server's own symbols: exporting them all
+                // (the static standard library's default) keeps about 2 MB more resident.
+                .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
             ]),
         .testTarget(
             name: "AppTests",
