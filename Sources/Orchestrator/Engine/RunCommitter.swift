@@ -69,17 +69,19 @@ public struct RunCommitter: Sendable {
         var read: @Sendable () throws -> (T, [RunEvent])
     }
 
-    /// Like `commit(_:readies:_:)` (it readies work), for a body whose statements all travel with
-    /// the `COMMIT` (`Connection.sendForLater`): one round trip fewer, its answers read once the
-    /// transaction has committed.
-    func commitThenRead<T: Sendable>(_ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> Sent<T>) async throws
-        -> T
-    {
+    /// Like `commit(_:readies:_:)`, for a body whose statements all travel with the `COMMIT`
+    /// (`Connection.sendForLater`): one round trip fewer, its answers read once the transaction
+    /// has committed. It readies work, with a `NOTIFY` of its own, unless `readiesWhen` says
+    /// otherwise of the value read; such a body sends the `NOTIFY` itself, decided in SQL.
+    func commitThenRead<T: Sendable>(
+        _ workspace: WorkspaceID, readiesWhen readied: (@Sendable (T) -> Bool)? = nil,
+        _ body: @escaping @Sendable (Connection) throws -> Sent<T>
+    ) async throws -> T {
         let (owner, database) = (configuration.owner, database)
         let (value, events): (T, [RunEvent]) = try await bus.delivering { local in
             let sent = try await database.withWorkspace(workspace) { c -> Sent<T> in
                 let sent = try body(c)
-                try RunTransitions.notifyWork(from: owner, c)
+                if readied == nil { try RunTransitions.notifyWork(from: owner, c) }
                 local.expect(runs: sent.runs)
                 return sent
             }
@@ -87,7 +89,7 @@ public struct RunCommitter: Sendable {
             return ((value, events), events)
         }
         // Other engines hear the NOTIFY; this one ignores its own echo and is woken here.
-        wake()
+        if readied?(value) ?? true { wake() }
         if configuration.executionMode == .cloudTasks, let run = events.first?.runId { try? await dispatch(run, workspace) }
         return value
     }

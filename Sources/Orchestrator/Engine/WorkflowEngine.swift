@@ -212,15 +212,33 @@ public final class WorkflowEngine: Sendable {
                 // round trip (which reads its cost); the lease is asserted with its first statements,
                 // and when it was lost the agent run is closed as superseded instead. Engines are
                 // woken only when the success left a step ready.
+                // A step others wait on leaves the run open: its success takes one round trip.
+                let leavesRunOpen = definition.steps.contains { $0.dependsOn.contains(stepDef.key) }
                 do {
-                    try await recordOutcome(claim.workspace, readiesWhen: \Bool.self) { c in
-                        try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
-                        try finish.send(on: c)
-                        if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
-                        return try RunTransitions.complete(
-                            step, output: finish.output, costUsd: nil, latencyMs: latency, agentRunId: finish.start.id, owner: owner,
-                            runLocked: true, c
-                        ).map { ($0.readied, $0.events) }
+                    var recorded = false
+                    if leavesRunOpen {
+                        recorded = try await recordContinuingSuccess(claim.workspace) { c in
+                            try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
+                            try finish.send(on: c)
+                            if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                            let completion = try RunTransitions.sendComplete(
+                                step, output: finish.output, latencyMs: latency, agentRunId: finish.start.id, owner: owner, c)
+                            return RunCommitter.Sent(runs: [step.runId]) {
+                                let completed = try completion()
+                                return (completed?.readied ?? false, completed?.events ?? [])
+                            }
+                        }
+                    }
+                    if !recorded {
+                        try await recordOutcome(claim.workspace, readiesWhen: \Bool.self) { c in
+                            try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
+                            try finish.send(on: c)
+                            if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                            return try RunTransitions.complete(
+                                step, output: finish.output, costUsd: nil, latencyMs: latency, agentRunId: finish.start.id, owner: owner,
+                                runLocked: true, c
+                            ).map { ($0.readied, $0.events) }
+                        }
                     }
                 } catch let error as DatabaseError where error.isLeaseLost {
                     try await recordOutcome(claim.workspace) { c in
@@ -282,11 +300,30 @@ public final class WorkflowEngine: Sendable {
         _ workspace: WorkspaceID, readiesWhen readied: @escaping @Sendable (T) -> Bool,
         _ body: @escaping @Sendable (Connection) throws -> (T, [RunEvent])?
     ) async throws {
+        try await retryingWhileUnavailable { try await transitions.commit(workspace, readiesWhen: readied, body) }
+    }
+
+    /// Records a success that leaves its run open in one round trip (`RunTransitions.sendComplete`
+    /// in `body`); `false`, with nothing of it kept, when it turned out to end the run after all.
+    func recordContinuingSuccess(
+        _ workspace: WorkspaceID, _ body: @escaping @Sendable (Connection) throws -> RunCommitter.Sent<Bool>
+    ) async throws -> Bool {
+        do {
+            try await retryingWhileUnavailable { _ = try await transitions.commitThenRead(workspace, readiesWhen: { $0 }, body) }
+            return true
+        } catch let error as DatabaseError where error.isRunEnding {
+            return false
+        }
+    }
+
+    /// Runs `write` again, with a growing pause, while the database is unavailable, within the
+    /// outcome retry window.
+    private func retryingWhileUnavailable(_ write: () async throws -> Void) async throws {
         let deadline = ContinuousClock.now + configuration.outcomeRetryWindow
         var delay = Duration.milliseconds(100)
         while true {
             do {
-                try await transitions.commit(workspace, readiesWhen: readied, body)
+                try await write()
                 health.succeeded()
                 return
             } catch let error as DatabaseError where error.isUnavailable && ContinuousClock.now < deadline {

@@ -38,6 +38,10 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// `TA002`: a step's lease was asserted (`RunTransitions.holdLease`) and is no longer held.
     public var isLeaseLost: Bool { sqlState == "TA002" }
 
+    /// `TA003`: a step's success sent as leaving its run open (`RunTransitions.sendComplete`)
+    /// turned out to end the run.
+    public var isRunEnding: Bool { sqlState == "TA003" }
+
     /// The database could not be reached or is shutting down or starting up (connection
     /// failures, pool timeouts, SQLSTATE classes 08 and 57P): worth trying again later.
     public var isUnavailable: Bool {

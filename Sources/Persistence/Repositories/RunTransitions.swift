@@ -128,6 +128,53 @@ public enum RunTransitions {
         runLocked: Bool = false, _ c: Connection
     ) throws -> Completion? {
         if !runLocked { try lockRun(step.runId, c) }
+        let (success, data) = successQuery(
+            step, output: output, costUsd: costUsd, latencyMs: latencyMs, agentRunId: agentRunId, owner: owner)
+        // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
+        let answers = try c.queries([success, finishCheck(step.runId)])
+        guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
+            return nil
+        }
+        let checked = answers[1].first
+        return Completion(
+            events: [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c, checked: checked)),
+            readied: checked?["status"] == "running" && checked?["ready"] == "t")
+    }
+
+    /// Like `complete`, for a step other steps of its run depend on, whose success therefore
+    /// leaves the run open: the statements go with the `COMMIT` (`Connection.sendForLater`) and
+    /// the completion is read after it, one round trip in all. The run's lock must be taken
+    /// first (`lockRun(_:holdingLeaseOf:owner:_:)`). A `NOTIFY` from `owner` wakes the engines
+    /// when the success left a step ready. When the success leaves nothing open after all (a
+    /// step it fanned out with failed meanwhile), the transaction fails with SQLSTATE `TA003`
+    /// (`DatabaseError.isRunEnding`) and nothing of it stays: record it with `complete`, which
+    /// ends the run. The completion is `nil` when the lease was lost.
+    public static func sendComplete(
+        _ step: WorkflowStep, output: JSONValue, latencyMs: Int, agentRunId: AgentRunID?, owner: String, _ c: Connection
+    ) throws -> @Sendable () throws -> Completion? {
+        let (success, data) = successQuery(step, output: output, costUsd: nil, latencyMs: latencyMs, agentRunId: agentRunId, owner: owner)
+        let changed = try c.sendForLater(success)
+        let checked = try c.sendForLater(
+            """
+            SELECT f.status = 'running' AND f.ready AS readied,
+                tiktok_assert_run_continues(f.status IN ('running', 'awaiting_approval') AND f.open = 0),
+                CASE WHEN f.status = 'running' AND f.ready THEN pg_notify(\(controlChannel), \("work:" + owner)) END
+            FROM (\(finishCheck(step.runId))) f
+            """)
+        return {
+            guard let succeeded = try RunEventRepository.appended(changed.value(), step.runId, .stepSucceeded, data, step.workspaceId)
+            else {
+                return nil
+            }
+            return Completion(events: [succeeded], readied: try checked.value().first?["readied"] == "t")
+        }
+    }
+
+    /// The step's success fenced by its lease, with `workflow_step.succeeded` appended, and the
+    /// event's data (its cost merged in by the statement).
+    private static func successQuery(
+        _ step: WorkflowStep, output: JSONValue, costUsd: Double?, latencyMs: Int, agentRunId: AgentRunID?, owner: String?
+    ) -> (SQLQuery, JSONValue) {
         let data = stepData(
             step,
             [
@@ -140,20 +187,10 @@ public enum RunTransitions {
                 completed_at = now(), updated_at = now()
             WHERE id = \(step.id) AND \(fence(owner)) RETURNING cost_usd
             """
-        // The finish check only reads, so it travels with the change whether or not the fence lets the change through.
-        let answers = try c.queries([
-            RunEventRepository.appendQuery(
-                after: change, run: step.runId, event: .stepSucceeded, data: data,
-                merging: "jsonb_build_object('cost_usd', (SELECT cost_usd::float8 FROM changed))", workspace: step.workspaceId),
-            finishCheck(step.runId),
-        ])
-        guard let succeeded = try RunEventRepository.appended(answers[0], step.runId, .stepSucceeded, data, step.workspaceId) else {
-            return nil
-        }
-        let checked = answers[1].first
-        return Completion(
-            events: [succeeded] + (try finalizeIfDone(step.runId, step.workspaceId, c, checked: checked)),
-            readied: checked?["status"] == "running" && checked?["ready"] == "t")
+        let query = RunEventRepository.appendQuery(
+            after: change, run: step.runId, event: .stepSucceeded, data: data,
+            merging: "jsonb_build_object('cost_usd', (SELECT cost_usd::float8 FROM changed))", workspace: step.workspaceId)
+        return (query, data)
     }
 
     /// Puts the step back to pending after a transient failure, to be retried at `at`.
