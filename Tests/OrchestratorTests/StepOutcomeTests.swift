@@ -64,7 +64,8 @@ import Testing
 
     /// Records `step`'s success as the engine does for a step others depend on.
     func succeedLeavingRunOpen(_ step: WorkflowStep, owner: String, _ harness: Harness) async throws -> RunTransitions.Completion? {
-        try await harness.engine.transitions.commitThenRead(step.workspaceId, readiesWhen: { $0?.readied == true }) { c in
+        let readied: @Sendable (RunTransitions.Completion?) -> Bool = { $0?.readied == true }
+        return try await harness.engine.transitions.commitThenRead(step.workspaceId, readiesWhen: readied) { c in
             try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
             let completion = try RunTransitions.sendComplete(
                 step, output: ["summary": "done"], latencyMs: 5, agentRunId: nil, owner: owner, c)
