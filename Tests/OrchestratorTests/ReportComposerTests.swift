@@ -63,6 +63,18 @@ import Testing
         #expect(report.contains("@glow\\_co is growing"), "an underscore in a handle is not emphasis")
     }
 
+    @Test func markdownMarkersAreEscapedAndInternalValuesAndUnitsLeftOut() {
+        #expect(ReportComposer.escape("a*b_c [x] `y` \\ café ✨") == "a\\*b\\_c \\[x\\] \\`y\\` \\\\ café ✨")
+        #expect(ReportComposer.escape("plain café ✨") == "plain café ✨")
+        for hidden in ["/srv/media/a.mp4", "clip.mp4", "3F2504E0-4F89-11D3-9A0C-0305E82C3301", "700000000000000000"] {
+            #expect(ReportComposer.looksInternal(hidden), "\(hidden)")
+        }
+        for shown in ["Glow up", "12345", "2026 spring plan", "3F2504E0-4F89-11D3-9A0C-0305E82C330"] {
+            #expect(!ReportComposer.looksInternal(shown), "\(shown)")
+        }
+        #expect(ReportComposer.label("daily_budget_usd") == "Daily budget" && ReportComposer.label("engagement_rate") == "Engagement rate")
+    }
+
     @Test func everyReplyIsListedBesideItsComment() {
         for n in 1...12 { #expect(Self.report.contains("“Where to buy \(n)?” → “Link in bio!”")) }
     }

@@ -155,6 +155,26 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
         #expect(MockClaude.jsonExample(in: "no example here") == nil)
     }
 
+    @Test func theMockClaudeWritesAMarkdownReportOfEveryStepWhenThePromptAsksForMarkdownInAnyCase() {
+        #expect(MockClaude.mentions("markdown", in: "Answer in MarkDown, please") && !MockClaude.mentions("markdown", in: "mark down"))
+        let user = """
+            Brief notes: spring launch
+            <step key="profile_auditor" agent="profile_auditor">{"engagement_rate": 0.05, "summary": "steady"}</step>
+            <step key="trend_scout">{"trends": ["#glow", "#spring", "#skin", "#more"]}</step>
+            """
+        var random = SeededRandom(seed: [1, 2, 3])
+        let report = MockClaude.report(
+            ClaudeRequest(
+                model: "m", system: [SystemBlock("Write MARKDOWN")], messages: [ClaudeMessage(role: .user, text: "@glowco\n" + user)]),
+            random: &random)
+        for line in [
+            "# Report for @glowco", "> Brief: spring launch", "## Profile Auditor", "- **engagement rate**: 0.05", "- **summary**: steady",
+            "## Trend Scout", "- **trends**: #glow; #spring; #skin", "## Next steps",
+        ] {
+            #expect(report.split(separator: "\n").contains { $0 == line }, "\(line) is missing from:\n\(report)")
+        }
+    }
+
     @Test func mockCampaignIdsFollowTheIdempotencyKey() async throws {
         let spec = CampaignSpec(name: "n", objective: "REACH", dailyBudgetUsd: 10, adText: "t")
         let first = try await MockTikTok().prepare(spec, idempotencyKey: "run-1:ads")

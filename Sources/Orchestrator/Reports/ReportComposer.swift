@@ -200,24 +200,27 @@ public enum ReportComposer {
     /// A file path, a media URL, a UUID or a long numeric id.
     static func looksInternal(_ text: String) -> Bool {
         if text.hasPrefix("/") || text.hasPrefix(".data") || text.hasSuffix(".mp4") { return true }
-        if UUID(uuidString: text) != nil { return true }
-        return text.count >= 12 && text.allSatisfy(\.isNumber)
+        if text.utf8.count == 36, UUID(uuidString: text) != nil { return true }
+        return text.allSatisfy(\.isNumber) && text.count >= 12
     }
 
     /// `engagement_rate` as `Engagement rate`.
     static func label(_ key: String) -> String {
-        let words = key.replacingOccurrences(of: "_usd", with: "").split(separator: "_").joined(separator: " ")
+        let words = key.replacing("_usd", with: "").split(separator: "_").joined(separator: " ")
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 
-    /// Text that Markdown must show as written: emphasis markers, brackets and a leading `#` or `>`.
+    /// Text that Markdown must show as written: backslashes, emphasis markers, code ticks and brackets escaped.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            if "\\*_`[]".contains(character) { out.append("\\") }
-            out.append(character)
+        let special: (UInt8) -> Bool = { $0 == 0x5C || $0 == 0x2A || $0 == 0x5F || $0 == 0x60 || $0 == 0x5B || $0 == 0x5D }
+        guard text.utf8.contains(where: special) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if special(byte) { out.append(0x5C) }
+            out.append(byte)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// What the run cost: Claude for the findings, and the ads budget switched on or changed.

@@ -47,7 +47,7 @@ public struct MockClaude: ClaudeClient {
         if let example = jsonExample(in: prompt) {
             return fill(example, random: &random).jsonString
         }
-        if prompt.range(of: "markdown", options: .caseInsensitive) != nil {
+        if mentions("markdown", in: prompt) {
             return report(request, random: &random)
         }
         let handle = firstHandle(in: request.userText) ?? "the account"
@@ -56,6 +56,21 @@ public struct MockClaude: ClaudeClient {
     }
 
     /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
+    /// Whether `text` holds `word` (lowercase ASCII) in any case.
+    static func mentions(_ word: StaticString, in text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let count = word.utf8CodeUnitCount
+            guard count > 0, bytes.count >= count else { return false }
+            return (0...(bytes.count - count)).contains { start in
+                (0..<count).allSatisfy { offset in
+                    let byte = bytes[start + offset]
+                    return (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == word.utf8Start[offset]
+                }
+            }
+        }
+    }
+
     static func jsonExample(in prompt: String) -> JSONValue? {
         var prompt = prompt
         return prompt.withUTF8 { bytes -> JSONValue? in
@@ -111,19 +126,19 @@ public struct MockClaude: ClaudeClient {
                 "\(handle) is growing, but competitors are moving faster on trends; the findings below show where to catch up.",
             ]))
         lines.append("")
-        if let notes = request.userText.components(separatedBy: "\n").first(where: { $0.hasPrefix("Brief notes: ") }) {
+        if let notes = request.userText.split(separator: "\n").first(where: { $0.hasPrefix("Brief notes: ") }) {
             lines.append("> Brief: " + notes.dropFirst("Brief notes: ".count))
             lines.append("")
         }
         var rest = Substring(request.userText)
-        while let open = rest.range(of: "<step key=\""), let close = rest.range(of: "</step>", range: open.upperBound..<rest.endIndex) {
+        while let open = rest.firstRange(of: "<step key=\""), let close = rest[open.upperBound...].firstRange(of: "</step>") {
             let header = rest[open.upperBound...].prefix { $0 != "\"" }
-            let bodyStart = rest.range(of: ">", range: open.upperBound..<close.lowerBound)?.upperBound ?? close.lowerBound
+            let bodyStart = rest[open.upperBound..<close.lowerBound].firstIndex(of: ">").map { rest.index(after: $0) } ?? close.lowerBound
             lines.append("## " + header.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " "))
             lines.append("")
             if let json = try? JSONValue.parse(String(rest[bodyStart..<close.lowerBound])), let object = json.objectValue {
                 for key in object.keys.sorted() {
-                    let label = key.replacingOccurrences(of: "_", with: " ")
+                    let label = key.replacing("_", with: " ")
                     switch object[key]! {
                     case .string(let s): lines.append("- **\(label)**: \(s)")
                     case .number(let n): lines.append("- **\(label)**: \(n.text)")
