@@ -73,6 +73,7 @@ import Testing
             #expect(!ReportComposer.looksInternal(shown), "\(shown)")
         }
         #expect(ReportComposer.label("daily_budget_usd") == "Daily budget" && ReportComposer.label("engagement_rate") == "Engagement rate")
+        #expect(ReportComposer.label("_x__y_usd_total") == "X y total" && ReportComposer.label("élan_usdx") == "Élanx")
     }
 
     @Test func everyReplyIsListedBesideItsComment() {

@@ -58,7 +58,7 @@ public enum ReportComposer {
 
     /// The narrative before its next steps, and the next steps (empty when it has none).
     static func split(_ narrative: String) -> (String, String) {
-        let lines = narrative.components(separatedBy: "\n")
+        let lines = narrative.split(separator: "\n", omittingEmptySubsequences: false)
         guard
             let index = lines.firstIndex(where: {
                 $0.hasPrefix("## ") && $0.lowercased().contains("next step")
@@ -206,8 +206,23 @@ public enum ReportComposer {
 
     /// `engagement_rate` as `Engagement rate`.
     static func label(_ key: String) -> String {
-        let words = key.replacing("_usd", with: "").split(separator: "_").joined(separator: " ")
-        return words.prefix(1).uppercased() + words.dropFirst()
+        var words: [UInt8] = []
+        var rest = key.utf8[...]
+        while let byte = rest.first {
+            if rest.starts(with: "_usd".utf8) {
+                rest = rest.dropFirst(4)
+            } else {
+                if byte != 0x5F {
+                    if rest.startIndex != key.utf8.startIndex, key.utf8[key.utf8.index(before: rest.startIndex)] == 0x5F, !words.isEmpty {
+                        words.append(0x20)
+                    }
+                    words.append(byte)
+                }
+                rest = rest.dropFirst()
+            }
+        }
+        let text = String(decoding: words, as: UTF8.self)
+        return text.prefix(1).uppercased() + text.dropFirst()
     }
 
     /// Text that Markdown must show as written: backslashes, emphasis markers, code ticks and brackets escaped.
