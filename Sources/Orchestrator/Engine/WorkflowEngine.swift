@@ -208,19 +208,22 @@ public final class WorkflowEngine: Sendable {
             switch result {
             case .success(let finish):
                 let reportMd = stepDef.kind == .synthesis ? finish.output["report_md"]?.stringValue : nil
-                // The agent run closes in the transaction that records the step, in the step update's
-                // round trip (which reads its cost); the lease is asserted with its first statements,
-                // and when it was lost the agent run is closed as superseded instead. Engines are
-                // woken only when the success left a step ready.
-                // A step others wait on leaves the run open: its success takes one round trip.
+                // The agent run closes in the transaction that records the step (the step's update
+                // reads its cost); the lease is asserted with its first statements, and when it was
+                // lost the agent run is closed as superseded instead. Engines are woken only when the
+                // success left a step ready. A step others wait on leaves its run open, so its success
+                // takes one round trip, unless it turns out to end the run after all.
                 let leavesRunOpen = definition.steps.contains { $0.dependsOn.contains(stepDef.key) }
+                let lockAndClose: @Sendable (Connection) throws -> Void = { c in
+                    try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
+                    try finish.send(on: c)
+                    if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                }
                 do {
                     var recorded = false
                     if leavesRunOpen {
                         recorded = try await recordContinuingSuccess(claim.workspace) { c in
-                            try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
-                            try finish.send(on: c)
-                            if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                            try lockAndClose(c)
                             let completion = try RunTransitions.sendComplete(
                                 step, output: finish.output, latencyMs: latency, agentRunId: finish.start.id, owner: owner, c)
                             return RunCommitter.Sent(runs: [step.runId]) {
@@ -231,9 +234,7 @@ public final class WorkflowEngine: Sendable {
                     }
                     if !recorded {
                         try await recordOutcome(claim.workspace, readiesWhen: \Bool.self) { c in
-                            try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
-                            try finish.send(on: c)
-                            if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
+                            try lockAndClose(c)
                             return try RunTransitions.complete(
                                 step, output: finish.output, costUsd: nil, latencyMs: latency, agentRunId: finish.start.id, owner: owner,
                                 runLocked: true, c
