@@ -55,7 +55,6 @@ public struct MockClaude: ClaudeClient {
             "Based on the data provided, \(handle) should \(random.pick(["double down on short educational hooks", "post consistently in the evening window", "lean into trending sounds within its niche"]))."
     }
 
-    /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
     /// Whether `text` holds `word` (lowercase ASCII) in any case.
     static func mentions(_ word: StaticString, in text: String) -> Bool {
         var text = text
@@ -71,6 +70,7 @@ public struct MockClaude: ClaudeClient {
         }
     }
 
+    /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
     static func jsonExample(in prompt: String) -> JSONValue? {
         var prompt = prompt
         return prompt.withUTF8 { bytes -> JSONValue? in
