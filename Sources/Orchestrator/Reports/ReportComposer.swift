@@ -207,19 +207,21 @@ public enum ReportComposer {
     /// `engagement_rate` as `Engagement rate`.
     static func label(_ key: String) -> String {
         var words: [UInt8] = []
+        var separated = false
         var rest = key.utf8[...]
         while let byte = rest.first {
             if rest.starts(with: "_usd".utf8) {
                 rest = rest.dropFirst(4)
-            } else {
-                if byte != 0x5F {
-                    if rest.startIndex != key.utf8.startIndex, key.utf8[key.utf8.index(before: rest.startIndex)] == 0x5F, !words.isEmpty {
-                        words.append(0x20)
-                    }
-                    words.append(byte)
-                }
-                rest = rest.dropFirst()
+                continue
             }
+            if byte == 0x5F {
+                separated = true
+            } else {
+                if separated, !words.isEmpty { words.append(0x20) }
+                separated = false
+                words.append(byte)
+            }
+            rest = rest.dropFirst()
         }
         let text = String(decoding: words, as: UTF8.self)
         return text.prefix(1).uppercased() + text.dropFirst()

@@ -58,35 +58,28 @@ public struct MockClaude: ClaudeClient {
     /// Whether `text` holds `word` (lowercase ASCII) in any case.
     static func mentions(_ word: StaticString, in text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in
-            let count = word.utf8CodeUnitCount
-            guard count > 0, bytes.count >= count else { return false }
-            return (0...(bytes.count - count)).contains { start in
-                (0..<count).allSatisfy { offset in
-                    let byte = bytes[start + offset]
-                    return (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == word.utf8Start[offset]
-                }
-            }
-        }
+        return text.withUTF8 { find(word, in: $0, from: 0, foldingCase: true) != nil }
     }
 
     /// The first fenced JSON block of the prompt (searched on its UTF-8 bytes).
     static func jsonExample(in prompt: String) -> JSONValue? {
         var prompt = prompt
         return prompt.withUTF8 { bytes -> JSONValue? in
-            func find(_ needle: StaticString, from offset: Int) -> Int? {
-                let count = needle.utf8CodeUnitCount
-                guard count > 0, offset + count <= bytes.count else { return nil }
-                let first = needle.utf8Start[0]
-                var index = offset
-                while index + count <= bytes.count {
-                    if bytes[index] == first, (1..<count).allSatisfy({ bytes[index + $0] == needle.utf8Start[$0] }) { return index }
-                    index += 1
-                }
-                return nil
-            }
-            guard let start = find("```json", from: 0), let end = find("```", from: start + 7) else { return nil }
+            guard let start = find("```json", in: bytes, from: 0), let end = find("```", in: bytes, from: start + 7) else { return nil }
             return try? JSONValue.parse(Data(bytes[(start + 7)..<end]))
+        }
+    }
+
+    /// Where `needle` first occurs in `bytes` at or after `offset`; `foldingCase` matches ASCII
+    /// capitals to a lowercase needle.
+    private static func find(_ needle: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from offset: Int, foldingCase: Bool = false)
+        -> Int?
+    {
+        let count = needle.utf8CodeUnitCount
+        guard count > 0, offset + count <= bytes.count else { return nil }
+        let fold: (UInt8) -> UInt8 = { foldingCase && $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        return (offset...(bytes.count - count)).first { start in
+            (0..<count).allSatisfy { fold(bytes[start + $0]) == needle.utf8Start[$0] }
         }
     }
 
