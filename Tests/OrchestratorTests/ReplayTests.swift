@@ -139,8 +139,17 @@ import Testing
     @Test func anEvaluationOfFiveRunsOnASecondModelReportsBothCostsFromThePriceTableAndTheDiffs() async throws {
         var recorded: [WorkflowRun] = []
         let harness = Harness(Self.store)
-        let (space, brief) = try await harness.brief("@evalbrand")
-        for _ in 0..<5 {
+        let (space, first) = try await harness.brief("@evalbrand")
+        // Five briefs of one account, so the five syntheses are asked five different prompts.
+        var briefs = [first]
+        for season in ["Summer", "Autumn", "Winter", "Holiday"] {
+            briefs.append(
+                try await harness.database.withWorkspace(space) { c in
+                    try BriefRepository.create(
+                        NewBrief(handle: "@evalbrand", notes: "\(season) launch", inputs: first.inputs), workspace: space, on: c)
+                })
+        }
+        for brief in briefs {
             let started = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: space)
             recorded.append(try await harness.wait(for: started.run.id, in: space, until: [.succeeded]).0)
         }
