@@ -480,6 +480,54 @@ import Testing
             "\(steps.map { "\($0.stepKey)=\($0.status)/\($0.leaseOwner ?? "-")" })")
         _ = try await harness.service.cancel(run, workspace: workspace)
     }
+
+    @Test func theLeaseKeeperRenewsAWorkspacesRunningStepsInOneStatementAndCancelsAStepWhoseLeaseWasTaken() async throws {
+        // Claude answers long after the 3 s lease: only renewals keep the analysts' leases.
+        let harness = Harness(Self.store, claude: MockClaude(latency: .seconds(120)), lease: 3, drain: .milliseconds(200))
+        let (workspace, brief) = try await harness.brief("@leasekeeper")
+        let run = try await harness.service.start(briefId: brief.id, workflowSlug: "profile_audit", workspace: workspace).run.id
+        let leases = { () async throws -> [String: (owner: String?, expires: String)] in
+            try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query(
+                    "SELECT step_key, lease_owner, lease_expires_at::text AS expires FROM tiktok_workflow_steps WHERE run_id = \(run) AND status = 'running'"
+                ).rows.reduce(into: [:]) { $0[try $1.string("step_key")] = (owner: $1["lease_owner"], expires: try $1.string("expires")) }
+            }
+        }
+        let agentRuns = { () async throws -> [String: (status: String, error: String?)] in
+            try await Self.store.database.withWorkspace(workspace) { c in
+                try c.query("SELECT agent_name, status, error FROM tiktok_agent_runs WHERE workflow_run_id = \(run)").rows.reduce(into: [:])
+                {
+                    $0[try $1.string("agent_name")] = (status: try $1.string("status"), error: $1["error"])
+                }
+            }
+        }
+        try await eventually("the five analysts call Claude", within: .seconds(60)) {
+            try await agentRuns().values.filter { $0.status == "running" }.count == 5
+        }
+        let claimed = try await leases()
+        #expect(claimed.count == 5 && Set(claimed.values.map(\.expires)).count == 1, "claimed in one batch: \(claimed)")
+        // One statement renews all five: they share its transaction's time, later than the claim's.
+        try await eventually("the keeper renews the leases", within: .seconds(20)) {
+            let renewed = try await leases()
+            return renewed.count == 5 && Set(renewed.values.map(\.expires)).count == 1
+                && renewed.values.allSatisfy { $0.expires > claimed.values.first!.expires }
+        }
+        _ = try await Self.store.database.withWorkspace(workspace) { c in
+            try c.query("UPDATE tiktok_workflow_steps SET lease_owner = 'thief' WHERE run_id = \(run) AND step_key = 'audience_analyst'")
+        }
+        let thieved = try #require(try await agentRuns().keys.first { $0.contains("audience") })
+        try await eventually("the keeper cancels the step it lost", within: .seconds(20)) {
+            try await agentRuns()[thieved]?.status != "running"
+        }
+        let after = try await agentRuns()
+        let held = try await leases()
+        await harness.stop()
+        #expect(after[thieved]?.status == "failed" && after[thieved]?.error == "cancelled", "\(after)")
+        #expect(after.filter { $0.value.status == "running" }.count == 4, "the other analysts keep running: \(after)")
+        #expect(held["audience_analyst"]?.owner == "thief", "nothing recorded on the lost step: \(held)")
+        #expect(held.filter { $0.value.owner != "thief" }.count == 4)
+        _ = try await harness.service.cancel(run, workspace: workspace)
+    }
 }
 
 /// Cloud Tasks mode: each ready step becomes a task; delivering a task runs exactly that step.

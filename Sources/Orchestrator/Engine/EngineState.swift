@@ -18,6 +18,8 @@ actor EngineState {
     private var shuttingDown = false
     /// The claim loop found no room for another step: the next step to end must wake it.
     private var full = false
+    /// A lease keeper renews the leases of the steps running here.
+    private var keeping = false
 
     var inFlight: Int { claims.count }
     /// How many more steps the claim loop may start, at most `limit` at once; at none, the next
@@ -34,12 +36,31 @@ actor EngineState {
     func track(_ execution: Task<Void, Never>, for claim: WorkflowEngine.Claim) {
         if claims.contains(claim) { executions[claim] = execution }
     }
-    func attach(_ task: Task<AgentRunFinish, any Error>, to claim: WorkflowEngine.Claim) {
+    /// Tracks a step's running work; `true` when no lease keeper runs, so the caller starts one.
+    func attach(_ task: Task<AgentRunFinish, any Error>, to claim: WorkflowEngine.Claim) -> Bool {
         tasks[claim] = task
         if shuttingDown {
             cancelled[claim] = .shutdown
             task.cancel()
         }
+        defer { keeping = true }
+        return !keeping
+    }
+    /// Forgets a step's work once it returned: its lease is no longer renewed.
+    func detach(_ claim: WorkflowEngine.Claim) { tasks[claim] = nil }
+    /// The steps with work running here, by workspace, whose leases the keeper renews; `nil`
+    /// when there are none, and the keeper stops (the next `attach` starts another).
+    func leased() -> [WorkspaceID: [WorkflowEngine.Claim]]? {
+        guard !tasks.isEmpty else {
+            keeping = false
+            return nil
+        }
+        return Dictionary(grouping: tasks.keys, by: \.workspace)
+    }
+    /// Cancels the work of steps whose leases passed to another worker or whose step left
+    /// `running`: nothing of theirs can be recorded any more.
+    func leasesLost(_ lost: [WorkflowEngine.Claim]) {
+        for claim in lost { tasks[claim]?.cancel() }
     }
     /// Forgets an ended step; `true` when the claim loop waits for room, which this made.
     func end(_ claim: WorkflowEngine.Claim) -> Bool {

@@ -175,21 +175,7 @@ public final class WorkflowEngine: Sendable {
                 return try await runner.execute(agentRun) { input, context in try await runner.agentBody(agentRun.name)(input, context) }
             }
         }
-        await state.attach(work, to: claim)
-        let heartbeat = Task { [database, configuration] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(max(1, configuration.leaseSeconds / 3)))
-                if Task.isCancelled { return }
-                let alive =
-                    (try? await database.withWorkspace(claim.workspace) {
-                        try RunTransitions.heartbeat(claim.step, owner: owner, leaseSeconds: configuration.leaseSeconds, $0)
-                    }) ?? true
-                if !alive {
-                    work.cancel()
-                    return
-                }
-            }
-        }
+        if await state.attach(work, to: claim) { keepLeases() }
         let expired = Flag()
         let timeout = stepDef.timeoutSeconds.map { seconds in
             Task {
@@ -201,7 +187,7 @@ public final class WorkflowEngine: Sendable {
             }
         }
         let result = await work.result
-        heartbeat.cancel()
+        await state.detach(claim)
         timeout?.cancel()
         let latency = started.millisecondsElapsed
         do {

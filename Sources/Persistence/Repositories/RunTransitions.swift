@@ -469,11 +469,19 @@ public enum RunTransitions {
             """)
     }
 
-    /// Renews a lease; `false` when it is no longer ours or the step left `running`.
-    public static func heartbeat(_ step: WorkflowStepID, owner: String, leaseSeconds: Int, _ c: Connection) throws -> Bool {
-        try c.query(
-            "UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)) WHERE id = \(step) AND lease_owner = \(owner) AND status = 'running'"
-        ).affectedRows == 1
+    /// Renews the leases of `steps` in one statement; returns those still ours (the others
+    /// passed to another worker or left `running`).
+    public static func renewLeases(_ steps: [WorkflowStepID], owner: String, leaseSeconds: Int, _ c: Connection) throws -> Set<
+        WorkflowStepID
+    > {
+        let ids = steps.map(\.description)
+        return Set(
+            try c.query(
+                """
+                UPDATE tiktok_workflow_steps SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
+                WHERE id = ANY(\(ids)::uuid[]) AND lease_owner = \(owner) AND status = 'running' RETURNING id
+                """
+            ).rows.map { try $0.id("id") })
     }
 
     /// Claims up to `limit` ready steps (or exactly `step`) for `owner` under a lease of
