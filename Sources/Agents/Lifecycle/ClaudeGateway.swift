@@ -328,11 +328,14 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    /// Writes the trace rows and settlements `trace` holds, inside the caller's transaction.
-    public static func flush(_ trace: TraceContext, on connection: Connection) throws {
+    /// Writes the trace rows (unless `rows` is false: already sent) and settlements `trace`
+    /// holds, inside the caller's transaction.
+    public static func flush(
+        _ trace: TraceContext, rows writingRows: Bool = true, settlements writingSettlements: Bool = true, on connection: Connection
+    ) throws {
         try trace.pending.flush { rows, settlements in
-            for row in rows { try AgentStepRepository.insert(row, agentName: trace.agentName, on: connection) }
-            for settlement in settlements {
+            for row in rows where writingRows { try AgentStepRepository.insert(row, agentName: trace.agentName, on: connection) }
+            for settlement in settlements where writingSettlements {
                 try SpendLedgerRepository.settle(.claude, reference: settlement.reference, amount: settlement.amount, on: connection)
             }
         }
