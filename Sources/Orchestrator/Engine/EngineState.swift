@@ -7,6 +7,8 @@ enum StepCancellation: Sendable {
     case run
     /// This process is shutting down: the step is handed back to be run again.
     case shutdown
+    /// Its lease passed to another worker (or it left `running`): nothing is recorded for it.
+    case leaseLost
 }
 
 /// Bookkeeping of in-flight steps, so cancellation reaches them.
@@ -60,7 +62,11 @@ actor EngineState {
     /// Cancels the work of steps whose leases passed to another worker or whose step left
     /// `running`: nothing of theirs can be recorded any more.
     func leasesLost(_ lost: [WorkflowEngine.Claim]) {
-        for claim in lost { tasks[claim]?.cancel() }
+        for claim in lost {
+            guard let task = tasks[claim] else { continue }
+            if cancelled[claim] == nil { cancelled[claim] = .leaseLost }
+            task.cancel()
+        }
     }
     /// Forgets an ended step; `true` when the claim loop waits for room, which this made.
     func end(_ claim: WorkflowEngine.Claim) -> Bool {

@@ -246,7 +246,7 @@ public final class WorkflowEngine: Sendable {
                 let transient = timedOut || (agentError?.isTransient ?? false) || ((error as? DatabaseError)?.isUnavailable ?? false)
                 let agentRunId = agentError?.agentRunId
                 switch await state.cancellation(of: claim) {
-                case .run?: return
+                case .run?, .leaseLost?: return
                 case .shutdown?:
                     try await recordOutcome(claim.workspace) { c in try RunTransitions.release(step, owner: owner, c).map { ((), []) } }
                     return
