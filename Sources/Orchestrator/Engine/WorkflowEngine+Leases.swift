@@ -22,13 +22,11 @@ extension WorkflowEngine {
         let owner = configuration.owner
         let leaseSeconds = configuration.leaseSeconds
         for (workspace, claims) in held {
-            guard
-                let kept = try? await database.withWorkspace(
-                    workspace,
-                    {
-                        try RunTransitions.renewLeases(claims.map(\.step), owner: owner, leaseSeconds: leaseSeconds, $0)
-                    })
-            else { continue }
+            let steps = claims.map(\.step)
+            let renew: @Sendable (Connection) throws -> Set<WorkflowStepID> = {
+                try RunTransitions.renewLeases(steps, owner: owner, leaseSeconds: leaseSeconds, $0)
+            }
+            guard let kept = try? await database.withWorkspace(workspace, renew) else { continue }
             let lost = claims.filter { !kept.contains($0.step) }
             if !lost.isEmpty {
                 logger.warning("lost the lease of running steps; they are cancelled", metadata: ["count": "\(lost.count)"])

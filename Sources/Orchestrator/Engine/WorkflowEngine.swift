@@ -197,9 +197,10 @@ public final class WorkflowEngine: Sendable {
                 // The agent run closes in the transaction that records the step (the step's update
                 // reads its cost). Its trace rows go first: they lock nothing, so the run's lock that
                 // the run's other steps queue on is held for less. The lease is asserted with the run
-                // lock, and when it was lost the agent run is closed as superseded instead. Engines are woken only when the
-                // success left a step ready. A step others wait on leaves its run open, so its success
-                // takes one round trip, unless it turns out to end the run after all.
+                // lock, and when it was lost the agent run is closed as superseded instead. Engines
+                // are woken only when the success left a step ready. A step others wait on leaves its
+                // run open, so its success takes one round trip, unless it turns out to end the run
+                // after all.
                 let leavesRunOpen = definition.steps.contains { $0.dependsOn.contains(stepDef.key) }
                 let lockAndClose: @Sendable (Connection) throws -> Void = { c in
                     try finish.sendTraceRows(on: c)
