@@ -8,6 +8,13 @@ import Foundation
 /// it broke or the pool was drained. A unit that waits longer than the acquire timeout fails:
 /// a sweeper thread of the pool's own expires those, on time even when Swift's cooperative pool
 /// is saturated.
+///
+/// Reads (`submit(read: true, ...)`) run at most `readLimit` at once, in the order they came;
+/// other units pass the reads that wait. A dashboard's reads arrive in bursts of many at a
+/// time. Admitted all at once, each gets a backend, and Postgres's backends then share the cores
+/// in time slices, so the slowest read waits for many others' slices. A few at a time finish in
+/// turn, and the rest of the pool stays free for the engine's transitions. The thread that ends a
+/// read takes the next waiting one itself, without going idle.
 public final class ConnectionPool: @unchecked Sendable {
     /// Counts for `/metrics` and diagnostics.
     public struct Stats: Sendable, Equatable {
@@ -35,6 +42,8 @@ public final class ConnectionPool: @unchecked Sendable {
         let run: (Connection, Int) -> (Disposition, answer: () -> Void)
         let fail: (any Error) -> Void
         let deadline: ContinuousClock.Instant
+        /// A read, run at most `readLimit` at once.
+        let read: Bool
     }
 
     private let url: String
@@ -47,6 +56,11 @@ public final class ConnectionPool: @unchecked Sendable {
     /// The idle threads' wake-up calls, the most recently idle last.
     private var idle: [DispatchSemaphore] = []
     private var queue = FIFO<Unit>()
+    /// Reads waiting for one of the `readLimit` places.
+    private var reads = FIFO<Unit>()
+    private var readsRunning = 0
+    /// How many reads run at once.
+    public let readLimit: Int
     private var open = 0
     private var busy = 0
     private var generation = 0
@@ -54,9 +68,10 @@ public final class ConnectionPool: @unchecked Sendable {
     private var stopping = false
     private var running: Int
 
-    init(url: String, capacity: Int, acquireTimeout: Duration, statements: StatementPolicy) {
+    init(url: String, capacity: Int, acquireTimeout: Duration, statements: StatementPolicy, readLimit: Int) {
         self.url = url
         self.capacity = capacity
+        self.readLimit = max(1, readLimit)
         self.acquireTimeout = acquireTimeout
         self.statements = statements
         running = capacity + 1
@@ -71,19 +86,28 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     public var stats: Stats {
-        lock.withLock { Stats(open: open, idle: open - min(busy, open), waiting: queue.count, capacity: capacity) }
+        lock.withLock { Stats(open: open, idle: open - min(busy, open), waiting: queue.count + reads.count, capacity: capacity) }
     }
 
-    /// Queues a unit for the next free thread.
+    /// Reads running and reads waiting.
+    public var readState: (running: Int, waiting: Int) { lock.withLock { (readsRunning, reads.count) } }
+
+    /// Queues a unit for the next free thread; a `read` waits besides for one of the read places.
     func submit(
-        run: @escaping (Connection, Int) -> (Disposition, answer: () -> Void), fail: @escaping (any Error) -> Void
+        read: Bool = false, run: @escaping (Connection, Int) -> (Disposition, answer: () -> Void), fail: @escaping (any Error) -> Void
     ) {
-        let unit = Unit(run: run, fail: fail, deadline: .now + acquireTimeout)
+        let unit = Unit(run: run, fail: fail, deadline: .now + acquireTimeout, read: read)
         let startSweeper: Bool? = lock.withLock {
             if stopping { return nil }
-            queue.append(unit)
-            idle.popLast()?.signal()
-            guard queue.count > capacity - busy, !sweeping else { return false }
+            if read {
+                reads.append(unit)
+                if readsRunning < readLimit { idle.popLast()?.signal() }
+            } else {
+                queue.append(unit)
+                idle.popLast()?.signal()
+            }
+            // Units wait: more than the free threads take, or reads beyond the free read places.
+            guard runnable > capacity - busy || reads.count > readLimit - readsRunning, !sweeping else { return false }
             sweeping = true
             return true
         }
@@ -105,7 +129,7 @@ public final class ConnectionPool: @unchecked Sendable {
     public func stop() {
         let dropped: ArraySlice<Unit> = lock.withLock {
             stopping = true
-            let rest = queue.removeAll()
+            let rest = queue.removeAll() + reads.removeAll()
             for thread in idle { thread.signal() }
             idle.removeAll()
             return rest
@@ -117,6 +141,19 @@ public final class ConnectionPool: @unchecked Sendable {
     /// Whether every thread has ended after `stop()`.
     public var stopped: Bool { lock.withLock { running == 0 } }
 
+    /// The next unit a free thread may run, taken from its queue (under `lock`): the oldest of
+    /// the waiting units and, while a read place is free, the waiting reads.
+    private func takeNext() -> Unit? {
+        if readsRunning < readLimit, let read = reads.first, queue.first.map({ read.deadline < $0.deadline }) ?? true {
+            readsRunning += 1
+            return reads.popFirst()
+        }
+        return queue.popFirst()
+    }
+
+    /// How many units a free thread could take now (under `lock`).
+    private var runnable: Int { queue.count + min(reads.count, readLimit - readsRunning) }
+
     private static let stoppedError = DatabaseError(kind: .connection, message: "the database pool has stopped")
 
     private func work() {
@@ -125,7 +162,7 @@ public final class ConnectionPool: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
         while true {
             lock.lock()
-            while queue.isEmpty, !stopping {
+            while runnable == 0, !stopping {
                 idle.append(wake)
                 lock.unlock()
                 wake.wait()
@@ -137,7 +174,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 lock.unlock()
                 return
             }
-            let unit = queue.popFirst()!
+            let unit = takeNext()!
             busy += 1
             let stale = connection != nil && openedIn != generation
             if stale { open -= 1 }
@@ -167,14 +204,20 @@ public final class ConnectionPool: @unchecked Sendable {
                 guard disposition == .retryOnNewConnection, attempt == 1 else { break }
                 attempt = 2
             }
-            lock.withLock { busy -= 1 }
+            lock.withLock {
+                busy -= 1
+                guard unit.read else { return }
+                readsRunning -= 1
+                // This thread takes one unit next; an idle one takes the read this one let in.
+                if runnable > 1 { idle.popLast()?.signal() }
+            }
             answer()
         }
     }
 
     /// The sweeper thread: while units wait, sleeps until the oldest one's deadline and fails the
-    /// units whose time is up; otherwise sleeps until units start waiting. Units queue in deadline
-    /// order, so the first one is always the next due.
+    /// units whose time is up; otherwise sleeps until units start waiting. Units and reads each
+    /// queue in deadline order, so the first of each is the next due.
     private func sweep() {
         let error = DatabaseError(kind: .poolTimeout, message: "no database connection became free within \(acquireTimeout)")
         while true {
@@ -186,11 +229,12 @@ public final class ConnectionPool: @unchecked Sendable {
                 var expired: [Unit] = []
                 let now = ContinuousClock.now
                 while let first = queue.first, first.deadline <= now { expired.append(queue.popFirst()!) }
-                guard sweeping, let first = queue.first else {
+                while let first = reads.first, first.deadline <= now { expired.append(reads.popFirst()!) }
+                guard sweeping, let next = [queue.first?.deadline, reads.first?.deadline].compactMap({ $0 }).min() else {
                     sweeping = false
                     return (expired, nil, false)
                 }
-                return (expired, first.deadline, false)
+                return (expired, next, false)
             }
             for unit in expired { unit.fail(error) }
             if ended { return }

@@ -19,8 +19,6 @@ public final class Database: Sendable {
 
     /// How the pool's connections send statements.
     public let statements: StatementPolicy
-    /// Admits the single-statement reads a few at a time.
-    let reads: ReadGate
 
     /// Opens a pool of up to `poolSize` connections to `url` (nothing connects until first use).
     /// `statements` starts `prepared` or `unnamed`; `onFallback` hears, once, that a prepared pool
@@ -32,8 +30,8 @@ public final class Database: Sendable {
         onFallback: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.statements = StatementPolicy(statements, onFallback: onFallback)
-        reads = ReadGate(limit: readConcurrency)
-        pool = ConnectionPool(url: url, capacity: poolSize, acquireTimeout: acquireTimeout, statements: self.statements)
+        pool = ConnectionPool(
+            url: url, capacity: poolSize, acquireTimeout: acquireTimeout, statements: self.statements, readLimit: readConcurrency)
     }
 
     /// Stops the pool's threads and waits (up to 10 s) for the units they run to finish; call
@@ -50,9 +48,15 @@ public final class Database: Sendable {
     /// (a restarted server, a terminated backend), the other connections are renewed too (they most
     /// likely share the fate) and the work is retried once on a fresh connection.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withConnection(read: false, body)
+    }
+
+    /// `withConnection(_:)`, as one of the pool's reads when `read` (at most `readConcurrency` at once).
+    private func withConnection<T: Sendable>(read: Bool, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let (pool, roundTrips, preparations, completedUnits) = (self.pool, self.roundTrips, self.preparations, self.completedUnits)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             pool.submit(
+                read: read,
                 run: { connection, attempt in
                     let before = connection.completedStatements
                     let (tripsBefore, preparedBefore) = (connection.roundTrips, connection.preparations)
@@ -87,14 +91,13 @@ public final class Database: Sendable {
 
     /// Runs one read-only statement scoped to `workspace` in a single round trip (see
     /// `Connection.runInWorkspace`); a prepared statement the server lost is sent once more unnamed.
-    /// At most `readConcurrency` such reads run at once; the others wait their turn.
+    /// At most `readConcurrency` such reads run at once; the others wait their turn in the pool,
+    /// in the order they came (`ConnectionPool`).
     public func read(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
-        await reads.enter()
-        defer { reads.leave() }
-        return try await single(in: workspace, readOnly: true, query)
+        try await single(in: workspace, readOnly: true, read: true, query)
     }
 
-    /// Like `read(in:_:)`, but not through the read gate: for the engine's own reads (a
+    /// Like `read(in:_:)`, but not limited with the reads: for the engine's own reads (a
     /// provider's account, the workspace's connected accounts), which must not queue behind the
     /// dashboard's.
     public func fetch(in workspace: WorkspaceID, _ query: SQLQuery) async throws -> QueryResult {
@@ -102,7 +105,7 @@ public final class Database: Sendable {
     }
 
     /// How many reads may use the pool at once.
-    public var readConcurrency: Int { reads.limit }
+    public var readConcurrency: Int { pool.readLimit }
 
     /// Runs one writing statement as its own transaction scoped to `workspace`, in a single round
     /// trip, like `read(in:_:)`.
@@ -111,9 +114,9 @@ public final class Database: Sendable {
         try await single(in: workspace, readOnly: false, query)
     }
 
-    private func single(in workspace: WorkspaceID, readOnly: Bool, _ query: SQLQuery) async throws -> QueryResult {
+    private func single(in workspace: WorkspaceID, readOnly: Bool, read: Bool = false, _ query: SQLQuery) async throws -> QueryResult {
         let id = workspace.description
-        return try await withConnection { connection in
+        return try await withConnection(read: read) { connection in
             do {
                 return try connection.runInWorkspace(id, readOnly: readOnly, query)
             } catch let error as DatabaseError where StatementPolicy.isLostStatement(error) && connection.statements.mode == .unnamed {
