@@ -165,8 +165,11 @@ final class WorkerProcess: @unchecked Sendable {
         child.wait()
     }
 
+    /// Asks the worker to stop (it drains its steps first) and reaps it on a thread of its own,
+    /// so a test's cooperative thread is not held for the drain.
     func stop() {
         child.signal(SIGTERM)
-        child.wait()
+        let child = child
+        Thread.detachNewThread { child.wait() }
     }
 }
