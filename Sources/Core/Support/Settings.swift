@@ -215,7 +215,7 @@ public struct Settings: Sendable {
             ("DATA_DIR", ".data", "Where the embedded cluster lives"),
             ("DB_POOL_SIZE", "\(Settings.defaultPoolSize)", "Connections in the pool"),
             ("DB_READ_CONCURRENCY", "2 per core", "Single-statement reads (the run list, a run's events) using the pool at once"),
-            ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection"),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS", "10", "How long a request waits for a pooled connection (a read, for its turn too)"),
             ("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
             ("CLAUDE_MODE", "mock", "mock, live or replay"),
             ("ANTHROPIC_API_KEY", "", "Required when CLAUDE_MODE=live"),
