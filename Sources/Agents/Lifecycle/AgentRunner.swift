@@ -190,23 +190,22 @@ public struct AgentRunFinish: Sendable {
         return AgentRunResult(agentRunId: start.id, output: output, costUsd: row?.costUsd ?? 0, latencyMs: latencyMs)
     }
 
-    /// `record` without waiting for the closed row: its statements travel with the transaction's
-    /// next query, which reads the run's cost from the row (`RunTransitions.complete` with no
-    /// cost given).
-    /// With `traceRowsSent`, the trace rows went ahead (`sendTraceRows`) in the same transaction.
-    public func send(on connection: Connection, traceRowsSent: Bool = false) throws {
-        try ClaudeGateway.flush(trace, rows: !traceRowsSent, on: connection)
+    /// The run's trace rows alone, the first half of `record` without waiting for the closed
+    /// row: inserts that lock no row another transaction waits for, so a caller can send them
+    /// before it takes a lock others queue on (the engine's run lock) and hold that lock for less.
+    public func sendTraceRows(on connection: Connection) throws {
+        try ClaudeGateway.flush(trace, settlements: false, on: connection)
+    }
+
+    /// The rest of `record`, after `sendTraceRows` in the same transaction: the settlements and
+    /// the closed run. Its statements travel with the transaction's next query, which reads the
+    /// run's cost from the row (`RunTransitions.complete` with no cost given).
+    public func sendClose(on connection: Connection) throws {
+        try ClaudeGateway.flush(trace, rows: false, on: connection)
         try AgentRunRepository.sendFinish(
             start.id, status: .succeeded, output: output, error: nil, latencyMs: latencyMs,
             audit: AgentRunner.event("agent_run.succeeded", start.id, start.name, start.workflowRun), workspace: start.workspace,
             on: connection)
-    }
-
-    /// The run's trace rows alone, sent ahead of `send(on:traceRowsSent:)`: inserts that lock
-    /// no row another transaction waits for, so a caller can send them before it takes a lock
-    /// others queue on (the engine's run lock) and hold that lock for less.
-    public func sendTraceRows(on connection: Connection) throws {
-        try ClaudeGateway.flush(trace, settlements: false, on: connection)
     }
 
     /// Closes the run as failed with `reason` instead (its result is not used), keeping its trace.

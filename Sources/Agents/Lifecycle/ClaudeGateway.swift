@@ -328,8 +328,8 @@ public struct ClaudeGateway: Sendable {
         }
     }
 
-    /// Writes the trace rows (unless `rows` is false: already sent) and settlements `trace`
-    /// holds, inside the caller's transaction.
+    /// Writes the trace rows and settlements `trace` holds (each unless its flag is false),
+    /// inside the caller's transaction.
     public static func flush(
         _ trace: TraceContext, rows writingRows: Bool = true, settlements writingSettlements: Bool = true, on connection: Connection
     ) throws {

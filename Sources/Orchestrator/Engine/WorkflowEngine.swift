@@ -205,7 +205,7 @@ public final class WorkflowEngine: Sendable {
                 let lockAndClose: @Sendable (Connection) throws -> Void = { c in
                     try finish.sendTraceRows(on: c)
                     try RunTransitions.lockRun(step.runId, holdingLeaseOf: step.id, owner: owner, c)
-                    try finish.send(on: c, traceRowsSent: true)
+                    try finish.sendClose(on: c)
                     if let reportMd { try RunTransitions.setReport(claim.run, reportMd, c) }
                 }
                 do {
