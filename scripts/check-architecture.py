@@ -7,7 +7,8 @@
 when a C shim is imported anywhere but its one wrapper file, when a target that must hold no
 SQL (`SQL_FREE`) has an SQL statement in a string literal or uses the query API (Persistence owns
 the statements), and when any source numbers a `$n` placeholder by hand (values are interpolated
-into an `SQLQuery`, which numbers and binds them)."""
+into an `SQLQuery`, which numbers and binds them), or when a source calls Foundation's `UUID()`
+(on Linux it opens `/dev/urandom` for each one; `Crypto.randomUUID()` draws from OpenSSL)."""
 import json
 import pathlib
 import re
@@ -41,6 +42,8 @@ QUERY_API = re.compile(r'\b(SQLQuery|SQLValue|readInWorkspace)\b|(?<![\w.])(?:c|
 PLACEHOLDER = re.compile(r'\$[0-9]')
 SQL_WORD = re.compile(r'\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET|FROM|RETURNING|LIMIT|AND|OR|IN)\b')
 PLACEHOLDER_ALLOWED = {"Sources/Persistence/LibPQ/Connection.swift"}
+# Foundation's random UUID, called outside a comment.
+FOUNDATION_UUID = re.compile(r'^(?!\s*///?).*\bUUID\(\)', re.MULTILINE)
 SQL_LITERAL = re.compile(r'"(?:"")?\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|BEGIN|LISTEN|NOTIFY)\s', re.MULTILINE)
 SHIM_WRAPPERS = {
     "CLibPQ": "Sources/Persistence/LibPQ/Connection.swift",
@@ -120,9 +123,12 @@ def main() -> int:
                 problems.append(f"{path.relative_to(ROOT)}:{line} uses the query API ({match.group(0).strip()}); call a Persistence repository")
     for path in sorted((ROOT / "Sources").rglob("*.swift")):
         relative = str(path.relative_to(ROOT))
+        text = path.read_text()
+        for match in FOUNDATION_UUID.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            problems.append(f"{relative}:{line} calls UUID(), which opens /dev/urandom on Linux; use Crypto.randomUUID()")
         if relative in PLACEHOLDER_ALLOWED:
             continue
-        text = path.read_text()
         for start, literal in string_literals(text):
             if PLACEHOLDER.search(literal) and SQL_WORD.search(literal):
                 line = text.count("\n", 0, start) + 1

@@ -20,7 +20,7 @@ enum Bootstrap {
     }
 
     static func logger(_ settings: Settings) -> Logger {
-        var logger = Logger(label: "tiktok-army")
+        var logger = Logger(label: "tiktok-army") { StandardOutputLogHandler(label: $0) }
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         return logger
     }

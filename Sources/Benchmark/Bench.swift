@@ -46,7 +46,7 @@ struct Bench: AsyncParsableCommand {
     var summary = "artifacts/bench.json"
 
     func run() async throws {
-        var logger = Logger(label: "bench")
+        var logger = Logger(label: "bench") { StandardOutputLogHandler(label: $0) }
         logger.logLevel = .warning
         let launcher = try EmbeddedPostgres(dataDir: dataDir, logger: logger)
         guard let migrations = Migrator.locateDirectory() else {
@@ -57,7 +57,7 @@ struct Bench: AsyncParsableCommand {
         let providers = ProviderSuite.mock(transport: CurlTransport())
         let orchestration = Self.orchestration(database, providers, logger, listenURL: cluster.appURL)
         let engine = Task { await orchestration.run() }
-        let workspace = WorkspaceID(UUID())
+        let workspace = WorkspaceID(Crypto.randomUUID())
         let (_, key) = try await database.withWorkspace(workspace) { c in
             let created = try WorkspaceRepository.create(id: workspace, name: "bench", on: c)
             try SpendLedgerRepository.setCaps(workspace: workspace, claudeDailyUsd: 1_000_000, adsDailyUsd: nil, on: c)
@@ -294,7 +294,7 @@ struct Bench: AsyncParsableCommand {
     /// The in-process server's logger: requests wrk leaves open when a measurement ends are cut
     /// off on purpose, which is not worth a log line.
     static var serverLogger: Logger {
-        var logger = Logger(label: "bench-http")
+        var logger = Logger(label: "bench-http") { StandardOutputLogHandler(label: $0) }
         logger.logLevel = .critical
         return logger
     }

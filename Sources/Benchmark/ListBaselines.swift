@@ -18,7 +18,7 @@ enum ListBaselines {
     /// workspace setting, the list's statement and `COMMIT`: its rate and the latency of its
     /// transactions (logged, one line each), the floor for the route's own at the same concurrency.
     static func pgbenchTransaction(appURL: String, workspace: WorkspaceID, seconds: Int) async throws -> DatabaseRate {
-        let logs = NSTemporaryDirectory() + "bench-list-log-\(UUID().uuidString)"
+        let logs = NSTemporaryDirectory() + "bench-list-log-\(Crypto.randomUUID().uuidString)"
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: logs) }
         let script = NSTemporaryDirectory() + "bench-list.sql"

@@ -15,7 +15,7 @@ struct PgBouncer {
             throw Unavailable(description: "the cluster's URL has no user or password")
         }
         let database = String(app.path.dropFirst())
-        let directory = NSTemporaryDirectory() + "tiktok-army-pgbouncer-\(UUID().uuidString.prefix(8))"
+        let directory = NSTemporaryDirectory() + "tiktok-army-pgbouncer-\(Crypto.randomUUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let listen = 20_000 + Int(getpid() % 20_000)
         try """

@@ -45,7 +45,7 @@ extension Bench {
         var script = "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
         if let key { script += "wrk.headers[\"Authorization\"] = \"Bearer \(key)\"\n" }
         if let body { script += "wrk.method = \"POST\"\nwrk.body = '\(body)'\n" }
-        let path = NSTemporaryDirectory() + "bench-\(UUID().uuidString).lua"
+        let path = NSTemporaryDirectory() + "bench-\(Crypto.randomUUID().uuidString).lua"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         let arguments = ["wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", path, url]
         let outcome = try await Blocking.run { try ChildProcess.run(arguments) }

@@ -51,6 +51,25 @@ import Testing
         #expect(!Crypto.constantTimeEqual(Array("short".utf8), Array("shorter".utf8)))
     }
 
+    @Test func randomUUIDsAreVersionFourAndDoNotRepeat() {
+        let ids = (0..<2_000).map { _ in Crypto.randomUUID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let text = id.uuidString.lowercased()
+            let version = text[text.index(text.startIndex, offsetBy: 14)]
+            let variant = text[text.index(text.startIndex, offsetBy: 19)]
+            #expect(version == "4" && "89ab".contains(variant), "\(text)")
+            #expect(UUID(uuidString: text) == id)
+        }
+        // Every other bit takes both values across the draws.
+        let bytes = ids.map { withUnsafeBytes(of: $0.uuid) { Array($0) } }
+        let ored = bytes.reduce([UInt8](repeating: 0, count: 16)) { zip($0, $1).map { $0 | $1 } }
+        let anded = bytes.reduce([UInt8](repeating: 0xFF, count: 16)) { zip($0, $1).map { $0 & $1 } }
+        #expect(ored[6] == 0x4F && anded[6] == 0x40 && ored[8] == 0xBF && anded[8] == 0x80)
+        #expect(ored.enumerated().allSatisfy { $0.offset == 6 || $0.offset == 8 || $0.element == 0xFF })
+        #expect(anded.enumerated().allSatisfy { $0.offset == 6 || $0.offset == 8 || $0.element == 0 })
+    }
+
     @Test func base64URLRoundTripsWithoutPadding() {
         let bytes: [UInt8] = [0xfb, 0xff, 0xfe, 0x00, 0x01]
         #expect(Crypto.base64URLEncode(bytes) == "-__-AAE")

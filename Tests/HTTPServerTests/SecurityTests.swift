@@ -357,6 +357,23 @@ import Testing
     }
 }
 
+@Suite struct BearerTokenTests {
+    @Test func theSchemeIsReadInAnyCaseAndTheBlanksAroundTheTokenAreDropped() {
+        #expect(AuthMiddleware.bearerToken("Bearer tta_abc") == "tta_abc")
+        #expect(AuthMiddleware.bearerToken("bEaReR \t tta_abc \t ") == "tta_abc")
+        #expect(AuthMiddleware.bearerToken("BEARER a b") == "a b")
+        #expect(AuthMiddleware.bearerToken("Bearer clé") == "clé")
+    }
+
+    @Test func anythingButABearerWithATokenHasNone() {
+        for value in [
+            "", "Bearer", "Bearer ", "Bearer \t  ", "Basic dXNlcjpwdw==", "Bearertta_abc", "Bearer\ttta_abc", "Béarer x", " Bearer x",
+        ] {
+            #expect(AuthMiddleware.bearerToken(value) == nil, "\(value)")
+        }
+    }
+}
+
 @Suite struct MarkdownSafetyTests {
     static let payloads = [
         #"![p](x" onerror="alert(1))"#, "[a]( javascript:alert(1))", "[a](java\tscript:alert(1))", "[a](JaVaScRiPt:alert(1))",

@@ -28,7 +28,7 @@ public struct AccountService: Sendable {
     public init(
         database: Database, authorizer: any AccountAuthorizer, cipher: TokenCipher, clock: Clock = .system,
         logger: Logger = Logger(label: "accounts"), refreshMargin: TimeInterval = 300,
-        owner: String = "accounts-\(UUID().uuidString.prefix(8))"
+        owner: String = "accounts-\(Crypto.randomUUID().uuidString.prefix(8))"
     ) {
         self.database = database
         self.authorizer = authorizer
@@ -116,7 +116,7 @@ public struct AccountService: Sendable {
         let cipher = self.cipher
         do {
             return try await database.withWorkspace(workspace) { c in
-                let id = try AccountRepository.id(kind: kind, externalId: grant.externalId, on: c) ?? UUID()
+                let id = try AccountRepository.id(kind: kind, externalId: grant.externalId, on: c) ?? Crypto.randomUUID()
                 return try AccountRepository.connect(
                     id: id, details, tokens: try Self.seal(grant, id: id, cipher: cipher), workspace: workspace, on: c)
             }

@@ -54,7 +54,7 @@ enum DevWorkspace {
         {
             return saved
         }
-        let id = WorkspaceID(UUID())
+        let id = WorkspaceID(Crypto.randomUUID())
         let (_, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: "dev", on: $0) }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path, contents: Data(key.plaintext.utf8), attributes: [.posixPermissions: 0o600])

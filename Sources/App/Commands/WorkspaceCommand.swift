@@ -64,7 +64,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             do {
                 let location = try await Bootstrap.database(settings, logger: logger, migrate: true)
                 let database = Bootstrap.pool(settings, location, size: 1, logger: logger)
-                let id = WorkspaceID(UUID())
+                let id = WorkspaceID(Crypto.randomUUID())
                 let name = self.name
                 let (workspace, key) = try await database.withWorkspace(id) { try WorkspaceRepository.create(id: id, name: name, on: $0) }
                 await database.shutdown()

@@ -107,7 +107,7 @@ public enum ChildProcess {
     /// Runs `arguments[0]` (looked up on `PATH`) and waits for it; kills it after `timeout`.
     public static func run(_ arguments: [String], timeout: Duration? = nil) throws(LaunchFailure) -> Outcome {
         precondition(!arguments.isEmpty)
-        let outputPath = NSTemporaryDirectory() + "tiktok-army-\(UUID().uuidString).out"
+        let outputPath = NSTemporaryDirectory() + "tiktok-army-\(Crypto.randomUUID().uuidString).out"
         defer { unlink(outputPath) }
 
         var actions = posix_spawn_file_actions_t()

@@ -15,7 +15,7 @@ public struct UUIDSource: Sendable {
     public var next: @Sendable () -> UUID
     public init(next: @escaping @Sendable () -> UUID) { self.next = next }
     /// Random version-4 UUIDs.
-    public static let random = UUIDSource { UUID() }
+    public static let random = UUIDSource { Crypto.randomUUID() }
     /// `00000000-0000-0000-0000-000000000001`, `...0002`, ... in order.
     public static func incrementing() -> UUIDSource {
         let counter = Counter()

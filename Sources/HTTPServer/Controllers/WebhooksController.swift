@@ -119,10 +119,8 @@ struct WebhooksController: Sendable {
     func verifiedToken(_ request: Request, audience: String?, email: String?, audienceSetting: String, emailSetting: String) async throws {
         guard let audience else { throw AppError.notConfigured("\(audienceSetting) is not set") }
         guard let email else { throw AppError.notConfigured("\(emailSetting) is not set") }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw AppError.unauthorized("missing bearer token")
-        }
-        _ = try await dependencies.providers.oidc.verify(String(header.dropFirst(7)), audience: audience, email: email)
+        guard let token = AuthMiddleware.bearer(request) else { throw AppError.unauthorized("missing bearer token") }
+        _ = try await dependencies.providers.oidc.verify(token, audience: audience, email: email)
     }
 
     func pubsub(_ request: Request) async throws -> Response {

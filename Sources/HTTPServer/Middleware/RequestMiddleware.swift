@@ -24,7 +24,7 @@ struct RequestMiddleware: RouterMiddleware {
         let supplied = request.headers[Self.requestIdHeader].flatMap { id in
             id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? id : nil
         }
-        context.requestId = supplied ?? UUID().uuidString.lowercased()
+        context.requestId = supplied ?? Crypto.randomUUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
         let started = ContinuousClock.now
         var response: Response
@@ -142,10 +142,27 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
-        let key = header.dropFirst(7).drop { $0 == " " || $0 == "\t" }
-        let trimmed = String(key.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-        return trimmed.isEmpty ? nil : trimmed
+        request.headers[.authorization].flatMap(bearerToken)
+    }
+
+    /// The token of an `Authorization` value `Bearer <token>` (the scheme in any case, the blanks
+    /// around the token dropped), or `nil`. Reads the value's bytes, as every API request asks.
+    static func bearerToken(_ value: String) -> String? {
+        let bytes = value.utf8
+        let scheme = "bearer ".utf8
+        guard bytes.count > scheme.count else { return nil }
+        var start = bytes.startIndex
+        for expected in scheme {
+            let byte = bytes[start]
+            guard (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected else { return nil }
+            start = bytes.index(after: start)
+        }
+        var end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
+        while start < end, bytes[bytes.index(before: end)] == 0x20 || bytes[bytes.index(before: end)] == 0x09 {
+            end = bytes.index(before: end)
+        }
+        return start < end ? String(Substring(bytes[start..<end])) : nil
     }
 }
 

@@ -42,7 +42,7 @@ enum AlertRules {
                 if headroom.capUsd > 0, headroom.spentUsd >= 0.8 * headroom.capUsd {
                     alerts.append(
                         Alert(
-                            id: UUID(), kind: "spend_near_cap",
+                            id: Crypto.randomUUID(), kind: "spend_near_cap",
                             message: String(
                                 format: "%@ spend today is %.0f%% of the daily cap ($%.2f of $%.2f)",
                                 category == .claude ? "Claude" : "Ads",

@@ -111,7 +111,7 @@ public final class WorkflowEngine: Sendable {
         var workspace: WorkspaceID
         var attempt: Int
         /// Distinguishes two claims of the same step and attempt (after a manual retry).
-        var token = UUID()
+        var token = Crypto.randomUUID()
     }
 
     func execute(_ claim: Claim, _ prepared: Prepared) async {

@@ -182,7 +182,7 @@ public actor EventBus {
     public func wait(_ run: WorkflowRunID, workspace: WorkspaceID, after seq: Int, timeout: Duration) async -> Bool {
         if rings[run] == nil { rings[run] = Ring(workspace: workspace) }
         if rings[run]!.lastSeq > seq { return true }
-        let id = UUID()
+        let id = Crypto.randomUUID()
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
             await self?.release(run, id: id, result: false)

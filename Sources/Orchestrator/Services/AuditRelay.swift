@@ -18,8 +18,10 @@ public struct AuditRelay: Sendable {
     /// This relay's lease owner name.
     let owner: String
 
-    public init(database: Database, publisher: any MessagePublisher, topic: String, batchSize: Int = 100, owner: String = UUID().uuidString)
-    {
+    public init(
+        database: Database, publisher: any MessagePublisher, topic: String, batchSize: Int = 100,
+        owner: String = Crypto.randomUUID().uuidString
+    ) {
         self.owner = owner
         self.database = database
         self.publisher = publisher

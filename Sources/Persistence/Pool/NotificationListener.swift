@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 
@@ -48,7 +49,7 @@ public final class NotificationListener: @unchecked Sendable {
 
     /// A stream of events from now on; ends when the caller stops iterating or the listener stops.
     public func subscribe(bufferingNewest limit: Int = 10_000) -> AsyncStream<ListenerEvent> {
-        let id = UUID()
+        let id = Crypto.randomUUID()
         let (stream, continuation) = AsyncStream<ListenerEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
         continuation.onTermination = { [weak self] _ in
             self?.lock.withLock { _ = self?.subscribers.removeValue(forKey: id) }

@@ -52,7 +52,8 @@ public enum RunRepository {
         try decode(
             connection.query(
                 createQuery(
-                    id: WorkflowRunID(UUID()), workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug, briefId: briefId,
+                    id: WorkflowRunID(Crypto.randomUUID()), workspace: workspace, workflowId: workflowId, workflowSlug: workflowSlug,
+                    briefId: briefId,
                     input: input, status: status, schedule: schedule, scheduledFor: scheduledFor, replayOf: replayOf, evaluation: evaluation
                 )
             ).first!)

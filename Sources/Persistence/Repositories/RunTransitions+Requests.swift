@@ -6,7 +6,7 @@ extension RunTransitions {
     /// `workflow_run.started`. Its id is chosen here, so the statements that name the run travel
     /// with the one that creates it.
     public struct NewRun: Sendable {
-        public let id = WorkflowRunID(UUID())
+        public let id = WorkflowRunID(Crypto.randomUUID())
         public var workspace: WorkspaceID
         public var workflowId: WorkflowID?
         public var workflowSlug: String

@@ -77,7 +77,7 @@ public struct GCSMediaStore: MediaStore {
         if response.status == 404 { return false }
         guard response.status == 200 else { throw Self.error(response, doing: "fetching \(name)") }
         // Written beside the target and moved into place, so a reader never sees half a file.
-        let partial = localPath + ".part-\(UUID().uuidString.prefix(8))"
+        let partial = localPath + ".part-\(Crypto.randomUUID().uuidString.prefix(8))"
         try response.body.write(to: URL(fileURLWithPath: partial))
         if FileManager.default.fileExists(atPath: localPath) { try? FileManager.default.removeItem(atPath: localPath) }
         try FileManager.default.moveItem(atPath: partial, toPath: localPath)
