@@ -70,6 +70,16 @@ import Testing
         #expect(anded.enumerated().allSatisfy { $0.offset == 6 || $0.offset == 8 || $0.element == 0 })
     }
 
+    @Test func aUUIDsLowercasedFormIsFoundationsLowercased() {
+        let fixed = [
+            "00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "0A1B2C3D-4E5F-6A7B-8C9D-AEBFC0D1E2F3",
+        ].map { UUID(uuidString: $0)! }
+        for id in fixed + (0..<500).map({ _ in Crypto.randomUUID() }) {
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+            #expect(WorkspaceID(id).description == id.uuidString.lowercased())
+        }
+    }
+
     @Test func base64URLRoundTripsWithoutPadding() {
         let bytes: [UInt8] = [0xfb, 0xff, 0xfe, 0x00, 0x01]
         #expect(Crypto.base64URLEncode(bytes) == "-__-AAE")

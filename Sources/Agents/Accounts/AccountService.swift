@@ -126,7 +126,7 @@ public struct AccountService: Sendable {
     }
 
     static func seal(_ grant: TokenGrant, id: UUID, cipher: TokenCipher) throws -> AccountRepository.SealedTokens {
-        let binding = id.uuidString.lowercased()
+        let binding = id.lowercasedString
         return AccountRepository.SealedTokens(
             access: try cipher.seal(grant.accessToken, binding: binding),
             refresh: try grant.refreshToken.map { try cipher.seal($0, binding: binding) }, keyId: cipher.keyId)
@@ -144,7 +144,7 @@ public struct AccountService: Sendable {
         guard let stored = try await database.withWorkspace(workspace, { try AccountRepository.find(id, on: $0) }) else { return nil }
         if let tokens = stored.tokens, stored.account.status != .disconnected {
             do {
-                let access = try cipher.open(tokens.access, keyId: tokens.keyId, binding: id.uuidString.lowercased())
+                let access = try cipher.open(tokens.access, keyId: tokens.keyId, binding: id.lowercasedString)
                 try await authorizer.revoke(stored.account.kind, accessToken: access)
             } catch {
                 logger.warning("revoking \(stored.account.handle) at the provider failed; disconnecting anyway: \(error)")
@@ -188,7 +188,7 @@ public struct AccountService: Sendable {
         if due || force, tokens.refresh != nil {
             return try await refresh(account.id, workspace: workspace, observed: account.updatedAt)
         }
-        let access = try cipher.open(tokens.access, keyId: tokens.keyId, binding: account.id.uuidString.lowercased())
+        let access = try cipher.open(tokens.access, keyId: tokens.keyId, binding: account.id.lowercasedString)
         return AccountCredential(
             accountId: account.id, kind: account.kind, externalId: account.externalId, handle: account.handle, accessToken: access)
     }
@@ -214,7 +214,7 @@ public struct AccountService: Sendable {
             let sealedRefresh = tokens.refresh
         else { throw ProviderError.notConnected(before.account.kind, before.account.handle) }
         let account = current.account
-        let binding = id.uuidString.lowercased()
+        let binding = id.lowercasedString
         if account.updatedAt > seen, account.status != .needsReauth {
             try await database.withWorkspace(workspace) { try AccountRepository.releaseRefresh(id, owner: owner, on: $0) }
             return try opened(current)
@@ -261,7 +261,7 @@ public struct AccountService: Sendable {
         }
         return AccountCredential(
             accountId: account.id, kind: account.kind, externalId: account.externalId, handle: account.handle,
-            accessToken: try cipher.open(tokens.access, keyId: tokens.keyId, binding: account.id.uuidString.lowercased()))
+            accessToken: try cipher.open(tokens.access, keyId: tokens.keyId, binding: account.id.lowercasedString))
     }
 
     func awaitRefresh(_ id: UUID, since seen: Date, workspace: WorkspaceID) async throws -> AccountCredential {
@@ -323,7 +323,7 @@ public struct AccountService: Sendable {
             var done = Rotation(resealed: 0, unreadable: 0)
             for row in try AccountRepository.sealed(on: c) where cipher.isStale(row.tokens!.keyId) {
                 let tokens = row.tokens!
-                let binding = row.account.id.uuidString.lowercased()
+                let binding = row.account.id.lowercasedString
                 guard let access = try? cipher.open(tokens.access, keyId: tokens.keyId, binding: binding) else {
                     done.unreadable += 1
                     continue

@@ -26,7 +26,7 @@ struct AccountsCommand: AsyncParsableCommand {
                 for account in accounts {
                     let expiry = account.expiresAt.map { " · token until \(Timestamp.format($0))" } ?? ""
                     print(
-                        "\(account.id.uuidString.lowercased())  \(account.kind.rawValue)  \(account.handle)  \(account.status.rawValue)\(expiry)"
+                        "\(account.id.lowercasedString)  \(account.kind.rawValue)  \(account.handle)  \(account.status.rawValue)\(expiry)"
                     )
                 }
             } catch let error as ValidationError {

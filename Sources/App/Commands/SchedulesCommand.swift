@@ -22,7 +22,7 @@ struct SchedulesCommand: AsyncParsableCommand {
                 if schedules.isEmpty { print("no schedules: add one with `tiktok-army schedules add`") }
                 for s in schedules {
                     let rule = s.cron.map { "cron \"\($0)\" \(s.timeZone)" } ?? "every \(s.intervalSeconds ?? 0) s"
-                    print("\(s.id.uuidString.lowercased())  \(s.workflowSlug)  \(rule)  next \(Timestamp.format(s.nextRunAt))")
+                    print("\(s.id.lowercasedString)  \(s.workflowSlug)  \(rule)  next \(Timestamp.format(s.nextRunAt))")
                 }
             } catch let error as ValidationError { throw error } catch { Bootstrap.fail("\(error)") }
         }
@@ -54,7 +54,7 @@ struct SchedulesCommand: AsyncParsableCommand {
                         workspace: workspace, on: c)
                 }
                 await database.shutdown()
-                print("schedule \(schedule.id.uuidString.lowercased()): first run \(Timestamp.format(schedule.nextRunAt))")
+                print("schedule \(schedule.id.lowercasedString): first run \(Timestamp.format(schedule.nextRunAt))")
             } catch let error as ValidationError {
                 throw error
             } catch let error as AppError {
@@ -74,8 +74,8 @@ struct SchedulesCommand: AsyncParsableCommand {
                 let (database, workspace) = try await target.open()
                 let removed = try await database.withWorkspace(workspace) { try ScheduleRepository.delete(scheduleId, on: $0) }
                 await database.shutdown()
-                guard removed else { Bootstrap.fail("no schedule \(scheduleId.uuidString.lowercased()) in this workspace") }
-                print("removed schedule \(scheduleId.uuidString.lowercased())")
+                guard removed else { Bootstrap.fail("no schedule \(scheduleId.lowercasedString) in this workspace") }
+                print("removed schedule \(scheduleId.lowercasedString)")
             } catch let error as ValidationError { throw error } catch { Bootstrap.fail("\(error)") }
         }
     }

@@ -20,11 +20,11 @@ public struct ID<Entity>: Hashable, Sendable, Codable, CustomStringConvertible, 
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(rawValue.uuidString.lowercased())
+        try container.encode(rawValue.lowercasedString)
     }
 
     /// Lowercase canonical form, as Postgres prints it.
-    public var description: String { rawValue.uuidString.lowercased() }
+    public var description: String { rawValue.lowercasedString }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
 }
@@ -39,3 +39,27 @@ public typealias WorkflowStepID = ID<WorkflowStep>
 public typealias AgentRunID = ID<AgentRun>
 public typealias AgentStepID = ID<AgentStep>
 public typealias ApprovalID = ID<Approval>
+
+extension UUID {
+    /// Lowercase canonical form, as Postgres prints it, written digit by digit: `uuidString`
+    /// formats through `sprintf` and is then lowercased in a second pass.
+    public var lowercasedString: String {
+        withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    out[at] = Self.hexDigit(byte >> 4)
+                    out[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x57 + value }
+}

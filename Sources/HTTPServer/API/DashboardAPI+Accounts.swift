@@ -60,7 +60,7 @@ extension DashboardAPI {
 extension Components.Schemas.ConnectedAccount {
     init(_ account: ConnectedAccount) throws {
         self.init(
-            id: account.id.uuidString.lowercased(), kind: try ContractValue.of(account.kind), externalId: account.externalId,
+            id: account.id.lowercasedString, kind: try ContractValue.of(account.kind), externalId: account.externalId,
             handle: account.handle, displayName: account.displayName, scopes: account.scopes, missingScopes: account.missingScopes,
             status: try ContractValue.of(account.status), expiresAt: account.expiresAt, refreshExpiresAt: account.refreshExpiresAt,
             lastError: account.lastError, createdAt: account.createdAt, updatedAt: account.updatedAt)
@@ -70,7 +70,7 @@ extension Components.Schemas.ConnectedAccount {
 extension Components.Schemas.Share {
     init(_ share: ReportShare) {
         self.init(
-            id: share.id.uuidString.lowercased(), runId: share.runId.description, createdBy: share.createdBy, expiresAt: share.expiresAt,
+            id: share.id.lowercasedString, runId: share.runId.description, createdBy: share.createdBy, expiresAt: share.expiresAt,
             revokedAt: share.revokedAt, createdAt: share.createdAt)
     }
 }

@@ -56,7 +56,7 @@ extension Components.Schemas.Brief {
         self.init(
             id: brief.id.description, workspaceId: brief.workspaceId.description, handle: brief.handle,
             targetType: try ContractValue.of(brief.targetType), notes: brief.notes, brandId: brief.brandId,
-            accountId: brief.accountId?.uuidString.lowercased(), inputs: brief.inputs, status: brief.status.rawValue,
+            accountId: brief.accountId?.lowercasedString, inputs: brief.inputs, status: brief.status.rawValue,
             createdAt: brief.createdAt, updatedAt: brief.updatedAt)
     }
 }

@@ -63,7 +63,7 @@ extension DashboardAPI {
 extension Components.Schemas.Schedule {
     init(_ schedule: Schedule) {
         self.init(
-            id: schedule.id.uuidString.lowercased(), workspaceId: schedule.workspaceId.description, briefId: schedule.briefId.description,
+            id: schedule.id.lowercasedString, workspaceId: schedule.workspaceId.description, briefId: schedule.briefId.description,
             workflowSlug: schedule.workflowSlug, cron: schedule.cron, intervalSeconds: schedule.intervalSeconds,
             timeZone: schedule.timeZone, enabled: schedule.enabled, nextRunAt: schedule.nextRunAt, lastRunAt: schedule.lastRunAt,
             lastRunId: schedule.lastRunId?.description, createdAt: schedule.createdAt)
@@ -73,7 +73,7 @@ extension Components.Schemas.Schedule {
 extension Components.Schemas.Alert {
     init(_ alert: Alert) {
         self.init(
-            id: alert.id.uuidString.lowercased(), kind: alert.kind, message: alert.message, link: alert.link, createdAt: alert.createdAt,
+            id: alert.id.lowercasedString, kind: alert.kind, message: alert.message, link: alert.link, createdAt: alert.createdAt,
             notifiedAt: alert.notifiedAt)
     }
 }

@@ -36,7 +36,7 @@ extension DashboardController {
             let missing: [String] = account.missingScopes.map { "\($0): \(AccountKind.consequence(ofMissing: $0))" }
             let expires: String = account.expiresAt.map(Self.when) ?? "no expiry"
             return [
-                "id": account.id.uuidString.lowercased(), "kind": account.kind.title, "handle": account.handle,
+                "id": account.id.lowercasedString, "kind": account.kind.title, "handle": account.handle,
                 "name": account.displayName ?? "", "externalId": account.externalId, "status": account.status.rawValue,
                 "statusLabel": account.status.rawValue.replacingOccurrences(of: "_", with: " "),
                 "scopes": account.scopes.joined(separator: ", "),

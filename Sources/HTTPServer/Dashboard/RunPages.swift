@@ -233,7 +233,7 @@ extension DashboardController {
         let now = Date()
         row["shares"] = shares.filter { $0.isLive(at: now) }.map {
             [
-                "id": $0.id.uuidString.lowercased(), "expires": Self.when($0.expiresAt), "by": $0.createdBy ?? "a key",
+                "id": $0.id.lowercasedString, "expires": Self.when($0.expiresAt), "by": $0.createdBy ?? "a key",
                 "run": run.id.description, "csrf": csrf,
             ]
         }

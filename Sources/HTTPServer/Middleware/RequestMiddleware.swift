@@ -24,7 +24,7 @@ struct RequestMiddleware: RouterMiddleware {
         let supplied = request.headers[Self.requestIdHeader].flatMap { id in
             id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? id : nil
         }
-        context.requestId = supplied ?? Crypto.randomUUID().uuidString.lowercased()
+        context.requestId = supplied ?? Crypto.randomUUID().lowercasedString
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
         let started = ContinuousClock.now
         var response: Response
@@ -126,7 +126,7 @@ struct AuthMiddleware: RouterMiddleware {
         try limiter.take(for: principal.apiKeyId.description)
         try AccessRules.require(AccessRules.role(request.method, request.uri.path), of: principal)
         context.principal = principal
-        context.logger[metadataKey: "workspace_id"] = .string(principal.workspaceId.description)
+        context.logger[metadataKey: "workspace_id"] = .stringConvertible(principal.workspaceId)
         return try await next(request, context)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The Prometheus registry of this server (no global metrics system), plus the collectors the
 /// middleware and SSE update. Database-wide figures are read at scrape time.
@@ -17,15 +18,34 @@ public final class ServerMetrics: Sendable {
     ]
 
     func record(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: Self.named("tiktok_http_requests_total", help: "HTTP requests"),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        )
-        .increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.named("tiktok_http_request_duration_seconds", help: "HTTP request latency"),
-            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RouteKey(route: route, method: method, status: status)
+        let known = collectors.withLock { $0[key] }
+        let (counter, histogram) =
+            known
+            ?? {
+                let made = (
+                    registry.makeCounter(
+                        descriptor: Self.named("tiktok_http_requests_total", help: "HTTP requests"),
+                        labels: [("route", route), ("method", method), ("status", String(status))]),
+                    registry.makeDurationHistogram(
+                        descriptor: Self.named("tiktok_http_request_duration_seconds", help: "HTTP request latency"),
+                        labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets)
+                )
+                collectors.withLock { $0[key] = made }
+                return made
+            }()
+        counter.increment()
+        histogram.record(duration)
+    }
+
+    /// The collectors of each route, method and status seen, so a request does not look its two
+    /// up in the registry by their labels (the registry hands back the same ones each time).
+    private let collectors = Mutex<[RouteKey: (Counter, DurationHistogram)]>([:])
+
+    private struct RouteKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
     }
 
     /// Sets a labelled gauge (scrape-time figures).

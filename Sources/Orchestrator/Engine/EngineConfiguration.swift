@@ -39,6 +39,6 @@ public struct EngineConfiguration: Sendable {
     }
 
     public static func defaultOwner() -> String {
-        "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Crypto.randomUUID().uuidString.prefix(8).lowercased())"
+        "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Crypto.randomUUID().lowercasedString.prefix(8))"
     }
 }

@@ -40,7 +40,7 @@ public final class Connection: @unchecked Sendable {
     public let statements: StatementPolicy
     /// Starts this connection's statement names, so no two connections (or processes sharing a
     /// server connection through a proxy) ever prepare the same name.
-    private let namePrefix = "tta_" + Crypto.randomUUID().uuidString.prefix(8).lowercased() + "_"
+    private let namePrefix = "tta_" + Crypto.randomUUID().lowercasedString.prefix(8) + "_"
 
     /// Connects; throws `DatabaseError` with kind `.connection` when the server cannot be reached.
     public init(url: String, statements: StatementPolicy = StatementPolicy(.prepared)) throws(DatabaseError) {

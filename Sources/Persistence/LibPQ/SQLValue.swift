@@ -30,7 +30,7 @@ extension Bool: SQLEncodable {
     public var sqlValue: SQLValue { SQLValue(text: self ? "true" : "false") }
 }
 extension UUID: SQLEncodable {
-    public var sqlValue: SQLValue { SQLValue(text: uuidString.lowercased()) }
+    public var sqlValue: SQLValue { SQLValue(text: lowercasedString) }
 }
 extension ID: SQLEncodable {
     public var sqlValue: SQLValue { SQLValue(text: description) }

@@ -72,7 +72,7 @@ public struct Transcoder: Sendable {
     static func replacing<T>(_ output: String, _ write: (String) async throws -> T) async throws -> T {
         let url = URL(fileURLWithPath: output)
         let partial =
-            url.deletingPathExtension().path + ".partial-" + Crypto.randomUUID().uuidString.prefix(8).lowercased() + "." + url.pathExtension
+            url.deletingPathExtension().path + ".partial-" + Crypto.randomUUID().lowercasedString.prefix(8) + "." + url.pathExtension
         do {
             let value = try await write(partial)
             guard rename(partial, output) == 0 else { throw MediaError("could not move the finished file to \(output): errno \(errno)") }
