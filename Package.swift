@@ -1,6 +1,44 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Whether the building machine's glibc (and so the image's, built on the same release) loads
+/// packed relative relocations: 2.36 and later. Declared before `releaseLink`, which reads it:
+/// a manifest's top-level values are set in the order they appear.
+let glibcReadsPackedRelocations: Bool = {
+    #if canImport(Glibc)
+        var text = [CChar](repeating: 0, count: 64)
+        guard confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count) > 0 else { return false }
+        // "glibc 2.36"
+        let name = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let version = name.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
+        return version.count >= 2 && (version[0], version[1]) >= (2, 36)
+    #else
+        return false
+    #endif
+}()
+
+/// How the two executables are linked in release on Linux, for the memory an idle server keeps:
+/// - lld places the functions the server runs from its start until idle together, in the order
+///   of `Sources/App/startup-order.txt` (`scripts/startup-order.sh` writes it); scattered, the
+///   page faults of start-up map most of the binary's code.
+/// - No shared library looks up the executable's own symbols: exporting them all (the static
+///   standard library's default) keeps about 2 MB more resident.
+/// - The relative relocations packed (`DT_RELR`, read by glibc 2.36 and later) instead of 2.8 MB
+///   of a table read once at start.
+let releaseLink: [LinkerSetting] = {
+    var flags = [
+        "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/App/startup-order.txt",
+        "-Xlinker", "--no-warn-symbol-ordering",
+    ]
+    if glibcReadsPackedRelocations { flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] }
+    return [.unsafeFlags(flags, .when(platforms: [.linux], configuration: .release))]
+}()
+
 let package = Package(
     name: "tiktok-army",
     platforms: [.macOS(.v14)],
@@ -125,11 +163,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            linkerSettings: [
-                // No shared library looks up the server's own symbols: exporting them all
-                // (the static standard library's default) keeps about 2 MB more resident.
-                .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
-            ]),
+            exclude: ["startup-order.txt"],
+            linkerSettings: releaseLink),
         .testTarget(
             name: "AppTests",
             dependencies: [
@@ -141,7 +176,8 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            linkerSettings: releaseLink),
     ],
     swiftLanguageModes: [.v6]
 )

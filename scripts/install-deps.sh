@@ -3,6 +3,7 @@
 #   scripts/install-deps.sh            build and run dependencies
 #   scripts/install-deps.sh --test     plus what the test suite needs
 #   scripts/install-deps.sh --bench    plus what the benchmarks need
+#   scripts/install-deps.sh --profile  plus what scripts/startup-order.sh needs
 set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libssl-dev postgresql ffmpeg)
@@ -10,6 +11,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(python3 python3-pip chromium chromium-driver pgbouncer)
 elif [[ "${1:-}" == "--bench" ]]; then
     packages+=(wrk python3 python3-pip pgbouncer)
+elif [[ "${1:-}" == "--profile" ]]; then
+    packages+=(valgrind python3)
 fi
 
 missing=()
