@@ -31,11 +31,13 @@ import Testing
                 tokenUri: base + "/token")
             let source = try ServiceAccountTokenSource(key: key, transport: CurlTransport(), clock: .fixed(now))
             let first = try await source.idToken(audience: "https://studio.example")
+            // A first fetch the loaded test machine answers late may have been retried.
+            let fetched = server.requests.count
             let second = try await source.idToken(audience: "https://studio.example")
             #expect(first == second)
             #expect(first.hasPrefix("h."))
+            #expect(fetched >= 1 && server.requests.count == fetched, "cached until shortly before expiry")
         }
-        #expect(server.requests.count == 1, "cached until shortly before expiry")
     }
 
     @Test func theMetadataServerPathSendsMetadataFlavor() async throws {
@@ -83,9 +85,11 @@ import Testing
             let claims = try await verifier.verify(
                 try Self.token(), audience: "https://army.example/webhooks/pubsub", email: "push@p.iam.gserviceaccount.com")
             #expect(claims["email"] == "push@p.iam.gserviceaccount.com")
+            // A first fetch the loaded test machine answers late may have been retried.
+            let fetched = server.requests.count
             _ = try await verifier.verify(try Self.token(), audience: "https://army.example/webhooks/pubsub", email: nil)
+            #expect(fetched >= 1 && server.requests.count == fetched, "the keys are cached")
         }
-        #expect(server.requests.count == 1)
     }
 
     @Test func badTokensAreRejectedNamingTheCheck() async throws {
