@@ -19,23 +19,22 @@ public final class ServerMetrics: Sendable {
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         let key = RouteKey(route: route, method: method, status: status)
-        let known = collectors.withLock { $0[key] }
-        let (counter, histogram) =
-            known
-            ?? {
-                let made = (
-                    registry.makeCounter(
-                        descriptor: Self.named("tiktok_http_requests_total", help: "HTTP requests"),
-                        labels: [("route", route), ("method", method), ("status", String(status))]),
-                    registry.makeDurationHistogram(
-                        descriptor: Self.named("tiktok_http_request_duration_seconds", help: "HTTP request latency"),
-                        labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets)
-                )
-                collectors.withLock { $0[key] = made }
-                return made
-            }()
+        let (counter, histogram) = collectors.withLock { $0[key] } ?? makeCollectors(key)
         counter.increment()
         histogram.record(duration)
+    }
+
+    private func makeCollectors(_ key: RouteKey) -> (Counter, DurationHistogram) {
+        let made = (
+            registry.makeCounter(
+                descriptor: Self.named("tiktok_http_requests_total", help: "HTTP requests"),
+                labels: [("route", key.route), ("method", key.method), ("status", String(key.status))]),
+            registry.makeDurationHistogram(
+                descriptor: Self.named("tiktok_http_request_duration_seconds", help: "HTTP request latency"),
+                labels: [("route", key.route), ("method", key.method)], buckets: Self.latencyBuckets)
+        )
+        collectors.withLock { $0[key] = made }
+        return made
     }
 
     /// The collectors of each route, method and status seen, so a request does not look its two
