@@ -108,7 +108,7 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]),
-        .testTarget(name: "APIContractTests", dependencies: ["APIContract"]),
+        .testTarget(name: "APIContractTests", dependencies: ["APIContract", "Core"]),
 
         // MARK: - Application
         .target(name: "Agents", dependencies: ["Core", "Providers", "Persistence"]),
