@@ -36,7 +36,7 @@ enum OpenSSL {
 
     static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        precondition(RAND_bytes(&bytes, Int32(count)) == 1, "OpenSSL RAND_bytes failed")
+        bytes.withUnsafeMutableBytes { fillRandom($0) }
         return bytes
     }
 
