@@ -463,6 +463,7 @@ class Dashboard(unittest.TestCase):
         self.wait.until(EC.presence_of_element_located((By.ID, "share-url")))
         url = self.driver.find_element(By.ID, "share-url").get_attribute("value")
         self.assertRegex(url, r"/shared/[0-9a-f]{64}$")
+        self.assertIn("(1 day)", self.driver.find_element(By.TAG_NAME, "main").text)
         self.shot("share-created")
         self.driver.delete_all_cookies()
         self.driver.get(url)

@@ -21,7 +21,11 @@ extension DashboardController {
             let (csrf, _) = Self.csrf(request)
             let url = "\(Self.origin(request))/shared/\(token)"
             let body = Templates.render(
-                "shareCreated", ["url": url, "expires": Self.when(share.expiresAt), "run": run.description, "days": days])
+                "shareCreated",
+                [
+                    "url": url, "expires": Self.when(share.expiresAt), "run": run.description,
+                    "lifetime": days == 1 ? "1 day" : "\(days) days",
+                ])
             return Self.html(Page(title: "Share link created", body: body), csrf: csrf, signedIn: true)
         }
         router.post("/runs/{id}/shares/{share}/revoke") { request, context in
